@@ -1,0 +1,55 @@
+# compliance: Belarus Law No. 99-Z on personal data, enforced inside PostgreSQL.
+#
+#   make demo    build, install and walk a small clinic schema through the
+#                extension on a throwaway cluster (see demo/run)
+#   make test    build, install and run every test: pg_regress, isolation
+#                and TAP, ending with "N passed, N failed" (see test/run)
+#
+# Both install what they need (PostgreSQL server headers, Perl IPC::Run)
+# and start their clusters as the postgres user, so they work when run as
+# root on a fresh Debian machine.
+
+EXTENSION = compliance
+EXTVERSION = 1.0
+MODULE_big = compliance
+
+SRCS = $(sort $(wildcard src/*.c))
+OBJS = $(SRCS:.c=.o)
+
+# The install script is assembled from one file per concern under src/sql/,
+# in file-name order.  Released scripts are frozen; upgrades add deltas.
+SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
+
+PG_CPPFLAGS = -Isrc
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+# Regression tests, in the order they run; each file is self-contained.
+REGRESS = install types_purpose types_purpose_set registry roles
+REGRESS_OPTS = --temp-config=test/compliance.conf --load-extension=plpgsql
+
+ISOLATION =
+TAP_TESTS = 1
+
+EXTRA_CLEAN = $(DATA_built)
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifeq ($(PGXS),)
+$(error PostgreSQL server headers are missing: run "make test" or "make demo" (they install them), or apt-get install postgresql-server-dev-15)
+endif
+include $(PGXS)
+
+$(DATA_built): $(SQL_PARTS)
+	cat $(SQL_PARTS) > $@
+
+.PHONY: test demo print-regress print-isolation
+test:
+	bash test/run
+demo:
+	bash demo/run
+print-regress:
+	@echo $(REGRESS)
+print-isolation:
+	@echo $(ISOLATION)

@@ -1,0 +1,108 @@
+-- The registry validates everything it records.
+DROP EXTENSION IF EXISTS compliance CASCADE;
+CREATE EXTENSION compliance;
+
+-- processor (Art. 5.5, 11.1)
+SELECT compliance.set_processor('Clinic LLC', 'Minsk, Nezavisimosti Ave 1');
+SELECT name, location, country FROM compliance.processor;
+SELECT compliance.set_processor('Clinic LLC', 'Minsk, Pobediteley Ave 5', 'BY');
+SELECT name, location, country FROM compliance.processor;
+SELECT compliance.set_processor('Clinic LLC', 'Minsk', 'XX');
+SELECT compliance.set_processor('Clinic LLC', 'Minsk', 'by');
+SELECT compliance.set_processor('', 'Minsk');
+SELECT compliance.set_processor(NULL, NULL);
+
+-- purposes (Art. 4.4, 4.5, 4.8)
+SELECT compliance.register_purpose('marketing', 'Marketing e-mails',
+    retention => interval '1 year', data_items => ARRAY['email', 'name', 'email'],
+    actions => ARRAY['collection', 'use', 'use']::compliance.processing_action[]);
+SELECT compliance.register_purpose('treatment', 'Medical treatment', 'medical_assistance');
+SELECT code, title, legal_basis, retention, data_items, actions FROM compliance.purposes ORDER BY id;
+SELECT compliance.register_purpose('marketing', 'Again');
+SELECT compliance.register_purpose('Bad Code', 'Bad');
+SELECT compliance.register_purpose('x', '');
+SELECT compliance.register_purpose('x', 'X', NULL);
+SELECT compliance.register_purpose('x', 'X', 'not_a_basis');
+SELECT compliance.register_purpose('x', 'X', retention => interval '-1 day');
+SELECT compliance.register_purpose('x', 'X', data_items => ARRAY['a', NULL]);
+SELECT compliance.register_purpose('x', 'X', data_items => ARRAY[]::text[]);
+SELECT compliance.register_purpose('x', 'X', actions => ARRAY[NULL]::compliance.processing_action[]);
+SELECT count(*) AS purposes FROM compliance.purposes;
+
+-- legal bases: labels in the contract's order, Art. 8.2 flags
+SELECT string_agg(basis::text, ',' ORDER BY basis) FROM compliance.legal_bases;
+SELECT string_agg(basis::text, ',' ORDER BY basis) AS without_special
+  FROM compliance.legal_bases WHERE NOT allows_special;
+SELECT basis, article FROM compliance.legal_bases WHERE basis IN ('consent', 'labour_relations', 'medical_assistance') ORDER BY basis;
+
+-- recipients (Art. 7, 9)
+SELECT compliance.register_recipient('credit_bureau', 'Credit Bureau JSC', 'Minsk', 'BY');
+SELECT compliance.register_recipient('cloud_eu', 'Cloud GmbH', 'Berlin', 'DE', 'authorised_person');
+SELECT code, name, country, kind FROM compliance.recipients ORDER BY code;
+SELECT compliance.register_recipient('credit_bureau', 'Again', 'Minsk', 'BY');
+SELECT compliance.register_recipient('lab', 'Lab', 'Nowhere', 'ZZ');
+SELECT compliance.register_recipient('lab', 'Lab', 'Minsk', 'BY', 'friend');
+SELECT compliance.register_recipient('lab', NULL, 'Minsk', 'BY');
+
+-- protection: tables, subject column, categories (Art. 1, 8)
+CREATE TABLE patients (id bigint PRIMARY KEY, name text, diagnosis text, photo bytea);
+CREATE VIEW patient_names AS SELECT id, name FROM patients;
+SELECT compliance.protect('patients', 'id', '{"diagnosis": "health", "photo": "biometric"}');
+SELECT relid, subject_column FROM compliance.protected_tables;
+SELECT relid, column_name, category FROM compliance.protected_columns ORDER BY column_name;
+SELECT compliance.protect('patients', 'id');
+SELECT compliance.protect('no_such_table', 'id');
+SELECT compliance.protect('patient_names', 'id');
+SELECT compliance.protect('compliance.purposes', 'id');
+CREATE TABLE visits (patient_id bigint, notes text);
+SELECT compliance.protect('visits', 'patient');
+SELECT compliance.protect('visits', 'patient_id', '{"nonexistent": "health"}');
+SELECT compliance.protect('visits', 'patient_id', '{"notes": "gossip"}');
+SELECT compliance.protect('visits', 'patient_id', '{"notes": 7}');
+SELECT compliance.protect('visits', 'patient_id', '["notes"]');
+SELECT count(*) AS protected FROM compliance.protected_tables;
+
+-- DDL keeps the registry consistent
+DROP VIEW patient_names;
+ALTER TABLE patients DROP COLUMN id;
+ALTER TABLE patients DROP COLUMN photo;
+SELECT column_name FROM compliance.protected_columns;
+SELECT compliance.unprotect('patients');
+SELECT compliance.unprotect('patients');
+SELECT compliance.protect('visits', 'patient_id', '{"notes": "health"}');
+DROP TABLE visits;
+SELECT count(*) AS protected FROM compliance.protected_tables;
+
+-- adequate countries (Art. 9.2) and holidays: admins edit, shipped rows are marked
+SELECT count(*) > 40 AS has_default_list, bool_and(is_default) FROM compliance.adequate_countries;
+SELECT country FROM compliance.adequate_countries WHERE country IN ('DE', 'RU', 'KZ', 'US', 'BY') ORDER BY 1;
+INSERT INTO compliance.adequate_countries (country, note) VALUES ('JP', 'added by the admin');
+INSERT INTO compliance.adequate_countries (country) VALUES ('XX');
+DELETE FROM compliance.adequate_countries WHERE country = 'TR';
+SELECT tbl, key FROM compliance.removed_defaults;
+-- restoring a dump replays the deletion after CREATE EXTENSION re-created the row
+DELETE FROM compliance.removed_defaults;
+INSERT INTO compliance.adequate_countries (country, is_default) VALUES ('TR', true);
+INSERT INTO compliance.removed_defaults VALUES ('adequate_countries', 'TR');
+SELECT count(*) AS tr_rows FROM compliance.adequate_countries WHERE country = 'TR';
+INSERT INTO compliance.holidays (day, name, is_default) VALUES ('2027-01-07', 'Christmas', true);
+DELETE FROM compliance.holidays WHERE day = '2027-01-07';
+SELECT tbl, key FROM compliance.removed_defaults ORDER BY 1;
+-- what pg_dump keeps: the admin's rows and the deleted shipped ones
+SELECT extcondition FROM pg_extension WHERE extname = 'compliance';
+
+-- every object is documented
+SELECT p.oid::regprocedure FROM pg_proc p
+ WHERE p.pronamespace = 'compliance'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL;
+SELECT c.oid::regclass FROM pg_class c
+ WHERE c.relnamespace = 'compliance'::regnamespace AND c.relkind IN ('r', 'v', 'p')
+   AND obj_description(c.oid, 'pg_class') IS NULL;
+SELECT t.oid::regtype FROM pg_type t
+ WHERE t.typnamespace = 'compliance'::regnamespace AND t.typtype IN ('b', 'e', 'd') AND t.typcategory <> 'A'
+   AND obj_description(t.oid, 'pg_type') IS NULL;
+SELECT o.oid::regoperator FROM pg_operator o JOIN pg_depend d ON d.objid = o.oid AND d.classid = 'pg_operator'::regclass
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'compliance')
+   AND obj_description(o.oid, 'pg_operator') IS NULL;
+
+DROP TABLE patients;
+DROP EXTENSION compliance CASCADE;

@@ -1,0 +1,55 @@
+-- Roles of the contract and least privilege: compliance_app cannot write
+-- configuration, compliance_admin can only through the registry functions.
+DROP EXTENSION IF EXISTS compliance CASCADE;
+CREATE EXTENSION compliance;
+CREATE TABLE customers (id int PRIMARY KEY, email text);
+GRANT ALL ON customers TO compliance_admin;
+
+SELECT rolname, rolcanlogin, rolsuper, rolcreaterole, rolbypassrls
+  FROM pg_roles WHERE rolname LIKE 'compliance\_%' ORDER BY 1;
+
+SET ROLE compliance_app;
+SELECT compliance.register_purpose('marketing', 'Marketing');
+SELECT compliance.set_processor('Shop', 'Minsk');
+SELECT compliance.register_recipient('partner', 'Partner', 'Minsk', 'BY');
+SELECT compliance.protect('customers', 'id');
+INSERT INTO compliance.purposes (code, title, legal_basis) VALUES ('sneaky', 'Sneaky', 'legal_obligation');
+UPDATE compliance.purposes SET legal_basis = 'legal_obligation';
+INSERT INTO compliance.adequate_countries (country) VALUES ('US');
+DELETE FROM compliance.holidays;
+INSERT INTO compliance.protected_tables (relid, subject_column) VALUES ('customers', 'id');
+DELETE FROM compliance.removed_defaults;
+SELECT count(*) > 0 AS can_read_registry FROM compliance.legal_bases;
+RESET ROLE;
+
+SET ROLE compliance_analyst;
+SELECT compliance.register_purpose('marketing', 'Marketing');
+INSERT INTO compliance.adequate_countries (country) VALUES ('US');
+RESET ROLE;
+
+SET ROLE compliance_admin;
+SELECT compliance.register_purpose('marketing', 'Marketing');
+SELECT compliance.set_processor('Shop LLC', 'Minsk');
+SELECT compliance.protect('customers', 'id');
+INSERT INTO compliance.adequate_countries (country, note) VALUES ('US', 'permitted by the authority');
+DELETE FROM compliance.adequate_countries WHERE country = 'US';
+-- direct writes to registry tables bypass validation, so they are refused
+INSERT INTO compliance.purposes (code, title, legal_basis) VALUES ('sneaky', 'Sneaky', 'legal_obligation');
+DELETE FROM compliance.protected_tables;
+RESET ROLE;
+
+-- functions are not executable by PUBLIC
+SELECT p.oid::regprocedure
+  FROM pg_proc p
+ WHERE p.pronamespace = 'compliance'::regnamespace AND p.prosecdef
+   AND has_function_privilege('public', p.oid, 'EXECUTE')
+ ORDER BY 1;
+-- every SECURITY DEFINER function pins its search_path
+SELECT p.oid::regprocedure
+  FROM pg_proc p
+ WHERE p.pronamespace = 'compliance'::regnamespace AND p.prosecdef
+   AND NOT coalesce(p.proconfig, '{}') @> ARRAY['search_path=pg_catalog, pg_temp']
+ ORDER BY 1;
+
+DROP TABLE customers;
+DROP EXTENSION compliance CASCADE;

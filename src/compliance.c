@@ -1,0 +1,179 @@
+/*-------------------------------------------------------------------------
+ *
+ * compliance.c
+ *	  Library entry point: refuses to load unless preloaded, defines the
+ *	  settings of the contract and installs the hooks.
+ *
+ * Enforcement must never be silently off (Art. 4.3, 17.1 of Law 99-Z), so
+ * the library refuses to run unless it is in shared_preload_libraries: a
+ * library loaded late would miss sessions that started before it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+#include "compliance.h"
+
+PG_MODULE_MAGIC;
+
+char	   *compliance_purpose = NULL;
+char	   *compliance_recipient = NULL;
+int			compliance_on_blocked_read = BLOCKED_READ_FILTER;
+bool		compliance_enforce = true;
+int			compliance_cache_subjects = 100000;
+
+static const struct config_enum_entry blocked_read_options[] = {
+	{"filter", BLOCKED_READ_FILTER, false},
+	{"error", BLOCKED_READ_ERROR, false},
+	{NULL, 0, false}
+};
+
+void		_PG_init(void);
+
+PG_FUNCTION_INFO_V1(library_version);
+
+/*
+ * A purpose must be registered when it is declared.  The check can only
+ * consult the registry inside a transaction of a database that has the
+ * extension; elsewhere (postgresql.conf, ALTER ROLE ... SET at login) it is
+ * checked again when a protected table is touched.
+ */
+static bool
+check_purpose(char **newval, void **extra, GucSource source)
+{
+	const char *code = *newval;
+
+	if (code == NULL || code[0] == '\0')
+		return true;
+
+	if (!purpose_code_is_valid(code, strlen(code)))
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errmsg("invalid purpose code \"%s\"", code);
+		GUC_check_errdetail("A purpose code starts with a lowercase letter and has at most %d lowercase letters, digits or underscores.",
+							PURPOSE_CODE_MAXLEN);
+		return false;
+	}
+
+	if (!IsTransactionState() || !compliance_extension_present())
+		return true;
+
+	if (purpose_id_from_code(code, true) == 0)
+	{
+		GUC_check_errcode(ERRCODE_UNDEFINED_OBJECT);
+		GUC_check_errmsg("purpose \"%s\" is not registered", code);
+		GUC_check_errdetail("Personal data may be processed only for a specific, previously stated purpose (Art. 4.4 of Law 99-Z).");
+		GUC_check_errhint("Register it with compliance.register_purpose(), or choose one from compliance.purposes.");
+		return false;
+	}
+	return true;
+}
+
+/* Recipient codes share the purpose code syntax; registration is checked when a disclosure is logged. */
+static bool
+check_recipient(char **newval, void **extra, GucSource source)
+{
+	const char *code = *newval;
+
+	if (code == NULL || code[0] == '\0')
+		return true;
+	if (!purpose_code_is_valid(code, strlen(code)))
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errmsg("invalid recipient code \"%s\"", code);
+		GUC_check_errdetail("A recipient code starts with a lowercase letter and has at most %d lowercase letters, digits or underscores.",
+							PURPOSE_CODE_MAXLEN);
+		return false;
+	}
+	return true;
+}
+
+static void
+define_settings(void)
+{
+	DefineCustomStringVariable("compliance.purpose",
+							   "Declared purpose of processing personal data in this session or transaction.",
+							   "A registered purpose code. Protected tables may be touched only with a purpose declared (Art. 4.4 of Law 99-Z).",
+							   &compliance_purpose,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_purpose, NULL, NULL);
+
+	DefineCustomStringVariable("compliance.recipient",
+							   "Recipient that rows read from protected tables are being provided to.",
+							   "When set, every protected row returned is logged as a disclosure to this registered recipient (Art. 12 of Law 99-Z).",
+							   &compliance_recipient,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_recipient, NULL, NULL);
+
+	DefineCustomEnumVariable("compliance.on_blocked_read",
+							 "What happens when a query reaches a row that may not be processed.",
+							 "\"filter\" leaves such rows out; \"error\" raises an error instead.",
+							 &compliance_on_blocked_read,
+							 BLOCKED_READ_FILTER,
+							 blocked_read_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("compliance.enforce",
+							 "Enforces purposes, consent and blocking on protected tables.",
+							 "Only a superuser may turn enforcement off.",
+							 &compliance_enforce,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("compliance.cache_subjects",
+							"Maximum number of data subjects whose consent state a backend keeps cached.",
+							"Past this bound the cache is emptied and refilled on demand.",
+							&compliance_cache_subjects,
+							100000,
+							1000,
+							INT_MAX / 2,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("compliance");
+#else
+	EmitWarningsOnPlaceholders("compliance");
+#endif
+}
+
+void
+_PG_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("compliance must be loaded via \"shared_preload_libraries\""),
+				 errdetail("Enforcement of Law 99-Z must cover every session, so the library cannot be loaded on demand."),
+				 errhint("Add shared_preload_libraries = 'compliance' to postgresql.conf and restart the server.")));
+
+	define_settings();
+	registry_init();
+}
+
+/*
+ * Called by the install script: loading the library fails unless it was
+ * preloaded (see _PG_init), so CREATE EXTENSION fails with that error even
+ * when check_function_bodies is off, as during pg_restore.
+ */
+Datum
+library_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text("1.0"));
+}

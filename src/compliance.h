@@ -1,0 +1,105 @@
+/*-------------------------------------------------------------------------
+ *
+ * compliance.h
+ *	  Table of contents of the compliance extension: every file under src/
+ *	  and what it exports.  Start here to find the room for a change.
+ *
+ * The extension enforces Law of the Republic of Belarus No. 99-Z of
+ * 7 May 2021 "On the protection of personal data" inside PostgreSQL.
+ * SQL objects live in schema "compliance"; the SQL script is assembled
+ * from src/sql/ (one file per concern) by the Makefile.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef COMPLIANCE_H
+#define COMPLIANCE_H
+
+#include "fmgr.h"
+#include "utils/timestamp.h"
+
+#define COMPLIANCE_SCHEMA	"compliance"
+
+/*
+ * A registered purpose is stored as its registry id (compliance.purposes.id),
+ * a small positive integer.  purpose_set is a bitmap over these ids.
+ */
+typedef int32 PurposeId;
+
+#define PURPOSE_ID_MAX		65535	/* bounds bitmaps; see register_purpose */
+#define PURPOSE_CODE_MAXLEN	63
+
+#define DatumGetPurposeId(d)	((PurposeId) DatumGetInt32(d))
+#define PurposeIdGetDatum(p)	Int32GetDatum(p)
+#define PG_GETARG_PURPOSE(n)	DatumGetPurposeId(PG_GETARG_DATUM(n))
+#define PG_RETURN_PURPOSE(p)	PG_RETURN_DATUM(PurposeIdGetDatum(p))
+
+/* ---------------------------------------------------------------------
+ * compliance.c: _PG_init, settings (GUCs), hook installation
+ * ---------------------------------------------------------------------
+ */
+typedef enum BlockedReadMode
+{
+	BLOCKED_READ_FILTER,
+	BLOCKED_READ_ERROR
+} BlockedReadMode;
+
+extern char *compliance_purpose;	/* compliance.purpose */
+extern char *compliance_recipient;	/* compliance.recipient */
+extern int	compliance_on_blocked_read; /* compliance.on_blocked_read */
+extern bool compliance_enforce; /* compliance.enforce */
+extern int	compliance_cache_subjects;	/* compliance.cache_subjects */
+
+/* ---------------------------------------------------------------------
+ * catalog.c: where the extension's own tables are, and reading them
+ * without SPI and with the latest committed snapshot
+ * ---------------------------------------------------------------------
+ */
+extern bool compliance_extension_present(void);
+extern Oid	compliance_namespace(void);
+extern Oid	compliance_relid(const char *relname, bool missing_ok);
+
+/* ---------------------------------------------------------------------
+ * registry.c: backend cache of compliance.purposes (and recipients),
+ * invalidated at commit of any change through registry_changed()
+ * ---------------------------------------------------------------------
+ */
+typedef struct PurposeInfo
+{
+	PurposeId	id;
+	char		code[PURPOSE_CODE_MAXLEN + 1];
+	bool		needs_consent;	/* legal basis is 'consent' (Art. 4.3, 6) */
+	bool		allows_special; /* basis allows special categories (Art. 8.2) */
+	int			ndata_items;	/* -1: every column (no data_items) */
+	char	  **data_items;		/* column names the purpose may touch (Art. 4.5) */
+} PurposeInfo;
+
+extern const PurposeInfo *purpose_lookup(PurposeId id);	/* NULL if unknown */
+extern PurposeId purpose_id_from_code(const char *code, bool missing_ok);
+extern const char *purpose_code_from_id(PurposeId id);	/* errors if unknown */
+extern void registry_init(void);
+extern uint64 registry_generation(void);	/* bumped on every invalidation */
+
+/* ---------------------------------------------------------------------
+ * purpose.c: the compliance.purpose type (fixed size, code as text)
+ * ---------------------------------------------------------------------
+ */
+extern bool purpose_code_is_valid(const char *code, int len);
+
+/* ---------------------------------------------------------------------
+ * purpose_set.c, purpose_set_ops.c, purpose_set_gin.c: compliance.purpose_set
+ * purpose_set_parse.c: its literal parser, free of server headers (fuzzable)
+ * ---------------------------------------------------------------------
+ */
+typedef struct PurposeSet PurposeSet;	/* opaque varlena; see purpose_set.c */
+
+#define DatumGetPurposeSetP(d)	((PurposeSet *) PG_DETOAST_DATUM(d))
+#define PG_GETARG_PURPOSE_SET(n)	DatumGetPurposeSetP(PG_GETARG_DATUM(n))
+#define PG_RETURN_PURPOSE_SET(p)	PG_RETURN_POINTER(p)
+
+extern PurposeSet *purpose_set_from_ids(const PurposeId *ids, int nids);
+extern int	purpose_set_ids(const PurposeSet *set, PurposeId **ids);	/* ascending */
+extern bool purpose_set_contains(const PurposeSet *set, PurposeId id);
+extern bool purpose_set_is_empty(const PurposeSet *set);
+extern char *purpose_set_to_cstring(const PurposeSet *set);
+
+#endif							/* COMPLIANCE_H */

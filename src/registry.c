@@ -1,0 +1,292 @@
+/*-------------------------------------------------------------------------
+ *
+ * registry.c
+ *	  Backend-local cache of the purpose registry (compliance.purposes
+ *	  joined with compliance.legal_bases).
+ *
+ * Type I/O and enforcement ask for purposes by code or id many times per
+ * statement, so the registry is read once into its own memory context.
+ * A statement trigger on the registry tables calls registry_changed(),
+ * which queues a relcache invalidation of compliance.purposes: it is
+ * processed locally at the next command and by every other backend after
+ * commit, and our callback only marks the cache stale.
+ *
+ * The cache is read with the latest snapshot, not the transaction's, and a
+ * miss forces one reload, so a purpose registered after an older
+ * REPEATABLE READ transaction began is still found.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "compliance.h"
+
+PG_FUNCTION_INFO_V1(registry_changed);
+
+typedef struct CodeEntry
+{
+	char		code[PURPOSE_CODE_MAXLEN + 1];	/* hash key */
+	PurposeId	id;
+} CodeEntry;
+
+static MemoryContext registry_context = NULL;
+static bool registry_valid = false;
+static uint64 registry_gen = 0;
+static Oid	registry_relid = InvalidOid;	/* compliance.purposes when loaded */
+static PurposeInfo **purposes_by_id = NULL; /* index: id; NULL if absent */
+static PurposeId max_purpose_id = 0;
+static HTAB *purposes_by_code = NULL;
+
+static const char *registry_query =
+"SELECT p.id, p.code, b.basis OPERATOR(pg_catalog.=) 'consent', b.allows_special, p.data_items"
+"  FROM compliance.purposes p"
+"  JOIN compliance.legal_bases b ON b.basis OPERATOR(pg_catalog.=) p.legal_basis";
+
+/* Only marks the cache stale: no catalog access is allowed here. */
+static void
+registry_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == registry_relid)
+	{
+		registry_valid = false;
+		registry_gen++;
+	}
+}
+
+void
+registry_init(void)
+{
+	CacheRegisterRelcacheCallback(registry_relcache_callback, (Datum) 0);
+}
+
+uint64
+registry_generation(void)
+{
+	return registry_gen;
+}
+
+/* Copies one row of registry_query into a PurposeInfo in the current context. */
+static PurposeInfo *
+purpose_info_from_row(HeapTuple tup, TupleDesc desc)
+{
+	PurposeInfo *info = palloc0(sizeof(PurposeInfo));
+	bool		isnull;
+	Datum		d;
+	char	   *code;
+
+	info->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+	code = SPI_getvalue(tup, desc, 2);
+	strlcpy(info->code, code, sizeof(info->code));
+	info->needs_consent = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+	info->allows_special = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+
+	d = SPI_getbinval(tup, desc, 5, &isnull);
+	info->ndata_items = -1;
+	if (!isnull)
+	{
+		Datum	   *items;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+						  &items, &nulls, &n);
+		info->data_items = palloc(sizeof(char *) * Max(n, 1));
+		info->ndata_items = 0;
+		for (int i = 0; i < n; i++)
+			if (!nulls[i])
+				info->data_items[info->ndata_items++] = TextDatumGetCString(items[i]);
+	}
+	return info;
+}
+
+/*
+ * Reads the registry into a new context and swaps it in.  The new context
+ * hangs off the caller's context until the load succeeds, so an error
+ * leaves nothing behind.
+ */
+static void
+registry_load(void)
+{
+	MemoryContext cxt;
+	MemoryContext oldcxt;
+	PurposeInfo **by_id;
+	PurposeId	max_id = 0;
+	HTAB	   *by_code;
+	HASHCTL		ctl;
+	SPIPlanPtr	plan;
+	uint64		gen_before;
+	int			attempt;
+
+	for (attempt = 0;; attempt++)
+	{
+		gen_before = registry_gen;
+		registry_relid = compliance_relid("purposes", false);
+
+		cxt = AllocSetContextCreate(CurrentMemoryContext, "compliance registry",
+									ALLOCSET_SMALL_SIZES);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		plan = SPI_prepare(registry_query, 0, NULL);
+		if (plan == NULL)
+			elog(ERROR, "could not prepare registry query: %s",
+				 SPI_result_code_string(SPI_result));
+		if (SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(),
+								 InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the purpose registry");
+
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			PurposeId	id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+														 SPI_tuptable->tupdesc,
+														 1, &isnull));
+
+			max_id = Max(max_id, id);
+		}
+
+		oldcxt = MemoryContextSwitchTo(cxt);
+		by_id = palloc0(sizeof(PurposeInfo *) * (max_id + 1));
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = PURPOSE_CODE_MAXLEN + 1;
+		ctl.entrysize = sizeof(CodeEntry);
+		ctl.hcxt = cxt;
+		by_code = hash_create("compliance purposes by code", 64, &ctl,
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			PurposeInfo *info = purpose_info_from_row(SPI_tuptable->vals[i],
+													  SPI_tuptable->tupdesc);
+			CodeEntry  *entry;
+
+			by_id[info->id] = info;
+			entry = hash_search(by_code, info->code, HASH_ENTER, NULL);
+			entry->id = info->id;
+		}
+		MemoryContextSwitchTo(oldcxt);
+		SPI_finish();
+
+		/* An invalidation that arrived while reading may mean stale rows. */
+		if (registry_gen != gen_before && attempt < 3)
+		{
+			MemoryContextDelete(cxt);
+			continue;
+		}
+		break;
+	}
+
+	MemoryContextSetParent(cxt, CacheMemoryContext);
+	if (registry_context)
+		MemoryContextDelete(registry_context);
+	registry_context = cxt;
+	purposes_by_id = by_id;
+	max_purpose_id = max_id;
+	purposes_by_code = by_code;
+	registry_valid = true;
+}
+
+static inline void
+registry_ensure_valid(void)
+{
+	if (!registry_valid)
+		registry_load();
+}
+
+static const PurposeInfo *
+lookup_id(PurposeId id)
+{
+	if (id <= 0 || id > max_purpose_id)
+		return NULL;
+	return purposes_by_id[id];
+}
+
+/* The purpose with this id, or NULL if it is not registered. */
+const PurposeInfo *
+purpose_lookup(PurposeId id)
+{
+	const PurposeInfo *info;
+	bool		fresh = !registry_valid;
+
+	registry_ensure_valid();
+	info = lookup_id(id);
+	if (info == NULL && !fresh)
+	{
+		registry_load();		/* a miss may be a registration we missed */
+		info = lookup_id(id);
+	}
+	return info;
+}
+
+static PurposeId
+lookup_code(const char *code)
+{
+	CodeEntry  *entry;
+	char		key[PURPOSE_CODE_MAXLEN + 1];
+
+	if (strlen(code) > PURPOSE_CODE_MAXLEN)
+		return 0;
+	memset(key, 0, sizeof(key));
+	strlcpy(key, code, sizeof(key));
+	entry = hash_search(purposes_by_code, key, HASH_FIND, NULL);
+	return entry ? entry->id : 0;
+}
+
+/* Id of the purpose with this code; 0 if unknown and missing_ok. */
+PurposeId
+purpose_id_from_code(const char *code, bool missing_ok)
+{
+	PurposeId	id;
+	bool		fresh = !registry_valid;
+
+	registry_ensure_valid();
+	id = lookup_code(code);
+	if (id == 0 && !fresh)
+	{
+		registry_load();
+		id = lookup_code(code);
+	}
+	if (id == 0 && !missing_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("purpose \"%s\" is not registered", code),
+				 errdetail("Personal data may be processed only for a specific, previously stated purpose (Art. 4.4 of Law 99-Z)."),
+				 errhint("Register it with compliance.register_purpose(), or choose one from compliance.purposes.")));
+	return id;
+}
+
+const char *
+purpose_code_from_id(PurposeId id)
+{
+	const PurposeInfo *info = purpose_lookup(id);
+
+	if (info == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("purpose with id %d is not registered", id),
+				 errdetail("The value refers to a purpose that is no longer in compliance.purposes."),
+				 errhint("Restore the purpose registry (compliance.purposes) together with the data that uses it.")));
+	return info->code;
+}
+
+/*
+ * Statement trigger on the registry tables: every backend drops its cached
+ * registry once this transaction commits (and this one at its next command).
+ */
+Datum
+registry_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("registry_changed() must be called as a trigger")));
+	CacheInvalidateRelcacheByRelid(compliance_relid("purposes", false));
+	PG_RETURN_POINTER(NULL);
+}

@@ -1,0 +1,713 @@
+-- The registry: processor, purposes, recipients, protected tables, and the
+-- reference lists the law relies on.  compliance_admin maintains it
+-- (see 90_privileges.sql); every change invalidates backend caches.
+
+-- ISO 3166-1 alpha-2 codes (from Debian's iso-codes), to validate countries.
+CREATE TABLE compliance.countries (
+    code    text PRIMARY KEY CHECK (code ~ '^[A-Z]{2}$'),
+    name    text NOT NULL
+);
+COMMENT ON TABLE compliance.countries IS
+    'ISO 3166-1 alpha-2 country codes, used to validate the country of the processor and of recipients. Shipped with the extension; read-only.';
+
+INSERT INTO compliance.countries (code, name) VALUES
+('AD', 'Andorra'),
+('AE', 'United Arab Emirates'),
+('AF', 'Afghanistan'),
+('AG', 'Antigua and Barbuda'),
+('AI', 'Anguilla'),
+('AL', 'Albania'),
+('AM', 'Armenia'),
+('AO', 'Angola'),
+('AQ', 'Antarctica'),
+('AR', 'Argentina'),
+('AS', 'American Samoa'),
+('AT', 'Austria'),
+('AU', 'Australia'),
+('AW', 'Aruba'),
+('AX', 'Åland Islands'),
+('AZ', 'Azerbaijan'),
+('BA', 'Bosnia and Herzegovina'),
+('BB', 'Barbados'),
+('BD', 'Bangladesh'),
+('BE', 'Belgium'),
+('BF', 'Burkina Faso'),
+('BG', 'Bulgaria'),
+('BH', 'Bahrain'),
+('BI', 'Burundi'),
+('BJ', 'Benin'),
+('BL', 'Saint Barthélemy'),
+('BM', 'Bermuda'),
+('BN', 'Brunei Darussalam'),
+('BO', 'Bolivia, Plurinational State of'),
+('BQ', 'Bonaire, Sint Eustatius and Saba'),
+('BR', 'Brazil'),
+('BS', 'Bahamas'),
+('BT', 'Bhutan'),
+('BV', 'Bouvet Island'),
+('BW', 'Botswana'),
+('BY', 'Belarus'),
+('BZ', 'Belize'),
+('CA', 'Canada'),
+('CC', 'Cocos (Keeling) Islands'),
+('CD', 'Congo, The Democratic Republic of the'),
+('CF', 'Central African Republic'),
+('CG', 'Congo'),
+('CH', 'Switzerland'),
+('CI', 'Côte d''Ivoire'),
+('CK', 'Cook Islands'),
+('CL', 'Chile'),
+('CM', 'Cameroon'),
+('CN', 'China'),
+('CO', 'Colombia'),
+('CR', 'Costa Rica'),
+('CU', 'Cuba'),
+('CV', 'Cabo Verde'),
+('CW', 'Curaçao'),
+('CX', 'Christmas Island'),
+('CY', 'Cyprus'),
+('CZ', 'Czechia'),
+('DE', 'Germany'),
+('DJ', 'Djibouti'),
+('DK', 'Denmark'),
+('DM', 'Dominica'),
+('DO', 'Dominican Republic'),
+('DZ', 'Algeria'),
+('EC', 'Ecuador'),
+('EE', 'Estonia'),
+('EG', 'Egypt'),
+('EH', 'Western Sahara'),
+('ER', 'Eritrea'),
+('ES', 'Spain'),
+('ET', 'Ethiopia'),
+('FI', 'Finland'),
+('FJ', 'Fiji'),
+('FK', 'Falkland Islands (Malvinas)'),
+('FM', 'Micronesia, Federated States of'),
+('FO', 'Faroe Islands'),
+('FR', 'France'),
+('GA', 'Gabon'),
+('GB', 'United Kingdom'),
+('GD', 'Grenada'),
+('GE', 'Georgia'),
+('GF', 'French Guiana'),
+('GG', 'Guernsey'),
+('GH', 'Ghana'),
+('GI', 'Gibraltar'),
+('GL', 'Greenland'),
+('GM', 'Gambia'),
+('GN', 'Guinea'),
+('GP', 'Guadeloupe'),
+('GQ', 'Equatorial Guinea'),
+('GR', 'Greece'),
+('GS', 'South Georgia and the South Sandwich Islands'),
+('GT', 'Guatemala'),
+('GU', 'Guam'),
+('GW', 'Guinea-Bissau'),
+('GY', 'Guyana'),
+('HK', 'Hong Kong'),
+('HM', 'Heard Island and McDonald Islands'),
+('HN', 'Honduras'),
+('HR', 'Croatia'),
+('HT', 'Haiti'),
+('HU', 'Hungary'),
+('ID', 'Indonesia'),
+('IE', 'Ireland'),
+('IL', 'Israel'),
+('IM', 'Isle of Man'),
+('IN', 'India'),
+('IO', 'British Indian Ocean Territory'),
+('IQ', 'Iraq'),
+('IR', 'Iran, Islamic Republic of'),
+('IS', 'Iceland'),
+('IT', 'Italy'),
+('JE', 'Jersey'),
+('JM', 'Jamaica'),
+('JO', 'Jordan'),
+('JP', 'Japan'),
+('KE', 'Kenya'),
+('KG', 'Kyrgyzstan'),
+('KH', 'Cambodia'),
+('KI', 'Kiribati'),
+('KM', 'Comoros'),
+('KN', 'Saint Kitts and Nevis'),
+('KP', 'Korea, Democratic People''s Republic of'),
+('KR', 'Korea, Republic of'),
+('KW', 'Kuwait'),
+('KY', 'Cayman Islands'),
+('KZ', 'Kazakhstan'),
+('LA', 'Lao People''s Democratic Republic'),
+('LB', 'Lebanon'),
+('LC', 'Saint Lucia'),
+('LI', 'Liechtenstein'),
+('LK', 'Sri Lanka'),
+('LR', 'Liberia'),
+('LS', 'Lesotho'),
+('LT', 'Lithuania'),
+('LU', 'Luxembourg'),
+('LV', 'Latvia'),
+('LY', 'Libya'),
+('MA', 'Morocco'),
+('MC', 'Monaco'),
+('MD', 'Moldova, Republic of'),
+('ME', 'Montenegro'),
+('MF', 'Saint Martin (French part)'),
+('MG', 'Madagascar'),
+('MH', 'Marshall Islands'),
+('MK', 'North Macedonia'),
+('ML', 'Mali'),
+('MM', 'Myanmar'),
+('MN', 'Mongolia'),
+('MO', 'Macao'),
+('MP', 'Northern Mariana Islands'),
+('MQ', 'Martinique'),
+('MR', 'Mauritania'),
+('MS', 'Montserrat'),
+('MT', 'Malta'),
+('MU', 'Mauritius'),
+('MV', 'Maldives'),
+('MW', 'Malawi'),
+('MX', 'Mexico'),
+('MY', 'Malaysia'),
+('MZ', 'Mozambique'),
+('NA', 'Namibia'),
+('NC', 'New Caledonia'),
+('NE', 'Niger'),
+('NF', 'Norfolk Island'),
+('NG', 'Nigeria'),
+('NI', 'Nicaragua'),
+('NL', 'Netherlands'),
+('NO', 'Norway'),
+('NP', 'Nepal'),
+('NR', 'Nauru'),
+('NU', 'Niue'),
+('NZ', 'New Zealand'),
+('OM', 'Oman'),
+('PA', 'Panama'),
+('PE', 'Peru'),
+('PF', 'French Polynesia'),
+('PG', 'Papua New Guinea'),
+('PH', 'Philippines'),
+('PK', 'Pakistan'),
+('PL', 'Poland'),
+('PM', 'Saint Pierre and Miquelon'),
+('PN', 'Pitcairn'),
+('PR', 'Puerto Rico'),
+('PS', 'Palestine, State of'),
+('PT', 'Portugal'),
+('PW', 'Palau'),
+('PY', 'Paraguay'),
+('QA', 'Qatar'),
+('RE', 'Réunion'),
+('RO', 'Romania'),
+('RS', 'Serbia'),
+('RU', 'Russian Federation'),
+('RW', 'Rwanda'),
+('SA', 'Saudi Arabia'),
+('SB', 'Solomon Islands'),
+('SC', 'Seychelles'),
+('SD', 'Sudan'),
+('SE', 'Sweden'),
+('SG', 'Singapore'),
+('SH', 'Saint Helena, Ascension and Tristan da Cunha'),
+('SI', 'Slovenia'),
+('SJ', 'Svalbard and Jan Mayen'),
+('SK', 'Slovakia'),
+('SL', 'Sierra Leone'),
+('SM', 'San Marino'),
+('SN', 'Senegal'),
+('SO', 'Somalia'),
+('SR', 'Suriname'),
+('SS', 'South Sudan'),
+('ST', 'Sao Tome and Principe'),
+('SV', 'El Salvador'),
+('SX', 'Sint Maarten (Dutch part)'),
+('SY', 'Syrian Arab Republic'),
+('SZ', 'Eswatini'),
+('TC', 'Turks and Caicos Islands'),
+('TD', 'Chad'),
+('TF', 'French Southern Territories'),
+('TG', 'Togo'),
+('TH', 'Thailand'),
+('TJ', 'Tajikistan'),
+('TK', 'Tokelau'),
+('TL', 'Timor-Leste'),
+('TM', 'Turkmenistan'),
+('TN', 'Tunisia'),
+('TO', 'Tonga'),
+('TR', 'Türkiye'),
+('TT', 'Trinidad and Tobago'),
+('TV', 'Tuvalu'),
+('TW', 'Taiwan, Province of China'),
+('TZ', 'Tanzania, United Republic of'),
+('UA', 'Ukraine'),
+('UG', 'Uganda'),
+('UM', 'United States Minor Outlying Islands'),
+('US', 'United States'),
+('UY', 'Uruguay'),
+('UZ', 'Uzbekistan'),
+('VA', 'Holy See (Vatican City State)'),
+('VC', 'Saint Vincent and the Grenadines'),
+('VE', 'Venezuela, Bolivarian Republic of'),
+('VG', 'Virgin Islands, British'),
+('VI', 'Virgin Islands, U.S.'),
+('VN', 'Viet Nam'),
+('VU', 'Vanuatu'),
+('WF', 'Wallis and Futuna'),
+('WS', 'Samoa'),
+('YE', 'Yemen'),
+('YT', 'Mayotte'),
+('ZA', 'South Africa'),
+('ZM', 'Zambia'),
+('ZW', 'Zimbabwe');
+
+-- Statement trigger: every backend drops its cached registry after commit.
+CREATE FUNCTION compliance.registry_changed() RETURNS trigger
+    LANGUAGE C AS 'MODULE_PATHNAME', 'registry_changed';
+COMMENT ON FUNCTION compliance.registry_changed() IS
+    'Trigger on the registry tables: invalidates every backend''s cached registry when the change commits.';
+
+-- Raises 22023 unless code has the syntax of purpose and recipient codes.
+CREATE FUNCTION compliance.check_code(code text, what text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF code IS NULL OR code !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+        RAISE EXCEPTION 'invalid % code "%"', what, code
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A code starts with a lowercase letter and has at most 63 lowercase letters, digits or underscores.',
+                  HINT = format('Choose a code such as "%s".', CASE what WHEN 'purpose' THEN 'marketing' ELSE 'credit_bureau' END);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_code(text, text) IS
+    'Raises invalid_parameter_value unless the code is a valid purpose or recipient code.';
+
+-- Raises 22023 unless country is an ISO 3166-1 alpha-2 code; returns it.
+CREATE FUNCTION compliance.check_country(country text) RETURNS text
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF country IS NULL OR NOT EXISTS (SELECT FROM compliance.countries c WHERE c.code = country) THEN
+        RAISE EXCEPTION 'invalid country code "%"', country
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Countries are given as ISO 3166-1 alpha-2 codes in upper case.',
+                  HINT = 'Use a code from compliance.countries, such as ''BY'' or ''DE''.';
+    END IF;
+    RETURN country;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_country(text) IS
+    'Returns the country code if it is an ISO 3166-1 alpha-2 code in compliance.countries; raises invalid_parameter_value otherwise.';
+
+-- Art. 5.5, 11.1, 17.3: the processor named in notices, reports and the policy.
+CREATE TABLE compliance.processor (
+    singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    name        text NOT NULL CHECK (name <> ''),
+    location    text NOT NULL CHECK (location <> ''),
+    country     text NOT NULL REFERENCES compliance.countries (code),
+    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE compliance.processor IS
+    'The processor (Art. 1 of Law 99-Z): name and location shown in consent notices (Art. 5.5), access reports (Art. 11.1) and the policy (Art. 17.3). One row; set with compliance.set_processor().';
+
+CREATE TABLE compliance.purposes (
+    id              integer PRIMARY KEY CHECK (id BETWEEN 1 AND 65535),
+    code            text NOT NULL UNIQUE CHECK (code ~ '^[a-z][a-z0-9_]{0,62}$'),
+    title           text NOT NULL CHECK (title <> ''),
+    legal_basis     compliance.legal_basis NOT NULL REFERENCES compliance.legal_bases (basis),
+    retention       interval CHECK (retention > interval '0'),
+    data_items      text[],
+    actions         compliance.processing_action[],
+    description     text,
+    registered_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    registered_by   name NOT NULL DEFAULT session_user
+);
+CREATE SEQUENCE compliance.purposes_id_seq AS integer MINVALUE 1 MAXVALUE 65535 OWNED BY compliance.purposes.id;
+ALTER TABLE compliance.purposes ALTER id SET DEFAULT pg_catalog.nextval('compliance.purposes_id_seq');
+COMMENT ON TABLE compliance.purposes IS
+    'Registered purposes of processing (Art. 4.4 of Law 99-Z), each with its legal basis (Art. 4.3, 6, 8), retention (Art. 4.8) and the data items it may touch (Art. 4.5). Add with compliance.register_purpose().';
+COMMENT ON COLUMN compliance.purposes.id IS 'Registry id; compliance.purpose and compliance.purpose_set values store it.';
+COMMENT ON COLUMN compliance.purposes.retention IS 'How long data may be kept once the basis for this purpose ends (Art. 4.8); NULL: no retention after the basis ends.';
+COMMENT ON COLUMN compliance.purposes.data_items IS 'Column names this purpose may read or write (Art. 4.5); NULL: every column.';
+COMMENT ON COLUMN compliance.purposes.actions IS 'Actions on personal data the purpose involves (Art. 1, Art. 5.5); NULL: not stated.';
+
+-- Art. 1, 7, 9: who personal data are provided to.
+CREATE TABLE compliance.recipients (
+    code            text PRIMARY KEY CHECK (code ~ '^[a-z][a-z0-9_]{0,62}$'),
+    name            text NOT NULL CHECK (name <> ''),
+    location        text NOT NULL CHECK (location <> ''),
+    country         text NOT NULL REFERENCES compliance.countries (code),
+    kind            text NOT NULL DEFAULT 'third_party' CHECK (kind IN ('third_party', 'authorised_person')),
+    registered_at   timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE compliance.recipients IS
+    'Recipients of personal data: third parties, or authorised persons processing on the processor''s behalf (Art. 1, 7 of Law 99-Z). A recipient outside the processor''s country receives transborder transmissions (Art. 9). Add with compliance.register_recipient().';
+
+CREATE TABLE compliance.protected_tables (
+    relid           regclass PRIMARY KEY,
+    subject_column  name NOT NULL,
+    protected_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    protected_by    name NOT NULL DEFAULT session_user
+);
+COMMENT ON TABLE compliance.protected_tables IS
+    'Tables holding personal data, with the column that identifies the data subject. Add with compliance.protect().';
+
+CREATE TABLE compliance.protected_columns (
+    relid           regclass NOT NULL REFERENCES compliance.protected_tables (relid) ON DELETE CASCADE,
+    column_name     name NOT NULL,
+    category        compliance.data_category NOT NULL,
+    PRIMARY KEY (relid, column_name)
+);
+COMMENT ON TABLE compliance.protected_columns IS
+    'Category of a protected table''s columns (Art. 1, 8 of Law 99-Z); columns not listed are ordinary personal data. Set by compliance.protect(..., categories).';
+
+-- Art. 9.2, 18.3: the authority's list of countries with adequate protection.
+CREATE TABLE compliance.adequate_countries (
+    country     text PRIMARY KEY REFERENCES compliance.countries (code),
+    note        text,
+    is_default  boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE compliance.adequate_countries IS
+    'Foreign states that afford an adequate level of protection (Art. 9.2, 18.3 of Law 99-Z). Shipped with a default list (parties to Council of Europe Convention 108 and member states of the Eurasian Economic Union); compliance_admin INSERTs and DELETEs rows to follow the authority''s current list.';
+COMMENT ON COLUMN compliance.adequate_countries.is_default IS 'True for rows shipped with the extension; only other rows, and deletions of shipped rows, are dumped by pg_dump.';
+
+-- Days that are not working days besides Saturdays and Sundays.
+CREATE TABLE compliance.holidays (
+    day         date PRIMARY KEY,
+    name        text,
+    is_default  boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE compliance.holidays IS
+    'Non-working days other than Saturdays and Sundays, used for deadlines counted in working days (Art. 11.2, 16.1 of Law 99-Z). compliance_admin INSERTs and DELETEs rows (public holidays, transferred days off).';
+COMMENT ON COLUMN compliance.holidays.is_default IS 'True for rows shipped with the extension; only other rows, and deletions of shipped rows, are dumped by pg_dump.';
+
+-- Shipped rows are re-created by CREATE EXTENSION, so pg_dump keeps only
+-- the admins' own rows and, here, the shipped rows they deleted.
+CREATE TABLE compliance.removed_defaults (
+    tbl     text NOT NULL CHECK (tbl IN ('adequate_countries', 'holidays')),
+    key     text NOT NULL,
+    PRIMARY KEY (tbl, key)
+);
+COMMENT ON TABLE compliance.removed_defaults IS
+    'Shipped rows of adequate_countries and holidays that an admin deleted; restoring a dump deletes them again.';
+
+CREATE FUNCTION compliance.remember_removed_default() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF OLD.is_default THEN
+        INSERT INTO compliance.removed_defaults (tbl, key)
+        VALUES (TG_TABLE_NAME, to_jsonb(OLD) ->> CASE TG_TABLE_NAME WHEN 'holidays' THEN 'day' ELSE 'country' END)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN OLD;
+END
+$$;
+COMMENT ON FUNCTION compliance.remember_removed_default() IS
+    'Trigger: records the deletion of a shipped row so that a dump and restore deletes it again.';
+
+CREATE FUNCTION compliance.apply_removed_default() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.tbl = 'holidays' THEN
+        DELETE FROM compliance.holidays WHERE day = NEW.key::date AND is_default;
+    ELSE
+        DELETE FROM compliance.adequate_countries WHERE country = NEW.key AND is_default;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION compliance.apply_removed_default() IS
+    'Trigger: deletes the shipped row named by a restored compliance.removed_defaults row.';
+
+CREATE TRIGGER remember_removed_default AFTER DELETE ON compliance.adequate_countries
+    FOR EACH ROW EXECUTE FUNCTION compliance.remember_removed_default();
+CREATE TRIGGER remember_removed_default AFTER DELETE ON compliance.holidays
+    FOR EACH ROW EXECUTE FUNCTION compliance.remember_removed_default();
+CREATE TRIGGER apply_removed_default AFTER INSERT ON compliance.removed_defaults
+    FOR EACH ROW EXECUTE FUNCTION compliance.apply_removed_default();
+
+-- Default list: parties to Convention 108 and the EAEU member states, as in
+-- the authority's order of 2021. Admins keep it current.
+INSERT INTO compliance.adequate_countries (country, note, is_default)
+SELECT c, 'Convention 108 party', true
+  FROM unnest(ARRAY['AL','AD','AM','AT','AZ','BE','BA','BG','HR','CY','CZ','DK','EE',
+                    'FI','FR','GE','DE','GR','HU','IS','IE','IT','LV','LI','LT','LU',
+                    'MT','MD','MC','ME','NL','MK','NO','PL','PT','RO','SM','RS','SK',
+                    'SI','ES','SE','CH','TR','UA','GB','AR','CV','MU','MX','MA','SN',
+                    'TN','UY','RU']) AS c;
+INSERT INTO compliance.adequate_countries (country, note, is_default) VALUES
+    ('KZ', 'Eurasian Economic Union member state', true),
+    ('KG', 'Eurasian Economic Union member state', true);
+
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.purposes
+    FOR EACH STATEMENT EXECUTE FUNCTION compliance.registry_changed();
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.recipients
+    FOR EACH STATEMENT EXECUTE FUNCTION compliance.registry_changed();
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.protected_tables
+    FOR EACH STATEMENT EXECUTE FUNCTION compliance.registry_changed();
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.protected_columns
+    FOR EACH STATEMENT EXECUTE FUNCTION compliance.registry_changed();
+
+SELECT pg_catalog.pg_extension_config_dump('compliance.processor', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.purposes', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.purposes_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.recipients', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.protected_tables', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.protected_columns', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.adequate_countries', 'WHERE NOT is_default');
+SELECT pg_catalog.pg_extension_config_dump('compliance.holidays', 'WHERE NOT is_default');
+SELECT pg_catalog.pg_extension_config_dump('compliance.removed_defaults', '');
+
+-- Registry functions.  SECURITY DEFINER: callers need EXECUTE (granted to
+-- compliance_admin), not write access to the tables.
+
+CREATE FUNCTION compliance.set_processor(name text, location text, country text DEFAULT 'BY')
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF coalesce(btrim(name), '') = '' OR coalesce(btrim(location), '') = '' THEN
+        RAISE EXCEPTION 'processor name and location are required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'Consent notices and access reports must name the processor and its location (Art. 5.5, 11.1 of Law 99-Z).',
+                  HINT = 'Pass the legal name and the registered address, e.g. compliance.set_processor(''Clinic LLC'', ''Minsk, Nezavisimosti Ave 1'').';
+    END IF;
+    PERFORM compliance.check_country(country);
+    INSERT INTO compliance.processor AS p (singleton, name, location, country)
+    VALUES (true, set_processor.name, set_processor.location, set_processor.country)
+    ON CONFLICT (singleton) DO UPDATE
+        SET name = excluded.name, location = excluded.location,
+            country = excluded.country, updated_at = pg_catalog.now();
+END
+$$;
+COMMENT ON FUNCTION compliance.set_processor(text, text, text) IS
+    'Records the processor''s name, location and ISO 3166-1 alpha-2 country, shown in consent notices (Art. 5.5), access reports (Art. 11.1) and the policy (Art. 17.3). Replaces any earlier value.';
+
+CREATE FUNCTION compliance.register_purpose(code text, title text,
+        legal_basis compliance.legal_basis DEFAULT 'consent',
+        retention interval DEFAULT NULL,
+        data_items text[] DEFAULT NULL,
+        actions compliance.processing_action[] DEFAULT NULL,
+        description text DEFAULT NULL)
+    RETURNS compliance.purpose
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_items text[];
+BEGIN
+    PERFORM compliance.check_code(code, 'purpose');
+    IF coalesce(btrim(title), '') = '' THEN
+        RAISE EXCEPTION 'purpose title is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'The title is shown to data subjects in consent notices (Art. 5.5 of Law 99-Z).',
+                  HINT = 'Pass a short human-readable title, e.g. ''Marketing e-mails''.';
+    END IF;
+    IF legal_basis IS NULL THEN
+        RAISE EXCEPTION 'legal basis is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'Every purpose needs consent or a basis of Art. 6 or Art. 8.2 of Law 99-Z.',
+                  HINT = 'Pass ''consent'' or a label from compliance.legal_bases.';
+    END IF;
+    IF retention IS NOT NULL AND retention <= interval '0' THEN
+        RAISE EXCEPTION 'retention must be positive'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Got %s.', retention),
+                  HINT = 'Pass how long data may be kept after the basis ends (Art. 4.8), e.g. interval ''3 years'', or NULL.';
+    END IF;
+    IF data_items IS NOT NULL THEN
+        IF array_position(data_items, NULL) IS NOT NULL
+           OR EXISTS (SELECT FROM unnest(data_items) i WHERE btrim(i) = '') THEN
+            RAISE EXCEPTION 'data items must be non-empty column names'
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'List the columns the purpose may touch (Art. 4.5), e.g. ARRAY[''email'', ''name''].';
+        END IF;
+        SELECT array_agg(DISTINCT i ORDER BY i) INTO v_items FROM unnest(data_items) i;
+        IF cardinality(data_items) = 0 THEN
+            RAISE EXCEPTION 'data items must not be empty'
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A purpose that may touch no column cannot process personal data.',
+                      HINT = 'Pass NULL to allow every column, or list the columns it may touch.';
+        END IF;
+    END IF;
+    IF actions IS NOT NULL AND array_position(actions, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'actions must not contain NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'List actions from compliance.processing_action, e.g. ARRAY[''collection'', ''use'']::compliance.processing_action[].';
+    END IF;
+    IF EXISTS (SELECT FROM compliance.purposes p WHERE p.code = register_purpose.code) THEN
+        RAISE EXCEPTION 'purpose "%" is already registered', code
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Choose another code; see compliance.purposes for registered ones.';
+    END IF;
+    INSERT INTO compliance.purposes (code, title, legal_basis, retention, data_items, actions, description)
+    VALUES (code, btrim(title), legal_basis, retention, v_items,
+            (SELECT array_agg(DISTINCT a ORDER BY a) FROM unnest(actions) a), description);
+    RETURN code::compliance.purpose;
+END
+$$;
+COMMENT ON FUNCTION compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text) IS
+    'Registers a purpose of processing (Art. 4.4 of Law 99-Z) with its legal basis (Art. 6, 8), retention after the basis ends (Art. 4.8), the columns it may touch (Art. 4.5; NULL = all) and its actions; returns it.';
+
+CREATE FUNCTION compliance.register_recipient(code text, name text, location text,
+        country text, kind text DEFAULT 'third_party')
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM compliance.check_code(code, 'recipient');
+    IF coalesce(btrim(name), '') = '' OR coalesce(btrim(location), '') = '' THEN
+        RAISE EXCEPTION 'recipient name and location are required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'Subjects are told the name and location of whoever received their data (Art. 11.1, 12.2 of Law 99-Z).',
+                  HINT = 'Pass the recipient''s legal name and address.';
+    END IF;
+    PERFORM compliance.check_country(country);
+    IF kind IS NULL OR kind NOT IN ('third_party', 'authorised_person') THEN
+        RAISE EXCEPTION 'invalid recipient kind "%"', kind
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use ''third_party'', or ''authorised_person'' for one processing on the processor''s behalf (Art. 7).';
+    END IF;
+    IF EXISTS (SELECT FROM compliance.recipients r WHERE r.code = register_recipient.code) THEN
+        RAISE EXCEPTION 'recipient "%" is already registered', code
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Choose another code; see compliance.recipients for registered ones.';
+    END IF;
+    INSERT INTO compliance.recipients (code, name, location, country, kind)
+    VALUES (code, btrim(name), btrim(location), country, kind);
+END
+$$;
+COMMENT ON FUNCTION compliance.register_recipient(text, text, text, text, text) IS
+    'Registers a recipient of personal data: a third party or an authorised person (Art. 7 of Law 99-Z), with its ISO 3166-1 alpha-2 country (transborder rules, Art. 9).';
+
+CREATE FUNCTION compliance.protect(tbl regclass, subject_column name, categories jsonb DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_kind "char";
+    v_key text;
+    v_value jsonb;
+BEGIN
+    IF tbl IS NULL OR subject_column IS NULL THEN
+        RAISE EXCEPTION 'table and subject column are required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Call compliance.protect(''schema.table'', ''subject_id_column'').';
+    END IF;
+    SELECT c.relkind INTO v_kind FROM pg_class c WHERE c.oid = tbl;
+    IF v_kind IS NULL THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    IF v_kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', tbl
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'Only ordinary and partitioned tables can be protected; views and other relations read from them.',
+                  HINT = 'Protect the tables the view or relation reads from.';
+    END IF;
+    IF (SELECT c.relnamespace FROM pg_class c WHERE c.oid = tbl)
+       IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'compliance'::regnamespace) THEN
+        RAISE EXCEPTION 'cannot protect "%"', tbl
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'System catalogs and the extension''s own tables hold no application personal data.',
+                  HINT = 'Protect the application tables that hold personal data.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute a
+                    WHERE a.attrelid = tbl AND a.attname = subject_column
+                      AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'column "%" of relation "%" does not exist', subject_column, tbl
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'Name the column that identifies the data subject, such as the patient or customer id.';
+    END IF;
+    IF EXISTS (SELECT FROM compliance.protected_tables p WHERE p.relid = tbl) THEN
+        RAISE EXCEPTION 'table "%" is already protected', tbl
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'To change its subject column or categories, call compliance.unprotect() and then compliance.protect() again.';
+    END IF;
+    IF categories IS NOT NULL AND jsonb_typeof(categories) <> 'object' THEN
+        RAISE EXCEPTION 'categories must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Got a JSON %s.', jsonb_typeof(categories)),
+                  HINT = 'Map column names to data categories, e.g. ''{"diagnosis": "health", "photo": "biometric"}''.';
+    END IF;
+    FOR v_key, v_value IN SELECT e.key, e.value FROM jsonb_each(coalesce(categories, '{}')) e LOOP
+        IF NOT EXISTS (SELECT FROM pg_attribute a
+                        WHERE a.attrelid = tbl AND a.attname = v_key
+                          AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'column "%" of relation "%" does not exist', v_key, tbl
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'The keys of categories must be columns of the protected table.';
+        END IF;
+        IF jsonb_typeof(v_value) <> 'string'
+           OR NOT (v_value #>> '{}') = ANY (enum_range(NULL::compliance.data_category)::text[]) THEN
+            RAISE EXCEPTION 'invalid data category % for column "%"', v_value, v_key
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'Categories are those of Art. 1 of Law 99-Z.',
+                      HINT = 'Use a label of compliance.data_category, such as "health" or "biometric".';
+        END IF;
+    END LOOP;
+
+    INSERT INTO compliance.protected_tables (relid, subject_column) VALUES (tbl, subject_column);
+    INSERT INTO compliance.protected_columns (relid, column_name, category)
+    SELECT tbl, e.key, (e.value #>> '{}')::compliance.data_category
+      FROM jsonb_each(coalesce(categories, '{}')) e;
+END
+$$;
+COMMENT ON FUNCTION compliance.protect(regclass, name, jsonb) IS
+    'Protects a table holding personal data: subject_column identifies the data subject; categories maps columns to data categories (Art. 1, 8 of Law 99-Z), e.g. {"diagnosis":"health"}.';
+
+CREATE FUNCTION compliance.unprotect(tbl regclass) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM compliance.protected_tables p WHERE p.relid = tbl;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table "%" is not protected', tbl
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'See compliance.protected_tables for the protected tables.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.unprotect(regclass) IS
+    'Removes protection from a table: its rows are no longer checked against purposes, consent and blocks.';
+
+-- Keeps the registry consistent with DDL: a dropped protected table leaves
+-- the registry, and the subject column of a protected table cannot be dropped.
+CREATE FUNCTION compliance.on_sql_drop() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    obj record;
+BEGIN
+    FOR obj IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
+        IF obj.object_type = 'table' THEN
+            DELETE FROM compliance.protected_tables WHERE relid::oid = obj.objid;
+        ELSIF obj.object_type = 'table column' THEN
+            IF EXISTS (SELECT FROM compliance.protected_tables p
+                        WHERE p.relid::oid = obj.objid
+                          AND p.subject_column = obj.address_names[3]) THEN
+                RAISE EXCEPTION 'cannot drop the subject column of protected table %', obj.objid::regclass
+                    USING ERRCODE = 'dependent_objects_still_exist',
+                          HINT = 'Call compliance.unprotect() on the table first.';
+            END IF;
+            DELETE FROM compliance.protected_columns
+             WHERE relid::oid = obj.objid AND column_name = obj.address_names[3];
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION compliance.on_sql_drop() IS
+    'Event trigger: forgets dropped protected tables and columns, and refuses to drop a protected table''s subject column.';
+CREATE EVENT TRIGGER compliance_sql_drop ON sql_drop EXECUTE FUNCTION compliance.on_sql_drop();

@@ -1,0 +1,59 @@
+-- Roles of the contract and least-privilege grants.  Runs last, so that it
+-- sees every object.  Roles are cluster-wide and survive DROP EXTENSION.
+
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM (VALUES
+        ('compliance_admin',   'Maintains the compliance registry: processor, purposes, recipients, protected tables, adequate countries, holidays.'),
+        ('compliance_officer', 'Answers data subjects and the authority: requests, access reports, erasure, blocking, breaches.'),
+        ('compliance_analyst', 'Reads the disclosure log, the ledgers and the dashboards; changes nothing.'),
+        ('compliance_app',     'Application role: gives and withdraws consent, records disclosures, checks may_process.')
+    ) AS v(name, comment) LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', r.name);
+        END IF;
+        EXECUTE format('COMMENT ON ROLE %I IS %L', r.name, r.comment);
+    END LOOP;
+END
+$$;
+
+-- Types and operators are for everybody; everything else is granted below.
+GRANT USAGE ON SCHEMA compliance TO PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA compliance FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA compliance FROM PUBLIC;
+
+-- Internal and registry functions: not for PUBLIC.
+REVOKE EXECUTE ON FUNCTION
+    compliance.registry_changed(),
+    compliance.remember_removed_default(),
+    compliance.apply_removed_default(),
+    compliance.on_sql_drop(),
+    compliance.set_processor(text, text, text),
+    compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text),
+    compliance.register_recipient(text, text, text, text, text),
+    compliance.protect(regclass, name, jsonb),
+    compliance.unprotect(regclass)
+FROM PUBLIC;
+
+-- Reference lists are public knowledge.
+GRANT SELECT ON compliance.legal_bases, compliance.countries TO PUBLIC;
+
+-- The registry is readable by every compliance role; the processing policy
+-- publishes it anyway (Art. 17.4).
+GRANT SELECT ON compliance.processor, compliance.purposes, compliance.recipients,
+    compliance.protected_tables, compliance.protected_columns,
+    compliance.adequate_countries, compliance.holidays, compliance.removed_defaults
+TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
+
+-- compliance_admin writes the registry through the functions, and edits the
+-- two lists the contract lets admins edit directly.
+GRANT EXECUTE ON FUNCTION
+    compliance.set_processor(text, text, text),
+    compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text),
+    compliance.register_recipient(text, text, text, text, text),
+    compliance.protect(regclass, name, jsonb),
+    compliance.unprotect(regclass)
+TO compliance_admin;
+GRANT INSERT, UPDATE, DELETE ON compliance.adequate_countries, compliance.holidays TO compliance_admin;
