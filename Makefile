@@ -26,10 +26,10 @@ PG_CPPFLAGS = -Isrc
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
 # Regression tests, in the order they run; each file is self-contained.
-REGRESS = install types_purpose types_purpose_set registry roles
+REGRESS = install types_purpose types_purpose_set types_consent registry roles consent enforcement
 REGRESS_OPTS = --temp-config=test/compliance.conf --load-extension=plpgsql
 
-ISOLATION =
+ISOLATION = consent_chain
 TAP_TESTS = 1
 
 EXTRA_CLEAN = $(DATA_built)

@@ -1,6 +1,7 @@
 -- The registry validates everything it records.
 DROP EXTENSION IF EXISTS compliance CASCADE;
 CREATE EXTENSION compliance;
+\set SHOW_CONTEXT never
 
 -- processor (Art. 5.5, 11.1)
 SELECT compliance.set_processor('Clinic LLC', 'Minsk, Nezavisimosti Ave 1');

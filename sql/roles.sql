@@ -2,6 +2,7 @@
 -- configuration, compliance_admin can only through the registry functions.
 DROP EXTENSION IF EXISTS compliance CASCADE;
 CREATE EXTENSION compliance;
+\set SHOW_CONTEXT never
 CREATE TABLE customers (id int PRIMARY KEY, email text);
 GRANT ALL ON customers TO compliance_admin;
 

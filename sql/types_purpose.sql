@@ -1,6 +1,7 @@
 -- compliance.purpose: fixed-size type whose text form is the purpose code.
 DROP EXTENSION IF EXISTS compliance CASCADE;
 CREATE EXTENSION compliance;
+\set SHOW_CONTEXT never
 
 SELECT compliance.register_purpose('marketing', 'Marketing e-mails');
 SELECT compliance.register_purpose('payroll', 'Payroll', 'labour_relations');

@@ -12,8 +12,12 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "commands/extension.h"
+#include "miscadmin.h"
+#include "access/xact.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 
 #include "compliance.h"
 
@@ -46,4 +50,41 @@ compliance_relid(const char *relname, bool missing_ok)
 				 errdetail("Table %s.%s does not exist.", COMPLIANCE_SCHEMA, relname),
 				 errhint("Run CREATE EXTENSION compliance.")));
 	return relid;
+}
+
+/*
+ * The snapshot enforcement state is read with: the latest committed state,
+ * not the transaction's snapshot, so that a withdrawal or block takes
+ * effect at the next statement also in REPEATABLE READ transactions.
+ * During a parallel operation no new snapshot may be taken; the caches are
+ * filled before it starts (enforce.c), and a rare later miss reads with the
+ * active snapshot.
+ */
+Snapshot
+compliance_fresh_snapshot(void)
+{
+	if (IsInParallelMode())
+		return GetActiveSnapshot();
+	return GetLatestSnapshot();
+}
+
+/*
+ * The caches read the extension's own tables whoever the current user is
+ * (an application role reading a protected table has no right to read
+ * compliance.consent_state itself), so their fixed, schema-qualified
+ * queries run as the bootstrap superuser.  An error restores the user with
+ * the (sub)transaction abort.
+ */
+void
+compliance_become_owner(CatalogUserSave *save)
+{
+	GetUserIdAndSecContext(&save->userid, &save->sec_context);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   save->sec_context | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+void
+compliance_restore_user(const CatalogUserSave *save)
+{
+	SetUserIdAndSecContext(save->userid, save->sec_context);
 }

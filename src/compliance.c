@@ -28,6 +28,7 @@ char	   *compliance_recipient = NULL;
 int			compliance_on_blocked_read = BLOCKED_READ_FILTER;
 bool		compliance_enforce = true;
 int			compliance_cache_subjects = 100000;
+bool		compliance_ledger_protection = true;
 
 static const struct config_enum_entry blocked_read_options[] = {
 	{"filter", BLOCKED_READ_FILTER, false},
@@ -135,6 +136,15 @@ define_settings(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomBoolVariable("compliance.ledger_protection",
+							 "Refuses UPDATE, DELETE and TRUNCATE on the consent and disclosure ledgers.",
+							 "Only a superuser may turn it off, for repairs; compliance.verify_ledger() reports every changed row.",
+							 &compliance_ledger_protection,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
 	DefineCustomIntVariable("compliance.cache_subjects",
 							"Maximum number of data subjects whose consent state a backend keeps cached.",
 							"Past this bound the cache is emptied and refilled on demand.",
@@ -165,6 +175,10 @@ _PG_init(void)
 
 	define_settings();
 	registry_init();
+	protection_init();
+	cache_init();
+	enforce_init();
+	utility_init();
 }
 
 /*

@@ -15,6 +15,8 @@
 #define COMPLIANCE_H
 
 #include "fmgr.h"
+#include "nodes/bitmapset.h"
+#include "utils/snapshot.h"
 #include "utils/timestamp.h"
 
 #define COMPLIANCE_SCHEMA	"compliance"
@@ -48,6 +50,7 @@ extern char *compliance_recipient;	/* compliance.recipient */
 extern int	compliance_on_blocked_read; /* compliance.on_blocked_read */
 extern bool compliance_enforce; /* compliance.enforce */
 extern int	compliance_cache_subjects;	/* compliance.cache_subjects */
+extern bool compliance_ledger_protection;	/* compliance.ledger_protection */
 
 /* ---------------------------------------------------------------------
  * catalog.c: where the extension's own tables are, and reading them
@@ -57,6 +60,15 @@ extern int	compliance_cache_subjects;	/* compliance.cache_subjects */
 extern bool compliance_extension_present(void);
 extern Oid	compliance_namespace(void);
 extern Oid	compliance_relid(const char *relname, bool missing_ok);
+extern Snapshot compliance_fresh_snapshot(void);
+
+typedef struct CatalogUserSave
+{
+	Oid			userid;
+	int			sec_context;
+} CatalogUserSave;
+extern void compliance_become_owner(CatalogUserSave *save);
+extern void compliance_restore_user(const CatalogUserSave *save);
 
 /* ---------------------------------------------------------------------
  * registry.c: backend cache of compliance.purposes (and recipients),
@@ -77,7 +89,63 @@ extern const PurposeInfo *purpose_lookup(PurposeId id);	/* NULL if unknown */
 extern PurposeId purpose_id_from_code(const char *code, bool missing_ok);
 extern const char *purpose_code_from_id(PurposeId id);	/* errors if unknown */
 extern void registry_init(void);
+extern void registry_watch(void);	/* start listening even if not loaded */
 extern uint64 registry_generation(void);	/* bumped on every invalidation */
+
+/* ---------------------------------------------------------------------
+ * protection.c: which relations are protected (registered tables and their
+ * partitions and inheritance children), cached per relation
+ * ---------------------------------------------------------------------
+ */
+typedef struct Protection
+{
+	Oid			relid;			/* this relation (hash key) */
+	Oid			protected_relid;	/* the registered table: itself or an ancestor */
+	AttrNumber	subject_attno;	/* subject column in this relation */
+	const char *subject_column;
+	Bitmapset  *special_attnos; /* special-category columns (Art. 8) */
+} Protection;
+
+extern void protection_init(void);
+extern bool protection_any(void);
+extern const Protection *protection_lookup(Oid relid);
+
+/* ---------------------------------------------------------------------
+ * cache.c: per-subject consent state and blocks, the hot path of
+ * enforcement; filled with the latest committed state
+ * ---------------------------------------------------------------------
+ */
+typedef enum Verdict
+{
+	VERDICT_ALLOWED,
+	VERDICT_BLOCKED,			/* Art. 13.2: blocked, not processed */
+	VERDICT_NO_CONSENT,			/* Art. 4.3, 5: no consent for a consent purpose */
+	VERDICT_WITHDRAWN,			/* Art. 10: consent withdrawn */
+	VERDICT_EXPIRED,			/* Art. 5.5: consent period over */
+	VERDICT_REFUSED				/* consent refused */
+} Verdict;
+
+extern void cache_init(void);
+extern void cache_ensure_valid(void);
+extern Verdict cache_verdict(const char *subject, int len,
+							 const PurposeInfo *purpose, bool special);
+
+/* ---------------------------------------------------------------------
+ * enforce.c: the row filter (planner hook + row_allowed), the write
+ * trigger, may_process, and the executor-start checks (Art. 4.4, 4.5)
+ * utility.c: COPY TO through the row filter, guards on DDL that would
+ * route around enforcement
+ * ---------------------------------------------------------------------
+ */
+extern void enforce_init(void);
+extern const PurposeInfo *declared_purpose(void);
+extern void utility_init(void);
+
+/* ---------------------------------------------------------------------
+ * ledger.c: hash chains of the append-only ledgers (ledger_digest) and
+ * the trigger refusing UPDATE/DELETE/TRUNCATE on them (ledger_guard)
+ * ---------------------------------------------------------------------
+ */
 
 /* ---------------------------------------------------------------------
  * purpose.c: the compliance.purpose type (fixed size, code as text)
@@ -101,5 +169,33 @@ extern int	purpose_set_ids(const PurposeSet *set, PurposeId **ids);	/* ascending
 extern bool purpose_set_contains(const PurposeSet *set, PurposeId id);
 extern bool purpose_set_is_empty(const PurposeSet *set);
 extern char *purpose_set_to_cstring(const PurposeSet *set);
+
+/* ---------------------------------------------------------------------
+ * consent.c / consent_parse.c: the compliance.consent type, one consent
+ * receipt (Art. 5.7: the processor must be able to prove consent);
+ * consent_parse.c is its literal parser, free of server headers (fuzzable)
+ * ---------------------------------------------------------------------
+ */
+typedef struct Consent Consent; /* opaque varlena; layout in consent.c */
+
+#define DatumGetConsentP(d)		((Consent *) PG_DETOAST_DATUM(d))
+#define PG_GETARG_CONSENT(n)	DatumGetConsentP(PG_GETARG_DATUM(n))
+#define PG_RETURN_CONSENT(c)	PG_RETURN_POINTER(c)
+
+#define CONSENT_SUBJECT_MAXLEN	1024	/* bytes of a subject key */
+#define CONSENT_DIGEST_LEN		32	/* SHA-256 */
+
+/* Readers take a detoasted value (DatumGetConsentP); strings are palloc'd. */
+extern int64 consent_get_id(const Consent *consent);
+extern char *consent_get_subject(const Consent *consent);
+extern PurposeSet *consent_get_purposes(const Consent *consent);
+extern TimestampTz consent_get_given_at(const Consent *consent);
+extern bool consent_get_valid_until(const Consent *consent,
+									TimestampTz *valid_until);	/* false: none */
+extern const char *consent_get_form(const Consent *consent);	/* label */
+extern const char *consent_get_indicated_by(const Consent *consent);
+extern bool consent_covers_at(const Consent *consent, PurposeId purpose,
+							  TimestampTz at);
+extern Consent *consent_with_id(const Consent *consent, int64 id);	/* copy */
 
 #endif							/* COMPLIANCE_H */

@@ -68,6 +68,18 @@ registry_init(void)
 	CacheRegisterRelcacheCallback(registry_relcache_callback, (Datum) 0);
 }
 
+/*
+ * Makes the callback recognise changes to the registry even before the
+ * registry itself is read: other caches (protection.c) follow its
+ * generation.
+ */
+void
+registry_watch(void)
+{
+	if (!OidIsValid(registry_relid))
+		registry_relid = compliance_relid("purposes", true);
+}
+
 uint64
 registry_generation(void)
 {
@@ -125,6 +137,7 @@ registry_load(void)
 	SPIPlanPtr	plan;
 	uint64		gen_before;
 	int			attempt;
+	CatalogUserSave save;
 
 	for (attempt = 0;; attempt++)
 	{
@@ -133,13 +146,14 @@ registry_load(void)
 
 		cxt = AllocSetContextCreate(CurrentMemoryContext, "compliance registry",
 									ALLOCSET_SMALL_SIZES);
+		compliance_become_owner(&save);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		plan = SPI_prepare(registry_query, 0, NULL);
 		if (plan == NULL)
 			elog(ERROR, "could not prepare registry query: %s",
 				 SPI_result_code_string(SPI_result));
-		if (SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(),
+		if (SPI_execute_snapshot(plan, NULL, NULL, compliance_fresh_snapshot(),
 								 InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read the purpose registry");
 
@@ -173,6 +187,7 @@ registry_load(void)
 		}
 		MemoryContextSwitchTo(oldcxt);
 		SPI_finish();
+		compliance_restore_user(&save);
 
 		/* An invalidation that arrived while reading may mean stale rows. */
 		if (registry_gen != gen_before && attempt < 3)

@@ -322,6 +322,7 @@ CREATE TABLE compliance.purposes (
     data_items      text[],
     actions         compliance.processing_action[],
     description     text,
+    requires_identity boolean NOT NULL DEFAULT false,
     registered_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
     registered_by   name NOT NULL DEFAULT session_user
 );
@@ -332,6 +333,7 @@ COMMENT ON TABLE compliance.purposes IS
 COMMENT ON COLUMN compliance.purposes.id IS 'Registry id; compliance.purpose and compliance.purpose_set values store it.';
 COMMENT ON COLUMN compliance.purposes.retention IS 'How long data may be kept once the basis for this purpose ends (Art. 4.8); NULL: no retention after the basis ends.';
 COMMENT ON COLUMN compliance.purposes.data_items IS 'Column names this purpose may read or write (Art. 4.5); NULL: every column.';
+COMMENT ON COLUMN compliance.purposes.requires_identity IS 'True if consent for this purpose must carry the subject''s surname, first name, patronymic, date of birth and identification number (Art. 5.6); otherwise those fields may not be collected.';
 COMMENT ON COLUMN compliance.purposes.actions IS 'Actions on personal data the purpose involves (Art. 1, Art. 5.5); NULL: not stated.';
 
 -- Art. 1, 7, 9: who personal data are provided to.
@@ -496,7 +498,8 @@ CREATE FUNCTION compliance.register_purpose(code text, title text,
         retention interval DEFAULT NULL,
         data_items text[] DEFAULT NULL,
         actions compliance.processing_action[] DEFAULT NULL,
-        description text DEFAULT NULL)
+        description text DEFAULT NULL,
+        requires_identity boolean DEFAULT false)
     RETURNS compliance.purpose
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -548,14 +551,15 @@ BEGIN
             USING ERRCODE = 'duplicate_object',
                   HINT = 'Choose another code; see compliance.purposes for registered ones.';
     END IF;
-    INSERT INTO compliance.purposes (code, title, legal_basis, retention, data_items, actions, description)
+    INSERT INTO compliance.purposes (code, title, legal_basis, retention, data_items, actions, description, requires_identity)
     VALUES (code, btrim(title), legal_basis, retention, v_items,
-            (SELECT array_agg(DISTINCT a ORDER BY a) FROM unnest(actions) a), description);
+            (SELECT array_agg(DISTINCT a ORDER BY a) FROM unnest(actions) a), description,
+            coalesce(requires_identity, false));
     RETURN code::compliance.purpose;
 END
 $$;
-COMMENT ON FUNCTION compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text) IS
-    'Registers a purpose of processing (Art. 4.4 of Law 99-Z) with its legal basis (Art. 6, 8), retention after the basis ends (Art. 4.8), the columns it may touch (Art. 4.5; NULL = all) and its actions; returns it.';
+COMMENT ON FUNCTION compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean) IS
+    'Registers a purpose of processing (Art. 4.4 of Law 99-Z) with its legal basis (Art. 6, 8), retention after the basis ends (Art. 4.8), the columns it may touch (Art. 4.5; NULL = all), its actions, and whether consent for it carries the identity fields of Art. 5.6; returns it.';
 
 CREATE FUNCTION compliance.register_recipient(code text, name text, location text,
         country text, kind text DEFAULT 'third_party')
@@ -615,6 +619,13 @@ BEGIN
                   DETAIL = 'Only ordinary and partitioned tables can be protected; views and other relations read from them.',
                   HINT = 'Protect the tables the view or relation reads from.';
     END IF;
+    IF EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = tbl) THEN
+        RAISE EXCEPTION 'cannot protect "%" on its own', tbl
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'It is a partition or inheritance child; queries on its parent would read it unfiltered.',
+                  HINT = format('Protect the parent table %s; its partitions and children are protected with it.',
+                                (SELECT i.inhparent::regclass FROM pg_inherits i WHERE i.inhrelid = tbl LIMIT 1));
+    END IF;
     IF (SELECT c.relnamespace FROM pg_class c WHERE c.oid = tbl)
        IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'compliance'::regnamespace) THEN
         RAISE EXCEPTION 'cannot protect "%"', tbl
@@ -661,6 +672,7 @@ BEGIN
     INSERT INTO compliance.protected_columns (relid, column_name, category)
     SELECT tbl, e.key, (e.value #>> '{}')::compliance.data_category
       FROM jsonb_each(coalesce(categories, '{}')) e;
+    PERFORM compliance.set_write_trigger(tbl, true);
 END
 $$;
 COMMENT ON FUNCTION compliance.protect(regclass, name, jsonb) IS
@@ -677,6 +689,7 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = 'See compliance.protected_tables for the protected tables.';
     END IF;
+    PERFORM compliance.set_write_trigger(tbl, false);
 END
 $$;
 COMMENT ON FUNCTION compliance.unprotect(regclass) IS
@@ -694,6 +707,7 @@ BEGIN
     FOR obj IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
         IF obj.object_type = 'table' THEN
             DELETE FROM compliance.protected_tables WHERE relid::oid = obj.objid;
+
         ELSIF obj.object_type = 'table column' THEN
             IF EXISTS (SELECT FROM compliance.protected_tables p
                         WHERE p.relid::oid = obj.objid

@@ -31,7 +31,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.apply_removed_default(),
     compliance.on_sql_drop(),
     compliance.set_processor(text, text, text),
-    compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text),
+    compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean),
     compliance.register_recipient(text, text, text, text, text),
     compliance.protect(regclass, name, jsonb),
     compliance.unprotect(regclass)
@@ -51,9 +51,52 @@ TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
 -- two lists the contract lets admins edit directly.
 GRANT EXECUTE ON FUNCTION
     compliance.set_processor(text, text, text),
-    compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text),
+    compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean),
     compliance.register_recipient(text, text, text, text, text),
     compliance.protect(regclass, name, jsonb),
     compliance.unprotect(regclass)
 TO compliance_admin;
 GRANT INSERT, UPDATE, DELETE ON compliance.adequate_countries, compliance.holidays TO compliance_admin;
+
+-- Consent (Art. 5, 10): the application gives, withdraws and checks; the
+-- ledgers are written only through these functions.
+REVOKE EXECUTE ON FUNCTION
+    compliance.ledger_guard(),
+    compliance.consent_ledger_append(text, text, compliance.purpose_set, compliance.consent),
+    compliance.verify_ledger(),
+    compliance.consent_notice(compliance.purpose_set, text, timestamptz),
+    compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text),
+    compliance.withdraw_consent(text, compliance.purpose_set),
+    compliance.refuse_consent(text, compliance.purpose_set),
+    compliance.consent_status(text, compliance.purpose),
+    compliance.consents_of(text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    compliance.consent_notice(compliance.purpose_set, text, timestamptz),
+    compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text),
+    compliance.withdraw_consent(text, compliance.purpose_set),
+    compliance.refuse_consent(text, compliance.purpose_set),
+    compliance.consent_status(text, compliance.purpose),
+    compliance.consents_of(text)
+TO compliance_app, compliance_officer;
+GRANT EXECUTE ON FUNCTION compliance.verify_ledger()
+TO compliance_admin, compliance_officer, compliance_analyst;
+GRANT SELECT ON compliance.consent_ledger, compliance.consent_state, compliance.ledger_heads
+TO compliance_officer, compliance_analyst;
+
+-- Enforcement: may_process for the application; blocks for officers.
+REVOKE EXECUTE ON FUNCTION
+    compliance.cache_invalidate(),
+    compliance.enforce_write(),
+    compliance.invalidate_relation(regclass),
+    compliance.set_write_trigger(regclass, boolean),
+    compliance.on_ddl_command_end(),
+    compliance.may_process(text, compliance.purpose),
+    compliance.block_subject(text, text),
+    compliance.unblock_subject(text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION compliance.may_process(text, compliance.purpose)
+TO compliance_app, compliance_officer;
+GRANT EXECUTE ON FUNCTION compliance.block_subject(text, text), compliance.unblock_subject(text)
+TO compliance_officer;
+GRANT SELECT ON compliance.blocked_subjects TO compliance_officer, compliance_analyst;

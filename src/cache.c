@@ -1,0 +1,346 @@
+/*-------------------------------------------------------------------------
+ *
+ * cache.c
+ *	  Backend-local cache of consent state and blocks, per data subject:
+ *	  the hot path of enforcement.
+ *
+ * Filled from compliance.consent_state and compliance.blocked_subjects
+ * with the latest committed snapshot: all subjects in one scan when they
+ * fit in compliance.cache_subjects, otherwise one subject at a time.  A
+ * statement trigger on those tables queues a relcache invalidation of
+ * consent_state; every backend processes it at its next statement (see
+ * enforce.c) and this callback only marks the cache stale, so a
+ * withdrawal or block committed elsewhere applies from the next statement
+ * on, also inside older REPEATABLE READ transactions.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+
+#include "compliance.h"
+
+typedef struct SubjectKey
+{
+	const char *data;
+	int			len;
+} SubjectKey;
+
+typedef struct ConsentEntry
+{
+	PurposeId	purpose;
+	char		status;			/* 'g': given or renewed, 'w': withdrawn, 'x': refused */
+	bool		has_end;
+	TimestampTz valid_until;
+} ConsentEntry;
+
+typedef struct SubjectState
+{
+	SubjectKey	key;			/* hash key; data lives in cache_context */
+	bool		blocked;
+	int			nconsents;
+	ConsentEntry *consents;
+} SubjectState;
+
+static MemoryContext cache_context = NULL;
+static HTAB *subjects = NULL;
+static bool cache_valid = false;
+static bool cache_complete = false;	/* every subject with state is in the cache */
+static Oid	state_relid = InvalidOid;
+static Oid	blocked_relid = InvalidOid;
+
+static const char *bulk_query =
+"SELECT subject, compliance.purpose_id(purpose), status, valid_until FROM compliance.consent_state"
+" UNION ALL SELECT subject, 0, 'b', NULL FROM compliance.blocked_subjects"
+" ORDER BY 1";
+static const char *subject_query =
+"SELECT subject, compliance.purpose_id(purpose), status, valid_until FROM compliance.consent_state"
+" WHERE subject OPERATOR(pg_catalog.=) $1"
+" UNION ALL SELECT subject, 0, 'b', NULL FROM compliance.blocked_subjects"
+" WHERE subject OPERATOR(pg_catalog.=) $1";
+static SPIPlanPtr subject_plan = NULL;
+
+static uint32
+subject_hash(const void *key, Size keysize)
+{
+	const SubjectKey *k = key;
+
+	return hash_bytes((const unsigned char *) k->data, k->len);
+}
+
+static int
+subject_match(const void *key1, const void *key2, Size keysize)
+{
+	const SubjectKey *a = key1;
+	const SubjectKey *b = key2;
+
+	return (a->len == b->len && memcmp(a->data, b->data, a->len) == 0) ? 0 : 1;
+}
+
+static void *
+subject_keycopy(void *dest, const void *src, Size keysize)
+{
+	const SubjectKey *s = src;
+	SubjectKey *d = dest;
+	char	   *copy = MemoryContextAlloc(cache_context, s->len + 1);
+
+	memcpy(copy, s->data, s->len);
+	copy[s->len] = '\0';
+	d->data = copy;
+	d->len = s->len;
+	return dest;
+}
+
+static void
+cache_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == state_relid || relid == blocked_relid)
+		cache_valid = false;
+}
+
+void
+cache_init(void)
+{
+	CacheRegisterRelcacheCallback(cache_relcache_callback, (Datum) 0);
+}
+
+static void
+cache_reset(void)
+{
+	HASHCTL		ctl;
+
+	if (cache_context == NULL)
+		cache_context = AllocSetContextCreate(CacheMemoryContext, "compliance consent cache",
+											  ALLOCSET_DEFAULT_SIZES);
+	else
+		MemoryContextReset(cache_context);
+	subject_plan = NULL;		/* SPI plans are not kept across resets */
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(SubjectKey);
+	ctl.entrysize = sizeof(SubjectState);
+	ctl.hash = subject_hash;
+	ctl.match = subject_match;
+	ctl.keycopy = subject_keycopy;
+	ctl.hcxt = cache_context;
+	subjects = hash_create("compliance subjects", 1024, &ctl,
+						   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_KEYCOPY | HASH_CONTEXT);
+	cache_complete = false;
+}
+
+/*
+ * Adds the SPI result rows (ordered or filtered by subject) to the cache.
+ * Returns false if the cache bound was reached.
+ */
+static bool
+cache_add_rows(void)
+{
+	SubjectState *current = NULL;
+	int			capacity = 0;
+
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		text	   *subject = DatumGetTextPP(SPI_getbinval(tup, desc, 1, &isnull));
+		SubjectKey	key = {VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject)};
+		char	   *status_text = TextDatumGetCString(SPI_getbinval(tup, desc, 3, &isnull));
+		char		status;
+		Datum		until;
+
+		/* given and renewed both authorise processing */
+		if (strcmp(status_text, "given") == 0 || strcmp(status_text, "renewed") == 0)
+			status = 'g';
+		else if (strcmp(status_text, "withdrawn") == 0)
+			status = 'w';
+		else if (strcmp(status_text, "refused") == 0)
+			status = 'x';
+		else
+			status = 'b';		/* a row of blocked_subjects */
+
+		if (current == NULL || subject_match(&current->key, &key, 0) != 0)
+		{
+			bool		found;
+
+			if (hash_get_num_entries(subjects) >= compliance_cache_subjects)
+				return false;
+			current = hash_search(subjects, &key, HASH_ENTER, &found);
+			if (!found)
+			{
+				current->blocked = false;
+				current->nconsents = 0;
+				current->consents = NULL;
+			}
+			capacity = current->nconsents;
+		}
+		if (status == 'b')
+		{
+			current->blocked = true;
+			continue;
+		}
+		if (current->nconsents >= capacity)
+		{
+			capacity = Max(4, capacity * 2);
+			current->consents = current->consents == NULL
+				? MemoryContextAlloc(cache_context, sizeof(ConsentEntry) * capacity)
+				: repalloc(current->consents, sizeof(ConsentEntry) * capacity);
+		}
+		{
+			ConsentEntry *c = &current->consents[current->nconsents++];
+
+			c->purpose = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+			c->status = status;
+			until = SPI_getbinval(tup, desc, 4, &isnull);
+			c->has_end = !isnull;
+			c->valid_until = isnull ? 0 : DatumGetTimestampTz(until);
+		}
+	}
+	return true;
+}
+
+/* Reads every subject's state in one scan, if they fit. */
+static void
+cache_fill(void)
+{
+	CatalogUserSave save;
+
+	cache_reset();
+	state_relid = compliance_relid("consent_state", false);
+	blocked_relid = compliance_relid("blocked_subjects", false);
+	cache_valid = true;
+
+	compliance_become_owner(&save);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_snapshot(SPI_prepare(bulk_query, 0, NULL), NULL, NULL,
+							 compliance_fresh_snapshot(), InvalidSnapshot,
+							 true, false, (long) compliance_cache_subjects * 8) != SPI_OK_SELECT)
+		elog(ERROR, "could not read compliance.consent_state");
+	cache_complete = cache_add_rows() &&
+		SPI_processed < (uint64) compliance_cache_subjects * 8;
+	SPI_finish();
+	compliance_restore_user(&save);
+	if (!cache_complete)
+		cache_reset();			/* too many: load subjects on demand */
+}
+
+/* Ensures the cache reflects the latest committed state; cheap when warm. */
+void
+cache_ensure_valid(void)
+{
+	if (!cache_valid)
+		cache_fill();
+}
+
+static SubjectState *
+cache_load_subject(const SubjectKey *key)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	SubjectState *state;
+	bool		found;
+	CatalogUserSave save;
+
+	if (hash_get_num_entries(subjects) >= compliance_cache_subjects)
+		cache_reset();
+
+	compliance_become_owner(&save);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (subject_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(subject_query, 1, argtypes);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare the consent state query");
+		subject_plan = plan;
+	}
+	values[0] = PointerGetDatum(cstring_to_text_with_len(key->data, key->len));
+	if (SPI_execute_snapshot(subject_plan, values, NULL, compliance_fresh_snapshot(),
+							 InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read compliance.consent_state");
+	cache_add_rows();
+	SPI_finish();
+	compliance_restore_user(&save);
+
+	/* A subject with no state at all is cached too, as such. */
+	state = hash_search(subjects, key, HASH_ENTER, &found);
+	if (!found)
+	{
+		state->blocked = false;
+		state->nconsents = 0;
+		state->consents = NULL;
+	}
+	return state;
+}
+
+/*
+ * May the subject's rows be processed under this purpose now?  special:
+ * special-category data are involved (Art. 8).  The verdict says why not.
+ */
+Verdict
+cache_verdict(const char *subject, int len, const PurposeInfo *purpose, bool special)
+{
+	SubjectKey	key = {subject, len};
+	SubjectState *state;
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+
+	cache_ensure_valid();
+	state = hash_search(subjects, &key, HASH_FIND, NULL);
+	if (state == NULL)
+	{
+		if (cache_complete)
+			state = NULL;
+		else
+			state = cache_load_subject(&key);
+	}
+
+	if (state != NULL && state->blocked)
+		return VERDICT_BLOCKED;
+	if (!purpose->needs_consent && !(special && !purpose->allows_special))
+		return VERDICT_ALLOWED;
+	if (state != NULL)
+	{
+		for (int i = 0; i < state->nconsents; i++)
+		{
+			ConsentEntry *c = &state->consents[i];
+
+			if (c->purpose != purpose->id)
+				continue;
+			if (c->status == 'w')
+				return VERDICT_WITHDRAWN;
+			if (c->status == 'x')
+				return VERDICT_REFUSED;
+			if (c->has_end && c->valid_until <= now)
+				return VERDICT_EXPIRED;
+			return VERDICT_ALLOWED;
+		}
+	}
+	return VERDICT_NO_CONSENT;
+}
+
+/*
+ * Trigger on consent_state and blocked_subjects: every backend drops its
+ * cached state once this transaction commits.
+ */
+PG_FUNCTION_INFO_V1(cache_invalidate);
+Datum
+cache_invalidate(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cache_invalidate() must be called as a trigger")));
+	CacheInvalidateRelcacheByRelid(compliance_relid("consent_state", false));
+	PG_RETURN_POINTER(NULL);
+}

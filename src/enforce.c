@@ -1,0 +1,611 @@
+/*-------------------------------------------------------------------------
+ *
+ * enforce.c
+ *	  Row-level enforcement: no processing without a purpose and a basis,
+ *	  none after withdrawal or block (Art. 4, 5, 6, 8, 10, 13 of Law 99-Z).
+ *
+ * Reads: the planner hook adds a security barrier qual,
+ * compliance.row_allowed(subject column, table, special), to every
+ * protected relation in the query tree, however it was reached (views,
+ * CTEs, subqueries, SQL and PL functions, cursors, prepared statements;
+ * COPY TO is turned into COPY (SELECT ...) in utility.c).  Unlike row level
+ * security it applies to owners and superusers alike, and the planner
+ * copies it to partitions and inheritance children.  The qual decides at
+ * run time from the declared purpose and the consent cache, so cached
+ * plans stay valid when the purpose or consents change.
+ *
+ * Writes: a BEFORE INSERT OR UPDATE row trigger (ENABLE ALWAYS, so also
+ * under COPY FROM and session_replication_role) refuses rows of subjects
+ * the purpose may not process; UPDATE and DELETE only see allowed rows.
+ *
+ * At executor start, ExecutorCheckPerms_hook checks that a purpose is
+ * declared and that it touches only its data items (Art. 4.5).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/sysattr.h"
+#include "access/xact.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/planner.h"
+#include "parser/parse_func.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "compliance.h"
+
+PG_FUNCTION_INFO_V1(row_allowed);
+PG_FUNCTION_INFO_V1(enforce_write);
+PG_FUNCTION_INFO_V1(may_process);
+PG_FUNCTION_INFO_V1(invalidate_relation);
+
+static planner_hook_type prev_planner_hook = NULL;
+static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
+
+/* ---------------------------------------------------------------------
+ * The declared purpose
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The purpose declared with compliance.purpose; an error if none is.
+ * Memoised on the setting's text and the registry generation, because
+ * the row filter asks for every row.
+ */
+const PurposeInfo *
+declared_purpose(void)
+{
+	static char last_code[PURPOSE_CODE_MAXLEN + 1];
+	static uint64 last_generation = 0;
+	static const PurposeInfo *last_info = NULL;
+
+	if (compliance_purpose == NULL || compliance_purpose[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("no purpose of processing is declared"),
+				 errdetail("Personal data in protected tables may be processed only for a specific, previously stated purpose (Art. 4.4 of Law 99-Z)."),
+				 errhint("Declare one first, e.g. SET compliance.purpose = 'marketing' (or SET LOCAL for one transaction).")));
+
+	if (last_info == NULL || last_generation != registry_generation() ||
+		strcmp(last_code, compliance_purpose) != 0)
+	{
+		PurposeId	id = purpose_id_from_code(compliance_purpose, false);
+
+		last_info = purpose_lookup(id);
+		if (last_info == NULL)
+			elog(ERROR, "purpose %d vanished from the registry", id);
+		strlcpy(last_code, compliance_purpose, sizeof(last_code));
+		last_generation = registry_generation();
+	}
+	return last_info;
+}
+
+/* Why a subject's data may not be processed, for errdetail. */
+static void
+verdict_detail(Verdict verdict, const PurposeInfo *purpose, bool special)
+{
+	switch (verdict)
+	{
+		case VERDICT_BLOCKED:
+			errdetail("Processing of the subject's personal data is blocked (Art. 13.2 of Law 99-Z).");
+			break;
+		case VERDICT_WITHDRAWN:
+			errdetail("The subject withdrew consent for purpose \"%s\" (Art. 10 of Law 99-Z).", purpose->code);
+			break;
+		case VERDICT_EXPIRED:
+			errdetail("The subject's consent for purpose \"%s\" has expired (Art. 5.5 of Law 99-Z).", purpose->code);
+			break;
+		case VERDICT_REFUSED:
+			errdetail("The subject refused consent for purpose \"%s\" (Art. 5 of Law 99-Z).", purpose->code);
+			break;
+		case VERDICT_NO_CONSENT:
+			if (purpose->needs_consent)
+				errdetail("Purpose \"%s\" relies on consent and the subject has given none for it (Art. 4.3, 5 of Law 99-Z).", purpose->code);
+			else
+				errdetail("The data include special categories, which need consent or a basis of Art. 8.2; the basis of purpose \"%s\" does not allow them (Art. 8.1 of Law 99-Z).", purpose->code);
+			break;
+		case VERDICT_ALLOWED:
+			break;
+	}
+}
+
+static void
+report_refusal(Verdict verdict, const PurposeInfo *purpose, const char *subject,
+			   bool special, bool writing)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 writing
+			 ? errmsg("purpose \"%s\" may not process personal data of subject \"%s\"",
+					  purpose->code, subject)
+			 : errmsg("purpose \"%s\" may not read personal data of subject \"%s\"",
+					  purpose->code, subject),
+			 verdict_detail(verdict, purpose, special),
+			 verdict == VERDICT_BLOCKED
+			 ? errhint("An officer may lift the block with compliance.unblock_subject().")
+			 : errhint("Obtain the subject's consent with compliance.give_consent(), or process under a purpose with another legal basis.")));
+}
+
+/* The text form of a subject column value: the subject key. */
+static char *
+subject_key(Datum value, Oid typid, FmgrInfo *out, int *len)
+{
+	char	   *key;
+
+	if (typid == TEXTOID || typid == VARCHAROID)
+	{
+		text	   *t = DatumGetTextPP(value);
+
+		*len = VARSIZE_ANY_EXHDR(t);
+		return VARDATA_ANY(t);
+	}
+	key = OutputFunctionCall(out, value);
+	*len = strlen(key);
+	return key;
+}
+
+/*
+ * Invalidations are processed at every statement start; this catches the
+ * statements that read rows without starting an executor (FETCH).
+ */
+static void
+accept_invalidations_once_per_statement(void)
+{
+	static TimestampTz last_statement = 0;
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+
+	if (now != last_statement)
+	{
+		AcceptInvalidationMessages();
+		last_statement = now;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Reads: the row filter
+ * ---------------------------------------------------------------------
+ */
+typedef struct RowFilterCache
+{
+	Oid			typid;
+	FmgrInfo	out;
+} RowFilterCache;
+
+/*
+ * row_allowed(subject anyelement, tbl regclass, special boolean) returns boolean
+ *
+ * The security barrier qual: may this row be processed under the declared
+ * purpose?  Under compliance.on_blocked_read = 'error' it raises instead
+ * of returning false.
+ */
+Datum
+row_allowed(PG_FUNCTION_ARGS)
+{
+	RowFilterCache *cache = fcinfo->flinfo->fn_extra;
+	const PurposeInfo *purpose;
+	bool		special = PG_ARGISNULL(2) ? true : PG_GETARG_BOOL(2);
+	const char *subject;
+	int			len;
+	Verdict		verdict;
+
+	if (!compliance_enforce)
+		PG_RETURN_BOOL(true);
+	accept_invalidations_once_per_statement();
+	purpose = declared_purpose();
+
+	if (PG_ARGISNULL(0))
+	{
+		/* A row without a subject can carry no consent and no block. */
+		subject = "";
+		len = 0;
+	}
+	else
+	{
+		if (cache == NULL)
+		{
+			Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 0);
+			Oid			outfunc;
+			bool		varlena;
+
+			cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCache));
+			cache->typid = getBaseType(typid);
+			getTypeOutputInfo(typid, &outfunc, &varlena);
+			fmgr_info_cxt(outfunc, &cache->out, fcinfo->flinfo->fn_mcxt);
+			fcinfo->flinfo->fn_extra = cache;
+		}
+		subject = subject_key(PG_GETARG_DATUM(0), cache->typid, &cache->out, &len);
+	}
+
+	verdict = cache_verdict(subject, len, purpose, special);
+	if (verdict == VERDICT_ALLOWED)
+		PG_RETURN_BOOL(true);
+	if (compliance_on_blocked_read == BLOCKED_READ_ERROR)
+		report_refusal(verdict, purpose, pnstrdup(subject, len), special, false);
+	PG_RETURN_BOOL(false);
+}
+
+/*
+ * may_process(subject text, purpose compliance.purpose DEFAULT NULL)
+ *
+ * The same decision for the application: NULL purpose means the declared one.
+ */
+Datum
+may_process(PG_FUNCTION_ARGS)
+{
+	const PurposeInfo *purpose;
+	text	   *subject;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	subject = PG_GETARG_TEXT_PP(0);
+	if (PG_ARGISNULL(1))
+		purpose = declared_purpose();
+	else
+	{
+		purpose = purpose_lookup(PG_GETARG_PURPOSE(1));
+		if (purpose == NULL)
+			purpose_code_from_id(PG_GETARG_PURPOSE(1));	/* raises the error */
+	}
+	AcceptInvalidationMessages();
+	PG_RETURN_BOOL(cache_verdict(VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject),
+								 purpose, false) == VERDICT_ALLOWED);
+}
+
+/* ---------------------------------------------------------------------
+ * Writes: the row trigger
+ * ---------------------------------------------------------------------
+ */
+
+/* True if the tuple has a non-null value in a special-category column. */
+static bool
+tuple_has_special(HeapTuple tuple, TupleDesc desc, const Protection *p)
+{
+	int			attno = -1;
+
+	while ((attno = bms_next_member(p->special_attnos, attno)) >= 0)
+		if (!heap_attisnull(tuple, attno, desc))
+			return true;
+	return false;
+}
+
+static void
+check_write(HeapTuple tuple, TupleDesc desc, const Protection *p,
+			const PurposeInfo *purpose)
+{
+	bool		isnull;
+	Datum		value = heap_getattr(tuple, p->subject_attno, desc, &isnull);
+	Oid			typid = TupleDescAttr(desc, p->subject_attno - 1)->atttypid;
+	bool		special = tuple_has_special(tuple, desc, p);
+	char	   *subject = "";
+	int			len = 0;
+	Verdict		verdict;
+
+	if (!isnull)
+	{
+		Oid			outfunc;
+		bool		varlena;
+		FmgrInfo	out;
+
+		getTypeOutputInfo(typid, &outfunc, &varlena);
+		fmgr_info(outfunc, &out);
+		subject = subject_key(value, getBaseType(typid), &out, &len);
+	}
+	verdict = cache_verdict(subject, len, purpose, special);
+	if (verdict != VERDICT_ALLOWED)
+		report_refusal(verdict, purpose, pnstrdup(subject, len), special, true);
+}
+
+/*
+ * BEFORE INSERT OR UPDATE row trigger of protected tables.  For UPDATE both
+ * the old row (reached by INSERT ... ON CONFLICT DO UPDATE) and the new one
+ * (an UPDATE may not move a row to a subject it may not process) count.
+ */
+Datum
+enforce_write(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	const Protection *p;
+	const PurposeInfo *purpose;
+	TupleDesc	desc;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("enforce_write() must be called as a BEFORE ROW trigger")));
+
+	rel = trigdata->tg_relation;
+	desc = RelationGetDescr(rel);
+	p = protection_lookup(RelationGetRelid(rel));
+	if (p == NULL || !compliance_enforce)
+		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)
+							   ? trigdata->tg_newtuple : trigdata->tg_trigtuple);
+
+	AcceptInvalidationMessages();
+	purpose = declared_purpose();
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		check_write(trigdata->tg_trigtuple, desc, p, purpose);
+		check_write(trigdata->tg_newtuple, desc, p, purpose);
+		return PointerGetDatum(trigdata->tg_newtuple);
+	}
+	check_write(trigdata->tg_trigtuple, desc, p, purpose);
+	return PointerGetDatum(trigdata->tg_trigtuple);
+}
+
+/*
+ * invalidate_relation(regclass): cached plans of the table and its
+ * partitions and children are rebuilt, with or without the row filter.
+ */
+Datum
+invalidate_relation(PG_FUNCTION_ARGS)
+{
+	List	   *rels = find_all_inheritors(PG_GETARG_OID(0), NoLock, NULL);
+	ListCell   *lc;
+
+	foreach(lc, rels)
+		CacheInvalidateRelcacheByRelid(lfirst_oid(lc));
+	PG_RETURN_VOID();
+}
+
+/* ---------------------------------------------------------------------
+ * The planner hook: a security barrier qual on every protected relation
+ * ---------------------------------------------------------------------
+ */
+static Oid
+row_allowed_oid(void)
+{
+	static Oid	funcoid = InvalidOid;
+	static uint64 generation = 0;
+
+	if (!OidIsValid(funcoid) || generation != registry_generation())
+	{
+		Oid			argtypes[3] = {ANYELEMENTOID, REGCLASSOID, BOOLOID};
+
+		funcoid = LookupFuncName(list_make2(makeString(COMPLIANCE_SCHEMA),
+											makeString("row_allowed")),
+								 3, argtypes, false);
+		generation = registry_generation();
+	}
+	return funcoid;
+}
+
+/* Columns a query names in a relation: read, inserted or updated. */
+static Bitmapset *
+touched_columns(Query *query, RangeTblEntry *rte)
+{
+#if PG_VERSION_NUM >= 160000
+	RTEPermissionInfo *perm;
+
+	if (rte->perminfoindex == 0)
+		return NULL;
+	perm = getRTEPermissionInfo(query->rteperminfos, rte);
+	return bms_union(perm->selectedCols, bms_union(perm->insertedCols, perm->updatedCols));
+#else
+	return bms_union(rte->selectedCols, bms_union(rte->insertedCols, rte->updatedCols));
+#endif
+}
+
+static bool
+touches_special(Query *query, RangeTblEntry *rte, const Protection *p)
+{
+	Bitmapset  *cols = touched_columns(query, rte);
+	int			attno = -1;
+
+	if (bms_is_empty(p->special_attnos))
+		return false;
+	/* a whole-row reference touches every column */
+	if (bms_is_member(InvalidAttrNumber - FirstLowInvalidHeapAttributeNumber, cols))
+		return true;
+	while ((attno = bms_next_member(p->special_attnos, attno)) >= 0)
+		if (bms_is_member(attno - FirstLowInvalidHeapAttributeNumber, cols))
+			return true;
+	return false;
+}
+
+static bool
+has_row_filter(RangeTblEntry *rte, Oid funcoid)
+{
+	ListCell   *lc;
+
+	foreach(lc, rte->securityQuals)
+	{
+		Node	   *qual = lfirst(lc);
+
+		if (IsA(qual, FuncExpr) && ((FuncExpr *) qual)->funcid == funcoid)
+			return true;
+	}
+	return false;
+}
+
+static void
+add_row_filters_to_query(Query *query)
+{
+	Oid			funcoid = InvalidOid;
+	Index		rti = 0;
+	ListCell   *lc;
+
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+		const Protection *p;
+		Form_pg_attribute att;
+		Relation	rel;
+		Var		   *var;
+		FuncExpr   *filter;
+
+		rti++;
+		if (rte->rtekind != RTE_RELATION)
+			continue;
+		p = protection_lookup(rte->relid);
+		if (p == NULL)
+			continue;
+		if (!OidIsValid(funcoid))
+			funcoid = row_allowed_oid();
+		if (has_row_filter(rte, funcoid))
+			continue;
+
+		rel = RelationIdGetRelation(rte->relid);
+		att = TupleDescAttr(RelationGetDescr(rel), p->subject_attno - 1);
+		var = makeVar(rti, p->subject_attno, att->atttypid, att->atttypmod,
+					  att->attcollation, 0);
+		RelationClose(rel);
+
+		filter = makeFuncExpr(funcoid, BOOLOID,
+							  list_make3(var,
+										 makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
+												   ObjectIdGetDatum(p->protected_relid), false, true),
+										 makeBoolConst(touches_special(query, rte, p), false)),
+							  InvalidOid, att->attcollation, COERCE_EXPLICIT_CALL);
+		filter->location = -1;
+		rte->securityQuals = lappend(rte->securityQuals, filter);
+	}
+}
+
+static bool
+add_row_filters_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+	{
+		add_row_filters_to_query((Query *) node);
+		return query_tree_walker((Query *) node, add_row_filters_walker, context, 0);
+	}
+	return expression_tree_walker(node, add_row_filters_walker, context);
+}
+
+static PlannedStmt *
+compliance_planner(Query *parse, const char *query_string, int cursorOptions,
+				   ParamListInfo boundParams)
+{
+	if (protection_any())
+		add_row_filters_walker((Node *) parse, NULL);
+	if (prev_planner_hook)
+		return prev_planner_hook(parse, query_string, cursorOptions, boundParams);
+	return standard_planner(parse, query_string, cursorOptions, boundParams);
+}
+
+/* ---------------------------------------------------------------------
+ * Executor start: purpose declared, data items (Art. 4.5), fresh state
+ * ---------------------------------------------------------------------
+ */
+static void
+check_data_items(Oid relid, const Protection *p, const PurposeInfo *purpose,
+				 Bitmapset *cols)
+{
+	int			member = -1;
+
+	if (purpose->ndata_items < 0)
+		return;
+	while ((member = bms_next_member(cols, member)) >= 0)
+	{
+		AttrNumber	attno = member + FirstLowInvalidHeapAttributeNumber;
+		char	   *attname;
+		bool		listed = false;
+
+		if (attno == p->subject_attno || attno < 0)
+			continue;
+		if (attno == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("purpose \"%s\" may not touch every column of table \"%s\"",
+							purpose->code, get_rel_name(relid)),
+					 errdetail("A whole-row reference touches every column, and purpose \"%s\" may touch only its data items (Art. 4.5 of Law 99-Z).",
+							   purpose->code),
+					 errhint("Name the columns the purpose needs instead of the whole row.")));
+		attname = get_attname(relid, attno, false);
+		for (int i = 0; i < purpose->ndata_items && !listed; i++)
+			listed = strcmp(purpose->data_items[i], attname) == 0;
+		if (!listed)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("purpose \"%s\" may not touch column \"%s\" of table \"%s\"",
+							purpose->code, attname, get_rel_name(relid)),
+					 errdetail("Processed data must not be excessive for the stated purpose; purpose \"%s\" may touch only its data items (Art. 4.5 of Law 99-Z).",
+							   purpose->code),
+					 errhint("Leave the column out, or process it under a purpose whose data items include it.")));
+	}
+}
+
+static void
+check_relation_access(Oid relid, Bitmapset *cols)
+{
+	const Protection *p = protection_lookup(relid);
+	const PurposeInfo *purpose;
+
+	if (p == NULL)
+		return;
+	purpose = declared_purpose();
+	check_data_items(relid, p, purpose, cols);
+	/* fill the cache now: no new snapshot may be taken once parallel workers run */
+	cache_ensure_valid();
+}
+
+#if PG_VERSION_NUM >= 160000
+static bool
+compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_violation)
+{
+	ListCell   *lc;
+
+	if (compliance_enforce && protection_any())
+	{
+		AcceptInvalidationMessages();
+		foreach(lc, rtePermInfos)
+		{
+			RTEPermissionInfo *perm = lfirst(lc);
+
+			check_relation_access(perm->relid,
+								  bms_union(perm->selectedCols,
+											bms_union(perm->insertedCols, perm->updatedCols)));
+		}
+	}
+	if (prev_check_perms_hook)
+		return prev_check_perms_hook(rangeTable, rtePermInfos, ereport_on_violation);
+	return true;
+}
+#else
+static bool
+compliance_check_perms(List *rangeTable, bool ereport_on_violation)
+{
+	ListCell   *lc;
+
+	if (compliance_enforce && protection_any())
+	{
+		AcceptInvalidationMessages();
+		foreach(lc, rangeTable)
+		{
+			RangeTblEntry *rte = lfirst(lc);
+
+			if (rte->rtekind != RTE_RELATION || rte->requiredPerms == 0)
+				continue;
+			check_relation_access(rte->relid,
+								  bms_union(rte->selectedCols,
+											bms_union(rte->insertedCols, rte->updatedCols)));
+		}
+	}
+	if (prev_check_perms_hook)
+		return prev_check_perms_hook(rangeTable, ereport_on_violation);
+	return true;
+}
+#endif
+
+void
+enforce_init(void)
+{
+	prev_planner_hook = planner_hook;
+	planner_hook = compliance_planner;
+	prev_check_perms_hook = ExecutorCheckPerms_hook;
+	ExecutorCheckPerms_hook = compliance_check_perms;
+}

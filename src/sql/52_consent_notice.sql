@@ -1,0 +1,160 @@
+-- The information a subject must receive before consenting (Art. 5.5),
+-- generated from the registry in Russian (default) or English.  Consents
+-- record the SHA-256 digest of the notice they were given against.
+
+CREATE FUNCTION compliance.check_lang(lang text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF lang IS NULL OR lang NOT IN ('ru', 'en') THEN
+        RAISE EXCEPTION 'unsupported language "%"', lang
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Documents for data subjects are generated in Russian and English.',
+                  HINT = 'Pass ''ru'' or ''en''.';
+    END IF;
+    RETURN lang;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_lang(text) IS
+    'Returns the language code if documents can be generated in it (ru, en); raises invalid_parameter_value otherwise.';
+
+-- A period in words, independent of IntervalStyle (notices are digested).
+CREATE FUNCTION compliance.interval_words(period interval, lang text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH parts(n, en1, en2, ru1, ru2, ru5) AS (VALUES
+        (extract(year FROM justify_interval(period))::int, 'year', 'years', 'год', 'года', 'лет'),
+        (extract(month FROM justify_interval(period))::int, 'month', 'months', 'месяц', 'месяца', 'месяцев'),
+        (extract(day FROM justify_interval(period))::int, 'day', 'days', 'день', 'дня', 'дней'))
+    SELECT coalesce(string_agg(n || ' ' || CASE
+               WHEN lang = 'en' THEN CASE WHEN n = 1 THEN en1 ELSE en2 END
+               WHEN n % 10 = 1 AND n % 100 <> 11 THEN ru1
+               WHEN n % 10 BETWEEN 2 AND 4 AND n % 100 NOT BETWEEN 12 AND 14 THEN ru2
+               ELSE ru5 END, ' '), CASE WHEN lang = 'en' THEN 'less than a day' ELSE 'менее суток' END)
+      FROM parts WHERE n > 0
+$$;
+COMMENT ON FUNCTION compliance.interval_words(interval, text) IS
+    'A period as years, months and days in words (ru or en), independent of IntervalStyle.';
+
+CREATE FUNCTION compliance.consent_notice(purposes compliance.purpose_set, lang text DEFAULT 'ru',
+        valid_until timestamptz DEFAULT NULL)
+    RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ru boolean := compliance.check_lang(lang) = 'ru';
+    v_proc compliance.processor;
+    v_purposes text;
+    v_authorised text;
+    v_period text;
+BEGIN
+    IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
+        RAISE EXCEPTION 'a consent notice needs at least one purpose'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the purposes consent is asked for, e.g. ''{marketing}''.';
+    END IF;
+    SELECT * INTO v_proc FROM compliance.processor;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the processor is not set'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A consent notice must name the processor and its location (Art. 5.5 of Law 99-Z).',
+                  HINT = 'Call compliance.set_processor(name, location) first.';
+    END IF;
+
+    SELECT string_agg(format('%s. %s (%s). %s: %s. %s: %s. %s: %s.%s%s',
+               p.n, p.title, p.code,
+               CASE WHEN ru THEN 'Правовое основание' ELSE 'Legal basis' END,
+               CASE WHEN p.legal_basis = 'consent'
+                    THEN CASE WHEN ru THEN 'согласие субъекта персональных данных' ELSE 'consent of the data subject' END
+                    ELSE p.basis_description || ' (' || p.article || ')' END,
+               CASE WHEN ru THEN 'Персональные данные' ELSE 'Personal data' END,
+               coalesce(array_to_string(p.data_items, ', '),
+                        CASE WHEN ru THEN 'все персональные данные, обрабатываемые для этой цели'
+                             ELSE 'all personal data processed for this purpose' END),
+               CASE WHEN ru THEN 'Действия' ELSE 'Actions' END,
+               coalesce(array_to_string(p.actions, ', '),
+                        CASE WHEN ru THEN 'сбор, хранение, использование' ELSE 'collection, storage, use' END),
+               CASE WHEN p.retention IS NULL THEN ''
+                    ELSE CASE WHEN ru THEN ' Срок хранения после прекращения основания: ' ELSE ' Kept after the basis ends for: ' END
+                         || compliance.interval_words(p.retention, lang) || '.' END,
+               CASE WHEN p.description IS NULL THEN '' ELSE ' ' || p.description END),
+               E'\n' ORDER BY p.n)
+      INTO v_purposes
+      FROM (SELECT row_number() OVER (ORDER BY p.id) AS n, p.*,
+                   b.description AS basis_description, b.article
+              FROM compliance.purposes p JOIN compliance.legal_bases b ON b.basis = p.legal_basis
+             WHERE consent_notice.purposes @> p.code::compliance.purpose) p;
+
+    SELECT string_agg(format('- %s, %s (%s)', r.name, r.location, r.country), E'\n' ORDER BY r.code)
+      INTO v_authorised
+      FROM compliance.recipients r WHERE r.kind = 'authorised_person';
+
+    v_period := CASE
+        WHEN valid_until IS NOT NULL AND ru THEN 'до ' || to_char(valid_until AT TIME ZONE 'UTC', 'DD.MM.YYYY') || ' или до его отзыва'
+        WHEN valid_until IS NOT NULL THEN 'until ' || to_char(valid_until AT TIME ZONE 'UTC', 'YYYY-MM-DD') || ' or until you withdraw it'
+        WHEN ru THEN 'до отзыва согласия'
+        ELSE 'until you withdraw it' END;
+
+    IF ru THEN
+        RETURN concat_ws(E'\n',
+            'ИНФОРМАЦИЯ ДО ПОЛУЧЕНИЯ СОГЛАСИЯ',
+            '(пункт 5 статьи 5 Закона Республики Беларусь от 7 мая 2021 г. № 99-З «О защите персональных данных»)',
+            '',
+            'Оператор: ' || v_proc.name || ', ' || v_proc.location,
+            '',
+            'Цели обработки персональных данных:',
+            v_purposes,
+            '',
+            'Срок, на который дается согласие: ' || v_period || '.',
+            '',
+            'Уполномоченные лица, обрабатывающие персональные данные по поручению оператора:',
+            coalesce(v_authorised, '- нет'),
+            '',
+            'Способы обработки: автоматизированная обработка в информационной системе оператора (база данных PostgreSQL) с разграничением доступа, журналированием и блокированием обработки при отзыве согласия.',
+            '',
+            'ВАШИ ПРАВА И ПОРЯДОК ИХ РЕАЛИЗАЦИИ',
+            '- в любое время без объяснения причин отозвать согласие (статья 10);',
+            '- получить информацию, касающуюся обработки ваших персональных данных, в течение пяти рабочих дней (статья 11);',
+            '- требовать изменения неполных, устаревших или неточных персональных данных (пункт 4 статьи 11);',
+            '- один раз в календарный год бесплатно получить информацию о предоставлении ваших персональных данных третьим лицам (статья 12);',
+            '- требовать прекращения обработки и удаления персональных данных (статья 13);',
+            '- обжаловать действия (бездействие) и решения оператора в уполномоченный орган по защите прав субъектов персональных данных (статья 15).',
+            'Для реализации прав подайте оператору заявление в письменной форме или в виде электронного документа: фамилия, имя, отчество, адрес места жительства (места пребывания), дата рождения, идентификационный номер (если указывался при даче согласия), изложение сути требований, личная или электронная цифровая подпись (статья 14).',
+            '',
+            'ПОСЛЕДСТВИЯ ДАЧИ СОГЛАСИЯ ИЛИ ОТКАЗА В ЕГО ДАЧЕ',
+            'Если вы дадите согласие, оператор будет обрабатывать указанные персональные данные для указанных целей до окончания срока согласия или его отзыва. Если вы откажетесь, эти данные не будут обрабатываться для этих целей, и услуги, зависящие от них, могут быть недоступны. Отзыв согласия не делает незаконной обработку до его отзыва (пункт 4 статьи 10).');
+    END IF;
+    RETURN concat_ws(E'\n',
+        'INFORMATION BEFORE CONSENT',
+        '(Article 5.5 of Law of the Republic of Belarus No. 99-Z of 7 May 2021 "On the protection of personal data")',
+        '',
+        'Processor: ' || v_proc.name || ', ' || v_proc.location,
+        '',
+        'Purposes of processing:',
+        v_purposes,
+        '',
+        'Period of consent: ' || v_period || '.',
+        '',
+        'Authorised persons processing personal data on the processor''s behalf:',
+        coalesce(v_authorised, '- none'),
+        '',
+        'Means of processing: automated processing in the processor''s information system (a PostgreSQL database) with access control, logging, and blocking of processing when consent is withdrawn.',
+        '',
+        'YOUR RIGHTS AND HOW TO EXERCISE THEM',
+        '- to withdraw your consent at any time without giving reasons (Article 10);',
+        '- to obtain information on the processing of your personal data within five working days (Article 11);',
+        '- to demand that incomplete, outdated or inaccurate personal data be modified (Article 11.4);',
+        '- to obtain, once per calendar year free of charge, information on the provision of your personal data to third parties (Article 12);',
+        '- to demand that processing stop and that your personal data be deleted (Article 13);',
+        '- to appeal against the processor''s actions, failure to act and decisions to the authorised data subject protection body (Article 15).',
+        'To exercise a right, send the processor an application by written letter or electronic document stating your surname, first name, patronymic, residential address, date of birth, identification number (if you gave it with your consent), the essence of your demand, and your signature or electronic signature (Article 14).',
+        '',
+        'CONSEQUENCES OF GIVING OR REFUSING CONSENT',
+        'If you give consent, the processor will process the personal data listed above for the stated purposes until the consent ends or you withdraw it. If you refuse, these data will not be processed for these purposes, and services that depend on them may be unavailable. Withdrawal does not make processing before it unlawful (Article 10.4).');
+END
+$$;
+COMMENT ON FUNCTION compliance.consent_notice(compliance.purpose_set, text, timestamptz) IS
+    'The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means, rights and how to use them, consequences), in Russian (default) or English, generated from the registry.';

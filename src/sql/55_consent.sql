@@ -1,0 +1,327 @@
+-- Giving, withdrawing and refusing consent (Art. 5, 10), and its status.
+-- Every event goes to the consent ledger; consent_state keeps the current
+-- status per subject and purpose for fast checks (enforcement reads it).
+
+CREATE TABLE compliance.consent_state (
+    subject     text NOT NULL,
+    purpose     compliance.purpose NOT NULL,
+    status      text NOT NULL CHECK (status IN ('given', 'renewed', 'withdrawn', 'refused')),
+    given_at    timestamptz,
+    valid_until timestamptz,
+    ledger_id   bigint NOT NULL REFERENCES compliance.consent_ledger (id) DEFERRABLE,
+    changed_at  timestamptz NOT NULL,
+    PRIMARY KEY (subject, purpose)
+);
+COMMENT ON TABLE compliance.consent_state IS
+    'Current consent status per subject and purpose, derived from the consent ledger; a given or renewed consent past valid_until is expired. Written only by the consent functions.';
+SELECT pg_catalog.pg_extension_config_dump('compliance.consent_state', '');
+
+-- Art. 5.9 capacity rules and Art. 5.6 identity fields.
+CREATE FUNCTION compliance.check_consent_capacity(identity jsonb, indicated_by text,
+        representative jsonb, given_at timestamptz, purposes compliance.purpose_set)
+    RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_key text;
+    v_birth date;
+    v_deceased date;
+    v_married boolean;
+    v_incapable boolean;
+    v_needs_identity boolean;
+BEGIN
+    IF indicated_by IS NULL OR indicated_by NOT IN ('subject', 'legal_representative', 'successor',
+            'close_relative', 'spouse', 'adoptive_parent', 'adoptive_child') THEN
+        RAISE EXCEPTION 'invalid value for indicated_by: "%"', indicated_by
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Consent is indicated by the subject, a legal representative, or after death by a successor, close relative, spouse, adoptive parent or adoptive child (Art. 5.9 of Law 99-Z).',
+                  HINT = 'Use subject, legal_representative, successor, close_relative, spouse, adoptive_parent or adoptive_child.';
+    END IF;
+    IF indicated_by <> 'subject' AND (representative IS NULL OR jsonb_typeof(representative) <> 'object'
+                                      OR representative = '{}') THEN
+        RAISE EXCEPTION 'consent indicated by a % needs the representative''s identity', replace(indicated_by, '_', ' ')
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The processor must be able to prove who gave consent (Art. 5.7, 5.9 of Law 99-Z).',
+                  HINT = 'Pass representative => a JSON object such as {"surname": "...", "first_name": "...", "document": "..."}.';
+    END IF;
+    IF identity IS NOT NULL AND jsonb_typeof(identity) <> 'object' THEN
+        RAISE EXCEPTION 'identity must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass keys such as surname, first_name, patronymic, birth_date, id_number, married, legally_incapable, deceased_on.';
+    END IF;
+    FOR v_key IN SELECT jsonb_object_keys(coalesce(identity, '{}')) LOOP
+        IF v_key NOT IN ('surname', 'first_name', 'patronymic', 'birth_date', 'id_number',
+                         'document_number', 'married', 'legally_incapable', 'deceased_on') THEN
+            RAISE EXCEPTION 'unknown identity field "%"', v_key
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A consent records only the identity fields of Art. 5.6 and the facts the capacity rules of Art. 5.9 need.',
+                      HINT = 'Use surname, first_name, patronymic, birth_date, id_number, document_number, married, legally_incapable, deceased_on.';
+        END IF;
+    END LOOP;
+
+    BEGIN
+        v_birth := (identity ->> 'birth_date')::date;
+        v_deceased := (identity ->> 'deceased_on')::date;
+        v_married := coalesce((identity ->> 'married')::boolean, false);
+        v_incapable := coalesce((identity ->> 'legally_incapable')::boolean, false);
+    EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION 'invalid identity: %', SQLERRM
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'birth_date and deceased_on are dates (YYYY-MM-DD); married and legally_incapable are booleans.';
+    END;
+
+    -- Art. 5.6: identity fields only where a purpose needs them, and then all of them.
+    SELECT coalesce(bool_or(p.requires_identity), false) INTO v_needs_identity
+      FROM compliance.purposes p WHERE check_consent_capacity.purposes @> p.code::compliance.purpose;
+    IF v_needs_identity THEN
+        IF identity IS NULL OR NOT identity ?& ARRAY['surname', 'first_name', 'birth_date']
+           OR NOT identity ?| ARRAY['id_number', 'document_number'] THEN
+            RAISE EXCEPTION 'consent for these purposes needs the subject''s identity'
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'Art. 5.6 of Law 99-Z: the subject indicates surname, first name, patronymic (where one exists), date of birth, and identification number or identity document number.',
+                      HINT = 'Pass identity => {"surname": ..., "first_name": ..., "patronymic": ..., "birth_date": ..., "id_number": ...}.';
+        END IF;
+    ELSIF identity ?| ARRAY['surname', 'first_name', 'patronymic', 'id_number', 'document_number'] THEN
+        RAISE EXCEPTION 'identity fields not needed for these purposes must not be collected'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Art. 5.6 of Law 99-Z: if the purposes do not require surname, names and identification number, they are not processed when consent is obtained.',
+                  HINT = 'Leave those fields out, or register the purpose with requires_identity => true.';
+    END IF;
+
+    -- Art. 5.9, first sub-paragraph: posthumous consent.
+    IF v_deceased IS NOT NULL AND v_deceased <= given_at::date THEN
+        IF indicated_by NOT IN ('successor', 'close_relative', 'spouse', 'adoptive_parent', 'adoptive_child') THEN
+            RAISE EXCEPTION 'consent for a deceased subject must be given by a successor, close relative, spouse, adoptive parent or adoptive child'
+                USING ERRCODE = 'invalid_authorization_specification',
+                      DETAIL = format('The subject died on %s; Art. 5.9 of Law 99-Z (first sub-paragraph) requires posthumous consent by one of those persons.', v_deceased),
+                      HINT = 'Pass indicated_by => ''successor'' (or close_relative, spouse, adoptive_parent, adoptive_child) and the representative''s identity.';
+        END IF;
+        RETURN;
+    END IF;
+    IF indicated_by IN ('successor', 'close_relative', 'spouse', 'adoptive_parent', 'adoptive_child') THEN
+        RAISE EXCEPTION 'posthumous consent needs the subject''s date of death'
+            USING ERRCODE = 'invalid_authorization_specification',
+                  DETAIL = 'Art. 5.9 of Law 99-Z lets these persons consent only after the subject''s death.',
+                  HINT = 'Pass identity => {"deceased_on": "YYYY-MM-DD"}, or indicated_by => ''subject''.';
+    END IF;
+
+    -- Art. 5.9, second sub-paragraph: minors under 16 not married, and incapable persons.
+    IF (v_incapable OR (v_birth IS NOT NULL AND v_birth + interval '16 years' > given_at::date AND NOT v_married))
+       AND indicated_by <> 'legal_representative' THEN
+        RAISE EXCEPTION 'consent for this subject must be given by a legal representative'
+            USING ERRCODE = 'invalid_authorization_specification',
+                  DETAIL = CASE WHEN v_incapable
+                                THEN 'The subject is legally incapable or partially incapacitated; Art. 5.9 of Law 99-Z (second sub-paragraph) requires a legal representative.'
+                                ELSE format('The subject (born %s) is under 16 at %s and not married; Art. 5.9 of Law 99-Z (second sub-paragraph) requires a legal representative.',
+                                            v_birth, given_at::date) END,
+                  HINT = 'Pass indicated_by => ''legal_representative'' and representative => the representative''s identity.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_consent_capacity(jsonb, text, jsonb, timestamptz, compliance.purpose_set) IS
+    'Raises an error unless the consent may be given as described: capacity rules of Art. 5.9 (minors under 16, incapable, deceased subjects) and identity fields of Art. 5.6.';
+
+CREATE FUNCTION compliance.check_subject(subject text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF subject IS NULL OR subject = '' THEN
+        RAISE EXCEPTION 'subject key is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the text form of the value in the protected tables'' subject column, e.g. ''42''.';
+    END IF;
+    IF octet_length(subject) > 1024 THEN
+        RAISE EXCEPTION 'subject key is too long'
+            USING ERRCODE = 'string_data_right_truncation',
+                  DETAIL = format('Subject keys have at most 1024 bytes; got %s.', octet_length(subject)),
+                  HINT = 'Use the subject''s identifier, not its data.';
+    END IF;
+    RETURN subject;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_subject(text) IS
+    'Returns the subject key if it is a valid one (non-empty, at most 1024 bytes); raises an error otherwise.';
+
+CREATE FUNCTION compliance.give_consent(subject text, purposes compliance.purpose_set,
+        form compliance.consent_form,
+        valid_until timestamptz DEFAULT NULL,
+        evidence jsonb DEFAULT NULL,
+        indicated_by text DEFAULT 'subject',
+        representative jsonb DEFAULT NULL,
+        identity jsonb DEFAULT NULL,
+        notice_lang text DEFAULT 'ru')
+    RETURNS compliance.consent
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_now timestamptz := now();
+    v_receipt compliance.consent;
+    v_renewed boolean;
+    v_id bigint;
+BEGIN
+    PERFORM compliance.check_subject(subject);
+    IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
+        RAISE EXCEPTION 'consent needs at least one purpose'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Consent authorises processing for specific purposes (Art. 4.4, 5.1 of Law 99-Z).',
+                  HINT = 'Pass the purposes, e.g. ''{marketing}''.';
+    END IF;
+    IF form IS NULL THEN
+        RAISE EXCEPTION 'consent form is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'The processor must be able to prove how consent was obtained (Art. 5.2, 5.3, 5.7 of Law 99-Z).',
+                  HINT = 'Pass a label of compliance.consent_form, e.g. ''checkbox''.';
+    END IF;
+    IF valid_until IS NOT NULL AND valid_until <= v_now THEN
+        RAISE EXCEPTION 'consent would already have expired'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('valid_until (%s) is not after the time consent is given (%s).', valid_until, v_now),
+                  HINT = 'Pass a future valid_until, or NULL for consent until withdrawn.';
+    END IF;
+    IF evidence IS NOT NULL AND jsonb_typeof(evidence) <> 'object' THEN
+        RAISE EXCEPTION 'evidence must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Describe how consent was obtained, e.g. {"channel": "sms", "code": "4711", "phone": "+375..."}; only its digest is kept.';
+    END IF;
+    PERFORM compliance.check_lang(notice_lang);
+    PERFORM compliance.check_consent_capacity(identity, indicated_by, representative, v_now, purposes);
+
+    -- Serialise events of this subject so "renewed" is decided on current state.
+    PERFORM pg_advisory_xact_lock(hashtext('compliance.consent:' || subject));
+
+    SELECT EXISTS (SELECT FROM compliance.consent_state s
+                    WHERE s.subject = give_consent.subject
+                      AND give_consent.purposes @> s.purpose
+                      AND s.status IN ('given', 'renewed'))
+      INTO v_renewed;
+
+    v_receipt := compliance.make_consent(0, subject, purposes, form, v_now, valid_until,
+        indicated_by, representative,
+        sha256(convert_to(compliance.consent_notice(purposes, notice_lang, valid_until), 'UTF8')),
+        CASE WHEN evidence IS NULL THEN NULL ELSE sha256(convert_to(evidence::text, 'UTF8')) END,
+        identity, notice_lang);
+    v_id := compliance.consent_ledger_append(CASE WHEN v_renewed THEN 'renewed' ELSE 'given' END,
+                                             subject, purposes, v_receipt);
+
+    INSERT INTO compliance.consent_state AS s (subject, purpose, status, given_at, valid_until, ledger_id, changed_at)
+    SELECT give_consent.subject, p.code::compliance.purpose, 'given', v_now, give_consent.valid_until, v_id, v_now
+      FROM compliance.purposes p
+     WHERE give_consent.purposes @> p.code::compliance.purpose
+    ON CONFLICT ON CONSTRAINT consent_state_pkey DO UPDATE
+       SET status = CASE WHEN s.status IN ('given', 'renewed') THEN 'renewed' ELSE 'given' END,
+           given_at = excluded.given_at, valid_until = excluded.valid_until,
+           ledger_id = excluded.ledger_id, changed_at = excluded.changed_at;
+
+    RETURN (SELECT l.receipt FROM compliance.consent_ledger l WHERE l.id = v_id);
+END
+$$;
+COMMENT ON FUNCTION compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text) IS
+    'Records a consent (Art. 5 of Law 99-Z) after checking capacity (Art. 5.9) and identity fields (Art. 5.6); the receipt keeps digests of the notice shown (Art. 5.5) and of the evidence, and is appended to the hash-chained ledger (Art. 5.7). Returns the receipt.';
+
+CREATE FUNCTION compliance.withdraw_consent(subject text,
+        purposes compliance.purpose_set DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_now timestamptz := now();
+    v_withdrawn compliance.purpose[];
+    v_id bigint;
+BEGIN
+    PERFORM compliance.check_subject(subject);
+    PERFORM pg_advisory_xact_lock(hashtext('compliance.consent:' || subject));
+
+    -- Consents that still authorise processing (given or renewed, not expired).
+    SELECT array_agg(s.purpose ORDER BY s.purpose) INTO v_withdrawn
+      FROM compliance.consent_state s
+     WHERE s.subject = withdraw_consent.subject
+       AND s.status IN ('given', 'renewed')
+       AND (s.valid_until IS NULL OR s.valid_until > v_now)
+       AND (withdraw_consent.purposes IS NULL OR withdraw_consent.purposes @> s.purpose);
+    IF v_withdrawn IS NULL THEN
+        RETURN 0;
+    END IF;
+
+    v_id := compliance.consent_ledger_append('withdrawn', subject, compliance.purpose_set(v_withdrawn));
+    UPDATE compliance.consent_state s
+       SET status = 'withdrawn', ledger_id = v_id, changed_at = v_now
+     WHERE s.subject = withdraw_consent.subject AND s.purpose = ANY (v_withdrawn);
+    RETURN cardinality(v_withdrawn);
+END
+$$;
+COMMENT ON FUNCTION compliance.withdraw_consent(text, compliance.purpose_set) IS
+    'Withdraws the subject''s consent for the given purposes (NULL = all) at any time without reasons (Art. 10 of Law 99-Z); takes effect at commit and is not retroactive (Art. 10.4). Returns how many consents were withdrawn.';
+
+CREATE FUNCTION compliance.refuse_consent(subject text, purposes compliance.purpose_set)
+    RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_now timestamptz := now();
+    v_refused compliance.purpose[];
+    v_id bigint;
+BEGIN
+    PERFORM compliance.check_subject(subject);
+    IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
+        RAISE EXCEPTION 'a refusal needs at least one purpose'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the purposes the subject refused, e.g. ''{marketing}''.';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('compliance.consent:' || subject));
+
+    -- A refusal does not touch consents in force: that would be a withdrawal.
+    SELECT array_agg(p.code::compliance.purpose ORDER BY p.id) INTO v_refused
+      FROM compliance.purposes p
+     WHERE refuse_consent.purposes @> p.code::compliance.purpose
+       AND NOT EXISTS (SELECT FROM compliance.consent_state s
+                        WHERE s.subject = refuse_consent.subject
+                          AND s.purpose = p.code::compliance.purpose
+                          AND s.status IN ('given', 'renewed')
+                          AND (s.valid_until IS NULL OR s.valid_until > v_now));
+    IF v_refused IS NULL THEN
+        RETURN 0;
+    END IF;
+
+    v_id := compliance.consent_ledger_append('refused', subject, compliance.purpose_set(v_refused));
+    INSERT INTO compliance.consent_state AS s (subject, purpose, status, ledger_id, changed_at)
+    SELECT refuse_consent.subject, r, 'refused', v_id, v_now FROM unnest(v_refused) r
+    ON CONFLICT ON CONSTRAINT consent_state_pkey DO UPDATE
+       SET status = 'refused', given_at = NULL, valid_until = NULL,
+           ledger_id = excluded.ledger_id, changed_at = excluded.changed_at;
+    RETURN cardinality(v_refused);
+END
+$$;
+COMMENT ON FUNCTION compliance.refuse_consent(text, compliance.purpose_set) IS
+    'Records that the subject refused consent for purposes they hold no consent in force for (Art. 5.5: the consequences of refusing were explained). Returns how many purposes were refused.';
+
+CREATE FUNCTION compliance.consent_status(subject text, purpose compliance.purpose)
+    RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(
+        (SELECT CASE WHEN s.status IN ('given', 'renewed') AND s.valid_until <= now()
+                     THEN 'expired' ELSE s.status END
+           FROM compliance.consent_state s
+          WHERE s.subject = consent_status.subject AND s.purpose = consent_status.purpose),
+        'none')
+$$;
+COMMENT ON FUNCTION compliance.consent_status(text, compliance.purpose) IS
+    'Consent status of a subject for a purpose: given, renewed (a newer consent replaced one in force or expired), withdrawn, expired (past valid_until), refused, or none.';
+
+CREATE FUNCTION compliance.consents_of(subject text)
+    RETURNS SETOF compliance.consent
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT l.receipt FROM compliance.consent_ledger l
+     WHERE l.subject = consents_of.subject AND l.receipt IS NOT NULL
+     ORDER BY l.id
+$$;
+COMMENT ON FUNCTION compliance.consents_of(text) IS
+    'Every consent receipt the subject gave, oldest first, including withdrawn and expired ones (Art. 5.7: the processor proves consent; Art. 10.4: withdrawal is not retroactive).';

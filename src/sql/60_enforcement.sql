@@ -1,0 +1,148 @@
+-- Row-level enforcement (Art. 4, 6, 8, 10, 13): the row filter the planner
+-- adds to protected relations, the write trigger, may_process, and blocks.
+
+-- Art. 13.2: blocked subjects are processed for no purpose until unblocked.
+CREATE TABLE compliance.blocked_subjects (
+    subject     text PRIMARY KEY,
+    reason      text NOT NULL,
+    blocked_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    blocked_by  name NOT NULL DEFAULT session_user
+);
+COMMENT ON TABLE compliance.blocked_subjects IS
+    'Subjects whose personal data are blocked (Art. 1, 13.2 of Law 99-Z): no purpose may process them until unblocked; nothing is deleted.';
+SELECT pg_catalog.pg_extension_config_dump('compliance.blocked_subjects', '');
+
+CREATE FUNCTION compliance.cache_invalidate() RETURNS trigger
+    LANGUAGE C AS 'MODULE_PATHNAME', 'cache_invalidate';
+COMMENT ON FUNCTION compliance.cache_invalidate() IS
+    'Trigger on consent_state and blocked_subjects: every backend drops its cached consent state when the change commits.';
+CREATE TRIGGER cache_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.consent_state
+    FOR EACH STATEMENT EXECUTE FUNCTION compliance.cache_invalidate();
+CREATE TRIGGER cache_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.blocked_subjects
+    FOR EACH STATEMENT EXECUTE FUNCTION compliance.cache_invalidate();
+ALTER TABLE compliance.consent_state ENABLE ALWAYS TRIGGER cache_invalidate;
+ALTER TABLE compliance.blocked_subjects ENABLE ALWAYS TRIGGER cache_invalidate;
+
+-- Not STRICT: a row without a subject is still decided.  PARALLEL
+-- RESTRICTED: it reads the latest committed consent state.
+CREATE FUNCTION compliance.row_allowed(subject anyelement, tbl regclass, special boolean)
+    RETURNS boolean
+    LANGUAGE C STABLE PARALLEL RESTRICTED AS 'MODULE_PATHNAME', 'row_allowed';
+COMMENT ON FUNCTION compliance.row_allowed(anyelement, regclass, boolean) IS
+    'Row filter the planner adds to every protected relation: may a row of this subject be processed under the declared purpose now (special: special-category columns are touched)?';
+
+CREATE FUNCTION compliance.enforce_write() RETURNS trigger
+    LANGUAGE C AS 'MODULE_PATHNAME', 'enforce_write';
+COMMENT ON FUNCTION compliance.enforce_write() IS
+    'BEFORE INSERT OR UPDATE row trigger of protected tables: refuses rows of subjects the declared purpose may not process (also under COPY FROM).';
+
+CREATE FUNCTION compliance.invalidate_relation(tbl regclass) RETURNS void
+    LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'invalidate_relation';
+COMMENT ON FUNCTION compliance.invalidate_relation(regclass) IS
+    'Makes every backend rebuild cached plans of the table, its partitions and children (after protect and unprotect).';
+
+CREATE FUNCTION compliance.may_process(subject text, purpose compliance.purpose DEFAULT NULL)
+    RETURNS boolean
+    LANGUAGE C STABLE PARALLEL RESTRICTED AS 'MODULE_PATHNAME', 'may_process';
+COMMENT ON FUNCTION compliance.may_process(text, compliance.purpose) IS
+    'True if the subject''s personal data may be processed now under the purpose (NULL: the declared compliance.purpose): not blocked, and consent in force where the purpose relies on consent (Art. 4.3, 5, 10, 13 of Law 99-Z).';
+
+-- Installs or removes the write trigger on a protected table and on its
+-- inheritance children (partitions get it from their parent).
+CREATE FUNCTION compliance.set_write_trigger(tbl regclass, present boolean) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rel regclass;
+BEGIN
+    FOR rel IN
+        WITH RECURSIVE tree(oid) AS (
+            SELECT tbl::oid
+            UNION
+            SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid
+        )
+        SELECT t.oid::regclass FROM tree t JOIN pg_class c ON c.oid = t.oid
+         WHERE t.oid = tbl::oid OR NOT c.relispartition
+    LOOP
+        IF present AND NOT EXISTS (SELECT FROM pg_trigger
+                                    WHERE tgrelid = rel AND tgname = 'compliance_enforce_write' AND tgparentid = 0) THEN
+            EXECUTE format('CREATE TRIGGER compliance_enforce_write BEFORE INSERT OR UPDATE ON %s'
+                           ' FOR EACH ROW EXECUTE FUNCTION compliance.enforce_write()', rel);
+            EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER compliance_enforce_write', rel);
+        ELSIF NOT present AND EXISTS (SELECT FROM pg_trigger
+                                       WHERE tgrelid = rel AND tgname = 'compliance_enforce_write' AND tgparentid = 0) THEN
+            EXECUTE format('DROP TRIGGER compliance_enforce_write ON %s', rel);
+        END IF;
+    END LOOP;
+    PERFORM compliance.invalidate_relation(tbl);
+END
+$$;
+COMMENT ON FUNCTION compliance.set_write_trigger(regclass, boolean) IS
+    'Internal: installs (present) or removes the enforcement trigger on a protected table and its inheritance children.';
+
+-- A table that starts inheriting from a protected one gets the trigger too.
+CREATE FUNCTION compliance.on_ddl_command_end() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_root regclass;
+BEGIN
+    FOR v_root IN
+        SELECT DISTINCT p.relid
+          FROM pg_event_trigger_ddl_commands() cmd
+          JOIN pg_class c ON c.oid = cmd.objid AND cmd.classid = 'pg_class'::regclass
+          CROSS JOIN LATERAL (
+              WITH RECURSIVE anc(oid) AS (
+                  SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = cmd.objid
+                  UNION
+                  SELECT i.inhparent FROM pg_inherits i JOIN anc ON i.inhrelid = anc.oid
+              ) SELECT oid FROM anc) a
+          JOIN compliance.protected_tables p ON p.relid::oid = a.oid
+         WHERE cmd.object_type = 'table' AND NOT c.relispartition
+    LOOP
+        PERFORM compliance.set_write_trigger(v_root, true);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION compliance.on_ddl_command_end() IS
+    'Event trigger: a table that becomes an inheritance child of a protected table gets the enforcement trigger.';
+CREATE EVENT TRIGGER compliance_ddl_command_end ON ddl_command_end
+    WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+    EXECUTE FUNCTION compliance.on_ddl_command_end();
+
+CREATE FUNCTION compliance.block_subject(subject text, reason text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM compliance.check_subject(subject);
+    IF coalesce(btrim(reason), '') = '' THEN
+        RAISE EXCEPTION 'a reason for the block is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'The subject is told why processing was blocked (Art. 10.2, 13.2 of Law 99-Z).',
+                  HINT = 'Pass the reason, e.g. ''erasure requested, deletion technically impossible''.';
+    END IF;
+    INSERT INTO compliance.blocked_subjects AS b (subject, reason) VALUES (subject, reason)
+    ON CONFLICT ON CONSTRAINT blocked_subjects_pkey DO UPDATE SET reason = excluded.reason;
+END
+$$;
+COMMENT ON FUNCTION compliance.block_subject(text, text) IS
+    'Blocks the subject''s personal data (Art. 1, 13.2 of Law 99-Z): no purpose may process them, in any session from its next statement after commit; nothing is deleted.';
+
+CREATE FUNCTION compliance.unblock_subject(subject text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM compliance.blocked_subjects b WHERE b.subject = unblock_subject.subject;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'subject "%" is not blocked', subject
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'See compliance.blocked_subjects for blocked subjects.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.unblock_subject(text) IS
+    'Lifts a block: the subject''s data may be processed again where a basis exists.';
