@@ -29,17 +29,20 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 REGRESS = install types_purpose types_purpose_set types_consent registry roles consent enforcement
 REGRESS_OPTS = --temp-config=test/compliance.conf --load-extension=plpgsql
 
-ISOLATION = consent_chain
+ISOLATION = consent_chain withdrawal_freshness
 TAP_TESTS = 1
 
 EXTRA_CLEAN = $(DATA_built)
 
 PG_CONFIG ?= pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
-ifeq ($(PGXS),)
+# pg_config names pgxs.mk even before the server headers are installed;
+# "make test" and "make demo" install them, everything else needs them.
+PGXS := $(wildcard $(shell $(PG_CONFIG) --pgxs 2>/dev/null))
+ifneq ($(PGXS),)
+include $(PGXS)
+else ifneq ($(filter-out test demo,$(or $(MAKECMDGOALS),all)),)
 $(error PostgreSQL server headers are missing: run "make test" or "make demo" (they install them), or apt-get install postgresql-server-dev-15)
 endif
-include $(PGXS)
 
 $(DATA_built): $(SQL_PARTS)
 	cat $(SQL_PARTS) > $@

@@ -188,6 +188,15 @@ INSERT INTO notes_archive VALUES (3, 'x', '2021-01-01');
 INSERT INTO notes_late VALUES (4, 'consented');
 SELECT patient_id, body FROM notes ORDER BY 1;
 RESET compliance.purpose;
+-- detaching would take rows out of protection
+ALTER TABLE visits OWNER TO clinic_owner;
+ALTER TABLE visits_2026 OWNER TO clinic_owner;
+ALTER TABLE notes_archive OWNER TO clinic_owner;
+ALTER TABLE notes OWNER TO clinic_owner;
+SET ROLE clinic_owner;
+ALTER TABLE visits DETACH PARTITION visits_2026;
+ALTER TABLE notes_archive NO INHERIT notes;
+RESET ROLE;
 
 -- unprotect: the table is plain again
 SELECT compliance.unprotect('notes');

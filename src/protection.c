@@ -98,7 +98,6 @@ protection_load(void)
 	rel = hash_create("compliance protected relations", 64, &ctl,
 					  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
-	if (OidIsValid(compliance_relid("protected_columns", true)))
 	{
 		registry_watch();
 		compliance_become_owner(&save);
@@ -155,7 +154,12 @@ protection_ready(void)
 		return false;
 	if (!loaded || loaded_generation != registry_generation())
 	{
-		if (!OidIsValid(compliance_namespace()))
+		/*
+		 * Not installed (the schema may outlive DROP EXTENSION): nothing to
+		 * load, and nothing marked loaded, so a later CREATE EXTENSION is
+		 * seen at once.
+		 */
+		if (!OidIsValid(compliance_relid("protected_columns", true)))
 			return false;
 		loading = true;
 		PG_TRY();

@@ -71,13 +71,12 @@ registry_init(void)
 /*
  * Makes the callback recognise changes to the registry even before the
  * registry itself is read: other caches (protection.c) follow its
- * generation.
+ * generation.  Re-read each time, as the extension may have been re-created.
  */
 void
 registry_watch(void)
 {
-	if (!OidIsValid(registry_relid))
-		registry_relid = compliance_relid("purposes", true);
+	registry_relid = compliance_relid("purposes", true);
 }
 
 uint64

@@ -118,6 +118,15 @@ check_alter_table(AlterTableStmt *stmt)
 				refuse("disable the enforcement trigger of protected table", stmt->relation->relname,
 					   "Disable other triggers by name, or call compliance.unprotect().");
 				break;
+			case AT_DetachPartition:
+#if PG_VERSION_NUM >= 140000
+			case AT_DetachPartitionFinalize:
+#endif
+			case AT_DropInherit:
+				/* the detached table would keep its rows without protection */
+				refuse("detach a partition or child of protected table", stmt->relation->relname,
+					   "Copy the rows you may process into a new table under a declared purpose, or ask a superuser.");
+				break;
 			default:
 				break;
 		}

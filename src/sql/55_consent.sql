@@ -94,7 +94,7 @@ BEGIN
         IF indicated_by NOT IN ('successor', 'close_relative', 'spouse', 'adoptive_parent', 'adoptive_child') THEN
             RAISE EXCEPTION 'consent for a deceased subject must be given by a successor, close relative, spouse, adoptive parent or adoptive child'
                 USING ERRCODE = 'invalid_authorization_specification',
-                      DETAIL = format('The subject died on %s; Art. 5.9 of Law 99-Z (first sub-paragraph) requires posthumous consent by one of those persons.', v_deceased),
+                      DETAIL = format('The subject died on %s; Art. 5.9 of Law 99-Z (first sub-paragraph) requires posthumous consent by one of those persons.', to_char(v_deceased, 'YYYY-MM-DD')),
                       HINT = 'Pass indicated_by => ''successor'' (or close_relative, spouse, adoptive_parent, adoptive_child) and the representative''s identity.';
         END IF;
         RETURN;
@@ -114,7 +114,7 @@ BEGIN
                   DETAIL = CASE WHEN v_incapable
                                 THEN 'The subject is legally incapable or partially incapacitated; Art. 5.9 of Law 99-Z (second sub-paragraph) requires a legal representative.'
                                 ELSE format('The subject (born %s) is under 16 at %s and not married; Art. 5.9 of Law 99-Z (second sub-paragraph) requires a legal representative.',
-                                            v_birth, given_at::date) END,
+                                            to_char(v_birth, 'YYYY-MM-DD'), to_char(given_at, 'YYYY-MM-DD')) END,
                   HINT = 'Pass indicated_by => ''legal_representative'' and representative => the representative''s identity.';
     END IF;
 END
