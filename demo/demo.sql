@@ -1,4 +1,115 @@
--- demo/demo.sql: placeholder walk-through, to be replaced by the real demo.
-\echo Installing the compliance extension
+-- make demo: a small clinic walks through the compliance extension.
+-- Law of the Republic of Belarus No. 99-Z "On the protection of personal data".
+\set QUIET on
+\set SHOW_CONTEXT never
+\pset null '(null)'
+SET client_min_messages = warning;
+SET timezone = 'UTC';
+
+\echo '=== 1. Install: the library is preloaded; CREATE EXTENSION creates schema, roles and registry'
 CREATE EXTENSION compliance;
 SELECT extversion FROM pg_extension WHERE extname = 'compliance';
+
+\echo
+\echo '=== 2. The DBA registers the processor and the purposes of processing (Art. 4.4, 6, 8)'
+SELECT compliance.set_processor('Clinic "Zdorovye" LLC', 'Minsk, Nezavisimosti Ave 10');
+SELECT compliance.register_purpose('treatment', 'Medical treatment', 'medical_assistance',
+           retention => interval '10 years');
+SELECT compliance.register_purpose('reminders', 'Appointment reminders by SMS',
+           data_items => ARRAY['full_name', 'phone'],
+           actions => ARRAY['collection', 'storage', 'use']::compliance.processing_action[],
+           retention => interval '1 month');
+SELECT compliance.register_purpose('research', 'Anonymised outcome research');
+SELECT compliance.register_recipient('sms_gateway', 'SMS Gateway LLC', 'Minsk, Surganova St 2', 'BY', 'authorised_person');
+SELECT code, title, legal_basis, data_items FROM compliance.purposes ORDER BY id;
+SELECT basis, article, allows_special FROM compliance.legal_bases
+ WHERE basis IN ('consent', 'medical_assistance', 'contract_with_subject') ORDER BY basis;
+
+\echo
+\echo '=== 3. Purposes are a type; sets of purposes are a compact bitmap with operators and indexes'
+SELECT '{research,reminders}'::compliance.purpose_set AS canonical_order,
+       '{reminders,research}'::compliance.purpose_set @> 'research' AS contains,
+       '{reminders}'::compliance.purpose_set + 'treatment' AS union_;
+
+\echo
+\echo '=== 4. The clinic''s tables; the DBA protects them (diagnosis is health data, Art. 8)'
+CREATE TABLE patients (id int PRIMARY KEY, full_name text, phone text, diagnosis text);
+INSERT INTO patients VALUES
+    (1, 'Anna Ivanova',   '+375 29 111-11-11', 'hypertension'),
+    (2, 'Boris Petrov',   '+375 29 222-22-22', 'asthma'),
+    (3, 'Vera Sidorova',  '+375 29 333-33-33', NULL),
+    (4, 'Gleb Kozlov',    '+375 29 444-44-44', 'diabetes');
+SELECT compliance.protect('patients', 'id', '{"diagnosis": "health"}');
+CREATE ROLE clinic_app NOLOGIN IN ROLE compliance_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON patients TO clinic_app;
+
+\echo
+\echo '=== 5. Before consent the patient sees the notice of Art. 5.5 (English here; Russian is the default)'
+\pset format unaligned
+\pset tuples_only on
+SELECT compliance.consent_notice('{reminders}', 'en');
+\pset tuples_only off
+\pset format aligned
+
+\echo
+\echo '=== 6. The application records consent; each receipt is hash-chained in the ledger (Art. 5.7)'
+SET ROLE clinic_app;
+SELECT compliance.give_consent('1', '{reminders}', 'sms_code', evidence => '{"code": "4711"}');
+SELECT compliance.purposes(compliance.give_consent('2', '{reminders}', 'checkbox'));
+SELECT compliance.purposes(compliance.give_consent('3', '{reminders,research}', 'written'));
+\echo '--- a 15-year-old needs a legal representative (Art. 5.9):'
+\set ON_ERROR_STOP off
+SELECT compliance.give_consent('4', '{reminders}', 'checkbox',
+       identity => jsonb_build_object('birth_date', (current_date - interval '15 years')::date));
+\set ON_ERROR_STOP on
+RESET ROLE;
+
+\echo
+\echo '=== 7. Processing needs a declared purpose; the rows follow consent (Art. 4, 5)'
+SET ROLE clinic_app;
+\set ON_ERROR_STOP off
+SELECT full_name FROM patients;
+\set ON_ERROR_STOP on
+SET compliance.purpose = 'reminders';
+\echo '--- reminders may reach only patients who consented:'
+SELECT id, full_name, phone FROM patients ORDER BY id;
+\echo '--- and may not touch the diagnosis (Art. 4.5):'
+\set ON_ERROR_STOP off
+SELECT id, diagnosis FROM patients;
+\set ON_ERROR_STOP on
+SET compliance.purpose = 'treatment';
+\echo '--- treatment has a basis of Art. 8.2 and sees everyone:'
+SELECT id, full_name, diagnosis FROM patients ORDER BY id;
+
+\echo
+\echo '=== 8. Patient 2 withdraws consent, in another session (Art. 10)'
+\! psql -X -q -c "SELECT compliance.withdraw_consent('2', '{reminders}') AS withdrawn"
+SET compliance.purpose = 'reminders';
+\echo '--- the very next statement returns fewer rows:'
+SELECT id, full_name, phone FROM patients ORDER BY id;
+\echo '--- and the application can ask before sending:'
+SELECT compliance.may_process('1') AS patient_1, compliance.may_process('2') AS patient_2;
+\echo '--- an UPDATE no longer reaches patient 2:'
+UPDATE patients SET phone = '+375 29 000-00-00' WHERE id = 2 RETURNING id;
+\echo '--- and writing a row of a subject without consent is refused (42501):'
+\set ON_ERROR_STOP off
+INSERT INTO patients (id, full_name, phone) VALUES (5, 'Daria Orlova', '+375 29 555-55-55');
+\set ON_ERROR_STOP on
+RESET compliance.purpose;
+RESET ROLE;
+
+\echo
+\echo '=== 9. The history stays: withdrawal is not retroactive (Art. 10.4), and the chain verifies'
+SELECT compliance.consent_status('2', 'reminders') AS patient_2_reminders,
+       compliance.consent_status('3', 'research') AS patient_3_research,
+       compliance.consent_status('4', 'reminders') AS patient_4_reminders;
+SELECT id, event, subject, purposes, left(encode(hash, 'hex'), 16) || '...' AS hash
+  FROM compliance.consent_ledger ORDER BY id;
+SELECT * FROM compliance.verify_ledger();
+\echo '--- nobody, not even the owner, can rewrite it:'
+\set ON_ERROR_STOP off
+DELETE FROM compliance.consent_ledger WHERE subject = '2';
+\set ON_ERROR_STOP on
+
+\echo
+\echo 'Demo complete.'

@@ -99,9 +99,12 @@ SELECT id FROM patients ORDER BY id;
 RESET compliance.on_blocked_read;
 
 -- writes: INSERT and COPY FROM of rows the purpose may not process fail (42501)
-\set VERBOSITY verbose
 INSERT INTO patients (id, name) VALUES (4, 'Gleb');
-\set VERBOSITY default
+DO $$ BEGIN
+    INSERT INTO patients (id, name) VALUES (4, 'Gleb');
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'SQLSTATE %', SQLSTATE;
+END $$;
 SELECT compliance.purposes(compliance.give_consent('4', '{research}', 'checkbox'));
 INSERT INTO patients (id, name) VALUES (4, 'Gleb');
 COPY patients (id, name) FROM STDIN;

@@ -29,6 +29,8 @@ int			compliance_on_blocked_read = BLOCKED_READ_FILTER;
 bool		compliance_enforce = true;
 int			compliance_cache_subjects = 100000;
 bool		compliance_ledger_protection = true;
+char	   *compliance_transfer_basis = NULL;
+char	   *compliance_transfer_permit = NULL;
 
 static const struct config_enum_entry blocked_read_options[] = {
 	{"filter", BLOCKED_READ_FILTER, false},
@@ -96,6 +98,13 @@ check_recipient(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+/* Cached plans capture disclosures for the recipient set when planned. */
+static void
+assign_recipient(const char *newval, void *extra)
+{
+	capture_recipient_changed();
+}
+
 static void
 define_settings(void)
 {
@@ -115,7 +124,25 @@ define_settings(void)
 							   "",
 							   PGC_USERSET,
 							   0,
-							   check_recipient, NULL, NULL);
+							   check_recipient, assign_recipient, NULL);
+
+	DefineCustomStringVariable("compliance.transfer_basis",
+							   "Exception of Art. 9.1 of Law 99-Z under which rows are provided to a recipient in a country without adequate protection.",
+							   "One of informed_consent, contract_with_subject, public_register, vital_interests, international_treaty, financial_monitoring, authority_permission.",
+							   &compliance_transfer_basis,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("compliance.transfer_permit",
+							   "Reference of the authority's permission when compliance.transfer_basis is authority_permission.",
+							   NULL,
+							   &compliance_transfer_permit,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
 
 	DefineCustomEnumVariable("compliance.on_blocked_read",
 							 "What happens when a query reaches a row that may not be processed.",
@@ -179,6 +206,7 @@ _PG_init(void)
 	cache_init();
 	enforce_init();
 	utility_init();
+	capture_init();
 }
 
 /*

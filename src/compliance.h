@@ -139,7 +139,19 @@ extern Verdict cache_verdict(const char *subject, int len,
  */
 extern void enforce_init(void);
 extern const PurposeInfo *declared_purpose(void);
+extern const char *compliance_subject_key(Datum value, Oid typid, FmgrInfo *out, int *len);
 extern void utility_init(void);
+
+/* ---------------------------------------------------------------------
+ * capture.c: automatic capture of disclosures while compliance.recipient
+ * is set; a shared-memory ring per database and a background writer
+ * ---------------------------------------------------------------------
+ */
+extern char *compliance_transfer_basis;	/* compliance.transfer_basis */
+extern char *compliance_transfer_permit;	/* compliance.transfer_permit */
+extern void capture_init(void);
+extern void capture_statement_start(void);
+extern void capture_recipient_changed(void);
 
 /* ---------------------------------------------------------------------
  * ledger.c: hash chains of the append-only ledgers (ledger_digest) and

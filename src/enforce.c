@@ -36,7 +36,9 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/planner.h"
+#include "optimizer/prep.h"
 #include "parser/parse_func.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -137,11 +139,12 @@ report_refusal(Verdict verdict, const PurposeInfo *purpose, const char *subject,
 }
 
 /* The text form of a subject column value: the subject key. */
-static char *
-subject_key(Datum value, Oid typid, FmgrInfo *out, int *len)
+const char *
+compliance_subject_key(Datum value, Oid typid, FmgrInfo *out, int *len)
 {
 	char	   *key;
 
+	typid = getBaseType(typid);
 	if (typid == TEXTOID || typid == VARCHAROID)
 	{
 		text	   *t = DatumGetTextPP(value);
@@ -223,7 +226,7 @@ row_allowed(PG_FUNCTION_ARGS)
 			fmgr_info_cxt(outfunc, &cache->out, fcinfo->flinfo->fn_mcxt);
 			fcinfo->flinfo->fn_extra = cache;
 		}
-		subject = subject_key(PG_GETARG_DATUM(0), cache->typid, &cache->out, &len);
+		subject = compliance_subject_key(PG_GETARG_DATUM(0), cache->typid, &cache->out, &len);
 	}
 
 	verdict = cache_verdict(subject, len, purpose, special);
@@ -286,7 +289,7 @@ check_write(HeapTuple tuple, TupleDesc desc, const Protection *p,
 	Datum		value = heap_getattr(tuple, p->subject_attno, desc, &isnull);
 	Oid			typid = TupleDescAttr(desc, p->subject_attno - 1)->atttypid;
 	bool		special = tuple_has_special(tuple, desc, p);
-	char	   *subject = "";
+	const char *subject = "";
 	int			len = 0;
 	Verdict		verdict;
 
@@ -298,7 +301,7 @@ check_write(HeapTuple tuple, TupleDesc desc, const Protection *p,
 
 		getTypeOutputInfo(typid, &outfunc, &varlena);
 		fmgr_info(outfunc, &out);
-		subject = subject_key(value, getBaseType(typid), &out, &len);
+		subject = compliance_subject_key(value, getBaseType(typid), &out, &len);
 	}
 	verdict = cache_verdict(subject, len, purpose, special);
 	if (verdict != VERDICT_ALLOWED)
@@ -486,12 +489,142 @@ add_row_filters_walker(Node *node, void *context)
 	return expression_tree_walker(node, add_row_filters_walker, context);
 }
 
+/* ---------------------------------------------------------------------
+ * Automatic capture of disclosures (capture.c): a qual recording the
+ * subjects of rows that a SELECT returns while compliance.recipient is set
+ * ---------------------------------------------------------------------
+ */
+static Oid
+capture_oid(void)
+{
+	static Oid	funcoid = InvalidOid;
+	static uint64 generation = 0;
+
+	if (!OidIsValid(funcoid) || generation != registry_generation())
+	{
+		Oid			argtypes[3] = {ANYELEMENTOID, REGCLASSOID, TEXTARRAYOID};
+
+		funcoid = LookupFuncName(list_make2(makeString(COMPLIANCE_SCHEMA),
+											makeString("capture_disclosure")),
+								 3, argtypes, false);
+		generation = registry_generation();
+	}
+	return funcoid;
+}
+
+static bool
+in_jointree(Node *node, Index rti)
+{
+	ListCell   *lc;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblRef))
+		return ((RangeTblRef *) node)->rtindex == rti;
+	if (IsA(node, FromExpr))
+	{
+		foreach(lc, ((FromExpr *) node)->fromlist)
+			if (in_jointree(lfirst(lc), rti))
+				return true;
+		return false;
+	}
+	if (IsA(node, JoinExpr))
+		return in_jointree(((JoinExpr *) node)->larg, rti) ||
+			in_jointree(((JoinExpr *) node)->rarg, rti);
+	return false;
+}
+
+/* The names of the columns a query reads from a relation, as text[]. */
+static Const *
+read_columns(Query *query, RangeTblEntry *rte)
+{
+	Bitmapset  *cols = touched_columns(query, rte);
+	bool		whole_row = bms_is_member(InvalidAttrNumber - FirstLowInvalidHeapAttributeNumber, cols);
+	Relation	rel = RelationIdGetRelation(rte->relid);
+	TupleDesc	desc = RelationGetDescr(rel);
+	Datum	   *names = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	int			n = 0;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		if (whole_row || bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, cols))
+			names[n++] = CStringGetTextDatum(NameStr(att->attname));
+	}
+	RelationClose(rel);
+	return makeConst(TEXTARRAYOID, -1, InvalidOid, -1,
+					 PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT)),
+					 false, false);
+}
+
+/*
+ * Adds the capture qual to every level of a SELECT whose rows are
+ * returned: not below aggregation or grouping (the rows do not leave one
+ * by one), not in sublinks (EXISTS and the like return no rows).
+ */
+static void
+add_capture_quals(Query *query)
+{
+	Index		rti = 0;
+	ListCell   *lc;
+
+	if (query->commandType != CMD_SELECT || query->hasAggs || query->groupClause ||
+		query->groupingSets || query->hasWindowFuncs)
+		return;
+	foreach(lc, query->cteList)
+	{
+		CommonTableExpr *cte = lfirst(lc);
+
+		if (IsA(cte->ctequery, Query))
+			add_capture_quals((Query *) cte->ctequery);
+	}
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+		const Protection *p;
+		Form_pg_attribute att;
+		Relation	rel;
+		FuncExpr   *capture;
+
+		rti++;
+		if (rte->rtekind == RTE_SUBQUERY)
+		{
+			add_capture_quals(rte->subquery);
+			continue;
+		}
+		if (rte->rtekind != RTE_RELATION || !in_jointree((Node *) query->jointree, rti))
+			continue;
+		p = protection_lookup(rte->relid);
+		if (p == NULL)
+			continue;
+		rel = RelationIdGetRelation(rte->relid);
+		att = TupleDescAttr(RelationGetDescr(rel), p->subject_attno - 1);
+		capture = makeFuncExpr(capture_oid(), BOOLOID,
+							   list_make3(makeVar(rti, p->subject_attno, att->atttypid,
+												  att->atttypmod, att->attcollation, 0),
+										  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
+													ObjectIdGetDatum(p->protected_relid), false, true),
+										  read_columns(query, rte)),
+							   InvalidOid, att->attcollation, COERCE_EXPLICIT_CALL);
+		capture->location = -1;
+		RelationClose(rel);
+		query->jointree->quals = make_and_qual(query->jointree->quals, (Node *) capture);
+	}
+}
+
 static PlannedStmt *
 compliance_planner(Query *parse, const char *query_string, int cursorOptions,
 				   ParamListInfo boundParams)
 {
 	if (protection_any())
+	{
 		add_row_filters_walker((Node *) parse, NULL);
+		if (compliance_recipient != NULL && compliance_recipient[0] != '\0')
+			add_capture_quals(parse);
+	}
 	if (prev_planner_hook)
 		return prev_planner_hook(parse, query_string, cursorOptions, boundParams);
 	return standard_planner(parse, query_string, cursorOptions, boundParams);
@@ -549,6 +682,7 @@ check_relation_access(Oid relid, Bitmapset *cols)
 		return;
 	purpose = declared_purpose();
 	check_data_items(relid, p, purpose, cols);
+	capture_statement_start();
 	/* fill the cache now: no new snapshot may be taken once parallel workers run */
 	cache_ensure_valid();
 }

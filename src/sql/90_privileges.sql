@@ -1,23 +1,6 @@
--- Roles of the contract and least-privilege grants.  Runs last, so that it
--- sees every object.  Roles are cluster-wide and survive DROP EXTENSION.
+-- Least-privilege grants for the objects of the earlier parts.  Runs last,
+-- so that it sees every object; the roles come from 05_roles.sql.
 
-DO $$
-DECLARE
-    r record;
-BEGIN
-    FOR r IN SELECT * FROM (VALUES
-        ('compliance_admin',   'Maintains the compliance registry: processor, purposes, recipients, protected tables, adequate countries, holidays.'),
-        ('compliance_officer', 'Answers data subjects and the authority: requests, access reports, erasure, blocking, breaches.'),
-        ('compliance_analyst', 'Reads the disclosure log, the ledgers and the dashboards; changes nothing.'),
-        ('compliance_app',     'Application role: gives and withdraws consent, records disclosures, checks may_process.')
-    ) AS v(name, comment) LOOP
-        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
-            EXECUTE format('CREATE ROLE %I NOLOGIN', r.name);
-        END IF;
-        EXECUTE format('COMMENT ON ROLE %I IS %L', r.name, r.comment);
-    END LOOP;
-END
-$$;
 
 -- Types and operators are for everybody; everything else is granted below.
 GRANT USAGE ON SCHEMA compliance TO PUBLIC;

@@ -1,0 +1,837 @@
+/*-------------------------------------------------------------------------
+ *
+ * capture.c
+ *	  Automatic capture of disclosures (Art. 12 of Law 99-Z): while
+ *	  compliance.recipient is set, every protected row a query returns is
+ *	  logged as provided to that recipient.
+ *
+ * The planner (enforce.c) adds compliance.capture_disclosure(subject, tbl,
+ * columns) to the WHERE clause of every SELECT level that returns rows of a
+ * protected table.  It costs more than any other qual, so it runs after
+ * the query's own filters: rows scanned but filtered out are not logged.
+ * Rows that pass the scan but are later dropped by a join are logged too;
+ * the log may say more was provided, never less.
+ *
+ * The rows have left the database once they are returned, so the record
+ * must survive a rollback of the reading transaction and a client
+ * disconnect.  Captured subjects go into a backend-local buffer, which is
+ * pushed into a ring in shared memory (one per database) when it fills,
+ * when the statement ends, when the transaction aborts and when the
+ * backend exits.  A background worker per database drains the ring into
+ * compliance.disclosure_log in its own transactions.  A backend waits for
+ * room when the ring is full, so nothing is dropped for lack of space.
+ * Records still in the ring are lost only if the server itself crashes or
+ * is shut down in immediate mode before the worker commits them, which it
+ * does within milliseconds; compliance.flush_disclosures() waits until
+ * everything this backend captured is committed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/condition_variable.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/plancache.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "compliance.h"
+
+PG_FUNCTION_INFO_V1(capture_disclosure);
+PG_FUNCTION_INFO_V1(flush_disclosures);
+PGDLLEXPORT void capture_worker_main(Datum arg);
+
+#define CAPTURE_SLOTS		8			/* databases capturing at once */
+#define CAPTURE_RING_SIZE	(1024 * 1024)
+#define CAPTURE_LOCAL_LIMIT	(64 * 1024) /* bytes buffered before pushing */
+#define CAPTURE_BATCH		(256 * 1024)	/* bytes a worker commits at once */
+
+/* One ring per database; bytes in [tail, head) are not yet committed. */
+typedef struct CaptureRing
+{
+	Oid			dboid;			/* InvalidOid: free */
+	bool		worker_requested;
+	Latch	   *worker_latch;
+	uint64		head;
+	uint64		tail;
+	char		data[CAPTURE_RING_SIZE];
+} CaptureRing;
+
+typedef struct CaptureShared
+{
+	LWLock	   *lock;
+	ConditionVariable progress; /* tail moved: room made, records committed */
+	CaptureRing rings[CAPTURE_SLOTS];
+} CaptureShared;
+
+/*
+ * A captured row, serialised: this header, then subject, recipient,
+ * purpose, transfer kind, transfer basis and the columns' array literal.
+ */
+typedef struct CaptureRecord
+{
+	uint32		len;			/* whole record */
+	TimestampTz disclosed_at;
+	Oid			relid;
+	uint16		lens[6];
+} CaptureRecord;
+
+enum
+{
+	F_SUBJECT, F_RECIPIENT, F_PURPOSE, F_KIND, F_BASIS, F_ITEMS
+};
+
+static CaptureShared *capture = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+#if PG_VERSION_NUM >= 150000
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+#endif
+static ExecutorEnd_hook_type prev_executor_end_hook = NULL;
+
+/* Backend-local state */
+static StringInfo local_buffer = NULL;
+static HTAB *local_seen = NULL; /* (relid, subject) logged by this statement */
+static char *statement_transfer_kind = NULL;	/* from check_transfer() */
+static int	my_slot = -1;
+static volatile sig_atomic_t worker_stopping = false;
+
+static void capture_backend_init(void);
+
+typedef struct SeenKey
+{
+	Oid			relid;
+	int			len;
+	const char *data;
+} SeenKey;
+
+/* ---------------------------------------------------------------------
+ * Shared memory
+ * ---------------------------------------------------------------------
+ */
+static Size
+capture_shmem_size(void)
+{
+	return MAXALIGN(sizeof(CaptureShared));
+}
+
+static void
+capture_shmem_request(void)
+{
+#if PG_VERSION_NUM >= 150000
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+#endif
+	RequestAddinShmemSpace(capture_shmem_size());
+	RequestNamedLWLockTranche("compliance_capture", 1);
+}
+
+static void
+capture_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	capture = ShmemInitStruct("compliance_capture", capture_shmem_size(), &found);
+	if (!found)
+	{
+		memset(capture, 0, offsetof(CaptureShared, rings));
+		capture->lock = &(GetNamedLWLockTranche("compliance_capture"))->lock;
+		ConditionVariableInit(&capture->progress);
+		for (int i = 0; i < CAPTURE_SLOTS; i++)
+		{
+			capture->rings[i].dboid = InvalidOid;
+			capture->rings[i].worker_requested = false;
+			capture->rings[i].worker_latch = NULL;
+			capture->rings[i].head = capture->rings[i].tail = 0;
+		}
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* The ring of this database, claimed on first use.  Caller holds the lock. */
+static CaptureRing *
+ring_for_database(void)
+{
+	int			free_slot = -1;
+
+	if (my_slot >= 0 && capture->rings[my_slot].dboid == MyDatabaseId)
+		return &capture->rings[my_slot];
+	for (int i = 0; i < CAPTURE_SLOTS; i++)
+	{
+		if (capture->rings[i].dboid == MyDatabaseId)
+		{
+			my_slot = i;
+			return &capture->rings[i];
+		}
+		if (capture->rings[i].dboid == InvalidOid && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return NULL;
+	capture->rings[free_slot].dboid = MyDatabaseId;
+	my_slot = free_slot;
+	return &capture->rings[free_slot];
+}
+
+static void
+ring_write(CaptureRing *ring, const char *src, Size len)
+{
+	Size		start = ring->head % CAPTURE_RING_SIZE;
+	Size		first = Min(len, CAPTURE_RING_SIZE - start);
+
+	memcpy(ring->data + start, src, first);
+	memcpy(ring->data, src + first, len - first);
+	ring->head += len;
+}
+
+static void
+ring_read(CaptureRing *ring, uint64 from, char *dst, Size len)
+{
+	Size		start = from % CAPTURE_RING_SIZE;
+	Size		first = Min(len, CAPTURE_RING_SIZE - start);
+
+	memcpy(dst, ring->data + start, first);
+	memcpy(dst + first, ring->data, len - first);
+}
+
+static void
+start_worker(int slot, Oid dboid)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 1;
+	strlcpy(worker.bgw_library_name, "compliance", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "capture_worker_main", BGW_MAXLEN);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "compliance disclosure writer for database %u", dboid);
+	strlcpy(worker.bgw_type, "compliance disclosure writer", BGW_MAXLEN);
+	worker.bgw_main_arg = Int32GetDatum(slot);
+	memcpy(worker.bgw_extra, &dboid, sizeof(Oid));
+
+	if (!RegisterDynamicBackgroundWorker(&worker, NULL))
+	{
+		LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+		capture->rings[slot].worker_requested = false;
+		LWLockRelease(capture->lock);
+		ereport(WARNING,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not start the disclosure writer for this database"),
+				 errdetail("Captured disclosures wait in shared memory until a writer starts."),
+				 errhint("Raise max_worker_processes.")));
+	}
+}
+
+/*
+ * Pushes the local buffer into the ring.  With wait_ms > 0 it waits for
+ * room up to that long, then warns and keeps the rest for the next push.
+ */
+static void
+push_local(long wait_ms)
+{
+	Size		offset = 0;
+	TimestampTz start = GetCurrentTimestamp();
+
+	if (local_buffer == NULL || local_buffer->len == 0 || capture == NULL)
+		return;
+
+	while (offset < (Size) local_buffer->len)
+	{
+		CaptureRing *ring;
+		Latch	   *latch;
+		bool		need_worker = false;
+		int			slot;
+
+		LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+		ring = ring_for_database();
+		if (ring == NULL)
+		{
+			LWLockRelease(capture->lock);
+			ereport(WARNING,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("too many databases capture disclosures at once"),
+					 errdetail("At most %d databases may capture at the same time; these disclosures were not logged.", CAPTURE_SLOTS),
+					 errhint("Record them with compliance.record_disclosure().")));
+			resetStringInfo(local_buffer);
+			return;
+		}
+		/* whole records only */
+		while (offset < (Size) local_buffer->len)
+		{
+			CaptureRecord *rec = (CaptureRecord *) (local_buffer->data + offset);
+
+			if (ring->head - ring->tail + rec->len > CAPTURE_RING_SIZE)
+				break;
+			ring_write(ring, (char *) rec, rec->len);
+			offset += rec->len;
+		}
+		if (!ring->worker_requested)
+			need_worker = ring->worker_requested = true;
+		latch = ring->worker_latch;
+		slot = my_slot;
+		LWLockRelease(capture->lock);
+
+		if (need_worker)
+			start_worker(slot, MyDatabaseId);
+		if (latch)
+			SetLatch(latch);
+		if (offset >= (Size) local_buffer->len)
+			break;
+
+		/* the ring is full: wait for the writer to make room */
+		if (wait_ms <= 0 || TimestampDifferenceExceeds(start, GetCurrentTimestamp(), wait_ms))
+		{
+			ereport(WARNING,
+					(errmsg("disclosure capture is waiting for the writer"),
+					 errdetail("%d bytes of captured disclosures stay buffered in this session.",
+							   local_buffer->len - (int) offset)));
+			break;
+		}
+		ConditionVariableTimedSleep(&capture->progress, 100, PG_WAIT_EXTENSION);
+	}
+	ConditionVariableCancelSleep();
+
+	/* keep what could not be pushed */
+	if (offset > 0)
+	{
+		memmove(local_buffer->data, local_buffer->data + offset, local_buffer->len - offset);
+		local_buffer->len -= offset;
+		local_buffer->data[local_buffer->len] = '\0';
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Backend side: the capture function and when its buffer is pushed
+ * ---------------------------------------------------------------------
+ */
+static uint32
+seen_hash(const void *key, Size keysize)
+{
+	const SeenKey *k = key;
+
+	return hash_bytes((const unsigned char *) k->data, k->len) ^ k->relid;
+}
+
+static int
+seen_match(const void *key1, const void *key2, Size keysize)
+{
+	const SeenKey *a = key1;
+	const SeenKey *b = key2;
+
+	return (a->relid == b->relid && a->len == b->len &&
+			memcmp(a->data, b->data, a->len) == 0) ? 0 : 1;
+}
+
+static void *
+seen_keycopy(void *dest, const void *src, Size keysize)
+{
+	const SeenKey *s = src;
+	SeenKey    *d = dest;
+
+	d->relid = s->relid;
+	d->len = s->len;
+	d->data = MemoryContextAlloc(TopMemoryContext, s->len);
+	memcpy((char *) d->data, s->data, s->len);
+	return dest;
+}
+
+static void
+reset_seen(void)
+{
+	HASHCTL		ctl;
+
+	if (local_seen != NULL)
+	{
+		HASH_SEQ_STATUS status;
+		SeenKey    *key;
+
+		hash_seq_init(&status, local_seen);
+		while ((key = hash_seq_search(&status)) != NULL)
+			pfree((char *) key->data);
+		hash_destroy(local_seen);
+	}
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(SeenKey);
+	ctl.entrysize = sizeof(SeenKey);
+	ctl.hash = seen_hash;
+	ctl.match = seen_match;
+	ctl.keycopy = seen_keycopy;
+	ctl.hcxt = TopMemoryContext;
+	local_seen = hash_create("compliance captured subjects", 256, &ctl,
+							 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_KEYCOPY | HASH_CONTEXT);
+}
+
+static void
+append_field(const char *s, uint16 *len)
+{
+	Size		n = s ? Min(strlen(s), PG_UINT16_MAX) : 0;
+
+	*len = (uint16) n;
+	if (n > 0)
+		appendBinaryStringInfo(local_buffer, s, n);
+}
+
+/*
+ * Checks the transfer to the declared recipient once per statement
+ * (Art. 9: a recipient in a country without adequate protection needs an
+ * exception of Art. 9.1) and remembers its kind for the records.
+ */
+void
+capture_statement_start(void)
+{
+	CatalogUserSave save;
+	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	bool		isnull;
+	Datum		kind;
+
+	if (compliance_recipient == NULL || compliance_recipient[0] == '\0')
+		return;
+
+	values[0] = CStringGetTextDatum(compliance_recipient);
+	if (compliance_transfer_basis && compliance_transfer_basis[0])
+		values[1] = CStringGetTextDatum(compliance_transfer_basis);
+	else
+		nulls[1] = 'n';
+	if (compliance_transfer_permit && compliance_transfer_permit[0])
+		values[2] = CStringGetTextDatum(compliance_transfer_permit);
+	else
+		nulls[2] = 'n';
+
+	compliance_become_owner(&save);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT compliance.check_transfer($1, $2, $3)", 3, argtypes,
+							  values, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not check the transfer to the recipient");
+	kind = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (statement_transfer_kind)
+		pfree(statement_transfer_kind);
+	statement_transfer_kind = isnull ? NULL
+		: MemoryContextStrdup(TopMemoryContext, TextDatumGetCString(kind));
+	SPI_finish();
+	compliance_restore_user(&save);
+}
+
+typedef struct CaptureCallSite
+{
+	Oid			typid;
+	FmgrInfo	out;
+	char	   *items;			/* the columns as an array literal */
+} CaptureCallSite;
+
+/*
+ * capture_disclosure(subject anyelement, tbl regclass, columns text[])
+ * returns boolean: always true; records the row's subject as provided.
+ */
+Datum
+capture_disclosure(PG_FUNCTION_ARGS)
+{
+	CaptureCallSite *site = fcinfo->flinfo->fn_extra;
+	CaptureRecord rec;
+	SeenKey		key;
+	bool		found;
+	const char *subject;
+	int			len;
+	MemoryContext oldcxt;
+	char		subject_buf[1025];
+
+	if (compliance_recipient == NULL || compliance_recipient[0] == '\0' ||
+		PG_ARGISNULL(0) || PG_ARGISNULL(1) || capture == NULL)
+		PG_RETURN_BOOL(true);
+
+	if (site == NULL)
+	{
+		Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 0);
+		Oid			outfunc;
+		bool		varlena;
+
+		capture_backend_init();
+		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CaptureCallSite));
+		site->typid = typid;
+		getTypeOutputInfo(typid, &outfunc, &varlena);
+		fmgr_info_cxt(outfunc, &site->out, fcinfo->flinfo->fn_mcxt);
+		site->items = PG_ARGISNULL(2) ? NULL
+			: MemoryContextStrdup(fcinfo->flinfo->fn_mcxt,
+								  TextDatumGetCString(DirectFunctionCall1(array_out, PG_GETARG_DATUM(2))));
+		fcinfo->flinfo->fn_extra = site;
+	}
+	subject = compliance_subject_key(PG_GETARG_DATUM(0), site->typid, &site->out, &len);
+	len = Min(len, 1024);
+	memcpy(subject_buf, subject, len);
+	subject_buf[len] = '\0';
+
+	if (local_seen == NULL)
+		reset_seen();
+	key.relid = PG_GETARG_OID(1);
+	key.len = len;
+	key.data = subject_buf;
+	hash_search(local_seen, &key, HASH_ENTER, &found);
+	if (found)
+		PG_RETURN_BOOL(true);
+
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	if (local_buffer == NULL)
+		local_buffer = makeStringInfo();
+	{
+		int			start = local_buffer->len;
+
+		memset(&rec, 0, sizeof(rec));
+		appendBinaryStringInfo(local_buffer, (char *) &rec, sizeof(rec));
+		append_field(subject_buf, &rec.lens[F_SUBJECT]);
+		append_field(compliance_recipient, &rec.lens[F_RECIPIENT]);
+		append_field(compliance_purpose, &rec.lens[F_PURPOSE]);
+		append_field(statement_transfer_kind, &rec.lens[F_KIND]);
+		append_field(compliance_transfer_basis, &rec.lens[F_BASIS]);
+		append_field(site->items, &rec.lens[F_ITEMS]);
+		/* pad to keep headers aligned */
+		while ((local_buffer->len - start) % MAXIMUM_ALIGNOF != 0)
+			appendStringInfoChar(local_buffer, '\0');
+		rec.len = local_buffer->len - start;
+		rec.disclosed_at = GetCurrentTimestamp();
+		rec.relid = key.relid;
+		memcpy(local_buffer->data + start, &rec, sizeof(rec));
+	}
+	MemoryContextSwitchTo(oldcxt);
+
+	if (local_buffer->len >= CAPTURE_LOCAL_LIMIT)
+		push_local(60000);
+	PG_RETURN_BOOL(true);
+}
+
+static void
+capture_executor_end(QueryDesc *queryDesc)
+{
+	if (prev_executor_end_hook)
+		prev_executor_end_hook(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
+	if (local_buffer != NULL && local_buffer->len > 0)
+		push_local(60000);
+	if (local_seen != NULL && hash_get_num_entries(local_seen) > 0)
+		reset_seen();
+}
+
+/* The rows have left: a rollback does not take their record back. */
+static void
+capture_xact_callback(XactEvent event, void *arg)
+{
+	if ((event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) &&
+		local_buffer != NULL && local_buffer->len > 0)
+		push_local(10000);
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT)
+	{
+		if (local_seen != NULL && hash_get_num_entries(local_seen) > 0)
+			reset_seen();
+	}
+}
+
+static void
+capture_backend_exit(int code, Datum arg)
+{
+	if (local_buffer != NULL && local_buffer->len > 0)
+		push_local(10000);
+}
+
+/* Per backend: push what is left when the session ends. */
+static void
+capture_backend_init(void)
+{
+	static bool done = false;
+
+	if (!done)
+	{
+		before_shmem_exit(capture_backend_exit, (Datum) 0);
+		done = true;
+	}
+}
+
+
+/*
+ * flush_disclosures(timeout_ms integer DEFAULT 10000) returns boolean
+ *
+ * Pushes what this session captured and waits until the writer has
+ * committed all of it; false if the timeout passed first.
+ */
+Datum
+flush_disclosures(PG_FUNCTION_ARGS)
+{
+	long		timeout = PG_ARGISNULL(0) ? 10000 : PG_GETARG_INT32(0);
+	TimestampTz start = GetCurrentTimestamp();
+	uint64		target;
+	bool		done = false;
+
+	if (capture == NULL)
+		PG_RETURN_BOOL(true);
+	push_local(timeout);
+	LWLockAcquire(capture->lock, LW_SHARED);
+	target = (my_slot >= 0 && capture->rings[my_slot].dboid == MyDatabaseId)
+		? capture->rings[my_slot].head : 0;
+	LWLockRelease(capture->lock);
+
+	while (!done)
+	{
+		LWLockAcquire(capture->lock, LW_SHARED);
+		done = target == 0 || capture->rings[my_slot].tail >= target;
+		LWLockRelease(capture->lock);
+		if (done || TimestampDifferenceExceeds(start, GetCurrentTimestamp(), timeout))
+			break;
+		ConditionVariableTimedSleep(&capture->progress, 100, PG_WAIT_EXTENSION);
+		CHECK_FOR_INTERRUPTS();
+	}
+	ConditionVariableCancelSleep();
+	PG_RETURN_BOOL(done);
+}
+
+/* Plans made with another recipient (or none) must capture differently. */
+void
+capture_recipient_changed(void)
+{
+	ResetPlanCache();
+}
+
+/* ---------------------------------------------------------------------
+ * The writer: one background worker per database
+ * ---------------------------------------------------------------------
+ */
+static void
+worker_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	worker_stopping = true;
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
+static char *
+record_field(const CaptureRecord *rec, int field)
+{
+	const char *p = (const char *) rec + sizeof(CaptureRecord);
+
+	for (int i = 0; i < field; i++)
+		p += rec->lens[i];
+	return rec->lens[field] ? pnstrdup(p, rec->lens[field]) : NULL;
+}
+
+static bool
+same_group(const CaptureRecord *a, const CaptureRecord *b)
+{
+	if (a->relid != b->relid)
+		return false;
+	for (int f = F_RECIPIENT; f <= F_ITEMS; f++)
+	{
+		char	   *x = record_field(a, f);
+		char	   *y = record_field(b, f);
+		bool		same = (x == NULL && y == NULL) || (x && y && strcmp(x, y) == 0);
+
+		if (!same)
+			return false;
+	}
+	return true;
+}
+
+/* Writes one group of records sharing recipient, table, items, purpose. */
+static void
+write_group(CaptureRecord **recs, int n)
+{
+	Oid			argtypes[8] = {TEXTARRAYOID, TEXTOID, REGCLASSOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[8];
+	char		nulls[8];
+	Datum	   *subjects = palloc(sizeof(Datum) * n);
+	char	   *items;
+
+	for (int i = 0; i < n; i++)
+		subjects[i] = CStringGetTextDatum(record_field(recs[i], F_SUBJECT));
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = PointerGetDatum(construct_array(subjects, n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[1] = CStringGetTextDatum(record_field(recs[0], F_RECIPIENT));
+	values[2] = ObjectIdGetDatum(recs[0]->relid);
+	items = record_field(recs[0], F_ITEMS);
+	if (items)
+		values[3] = DirectFunctionCall3(array_in, CStringGetDatum(items),
+										ObjectIdGetDatum(TEXTOID), Int32GetDatum(-1));
+	else
+		nulls[3] = 'n';
+	for (int f = F_PURPOSE, a = 4; f <= F_BASIS; f++, a++)
+	{
+		char	   *v = record_field(recs[0], f);
+
+		if (v)
+			values[a] = CStringGetTextDatum(v);
+		else
+			nulls[a] = 'n';
+	}
+	values[7] = TimestampTzGetDatum(recs[0]->disclosed_at);
+
+	if (SPI_execute_with_args("SELECT compliance.disclosure_append_batch($1, $2, $3, $4, $5, $6, $7, $8)",
+							  8, argtypes, values, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not append captured disclosures");
+}
+
+/* Commits one batch from the ring; false if the ring was empty. */
+static bool
+drain_batch(CaptureRing *ring)
+{
+	uint64		tail;
+	uint64		head;
+	Size		len;
+	char	   *buf;
+	Size		offset = 0;
+	int			nrecs = 0;
+	CaptureRecord **recs;
+	volatile Size consumed;
+	volatile int ncommitted;
+	MemoryContext batch_cxt = AllocSetContextCreate(TopMemoryContext, "disclosure batch",
+													ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldcxt = MemoryContextSwitchTo(batch_cxt);
+
+	LWLockAcquire(capture->lock, LW_SHARED);
+	tail = ring->tail;
+	head = ring->head;
+	len = Min(head - tail, CAPTURE_BATCH);
+	buf = palloc(Max(len, 1));
+	ring_read(ring, tail, buf, len);
+	LWLockRelease(capture->lock);
+
+	if (len == 0)
+	{
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextDelete(batch_cxt);
+		return false;
+	}
+
+	/* whole records in the batch */
+	recs = palloc(sizeof(CaptureRecord *) * (len / sizeof(CaptureRecord) + 1));
+	while (offset + sizeof(CaptureRecord) <= len)
+	{
+		CaptureRecord *rec = palloc(((CaptureRecord *) (buf + offset))->len);
+
+		memcpy(rec, buf + offset, Min(((CaptureRecord *) (buf + offset))->len, len - offset));
+		if (offset + rec->len > len)
+			break;
+		recs[nrecs++] = rec;
+		offset += rec->len;
+	}
+	MemoryContextSwitchTo(oldcxt);
+	consumed = offset;
+	ncommitted = nrecs;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PG_TRY();
+	{
+		int			first = 0;
+
+		SPI_connect();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		for (int i = 1; i <= nrecs; i++)
+			if (i == nrecs || !same_group(recs[first], recs[i]))
+			{
+				write_group(&recs[first], i - first);
+				first = i;
+			}
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		/* an unwritable batch (say, the extension was dropped) is reported and dropped */
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		ereport(WARNING,
+				(errmsg("dropped %d captured disclosures that could not be written", ncommitted),
+				 errhint("Check that the extension compliance is installed in this database.")));
+	}
+	PG_END_TRY();
+	pgstat_report_stat(false);
+
+	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+	ring->tail += consumed;
+	LWLockRelease(capture->lock);
+	ConditionVariableBroadcast(&capture->progress);
+
+	MemoryContextDelete(batch_cxt);
+	return true;
+}
+
+void
+capture_worker_main(Datum arg)
+{
+	int			slot = DatumGetInt32(arg);
+	Oid			dboid;
+	CaptureRing *ring = &capture->rings[slot];
+
+	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+	pqsignal(SIGTERM, worker_sigterm);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	pgstat_report_appname("compliance disclosure writer");
+
+	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+	ring->worker_latch = MyLatch;
+	ring->worker_requested = true;
+	LWLockRelease(capture->lock);
+
+	for (;;)
+	{
+		bool		worked;
+
+		ResetLatch(MyLatch);
+		worked = drain_batch(ring);
+		if (worked)
+			continue;
+		if (worker_stopping)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 1000L, PG_WAIT_EXTENSION);
+	}
+
+	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+	ring->worker_latch = NULL;
+	ring->worker_requested = false;
+	LWLockRelease(capture->lock);
+	proc_exit(0);
+}
+
+void
+capture_init(void)
+{
+#if PG_VERSION_NUM >= 150000
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = capture_shmem_request;
+#else
+	capture_shmem_request();
+#endif
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = capture_shmem_startup;
+	prev_executor_end_hook = ExecutorEnd_hook;
+	ExecutorEnd_hook = capture_executor_end;
+	RegisterXactCallback(capture_xact_callback, NULL);
+}

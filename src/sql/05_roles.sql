@@ -1,0 +1,20 @@
+-- Roles of the contract, created first so that every part can grant to
+-- them.  Roles are cluster-wide: created NOLOGIN if absent, never dropped.
+
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM (VALUES
+        ('compliance_admin',   'Maintains the compliance registry: processor, purposes, recipients, protected tables, adequate countries, holidays.'),
+        ('compliance_officer', 'Answers data subjects and the authority: requests, access reports, erasure, blocking, breaches.'),
+        ('compliance_analyst', 'Reads the disclosure log, the ledgers and the dashboards; changes nothing.'),
+        ('compliance_app',     'Application role: gives and withdraws consent, records disclosures, checks may_process.')
+    ) AS v(name, comment) LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', r.name);
+        END IF;
+        EXECUTE format('COMMENT ON ROLE %I IS %L', r.name, r.comment);
+    END LOOP;
+END
+$$;
