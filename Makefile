@@ -26,7 +26,7 @@ PG_CPPFLAGS = -Isrc
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
 # Regression tests, in the order they run; each file is self-contained.
-REGRESS = install types_purpose types_purpose_set types_consent registry roles consent enforcement
+REGRESS = install types_purpose types_purpose_set types_consent registry roles consent enforcement requests subject_access erasure disclosures capture
 REGRESS_OPTS = --temp-config=test/compliance.conf --load-extension=plpgsql
 
 ISOLATION = consent_chain withdrawal_freshness

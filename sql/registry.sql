@@ -86,11 +86,13 @@ DELETE FROM compliance.removed_defaults;
 INSERT INTO compliance.adequate_countries (country, is_default) VALUES ('TR', true);
 INSERT INTO compliance.removed_defaults VALUES ('adequate_countries', 'TR');
 SELECT count(*) AS tr_rows FROM compliance.adequate_countries WHERE country = 'TR';
-INSERT INTO compliance.holidays (day, name, is_default) VALUES ('2027-01-07', 'Christmas', true);
-DELETE FROM compliance.holidays WHERE day = '2027-01-07';
+INSERT INTO compliance.holidays (day, name, is_default) VALUES ('2099-06-15', 'Test day', true);
+DELETE FROM compliance.holidays WHERE day = '2099-06-15';
 SELECT tbl, key FROM compliance.removed_defaults ORDER BY 1;
 -- what pg_dump keeps: the admin's rows and the deleted shipped ones
-SELECT extcondition FROM pg_extension WHERE extname = 'compliance';
+SELECT x.tbl::regclass, x.cond
+  FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(tbl, cond)
+ WHERE e.extname = 'compliance' AND x.cond <> '' ORDER BY 1::text;
 
 -- every object is documented
 SELECT p.oid::regprocedure FROM pg_proc p

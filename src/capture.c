@@ -5,12 +5,12 @@
  *	  compliance.recipient is set, every protected row a query returns is
  *	  logged as provided to that recipient.
  *
- * The planner (enforce.c) adds compliance.capture_disclosure(subject, tbl,
- * columns) to the WHERE clause of every SELECT level that returns rows of a
- * protected table.  It costs more than any other qual, so it runs after
- * the query's own filters: rows scanned but filtered out are not logged.
- * Rows that pass the scan but are later dropped by a join are logged too;
- * the log may say more was provided, never less.
+ * The planner (enforce.c, add_capture) adds compliance.capture_disclosure
+ * (subject, tbl, columns) to every SELECT level that returns rows of a
+ * protected table: as a hidden output column of the top-level statement,
+ * computed only for the rows returned, or elsewhere as a costly qual that
+ * runs after the scan's own filters.  Rows scanned but filtered out are
+ * never logged; the log may say more was provided, never less.
  *
  * The rows have left the database once they are returned, so the record
  * must survive a rollback of the reading transaction and a client
@@ -46,6 +46,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -84,19 +85,20 @@ typedef struct CaptureShared
 
 /*
  * A captured row, serialised: this header, then subject, recipient,
- * purpose, transfer kind, transfer basis and the columns' array literal.
+ * purpose, transfer kind, transfer basis, the columns' array literal, the
+ * permit reference and the reading session's user.
  */
 typedef struct CaptureRecord
 {
 	uint32		len;			/* whole record */
 	TimestampTz disclosed_at;
 	Oid			relid;
-	uint16		lens[6];
+	uint16		lens[8];
 } CaptureRecord;
 
 enum
 {
-	F_SUBJECT, F_RECIPIENT, F_PURPOSE, F_KIND, F_BASIS, F_ITEMS
+	F_SUBJECT, F_RECIPIENT, F_PURPOSE, F_KIND, F_BASIS, F_ITEMS, F_PERMIT, F_USER
 };
 
 static CaptureShared *capture = NULL;
@@ -105,6 +107,9 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 #endif
 static ExecutorEnd_hook_type prev_executor_end_hook = NULL;
+static ExecutorRun_hook_type prev_executor_run_hook = NULL;
+static ExecutorFinish_hook_type prev_executor_finish_hook = NULL;
+static int	statement_depth = 0;	/* executors and utility statements running */
 
 /* Backend-local state */
 static StringInfo local_buffer = NULL;
@@ -441,6 +446,7 @@ typedef struct CaptureCallSite
 	Oid			typid;
 	FmgrInfo	out;
 	char	   *items;			/* the columns as an array literal */
+	char	   *user;			/* the session user, recorded as recorded_by */
 } CaptureCallSite;
 
 /*
@@ -476,7 +482,9 @@ capture_disclosure(PG_FUNCTION_ARGS)
 		fmgr_info_cxt(outfunc, &site->out, fcinfo->flinfo->fn_mcxt);
 		site->items = PG_ARGISNULL(2) ? NULL
 			: MemoryContextStrdup(fcinfo->flinfo->fn_mcxt,
-								  TextDatumGetCString(DirectFunctionCall1(array_out, PG_GETARG_DATUM(2))));
+								  OidOutputFunctionCall(F_ARRAY_OUT, PG_GETARG_DATUM(2)));
+		site->user = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt,
+										 GetUserNameFromId(GetSessionUserId(), false));
 		fcinfo->flinfo->fn_extra = site;
 	}
 	subject = compliance_subject_key(PG_GETARG_DATUM(0), site->typid, &site->out, &len);
@@ -507,6 +515,8 @@ capture_disclosure(PG_FUNCTION_ARGS)
 		append_field(statement_transfer_kind, &rec.lens[F_KIND]);
 		append_field(compliance_transfer_basis, &rec.lens[F_BASIS]);
 		append_field(site->items, &rec.lens[F_ITEMS]);
+		append_field(compliance_transfer_permit, &rec.lens[F_PERMIT]);
+		append_field(site->user, &rec.lens[F_USER]);
 		/* pad to keep headers aligned */
 		while ((local_buffer->len - start) % MAXIMUM_ALIGNOF != 0)
 			appendStringInfoChar(local_buffer, '\0');
@@ -520,6 +530,65 @@ capture_disclosure(PG_FUNCTION_ARGS)
 	if (local_buffer->len >= CAPTURE_LOCAL_LIMIT)
 		push_local(60000);
 	PG_RETURN_BOOL(true);
+}
+
+/*
+ * How deep inside other statements the current one runs: 0 for a statement
+ * the client sent (or COPY's query), more inside functions and DO blocks.
+ */
+int
+compliance_statement_depth(void)
+{
+	return statement_depth;
+}
+
+void
+compliance_enter_statement(void)
+{
+	statement_depth++;
+}
+
+void
+compliance_leave_statement(void)
+{
+	statement_depth--;
+}
+
+static void
+capture_executor_run(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+					 bool execute_once)
+{
+	statement_depth++;
+	PG_TRY();
+	{
+		if (prev_executor_run_hook)
+			prev_executor_run_hook(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		statement_depth--;
+	}
+	PG_END_TRY();
+}
+
+static void
+capture_executor_finish(QueryDesc *queryDesc)
+{
+	statement_depth++;
+	PG_TRY();
+	{
+		if (prev_executor_finish_hook)
+			prev_executor_finish_hook(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		statement_depth--;
+	}
+	PG_END_TRY();
 }
 
 static void
@@ -642,7 +711,7 @@ same_group(const CaptureRecord *a, const CaptureRecord *b)
 {
 	if (a->relid != b->relid)
 		return false;
-	for (int f = F_RECIPIENT; f <= F_ITEMS; f++)
+	for (int f = F_RECIPIENT; f <= F_USER; f++)
 	{
 		char	   *x = record_field(a, f);
 		char	   *y = record_field(b, f);
@@ -658,10 +727,10 @@ same_group(const CaptureRecord *a, const CaptureRecord *b)
 static void
 write_group(CaptureRecord **recs, int n)
 {
-	Oid			argtypes[8] = {TEXTARRAYOID, TEXTOID, REGCLASSOID, TEXTARRAYOID,
-	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
-	Datum		values[8];
-	char		nulls[8];
+	Oid			argtypes[10] = {TEXTARRAYOID, TEXTOID, REGCLASSOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, NAMEOID};
+	Datum		values[10];
+	char		nulls[10];
 	Datum	   *subjects = palloc(sizeof(Datum) * n);
 	char	   *items;
 
@@ -673,8 +742,7 @@ write_group(CaptureRecord **recs, int n)
 	values[2] = ObjectIdGetDatum(recs[0]->relid);
 	items = record_field(recs[0], F_ITEMS);
 	if (items)
-		values[3] = DirectFunctionCall3(array_in, CStringGetDatum(items),
-										ObjectIdGetDatum(TEXTOID), Int32GetDatum(-1));
+		values[3] = OidInputFunctionCall(F_ARRAY_IN, items, TEXTOID, -1);
 	else
 		nulls[3] = 'n';
 	for (int f = F_PURPOSE, a = 4; f <= F_BASIS; f++, a++)
@@ -687,9 +755,18 @@ write_group(CaptureRecord **recs, int n)
 			nulls[a] = 'n';
 	}
 	values[7] = TimestampTzGetDatum(recs[0]->disclosed_at);
+	{
+		char	   *permit = record_field(recs[0], F_PERMIT);
+		char	   *user = record_field(recs[0], F_USER);
 
-	if (SPI_execute_with_args("SELECT compliance.disclosure_append_batch($1, $2, $3, $4, $5, $6, $7, $8)",
-							  8, argtypes, values, nulls, false, 1) != SPI_OK_SELECT)
+		values[8] = permit ? CStringGetTextDatum(permit) : (Datum) 0;
+		nulls[8] = permit ? ' ' : 'n';
+		values[9] = user ? DirectFunctionCall1(namein, CStringGetDatum(user)) : (Datum) 0;
+		nulls[9] = user ? ' ' : 'n';
+	}
+
+	if (SPI_execute_with_args("SELECT compliance.disclosure_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+							  10, argtypes, values, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not append captured disclosures");
 }
 
@@ -833,5 +910,9 @@ capture_init(void)
 	shmem_startup_hook = capture_shmem_startup;
 	prev_executor_end_hook = ExecutorEnd_hook;
 	ExecutorEnd_hook = capture_executor_end;
+	prev_executor_run_hook = ExecutorRun_hook;
+	ExecutorRun_hook = capture_executor_run;
+	prev_executor_finish_hook = ExecutorFinish_hook;
+	ExecutorFinish_hook = capture_executor_finish;
 	RegisterXactCallback(capture_xact_callback, NULL);
 }

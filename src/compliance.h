@@ -152,6 +152,9 @@ extern char *compliance_transfer_permit;	/* compliance.transfer_permit */
 extern void capture_init(void);
 extern void capture_statement_start(void);
 extern void capture_recipient_changed(void);
+extern int	compliance_statement_depth(void);
+extern void compliance_enter_statement(void);
+extern void compliance_leave_statement(void);
 
 /* ---------------------------------------------------------------------
  * ledger.c: hash chains of the append-only ledgers (ledger_digest) and

@@ -561,15 +561,24 @@ read_columns(Query *query, RangeTblEntry *rte)
 }
 
 /*
- * Adds the capture qual to every level of a SELECT whose rows are
- * returned: not below aggregation or grouping (the rows do not leave one
- * by one), not in sublinks (EXISTS and the like return no rows).
+ * Adds the capture to every level of a SELECT whose rows are returned: not
+ * below aggregation or grouping (the rows do not leave one by one), not in
+ * sublinks (EXISTS and the like return no rows).
+ *
+ * A table read directly by the top-level statement gets the capture as a
+ * hidden, volatile output column: the planner computes such columns last,
+ * after joins, sorting and LIMIT (make_sort_input_target), and a cursor
+ * computes them as rows are fetched, so exactly the returned rows are
+ * logged.  Elsewhere (views, subqueries, set operations, CTEs, statements
+ * inside functions) it is a costly qual, run after the scan's own filters:
+ * rows that a later join or LIMIT drops are logged too.
  */
 static void
-add_capture_quals(Query *query)
+add_capture(Query *query, bool top)
 {
 	Index		rti = 0;
 	ListCell   *lc;
+	bool		as_output = top && query->setOperations == NULL;
 
 	if (query->commandType != CMD_SELECT || query->hasAggs || query->groupClause ||
 		query->groupingSets || query->hasWindowFuncs)
@@ -579,7 +588,7 @@ add_capture_quals(Query *query)
 		CommonTableExpr *cte = lfirst(lc);
 
 		if (IsA(cte->ctequery, Query))
-			add_capture_quals((Query *) cte->ctequery);
+			add_capture((Query *) cte->ctequery, false);
 	}
 	foreach(lc, query->rtable)
 	{
@@ -592,7 +601,7 @@ add_capture_quals(Query *query)
 		rti++;
 		if (rte->rtekind == RTE_SUBQUERY)
 		{
-			add_capture_quals(rte->subquery);
+			add_capture(rte->subquery, false);
 			continue;
 		}
 		if (rte->rtekind != RTE_RELATION || !in_jointree((Node *) query->jointree, rti))
@@ -611,7 +620,13 @@ add_capture_quals(Query *query)
 							   InvalidOid, att->attcollation, COERCE_EXPLICIT_CALL);
 		capture->location = -1;
 		RelationClose(rel);
-		query->jointree->quals = make_and_qual(query->jointree->quals, (Node *) capture);
+		if (as_output)
+			query->targetList = lappend(query->targetList,
+										makeTargetEntry((Expr *) capture,
+														list_length(query->targetList) + 1,
+														pstrdup("compliance_capture"), true));
+		else
+			query->jointree->quals = make_and_qual(query->jointree->quals, (Node *) capture);
 	}
 }
 
@@ -623,7 +638,7 @@ compliance_planner(Query *parse, const char *query_string, int cursorOptions,
 	{
 		add_row_filters_walker((Node *) parse, NULL);
 		if (compliance_recipient != NULL && compliance_recipient[0] != '\0')
-			add_capture_quals(parse);
+			add_capture(parse, compliance_statement_depth() == 0);
 	}
 	if (prev_planner_hook)
 		return prev_planner_hook(parse, query_string, cursorOptions, boundParams);

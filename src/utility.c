@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -180,13 +181,45 @@ check_drop_trigger(DropStmt *stmt)
 }
 
 static void
+run_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+			ProcessUtilityContext context, ParamListInfo params,
+			QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	if (prev_utility_hook)
+		prev_utility_hook(pstmt, queryString, readOnlyTree, context, params,
+						  queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+								queryEnv, dest, qc);
+}
+
+/* Statements a utility runs (DO, CALL, CREATE ... AS) are nested ones. */
+static void
+run_nested_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+				   ProcessUtilityContext context, ParamListInfo params,
+				   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	compliance_enter_statement();
+	PG_TRY();
+	{
+		run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		compliance_leave_statement();
+	}
+	PG_END_TRY();
+}
+
+static void
 compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 				   ProcessUtilityContext context, ParamListInfo params,
 				   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 
-	if (compliance_enforce && protection_any())
+	/* nothing to check in an aborted transaction (ROLLBACK) or outside one */
+	if (compliance_enforce && IsTransactionState() && protection_any())
 	{
 		switch (nodeTag(parsetree))
 		{
@@ -231,12 +264,15 @@ compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 		}
 	}
 
-	if (prev_utility_hook)
-		prev_utility_hook(pstmt, queryString, readOnlyTree, context, params,
-						  queryEnv, dest, qc);
+	/*
+	 * What COPY, EXECUTE and DECLARE CURSOR run is what the client
+	 * receives; statements other utilities run are nested.
+	 */
+	if (IsA(parsetree, CopyStmt) || IsA(parsetree, ExecuteStmt) ||
+		IsA(parsetree, DeclareCursorStmt))
+		run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
-								queryEnv, dest, qc);
+		run_nested_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 }
 
 void

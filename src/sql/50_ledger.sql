@@ -31,13 +31,35 @@ CREATE TABLE compliance.consent_ledger (
     recorded_by name NOT NULL,
     receipt     compliance.consent,
     prev_hash   bytea NOT NULL,
-    hash        bytea NOT NULL
+    hash        bytea NOT NULL,
+    registry_ref integer REFERENCES compliance.purposes (id)
 );
 CREATE INDEX consent_ledger_subject ON compliance.consent_ledger (subject, id);
 COMMENT ON TABLE compliance.consent_ledger IS
     'Every consent event (given, renewed, withdrawn, refused, erased), append-only and hash-chained: the processor''s proof of consent (Art. 5.7 of Law 99-Z). Withdrawal is not retroactive (Art. 10.4), so history stays. It holds no more personal data than the receipts themselves.';
 COMMENT ON COLUMN compliance.consent_ledger.receipt IS 'The consent receipt for given and renewed events; NULL otherwise.';
 COMMENT ON COLUMN compliance.consent_ledger.hash IS 'compliance.ledger_digest(prev_hash, compliance.consent_ledger_fields(row)).';
+
+COMMENT ON COLUMN compliance.consent_ledger.registry_ref IS 'A purpose of the row (set by a trigger, outside the hash): its foreign key makes pg_dump restore the purpose registry before this table, whose purpose values are read through it.';
+
+-- Tables whose purpose columns are read through the registry reference it,
+-- so that pg_dump restores compliance.purposes first (it orders extension
+-- tables' data by their foreign keys).  TG_ARGV[0]: the purpose column.
+CREATE FUNCTION compliance.set_registry_ref() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    NEW.registry_ref := (SELECT min(compliance.purpose_id(p))
+                           FROM compliance.purposes((to_jsonb(NEW) ->> TG_ARGV[0])::compliance.purpose_set) p);
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION compliance.set_registry_ref() IS
+    'Trigger: sets registry_ref to a purpose of the row, so that a dump restores the purpose registry before the row.';
+CREATE TRIGGER set_registry_ref BEFORE INSERT ON compliance.consent_ledger
+    FOR EACH ROW EXECUTE FUNCTION compliance.set_registry_ref('purposes');
+ALTER TABLE compliance.consent_ledger ENABLE ALWAYS TRIGGER set_registry_ref;
 
 CREATE TRIGGER ledger_guard BEFORE UPDATE OR DELETE ON compliance.consent_ledger
     FOR EACH ROW EXECUTE FUNCTION compliance.ledger_guard();
@@ -87,7 +109,10 @@ BEGIN
     v_row.prev_hash := v_head.last_hash;
     v_row.hash := compliance.ledger_digest(v_row.prev_hash, compliance.consent_ledger_fields(v_row));
 
-    INSERT INTO compliance.consent_ledger SELECT v_row.*;
+    INSERT INTO compliance.consent_ledger (id, event, subject, purposes, recorded_at, recorded_by,
+                                           receipt, prev_hash, hash)
+    VALUES (v_row.id, v_row.event, v_row.subject, v_row.purposes, v_row.recorded_at,
+            v_row.recorded_by, v_row.receipt, v_row.prev_hash, v_row.hash);
     UPDATE compliance.ledger_heads SET last_id = v_row.id, last_hash = v_row.hash
      WHERE ledger = 'consent';
     RETURN v_row.id;
@@ -125,6 +150,31 @@ BEGIN
 
     -- Rows cut from the end leave a valid prefix: the head still remembers them.
     SELECT * INTO v_head FROM compliance.ledger_heads h WHERE h.ledger = 'consent';
+    IF first_bad_id IS NULL
+       AND (coalesce(v_head.last_id, 0) <> coalesce(v_last_id, 0)
+            OR v_head.last_hash IS DISTINCT FROM v_last_hash) THEN
+        first_bad_id := coalesce(v_last_id, 0) + 1;
+    END IF;
+    ok := first_bad_id IS NULL;
+    RETURN NEXT;
+
+    -- The disclosure log (80_disclosures.sql, created later: PL/pgSQL
+    -- resolves it at run time), the same way across all its partitions.
+    ledger := 'disclosure';
+    WITH chain AS (
+        SELECT d.id, d.hash,
+               d.hash = compliance.ledger_digest(d.prev_hash, compliance.disclosure_log_fields(d))
+               AND d.prev_hash = coalesce(lag(d.hash) OVER w, v_zero)
+               AND d.id = coalesce(lag(d.id) OVER w, 0) + 1 AS good
+          FROM compliance.disclosure_log d
+        WINDOW w AS (ORDER BY d.id)
+    )
+    SELECT count(*), min(chain.id) FILTER (WHERE NOT chain.good),
+           max(chain.id), (array_agg(chain.hash ORDER BY chain.id DESC))[1]
+      INTO rows, first_bad_id, v_last_id, v_last_hash
+      FROM chain;
+
+    SELECT * INTO v_head FROM compliance.ledger_heads h WHERE h.ledger = 'disclosure';
     IF first_bad_id IS NULL
        AND (coalesce(v_head.last_id, 0) <> coalesce(v_last_id, 0)
             OR v_head.last_hash IS DISTINCT FROM v_last_hash) THEN

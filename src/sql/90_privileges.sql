@@ -11,6 +11,7 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA compliance FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION
     compliance.registry_changed(),
     compliance.remember_removed_default(),
+    compliance.set_registry_ref(),
     compliance.apply_removed_default(),
     compliance.on_sql_drop(),
     compliance.set_processor(text, text, text),
@@ -39,7 +40,8 @@ GRANT EXECUTE ON FUNCTION
     compliance.protect(regclass, name, jsonb),
     compliance.unprotect(regclass)
 TO compliance_admin;
-GRANT INSERT, UPDATE, DELETE ON compliance.adequate_countries, compliance.holidays TO compliance_admin;
+-- INSERT and DELETE only: an updated shipped row would not survive a dump.
+GRANT INSERT, DELETE ON compliance.adequate_countries, compliance.holidays TO compliance_admin;
 
 -- Consent (Art. 5, 10): the application gives, withdraws and checks; the
 -- ledgers are written only through these functions.

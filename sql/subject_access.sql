@@ -1,0 +1,153 @@
+-- The right to information on processing (Art. 11): the export of what is
+-- held about a subject across protected tables, with sources, bases,
+-- consent periods and authorised persons; purposes exempt under Art. 11.3;
+-- the report for the subject in Russian and English, text and HTML.
+DROP EXTENSION IF EXISTS compliance CASCADE;
+CREATE EXTENSION compliance;
+\set SHOW_CONTEXT never
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+
+-- the report names the processor (Art. 11.1)
+SELECT compliance.subject_access('1');
+
+SELECT compliance.set_processor('Clinic "Zdorovie" <Minsk> & Co', 'Minsk, Nezavisimosti Ave 1');
+SELECT compliance.register_purpose('care', 'Medical care', 'medical_assistance',
+    data_items => ARRAY['name', 'diagnosis', 'visited_on', 'note']);
+SELECT compliance.register_purpose('marketing', 'Marketing e-mails', data_items => ARRAY['email'],
+    description => 'Offers & news, <monthly>.');
+SELECT compliance.register_purpose('research', 'Research', 'consent');
+SELECT compliance.register_purpose('stats', 'Health statistics', 'state_statistics', data_items => ARRAY['diagnosis']);
+SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', data_items => ARRAY['amount', 'items']);
+SELECT compliance.register_purpose('security', 'CCTV', 'legal_obligation', data_items => ARRAY['camera']);
+SELECT compliance.register_recipient('lab', 'Lab "Analiz" LLC', 'Minsk, Lab St 5', 'BY', 'authorised_person');
+SELECT compliance.register_recipient('bureau', 'Credit bureau', 'Minsk, Bank St 1', 'BY');
+
+-- the application owns the tables; a subject column may be of any type
+CREATE ROLE clinic_app NOLOGIN;
+GRANT compliance_app TO clinic_app;
+GRANT USAGE, CREATE ON SCHEMA public TO clinic_app;
+SET ROLE clinic_app;
+CREATE TABLE patients (id int PRIMARY KEY, name text, email text, diagnosis text);
+CREATE TABLE visits (id int PRIMARY KEY, patient_id int REFERENCES patients, visited_on date, note text);
+CREATE TABLE invoices (no text PRIMARY KEY, patient_ref text, amount numeric, items jsonb);
+COMMENT ON TABLE visits IS 'Visits <outpatient & day care>';
+INSERT INTO patients VALUES (1, 'Anna <script>alert("x")</script> & Co', 'anna@example.by', 'flu'),
+                            (2, 'Boris', 'boris@example.by', NULL),
+                            (3, 'Vera', NULL, 'asthma');
+INSERT INTO visits VALUES (10, 1, '2026-01-05', 'first visit'), (11, 1, '2026-02-05', NULL),
+                          (20, 2, '2026-03-01', 'check-up');
+INSERT INTO invoices VALUES ('A-1', '1', 25.50, '{"service": "consultation <1>"}'), ('B-1', '2', 10, NULL);
+RESET ROLE;
+SELECT compliance.protect('patients', 'id', '{"diagnosis": "health"}');
+SELECT compliance.protect('visits', 'patient_id');
+SELECT compliance.protect('invoices', 'patient_ref');
+
+-- Art. 11.1: the source of the data, per table
+SELECT compliance.set_data_source('patients', 'Registration form filled in by the patient');
+SELECT compliance.set_data_source('visits', '  Doctor''s notes ');
+SELECT compliance.set_data_source('invoices', 'Cash register');
+SELECT compliance.set_data_source('invoices', NULL);
+SELECT compliance.set_data_source('pg_class', 'catalog');
+SELECT compliance.set_data_source(NULL, 'x');
+SELECT relid, source FROM compliance.data_sources ORDER BY relid::text;
+
+-- Art. 11.3: exempt purposes; the ground defaults from the legal basis
+SELECT compliance.set_purpose_exemption('stats', true);
+SELECT compliance.set_purpose_exemption('billing', true);
+SELECT compliance.set_purpose_exemption('research', false, true, 'Art. 12.3 of Law 99-Z: court proceedings');
+SELECT compliance.set_purpose_exemption('security', true, ground => 'Art. 11.3: other legislative act');
+SELECT compliance.set_purpose_exemption('security', false);
+SELECT compliance.set_purpose_exemption('gossip', true);
+SELECT compliance.set_purpose_exemption('stats', NULL);
+SELECT purpose, access_exempt, disclosure_exempt, ground FROM compliance.purpose_exemptions ORDER BY purpose::text;
+
+-- consent: 1 for marketing (until 2030) and research (withdrawn); 4 consent only
+SELECT compliance.purposes(compliance.give_consent('1', '{marketing}', 'checkbox', valid_until => '2030-12-31 12:00+03'));
+SELECT compliance.purposes(compliance.give_consent('1', '{research}', 'written'));
+SELECT compliance.withdraw_consent('1', '{research}');
+SELECT compliance.purposes(compliance.give_consent('4', '{research}', 'checkbox'));
+SELECT compliance.block_subject('2', 'Accuracy disputed by the subject; checking (Art. 11.4)');
+
+-- What is shown: the export without the moment it was made and of consents
+CREATE FUNCTION show(j jsonb) RETURNS text LANGUAGE sql AS $$
+    SELECT regexp_replace(regexp_replace(jsonb_pretty(j - 'generated_at'),
+               '"(given_at|since)": "[^"]*"', '"\1": "(now)"', 'g'), ' +$', '', 'gn')
+$$;
+CREATE FUNCTION show_report(r text) RETURNS text LANGUAGE sql AS $$
+    SELECT replace(replace(r, to_char(now() AT TIME ZONE 'Europe/Minsk', 'DD.MM.YYYY'), '<today>'),
+                   to_char(now() AT TIME ZONE 'Europe/Minsk', 'YYYY-MM-DD'), '<today>')
+$$;
+\pset format unaligned
+-- subject 1: three tables, bases and purposes, consent periods, authorised
+-- persons; stats is exempt under Art. 11.3 and left out with a note
+SELECT show(compliance.subject_access('1'));
+-- subject 2: blocked, no consent
+SELECT show(compliance.subject_access('2'));
+-- subject 4: nothing but consent records
+SELECT show(compliance.subject_access('4'));
+-- nothing held, also for a key no subject column could hold
+SELECT show(compliance.subject_access('404'));
+SELECT show(compliance.subject_access('not-a-number'));
+SELECT compliance.subject_access(NULL);
+
+-- the document for the subject (Art. 11.2: in accessible form)
+SELECT show_report(compliance.subject_access_report('1'));
+SELECT show_report(compliance.subject_access_report('1', 'en'));
+SELECT show_report(compliance.subject_access_report('1', 'ru', 'html'));
+SELECT show_report(compliance.subject_access_report('2', 'en', 'html'));
+SELECT show_report(compliance.subject_access_report('4', 'ru'));
+SELECT show_report(compliance.subject_access_report('404', 'en', 'html'));
+\pset format aligned
+-- nothing in the HTML is left unescaped
+SELECT r ~ '<script>' AS raw_script, r ~ '&lt;script&gt;alert\(&quot;x&quot;\)&lt;/script&gt; &amp; Co' AS escaped_name,
+       r ~ 'Clinic &quot;Zdorovie&quot; &lt;Minsk&gt; &amp; Co' AS escaped_processor,
+       r ~ '<th>patient_id</th>' AS column_headers
+  FROM compliance.subject_access_report('1', 'en', 'html') r;
+SELECT compliance.subject_access_report('1', 'de');
+SELECT compliance.subject_access_report('1', NULL);
+SELECT compliance.subject_access_report('1', 'en', 'pdf');
+SELECT compliance.subject_access_report('1', 'en', NULL);
+
+-- Officers read every row whatever the declared purpose; the application
+-- cannot call the officer functions
+SET ROLE compliance_app;
+SELECT compliance.subject_access('1');
+SELECT compliance.subject_access_report('1');
+SELECT compliance.set_data_source('patients', 'x');
+RESET ROLE;
+SET ROLE clinic_app;
+SET compliance.purpose = 'research';
+SELECT count(*) AS research_sees FROM patients;
+SET compliance.purpose = 'care';
+SELECT id FROM patients ORDER BY id;
+RESET compliance.purpose;
+RESET ROLE;
+SET ROLE compliance_officer;
+SHOW compliance.purpose;
+SELECT s AS subject, (SELECT sum(jsonb_array_length(t -> 'rows')) FROM jsonb_array_elements(a -> 'data') t) AS rows,
+       a ? 'blocked' AS blocked
+  FROM unnest(ARRAY['1', '2', '3']) s, compliance.subject_access(s) a ORDER BY s;
+SHOW compliance.enforce;
+SELECT count(*) FROM patients;
+SET compliance.enforce = off;
+SELECT compliance.set_purpose_exemption('stats', false);
+RESET ROLE;
+SET ROLE compliance_admin;
+SELECT compliance.subject_access('1');
+SELECT compliance.set_purpose_exemption('stats', false);
+SELECT compliance.set_data_source('invoices', 'Cash register');
+RESET ROLE;
+-- the exemption lifted, stats is reported again
+SELECT a -> 'withheld' AS withheld, jsonb_path_query_array(a, '$.purposes[*].purpose') AS purposes
+  FROM compliance.subject_access('3') a;
+
+-- a dropped table's source is forgotten
+DROP TABLE invoices;
+SELECT relid, source FROM compliance.data_sources ORDER BY relid::text;
+
+DROP FUNCTION show(jsonb), show_report(text);
+DROP TABLE visits, patients;
+DROP EXTENSION compliance;
+REVOKE ALL ON SCHEMA public FROM clinic_app;
+DROP ROLE clinic_app;

@@ -1,0 +1,459 @@
+-- Applications of data subjects (Art. 14) and their statutory deadlines
+-- (Art. 10.2, 11.2, 11.4, 12.2, 13.2): the working-day calendar of Belarus
+-- (weekends, public holidays, transferred days off), the register of
+-- applications, and the views compliance_officer works from.
+--
+-- Dates of receipt and deadlines are Belarus dates: a timestamp is turned
+-- into a date in time zone Europe/Minsk, whatever the session's TimeZone,
+-- so a deadline does not depend on who filed the application.
+
+CREATE FUNCTION compliance.belarus_date(at timestamptz) RETURNS date
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT (at AT TIME ZONE 'Europe/Minsk')::date
+$$;
+COMMENT ON FUNCTION compliance.belarus_date(timestamptz) IS
+    'The calendar date in Belarus (time zone Europe/Minsk) at the given moment; deadlines of Law 99-Z are counted in these dates.';
+
+-- ---------------------------------------------------------------------
+-- The calendar: public holidays and transferred days
+-- ---------------------------------------------------------------------
+
+-- Meeus's Julian algorithm gives Easter in the Julian calendar; the Belarusian
+-- Orthodox Church keeps that date, which falls 13 days later in the Gregorian
+-- calendar in 1900-2099 (14 in 2100-2199, ...).
+CREATE FUNCTION compliance.orthodox_easter(year integer) RETURNS date
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a integer := year % 4;
+    b integer := year % 7;
+    c integer := year % 19;
+    d integer;
+    e integer;
+BEGIN
+    IF year < 1583 OR year > 4099 THEN
+        RAISE EXCEPTION 'year % is out of range', year
+            USING ERRCODE = 'numeric_value_out_of_range',
+                  HINT = 'Pass a year between 1583 and 4099.';
+    END IF;
+    d := (19 * c + 15) % 30;
+    e := (2 * a + 4 * b - d + 34) % 7;
+    RETURN make_date(year, (d + e + 114) / 31, (d + e + 114) % 31 + 1)
+           + (year / 100 - year / 400 - 2);
+END
+$$;
+COMMENT ON FUNCTION compliance.orthodox_easter(integer) IS
+    'Orthodox Easter Sunday of the year as a Gregorian date: the Julian computus converted to the Gregorian calendar.';
+
+CREATE FUNCTION compliance.belarus_holidays(year integer)
+    RETURNS TABLE (day date, name text)
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    -- Radunitsa can fall on 1 or 9 May: one row per day.
+    SELECT h.day, string_agg(h.name, '; ' ORDER BY h.ord)
+      FROM (VALUES
+            (1, make_date(year, 1, 1), 'New Year''s Day'),
+            (2, make_date(year, 1, 2), 'New Year''s Day (second day)'),
+            (3, make_date(year, 1, 7), 'Christmas (Orthodox)'),
+            (4, make_date(year, 3, 8), 'Women''s Day'),
+            (5, make_date(year, 5, 1), 'Labour Day'),
+            (6, make_date(year, 5, 9), 'Victory Day'),
+            (7, make_date(year, 7, 3), 'Independence Day'),
+            (8, make_date(year, 11, 7), 'October Revolution Day'),
+            (9, make_date(year, 12, 25), 'Christmas (Catholic)'),
+            (10, compliance.orthodox_easter(year) + 9, 'Radunitsa (ninth day after Orthodox Easter)')
+           ) AS h(ord, day, name)
+     GROUP BY h.day
+     ORDER BY h.day
+$$;
+COMMENT ON FUNCTION compliance.belarus_holidays(integer) IS
+    'The public holidays of Belarus that are days off (1, 2 and 7 January, 8 March, Radunitsa, 1 and 9 May, 3 July, 7 November, 25 December) in the given year. Holidays falling on a weekend are not moved.';
+
+-- Shipped rows: from 2025, the first year this release knows, through five
+-- years after installation (at least 2035).  CREATE EXTENSION re-creates
+-- them; pg_dump keeps only the admins' rows and deletions of shipped ones.
+DO $$
+DECLARE
+    v_last integer := greatest(2035, extract(year FROM pg_catalog.now())::integer + 5);
+BEGIN
+    INSERT INTO compliance.holidays (day, name, is_default)
+    SELECT h.day, h.name, true
+      FROM generate_series(2025, v_last) AS y, compliance.belarus_holidays(y) AS h;
+    EXECUTE format('COMMENT ON TABLE compliance.holidays IS %L',
+        concat_ws(' ', obj_description('compliance.holidays'::regclass, 'pg_class'),
+            format('Shipped (is_default) rows: the public holidays of Belarus, see compliance.belarus_holidays(), for %s-%s (from 2025 to five years after installation); add later years with compliance.set_working_day() or INSERT ... SELECT FROM compliance.belarus_holidays(year).',
+                   2025, v_last)));
+END
+$$;
+
+-- Belarus moves days off next to holidays and makes up for them on a
+-- Saturday, which becomes a working day.
+CREATE TABLE compliance.working_weekends (
+    day     date PRIMARY KEY CHECK (extract(isodow FROM day) IN (6, 7)),
+    name    text
+);
+COMMENT ON TABLE compliance.working_weekends IS
+    'Saturdays and Sundays that are working days because a day off was transferred (e.g. by a resolution of the Council of Ministers). compliance_admin INSERTs and DELETEs rows, or calls compliance.set_working_day().';
+SELECT pg_catalog.pg_extension_config_dump('compliance.working_weekends', '');
+
+CREATE FUNCTION compliance.is_working_day(day date) RETURNS boolean
+    LANGUAGE sql STABLE STRICT SECURITY DEFINER PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT NOT EXISTS (SELECT FROM compliance.holidays h WHERE h.day = is_working_day.day)
+           AND (extract(isodow FROM is_working_day.day) < 6
+                OR EXISTS (SELECT FROM compliance.working_weekends w WHERE w.day = is_working_day.day))
+$$;
+COMMENT ON FUNCTION compliance.is_working_day(date) IS
+    'True unless the day is a Saturday or Sunday (and not in compliance.working_weekends) or in compliance.holidays.';
+
+CREATE FUNCTION compliance.working_days_add(start date, n integer) RETURNS date
+    LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_day date := start;
+    v_left integer := abs(n);
+    v_step integer := sign(n)::integer;
+BEGIN
+    IF abs(n) > 100000 THEN
+        RAISE EXCEPTION 'too many working days: %', n
+            USING ERRCODE = 'numeric_value_out_of_range',
+                  HINT = 'Pass at most 100000 working days.';
+    END IF;
+    WHILE v_left > 0 LOOP
+        v_day := v_day + v_step;
+        IF compliance.is_working_day(v_day) THEN
+            v_left := v_left - 1;
+        END IF;
+    END LOOP;
+    RETURN v_day;
+END
+$$;
+COMMENT ON FUNCTION compliance.working_days_add(date, integer) IS
+    'The date n working days after start (before it if n is negative), counting from the day after start: Saturdays, Sundays and compliance.holidays are skipped, compliance.working_weekends count. working_days_add(receipt date, 5) is the last day of the five working days of Art. 11.2 of Law 99-Z.';
+
+CREATE FUNCTION compliance.set_working_day(day date, working boolean, name text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_key text := to_jsonb(set_working_day.day) #>> '{}';
+    v_year integer := extract(year FROM set_working_day.day)::integer;
+    v_weekend boolean := extract(isodow FROM set_working_day.day) IN (6, 7);
+BEGIN
+    IF set_working_day.day IS NULL OR working IS NULL THEN
+        RAISE EXCEPTION 'day and working are required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'E.g. compliance.set_working_day(''2027-01-08'', false, ''day off transferred from 16 January'').';
+    END IF;
+    IF working THEN
+        -- A shipped holiday deleted here is remembered in removed_defaults.
+        DELETE FROM compliance.holidays h WHERE h.day = set_working_day.day;
+        IF v_weekend THEN
+            INSERT INTO compliance.working_weekends AS w (day, name)
+            VALUES (set_working_day.day, set_working_day.name)
+            ON CONFLICT ON CONSTRAINT working_weekends_pkey
+            DO UPDATE SET name = coalesce(excluded.name, w.name);
+        END IF;
+        RETURN;
+    END IF;
+
+    DELETE FROM compliance.working_weekends w WHERE w.day = set_working_day.day;
+    IF v_weekend OR EXISTS (SELECT FROM compliance.holidays h WHERE h.day = set_working_day.day) THEN
+        RETURN;
+    END IF;
+    -- Restoring a shipped holiday an admin had removed brings the shipped
+    -- row back, so that a dump does not hold it twice.
+    IF EXISTS (SELECT FROM compliance.removed_defaults r WHERE r.tbl = 'holidays' AND r.key = v_key)
+       AND EXISTS (SELECT FROM compliance.belarus_holidays(v_year) b
+                    WHERE b.day = set_working_day.day) THEN
+        DELETE FROM compliance.removed_defaults r WHERE r.tbl = 'holidays' AND r.key = v_key;
+        INSERT INTO compliance.holidays (day, name, is_default)
+        SELECT b.day, b.name, true
+          FROM compliance.belarus_holidays(v_year) b
+         WHERE b.day = set_working_day.day;
+    ELSE
+        INSERT INTO compliance.holidays (day, name, is_default)
+        VALUES (set_working_day.day, set_working_day.name, false);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.set_working_day(date, boolean, text) IS
+    'Makes a day a working day (working = true: removes it from compliance.holidays and, for a Saturday or Sunday, adds it to compliance.working_weekends) or a day off (working = false: a weekday goes into compliance.holidays). For transferred days off; deadlines filed later use the new calendar.';
+
+-- ---------------------------------------------------------------------
+-- Applications (Art. 14)
+-- ---------------------------------------------------------------------
+
+CREATE SEQUENCE compliance.subject_requests_id_seq AS bigint;
+CREATE TABLE compliance.subject_requests (
+    id              bigint PRIMARY KEY DEFAULT pg_catalog.nextval('compliance.subject_requests_id_seq'),
+    subject         text NOT NULL,
+    kind            compliance.request_kind NOT NULL,
+    received_at     timestamptz NOT NULL,
+    due_at          date NOT NULL,
+    channel         text NOT NULL,
+    reply_form      text NOT NULL,
+    applicant       jsonb,
+    essence         text,
+    filed_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    filed_by        name NOT NULL DEFAULT session_user,
+    completed_at    timestamptz,
+    completed_by    name,
+    outcome         text CHECK (outcome IN ('fulfilled', 'partially_fulfilled', 'blocked', 'refused', 'cancelled')),
+    legal_ground    text,
+    response        text,
+    report          jsonb,
+    CHECK ((completed_at IS NULL) = (outcome IS NULL))
+);
+ALTER SEQUENCE compliance.subject_requests_id_seq OWNED BY compliance.subject_requests.id;
+CREATE INDEX subject_requests_subject ON compliance.subject_requests (subject, kind, received_at);
+CREATE INDEX subject_requests_open ON compliance.subject_requests (due_at) WHERE completed_at IS NULL;
+COMMENT ON TABLE compliance.subject_requests IS
+    'Applications of data subjects (Art. 14 of Law 99-Z) with their deadlines and outcomes. Written by compliance.file_request() and compliance.complete_request(); read through the view compliance.requests.';
+COMMENT ON COLUMN compliance.subject_requests.due_at IS 'Last day (Belarus date) on which the reply is due: 5 working days after receipt for access (Art. 11.2), 15 days for the other kinds (Art. 10.2, 11.4, 12.2, 13.2).';
+COMMENT ON COLUMN compliance.subject_requests.applicant IS 'Identity fields of the application (Art. 14.2): surname, first_name, patronymic, address, birth_date, id_number or document_number, signature, and an email address for replies.';
+COMMENT ON COLUMN compliance.subject_requests.report IS 'Machine-readable result, e.g. the report of compliance.erase_subject() for an erase request.';
+SELECT pg_catalog.pg_extension_config_dump('compliance.subject_requests', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.subject_requests_id_seq', '');
+
+-- Channels of Art. 14.1 (and, for a withdrawal, Art. 10.1: the means
+-- through which consent was obtained); a reply goes back the same way
+-- unless the application asks otherwise (Art. 14.3).
+CREATE FUNCTION compliance.check_request_channel(channel text, what text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF channel IS NULL THEN
+        RAISE EXCEPTION '% is required', what
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Use written, email, electronic_document or consent_channel.';
+    END IF;
+    IF channel NOT IN ('written', 'email', 'electronic_document', 'consent_channel') THEN
+        RAISE EXCEPTION 'invalid % "%"', what, channel
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Applications are made by written letter, e-mail or electronic document (Art. 14.1 of Law 99-Z); consent may also be withdrawn through the means it was obtained by (Art. 10.1).',
+                  HINT = 'Use written, email, electronic_document or consent_channel.';
+    END IF;
+    RETURN channel;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_request_channel(text, text) IS
+    'Returns the channel if it is one applications can be made or answered through (written, email, electronic_document, consent_channel); raises an error naming what otherwise.';
+
+CREATE FUNCTION compliance.request_due(kind compliance.request_kind, received_at timestamptz)
+    RETURNS date
+    LANGUAGE sql STABLE STRICT SECURITY DEFINER PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    -- Periods run from the day after receipt.  Calendar-day periods are not
+    -- extended when they end on a day off: the earlier date is always safe.
+    SELECT CASE kind
+        WHEN 'access' THEN compliance.working_days_add(compliance.belarus_date(received_at), 5)
+        ELSE compliance.belarus_date(received_at) + 15 END
+$$;
+COMMENT ON FUNCTION compliance.request_due(compliance.request_kind, timestamptz) IS
+    'Last day of the reply period for an application of this kind received then: 5 working days for access (Art. 11.2 of Law 99-Z), 15 calendar days for withdraw_consent, rectify, third_party_info, stop_processing and erase (Art. 10.2, 11.4, 12.2, 13.2).';
+
+CREATE FUNCTION compliance.file_request(subject text, kind compliance.request_kind,
+        received_at timestamptz DEFAULT now(), channel text DEFAULT 'written',
+        applicant jsonb DEFAULT NULL, essence text DEFAULT NULL,
+        reply_form text DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_key text;
+    v_value jsonb;
+    v_birth date;
+    v_id bigint;
+BEGIN
+    PERFORM compliance.check_subject(subject);
+    IF kind IS NULL OR received_at IS NULL THEN
+        RAISE EXCEPTION 'kind and received_at are required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'The kind of the application sets its deadline, counted from its receipt (Art. 10-13 of Law 99-Z).',
+                  HINT = 'Pass a label of compliance.request_kind and the moment the application was received.';
+    END IF;
+    PERFORM compliance.check_request_channel(channel, 'channel');
+    IF channel = 'consent_channel' AND kind <> 'withdraw_consent' THEN
+        RAISE EXCEPTION 'only a withdrawal of consent may be made through the consent channel'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Art. 10.1 of Law 99-Z allows withdrawing consent through the means it was obtained by; other applications are made by written letter, e-mail or electronic document (Art. 14.1).',
+                  HINT = 'Use written, email or electronic_document.';
+    END IF;
+    IF reply_form IS NOT NULL THEN
+        PERFORM compliance.check_request_channel(reply_form, 'reply form');
+    END IF;
+
+    IF applicant IS NOT NULL AND jsonb_typeof(applicant) <> 'object' THEN
+        RAISE EXCEPTION 'applicant must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Got a JSON %s.', jsonb_typeof(applicant)),
+                  HINT = 'Pass the fields of Art. 14.2, e.g. {"surname": "...", "first_name": "...", "address": "...", "birth_date": "1990-01-31", "signature": "handwritten"}.';
+    END IF;
+    FOR v_key, v_value IN SELECT e.key, e.value FROM jsonb_each(coalesce(applicant, '{}')) e ORDER BY e.key LOOP
+        IF v_key NOT IN ('surname', 'first_name', 'patronymic', 'address', 'birth_date',
+                         'id_number', 'document_number', 'signature', 'email') THEN
+            RAISE EXCEPTION 'unknown applicant field "%"', v_key
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'An application carries the identity fields of Art. 14.2 of Law 99-Z; its essence is a separate argument.',
+                      HINT = 'Use surname, first_name, patronymic, address, birth_date, id_number, document_number, signature, email.';
+        END IF;
+        IF jsonb_typeof(v_value) <> 'string' OR btrim(v_value #>> '{}') = '' THEN
+            RAISE EXCEPTION 'applicant field "%" must be a non-empty string', v_key
+                USING ERRCODE = CASE WHEN jsonb_typeof(v_value) = 'null' THEN 'null_value_not_allowed'
+                                     ELSE 'invalid_parameter_value' END,
+                      DETAIL = format('Got %s.', v_value),
+                      HINT = 'Leave out the fields the application does not state.';
+        END IF;
+    END LOOP;
+    IF applicant ? 'birth_date' THEN
+        BEGIN
+            v_birth := (applicant ->> 'birth_date')::date;
+        EXCEPTION WHEN data_exception THEN
+            RAISE EXCEPTION 'invalid applicant birth_date "%"', applicant ->> 'birth_date'
+                USING ERRCODE = 'invalid_datetime_format',
+                      HINT = 'Write the date of birth as YYYY-MM-DD.';
+        END;
+        IF v_birth > compliance.belarus_date(received_at) THEN
+            RAISE EXCEPTION 'applicant birth_date % is after the application was received', applicant ->> 'birth_date'
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Check the date of birth and received_at.';
+        END IF;
+    END IF;
+
+    IF btrim(essence) = '' THEN
+        essence := NULL;
+    END IF;
+
+    INSERT INTO compliance.subject_requests (subject, kind, received_at, due_at, channel,
+                                             reply_form, applicant, essence)
+    VALUES (subject, kind, received_at, compliance.request_due(kind, received_at), channel,
+            coalesce(reply_form, channel), applicant, essence)
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END
+$$;
+COMMENT ON FUNCTION compliance.file_request(text, compliance.request_kind, timestamptz, text, jsonb, text, text) IS
+    'Records a data subject''s application (Art. 14 of Law 99-Z) and its deadline (Art. 10.2, 11.2, 11.4, 12.2, 13.2): channel written, email, electronic_document (or consent_channel for a withdrawal, Art. 10.1); applicant holds the identity fields of Art. 14.2; the reply form is the channel unless the application asks otherwise (Art. 14.3). Returns the request id.';
+
+CREATE FUNCTION compliance.complete_request(id bigint, outcome text, response text DEFAULT NULL,
+        legal_ground text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_req compliance.subject_requests;
+BEGIN
+    IF id IS NULL THEN
+        RAISE EXCEPTION 'request id is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the id compliance.file_request() returned; see compliance.requests.';
+    END IF;
+    IF outcome IS NULL OR outcome NOT IN ('fulfilled', 'partially_fulfilled', 'blocked', 'refused', 'cancelled') THEN
+        RAISE EXCEPTION 'invalid outcome "%"', outcome
+            USING ERRCODE = CASE WHEN outcome IS NULL THEN 'null_value_not_allowed' ELSE 'invalid_parameter_value' END,
+                  HINT = 'Use fulfilled, partially_fulfilled, blocked (data blocked because deletion is impossible, Art. 13.2), refused or cancelled (the applicant withdrew the application).';
+    END IF;
+    IF btrim(legal_ground) = '' THEN
+        legal_ground := NULL;
+    END IF;
+    IF outcome IN ('refused', 'partially_fulfilled') AND legal_ground IS NULL THEN
+        RAISE EXCEPTION 'a refusal needs its legal ground'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'The subject is notified of the grounds for refusing (Art. 11.2, 11.4, 12.2, 13.3 of Law 99-Z).',
+                  HINT = 'Pass legal_ground => the provision relied on, e.g. ''Art. 11.3: processing under the legislation on state statistics''.';
+    END IF;
+
+    SELECT * INTO v_req FROM compliance.subject_requests r WHERE r.id = complete_request.id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'request % does not exist', id
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'See compliance.requests for the requests on file.';
+    END IF;
+    IF v_req.completed_at IS NOT NULL THEN
+        RAISE EXCEPTION 'request % is already completed', id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('Its outcome was recorded as %s.', v_req.outcome),
+                  HINT = 'File a new request if the subject applied again.';
+    END IF;
+
+    UPDATE compliance.subject_requests r
+       SET completed_at = now(), completed_by = session_user,
+           outcome = complete_request.outcome, response = complete_request.response,
+           legal_ground = complete_request.legal_ground
+     WHERE r.id = complete_request.id;
+END
+$$;
+COMMENT ON FUNCTION compliance.complete_request(bigint, text, text, text) IS
+    'Records the outcome of a request (fulfilled, partially_fulfilled, blocked, refused, cancelled) and the response sent; a refusal or partial refusal needs its legal ground (Art. 11.2, 11.4, 12.2, 13.3 of Law 99-Z). A request is completed once.';
+
+CREATE VIEW compliance.requests AS
+SELECT r.id, r.subject, r.kind, r.received_at, r.due_at,
+       CASE WHEN r.completed_at IS NULL THEN 'open' ELSE 'completed' END AS status,
+       r.channel, r.reply_form, r.completed_at, r.outcome, r.legal_ground, r.response,
+       r.completed_at IS NULL AND compliance.belarus_date(now()) > r.due_at AS overdue,
+       compliance.belarus_date(r.completed_at) > r.due_at AS late,
+       -- Art. 12.1: free once per calendar year; refused or cancelled ones do not count
+       r.kind = 'third_party_info'
+         AND count(*) FILTER (WHERE r.outcome IS NULL OR r.outcome NOT IN ('refused', 'cancelled'))
+             OVER (PARTITION BY r.subject, r.kind, extract(year FROM compliance.belarus_date(r.received_at))
+                   ORDER BY r.received_at, r.id
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) > 0 AS chargeable,
+       CASE r.kind WHEN 'withdraw_consent' THEN 'Art. 10.2' WHEN 'access' THEN 'Art. 11.2'
+                   WHEN 'rectify' THEN 'Art. 11.4' WHEN 'third_party_info' THEN 'Art. 12.2'
+                   ELSE 'Art. 13.2' END AS article,
+       r.applicant, r.essence,
+       CASE WHEN r.channel = 'consent_channel' THEN '{}'::text[]
+            ELSE ARRAY(SELECT f FROM unnest(ARRAY['surname', 'first_name', 'address', 'birth_date', 'essence', 'signature']) AS f
+                        WHERE CASE f WHEN 'essence' THEN r.essence IS NULL
+                                     ELSE NOT coalesce(r.applicant ? f, false) END) END AS missing_fields,
+       r.filed_at, r.filed_by, r.completed_by, r.report
+  FROM compliance.subject_requests r;
+COMMENT ON VIEW compliance.requests IS
+    'Applications of data subjects (Art. 14 of Law 99-Z): deadline (due_at, a Belarus date), status (open or completed), overdue (open past due_at), late (completed after due_at), chargeable (a second third_party_info request in a calendar year, Art. 12.1), the statutory article, and the Art. 14.2 fields the application lacks (missing_fields).';
+
+CREATE VIEW compliance.overdue_requests AS
+SELECT r.id, r.subject, r.kind, r.received_at, r.due_at,
+       compliance.belarus_date(now()) - r.due_at AS days_overdue,
+       r.channel, r.reply_form, r.article, r.filed_by
+  FROM compliance.requests r
+ WHERE r.status = 'open' AND r.overdue;
+COMMENT ON VIEW compliance.overdue_requests IS
+    'Open applications past their deadline (due_at earlier than today''s Belarus date), with how many days overdue.';
+
+-- ---------------------------------------------------------------------
+-- Privileges
+-- ---------------------------------------------------------------------
+REVOKE EXECUTE ON FUNCTION
+    compliance.is_working_day(date),
+    compliance.working_days_add(date, integer),
+    compliance.set_working_day(date, boolean, text),
+    compliance.request_due(compliance.request_kind, timestamptz),
+    compliance.file_request(text, compliance.request_kind, timestamptz, text, jsonb, text, text),
+    compliance.complete_request(bigint, text, text, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    compliance.is_working_day(date),
+    compliance.working_days_add(date, integer),
+    compliance.request_due(compliance.request_kind, timestamptz)
+TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
+GRANT EXECUTE ON FUNCTION compliance.set_working_day(date, boolean, text) TO compliance_admin;
+GRANT SELECT ON compliance.working_weekends
+TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
+GRANT INSERT, UPDATE, DELETE ON compliance.working_weekends TO compliance_admin;
+GRANT EXECUTE ON FUNCTION
+    compliance.file_request(text, compliance.request_kind, timestamptz, text, jsonb, text, text),
+    compliance.complete_request(bigint, text, text, text)
+TO compliance_officer;
+GRANT SELECT ON compliance.requests, compliance.overdue_requests TO compliance_officer, compliance_analyst;

@@ -1,0 +1,318 @@
+# test/t/002_dump_restore.pl: a database using the extension survives
+# pg_dump -Fc and pg_restore into a fresh database: the registry, the
+# consent ledger and state, blocks, the admins' changes to the shipped
+# reference lists, the enforcement trigger, and enforcement itself.
+#
+# Dump and restore run as a superuser with compliance.enforce = off: a
+# dump must hold every row, and enforcement would otherwise refuse to let
+# pg_dump read a protected table (no purpose declared) and pg_restore
+# write one.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+
+my $node = PostgreSQL::Test::Cluster->new('dump');
+$node->init;
+$node->append_conf('postgresql.conf',
+	"shared_preload_libraries = 'compliance'");
+$node->start;
+
+my $enforce_off = '-c compliance.enforce=off';
+my $dump = $node->basedir . '/src.dump';
+my ($ret, $stdout, $stderr);
+
+# Runs a client program against the node with PGOPTIONS set to $options
+# (undef: unset); returns its exit status, stdout and stderr.
+sub run_client
+{
+	my ($options, @cmd) = @_;
+	my ($out, $err) = ('', '');
+
+	local %ENV = %ENV;
+	$ENV{PGHOST} = $node->host;
+	$ENV{PGPORT} = $node->port;
+	if (defined $options)
+	{
+		$ENV{PGOPTIONS} = $options;
+	}
+	else
+	{
+		delete $ENV{PGOPTIONS};
+	}
+	IPC::Run::run(\@cmd, '>', \$out, '2>', \$err);
+	return ($? >> 8, $out, $err);
+}
+
+# ---------------------------------------------------------------------
+# The source database: a clinic with a registry, consents, a block and
+# edited reference lists.
+# ---------------------------------------------------------------------
+$node->safe_psql('postgres', 'CREATE DATABASE src');
+$node->safe_psql(
+	'src', q{
+CREATE EXTENSION compliance;
+CREATE ROLE clerk LOGIN IN ROLE compliance_app;
+
+SELECT compliance.set_processor('Clinic LLC', 'Minsk, Nezavisimosti Ave 1');
+-- a purpose on a basis other than consent, which allows health data (Art. 8.2)
+SELECT compliance.register_purpose('treatment', 'Medical treatment', 'medical_assistance');
+-- consent-based purposes: one limited to some columns (Art. 4.5), one not
+SELECT compliance.register_purpose('marketing', 'Marketing e-mails', 'consent',
+    retention => interval '1 year', data_items => ARRAY['id', 'name', 'email']);
+SELECT compliance.register_purpose('research', 'Clinical research', 'consent',
+    actions => ARRAY['collection', 'use']::compliance.processing_action[]);
+SELECT compliance.register_recipient('central_lab', 'Central Lab', 'Minsk', 'BY',
+    'authorised_person');
+SELECT compliance.register_recipient('insurer', 'Insurer GmbH', 'Berlin', 'DE');
+
+CREATE TABLE patients (id int PRIMARY KEY, name text, email text, diagnosis text);
+SELECT compliance.protect('patients', 'id', '{"diagnosis":"health"}');
+GRANT SELECT ON patients TO clerk;
+
+SET compliance.purpose = 'treatment';
+INSERT INTO patients VALUES
+    (1, 'Ann', 'ann@example.org', 'flu'),
+    (2, 'Bob', 'bob@example.org', 'asthma'),
+    (3, 'Cid', 'cid@example.org', NULL),
+    (4, 'Dan', 'dan@example.org', NULL),
+    (5, 'Eve', 'eve@example.org', 'fracture');
+RESET compliance.purpose;
+
+SELECT compliance.give_consent('1', '{marketing}', 'checkbox');
+SELECT compliance.give_consent('2', '{marketing,research}', 'sms_code');
+SELECT compliance.give_consent('3', '{marketing}', 'email_code',
+    valid_until => now() + interval '1 year');
+SELECT compliance.withdraw_consent('2', '{marketing}');
+SELECT compliance.give_consent('1', '{marketing}', 'written');
+SELECT compliance.refuse_consent('4', '{marketing}');
+SELECT compliance.give_consent('5', '{marketing}', 'checkbox');
+SELECT compliance.block_subject('5', 'erasure requested, deletion pending');
+
+INSERT INTO compliance.adequate_countries (country, note) VALUES ('JP', 'added by the admin');
+DELETE FROM compliance.adequate_countries WHERE country = 'TR';
+INSERT INTO compliance.holidays (day, name) VALUES
+    ('2027-01-08', 'Transferred day off'), ('2099-06-15', 'Company day');
+});
+
+is( $node->safe_psql(
+		'src',
+		"SELECT ledger, rows, ok FROM compliance.verify_ledger() WHERE ledger = 'consent'"
+	),
+	'consent|7|t',
+	'source: the consent ledger has 7 intact rows');
+
+# ---------------------------------------------------------------------
+# Dump
+# ---------------------------------------------------------------------
+($ret, $stdout, $stderr) =
+  run_client(undef, 'pg_dump', '-Fc', '-f', $dump, 'src');
+isnt($ret, 0,
+	'pg_dump with enforcement on fails rather than dumping a protected table');
+like(
+	$stderr,
+	qr/no purpose of processing is declared/,
+	'... because no purpose is declared');
+
+($ret, $stdout, $stderr) =
+  run_client($enforce_off, 'pg_dump', '-Fc', '-f', $dump, 'src');
+is($ret, 0, 'pg_dump -Fc with compliance.enforce = off succeeds')
+  or diag($stderr);
+is($stderr, '', '... without messages');
+
+# ---------------------------------------------------------------------
+# Restore into a fresh database
+# ---------------------------------------------------------------------
+($ret, $stdout, $stderr) = run_client(undef, 'createdb', 'dst');
+is($ret, 0, 'createdb dst') or diag($stderr);
+
+($ret, $stdout, $stderr) =
+  run_client($enforce_off, 'pg_restore', '-d', 'dst', $dump);
+
+# pg_dump loads the data of extension tables in foreign-key order; the
+# tables whose purpose columns are read through the registry reference
+# compliance.purposes (registry_ref), so the registry comes first.
+is($ret, 0, 'pg_restore into a fresh database succeeds')
+  or diag($stderr);
+is($stderr, '', '... without errors or warnings');
+unlike($stderr, qr/duplicate key/,
+	'no duplicate rows of the shipped reference lists');
+
+# ---------------------------------------------------------------------
+# The restored database equals the source
+# ---------------------------------------------------------------------
+
+# Runs $sql in both databases and compares the whole results as text.
+sub same_in_both
+{
+	my ($sql, $name) = @_;
+	my $src = $node->safe_psql('src', $sql);
+	my $dst = $node->safe_psql('dst', $sql);
+
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	isnt($src, '', "$name: the source has rows");
+	is($dst, $src, "$name: same in the restored database");
+	return $dst;
+}
+
+my $purposes = same_in_both(
+	'SELECT id, code, title, legal_basis, retention, data_items, actions,
+	        requires_identity, registered_at, registered_by
+	   FROM compliance.purposes ORDER BY id', 'purposes');
+like(
+	$purposes,
+	qr/^1\|treatment\|[^\n]*\|medical_assistance\|\|\|[^\n]*\n2\|marketing\|[^\n]*\|consent\|[^|]*\|\{email,id,name\}\|/,
+	'... with their ids, legal bases and data items');
+same_in_both('SELECT last_value FROM compliance.purposes_id_seq',
+	'purpose id sequence');
+same_in_both('SELECT name, location, country, updated_at FROM compliance.processor',
+	'processor');
+same_in_both('SELECT * FROM compliance.recipients ORDER BY code',
+	'recipients');
+same_in_both(
+	'SELECT relid::text, subject_column, protected_at, protected_by
+	   FROM compliance.protected_tables ORDER BY 1', 'protected_tables');
+same_in_both(
+	'SELECT relid::text, column_name, category
+	   FROM compliance.protected_columns ORDER BY 1, 2', 'protected_columns');
+
+is( $node->safe_psql(
+		'dst',
+		"SELECT tgenabled FROM pg_trigger
+		  WHERE tgrelid = 'public.patients'::regclass
+		    AND tgname = 'compliance_enforce_write'"),
+	'A',
+	'the enforcement trigger exists and fires always (ENABLE ALWAYS)');
+same_in_both(
+	"SELECT tgrelid::regclass, tgname, tgenabled FROM pg_trigger
+	  WHERE NOT tgisinternal
+	    AND tgrelid IN (SELECT oid FROM pg_class
+	                     WHERE relnamespace IN ('public'::regnamespace, 'compliance'::regnamespace))
+	  ORDER BY 1, 2", 'triggers');
+same_in_both(
+	'SELECT evtname, evtevent, evtenabled, evtfoid::regproc
+	   FROM pg_event_trigger ORDER BY 1', 'event triggers');
+same_in_both("SELECT relacl FROM pg_class WHERE oid = 'public.patients'::regclass",
+	'privileges on the protected table');
+
+# Ledger, consent state, blocks
+my $ledger = same_in_both('SELECT * FROM compliance.verify_ledger() ORDER BY 1',
+	'verify_ledger()');
+like($ledger, qr/^consent\|7\|t\|$/m, '... the consent ledger is ok with 7 rows');
+unlike($ledger, qr/\|f\|/, '... and every ledger is ok');
+same_in_both('SELECT * FROM compliance.consent_ledger ORDER BY id',
+	'consent ledger rows, hashes and receipts');
+same_in_both('SELECT * FROM compliance.ledger_heads ORDER BY ledger',
+	'ledger heads');
+same_in_both('SELECT * FROM compliance.consent_state ORDER BY subject, purpose',
+	'consent state');
+same_in_both("SELECT compliance.consents_of('1')", 'consent receipts of a subject');
+
+my $status = same_in_both(
+	"SELECT s, p.code, compliance.consent_status(s::text, p.code::compliance.purpose)
+	   FROM generate_series(1, 6) s, compliance.purposes p ORDER BY s, p.id",
+	'consent_status()');
+like($status, qr/^1\|marketing\|renewed$/m, '... subject 1 renewed marketing');
+like($status, qr/^2\|marketing\|withdrawn$/m,
+	'... subject 2 withdrew marketing');
+like($status, qr/^2\|research\|given$/m, '... subject 2 gave research');
+like($status, qr/^4\|marketing\|refused$/m, '... subject 4 refused marketing');
+like($status, qr/^6\|marketing\|none$/m, '... subject 6 has none');
+
+same_in_both('SELECT subject, reason, blocked_at, blocked_by
+	            FROM compliance.blocked_subjects ORDER BY subject',
+	'blocked subjects');
+my $may = same_in_both(
+	"SELECT s, p.code, compliance.may_process(s::text, p.code::compliance.purpose)
+	   FROM generate_series(1, 6) s, compliance.purposes p ORDER BY s, p.id",
+	'may_process()');
+like($may, qr/^5\|marketing\|f$/m,
+	'... the blocked subject may not be processed despite consent');
+like($may, qr/^5\|treatment\|f$/m,
+	'... nor under a purpose that needs no consent');
+like($may, qr/^1\|marketing\|t$/m, '... a consenting subject may');
+
+# Reference lists edited by the admin
+my $adequate = same_in_both(
+	'SELECT country, note, is_default FROM compliance.adequate_countries ORDER BY country',
+	'adequate_countries');
+like($adequate, qr/^JP\|added by the admin\|f$/m, '... the added country is there');
+unlike($adequate, qr/^TR\|/m, '... the deleted shipped country is not');
+same_in_both('SELECT * FROM compliance.removed_defaults ORDER BY tbl, key',
+	'removed_defaults');
+same_in_both('SELECT * FROM compliance.holidays ORDER BY day', 'holidays');
+
+# The protected table's rows, read by a superuser with enforcement off
+same_in_both('SET compliance.enforce = off; SELECT * FROM patients ORDER BY id',
+	'every row of the protected table');
+
+# ---------------------------------------------------------------------
+# Enforcement on the restored table
+# ---------------------------------------------------------------------
+
+# Runs $sql as the non-superuser clerk; returns status, stdout, stderr.
+sub as_clerk
+{
+	my ($db, $sql) = @_;
+	return $node->psql($db, $sql, extra_params => [ '-U', 'clerk' ]);
+}
+
+for my $db ('src', 'dst')
+{
+	($ret, $stdout, $stderr) = as_clerk($db,
+		"SET compliance.purpose = 'marketing'; SELECT id, name FROM patients ORDER BY id"
+	);
+	is($stdout, "1|Ann\n3|Cid",
+		"$db: under a consent purpose only consenting subjects' rows are visible"
+	) or diag($stderr);
+
+	($ret, $stdout, $stderr) = as_clerk($db,
+		"SET compliance.purpose = 'research'; SELECT id, diagnosis FROM patients ORDER BY id"
+	);
+	is($stdout, "2|asthma",
+		"$db: health data only of the subject who consented to research")
+	  or diag($stderr);
+
+	($ret, $stdout, $stderr) = as_clerk($db,
+		"SET compliance.purpose = 'treatment'; SELECT id FROM patients ORDER BY id"
+	);
+	is($stdout, "1\n2\n3\n4",
+		"$db: under a purpose without consent every subject but the blocked one"
+	) or diag($stderr);
+
+	($ret, $stdout, $stderr) =
+	  as_clerk($db, 'SELECT id FROM patients ORDER BY id');
+	isnt($ret, 0, "$db: reading the protected table without a purpose fails");
+	like(
+		$stderr,
+		qr/no purpose of processing is declared/,
+		"$db: ... with an error saying no purpose is declared");
+}
+
+($ret, $stdout, $stderr) = $node->psql(
+	'dst', q{
+\set VERBOSITY verbose
+SET compliance.purpose = 'marketing';
+INSERT INTO patients (id, name) VALUES (6, 'Fay');
+});
+like(
+	$stderr,
+	qr/42501: purpose "marketing" may not process personal data of subject "6"/,
+	'dst: the restored write trigger refuses a row of a subject without consent'
+);
+
+($ret, $stdout, $stderr) = $node->psql('dst',
+	"SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject')"
+);
+is($stdout, 'billing', 'dst: a new purpose can be registered after the restore')
+  or diag($stderr);
+is( $node->safe_psql('dst',
+		"SELECT id FROM compliance.purposes WHERE code = 'billing'"),
+	'4',
+	'... with the id following the restored ones');
+
+$node->stop;
+
+done_testing();
