@@ -112,4 +112,44 @@ DELETE FROM compliance.consent_ledger WHERE subject = '2';
 \set ON_ERROR_STOP on
 
 \echo
+\echo '=== 10. Patient 1 applies for the information of Art. 11 (due in 5 working days, Art. 11.2)'
+SELECT compliance.set_data_source('patients', 'registration form at the reception desk');
+SELECT compliance.file_request('1', 'access', received_at => '2026-12-30 10:00+03', channel => 'email',
+       applicant => '{"surname": "Ivanova", "first_name": "Anna", "address": "Minsk, Lenina St 5", "birth_date": "1980-04-12", "signature": "e-signature #4711"}') AS request_id \gset
+SELECT id, subject, kind, received_at::date, due_at::date, status FROM compliance.requests;
+\echo '--- 31 December and 1, 2 and 7 January are days off in Belarus, so 30 December + 5 working days ='
+SELECT compliance.working_days_add('2026-12-30', 5);
+\echo '--- the officer sends the report in accessible form (English here; Russian is the default):'
+\pset format unaligned
+\pset tuples_only on
+SELECT compliance.subject_access_report('1', 'en');
+\pset tuples_only off
+\pset format aligned
+SELECT compliance.complete_request(:request_id, 'fulfilled', 'Report sent by e-mail');
+SELECT id, status, outcome FROM compliance.requests;
+
+\echo
+\echo '=== 11. The clinic exports reminders to its SMS gateway; every row returned is logged (Art. 12)'
+CREATE ROLE clinic_export NOLOGIN IN ROLE compliance_app;
+GRANT SELECT ON patients TO clinic_export;
+SET ROLE clinic_export;
+SET compliance.purpose = 'reminders';
+SET compliance.recipient = 'sms_gateway';
+COPY (SELECT id, phone FROM patients ORDER BY id) TO STDOUT;
+\echo '--- a rollback does not take the disclosure back: the rows reached the client'
+BEGIN;
+SELECT full_name FROM patients WHERE id = 3;
+ROLLBACK;
+SELECT compliance.flush_disclosures();
+RESET compliance.recipient;
+RESET compliance.purpose;
+RESET ROLE;
+\echo '--- a file handed over by hand is recorded explicitly:'
+SELECT compliance.record_disclosure('1', 'sms_gateway', ARRAY['phone'], 'reminders', disclosed_at => '2026-06-01 12:00+03') > 0 AS recorded;
+\echo '--- patient 1 asks whom their data went to in the year before the application (Art. 12.2):'
+SELECT recipient_name, recipient_location, country, data_items, purpose
+  FROM compliance.disclosure_history('1', current_date + 1) ORDER BY disclosed_at;
+SELECT * FROM compliance.verify_ledger();
+
+\echo
 \echo 'Demo complete.'
