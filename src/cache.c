@@ -24,6 +24,7 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/timestamp.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
 
@@ -50,6 +51,32 @@ typedef struct SubjectState
 	int			nconsents;
 	ConsentEntry *consents;
 } SubjectState;
+
+/*
+ * Integer subject keys (int2/int4/int8 columns, the common case) are also
+ * indexed by value, so the row filter finds a subject's state without
+ * printing the key: that is the hot path of a full scan.  Entries point
+ * into the subjects table (NULL: no state), and go with it on reset.
+ */
+typedef struct IntSubject
+{
+	int64		key;
+	char		status;			/* simplehash's slot status */
+	SubjectState *state;
+} IntSubject;
+
+#define SH_PREFIX		intsubj
+#define SH_ELEMENT_TYPE	IntSubject
+#define SH_KEY_TYPE		int64
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k)	murmurhash32((uint32) ((uint64) (k) ^ ((uint64) (k) >> 32)))
+#define SH_EQUAL(tb, a, b)	((a) == (b))
+#define SH_SCOPE		static inline
+#define SH_DEFINE
+#define SH_DECLARE
+#include "lib/simplehash.h"
+
+static intsubj_hash *int_subjects = NULL;
 
 static MemoryContext cache_context = NULL;
 static HTAB *subjects = NULL;
@@ -134,6 +161,7 @@ cache_reset(void)
 	ctl.hcxt = cache_context;
 	subjects = hash_create("compliance subjects", 1024, &ctl,
 						   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_KEYCOPY | HASH_CONTEXT);
+	int_subjects = intsubj_create(cache_context, 1024, NULL);
 	cache_complete = false;
 }
 
@@ -284,6 +312,49 @@ cache_load_subject(const SubjectKey *key)
 	return state;
 }
 
+static SubjectState *
+find_subject(const char *subject, int len)
+{
+	SubjectKey	key = {subject, len};
+	SubjectState *state;
+
+	cache_ensure_valid();
+	state = hash_search(subjects, &key, HASH_FIND, NULL);
+	if (state == NULL && !cache_complete)
+		state = cache_load_subject(&key);
+	return state;
+}
+
+/* The decision for a subject's cached state (NULL: none). */
+static Verdict
+state_verdict(const SubjectState *state, const PurposeInfo *purpose, bool special)
+{
+	TimestampTz now;
+
+	if (state != NULL && state->blocked)
+		return VERDICT_BLOCKED;
+	if (!purpose->needs_consent && !(special && !purpose->allows_special))
+		return VERDICT_ALLOWED;
+	if (state == NULL)
+		return VERDICT_NO_CONSENT;
+	now = GetCurrentStatementStartTimestamp();
+	for (int i = 0; i < state->nconsents; i++)
+	{
+		ConsentEntry *c = &state->consents[i];
+
+		if (c->purpose != purpose->id)
+			continue;
+		if (c->status == 'w')
+			return VERDICT_WITHDRAWN;
+		if (c->status == 'x')
+			return VERDICT_REFUSED;
+		if (c->has_end && c->valid_until <= now)
+			return VERDICT_EXPIRED;
+		return VERDICT_ALLOWED;
+	}
+	return VERDICT_NO_CONSENT;
+}
+
 /*
  * May the subject's rows be processed under this purpose now?  special:
  * special-category data are involved (Art. 8).  The verdict says why not.
@@ -291,42 +362,29 @@ cache_load_subject(const SubjectKey *key)
 Verdict
 cache_verdict(const char *subject, int len, const PurposeInfo *purpose, bool special)
 {
-	SubjectKey	key = {subject, len};
-	SubjectState *state;
-	TimestampTz now = GetCurrentStatementStartTimestamp();
+	return state_verdict(find_subject(subject, len), purpose, special);
+}
+
+/* The same for an integer subject key, without printing it when warm. */
+Verdict
+cache_verdict_int(int64 subject, const PurposeInfo *purpose, bool special)
+{
+	IntSubject *entry;
+	bool		found;
 
 	cache_ensure_valid();
-	state = hash_search(subjects, &key, HASH_FIND, NULL);
-	if (state == NULL)
+	entry = intsubj_lookup(int_subjects, subject);
+	if (entry == NULL)
 	{
-		if (cache_complete)
-			state = NULL;
-		else
-			state = cache_load_subject(&key);
-	}
+		char		buf[32];
+		int			len = snprintf(buf, sizeof(buf), INT64_FORMAT, subject);
+		SubjectState *state = find_subject(buf, len);
 
-	if (state != NULL && state->blocked)
-		return VERDICT_BLOCKED;
-	if (!purpose->needs_consent && !(special && !purpose->allows_special))
-		return VERDICT_ALLOWED;
-	if (state != NULL)
-	{
-		for (int i = 0; i < state->nconsents; i++)
-		{
-			ConsentEntry *c = &state->consents[i];
-
-			if (c->purpose != purpose->id)
-				continue;
-			if (c->status == 'w')
-				return VERDICT_WITHDRAWN;
-			if (c->status == 'x')
-				return VERDICT_REFUSED;
-			if (c->has_end && c->valid_until <= now)
-				return VERDICT_EXPIRED;
-			return VERDICT_ALLOWED;
-		}
+		/* loading may have reset the cache, and with it this index */
+		entry = intsubj_insert(int_subjects, subject, &found);
+		entry->state = state;
 	}
-	return VERDICT_NO_CONSENT;
+	return state_verdict(entry->state, purpose, special);
 }
 
 /*

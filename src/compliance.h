@@ -129,6 +129,8 @@ extern void cache_init(void);
 extern void cache_ensure_valid(void);
 extern Verdict cache_verdict(const char *subject, int len,
 							 const PurposeInfo *purpose, bool special);
+extern Verdict cache_verdict_int(int64 subject, const PurposeInfo *purpose,
+								 bool special);
 
 /* ---------------------------------------------------------------------
  * enforce.c: the row filter (planner hook + row_allowed), the write

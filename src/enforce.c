@@ -226,7 +226,29 @@ row_allowed(PG_FUNCTION_ARGS)
 			fmgr_info_cxt(outfunc, &cache->out, fcinfo->flinfo->fn_mcxt);
 			fcinfo->flinfo->fn_extra = cache;
 		}
+		/* integer keys skip printing: the full-scan hot path */
+		switch (cache->typid)
+		{
+			case INT2OID:
+				verdict = cache_verdict_int(DatumGetInt16(PG_GETARG_DATUM(0)), purpose, special);
+				break;
+			case INT4OID:
+				verdict = cache_verdict_int(DatumGetInt32(PG_GETARG_DATUM(0)), purpose, special);
+				break;
+			case INT8OID:
+				verdict = cache_verdict_int(DatumGetInt64(PG_GETARG_DATUM(0)), purpose, special);
+				break;
+			default:
+				subject = compliance_subject_key(PG_GETARG_DATUM(0), cache->typid, &cache->out, &len);
+				verdict = cache_verdict(subject, len, purpose, special);
+				break;
+		}
+		if (verdict == VERDICT_ALLOWED)
+			PG_RETURN_BOOL(true);
+		if (compliance_on_blocked_read != BLOCKED_READ_ERROR)
+			PG_RETURN_BOOL(false);
 		subject = compliance_subject_key(PG_GETARG_DATUM(0), cache->typid, &cache->out, &len);
+		report_refusal(verdict, purpose, pnstrdup(subject, len), special, false);
 	}
 
 	verdict = cache_verdict(subject, len, purpose, special);
