@@ -20,16 +20,19 @@
  * backend exits.  A background worker per database drains the ring into
  * compliance.disclosure_log in its own transactions.  A backend waits for
  * room when the ring is full, so nothing is dropped for lack of space.
- * Records still in the ring are lost only if the server itself crashes or
- * is shut down in immediate mode before the worker commits them, which it
- * does within milliseconds; compliance.flush_disclosures() waits until
- * everything this backend captured is committed.
+ * At a clean shutdown the writer keeps draining until the database's
+ * sessions have exited (up to 10 s).  Records still in the ring are lost
+ * only if the server crashes or is stopped in immediate mode before the
+ * writer commits them, which it does within milliseconds;
+ * compliance.flush_disclosures() waits until everything this session
+ * captured is committed.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "utils/resowner.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
@@ -42,6 +45,7 @@
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
@@ -770,6 +774,42 @@ write_group(CaptureRecord **recs, int n)
 		elog(ERROR, "could not append captured disclosures");
 }
 
+/*
+ * Writes one group in a subtransaction, so that a group that cannot be
+ * written (an unregistered recipient, say) loses only itself.
+ */
+static void
+write_group_isolated(CaptureRecord **recs, int n)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		write_group(recs, n);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		ereport(WARNING,
+				(errmsg("dropped %d captured disclosures that could not be written: %s",
+						n, edata->message),
+				 errhint("Record them again with compliance.record_disclosure().")));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+}
+
 /* Commits one batch from the ring; false if the ring was empty. */
 static bool
 drain_batch(CaptureRing *ring)
@@ -829,7 +869,7 @@ drain_batch(CaptureRing *ring)
 		for (int i = 1; i <= nrecs; i++)
 			if (i == nrecs || !same_group(recs[first], recs[i]))
 			{
-				write_group(&recs[first], i - first);
+				write_group_isolated(&recs[first], i - first);
 				first = i;
 			}
 		SPI_finish();
@@ -838,7 +878,7 @@ drain_batch(CaptureRing *ring)
 	}
 	PG_CATCH();
 	{
-		/* an unwritable batch (say, the extension was dropped) is reported and dropped */
+		/* the whole batch could not be committed (say, the extension was dropped) */
 		EmitErrorReport();
 		FlushErrorState();
 		AbortCurrentTransaction();
@@ -864,6 +904,7 @@ capture_worker_main(Datum arg)
 	int			slot = DatumGetInt32(arg);
 	Oid			dboid;
 	CaptureRing *ring = &capture->rings[slot];
+	TimestampTz stopping_since = 0;
 
 	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
 	pqsignal(SIGTERM, worker_sigterm);
@@ -884,8 +925,21 @@ capture_worker_main(Datum arg)
 		worked = drain_batch(ring);
 		if (worked)
 			continue;
+		/*
+		 * At shutdown the sessions are told to exit together with us, and
+		 * hand over what they buffered as they go: wait for them (bounded).
+		 */
 		if (worker_stopping)
-			break;
+		{
+			if (stopping_since == 0)
+				stopping_since = GetCurrentTimestamp();
+			if (CountDBBackends(dboid) <= 1 ||
+				TimestampDifferenceExceeds(stopping_since, GetCurrentTimestamp(), 10000))
+				break;
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 10L, PG_WAIT_EXTENSION);
+			continue;
+		}
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 1000L, PG_WAIT_EXTENSION);
 	}

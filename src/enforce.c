@@ -709,19 +709,29 @@ check_data_items(Oid relid, const Protection *p, const PurposeInfo *purpose,
 	}
 }
 
+/*
+ * One relation a statement names.  The transfer to the declared recipient
+ * is checked once per statement, also with enforcement off: a superuser's
+ * export is still a disclosure (Art. 9, 12).
+ */
 static void
-check_relation_access(Oid relid, Bitmapset *cols)
+check_relation_access(Oid relid, Bitmapset *cols, bool *transfer_checked)
 {
 	const Protection *p = protection_lookup(relid);
-	const PurposeInfo *purpose;
 
 	if (p == NULL)
 		return;
-	purpose = declared_purpose();
-	check_data_items(relid, p, purpose, cols);
-	capture_statement_start();
-	/* fill the cache now: no new snapshot may be taken once parallel workers run */
-	cache_ensure_valid();
+	if (compliance_enforce)
+	{
+		check_data_items(relid, p, declared_purpose(), cols);
+		/* fill the cache now: no new snapshot may be taken once parallel workers run */
+		cache_ensure_valid();
+	}
+	if (!*transfer_checked && compliance_recipient != NULL && compliance_recipient[0] != '\0')
+	{
+		capture_statement_start();
+		*transfer_checked = true;
+	}
 }
 
 #if PG_VERSION_NUM >= 160000
@@ -729,8 +739,9 @@ static bool
 compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_violation)
 {
 	ListCell   *lc;
+	bool		transfer_checked = false;
 
-	if (compliance_enforce && protection_any())
+	if (protection_any())
 	{
 		AcceptInvalidationMessages();
 		foreach(lc, rtePermInfos)
@@ -739,7 +750,8 @@ compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_vio
 
 			check_relation_access(perm->relid,
 								  bms_union(perm->selectedCols,
-											bms_union(perm->insertedCols, perm->updatedCols)));
+											bms_union(perm->insertedCols, perm->updatedCols)),
+								  &transfer_checked);
 		}
 	}
 	if (prev_check_perms_hook)
@@ -751,8 +763,9 @@ static bool
 compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 {
 	ListCell   *lc;
+	bool		transfer_checked = false;
 
-	if (compliance_enforce && protection_any())
+	if (protection_any())
 	{
 		AcceptInvalidationMessages();
 		foreach(lc, rangeTable)
@@ -763,7 +776,8 @@ compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 				continue;
 			check_relation_access(rte->relid,
 								  bms_union(rte->selectedCols,
-											bms_union(rte->insertedCols, rte->updatedCols)));
+											bms_union(rte->insertedCols, rte->updatedCols)),
+								  &transfer_checked);
 		}
 	}
 	if (prev_check_perms_hook)
