@@ -182,6 +182,8 @@ typedef struct RowFilterCache
 {
 	Oid			typid;
 	FmgrInfo	out;
+	const PurposeInfo *purpose; /* decided at the first row of this execution */
+	uint64		generation;		/* registry generation it was decided at */
 } RowFilterCache;
 
 /*
@@ -204,7 +206,23 @@ row_allowed(PG_FUNCTION_ARGS)
 	if (!compliance_enforce)
 		PG_RETURN_BOOL(true);
 	accept_invalidations_once_per_statement();
-	purpose = declared_purpose();
+
+	/*
+	 * The purpose is looked up once per execution of the plan (the row
+	 * filter runs for every row); a later SET can only take effect from
+	 * the next statement, like a withdrawal.
+	 */
+	if (cache != NULL && cache->purpose != NULL && cache->generation == registry_generation())
+		purpose = cache->purpose;
+	else
+	{
+		purpose = declared_purpose();
+		if (cache != NULL)
+		{
+			cache->purpose = purpose;
+			cache->generation = registry_generation();
+		}
+	}
 
 	if (PG_ARGISNULL(0))
 	{
@@ -222,6 +240,8 @@ row_allowed(PG_FUNCTION_ARGS)
 
 			cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCache));
 			cache->typid = getBaseType(typid);
+			cache->purpose = purpose;
+			cache->generation = registry_generation();
 			getTypeOutputInfo(typid, &outfunc, &varlena);
 			fmgr_info_cxt(outfunc, &cache->out, fcinfo->flinfo->fn_mcxt);
 			fcinfo->flinfo->fn_extra = cache;

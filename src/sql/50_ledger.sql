@@ -80,6 +80,24 @@ $$;
 COMMENT ON FUNCTION compliance.consent_ledger_fields(compliance.consent_ledger) IS
     'Fields of a consent ledger row in the fixed order its hash covers; timestamps in UTC, so the hash does not depend on settings.';
 
+-- Locks the head of the consent chain until the transaction ends: consent
+-- writers decide on the current state (given or renewed, what is in force)
+-- and append in one order.  A row lock, so a bulk load of many subjects in
+-- one transaction takes no lock-table entries.
+CREATE FUNCTION compliance.consent_ledger_lock() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO compliance.ledger_heads (ledger, last_id, last_hash)
+    VALUES ('consent', 0, '\x0000000000000000000000000000000000000000000000000000000000000000')
+    ON CONFLICT (ledger) DO NOTHING;
+    PERFORM FROM compliance.ledger_heads WHERE ledger = 'consent' FOR UPDATE;
+END
+$$;
+COMMENT ON FUNCTION compliance.consent_ledger_lock() IS
+    'Internal: locks the head of the consent chain until the transaction ends, serialising consent writers.';
+
 -- Appends one consent event and returns its id.  Internal: called by the
 -- consent functions, which validate their input.
 CREATE FUNCTION compliance.consent_ledger_append(p_event text, p_subject text,

@@ -194,8 +194,8 @@ BEGIN
     PERFORM compliance.check_lang(notice_lang);
     PERFORM compliance.check_consent_capacity(identity, indicated_by, representative, v_now, purposes);
 
-    -- Serialise events of this subject so "renewed" is decided on current state.
-    PERFORM pg_advisory_xact_lock(hashtext('compliance.consent:' || subject));
+    -- Serialise consent writers so "renewed" is decided on the current state.
+    PERFORM compliance.consent_ledger_lock();
 
     SELECT EXISTS (SELECT FROM compliance.consent_state s
                     WHERE s.subject = give_consent.subject
@@ -238,7 +238,7 @@ DECLARE
     v_id bigint;
 BEGIN
     PERFORM compliance.check_subject(subject);
-    PERFORM pg_advisory_xact_lock(hashtext('compliance.consent:' || subject));
+    PERFORM compliance.consent_ledger_lock();
 
     -- Consents that still authorise processing (given or renewed, not expired).
     SELECT array_agg(s.purpose ORDER BY s.purpose) INTO v_withdrawn
@@ -277,7 +277,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass the purposes the subject refused, e.g. ''{marketing}''.';
     END IF;
-    PERFORM pg_advisory_xact_lock(hashtext('compliance.consent:' || subject));
+    PERFORM compliance.consent_ledger_lock();
 
     -- A refusal does not touch consents in force: that would be a withdrawal.
     SELECT array_agg(p.code::compliance.purpose ORDER BY p.id) INTO v_refused

@@ -157,7 +157,7 @@ BEGIN
         END IF;
     END IF;
     -- Serialise with consent events of this subject.
-    PERFORM pg_advisory_xact_lock(hashtext('compliance.consent:' || subject));
+    PERFORM compliance.consent_ledger_lock();
 
     -- Protected tables holding rows of the subject.
     FOR r IN
@@ -495,7 +495,7 @@ BEGIN
     FOR v_subject IN
         SELECT DISTINCT t.subject FROM compliance.erase_tasks t WHERE t.done_at IS NULL ORDER BY t.subject
     LOOP
-        PERFORM pg_advisory_xact_lock(hashtext('compliance.consent:' || v_subject));
+        PERFORM compliance.consent_ledger_lock();
         -- another session may have done them meanwhile
         CONTINUE WHEN NOT EXISTS (SELECT FROM compliance.erase_tasks t
                                    WHERE t.subject = v_subject AND t.done_at IS NULL);

@@ -48,6 +48,7 @@ GRANT INSERT, DELETE ON compliance.adequate_countries, compliance.holidays TO co
 REVOKE EXECUTE ON FUNCTION
     compliance.ledger_guard(),
     compliance.consent_ledger_append(text, text, compliance.purpose_set, compliance.consent),
+    compliance.consent_ledger_lock(),
     compliance.verify_ledger(),
     compliance.consent_notice(compliance.purpose_set, text, timestamptz),
     compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text),
