@@ -158,6 +158,56 @@ compliance_subject_key(Datum value, Oid typid, FmgrInfo *out, int *len)
 }
 
 /*
+ * The verdict for a subject column value.  Integer keys are looked up by
+ * value (the hot path); other types by their text form, printed with *out,
+ * which is looked up on first use (out->fn_oid InvalidOid) in out->fn_mcxt.
+ */
+static Verdict
+value_verdict(Datum value, bool isnull, Oid typid, FmgrInfo *out,
+			  const PurposeInfo *purpose, bool special)
+{
+	const char *subject;
+	int			len;
+
+	if (isnull)					/* no subject: no consent and no block */
+		return cache_verdict("", 0, purpose, special);
+	switch (typid)
+	{
+		case INT2OID:
+			return cache_verdict_int(DatumGetInt16(value), purpose, special);
+		case INT4OID:
+			return cache_verdict_int(DatumGetInt32(value), purpose, special);
+		case INT8OID:
+			return cache_verdict_int(DatumGetInt64(value), purpose, special);
+		default:
+			break;
+	}
+	if (typid != TEXTOID && typid != VARCHAROID && !OidIsValid(out->fn_oid))
+	{
+		Oid			outfunc;
+		bool		varlena;
+
+		getTypeOutputInfo(typid, &outfunc, &varlena);
+		fmgr_info_cxt(outfunc, out, out->fn_mcxt);
+	}
+	subject = compliance_subject_key(value, typid, out, &len);
+	return cache_verdict(subject, len, purpose, special);
+}
+
+/* The subject key of a value, for messages. */
+static char *
+value_text(Datum value, bool isnull, Oid typid)
+{
+	Oid			outfunc;
+	bool		varlena;
+
+	if (isnull)
+		return "";
+	getTypeOutputInfo(typid, &outfunc, &varlena);
+	return OidOutputFunctionCall(outfunc, value);
+}
+
+/*
  * Invalidations are processed at every statement start; this catches the
  * statements that read rows without starting an executor (FETCH).
  */
@@ -199,8 +249,6 @@ row_allowed(PG_FUNCTION_ARGS)
 	RowFilterCache *cache = fcinfo->flinfo->fn_extra;
 	const PurposeInfo *purpose;
 	bool		special = PG_ARGISNULL(2) ? true : PG_GETARG_BOOL(2);
-	const char *subject;
-	int			len;
 	Verdict		verdict;
 
 	if (!compliance_enforce)
@@ -224,58 +272,25 @@ row_allowed(PG_FUNCTION_ARGS)
 		}
 	}
 
-	if (PG_ARGISNULL(0))
+	if (cache == NULL)
 	{
-		/* A row without a subject can carry no consent and no block. */
-		subject = "";
-		len = 0;
-	}
-	else
-	{
-		if (cache == NULL)
-		{
-			Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 0);
-			Oid			outfunc;
-			bool		varlena;
-
-			cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCache));
-			cache->typid = getBaseType(typid);
-			cache->purpose = purpose;
-			cache->generation = registry_generation();
-			getTypeOutputInfo(typid, &outfunc, &varlena);
-			fmgr_info_cxt(outfunc, &cache->out, fcinfo->flinfo->fn_mcxt);
-			fcinfo->flinfo->fn_extra = cache;
-		}
-		/* integer keys skip printing: the full-scan hot path */
-		switch (cache->typid)
-		{
-			case INT2OID:
-				verdict = cache_verdict_int(DatumGetInt16(PG_GETARG_DATUM(0)), purpose, special);
-				break;
-			case INT4OID:
-				verdict = cache_verdict_int(DatumGetInt32(PG_GETARG_DATUM(0)), purpose, special);
-				break;
-			case INT8OID:
-				verdict = cache_verdict_int(DatumGetInt64(PG_GETARG_DATUM(0)), purpose, special);
-				break;
-			default:
-				subject = compliance_subject_key(PG_GETARG_DATUM(0), cache->typid, &cache->out, &len);
-				verdict = cache_verdict(subject, len, purpose, special);
-				break;
-		}
-		if (verdict == VERDICT_ALLOWED)
-			PG_RETURN_BOOL(true);
-		if (compliance_on_blocked_read != BLOCKED_READ_ERROR)
-			PG_RETURN_BOOL(false);
-		subject = compliance_subject_key(PG_GETARG_DATUM(0), cache->typid, &cache->out, &len);
-		report_refusal(verdict, purpose, pnstrdup(subject, len), special, false);
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCache));
+		cache->typid = getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0));
+		cache->out.fn_oid = InvalidOid;
+		cache->out.fn_mcxt = fcinfo->flinfo->fn_mcxt;
+		cache->purpose = purpose;
+		cache->generation = registry_generation();
+		fcinfo->flinfo->fn_extra = cache;
 	}
 
-	verdict = cache_verdict(subject, len, purpose, special);
+	verdict = value_verdict(PG_GETARG_DATUM(0), PG_ARGISNULL(0), cache->typid, &cache->out,
+							purpose, special);
 	if (verdict == VERDICT_ALLOWED)
 		PG_RETURN_BOOL(true);
 	if (compliance_on_blocked_read == BLOCKED_READ_ERROR)
-		report_refusal(verdict, purpose, pnstrdup(subject, len), special, false);
+		report_refusal(verdict, purpose,
+					   value_text(PG_GETARG_DATUM(0), PG_ARGISNULL(0), cache->typid),
+					   special, false);
 	PG_RETURN_BOOL(false);
 }
 
@@ -329,25 +344,16 @@ check_write(HeapTuple tuple, TupleDesc desc, const Protection *p,
 {
 	bool		isnull;
 	Datum		value = heap_getattr(tuple, p->subject_attno, desc, &isnull);
-	Oid			typid = TupleDescAttr(desc, p->subject_attno - 1)->atttypid;
+	Oid			typid = getBaseType(TupleDescAttr(desc, p->subject_attno - 1)->atttypid);
 	bool		special = tuple_has_special(tuple, desc, p);
-	const char *subject = "";
-	int			len = 0;
+	FmgrInfo	out;
 	Verdict		verdict;
 
-	if (!isnull)
-	{
-		Oid			outfunc;
-		bool		varlena;
-		FmgrInfo	out;
-
-		getTypeOutputInfo(typid, &outfunc, &varlena);
-		fmgr_info(outfunc, &out);
-		subject = compliance_subject_key(value, getBaseType(typid), &out, &len);
-	}
-	verdict = cache_verdict(subject, len, purpose, special);
+	out.fn_oid = InvalidOid;
+	out.fn_mcxt = CurrentMemoryContext;
+	verdict = value_verdict(value, isnull, typid, &out, purpose, special);
 	if (verdict != VERDICT_ALLOWED)
-		report_refusal(verdict, purpose, pnstrdup(subject, len), special, true);
+		report_refusal(verdict, purpose, value_text(value, isnull, typid), special, true);
 }
 
 /*
@@ -377,7 +383,7 @@ enforce_write(PG_FUNCTION_ARGS)
 		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)
 							   ? trigdata->tg_newtuple : trigdata->tg_trigtuple);
 
-	AcceptInvalidationMessages();
+	accept_invalidations_once_per_statement();
 	purpose = declared_purpose();
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{

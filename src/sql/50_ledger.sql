@@ -139,60 +139,37 @@ $$;
 COMMENT ON FUNCTION compliance.consent_ledger_append(text, text, compliance.purpose_set, compliance.consent) IS
     'Internal: appends one consent event to the hash chain and returns its id; concurrent callers are serialised on the chain head.';
 
--- One result row per ledger: rows, whether the chain is intact, and the
--- first row whose content, position or link does not match.
-CREATE FUNCTION compliance.verify_ledger()
+-- Checks one hash chain.  rows_query returns (id, prev_hash, hash, fields)
+-- for every row of the ledger; a fixed text from verify_ledger(), never
+-- user input.
+CREATE FUNCTION compliance.verify_chain(chain text, rows_query text)
     RETURNS TABLE (ledger text, rows bigint, ok boolean, first_bad_id bigint)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_head compliance.ledger_heads;
-    v_zero bytea := '\x0000000000000000000000000000000000000000000000000000000000000000';
     v_last_id bigint;
     v_last_hash bytea;
 BEGIN
-    ledger := 'consent';
-    WITH chain AS (
-        SELECT c.id, c.hash,
-               c.hash = compliance.ledger_digest(c.prev_hash, compliance.consent_ledger_fields(c))
-               AND c.prev_hash = coalesce(lag(c.hash) OVER w, v_zero)
-               AND c.id = coalesce(lag(c.id) OVER w, 0) + 1 AS good
-          FROM compliance.consent_ledger c
-        WINDOW w AS (ORDER BY c.id)
-    )
-    SELECT count(*), min(chain.id) FILTER (WHERE NOT chain.good),
-           max(chain.id), (array_agg(chain.hash ORDER BY chain.id DESC))[1]
-      INTO rows, first_bad_id, v_last_id, v_last_hash
-      FROM chain;
+    EXECUTE format($q$
+        WITH r AS (%s),
+        links AS (
+            SELECT r.id, r.hash,
+                   r.hash = compliance.ledger_digest(r.prev_hash, r.fields)
+                   AND r.prev_hash = coalesce(lag(r.hash) OVER w, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+                   AND r.id = coalesce(lag(r.id) OVER w, 0) + 1 AS good
+              FROM r
+            WINDOW w AS (ORDER BY r.id)
+        )
+        SELECT count(*), min(links.id) FILTER (WHERE NOT links.good),
+               max(links.id), (array_agg(links.hash ORDER BY links.id DESC))[1]
+          FROM links$q$, rows_query)
+      INTO rows, first_bad_id, v_last_id, v_last_hash;
 
     -- Rows cut from the end leave a valid prefix: the head still remembers them.
-    SELECT * INTO v_head FROM compliance.ledger_heads h WHERE h.ledger = 'consent';
-    IF first_bad_id IS NULL
-       AND (coalesce(v_head.last_id, 0) <> coalesce(v_last_id, 0)
-            OR v_head.last_hash IS DISTINCT FROM v_last_hash) THEN
-        first_bad_id := coalesce(v_last_id, 0) + 1;
-    END IF;
-    ok := first_bad_id IS NULL;
-    RETURN NEXT;
-
-    -- The disclosure log (80_disclosures.sql, created later: PL/pgSQL
-    -- resolves it at run time), the same way across all its partitions.
-    ledger := 'disclosure';
-    WITH chain AS (
-        SELECT d.id, d.hash,
-               d.hash = compliance.ledger_digest(d.prev_hash, compliance.disclosure_log_fields(d))
-               AND d.prev_hash = coalesce(lag(d.hash) OVER w, v_zero)
-               AND d.id = coalesce(lag(d.id) OVER w, 0) + 1 AS good
-          FROM compliance.disclosure_log d
-        WINDOW w AS (ORDER BY d.id)
-    )
-    SELECT count(*), min(chain.id) FILTER (WHERE NOT chain.good),
-           max(chain.id), (array_agg(chain.hash ORDER BY chain.id DESC))[1]
-      INTO rows, first_bad_id, v_last_id, v_last_hash
-      FROM chain;
-
-    SELECT * INTO v_head FROM compliance.ledger_heads h WHERE h.ledger = 'disclosure';
+    SELECT * INTO v_head FROM compliance.ledger_heads h WHERE h.ledger = verify_chain.chain;
+    ledger := chain;
     IF first_bad_id IS NULL
        AND (coalesce(v_head.last_id, 0) <> coalesce(v_last_id, 0)
             OR v_head.last_hash IS DISTINCT FROM v_last_hash) THEN
@@ -201,6 +178,26 @@ BEGIN
     ok := first_bad_id IS NULL;
     RETURN NEXT;
 END
+$$;
+COMMENT ON FUNCTION compliance.verify_chain(text, text) IS
+    'Internal: recomputes one ledger''s hash chain from a query of its rows (id, prev_hash, hash, fields); used by verify_ledger().';
+
+-- One result row per ledger: rows, whether the chain is intact, and the
+-- first row whose content, position or link does not match.  The
+-- disclosure log is created later (80_disclosures.sql); the query text is
+-- resolved at run time.
+CREATE FUNCTION compliance.verify_ledger()
+    RETURNS TABLE (ledger text, rows bigint, ok boolean, first_bad_id bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT * FROM compliance.verify_chain('consent',
+        'SELECT c.id, c.prev_hash, c.hash, compliance.consent_ledger_fields(c) AS fields
+           FROM compliance.consent_ledger c')
+    UNION ALL
+    SELECT * FROM compliance.verify_chain('disclosure',
+        'SELECT d.id, d.prev_hash, d.hash, compliance.disclosure_log_fields(d) AS fields
+           FROM compliance.disclosure_log d')
 $$;
 COMMENT ON FUNCTION compliance.verify_ledger() IS
     'Recomputes every ledger''s hash chain: rows, whether it is intact, and the first row whose content, order or link was changed (or the first missing one).';

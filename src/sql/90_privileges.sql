@@ -50,6 +50,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.consent_ledger_append(text, text, compliance.purpose_set, compliance.consent),
     compliance.consent_ledger_lock(),
     compliance.verify_ledger(),
+    compliance.verify_chain(text, text),
     compliance.consent_notice(compliance.purpose_set, text, timestamptz),
     compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text),
     compliance.withdraw_consent(text, compliance.purpose_set),
