@@ -14,6 +14,7 @@
 #ifndef COMPLIANCE_H
 #define COMPLIANCE_H
 
+#include "access/attnum.h"
 #include "fmgr.h"
 #include "nodes/bitmapset.h"
 #include "utils/snapshot.h"
