@@ -4,10 +4,14 @@
 -- receipt to the hash-chained ledger and updates consent_state.  The
 -- driver reports how long it takes.
 --
--- One loop, committing every 1000 subjects: give_consent holds a
--- transaction-level advisory lock per subject, so 90k of them in a single
--- transaction run out of lock table space ("out of shared memory", with
--- the default max_locks_per_transaction = 64).
+-- One loop, committing every 1000 subjects.  Every consent updates the
+-- consent ledger's head row (compliance.ledger_heads), and inside one
+-- transaction each update leaves a row version that cannot be pruned
+-- before the commit, so a single transaction for all of them gets slower
+-- with every consent (measured: 4,000 consents 3.6 s in one transaction,
+-- 2.9 s committing every 1000; 12,000: 12.2 s against 7.1 s).  Earlier
+-- versions took an advisory lock per subject and ran out of lock table
+-- space ("out of shared memory") long before 90,000.
 --
 -- psql variable: subjects.
 
