@@ -164,6 +164,22 @@ RESET compliance.enforce;
 RESET compliance.purpose;
 SELECT count(*) FROM patients;
 
+-- a declared purpose does not get in the way of parallel query
+CREATE TABLE parallel_plain AS SELECT g AS id FROM generate_series(1, 20000) g;
+SET compliance.purpose = 'billing';
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM parallel_plain;
+SELECT count(*) FROM parallel_plain;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET compliance.purpose;
+DROP TABLE parallel_plain;
+
 -- partitioned and inherited tables
 CREATE TABLE visits (patient_id int, day date, note text) PARTITION BY RANGE (day);
 CREATE TABLE visits_2026 PARTITION OF visits FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');

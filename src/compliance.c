@@ -14,6 +14,7 @@
 
 #include <limits.h>
 
+#include "access/parallel.h"
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -65,7 +66,13 @@ check_purpose(char **newval, void **extra, GucSource source)
 		return false;
 	}
 
-	if (!IsTransactionState() || !compliance_extension_present())
+	/*
+	 * A parallel worker receives the leader's settings, already checked;
+	 * looking the purpose up there would take a snapshot during worker
+	 * start-up, which is not allowed.
+	 */
+	if (!IsTransactionState() || InitializingParallelWorker || IsParallelWorker() ||
+		!compliance_extension_present())
 		return true;
 
 	if (purpose_id_from_code(code, true) == 0)
