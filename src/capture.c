@@ -481,7 +481,7 @@ capture_disclosure(PG_FUNCTION_ARGS)
 
 		capture_backend_init();
 		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CaptureCallSite));
-		site->typid = typid;
+		site->typid = getBaseType(typid);
 		getTypeOutputInfo(typid, &outfunc, &varlena);
 		fmgr_info_cxt(outfunc, &site->out, fcinfo->flinfo->fn_mcxt);
 		site->items = PG_ARGISNULL(2) ? NULL

@@ -138,13 +138,15 @@ report_refusal(Verdict verdict, const PurposeInfo *purpose, const char *subject,
 			 : errhint("Obtain the subject's consent with compliance.give_consent(), or process under a purpose with another legal basis.")));
 }
 
-/* The text form of a subject column value: the subject key. */
+/*
+ * The text form of a subject column value: the subject key.  typid is the
+ * column's base type (callers resolve domains once, not per row).
+ */
 const char *
 compliance_subject_key(Datum value, Oid typid, FmgrInfo *out, int *len)
 {
 	char	   *key;
 
-	typid = getBaseType(typid);
 	if (typid == TEXTOID || typid == VARCHAROID)
 	{
 		text	   *t = DatumGetTextPP(value);

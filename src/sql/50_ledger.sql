@@ -22,6 +22,16 @@ CREATE TABLE compliance.ledger_heads (
 COMMENT ON TABLE compliance.ledger_heads IS
     'Last id and hash of each ledger''s chain; appending locks the row. Publish last_hash elsewhere to anchor the chain.';
 
+-- Tables whose purpose columns are read through the registry reference it
+-- (registry_ref), so that pg_dump, which loads extension tables' data in
+-- foreign-key order, restores compliance.purposes first.
+CREATE FUNCTION compliance.first_purpose_id(compliance.purpose_set) RETURNS integer
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'SELECT min(compliance.purpose_id(p)) FROM compliance.purposes($1) p';
+COMMENT ON FUNCTION compliance.first_purpose_id(compliance.purpose_set) IS
+    'The lowest registry id in a purpose set (NULL if empty); generates registry_ref columns.';
+
 CREATE TABLE compliance.consent_ledger (
     id          bigint PRIMARY KEY,
     event       text NOT NULL CHECK (event IN ('given', 'renewed', 'withdrawn', 'refused', 'erased')),
@@ -32,7 +42,8 @@ CREATE TABLE compliance.consent_ledger (
     receipt     compliance.consent,
     prev_hash   bytea NOT NULL,
     hash        bytea NOT NULL,
-    registry_ref integer REFERENCES compliance.purposes (id)
+    registry_ref integer GENERATED ALWAYS AS (compliance.first_purpose_id(purposes)) STORED
+                 REFERENCES compliance.purposes (id)
 );
 CREATE INDEX consent_ledger_subject ON compliance.consent_ledger (subject, id);
 COMMENT ON TABLE compliance.consent_ledger IS
@@ -40,26 +51,7 @@ COMMENT ON TABLE compliance.consent_ledger IS
 COMMENT ON COLUMN compliance.consent_ledger.receipt IS 'The consent receipt for given and renewed events; NULL otherwise.';
 COMMENT ON COLUMN compliance.consent_ledger.hash IS 'compliance.ledger_digest(prev_hash, compliance.consent_ledger_fields(row)).';
 
-COMMENT ON COLUMN compliance.consent_ledger.registry_ref IS 'A purpose of the row (set by a trigger, outside the hash): its foreign key makes pg_dump restore the purpose registry before this table, whose purpose values are read through it.';
-
--- Tables whose purpose columns are read through the registry reference it,
--- so that pg_dump restores compliance.purposes first (it orders extension
--- tables' data by their foreign keys).  TG_ARGV[0]: the purpose column.
-CREATE FUNCTION compliance.set_registry_ref() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    NEW.registry_ref := (SELECT min(compliance.purpose_id(p))
-                           FROM compliance.purposes((to_jsonb(NEW) ->> TG_ARGV[0])::compliance.purpose_set) p);
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION compliance.set_registry_ref() IS
-    'Trigger: sets registry_ref to a purpose of the row, so that a dump restores the purpose registry before the row.';
-CREATE TRIGGER set_registry_ref BEFORE INSERT ON compliance.consent_ledger
-    FOR EACH ROW EXECUTE FUNCTION compliance.set_registry_ref('purposes');
-ALTER TABLE compliance.consent_ledger ENABLE ALWAYS TRIGGER set_registry_ref;
+COMMENT ON COLUMN compliance.consent_ledger.registry_ref IS 'A purpose of the row (generated, outside the hash): its foreign key makes pg_dump restore the purpose registry before this table, whose purpose values are read through it.';
 
 CREATE TRIGGER ledger_guard BEFORE UPDATE OR DELETE ON compliance.consent_ledger
     FOR EACH ROW EXECUTE FUNCTION compliance.ledger_guard();

@@ -10,13 +10,11 @@ CREATE TABLE compliance.consent_state (
     valid_until timestamptz,
     ledger_id   bigint NOT NULL REFERENCES compliance.consent_ledger (id) DEFERRABLE,
     changed_at  timestamptz NOT NULL,
-    registry_ref integer REFERENCES compliance.purposes (id),
+    registry_ref integer GENERATED ALWAYS AS (compliance.purpose_id(purpose)) STORED
+                 REFERENCES compliance.purposes (id),
     PRIMARY KEY (subject, purpose)
 );
-COMMENT ON COLUMN compliance.consent_state.registry_ref IS 'The purpose''s registry id (set by a trigger): its foreign key makes pg_dump restore the purpose registry before this table.';
-CREATE TRIGGER set_registry_ref BEFORE INSERT ON compliance.consent_state
-    FOR EACH ROW EXECUTE FUNCTION compliance.set_registry_ref('purpose');
-ALTER TABLE compliance.consent_state ENABLE ALWAYS TRIGGER set_registry_ref;
+COMMENT ON COLUMN compliance.consent_state.registry_ref IS 'The purpose''s registry id (generated): its foreign key makes pg_dump restore the purpose registry before this table.';
 COMMENT ON TABLE compliance.consent_state IS
     'Current consent status per subject and purpose, derived from the consent ledger; a given or renewed consent past valid_until is expired. Written only by the consent functions.';
 SELECT pg_catalog.pg_extension_config_dump('compliance.consent_state', '');

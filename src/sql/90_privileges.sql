@@ -11,7 +11,6 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA compliance FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION
     compliance.registry_changed(),
     compliance.remember_removed_default(),
-    compliance.set_registry_ref(),
     compliance.apply_removed_default(),
     compliance.on_sql_drop(),
     compliance.set_processor(text, text, text),
