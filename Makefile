@@ -10,19 +10,22 @@
 # root on a fresh Debian machine.
 
 EXTENSION = compliance
-EXTVERSION = 1.0
+EXTVERSION = 1.1
 MODULE_big = compliance
 
 SRCS = $(sort $(wildcard src/*.c))
 OBJS = $(SRCS:.c=.o)
 
-# The install script is assembled from one file per concern under src/sql/,
-# in file-name order.  Released scripts are frozen; upgrades add deltas.
-SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
+# Install scripts are assembled from one file per concern, in file-name
+# order: src/sql/*.sql is version 1.0 (released, frozen: never edit it),
+# src/sql/1.1/*.sql the update to 1.1.  There is no compliance--1.1.sql:
+# CREATE EXTENSION runs 1.0 and then each update, so a fresh install and an
+# ALTER EXTENSION UPDATE take the same path (test/t/004_update.pl).
+SQL_1_0 = $(sort $(wildcard src/sql/*.sql))
+SQL_1_1 = $(sort $(wildcard src/sql/1.1/*.sql))
+DATA_built = $(EXTENSION)--1.0.sql $(EXTENSION)--1.0--1.1.sql
 
-PG_CPPFLAGS = -Isrc
+PG_CPPFLAGS = -Isrc -DCOMPLIANCE_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
 # Regression tests, in the order they run; each file is self-contained.
@@ -44,8 +47,10 @@ else ifneq ($(filter-out test demo,$(or $(MAKECMDGOALS),all)),)
 $(error PostgreSQL server headers are missing: run "make test" or "make demo" (they install them), or apt-get install postgresql-server-dev-15)
 endif
 
-$(DATA_built): $(SQL_PARTS)
-	cat $(SQL_PARTS) > $@
+$(EXTENSION)--1.0.sql: $(SQL_1_0)
+	cat $^ > $@
+$(EXTENSION)--1.0--1.1.sql: $(SQL_1_1)
+	cat $^ > $@
 
 .PHONY: test demo print-regress print-isolation
 test:

@@ -224,5 +224,5 @@ _PG_init(void)
 Datum
 library_version(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_TEXT_P(cstring_to_text("1.0"));
+	PG_RETURN_TEXT_P(cstring_to_text(COMPLIANCE_VERSION));
 }
