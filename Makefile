@@ -43,20 +43,33 @@ PG_CONFIG ?= pg_config
 PGXS := $(wildcard $(shell $(PG_CONFIG) --pgxs 2>/dev/null))
 ifneq ($(PGXS),)
 include $(PGXS)
-else ifneq ($(filter-out test demo,$(or $(MAKECMDGOALS),all)),)
+else ifneq ($(filter-out test demo valgrind fuzz fuzz-smoke,$(or $(MAKECMDGOALS),all)),)
 $(error PostgreSQL server headers are missing: run "make test" or "make demo" (they install them), or apt-get install postgresql-server-dev-15)
 endif
+
+# PGXS tracks no header dependencies: every object depends on every header.
+$(OBJS): $(wildcard src/*.h)
 
 $(EXTENSION)--1.0.sql: $(SQL_1_0)
 	cat $^ > $@
 $(EXTENSION)--1.0--1.1.sql: $(SQL_1_1)
 	cat $^ > $@
 
-.PHONY: test demo print-regress print-isolation
+.PHONY: test demo print-regress print-isolation valgrind fuzz fuzz-smoke
 test:
 	bash test/run
 demo:
 	bash demo/run
+# Heavier checks, not part of "make test" (doc/testing.md): the regression
+# suite under valgrind memcheck, and the literal parsers under libFuzzer
+# (fuzz/run; "make fuzz" runs FUZZ_RUNS, default 10 million, executions per
+# target, "make fuzz-smoke" FUZZ_SECONDS, default 25, seconds per target).
+valgrind:
+	bash test/valgrind
+fuzz:
+	bash fuzz/run
+fuzz-smoke:
+	bash fuzz/run --smoke
 print-regress:
 	@echo $(REGRESS)
 print-isolation:

@@ -68,6 +68,7 @@ PGDLLEXPORT void capture_worker_main(Datum arg);
 #define CAPTURE_RING_SIZE	(1024 * 1024)
 #define CAPTURE_LOCAL_LIMIT	(64 * 1024) /* bytes buffered before pushing */
 #define CAPTURE_BATCH		(256 * 1024)	/* bytes a worker commits at once */
+#define CAPTURE_IDLE_EXIT_MS	60000	/* a writer without work leaves */
 
 /* One ring per database; bytes in [tail, head) are not yet committed. */
 typedef struct CaptureRing
@@ -668,7 +669,9 @@ flush_disclosures(PG_FUNCTION_ARGS)
 	while (!done)
 	{
 		LWLockAcquire(capture->lock, LW_SHARED);
-		done = target == 0 || capture->rings[my_slot].tail >= target;
+		/* a ring is given back only when empty: then it was written too */
+		done = target == 0 || capture->rings[my_slot].tail >= target ||
+			capture->rings[my_slot].dboid != MyDatabaseId;
 		LWLockRelease(capture->lock);
 		if (done || TimestampDifferenceExceeds(start, GetCurrentTimestamp(), timeout))
 			break;
@@ -905,6 +908,7 @@ capture_worker_main(Datum arg)
 	Oid			dboid;
 	CaptureRing *ring = &capture->rings[slot];
 	TimestampTz stopping_since = 0;
+	TimestampTz idle_since = GetCurrentTimestamp();
 
 	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
 	pqsignal(SIGTERM, worker_sigterm);
@@ -924,7 +928,10 @@ capture_worker_main(Datum arg)
 		ResetLatch(MyLatch);
 		worked = drain_batch(ring);
 		if (worked)
+		{
+			idle_since = GetCurrentTimestamp();
 			continue;
+		}
 		/*
 		 * At shutdown the sessions are told to exit together with us, and
 		 * hand over what they buffered as they go: wait for them (bounded).
@@ -938,6 +945,31 @@ capture_worker_main(Datum arg)
 				break;
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 							 10L, PG_WAIT_EXTENSION);
+			continue;
+		}
+
+		/*
+		 * Idle.  Leave once the database has no session left (DROP DATABASE
+		 * waits for no one) or after a while without work, giving the ring
+		 * back if nothing arrived: the slots are few and shared by all
+		 * databases.  The next session that captures starts a new writer.
+		 */
+		if (CountDBBackends(dboid) <= 1 ||
+			TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), CAPTURE_IDLE_EXIT_MS))
+		{
+			bool		empty;
+
+			LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+			empty = ring->head == ring->tail;
+			if (empty)
+			{
+				ring->worker_latch = NULL;
+				ring->worker_requested = false;
+				ring->dboid = InvalidOid;	/* head and tail keep counting up */
+			}
+			LWLockRelease(capture->lock);
+			if (empty)
+				proc_exit(0);
 			continue;
 		}
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

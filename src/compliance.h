@@ -104,6 +104,10 @@ typedef struct Protection
 	Oid			protected_relid;	/* the registered table: itself or an ancestor */
 	AttrNumber	subject_attno;	/* subject column in this relation */
 	const char *subject_column;
+	Oid			subject_type;	/* its type, typmod and collation, for the */
+	int32		subject_typmod; /* planner's row filter (no relation open */
+	Oid			subject_collation;	/* per statement) */
+	Oid			subject_base_type;	/* the type under a domain: the cache key */
 	Bitmapset  *special_attnos; /* special-category columns (Art. 8) */
 } Protection;
 

@@ -276,8 +276,11 @@ row_allowed(PG_FUNCTION_ARGS)
 
 	if (cache == NULL)
 	{
+		const Protection *p = PG_ARGISNULL(1) ? NULL : protection_lookup(PG_GETARG_OID(1));
+
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCache));
-		cache->typid = getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0));
+		cache->typid = p != NULL ? p->subject_base_type
+			: getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0));
 		cache->out.fn_oid = InvalidOid;
 		cache->out.fn_mcxt = fcinfo->flinfo->fn_mcxt;
 		cache->purpose = purpose;
@@ -346,7 +349,7 @@ check_write(HeapTuple tuple, TupleDesc desc, const Protection *p,
 {
 	bool		isnull;
 	Datum		value = heap_getattr(tuple, p->subject_attno, desc, &isnull);
-	Oid			typid = getBaseType(TupleDescAttr(desc, p->subject_attno - 1)->atttypid);
+	Oid			typid = p->subject_base_type;
 	bool		special = tuple_has_special(tuple, desc, p);
 	FmgrInfo	out;
 	Verdict		verdict;
@@ -493,9 +496,6 @@ add_row_filters_to_query(Query *query)
 	{
 		RangeTblEntry *rte = lfirst(lc);
 		const Protection *p;
-		Form_pg_attribute att;
-		Relation	rel;
-		Var		   *var;
 		FuncExpr   *filter;
 
 		rti++;
@@ -509,34 +509,48 @@ add_row_filters_to_query(Query *query)
 		if (has_row_filter(rte, funcoid))
 			continue;
 
-		rel = RelationIdGetRelation(rte->relid);
-		att = TupleDescAttr(RelationGetDescr(rel), p->subject_attno - 1);
-		var = makeVar(rti, p->subject_attno, att->atttypid, att->atttypmod,
-					  att->attcollation, 0);
-		RelationClose(rel);
-
 		filter = makeFuncExpr(funcoid, BOOLOID,
-							  list_make3(var,
+							  list_make3(makeVar(rti, p->subject_attno, p->subject_type,
+												 p->subject_typmod, p->subject_collation, 0),
 										 makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
 												   ObjectIdGetDatum(p->protected_relid), false, true),
 										 makeBoolConst(touches_special(query, rte, p), false)),
-							  InvalidOid, att->attcollation, COERCE_EXPLICIT_CALL);
+							  InvalidOid, p->subject_collation, COERCE_EXPLICIT_CALL);
 		filter->location = -1;
 		rte->securityQuals = lappend(rte->securityQuals, filter);
 	}
 }
 
+/*
+ * Every query level of a statement: the top one, subqueries in FROM, CTEs
+ * and, only when the level has any, sublinks.  Point queries have none, and
+ * walking every expression of them was a measurable part of their planning.
+ */
 static bool
 add_row_filters_walker(Node *node, void *context)
 {
+	Query	   *query;
+	ListCell   *lc;
+
 	if (node == NULL)
 		return false;
-	if (IsA(node, Query))
+	if (!IsA(node, Query))
+		return expression_tree_walker(node, add_row_filters_walker, context);
+
+	query = (Query *) node;
+	add_row_filters_to_query(query);
+	if (query->hasSubLinks)
+		return query_tree_walker(query, add_row_filters_walker, context, 0);
+	foreach(lc, query->rtable)
 	{
-		add_row_filters_to_query((Query *) node);
-		return query_tree_walker((Query *) node, add_row_filters_walker, context, 0);
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (rte->rtekind == RTE_SUBQUERY)
+			add_row_filters_walker((Node *) rte->subquery, context);
 	}
-	return expression_tree_walker(node, add_row_filters_walker, context);
+	foreach(lc, query->cteList)
+		add_row_filters_walker(((CommonTableExpr *) lfirst(lc))->ctequery, context);
+	return false;
 }
 
 /* ---------------------------------------------------------------------
@@ -644,8 +658,6 @@ add_capture(Query *query, bool top)
 	{
 		RangeTblEntry *rte = lfirst(lc);
 		const Protection *p;
-		Form_pg_attribute att;
-		Relation	rel;
 		FuncExpr   *capture;
 
 		rti++;
@@ -659,17 +671,14 @@ add_capture(Query *query, bool top)
 		p = protection_lookup(rte->relid);
 		if (p == NULL)
 			continue;
-		rel = RelationIdGetRelation(rte->relid);
-		att = TupleDescAttr(RelationGetDescr(rel), p->subject_attno - 1);
 		capture = makeFuncExpr(capture_oid(), BOOLOID,
-							   list_make3(makeVar(rti, p->subject_attno, att->atttypid,
-												  att->atttypmod, att->attcollation, 0),
+							   list_make3(makeVar(rti, p->subject_attno, p->subject_type,
+												  p->subject_typmod, p->subject_collation, 0),
 										  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
 													ObjectIdGetDatum(p->protected_relid), false, true),
 										  read_columns(query, rte)),
-							   InvalidOid, att->attcollation, COERCE_EXPLICIT_CALL);
+							   InvalidOid, p->subject_collation, COERCE_EXPLICIT_CALL);
 		capture->location = -1;
-		RelationClose(rel);
 		if (as_output)
 			query->targetList = lappend(query->targetList,
 										makeTargetEntry((Expr *) capture,

@@ -250,6 +250,12 @@ protection_lookup(Oid relid)
 	{
 		built.protected_relid = t->relid;
 		built.subject_attno = get_attnum(relid, t->subject_column);
+		if (built.subject_attno != InvalidAttrNumber)
+		{
+			get_atttypetypmodcoll(relid, built.subject_attno, &built.subject_type,
+								  &built.subject_typmod, &built.subject_collation);
+			built.subject_base_type = getBaseType(built.subject_type);
+		}
 		oldcxt = MemoryContextSwitchTo(protection_context);
 		for (int i = 0; i < t->nspecial; i++)
 		{

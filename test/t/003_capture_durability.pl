@@ -379,6 +379,42 @@ like($node->safe_psql('postgres', $verify_sql),
 	qr/^consent\|5\|t\|\ndisclosure\|\d+\|t\|$/,
 	'(e) ... and the chain still verifies');
 
+# ---------------------------------------------------------------------
+# (f) Databases come and go
+# ---------------------------------------------------------------------
+# A writer leaves once its database has no session left, so DROP DATABASE
+# does not wait for it, and gives its ring back, so more databases than
+# there are rings (8) capture over time.  Each of these databases reads
+# three rows for a recipient, checks they are logged, and is dropped.
+my $dropped = 0;
+for my $i (1 .. 10)
+{
+	my $db = "branch_$i";
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	my $got = $node->safe_psql(
+		$db, q{
+CREATE EXTENSION compliance;
+SELECT compliance.set_processor('Shop LLC', 'Minsk, Nezavisimosti Ave 1');
+SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject');
+SELECT compliance.register_recipient('branch_bureau', 'Bureau', 'Minsk', 'BY');
+CREATE TABLE customers (id int PRIMARY KEY, customer_no bigint NOT NULL);
+INSERT INTO customers SELECT g, 100000 + g FROM generate_series(1, 3) g;
+SELECT compliance.protect('customers', 'customer_no');
+SET compliance.purpose = 'billing';
+SET compliance.recipient = 'branch_bureau';
+SELECT customer_no FROM customers ORDER BY id;
+SELECT compliance.flush_disclosures(30000);
+RESET compliance.recipient;
+SELECT count(*) FROM compliance.disclosure_log WHERE recipient = 'branch_bureau';
+});
+	last unless like($got, qr/\n100001\n100002\n100003\nt\n3$/, "(f) database $i of 10 logs its three rows");
+	my ($rc, $stdout, $stderr) =
+	  $node->psql('postgres', "DROP DATABASE $db", on_error_stop => 1);
+	last unless is($rc, 0, "(f) ... and can be dropped at once") or diag($stderr);
+	$dropped++;
+}
+is($dropped, 10, '(f) ten databases, more than there are rings, captured one after another');
+
 $node->stop;
 
 done_testing();
