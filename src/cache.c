@@ -6,18 +6,19 @@
  *
  * Filled from compliance.consent_state and compliance.blocked_subjects
  * with the latest committed snapshot: all subjects in one scan when they
- * fit in compliance.cache_subjects, otherwise one subject at a time.  A
- * statement trigger on those tables queues a relcache invalidation of
- * consent_state; every backend processes it at its next statement (see
- * enforce.c) and this callback only marks the cache stale, so a
+ * fit in compliance.cache_subjects, otherwise one subject at a time.  At
+ * each statement the subjects whose state others changed since are
+ * forgotten (subject_changes.c) and reread when next needed, so a
  * withdrawal or block committed elsewhere applies from the next statement
- * on, also inside older REPEATABLE READ transactions.
+ * on, also inside older REPEATABLE READ transactions.  On a hot standby a
+ * replayed change empties the whole cache (relcache invalidation).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
@@ -47,6 +48,7 @@ typedef struct ConsentEntry
 typedef struct SubjectState
 {
 	SubjectKey	key;			/* hash key; data lives in cache_context */
+	bool		stale;			/* changed since read: read again before use */
 	bool		blocked;
 	int			nconsents;
 	ConsentEntry *consents;
@@ -100,6 +102,7 @@ static bool cache_valid = false;
 static bool cache_complete = false;	/* every subject with state is in the cache */
 static Oid	state_relid = InvalidOid;
 static Oid	blocked_relid = InvalidOid;
+static uint64 changes_seen = 0; /* position in subject_changes.c's ring */
 
 static const char *bulk_query =
 "SELECT subject, compliance.purpose_id(purpose), status, valid_until FROM compliance.consent_state"
@@ -143,10 +146,16 @@ subject_keycopy(void *dest, const void *src, Size keysize)
 	return dest;
 }
 
+/*
+ * A change of consent state reaches a primary's backends as subjects
+ * (subject_changes.c); only a hot standby relies on the relcache
+ * invalidation the change also queues.
+ */
 static void
 cache_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == state_relid || relid == blocked_relid)
+	if (relid == InvalidOid ||
+		((relid == state_relid || relid == blocked_relid) && RecoveryInProgress()))
 		cache_valid = false;
 }
 
@@ -224,6 +233,7 @@ cache_add_rows(void)
 			current = hash_search(subjects, &key, HASH_ENTER, &found);
 			if (!found)
 			{
+				current->stale = false;
 				current->blocked = false;
 				current->nconsents = 0;
 				current->consents = NULL;
@@ -262,6 +272,8 @@ cache_fill(void)
 	CatalogUserSave save;
 
 	cache_reset();
+	/* changes committed from here on are applied after this fill */
+	changes_seen = subject_changes_position();
 	state_relid = compliance_relid("consent_state", false);
 	blocked_relid = compliance_relid("blocked_subjects", false);
 	cache_valid = true;
@@ -281,12 +293,97 @@ cache_fill(void)
 		cache_reset();			/* too many: load subjects on demand */
 }
 
+/*
+ * Forgets the subjects whose state others changed since the last call:
+ * once per statement (enforce.c), so their rows are decided anew.
+ */
+void
+cache_accept_changes(void)
+{
+	if (cache_valid && !subject_changes_apply(&changes_seen, cache_forget_subject))
+		cache_valid = false;
+}
+
 /* Ensures the cache reflects the latest committed state; cheap when warm. */
 void
 cache_ensure_valid(void)
 {
+	cache_accept_changes();
 	if (!cache_valid)
 		cache_fill();
+}
+
+/* Forgets everything: the next use reads every subject again. */
+void
+cache_forget_all(void)
+{
+	cache_valid = false;
+}
+
+/* A subject key's integer value, if it is an integer written canonically. */
+static bool
+int_subject_key(const char *subject, int len, int64 *value)
+{
+	char		buf[32];
+	char		check[32];
+	char	   *end;
+
+	if (len <= 0 || len >= (int) sizeof(buf))
+		return false;
+	memcpy(buf, subject, len);
+	buf[len] = '\0';
+	errno = 0;
+	*value = strtoi64(buf, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	snprintf(check, sizeof(check), INT64_FORMAT, *value);
+	return strcmp(check, buf) == 0;
+}
+
+/*
+ * Forgets one subject: its state is read again at its next lookup.  With
+ * a complete cache a missing subject means "no state", so it gets a stale
+ * entry instead; past the bound, everything is forgotten.
+ */
+void
+cache_forget_subject(const char *subject, int len)
+{
+	SubjectKey	key = {subject, len};
+	SubjectState *state;
+	int64		ikey;
+	bool		found;
+
+	if (!cache_valid || subjects == NULL)
+		return;
+	if (cache_complete)
+	{
+		if (hash_get_num_entries(subjects) >= compliance_cache_subjects)
+		{
+			cache_valid = false;
+			return;
+		}
+		state = hash_search(subjects, &key, HASH_ENTER, &found);
+		if (!found)
+		{
+			state->blocked = false;
+			state->nconsents = 0;
+			state->consents = NULL;
+		}
+		state->stale = true;
+	}
+	else if ((state = hash_search(subjects, &key, HASH_FIND, NULL)) != NULL)
+		state->stale = true;
+
+	if (int_subject_key(subject, len, &ikey))
+	{
+		if (ikey >= 0 && ikey < DENSE_LIMIT)
+		{
+			if (ikey < dense_size)
+				dense[ikey] = 0;
+		}
+		else
+			intsubj_delete(int_subjects, ikey);
+	}
 }
 
 static SubjectState *
@@ -300,6 +397,16 @@ cache_load_subject(const SubjectKey *key)
 
 	if (hash_get_num_entries(subjects) >= compliance_cache_subjects)
 		cache_reset();
+	/* what is cached of it is stale: the rows read now are its whole state */
+	state = hash_search(subjects, key, HASH_FIND, NULL);
+	if (state != NULL)
+	{
+		if (state->consents != NULL)
+			pfree(state->consents);
+		state->consents = NULL;
+		state->nconsents = 0;
+		state->blocked = false;
+	}
 
 	compliance_become_owner(&save);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -328,6 +435,7 @@ cache_load_subject(const SubjectKey *key)
 		state->nconsents = 0;
 		state->consents = NULL;
 	}
+	state->stale = false;
 	return state;
 }
 
@@ -337,9 +445,10 @@ find_subject(const char *subject, int len)
 	SubjectKey	key = {subject, len};
 	SubjectState *state;
 
-	cache_ensure_valid();
+	if (unlikely(!cache_valid))
+		cache_fill();
 	state = hash_search(subjects, &key, HASH_FIND, NULL);
-	if (state == NULL && !cache_complete)
+	if ((state == NULL && !cache_complete) || (state != NULL && state->stale))
 		state = cache_load_subject(&key);
 	return state;
 }
@@ -449,20 +558,4 @@ cache_verdict_int(int64 subject, const PurposeInfo *purpose, bool special)
 	entry->ctx = timed ? 0 : ctx;
 	entry->verdict = (uint8) verdict;
 	return verdict;
-}
-
-/*
- * Trigger on consent_state and blocked_subjects: every backend drops its
- * cached state once this transaction commits.
- */
-PG_FUNCTION_INFO_V1(cache_invalidate);
-Datum
-cache_invalidate(PG_FUNCTION_ARGS)
-{
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("cache_invalidate() must be called as a trigger")));
-	CacheInvalidateRelcacheByRelid(compliance_relid("consent_state", false));
-	PG_RETURN_POINTER(NULL);
 }

@@ -211,6 +211,7 @@ _PG_init(void)
 	registry_init();
 	protection_init();
 	cache_init();
+	subject_changes_init();
 	enforce_init();
 	utility_init();
 	capture_init();

@@ -132,10 +132,24 @@ typedef enum Verdict
 
 extern void cache_init(void);
 extern void cache_ensure_valid(void);
+extern void cache_accept_changes(void);	/* once per statement */
+extern void cache_forget_subject(const char *subject, int len);
+extern void cache_forget_all(void);
 extern Verdict cache_verdict(const char *subject, int len,
 							 const PurposeInfo *purpose, bool special);
 extern Verdict cache_verdict_int(int64 subject, const PurposeInfo *purpose,
 								 bool special);
+
+/* ---------------------------------------------------------------------
+ * subject_changes.c: which subjects' consent state or block changed, in a
+ * ring in shared memory, so caches forget only those (the row trigger
+ * cache_invalidate() lists them; they are published at commit)
+ * ---------------------------------------------------------------------
+ */
+extern void subject_changes_init(void);
+extern uint64 subject_changes_position(void);
+extern bool subject_changes_apply(uint64 *seen,
+								  void (*forget) (const char *subject, int len));
 
 /* ---------------------------------------------------------------------
  * enforce.c: the row filter (planner hook + row_allowed), the write

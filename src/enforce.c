@@ -222,6 +222,7 @@ accept_invalidations_once_per_statement(void)
 	if (now != last_statement)
 	{
 		AcceptInvalidationMessages();
+		cache_accept_changes();
 		last_statement = now;
 	}
 }
@@ -322,6 +323,7 @@ may_process(PG_FUNCTION_ARGS)
 			purpose_code_from_id(PG_GETARG_PURPOSE(1));	/* raises the error */
 	}
 	AcceptInvalidationMessages();
+	cache_accept_changes();
 	PG_RETURN_BOOL(cache_verdict(VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject),
 								 purpose, false) == VERDICT_ALLOWED);
 }

@@ -1,0 +1,348 @@
+/*-------------------------------------------------------------------------
+ *
+ * subject_changes.c
+ *	  Which data subjects' consent state or block changed, in shared
+ *	  memory, so that every backend drops only those subjects from its
+ *	  consent cache (cache.c) instead of all of them.
+ *
+ * A withdrawal must apply in every session from its next statement after
+ * the commit (Art. 10 of Law 99-Z).  Dropping every backend's whole cache
+ * at each consent change made that correct but slow: under a stream of
+ * withdrawals each backend refilled its cache at almost every statement.
+ *
+ * The row triggers on compliance.consent_state and blocked_subjects list
+ * the subjects a transaction changes.  At commit, once the change is
+ * visible to new snapshots (XACT_EVENT_COMMIT), the list goes into a ring
+ * in shared memory; a transaction that changes too many subjects, or one
+ * whose key is too long to store, writes one "everything in this database"
+ * entry instead.  At each statement a backend reads the entries written
+ * since it last looked and forgets those subjects; if it fell more than a
+ * ring behind, it forgets everything.  Entries are written after the
+ * commit is visible, so a backend that read a subject's state before the
+ * commit finds the entry at a later statement, and one that reads after
+ * finds the new state.
+ *
+ * A hot standby has its own shared memory, which replay does not fill:
+ * there the relcache invalidation of consent_state that the trigger also
+ * queues (and which is WAL-logged with the commit) empties the whole cache,
+ * as before.  A prepared transaction (two-phase commit) commits without
+ * this backend, so one that changed consent state is refused.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "port/atomics.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "compliance.h"
+
+#define CHANGE_RING_SIZE	16384	/* entries; a backend further behind forgets all */
+#define CHANGE_KEY_MAX		54		/* bytes of a subject key stored as such */
+#define CHANGE_LIST_MAX		4096	/* subjects a transaction lists before "all" */
+#define CHANGE_ALL			0xFFFF	/* length of an "everything changed" entry */
+
+typedef struct SubjectChange
+{
+	uint64		seq;			/* position written; tells an overwritten slot */
+	Oid			dboid;
+	uint16		len;			/* CHANGE_ALL: every subject of the database */
+	char		key[CHANGE_KEY_MAX];
+} SubjectChange;
+
+typedef struct SubjectChangeRing
+{
+	LWLock	   *lock;
+	pg_atomic_uint64 next;		/* position of the next entry */
+	SubjectChange ring[CHANGE_RING_SIZE];
+} SubjectChangeRing;
+
+static SubjectChangeRing *changes = NULL;
+
+/* This transaction's changed subjects (TopTransactionContext), or "all". */
+static List *pending = NIL;
+static bool pending_all = false;
+static bool pending_invalidation_queued = false;
+
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+#if PG_VERSION_NUM >= 150000
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+#endif
+
+static Size
+subject_changes_shmem_size(void)
+{
+	return MAXALIGN(sizeof(SubjectChangeRing));
+}
+
+static void
+subject_changes_shmem_request(void)
+{
+#if PG_VERSION_NUM >= 150000
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+#endif
+	RequestAddinShmemSpace(subject_changes_shmem_size());
+	RequestNamedLWLockTranche("compliance_subject_changes", 1);
+}
+
+static void
+subject_changes_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	changes = ShmemInitStruct("compliance_subject_changes",
+							  subject_changes_shmem_size(), &found);
+	if (!found)
+	{
+		changes->lock = &(GetNamedLWLockTranche("compliance_subject_changes"))->lock;
+		pg_atomic_init_u64(&changes->next, 1);
+		for (int i = 0; i < CHANGE_RING_SIZE; i++)
+			changes->ring[i].seq = 0;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* Writes this transaction's list into the ring: it has just committed. */
+static void
+publish_pending(void)
+{
+	uint64		seq;
+	ListCell   *lc;
+
+	LWLockAcquire(changes->lock, LW_EXCLUSIVE);
+	seq = pg_atomic_read_u64(&changes->next);
+	if (pending_all)
+	{
+		SubjectChange *c = &changes->ring[seq % CHANGE_RING_SIZE];
+
+		c->seq = seq++;
+		c->dboid = MyDatabaseId;
+		c->len = CHANGE_ALL;
+	}
+	else
+		foreach(lc, pending)
+		{
+			text	   *subject = lfirst(lc);
+			SubjectChange *c = &changes->ring[seq % CHANGE_RING_SIZE];
+
+			c->seq = seq++;
+			c->dboid = MyDatabaseId;
+			c->len = VARSIZE_ANY_EXHDR(subject);
+			memcpy(c->key, VARDATA_ANY(subject), c->len);
+		}
+	pg_atomic_write_u64(&changes->next, seq);
+	LWLockRelease(changes->lock);
+}
+
+/* Forgets locally what this (sub)transaction changed: it did not happen. */
+static void
+forget_pending_locally(void)
+{
+	ListCell   *lc;
+
+	if (pending_all)
+		cache_forget_all();
+	else
+		foreach(lc, pending)
+		{
+			text	   *subject = lfirst(lc);
+
+			cache_forget_subject(VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject));
+		}
+}
+
+static void
+subject_changes_xact_callback(XactEvent event, void *arg)
+{
+	if (pending == NIL && !pending_all)
+		return;
+	switch (event)
+	{
+		case XACT_EVENT_PRE_PREPARE:
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot prepare a transaction that changed consent or blocks"),
+					 errdetail("Every session must stop processing a subject's data at its next statement after a withdrawal or block commits (Art. 10, 13 of Law 99-Z), which a two-phase commit would delay unseen."),
+					 errhint("Give, withdraw, block and erase in an ordinary transaction.")));
+			break;
+		case XACT_EVENT_COMMIT:
+			publish_pending();
+			break;
+		case XACT_EVENT_ABORT:
+			forget_pending_locally();
+			break;
+		default:
+			return;
+	}
+	/* the list itself goes with TopTransactionContext */
+	pending = NIL;
+	pending_all = false;
+	pending_invalidation_queued = false;
+}
+
+/* An aborted subtransaction's changes are undone: reread those subjects. */
+static void
+subject_changes_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		forget_pending_locally();
+}
+
+void
+subject_changes_init(void)
+{
+#if PG_VERSION_NUM >= 150000
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = subject_changes_shmem_request;
+#else
+	subject_changes_shmem_request();
+#endif
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = subject_changes_shmem_startup;
+	RegisterXactCallback(subject_changes_xact_callback, NULL);
+	RegisterSubXactCallback(subject_changes_subxact_callback, NULL);
+}
+
+/*
+ * This transaction changed a subject's state (subject NULL: possibly every
+ * subject's).  This backend forgets it at once, so its own later statements
+ * read the change; other backends at their first statement after the
+ * commit.
+ */
+static void
+note_subject_changed(const char *subject, int len)
+{
+	MemoryContext oldcxt;
+
+	if (!pending_invalidation_queued)
+	{
+		/* for hot standbys, which replay it with the commit */
+		CacheInvalidateRelcacheByRelid(compliance_relid("consent_state", false));
+		pending_invalidation_queued = true;
+	}
+	if (subject == NULL || len > CHANGE_KEY_MAX || list_length(pending) >= CHANGE_LIST_MAX)
+	{
+		pending_all = true;
+		cache_forget_all();
+		return;
+	}
+	cache_forget_subject(subject, len);
+	if (pending_all)
+		return;
+	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	pending = lappend(pending, cstring_to_text_with_len(subject, len));
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * Reads the entries written since *seen for this database: calls forget for
+ * each subject and advances *seen.  Returns false if the caller must forget
+ * everything (an "all" entry, or it fell more than a ring behind).  Does
+ * nothing on a hot standby (see the header).
+ */
+bool
+subject_changes_apply(uint64 *seen, void (*forget) (const char *subject, int len))
+{
+	uint64		next;
+	bool		complete = true;
+
+	if (changes == NULL || RecoveryInProgress())
+		return true;
+	next = pg_atomic_read_u64(&changes->next);
+	if (next == *seen)
+		return true;
+	if (next - *seen > CHANGE_RING_SIZE)
+	{
+		*seen = next;
+		return false;
+	}
+	LWLockAcquire(changes->lock, LW_SHARED);
+	next = pg_atomic_read_u64(&changes->next);
+	for (uint64 s = *seen; s < next && complete; s++)
+	{
+		SubjectChange *c = &changes->ring[s % CHANGE_RING_SIZE];
+
+		if (c->seq != s)
+			complete = false;	/* overwritten meanwhile */
+		else if (c->dboid != MyDatabaseId)
+			continue;
+		else if (c->len == CHANGE_ALL)
+			complete = false;
+		else
+			forget(c->key, c->len);
+	}
+	LWLockRelease(changes->lock);
+	*seen = next;
+	return complete;
+}
+
+/* The current position: a cache filled after this has every earlier change. */
+uint64
+subject_changes_position(void)
+{
+	return changes == NULL ? 0 : pg_atomic_read_u64(&changes->next);
+}
+
+/*
+ * cache_invalidate() trigger on compliance.consent_state and
+ * compliance.blocked_subjects: AFTER ... FOR EACH ROW lists the row's
+ * subject (old and new); a statement trigger (TRUNCATE) means every subject.
+ */
+PG_FUNCTION_INFO_V1(cache_invalidate);
+Datum
+cache_invalidate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	int			attno;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cache_invalidate() must be called as a trigger")));
+	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+	{
+		note_subject_changed(NULL, 0);
+		PG_RETURN_POINTER(NULL);
+	}
+
+	desc = RelationGetDescr(trigdata->tg_relation);
+	attno = SPI_fnumber(desc, "subject");
+	if (attno <= 0)
+		elog(ERROR, "table \"%s\" has no column \"subject\"",
+			 RelationGetRelationName(trigdata->tg_relation));
+	for (int i = 0; i < 2; i++)
+	{
+		HeapTuple	tuple = i == 0 ? trigdata->tg_trigtuple : trigdata->tg_newtuple;
+		bool		isnull;
+		Datum		value;
+		text	   *subject;
+
+		if (tuple == NULL)
+			continue;
+		value = heap_getattr(tuple, attno, desc, &isnull);
+		if (isnull)
+			continue;
+		subject = DatumGetTextPP(value);
+		note_subject_changed(VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject));
+	}
+	PG_RETURN_POINTER(NULL);
+}
