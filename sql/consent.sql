@@ -171,4 +171,26 @@ ROLLBACK;
 RESET compliance.ledger_protection;
 SELECT ledger, ok, first_bad_id FROM compliance.verify_ledger();
 
+-- Many consents in one transaction form one chain; the chain head moves
+-- once, at commit, and the transaction sees its own appends verified.
+BEGIN;
+SELECT count(compliance.give_consent('bulk-' || g, '{newsletter}', 'checkbox'))
+  FROM generate_series(1, 1000) g;
+SELECT ledger, ok FROM compliance.verify_ledger() WHERE ledger = 'consent';
+COMMIT;
+SELECT h.last_id = (SELECT max(id) FROM compliance.consent_ledger) AS head_is_last, v.ok
+  FROM compliance.ledger_heads h, compliance.verify_ledger() v
+ WHERE h.ledger = 'consent' AND v.ledger = 'consent';
+-- an event rolled back to a savepoint leaves no gap in the chain
+BEGIN;
+SELECT compliance.give_consent('sp-1', '{newsletter}', 'checkbox') IS NOT NULL AS given;
+SAVEPOINT before_second;
+SELECT compliance.give_consent('sp-2', '{newsletter}', 'checkbox') IS NOT NULL AS given;
+ROLLBACK TO SAVEPOINT before_second;
+SELECT compliance.give_consent('sp-3', '{newsletter}', 'checkbox') IS NOT NULL AS given;
+COMMIT;
+SELECT subject, id - (SELECT min(id) FROM compliance.consent_ledger WHERE subject LIKE 'sp-%') AS pos
+  FROM compliance.consent_ledger WHERE subject LIKE 'sp-%' ORDER BY id;
+SELECT ledger, ok FROM compliance.verify_ledger() WHERE ledger = 'consent';
+
 DROP EXTENSION compliance CASCADE;
