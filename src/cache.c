@@ -1,78 +1,80 @@
 /*-------------------------------------------------------------------------
  *
  * cache.c
- *	  Backend-local cache of consent state and blocks, per data subject:
- *	  the hot path of enforcement.
+ *	  Backend-local cache of who may be processed under each purpose: the
+ *	  hot path of enforcement.
  *
- * Filled from compliance.consent_state and compliance.blocked_subjects
- * with the latest committed snapshot: all subjects in one scan when they
- * fit in compliance.cache_subjects, otherwise one subject at a time.  At
- * each statement the subjects whose state others changed since are
- * forgotten (subject_changes.c) and reread when next needed, so a
- * withdrawal or block committed elsewhere applies from the next statement
- * on, also inside older REPEATABLE READ transactions.  On a hot standby a
- * replayed change empties the whole cache (relcache invalidation).
+ * For each purpose a session uses, a mark table says of every subject
+ * whether it holds a consent covering the purpose now (Art. 5), holds one
+ * that ends at some time, is blocked (Art. 13.2), or none of these.  It is
+ * read from compliance.consent_state and compliance.blocked_subjects in one
+ * scan with the latest committed snapshot, keeping only the subjects with a
+ * consent for that purpose or a block, so its size follows the consents
+ * given, not the whole consent state:
+ *
+ *	 - integer subject keys in [0, DENSE_LIMIT) (ids from a sequence, the
+ *	   common case): one byte per key in a plain array, 1 MB per million,
+ *	   so a full scan looks up each row in the CPU cache;
+ *	 - other integer keys, and the end times of consents that have one:
+ *	   an open-addressing hash on the integer;
+ *	 - other keys: a hash on the text.
+ *
+ * When the hashes of a purpose would pass compliance.cache_subjects, the
+ * table instead starts empty and learns subjects one at a time, and is
+ * emptied whenever it reaches the bound.
+ *
+ * A denial carries no reason: when one must be reported (a write, or
+ * compliance.on_blocked_read = 'error'), cache_exact_verdict() reads the
+ * subject's state and says why (withdrawn, refused, expired, none).
+ *
+ * At each statement the subjects whose state others changed since are
+ * marked unknown (subject_changes.c) and read again when next needed, so
+ * a withdrawal or block committed elsewhere applies from the next
+ * statement on, also inside older REPEATABLE READ transactions.  On a hot
+ * standby a replayed change empties the whole cache (relcache
+ * invalidation).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
-#include "utils/timestamp.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "compliance.h"
 
-typedef struct SubjectKey
+/* What a table knows of a subject, for its purpose. */
+typedef enum Mark
 {
-	const char *data;
-	int			len;
-} SubjectKey;
+	MARK_NONE = 0,				/* no consent covering it, not blocked */
+	MARK_CONSENT,				/* a consent covering it, without end */
+	MARK_TIMED,					/* a consent covering it until some time */
+	MARK_BLOCKED,				/* blocked: wins over any consent */
+	MARK_UNKNOWN				/* not read yet, or changed since */
+} Mark;
 
-typedef struct ConsentEntry
-{
-	PurposeId	purpose;
-	char		status;			/* 'g': given or renewed, 'w': withdrawn, 'x': refused */
-	bool		has_end;
-	TimestampTz valid_until;
-} ConsentEntry;
-
-typedef struct SubjectState
-{
-	SubjectKey	key;			/* hash key; data lives in cache_context */
-	bool		stale;			/* changed since read: read again before use */
-	bool		blocked;
-	int			nconsents;
-	ConsentEntry *consents;
-} SubjectState;
-
-/*
- * Integer subject keys (int2/int4/int8 columns, the common case) are also
- * indexed by value, with the last verdict memoised in the 16-byte entry:
- * a full scan visits subjects in random order, and one lookup in a compact
- * array costs far less than printing the key and chasing the subject's
- * state through memory.  The memo is valid for one purpose and "special"
- * flag (ctx); verdicts that depend on the clock (a consent with
- * valid_until) are not memoised.  The index goes with the cache on reset.
- */
-typedef struct IntSubject
+/* An integer key's mark (keys outside the dense range) and consent end. */
+typedef struct IntMark
 {
 	int64		key;
-	uint32		ctx;			/* 0: no memo; else purpose id * 2 + special + 1 */
-	uint8		verdict;
+	TimestampTz until;			/* MARK_TIMED: when the consent ends */
+	uint8		mark;
 	char		status;			/* simplehash's slot status */
-} IntSubject;
+} IntMark;
 
-#define SH_PREFIX		intsubj
-#define SH_ELEMENT_TYPE	IntSubject
+#define SH_PREFIX		intmark
+#define SH_ELEMENT_TYPE	IntMark
 #define SH_KEY_TYPE		int64
 #define SH_KEY			key
 #define SH_HASH_KEY(tb, k)	murmurhash32((uint32) ((uint64) (k) ^ ((uint64) (k) >> 32)))
@@ -82,36 +84,63 @@ typedef struct IntSubject
 #define SH_DECLARE
 #include "lib/simplehash.h"
 
-static intsubj_hash *int_subjects = NULL;
+typedef struct SubjectKey
+{
+	const char *data;
+	int			len;
+} SubjectKey;
 
-/*
- * Keys in [0, DENSE_LIMIT) (ids from a sequence) have their memo in a
- * plain array indexed by the key: one byte a subject, so 100,000 subjects
- * fit in the CPU cache.  0: unknown; otherwise the verdict + 1, for one
- * purpose and "special" flag (dense_ctx).  Grown on demand; freed with
- * the cache.
- */
+typedef struct TextMark
+{
+	SubjectKey	key;			/* hash key; data lives in cache_context */
+	TimestampTz until;
+	uint8		mark;
+} TextMark;
+
+/* Keys in [0, DENSE_LIMIT) have their mark in a byte array. */
 #define DENSE_LIMIT		(16 * 1024 * 1024)
-static uint8 *dense = NULL;
-static int64 dense_size = 0;
-static uint32 dense_ctx = 0;
+
+/* The marks of all subjects for one purpose. */
+typedef struct PurposeTable
+{
+	PurposeId	purpose;
+	bool		complete;		/* every subject with a consent or block is marked */
+	uint8	   *dense;			/* MARK_* per integer key, default below */
+	int64		dense_size;
+	intmark_hash *ints;
+	HTAB	   *texts;
+	int64		nhashed;		/* entries of both hashes, against the bound */
+} PurposeTable;
+
+#define MAX_TABLES		16		/* purposes a session keeps at once */
 
 static MemoryContext cache_context = NULL;
-static HTAB *subjects = NULL;
+static PurposeTable *tables[MAX_TABLES];
+static int	ntables = 0;
+static PurposeTable *last_table = NULL;
 static bool cache_valid = false;
-static bool cache_complete = false;	/* every subject with state is in the cache */
 static Oid	state_relid = InvalidOid;
 static Oid	blocked_relid = InvalidOid;
 static uint64 changes_seen = 0; /* position in subject_changes.c's ring */
 
-static const char *bulk_query =
-"SELECT subject, compliance.purpose_id(purpose), status, valid_until FROM compliance.consent_state"
-" UNION ALL SELECT subject, 0, 'b', NULL FROM compliance.blocked_subjects"
-" ORDER BY 1";
+/*
+ * Who may be processed under a purpose: consents in force (or ending
+ * later) and blocks.  A subject can have rows of both; the block wins.
+ */
+static const char *table_query =
+"SELECT subject, CASE WHEN valid_until IS NULL THEN 1 ELSE 2 END, valid_until"
+"  FROM compliance.consent_state"
+" WHERE compliance.purpose_id(purpose) OPERATOR(pg_catalog.=) $1"
+"   AND status OPERATOR(pg_catalog.=) ANY ('{given,renewed}')"
+"   AND (valid_until IS NULL OR valid_until OPERATOR(pg_catalog.>) $2)"
+" UNION ALL SELECT subject, 3, NULL FROM compliance.blocked_subjects";
+static SPIPlanPtr table_plan = NULL;
+
+/* One subject's whole state: its consents and whether it is blocked. */
 static const char *subject_query =
-"SELECT subject, compliance.purpose_id(purpose), status, valid_until FROM compliance.consent_state"
+"SELECT compliance.purpose_id(purpose), status, valid_until FROM compliance.consent_state"
 " WHERE subject OPERATOR(pg_catalog.=) $1"
-" UNION ALL SELECT subject, 0, 'b', NULL FROM compliance.blocked_subjects"
+" UNION ALL SELECT 0, 'blocked', NULL FROM compliance.blocked_subjects"
 " WHERE subject OPERATOR(pg_catalog.=) $1";
 static SPIPlanPtr subject_plan = NULL;
 
@@ -165,132 +194,424 @@ cache_init(void)
 	CacheRegisterRelcacheCallback(cache_relcache_callback, (Datum) 0);
 }
 
+/* Drops every table; the cache starts over from the current position. */
 static void
 cache_reset(void)
 {
-	HASHCTL		ctl;
-
 	if (cache_context == NULL)
 		cache_context = AllocSetContextCreate(CacheMemoryContext, "compliance consent cache",
 											  ALLOCSET_DEFAULT_SIZES);
 	else
 		MemoryContextReset(cache_context);
-	subject_plan = NULL;		/* SPI plans are not kept across resets */
+	ntables = 0;
+	last_table = NULL;
+	changes_seen = subject_changes_position();
+	state_relid = compliance_relid("consent_state", false);
+	blocked_relid = compliance_relid("blocked_subjects", false);
+	cache_valid = true;
+}
 
+/* A subject key's integer value, if it is an integer written canonically. */
+static bool
+int_subject_key(const char *subject, int len, int64 *value)
+{
+	char		buf[32];
+	char		check[32];
+	char	   *end;
+
+	if (len <= 0 || len >= (int) sizeof(buf) ||
+		!(subject[0] == '-' || (subject[0] >= '0' && subject[0] <= '9')))
+		return false;
+	memcpy(buf, subject, len);
+	buf[len] = '\0';
+	errno = 0;
+	*value = strtoi64(buf, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	snprintf(check, sizeof(check), INT64_FORMAT, *value);
+	return strcmp(check, buf) == 0;
+}
+
+/* Empties a table's hashes: it learns subjects one at a time from now on. */
+static void
+table_clear(PurposeTable *t, bool complete)
+{
+	HASHCTL		ctl;
+
+	if (t->ints != NULL)
+		intmark_destroy(t->ints);
+	if (t->texts != NULL)
+		hash_destroy(t->texts);
+	if (t->dense != NULL)
+		pfree(t->dense);
+	t->dense = NULL;
+	t->dense_size = 0;
+	t->complete = complete;
+	t->ints = intmark_create(cache_context, 1024, NULL);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(SubjectKey);
-	ctl.entrysize = sizeof(SubjectState);
+	ctl.entrysize = sizeof(TextMark);
 	ctl.hash = subject_hash;
 	ctl.match = subject_match;
 	ctl.keycopy = subject_keycopy;
 	ctl.hcxt = cache_context;
-	subjects = hash_create("compliance subjects", 1024, &ctl,
+	t->texts = hash_create("compliance subject marks", 1024, &ctl,
 						   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_KEYCOPY | HASH_CONTEXT);
-	int_subjects = intsubj_create(cache_context, 1024, NULL);
-	dense = NULL;
-	dense_size = 0;
-	dense_ctx = 0;
-	cache_complete = false;
+	t->nhashed = 0;
+}
+
+/* What an absent key means: none (complete table) or not read yet. */
+static inline uint8
+default_mark(const PurposeTable *t)
+{
+	return t->complete ? MARK_NONE : MARK_UNKNOWN;
+}
+
+/* Makes room in the dense array for key k. */
+static void
+dense_grow(PurposeTable *t, int64 k)
+{
+	int64		size = Max(t->dense_size, 1024);
+
+	while (size <= k)
+		size *= 2;
+	size = Min(size, DENSE_LIMIT);
+	t->dense = t->dense == NULL
+		? MemoryContextAlloc(cache_context, size)
+		: repalloc(t->dense, size);
+	memset(t->dense + t->dense_size, default_mark(t), size - t->dense_size);
+	t->dense_size = size;
 }
 
 /*
- * Adds the SPI result rows (ordered or filtered by subject) to the cache.
- * Returns false if the cache bound was reached.
+ * Sets a subject's mark.  keep_stronger: while a table is read, a block
+ * wins over a consent row of the same subject.  Returns false if the
+ * hashes reached the bound.
  */
 static bool
-cache_add_rows(void)
+table_set(PurposeTable *t, const char *subject, int len, uint8 mark, TimestampTz until,
+		  bool keep_stronger)
 {
-	SubjectState *current = NULL;
-	int			capacity = 0;
+	int64		k;
+	bool		found;
 
+	if (int_subject_key(subject, len, &k))
+	{
+		IntMark    *e;
+
+		if (k >= 0 && k < DENSE_LIMIT && mark != MARK_TIMED)
+		{
+			if (k >= t->dense_size)
+				dense_grow(t, k);
+			if (!keep_stronger || t->dense[k] == MARK_UNKNOWN || mark > t->dense[k])
+				t->dense[k] = mark;
+			return true;
+		}
+		if (t->nhashed >= compliance_cache_subjects)
+			return false;
+		e = intmark_insert(t->ints, k, &found);
+		if (!found)
+			t->nhashed++;
+		else if (keep_stronger && e->mark != MARK_UNKNOWN && e->mark > mark)
+			return true;
+		e->mark = mark;
+		e->until = until;
+		/* a timed key in the dense range is found through its hash entry */
+		if (k >= 0 && k < DENSE_LIMIT)
+		{
+			if (k >= t->dense_size)
+				dense_grow(t, k);
+			if (!keep_stronger || t->dense[k] != MARK_BLOCKED)
+				t->dense[k] = MARK_TIMED;
+		}
+		return true;
+	}
+	else
+	{
+		SubjectKey	key = {subject, len};
+		TextMark   *e;
+
+		if (t->nhashed >= compliance_cache_subjects)
+			return false;
+		e = hash_search(t->texts, &key, HASH_ENTER, &found);
+		if (!found)
+			t->nhashed++;
+		else if (keep_stronger && e->mark != MARK_UNKNOWN && e->mark > mark)
+			return true;
+		e->mark = mark;
+		e->until = until;
+		return true;
+	}
+}
+
+/* Runs a query as the extension's owner with the latest committed snapshot. */
+static void
+read_latest(SPIPlanPtr *plan, const char *query, int nargs, Oid *argtypes, Datum *values)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(query, nargs, argtypes);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare the consent state query");
+		*plan = p;
+	}
+	if (SPI_execute_snapshot(*plan, values, NULL, compliance_fresh_snapshot(),
+							 InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read compliance.consent_state");
+}
+
+/*
+ * Reads the marks of every subject with a consent for the purpose or a
+ * block, through a cursor: a million consents are never all in memory as
+ * rows at once.
+ */
+static void
+table_fill(PurposeTable *t)
+{
+	Oid			argtypes[2] = {INT4OID, TIMESTAMPTZOID};
+	Datum		values[2];
+	CatalogUserSave save;
+	Portal		portal;
+	bool		fits = true;
+
+	table_clear(t, true);
+	values[0] = Int32GetDatum(t->purpose);
+	values[1] = TimestampTzGetDatum(GetCurrentStatementStartTimestamp());
+	compliance_become_owner(&save);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (table_plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(table_query, 2, argtypes);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare the consent state query");
+		table_plan = p;
+	}
+	PushActiveSnapshot(compliance_fresh_snapshot());
+	portal = SPI_cursor_open(NULL, table_plan, values, NULL, true);
+	do
+	{
+		SPI_cursor_fetch(portal, true, 10000);
+		for (uint64 i = 0; i < SPI_processed && fits; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			text	   *subject = DatumGetTextPP(SPI_getbinval(tup, desc, 1, &isnull));
+			uint8		mark = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+			Datum		until = SPI_getbinval(tup, desc, 3, &isnull);
+
+			fits = table_set(t, VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject), mark,
+							 isnull ? 0 : DatumGetTimestampTz(until), true);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	} while (SPI_processed > 0 && fits);
+	SPI_cursor_close(portal);
+	PopActiveSnapshot();
+	SPI_finish();
+	compliance_restore_user(&save);
+	if (!fits)
+		table_clear(t, false);	/* too many: learn subjects on demand */
+}
+
+/* The table of a purpose, made and filled on first use. */
+static PurposeTable *
+table_for(PurposeId purpose)
+{
+	PurposeTable *t;
+
+	if (unlikely(!cache_valid))
+		cache_reset();
+	if (last_table != NULL && last_table->purpose == purpose)
+		return last_table;
+	for (int i = 0; i < ntables; i++)
+		if (tables[i]->purpose == purpose)
+			return last_table = tables[i];
+	if (ntables == MAX_TABLES)
+		cache_reset();
+	t = MemoryContextAllocZero(cache_context, sizeof(PurposeTable));
+	t->purpose = purpose;
+	tables[ntables++] = t;
+	last_table = t;
+	table_fill(t);
+	return t;
+}
+
+/*
+ * A subject's whole state, read now: *blocked, and the status and end of
+ * its consent for the purpose ('\0': none).
+ */
+static void
+read_subject(const char *subject, int len, PurposeId purpose, bool *blocked,
+			 char *status, TimestampTz *until, bool *has_until)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	CatalogUserSave save;
+
+	*blocked = false;
+	*status = '\0';
+	*has_until = false;
+	values[0] = PointerGetDatum(cstring_to_text_with_len(subject, len));
+	compliance_become_owner(&save);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	read_latest(&subject_plan, subject_query, 1, argtypes, values);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		text	   *subject = DatumGetTextPP(SPI_getbinval(tup, desc, 1, &isnull));
-		SubjectKey	key = {VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject)};
-		char	   *status_text = TextDatumGetCString(SPI_getbinval(tup, desc, 3, &isnull));
-		char		status;
-		Datum		until;
+		PurposeId	p = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		char	   *s = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
+		Datum		end = SPI_getbinval(tup, desc, 3, &isnull);
 
-		/* given and renewed both authorise processing */
-		if (strcmp(status_text, "given") == 0 || strcmp(status_text, "renewed") == 0)
-			status = 'g';
-		else if (strcmp(status_text, "withdrawn") == 0)
-			status = 'w';
-		else if (strcmp(status_text, "refused") == 0)
-			status = 'x';
-		else
-			status = 'b';		/* a row of blocked_subjects */
-
-		if (current == NULL || subject_match(&current->key, &key, 0) != 0)
+		if (strcmp(s, "blocked") == 0)
+			*blocked = true;
+		else if (p == purpose)
 		{
-			bool		found;
-
-			if (hash_get_num_entries(subjects) >= compliance_cache_subjects)
-				return false;
-			current = hash_search(subjects, &key, HASH_ENTER, &found);
-			if (!found)
-			{
-				current->stale = false;
-				current->blocked = false;
-				current->nconsents = 0;
-				current->consents = NULL;
-			}
-			capacity = current->nconsents;
-		}
-		if (status == 'b')
-		{
-			current->blocked = true;
-			continue;
-		}
-		if (current->nconsents >= capacity)
-		{
-			capacity = Max(4, capacity * 2);
-			current->consents = current->consents == NULL
-				? MemoryContextAlloc(cache_context, sizeof(ConsentEntry) * capacity)
-				: repalloc(current->consents, sizeof(ConsentEntry) * capacity);
-		}
-		{
-			ConsentEntry *c = &current->consents[current->nconsents++];
-
-			c->purpose = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
-			c->status = status;
-			until = SPI_getbinval(tup, desc, 4, &isnull);
-			c->has_end = !isnull;
-			c->valid_until = isnull ? 0 : DatumGetTimestampTz(until);
+			/* given and renewed both authorise processing */
+			*status = strcmp(s, "withdrawn") == 0 ? 'w' : strcmp(s, "refused") == 0 ? 'x' : 'g';
+			*has_until = !isnull;
+			*until = isnull ? 0 : DatumGetTimestampTz(end);
 		}
 	}
-	return true;
-}
-
-/* Reads every subject's state in one scan, if they fit. */
-static void
-cache_fill(void)
-{
-	CatalogUserSave save;
-
-	cache_reset();
-	/* changes committed from here on are applied after this fill */
-	changes_seen = subject_changes_position();
-	state_relid = compliance_relid("consent_state", false);
-	blocked_relid = compliance_relid("blocked_subjects", false);
-	cache_valid = true;
-
-	compliance_become_owner(&save);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_snapshot(SPI_prepare(bulk_query, 0, NULL), NULL, NULL,
-							 compliance_fresh_snapshot(), InvalidSnapshot,
-							 true, false, (long) compliance_cache_subjects * 8) != SPI_OK_SELECT)
-		elog(ERROR, "could not read compliance.consent_state");
-	cache_complete = cache_add_rows() &&
-		SPI_processed < (uint64) compliance_cache_subjects * 8;
 	SPI_finish();
 	compliance_restore_user(&save);
-	if (!cache_complete)
-		cache_reset();			/* too many: load subjects on demand */
+}
+
+/* Reads one subject's mark and records it (a table that learns on demand). */
+static uint8
+table_learn(PurposeTable *t, const char *subject, int len, TimestampTz *until)
+{
+	bool		blocked;
+	char		status;
+	bool		has_until;
+	uint8		mark;
+
+	read_subject(subject, len, t->purpose, &blocked, &status, until, &has_until);
+	if (blocked)
+		mark = MARK_BLOCKED;
+	else if (status != 'g')
+		mark = MARK_NONE;
+	else
+		mark = has_until ? MARK_TIMED : MARK_CONSENT;
+	/* reading may have reset the cache: t is then gone, the answer stands */
+	if (cache_valid && ntables > 0 && last_table == t &&
+		!table_set(t, subject, len, mark, *until, false))
+	{
+		table_clear(t, false);
+		(void) table_set(t, subject, len, mark, *until, false);
+	}
+	return mark;
+}
+
+static inline Verdict
+mark_verdict(uint8 mark, TimestampTz until, const PurposeInfo *purpose, bool special)
+{
+	if (mark == MARK_BLOCKED)
+		return VERDICT_BLOCKED;
+	if (!purpose->needs_consent && !(special && !purpose->allows_special))
+		return VERDICT_ALLOWED;
+	if (mark == MARK_CONSENT ||
+		(mark == MARK_TIMED && until > GetCurrentStatementStartTimestamp()))
+		return VERDICT_ALLOWED;
+	/* the reason, if it must be told, comes from cache_exact_verdict() */
+	return VERDICT_NO_CONSENT;
+}
+
+/*
+ * May the subject's rows be processed under this purpose now?  special:
+ * special-category data are involved (Art. 8).  A denial for lack of
+ * consent says VERDICT_NO_CONSENT whatever the reason.
+ */
+Verdict
+cache_verdict(const char *subject, int len, const PurposeInfo *purpose, bool special)
+{
+	PurposeTable *t = table_for(purpose->id);
+	SubjectKey	key = {subject, len};
+	TextMark   *e;
+	int64		k;
+
+	if (int_subject_key(subject, len, &k))
+		return cache_verdict_int(k, purpose, special);
+	e = hash_search(t->texts, &key, HASH_FIND, NULL);
+	if (e == NULL || e->mark == MARK_UNKNOWN)
+	{
+		TimestampTz until = 0;
+		uint8		mark = e != NULL || !t->complete ? table_learn(t, subject, len, &until)
+			: MARK_NONE;
+
+		return mark_verdict(mark, until, purpose, special);
+	}
+	return mark_verdict(e->mark, e->until, purpose, special);
+}
+
+/* The same for an integer subject key: one byte read when warm. */
+Verdict
+cache_verdict_int(int64 subject, const PurposeInfo *purpose, bool special)
+{
+	PurposeTable *t = table_for(purpose->id);
+	uint8		mark;
+	TimestampTz until = 0;
+	IntMark    *e = NULL;
+
+	if (subject >= 0 && subject < DENSE_LIMIT)
+		mark = subject < t->dense_size ? t->dense[subject] : default_mark(t);
+	else
+	{
+		e = intmark_lookup(t->ints, subject);
+		mark = e != NULL ? e->mark : default_mark(t);
+	}
+	if (likely(mark == MARK_CONSENT || mark == MARK_NONE || mark == MARK_BLOCKED))
+		return mark_verdict(mark, 0, purpose, special);
+	if (mark == MARK_TIMED)
+	{
+		if (e == NULL)
+			e = intmark_lookup(t->ints, subject);
+		if (e != NULL && e->mark == MARK_TIMED)
+			return mark_verdict(MARK_TIMED, e->until, purpose, special);
+	}
+	{
+		char		buf[32];
+		int			len = snprintf(buf, sizeof(buf), INT64_FORMAT, subject);
+
+		mark = table_learn(t, buf, len, &until);
+	}
+	return mark_verdict(mark, until, purpose, special);
+}
+
+/*
+ * Why a subject may not be processed under the purpose, read now: for the
+ * message of a refusal.
+ */
+Verdict
+cache_exact_verdict(const char *subject, int len, const PurposeInfo *purpose, bool special)
+{
+	bool		blocked;
+	char		status;
+	TimestampTz until;
+	bool		has_until;
+
+	read_subject(subject, len, purpose->id, &blocked, &status, &until, &has_until);
+	if (blocked)
+		return VERDICT_BLOCKED;
+	if (!purpose->needs_consent && !(special && !purpose->allows_special))
+		return VERDICT_ALLOWED;
+	switch (status)
+	{
+		case 'w':
+			return VERDICT_WITHDRAWN;
+		case 'x':
+			return VERDICT_REFUSED;
+		case 'g':
+			return has_until && until <= GetCurrentStatementStartTimestamp()
+				? VERDICT_EXPIRED : VERDICT_ALLOWED;
+		default:
+			return VERDICT_NO_CONSENT;
+	}
 }
 
 /*
@@ -304,258 +625,68 @@ cache_accept_changes(void)
 		cache_valid = false;
 }
 
-/* Ensures the cache reflects the latest committed state; cheap when warm. */
+/*
+ * Ready for a statement under the purpose: changes applied and the table
+ * read, before any parallel worker starts (no snapshot may be taken then).
+ */
 void
-cache_ensure_valid(void)
+cache_prepare(const PurposeInfo *purpose)
 {
 	cache_accept_changes();
-	if (!cache_valid)
-		cache_fill();
+	(void) table_for(purpose->id);
 }
 
-/* Forgets everything: the next use reads every subject again. */
+/* Forgets everything: the next use reads every table again. */
 void
 cache_forget_all(void)
 {
 	cache_valid = false;
 }
 
-/* A subject key's integer value, if it is an integer written canonically. */
-static bool
-int_subject_key(const char *subject, int len, int64 *value)
-{
-	char		buf[32];
-	char		check[32];
-	char	   *end;
-
-	if (len <= 0 || len >= (int) sizeof(buf))
-		return false;
-	memcpy(buf, subject, len);
-	buf[len] = '\0';
-	errno = 0;
-	*value = strtoi64(buf, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return false;
-	snprintf(check, sizeof(check), INT64_FORMAT, *value);
-	return strcmp(check, buf) == 0;
-}
-
-/*
- * Forgets one subject: its state is read again at its next lookup.  With
- * a complete cache a missing subject means "no state", so it gets a stale
- * entry instead; past the bound, everything is forgotten.
- */
+/* Forgets one subject in every table: its mark is read again when needed. */
 void
 cache_forget_subject(const char *subject, int len)
 {
-	SubjectKey	key = {subject, len};
-	SubjectState *state;
-	int64		ikey;
-	bool		found;
-
-	if (!cache_valid || subjects == NULL)
+	if (!cache_valid)
 		return;
-	if (cache_complete)
+	for (int i = 0; i < ntables; i++)
 	{
-		if (hash_get_num_entries(subjects) >= compliance_cache_subjects)
+		PurposeTable *t = tables[i];
+
+		if (!table_set(t, subject, len, MARK_UNKNOWN, 0, false))
 		{
-			cache_valid = false;
-			return;
+			/* past the bound: the table learns subjects on demand instead */
+			table_clear(t, false);
 		}
-		state = hash_search(subjects, &key, HASH_ENTER, &found);
-		if (!found)
-		{
-			state->blocked = false;
-			state->nconsents = 0;
-			state->consents = NULL;
-		}
-		state->stale = true;
 	}
-	else if ((state = hash_search(subjects, &key, HASH_FIND, NULL)) != NULL)
-		state->stale = true;
-
-	if (int_subject_key(subject, len, &ikey))
-	{
-		if (ikey >= 0 && ikey < DENSE_LIMIT)
-		{
-			if (ikey < dense_size)
-				dense[ikey] = 0;
-		}
-		else
-			intsubj_delete(int_subjects, ikey);
-	}
-}
-
-static SubjectState *
-cache_load_subject(const SubjectKey *key)
-{
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
-	SubjectState *state;
-	bool		found;
-	CatalogUserSave save;
-
-	if (hash_get_num_entries(subjects) >= compliance_cache_subjects)
-		cache_reset();
-	/* what is cached of it is stale: the rows read now are its whole state */
-	state = hash_search(subjects, key, HASH_FIND, NULL);
-	if (state != NULL)
-	{
-		if (state->consents != NULL)
-			pfree(state->consents);
-		state->consents = NULL;
-		state->nconsents = 0;
-		state->blocked = false;
-	}
-
-	compliance_become_owner(&save);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (subject_plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(subject_query, 1, argtypes);
-
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare the consent state query");
-		subject_plan = plan;
-	}
-	values[0] = PointerGetDatum(cstring_to_text_with_len(key->data, key->len));
-	if (SPI_execute_snapshot(subject_plan, values, NULL, compliance_fresh_snapshot(),
-							 InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read compliance.consent_state");
-	cache_add_rows();
-	SPI_finish();
-	compliance_restore_user(&save);
-
-	/* A subject with no state at all is cached too, as such. */
-	state = hash_search(subjects, key, HASH_ENTER, &found);
-	if (!found)
-	{
-		state->blocked = false;
-		state->nconsents = 0;
-		state->consents = NULL;
-	}
-	state->stale = false;
-	return state;
-}
-
-static SubjectState *
-find_subject(const char *subject, int len)
-{
-	SubjectKey	key = {subject, len};
-	SubjectState *state;
-
-	if (unlikely(!cache_valid))
-		cache_fill();
-	state = hash_search(subjects, &key, HASH_FIND, NULL);
-	if ((state == NULL && !cache_complete) || (state != NULL && state->stale))
-		state = cache_load_subject(&key);
-	return state;
 }
 
 /*
- * The decision for a subject's cached state (NULL: none).  *timed is set
- * when it rests on a consent with an end, so it may change with the clock.
+ * compliance.consent_cache_stats(): what this session's cache holds, for
+ * sizing compliance.cache_subjects.
  */
-static Verdict
-state_verdict(const SubjectState *state, const PurposeInfo *purpose, bool special,
-			  bool *timed)
+PG_FUNCTION_INFO_V1(consent_cache_stats);
+Datum
+consent_cache_stats(PG_FUNCTION_ARGS)
 {
-	TimestampTz now;
+	TupleDesc	desc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	int64		dense = 0;
+	int64		hashed = 0;
 
-	if (state != NULL && state->blocked)
-		return VERDICT_BLOCKED;
-	if (!purpose->needs_consent && !(special && !purpose->allows_special))
-		return VERDICT_ALLOWED;
-	if (state == NULL)
-		return VERDICT_NO_CONSENT;
-	now = GetCurrentStatementStartTimestamp();
-	for (int i = 0; i < state->nconsents; i++)
-	{
-		ConsentEntry *c = &state->consents[i];
-
-		if (c->purpose != purpose->id)
-			continue;
-		if (c->status == 'w')
-			return VERDICT_WITHDRAWN;
-		if (c->status == 'x')
-			return VERDICT_REFUSED;
-		*timed = c->has_end;
-		if (c->has_end && c->valid_until <= now)
-			return VERDICT_EXPIRED;
-		return VERDICT_ALLOWED;
-	}
-	return VERDICT_NO_CONSENT;
-}
-
-/*
- * May the subject's rows be processed under this purpose now?  special:
- * special-category data are involved (Art. 8).  The verdict says why not.
- */
-Verdict
-cache_verdict(const char *subject, int len, const PurposeInfo *purpose, bool special)
-{
-	bool		timed = false;
-
-	return state_verdict(find_subject(subject, len), purpose, special, &timed);
-}
-
-/* The same for an integer subject key, without printing it when warm. */
-Verdict
-cache_verdict_int(int64 subject, const PurposeInfo *purpose, bool special)
-{
-	uint32		ctx = ((uint32) purpose->id << 1 | (special ? 1 : 0)) + 1;
-	IntSubject *entry;
-	bool		found;
-	bool		timed = false;
-	char		buf[32];
-	int			len;
-	Verdict		verdict;
-
-	if (unlikely(!cache_valid))
-		cache_fill();
-	if (subject >= 0 && subject < DENSE_LIMIT)
-	{
-		if (dense_ctx == ctx && subject < dense_size && dense[subject] != 0)
-			return (Verdict) (dense[subject] - 1);
-	}
-	else
-	{
-		entry = intsubj_lookup(int_subjects, subject);
-		if (entry != NULL && entry->ctx == ctx)
-			return (Verdict) entry->verdict;
-	}
-
-	len = snprintf(buf, sizeof(buf), INT64_FORMAT, subject);
-	verdict = state_verdict(find_subject(buf, len), purpose, special, &timed);
-
-	/* loading the subject may have reset the cache, and with it the memos */
-	if (subject >= 0 && subject < DENSE_LIMIT)
-	{
-		if (timed)
-			return verdict;
-		if (dense_ctx != ctx && dense != NULL)
-			memset(dense, 0, dense_size);
-		dense_ctx = ctx;
-		if (subject >= dense_size)
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "consent_cache_stats must return a record");
+	if (cache_valid)
+		for (int i = 0; i < ntables; i++)
 		{
-			int64		size = Max(dense_size, 1024);
-
-			while (size <= subject)
-				size *= 2;
-			size = Min(size, DENSE_LIMIT);
-			dense = dense == NULL
-				? MemoryContextAllocZero(cache_context, size)
-				: repalloc(dense, size);
-			memset(dense + dense_size, 0, size - dense_size);
-			dense_size = size;
+			dense += tables[i]->dense_size;
+			hashed += tables[i]->nhashed;
 		}
-		dense[subject] = (uint8) verdict + 1;
-		return verdict;
-	}
-	/* loading the subject may have reset the cache, and with it this index */
-	entry = intsubj_insert(int_subjects, subject, &found);
-	entry->ctx = timed ? 0 : ctx;
-	entry->verdict = (uint8) verdict;
-	return verdict;
+	values[0] = Int32GetDatum(cache_valid ? ntables : 0);
+	values[1] = Int64GetDatum(dense);
+	values[2] = Int64GetDatum(hashed);
+	values[3] = Int64GetDatum(cache_context != NULL && cache_valid
+							  ? (int64) MemoryContextMemAllocated(cache_context, true) : 0);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

@@ -28,7 +28,7 @@ char	   *compliance_purpose = NULL;
 char	   *compliance_recipient = NULL;
 int			compliance_on_blocked_read = BLOCKED_READ_FILTER;
 bool		compliance_enforce = true;
-int			compliance_cache_subjects = 100000;
+int			compliance_cache_subjects = 1000000;
 bool		compliance_ledger_protection = true;
 char	   *compliance_transfer_basis = NULL;
 char	   *compliance_transfer_permit = NULL;
@@ -180,10 +180,10 @@ define_settings(void)
 							 NULL, NULL, NULL);
 
 	DefineCustomIntVariable("compliance.cache_subjects",
-							"Maximum number of data subjects whose consent state a backend keeps cached.",
-							"Past this bound the cache is emptied and refilled on demand.",
+							"Maximum number of data subjects per purpose that a backend keeps in the hash tables of its consent cache.",
+							"Integer subject keys below 16777216 take one byte each in an array and do not count.  Past this bound a purpose's table learns subjects one at a time.",
 							&compliance_cache_subjects,
-							100000,
+							1000000,
 							1000,
 							INT_MAX / 2,
 							PGC_SUSET,

@@ -131,7 +131,7 @@ typedef enum Verdict
 } Verdict;
 
 extern void cache_init(void);
-extern void cache_ensure_valid(void);
+extern void cache_prepare(const PurposeInfo *purpose);	/* per statement */
 extern void cache_accept_changes(void);	/* once per statement */
 extern void cache_forget_subject(const char *subject, int len);
 extern void cache_forget_all(void);
@@ -139,6 +139,9 @@ extern Verdict cache_verdict(const char *subject, int len,
 							 const PurposeInfo *purpose, bool special);
 extern Verdict cache_verdict_int(int64 subject, const PurposeInfo *purpose,
 								 bool special);
+/* why not, read now: for the message of a refusal */
+extern Verdict cache_exact_verdict(const char *subject, int len,
+								   const PurposeInfo *purpose, bool special);
 
 /* ---------------------------------------------------------------------
  * subject_changes.c: which subjects' consent state or block changed, in a

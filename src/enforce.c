@@ -125,6 +125,14 @@ static void
 report_refusal(Verdict verdict, const PurposeInfo *purpose, const char *subject,
 			   bool special, bool writing)
 {
+	/* the cache knows that consent is missing, not why: ask now */
+	if (verdict == VERDICT_NO_CONSENT)
+	{
+		Verdict		exact = cache_exact_verdict(subject, strlen(subject), purpose, special);
+
+		if (exact != VERDICT_ALLOWED)
+			verdict = exact;
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 writing
@@ -762,9 +770,11 @@ check_relation_access(Oid relid, Bitmapset *cols, bool *transfer_checked)
 		return;
 	if (compliance_enforce)
 	{
-		check_data_items(relid, p, declared_purpose(), cols);
+		const PurposeInfo *purpose = declared_purpose();
+
+		check_data_items(relid, p, purpose, cols);
 		/* fill the cache now: no new snapshot may be taken once parallel workers run */
-		cache_ensure_valid();
+		cache_prepare(purpose);
 	}
 	if (!*transfer_checked && compliance_recipient != NULL && compliance_recipient[0] != '\0')
 	{
