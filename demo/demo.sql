@@ -151,5 +151,24 @@ SELECT recipient_name, recipient_location, country, data_items, purpose
   FROM compliance.disclosure_history('1', current_date + 1) ORDER BY disclosed_at;
 SELECT * FROM compliance.verify_ledger();
 
+
+\echo
+\echo '=== 12. Retention, a breach, the published policy and the officer''s dashboard (Art. 4.8, 16, 17)'
+\echo '--- treatment keeps every patient (Art. 8.2): nothing has outlived its purposes yet'
+SELECT * FROM compliance.expired_data();
+\echo '--- a stolen laptop held an export of reminders: the authority is due a notice within 3 working days (Art. 16.1)'
+SELECT compliance.report_breach(now() - interval '2 hours', 'Laptop with an export of reminder phone numbers stolen', ARRAY['1', '3']) AS breach_id \gset
+SELECT id, subjects, notify_by, status, overdue FROM compliance.breaches;
+\echo '--- the policy the clinic publishes before processing (Art. 17.3-17.4; English here, Russian is the default):'
+\pset format unaligned
+\pset tuples_only on
+SELECT compliance.policy_document('en');
+\pset tuples_only off
+\pset format aligned
+\echo '--- what the officer must act on:'
+SELECT item, total, overdue, next_due, article FROM compliance.officer_dashboard;
+SELECT compliance.record_breach_notification(:breach_id, reference => 'letter to the authority, ref. 1/2026');
+SELECT id, status, late FROM compliance.breaches;
+
 \echo
 \echo 'Demo complete.'

@@ -1,0 +1,191 @@
+-- Storage limitation (Art. 4.8): when a subject's rows expire (retention
+-- after a withdrawal, an expired consent, a block, a fulfilled erase
+-- request; no consent ever), what expired_data() lists, and what
+-- purge_expired() deletes, blocks and refuses; privileges and enforcement.
+DROP EXTENSION IF EXISTS compliance CASCADE;
+CREATE EXTENSION compliance;
+\set SHOW_CONTEXT never
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+
+SELECT compliance.set_processor('Clinic LLC', 'Minsk');
+-- care: no consent needed, kept a year after the basis ends; marketing:
+-- consent, 30 days; billing: contract, 5 years; research: consent, no
+-- retention, only the research table
+SELECT compliance.register_purpose('care', 'Medical care', 'medical_assistance',
+    retention => interval '1 year', data_items => ARRAY['name', 'diagnosis']);
+SELECT compliance.register_purpose('marketing', 'Marketing e-mails',
+    retention => interval '30 days', data_items => ARRAY['email']);
+SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject',
+    retention => interval '5 years', data_items => ARRAY['amount']);
+SELECT compliance.register_purpose('research', 'Research', data_items => ARRAY['sample']);
+
+-- patients <- invoices (NO ACTION; retained by law)
+--          <- notes (ON DELETE CASCADE, not protected)
+-- subscribers (text keys), samples (research only)
+CREATE TABLE patients (id int PRIMARY KEY, name text, email text, diagnosis text);
+CREATE TABLE invoices (id int PRIMARY KEY, patient_id int REFERENCES patients, amount numeric);
+CREATE TABLE notes (id int PRIMARY KEY, patient_id int REFERENCES patients ON DELETE CASCADE, body text);
+CREATE TABLE subscribers (key text PRIMARY KEY, email text);
+CREATE TABLE samples (donor text, sample text);
+INSERT INTO patients VALUES (1, 'Anna', 'anna@example.by', 'flu'), (2, 'Boris', NULL, 'asthma'),
+                            (3, 'Vera', 'vera@example.by', NULL), (4, 'Gleb', NULL, NULL),
+                            (5, 'Daria', NULL, NULL);
+INSERT INTO invoices VALUES (900, 2, 10), (930, 3, 20);
+INSERT INTO notes VALUES (50, 3, 'call back'), (51, 3, 'x-ray'), (52, 4, 'note'), (53, 5, 'allergy'), (54, 5, 'diet');
+INSERT INTO subscribers VALUES ('1', 'anna@example.by'), ('s1', 's1@example.by'),
+                               ('s2', 's2@example.by'), ('s3', 's3@example.by'), ('s4', 's4@example.by');
+INSERT INTO samples VALUES ('d1', 'A'), ('d1', 'B'), ('d2', 'C'), (NULL, 'D');
+SELECT compliance.protect('patients', 'id', '{"diagnosis": "health"}');
+SELECT compliance.protect('invoices', 'patient_id');
+SELECT compliance.protect('subscribers', 'key');
+SELECT compliance.protect('samples', 'donor');
+SELECT compliance.set_retained('invoices', 'Tax Code: accounting documents are kept 5 years');
+
+-- Which purposes may touch which table (Art. 4.5)
+SELECT p.relid, ARRAY(SELECT pu.code FROM compliance.purposes pu
+                       WHERE pu.id = ANY (compliance.purposes_touching(p.relid)) ORDER BY pu.id) AS purposes
+  FROM compliance.protected_tables p ORDER BY p.relid::text;
+
+SELECT compliance.purposes(compliance.give_consent('1', '{marketing}', 'checkbox'));
+SELECT compliance.purposes(compliance.give_consent('s1', '{marketing}', 'checkbox'));
+SELECT compliance.purposes(compliance.give_consent('s2', '{marketing}', 'checkbox'));
+SELECT compliance.purposes(compliance.give_consent('s3', '{marketing}', 'checkbox'));
+SELECT compliance.purposes(compliance.give_consent('d1', '{research}', 'written'));
+
+-- Everything has a basis except what no purpose ever had one for: s4
+-- never consented to marketing, d2 never to research.  Patients need no
+-- consent: care is current for all of them.
+SELECT * FROM compliance.expired_data();
+
+-- Withdrawal: marketing's 30 days run from it
+SELECT compliance.withdraw_consent('s1');
+SELECT compliance.withdraw_consent('1');
+SELECT * FROM compliance.expired_data() WHERE subject IN ('1', 's1');
+-- (time passes: the withdrawals are moved back; 29 days is not enough)
+UPDATE compliance.consent_state SET changed_at = now() - interval '29 days' WHERE subject = 's1';
+SELECT * FROM compliance.expired_data() WHERE subject IN ('1', 's1');
+UPDATE compliance.consent_state SET changed_at = '2020-03-01 12:00+00' WHERE subject IN ('s1', '1');
+SELECT * FROM compliance.expired_data() WHERE subject IN ('1', 's1');
+-- subject 1's patient row is still needed for care: only the subscription expired
+
+-- An expired consent: retention runs from valid_until
+UPDATE compliance.consent_state SET valid_until = '2021-06-30 00:00+00' WHERE subject = 's2';
+SELECT compliance.consent_status('s2', 'marketing');
+SELECT * FROM compliance.expired_data() WHERE subject = 's2';
+
+-- A refusal after an earlier consent ended runs from the refusal; a
+-- refusal with no consent before it is no basis at all
+UPDATE compliance.consent_state SET valid_until = now() - interval '1 day' WHERE subject = 's3';
+SELECT compliance.refuse_consent('s3', '{marketing}');
+SELECT compliance.refuse_consent('s4', '{marketing}');
+SELECT subject, purpose, expired_at IS NULL AS no_date FROM compliance.expired_data() WHERE subject IN ('s3', 's4');
+UPDATE compliance.consent_state SET changed_at = '2022-01-01 00:00+00' WHERE subject = 's3';
+SELECT * FROM compliance.expired_data() WHERE subject IN ('s3', 's4');
+
+-- Non-consent bases end with a block (Art. 13.2) or a fulfilled erase
+-- request (Art. 13): patients 2 and 5 are blocked, patient 3's erase
+-- request was answered; care keeps them a year, billing five.
+SELECT compliance.block_subject('2', 'accuracy disputed');
+SELECT compliance.block_subject('5', 'identity disputed');
+SELECT compliance.file_request('3', 'erase', '2019-01-10 10:00+03') AS erase3 \gset
+SELECT compliance.complete_request(:erase3, 'fulfilled', 'Your data were deleted.');
+SELECT * FROM compliance.expired_data() WHERE subject IN ('2', '3', '4', '5');
+UPDATE compliance.blocked_subjects SET blocked_at = '2020-01-01 00:00+00' WHERE subject IN ('2', '5');
+UPDATE compliance.subject_requests SET completed_at = '2019-01-20 00:00+00' WHERE id = :erase3;
+-- patient 2's invoice is kept by law and already blocked: not listed;
+-- patient 3's invoice expired with billing's five years
+SELECT * FROM compliance.expired_data() WHERE subject IN ('2', '3', '4', '5');
+-- a refused erase request leaves the basis in place
+SELECT compliance.file_request('4', 'erase', '2019-01-10 10:00+03') AS erase4 \gset
+SELECT compliance.complete_request(:erase4, 'refused', 'Needed for your treatment.', 'Art. 13.3: medical care');
+UPDATE compliance.subject_requests SET completed_at = '2019-01-20 00:00+00' WHERE id = :erase4;
+SELECT count(*) AS expired_4 FROM compliance.expired_data() WHERE subject = '4';
+-- a consent given after a block or request is not ended by it
+SELECT compliance.basis_end('2', compliance.purpose_id('care')) AS care_2,
+       compliance.basis_end('4', compliance.purpose_id('care')) AS care_4,
+       compliance.basis_end('d1', compliance.purpose_id('research')) AS research_d1,
+       compliance.basis_end('d2', compliance.purpose_id('research')) AS research_d2;
+
+-- Everything expired now
+SELECT * FROM compliance.expired_data();
+
+-- Privileges: the application may neither list nor purge; the analyst may list
+SET ROLE compliance_app;
+SELECT * FROM compliance.expired_data();
+SELECT compliance.purge_expired();
+RESET ROLE;
+SET ROLE compliance_analyst;
+SELECT count(*) FROM compliance.expired_data();
+SELECT compliance.purge_expired();
+RESET ROLE;
+
+-- The purge runs as the officer whatever purpose is declared: the law
+-- demands this processing (the declared purpose sees none of these rows)
+CREATE ROLE retention_officer NOLOGIN IN ROLE compliance_officer;
+SET ROLE retention_officer;
+SET compliance.purpose = 'research';
+SELECT jsonb_pretty(compliance.purge_expired() - 'purged_at');
+RESET compliance.purpose;
+RESET ROLE;
+
+-- What is left: subject 1's patient row (care, only its subscription
+-- went); 2, blocked, keeps its patient row, which its retained invoice
+-- refers to; 3 is erased except what its retained invoice keeps, and is
+-- now blocked; 5, blocked, is gone with its notes (cascade); d2's sample
+-- and s1-s4 are gone, the sample without a subject stays.
+CREATE FUNCTION all_rows() RETURNS TABLE (tbl text, key text)
+    LANGUAGE plpgsql SET compliance.enforce = off AS $$
+BEGIN
+    RETURN QUERY
+        SELECT 'patients', p.id::text FROM patients p
+        UNION ALL SELECT 'invoices', i.patient_id::text FROM invoices i
+        UNION ALL SELECT 'notes', n.patient_id::text FROM notes n
+        UNION ALL SELECT 'subscribers', s.key FROM subscribers s
+        UNION ALL SELECT 'samples', coalesce(s.donor, '(null)') || ':' || s.sample FROM samples s
+        ORDER BY 1, 2;
+END
+$$;
+SELECT * FROM all_rows();
+SELECT subject, reason FROM compliance.blocked_subjects ORDER BY subject;
+SELECT event, subject, purposes FROM compliance.consent_ledger WHERE event = 'erased' ORDER BY id;
+SELECT subjects, rows_deleted, purged_by, report -> 'erased' AS erased FROM compliance.purge_log ORDER BY id;
+
+-- What remains expired are rows a foreign key keeps: patients 2 and 3,
+-- referenced by their retained invoices.  A second purge deletes nothing,
+-- writes nothing to the consent ledger, and says why.
+SELECT * FROM compliance.expired_data();
+SELECT count(*) AS ledger_rows FROM compliance.consent_ledger \gset
+SELECT jsonb_pretty(compliance.purge_expired() - 'purged_at');
+SELECT count(*) = :ledger_rows AS ledger_unchanged FROM compliance.consent_ledger;
+SELECT ledger, ok FROM compliance.verify_ledger();
+
+-- A deferrable foreign key is checked inside the purge, not at commit
+CREATE TABLE letters (id int PRIMARY KEY, subscriber text REFERENCES subscribers DEFERRABLE INITIALLY DEFERRED);
+SET compliance.enforce = off;
+INSERT INTO subscribers VALUES ('s5', 's5@example.by');
+INSERT INTO letters VALUES (1, 's5');
+RESET compliance.enforce;
+BEGIN;
+SELECT jsonb_path_query_array(r, '$.refused[*] ? (@.subject == "s5")') AS refused,
+       r -> 'deleted' AS deleted, r -> 'blocked' AS blocked
+  FROM compliance.purge_expired() r;
+COMMIT;
+SELECT subject FROM compliance.blocked_subjects WHERE subject = 's5';
+SET compliance.enforce = off;
+SELECT key FROM subscribers;
+RESET compliance.enforce;
+
+-- An empty registry purges nothing
+DROP TABLE letters;
+SELECT compliance.unprotect('subscribers');
+SELECT compliance.unprotect('samples');
+SELECT compliance.unprotect('patients');
+SELECT compliance.unprotect('invoices');
+SELECT * FROM compliance.expired_data();
+SELECT compliance.purge_expired() - 'purged_at';
+
+DROP FUNCTION all_rows();
+DROP TABLE notes, invoices, patients, subscribers, samples;
+DROP ROLE retention_officer;
+DROP EXTENSION compliance CASCADE;

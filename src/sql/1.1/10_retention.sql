@@ -1,0 +1,373 @@
+-- Storage limitation (Art. 4.8 of Law 99-Z): personal data are kept in a
+-- form identifying the subject no longer than the purposes require.
+--
+-- A purpose's retention runs from the end of a subject's basis for it: a
+-- consent withdrawn or expired, a block (Art. 13.2), a completed erase or
+-- stop-processing request (Art. 13).  A purpose on a basis other than
+-- consent needs no consent: its basis is current for every subject until a
+-- block or such a request ends it.  A subject's rows in a protected table
+-- are expired once no purpose that may touch that table (Art. 4.5: its data
+-- items name a column of the table, or are unrestricted) still has a
+-- current basis for the subject or an unexpired retention.
+--
+-- expired_data() lists them; purge_expired() deletes them through the
+-- erasure machinery of 74_erasure.sql, blocks what a table retained by law
+-- keeps, and records its report in purge_log.  Both read and change
+-- protected tables whatever the caller's declared purpose (the law itself
+-- demands this processing): SECURITY DEFINER, owned by the superuser who
+-- created the extension, with enforcement off in their SET clause.
+
+-- When the subject's basis for a purpose ended: 'infinity' while it is
+-- current, NULL if the subject never had one (no consent for a consent
+-- purpose).  Reads consent_state, blocked_subjects and subject_requests.
+CREATE FUNCTION compliance.basis_end(subject text, purpose_id integer) RETURNS timestamptz
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH p AS (
+        SELECT p.code, p.legal_basis FROM compliance.purposes p WHERE p.id = basis_end.purpose_id
+    ), ends AS (
+        SELECT (SELECT b.blocked_at FROM compliance.blocked_subjects b
+                 WHERE b.subject = basis_end.subject) AS blocked_at,
+               -- Art. 13: an erase or stop-processing request carried out;
+               -- a refused or partly refused one leaves the basis in place.
+               (SELECT max(r.completed_at) FROM compliance.subject_requests r
+                 WHERE r.subject = basis_end.subject AND r.kind IN ('erase', 'stop_processing')
+                   AND r.outcome IN ('fulfilled', 'blocked')) AS erased_at
+    ), c AS (
+        SELECT s.status, s.given_at, s.valid_until, s.changed_at,
+               s.status = 'refused'
+                 AND EXISTS (SELECT FROM compliance.consent_ledger l
+                              WHERE l.subject = basis_end.subject AND l.event IN ('given', 'renewed')
+                                AND l.purposes @> s.purpose) AS had_consent
+          FROM compliance.consent_state s, p
+         WHERE s.subject = basis_end.subject AND s.purpose = p.code::compliance.purpose
+    )
+    SELECT CASE
+        WHEN p.legal_basis <> 'consent' THEN coalesce(least(e.blocked_at, e.erased_at), 'infinity')
+        ELSE (SELECT least(
+                  CASE WHEN c.status IN ('given', 'renewed')
+                       THEN CASE WHEN c.valid_until <= now() THEN c.valid_until ELSE 'infinity' END
+                       WHEN c.status = 'withdrawn' THEN c.changed_at
+                       -- refused after an earlier consent had ended: from the refusal
+                       WHEN c.had_consent THEN c.changed_at END,
+                  -- a block or request older than the consent does not end it
+                  CASE WHEN e.blocked_at IS NOT NULL THEN greatest(e.blocked_at, c.given_at) END,
+                  CASE WHEN e.erased_at > coalesce(c.given_at, '-infinity') THEN e.erased_at END)
+                FROM c
+               WHERE c.status <> 'refused' OR c.had_consent)
+        END
+      FROM p, ends e
+$$;
+COMMENT ON FUNCTION compliance.basis_end(text, integer) IS
+    'Internal: when the subject''s basis for a purpose (by registry id) ended: infinity while current, NULL if there never was one. Consent purposes end with the consent (withdrawn, expired, refused after an earlier consent), every purpose with a block (Art. 13.2) or a fulfilled erase or stop-processing request (Art. 13) of the subject.';
+
+-- The purposes that may touch a table (Art. 4.5): data items unrestricted,
+-- or naming one of its columns.
+CREATE FUNCTION compliance.purposes_touching(tbl regclass) RETURNS integer[]
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(p.id ORDER BY p.id), '{}')
+      FROM compliance.purposes p
+     WHERE p.data_items IS NULL
+        OR EXISTS (SELECT FROM pg_attribute a
+                    WHERE a.attrelid = purposes_touching.tbl AND a.attnum > 0 AND NOT a.attisdropped
+                      AND a.attname::text = ANY (p.data_items))
+$$;
+COMMENT ON FUNCTION compliance.purposes_touching(regclass) IS
+    'Internal: registry ids of the purposes that may touch a table (Art. 4.5 of Law 99-Z): data items unrestricted or naming one of its columns.';
+
+-- The expired rows, per protected table and subject; only_subject limits
+-- the scan to one subject (by the subject column, so an index is used).
+-- Rows of a table retained by law whose subject is already blocked are in
+-- their final lawful state (Art. 13.2) and are not listed.
+CREATE FUNCTION compliance.retention_expiry(only_subject text DEFAULT NULL)
+    RETURNS TABLE (tbl regclass, subject text, purpose text, expired_at timestamptz)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET compliance.enforce = off
+    SET compliance.recipient = ''
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_match text;
+    r record;
+BEGIN
+    FOR r IN
+        SELECT p.relid, p.subject_column, format_type(a.atttypid, a.atttypmod) AS column_type,
+               t.ground IS NOT NULL AS retained, compliance.purposes_touching(p.relid) AS purposes
+          FROM compliance.protected_tables p
+          JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
+          LEFT JOIN compliance.retained_tables t ON t.relid = p.relid
+         ORDER BY p.relid::text
+    LOOP
+        IF only_subject IS NULL THEN
+            v_match := format('k.%I IS NOT NULL', r.subject_column);
+        ELSE
+            v_match := compliance.subject_match(only_subject, r.subject_column, r.column_type, 'k');
+            CONTINUE WHEN v_match IS NULL;
+        END IF;
+        -- The purpose whose retention ends last decides; none with a
+        -- basis ever: expired, with no purpose and no date.
+        RETURN QUERY EXECUTE format($q$
+            SELECT %1$L::regclass, s.subject,
+                   CASE WHEN x.until IS NOT NULL THEN x.code END, x.until
+              FROM (SELECT DISTINCT k.%2$I::text AS subject FROM %1$s AS k WHERE %3$s) s
+              LEFT JOIN LATERAL (
+                   SELECT p.code, compliance.basis_end(s.subject, p.id) + coalesce(p.retention, interval '0') AS until
+                     FROM compliance.purposes p
+                    WHERE p.id = ANY ($1)
+                    ORDER BY 2 DESC NULLS LAST, p.id
+                    LIMIT 1) x ON true
+             WHERE (x.until IS NULL OR x.until <= pg_catalog.now())
+               AND NOT ($2 AND EXISTS (SELECT FROM compliance.blocked_subjects b WHERE b.subject = s.subject))
+             ORDER BY s.subject$q$, r.relid, r.subject_column, v_match)
+        USING r.purposes, r.retained;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION compliance.retention_expiry(text) IS
+    'Internal to compliance.expired_data() and compliance.purge_expired(): the expired rows per protected table and subject, for every subject or only one.';
+
+CREATE FUNCTION compliance.expired_data()
+    RETURNS TABLE (tbl regclass, subject text, purpose text, expired_at timestamptz)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET compliance.enforce = off
+    SET compliance.recipient = ''
+AS $$
+    SELECT e.tbl, e.subject, e.purpose, e.expired_at
+      FROM compliance.retention_expiry(NULL) e
+     ORDER BY e.tbl::text, e.subject
+$$;
+COMMENT ON FUNCTION compliance.expired_data() IS
+    'Personal data kept past their time (Art. 4.8 of Law 99-Z): per protected table and subject, rows that no purpose which may touch the table still has a current basis for, nor an unexpired retention after its basis ended (consent withdrawn or expired, block, fulfilled erase request). purpose and expired_at name the purpose whose retention ended last; both are NULL if no such purpose ever had a basis for the subject. Rows of retained tables whose subject is blocked are not listed. Scans every protected table.';
+
+-- Purges: what was deleted or blocked, when and by whom (Art. 4.8, 17.1).
+CREATE SEQUENCE compliance.purge_log_id_seq AS bigint;
+CREATE TABLE compliance.purge_log (
+    id          bigint PRIMARY KEY DEFAULT pg_catalog.nextval('compliance.purge_log_id_seq'),
+    purged_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    purged_by   name NOT NULL DEFAULT session_user,
+    subjects    integer NOT NULL,
+    rows_deleted bigint NOT NULL,
+    report      jsonb NOT NULL
+);
+ALTER SEQUENCE compliance.purge_log_id_seq OWNED BY compliance.purge_log.id;
+COMMENT ON TABLE compliance.purge_log IS
+    'One row per run of compliance.purge_expired() (Art. 4.8 of Law 99-Z): how many subjects and rows it reached, and its report. Written only by purge_expired().';
+COMMENT ON COLUMN compliance.purge_log.report IS 'The jsonb report purge_expired() returned: deleted, cascaded, retained, refused and blocked, per subject.';
+SELECT pg_catalog.pg_extension_config_dump('compliance.purge_log', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.purge_log_id_seq', '');
+
+-- Cascading foreign keys into a table, in the form erase_rows() counts.
+CREATE FUNCTION compliance.fk_cascades(tbl regclass) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'table', f.child::text, 'via', tbl::text, 'constraint', f.conname,
+               'action', CASE f.confdeltype WHEN 'c' THEN 'cascade' WHEN 'n' THEN 'set null' ELSE 'set default' END,
+               'join_on', f.join_on) ORDER BY f.child::text, f.conname), '[]')
+      FROM (SELECT c.conname, c.conrelid::regclass AS child, c.confdeltype,
+                   string_agg(format('ref.%I = subject_row.%I', ca.attname, pa.attname), ' AND ') AS join_on
+              FROM pg_constraint c
+              CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(fkey, pkey)
+              JOIN pg_attribute ca ON ca.attrelid = c.conrelid AND ca.attnum = k.fkey
+              JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = k.pkey
+             WHERE c.contype = 'f' AND c.conparentid = 0 AND c.confrelid = fk_cascades.tbl
+               AND c.confdeltype IN ('c', 'n', 'd')
+             GROUP BY c.oid, c.conname, c.conrelid, c.confdeltype) f
+$$;
+COMMENT ON FUNCTION compliance.fk_cascades(regclass) IS
+    'Internal to compliance.purge_expired(): the foreign keys with ON DELETE CASCADE, SET NULL or SET DEFAULT that refer to a table, as compliance.erase_rows() takes them.';
+
+CREATE FUNCTION compliance.purge_expired() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET compliance.enforce = off
+    SET compliance.recipient = ''
+AS $$
+DECLARE
+    v_now timestamptz := now();
+    v_subject text;
+    v_expired regclass[];
+    v_held regclass[];
+    v_order regclass[];
+    v_left regclass[];
+    v_next regclass;
+    v_tbl regclass;
+    v_match text;
+    v_ground text;
+    v_found boolean;
+    v_blocked boolean;
+    v_consents boolean;
+    v_n bigint;
+    v_res jsonb;
+    v_rep jsonb;
+    v_deferrable text[];
+    v_deferred text[];
+    v_msg text;
+    v_con text;
+    v_ctab text;
+    v_csch text;
+    v_subjects integer := 0;
+    v_rows bigint := 0;
+    v_erased jsonb := '[]';
+    v_deleted jsonb := '[]';
+    v_cascaded jsonb := '[]';
+    v_retained jsonb := '[]';
+    v_refused jsonb := '[]';
+    v_newly_blocked jsonb := '[]';
+    v_report jsonb;
+    r record;
+BEGIN
+    -- Consent writers wait until the purge commits, so that no subject
+    -- consents again between the check and the deletion.
+    PERFORM compliance.consent_ledger_lock();
+
+    FOR v_subject, v_expired IN
+        SELECT e.subject, array_agg(e.tbl ORDER BY e.tbl::text)
+          FROM compliance.retention_expiry(NULL) e
+         GROUP BY e.subject ORDER BY e.subject
+    LOOP
+        v_subjects := v_subjects + 1;
+        v_held := '{}';
+        FOR r IN
+            SELECT p.relid, compliance.subject_match(v_subject, p.subject_column,
+                                                     format_type(a.atttypid, a.atttypmod), 'subject_row') AS match
+              FROM compliance.protected_tables p
+              JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
+        LOOP
+            CONTINUE WHEN r.match IS NULL;
+            EXECUTE format('SELECT EXISTS (SELECT FROM %s AS subject_row WHERE %s)', r.relid, r.match) INTO v_found;
+            IF v_found THEN
+                v_held := v_held || r.relid;
+            END IF;
+        END LOOP;
+        v_blocked := EXISTS (SELECT FROM compliance.blocked_subjects b WHERE b.subject = v_subject);
+        v_consents := EXISTS (SELECT FROM compliance.consent_state s
+                               WHERE s.subject = v_subject AND s.status IN ('given', 'renewed')
+                                 AND (s.valid_until IS NULL OR s.valid_until > v_now));
+
+        IF v_held <@ v_expired AND NOT v_blocked AND NOT v_consents THEN
+            -- Nothing of the subject may be kept: erase it as on an
+            -- application (Art. 13), with what must stay blocked.
+            v_rep := compliance.erase_subject(v_subject);
+            v_erased := v_erased || to_jsonb(v_subject);
+            v_deleted := v_deleted || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject) || d ORDER BY n)
+                                                  FROM jsonb_array_elements(v_rep -> 'deleted') WITH ORDINALITY x(d, n)), '[]');
+            v_cascaded := v_cascaded || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject) || d ORDER BY n)
+                                                    FROM jsonb_array_elements(v_rep -> 'cascaded') WITH ORDINALITY x(d, n)), '[]');
+            v_retained := v_retained || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject) || d
+                                                                   || jsonb_build_object('blocked', true) ORDER BY n)
+                                                    FROM jsonb_array_elements(v_rep -> 'retained') WITH ORDINALITY x(d, n)), '[]');
+            v_refused := v_refused || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject) || d ORDER BY n)
+                                                  FROM jsonb_array_elements(v_rep -> 'refused') WITH ORDINALITY x(d, n)), '[]');
+            IF (v_rep ->> 'blocked')::boolean THEN
+                v_newly_blocked := v_newly_blocked || to_jsonb(v_subject);
+            END IF;
+            v_rows := v_rows + coalesce((SELECT sum((d ->> 'rows')::bigint) FROM jsonb_array_elements(v_rep -> 'deleted') d), 0);
+            CONTINUE;
+        END IF;
+
+        -- Only some tables expired (the subject is still processed on other
+        -- bases), or the subject is blocked: delete table by table, children
+        -- first; nothing is blocked, and the consents stay as they are.
+        v_left := v_expired;
+        v_order := '{}';
+        WHILE cardinality(v_left) > 0 LOOP
+            SELECT t INTO v_next FROM unnest(v_left) AS t
+             ORDER BY (SELECT count(*) FROM pg_constraint c
+                        WHERE c.contype = 'f' AND c.conparentid = 0 AND c.confrelid = t
+                          AND c.conrelid <> t AND c.conrelid = ANY (v_left)), t::text
+             LIMIT 1;
+            v_order := v_order || v_next;
+            v_left := array_remove(v_left, v_next);
+        END LOOP;
+
+        -- Deferrable foreign keys are checked at once, so that a violation
+        -- is reported here and does not fail the commit.
+        WITH RECURSIVE reach(relid) AS (
+            SELECT t::oid FROM unnest(v_order) AS t
+            UNION
+            SELECT c.conrelid FROM pg_constraint c JOIN reach ON c.confrelid = reach.relid
+             WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n', 'd')
+        )
+        SELECT array_agg(DISTINCT format('%I.%I', n.nspname, c.conname)),
+               array_agg(DISTINCT format('%I.%I', n.nspname, c.conname)) FILTER (WHERE c.condeferred)
+          INTO v_deferrable, v_deferred
+          FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+         WHERE c.contype = 'f' AND c.condeferrable AND c.confrelid IN (SELECT reach.relid FROM reach);
+        IF v_deferrable IS NOT NULL THEN
+            EXECUTE 'SET CONSTRAINTS ' || array_to_string(v_deferrable, ', ') || ' IMMEDIATE';
+        END IF;
+
+        FOREACH v_tbl IN ARRAY v_order LOOP
+            SELECT compliance.subject_match(v_subject, p.subject_column, format_type(a.atttypid, a.atttypmod), 'subject_row'),
+                   t.ground
+              INTO v_match, v_ground
+              FROM compliance.protected_tables p
+              JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
+              LEFT JOIN compliance.retained_tables t ON t.relid = p.relid
+             WHERE p.relid = v_tbl;
+            IF v_ground IS NOT NULL THEN
+                -- Kept by law (Art. 13.3).  No purpose that may touch the
+                -- table has a basis, so enforcement already keeps them from
+                -- being processed; a block would stop the subject's other
+                -- processing too.
+                EXECUTE format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match) INTO v_n;
+                v_retained := v_retained || jsonb_build_array(jsonb_build_object(
+                    'subject', v_subject, 'table', v_tbl::text, 'rows', v_n, 'ground', v_ground, 'blocked', v_blocked));
+                CONTINUE;
+            END IF;
+            BEGIN
+                v_res := compliance.erase_rows(v_tbl, v_match, compliance.fk_cascades(v_tbl));
+                IF (v_res ->> 'rows')::bigint > 0 THEN
+                    v_deleted := v_deleted || jsonb_build_array(jsonb_build_object(
+                        'subject', v_subject, 'table', v_tbl::text, 'rows', v_res -> 'rows'));
+                    v_rows := v_rows + (v_res ->> 'rows')::bigint;
+                END IF;
+                v_cascaded := v_cascaded || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject) || d ORDER BY n)
+                                                        FROM jsonb_array_elements(v_res -> 'cascaded') WITH ORDINALITY x(d, n)), '[]');
+            EXCEPTION WHEN foreign_key_violation OR restrict_violation THEN
+                GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT, v_con = CONSTRAINT_NAME,
+                                        v_ctab = TABLE_NAME, v_csch = SCHEMA_NAME;
+                EXECUTE format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match) INTO v_n;
+                v_refused := v_refused || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+                    'subject', v_subject, 'table', v_tbl::text, 'rows', v_n, 'constraint', v_con,
+                    'referencing_table', CASE WHEN v_ctab <> '' THEN format('%I.%I', v_csch, v_ctab)::regclass::text END,
+                    'reason', v_msg)));
+            END;
+        END LOOP;
+
+        IF v_deferred IS NOT NULL THEN
+            EXECUTE 'SET CONSTRAINTS ' || array_to_string(v_deferred, ', ') || ' DEFERRED';
+        END IF;
+    END LOOP;
+
+    v_report := jsonb_build_object(
+        'purged_at', v_now, 'subjects', v_subjects, 'rows_deleted', v_rows,
+        'erased', v_erased, 'deleted', v_deleted, 'cascaded', v_cascaded,
+        'retained', v_retained, 'refused', v_refused, 'blocked', v_newly_blocked);
+    INSERT INTO compliance.purge_log (purged_at, subjects, rows_deleted, report)
+    VALUES (v_now, v_subjects, v_rows, v_report);
+    RETURN v_report;
+END
+$$;
+COMMENT ON FUNCTION compliance.purge_expired() IS
+    'Deletes the personal data compliance.expired_data() lists (Art. 4.8 of Law 99-Z) and logs the run in compliance.purge_log. A subject with nothing left to keep, no block and no consent in force is erased with compliance.erase_subject() (retained tables blocked, Art. 13.2; an erased event in the consent ledger); otherwise only the expired tables'' rows are deleted, children first, and rows of retained tables are kept. Rows a foreign key keeps are reported as refused. Returns the report: subjects, rows_deleted, erased, deleted, cascaded, retained, refused, blocked.';
+
+REVOKE EXECUTE ON FUNCTION
+    compliance.basis_end(text, integer),
+    compliance.purposes_touching(regclass),
+    compliance.retention_expiry(text),
+    compliance.expired_data(),
+    compliance.fk_cascades(regclass),
+    compliance.purge_expired()
+FROM PUBLIC;
+REVOKE ALL ON compliance.purge_log, compliance.purge_log_id_seq FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION compliance.expired_data() TO compliance_officer, compliance_analyst;
+GRANT EXECUTE ON FUNCTION compliance.purge_expired() TO compliance_officer;
+GRANT SELECT ON compliance.purge_log TO compliance_officer, compliance_analyst;
