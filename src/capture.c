@@ -480,6 +480,12 @@ capture_disclosure(PG_FUNCTION_ARGS)
 		Oid			outfunc;
 		bool		varlena;
 
+		if (!compliance_called_by_planner(fcinfo))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("compliance.capture_disclosure() cannot be called directly"),
+					 errdetail("The planner adds it to queries that return protected rows while compliance.recipient is set; called directly it would log a disclosure that did not happen (Art. 12 of Law 99-Z)."),
+					 errhint("Record a provision with compliance.record_disclosure().")));
 		capture_backend_init();
 		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CaptureCallSite));
 		site->typid = getBaseType(typid);

@@ -162,6 +162,15 @@ extern bool subject_changes_apply(uint64 *seen,
  * ---------------------------------------------------------------------
  */
 extern void enforce_init(void);
+
+/*
+ * The planner marks the calls it adds (row filter, capture) with a
+ * function-call format that SQL cannot produce for these functions, so a
+ * direct call, in a query or a policy, is told apart and refused: it would
+ * answer about a subject, or forge a log entry, for any role.
+ */
+#define COMPLIANCE_PLANNER_FORMAT	COERCE_SQL_SYNTAX
+extern bool compliance_called_by_planner(FunctionCallInfo fcinfo);
 extern const PurposeInfo *declared_purpose(void);
 extern const char *compliance_subject_key(Datum value, Oid typid, FmgrInfo *out, int *len);
 extern void utility_init(void);

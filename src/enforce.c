@@ -235,6 +235,16 @@ accept_invalidations_once_per_statement(void)
 	}
 }
 
+/* True if the planner added this call (see COMPLIANCE_PLANNER_FORMAT). */
+bool
+compliance_called_by_planner(FunctionCallInfo fcinfo)
+{
+	Node	   *expr = fcinfo->flinfo != NULL ? fcinfo->flinfo->fn_expr : NULL;
+
+	return expr != NULL && IsA(expr, FuncExpr) &&
+		((FuncExpr *) expr)->funcformat == COMPLIANCE_PLANNER_FORMAT;
+}
+
 /* ---------------------------------------------------------------------
  * Reads: the row filter
  * ---------------------------------------------------------------------
@@ -285,7 +295,15 @@ row_allowed(PG_FUNCTION_ARGS)
 
 	if (cache == NULL)
 	{
-		const Protection *p = PG_ARGISNULL(1) ? NULL : protection_lookup(PG_GETARG_OID(1));
+		const Protection *p;
+
+		if (!compliance_called_by_planner(fcinfo))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("compliance.row_allowed() cannot be called directly"),
+					 errdetail("It is the row filter the planner adds to protected tables; called directly it would tell any role whether a subject's personal data may be processed (Art. 4, 5, 13 of Law 99-Z)."),
+					 errhint("Use compliance.may_process(), granted to compliance_app.")));
+		p = PG_ARGISNULL(1) ? NULL : protection_lookup(PG_GETARG_OID(1));
 
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCache));
 		cache->typid = p != NULL ? p->subject_base_type
@@ -489,7 +507,8 @@ has_row_filter(RangeTblEntry *rte, Oid funcoid)
 	{
 		Node	   *qual = lfirst(lc);
 
-		if (IsA(qual, FuncExpr) && ((FuncExpr *) qual)->funcid == funcoid)
+		if (IsA(qual, FuncExpr) && ((FuncExpr *) qual)->funcid == funcoid &&
+			((FuncExpr *) qual)->funcformat == COMPLIANCE_PLANNER_FORMAT)
 			return true;
 	}
 	return false;
@@ -525,7 +544,7 @@ add_row_filters_to_query(Query *query)
 										 makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
 												   ObjectIdGetDatum(p->protected_relid), false, true),
 										 makeBoolConst(touches_special(query, rte, p), false)),
-							  InvalidOid, p->subject_collation, COERCE_EXPLICIT_CALL);
+							  InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
 		filter->location = -1;
 		rte->securityQuals = lappend(rte->securityQuals, filter);
 	}
@@ -687,7 +706,7 @@ add_capture(Query *query, bool top)
 										  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
 													ObjectIdGetDatum(p->protected_relid), false, true),
 										  read_columns(query, rte)),
-							   InvalidOid, p->subject_collation, COERCE_EXPLICIT_CALL);
+							   InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
 		capture->location = -1;
 		if (as_output)
 			query->targetList = lappend(query->targetList,

@@ -9,7 +9,11 @@
  * may not process, and disabling or dropping the write trigger, or
  * renaming the columns protection is registered by, would switch
  * enforcement off; those are refused while compliance.enforce is on
- * (only a superuser may turn it off).
+ * (only a superuser may turn it off).  So are, for other roles, the
+ * statements that hand every stored row to an expression of the caller's
+ * choosing past the row filter (expression and partial indexes, USING,
+ * CHECK, generated columns, expression statistics), and BEFORE row
+ * triggers that would change a row after the write check has seen it.
  *
  *-------------------------------------------------------------------------
  */
@@ -17,8 +21,16 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_trigger.h"
+#include "commands/trigger.h"
+#include "utils/fmgroids.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "tcop/utility.h"
 #include "utils/lsyscache.h"
 
@@ -93,6 +105,132 @@ names_write_trigger(const char *trigname)
 	return trigname == NULL || strcmp(trigname, WRITE_TRIGGER_NAME) == 0;
 }
 
+/*
+ * Index builds, table rewrites and constraint validation evaluate their
+ * expressions on every stored row, past the row filter: a function of the
+ * caller's would see (and could print) rows of subjects the caller may not
+ * process.  Plain column indexes and constraints stay possible.
+ */
+static void
+refuse_row_expression(const char *relname)
+{
+	refuse("evaluate an expression over every row of protected table", relname,
+		   "Index, check or compute plain columns only, or ask a superuser to run the statement.");
+}
+
+/* A constraint or column definition that is checked against stored rows. */
+static bool
+evaluates_stored_rows(Node *def)
+{
+	List	   *constraints = NIL;
+	ListCell   *lc;
+
+	if (def == NULL)
+		return false;
+	if (IsA(def, Constraint))
+		constraints = list_make1(def);
+	else if (IsA(def, ColumnDef))
+		constraints = ((ColumnDef *) def)->constraints;
+	foreach(lc, constraints)
+	{
+		Constraint *con = lfirst(lc);
+
+		if (!IsA(con, Constraint))
+			continue;
+		if ((con->contype == CONSTR_CHECK && !con->skip_validation) ||
+			con->contype == CONSTR_GENERATED ||
+			(con->contype == CONSTR_EXCLUSION && con->where_clause != NULL))
+			return true;
+		if (con->contype == CONSTR_EXCLUSION)
+		{
+			ListCell   *el;
+
+			foreach(el, con->exclusions)
+			{
+				IndexElem  *elem = linitial((List *) lfirst(el));
+
+				if (elem->expr != NULL)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void
+check_create_index(IndexStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (protected_rangevar(stmt->relation) == NULL)
+		return;
+	if (stmt->whereClause != NULL)
+		refuse_row_expression(stmt->relation->relname);
+	foreach(lc, stmt->indexParams)
+		if (((IndexElem *) lfirst(lc))->expr != NULL)
+			refuse_row_expression(stmt->relation->relname);
+}
+
+static void
+check_create_statistics(CreateStatsStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (list_length(stmt->relations) != 1 || !IsA(linitial(stmt->relations), RangeVar) ||
+		protected_rangevar(linitial(stmt->relations)) == NULL)
+		return;
+	foreach(lc, stmt->exprs)
+		if (((StatsElem *) lfirst(lc))->expr != NULL)
+			refuse_row_expression(((RangeVar *) linitial(stmt->relations))->relname);
+}
+
+/*
+ * CREATE OR REPLACE TRIGGER compliance_enforce_write would swap the check
+ * for a function of the caller's.  A BEFORE row trigger on INSERT or UPDATE
+ * fires in name order, so one named after the write check could change the
+ * row after the check, e.g. to a blocked subject.
+ */
+static void
+check_create_trigger(CreateTrigStmt *stmt)
+{
+	if (protected_rangevar(stmt->relation) == NULL)
+		return;
+	if (names_write_trigger(stmt->trigname))
+		refuse("replace the enforcement trigger of protected table", stmt->relation->relname,
+			   "Give your trigger another name; compliance.unprotect() removes the enforcement trigger.");
+	if (stmt->row && TRIGGER_FOR_BEFORE(stmt->timing) &&
+		(stmt->events & (TRIGGER_TYPE_INSERT | TRIGGER_TYPE_UPDATE)) != 0 &&
+		strcmp(stmt->trigname, WRITE_TRIGGER_NAME) > 0)
+		refuse("add a BEFORE trigger after the enforcement trigger of protected table",
+			   stmt->relation->relname,
+			   "Triggers fire in name order: name it so that it sorts before \"" WRITE_TRIGGER_NAME "\", then the write check sees the row as it is stored.");
+}
+
+/*
+ * The planner does not add the row filter to a relation whose security
+ * quals already call compliance.row_allowed(), so a row level security
+ * policy calling it (say, for a constant consenting subject) would stand
+ * in for the real filter.  Only the planner may place that call.
+ */
+static bool
+calls_row_filter(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncCall) &&
+		strcmp(strVal(llast(((FuncCall *) node)->funcname)), "row_allowed") == 0)
+		return true;
+	return raw_expression_tree_walker(node, calls_row_filter, context);
+}
+
+static void
+check_policy(const char *relname, Node *qual, Node *with_check)
+{
+	if (calls_row_filter(qual, NULL) || calls_row_filter(with_check, NULL))
+		refuse("call the row filter in a policy on table", relname,
+			   "Write the policy without compliance.row_allowed(); enforcement adds the row filter to every protected table itself.");
+}
+
 static void
 check_alter_table(AlterTableStmt *stmt)
 {
@@ -119,6 +257,18 @@ check_alter_table(AlterTableStmt *stmt)
 				refuse("disable the enforcement trigger of protected table", stmt->relation->relname,
 					   "Disable other triggers by name, or call compliance.unprotect().");
 				break;
+			case AT_AlterColumnType:
+				if (((ColumnDef *) cmd->def)->raw_default != NULL)
+					refuse_row_expression(stmt->relation->relname);
+				break;
+			case AT_AddConstraint:
+			case AT_AddColumn:
+				if (evaluates_stored_rows(cmd->def))
+					refuse_row_expression(stmt->relation->relname);
+				break;
+			case AT_ValidateConstraint:
+				refuse_row_expression(stmt->relation->relname);
+				break;
 			case AT_DetachPartition:
 #if PG_VERSION_NUM >= 140000
 			case AT_DetachPartitionFinalize:
@@ -132,6 +282,34 @@ check_alter_table(AlterTableStmt *stmt)
 				break;
 		}
 	}
+}
+
+/* Is the named trigger of the relation a BEFORE row trigger on INSERT or UPDATE? */
+static bool
+is_before_write_trigger(Oid relid, const char *trigname)
+{
+	Relation	tgrel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		result = false;
+
+	tgrel = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_trigger_tgrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[1], Anum_pg_trigger_tgname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(trigname));
+	scan = systable_beginscan(tgrel, TriggerRelidNameIndexId, true, NULL, 2, key);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		int16		type = ((Form_pg_trigger) GETSTRUCT(tuple))->tgtype;
+
+		result = TRIGGER_FOR_ROW(type) && TRIGGER_FOR_BEFORE(type) &&
+			(TRIGGER_FOR_INSERT(type) || TRIGGER_FOR_UPDATE(type));
+	}
+	systable_endscan(scan);
+	table_close(tgrel, AccessShareLock);
+	return result;
 }
 
 static void
@@ -150,6 +328,12 @@ check_rename(RenameStmt *stmt)
 		if (names_write_trigger(stmt->subname))
 			refuse("rename the enforcement trigger of protected table", stmt->relation->relname,
 				   "Leave the trigger as it is; compliance.unprotect() removes it.");
+		/* a BEFORE trigger renamed past the write check (see check_create_trigger) */
+		if (!superuser() && strcmp(stmt->newname, WRITE_TRIGGER_NAME) > 0 &&
+			is_before_write_trigger(p->relid, stmt->subname))
+			refuse("rename a trigger past the enforcement trigger of protected table",
+				   stmt->relation->relname,
+				   "Triggers fire in name order: choose a name that sorts before \"" WRITE_TRIGGER_NAME "\".");
 		return;
 	}
 	{
@@ -254,6 +438,28 @@ compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 				break;
 			case T_RenameStmt:
 				check_rename((RenameStmt *) parsetree);
+				break;
+			case T_CreatePolicyStmt:
+				check_policy(((CreatePolicyStmt *) parsetree)->table->relname,
+							 ((CreatePolicyStmt *) parsetree)->qual,
+							 ((CreatePolicyStmt *) parsetree)->with_check);
+				break;
+			case T_AlterPolicyStmt:
+				check_policy(((AlterPolicyStmt *) parsetree)->table->relname,
+							 ((AlterPolicyStmt *) parsetree)->qual,
+							 ((AlterPolicyStmt *) parsetree)->with_check);
+				break;
+			case T_CreateTrigStmt:
+				if (!superuser())
+					check_create_trigger((CreateTrigStmt *) parsetree);
+				break;
+			case T_IndexStmt:
+				if (!superuser())
+					check_create_index((IndexStmt *) parsetree);
+				break;
+			case T_CreateStatsStmt:
+				if (!superuser())
+					check_create_statistics((CreateStatsStmt *) parsetree);
 				break;
 			case T_DropStmt:
 				if (((DropStmt *) parsetree)->removeType == OBJECT_TRIGGER && !superuser())
