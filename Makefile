@@ -29,10 +29,10 @@ PG_CPPFLAGS = -Isrc -DCOMPLIANCE_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
 # Regression tests, in the order they run; each file is self-contained.
-REGRESS = install types_purpose types_purpose_set types_consent registry roles consent enforcement requests subject_access erasure disclosures capture
+REGRESS = install types_purpose types_purpose_set types_consent registry roles consent enforcement requests subject_access erasure disclosures capture subject_changes consent_cache retention breaches policy security hostile_input
 REGRESS_OPTS = --temp-config=test/compliance.conf --load-extension=plpgsql
 
-ISOLATION = consent_chain withdrawal_freshness
+ISOLATION = consent_chain withdrawal_freshness subject_changes withdrawal_writers erasure_race block_capture
 TAP_TESTS = 1
 
 EXTRA_CLEAN = $(DATA_built)
@@ -63,7 +63,7 @@ demo:
 # Heavier checks, not part of "make test" (doc/testing.md): the regression
 # suite under valgrind memcheck, and the literal parsers under libFuzzer
 # (fuzz/run; "make fuzz" runs FUZZ_RUNS, default 10 million, executions per
-# target, "make fuzz-smoke" FUZZ_SECONDS, default 25, seconds per target).
+# target, "make fuzz-smoke" FUZZ_SECONDS, default 20, seconds per target).
 valgrind:
 	bash test/valgrind
 fuzz:

@@ -122,6 +122,7 @@ static bool cache_valid = false;
 static Oid	state_relid = InvalidOid;
 static Oid	blocked_relid = InvalidOid;
 static uint64 changes_seen = 0; /* position in subject_changes.c's ring */
+static uint64 filled_generation = 0;	/* registry generation at the fill */
 
 /*
  * Who may be processed under a purpose: consents in force (or ending
@@ -206,6 +207,7 @@ cache_reset(void)
 	ntables = 0;
 	last_table = NULL;
 	changes_seen = subject_changes_position();
+	filled_generation = registry_generation();
 	state_relid = compliance_relid("consent_state", false);
 	blocked_relid = compliance_relid("blocked_subjects", false);
 	cache_valid = true;
@@ -621,6 +623,13 @@ cache_exact_verdict(const char *subject, int len, const PurposeInfo *purpose, bo
 void
 cache_accept_changes(void)
 {
+	/*
+	 * DROP EXTENSION takes consent_state and blocked_subjects away without
+	 * a row trigger naming their subjects; it also drops the registry,
+	 * which bumps its generation (as does any registry change, rarely).
+	 */
+	if (cache_valid && filled_generation != registry_generation())
+		cache_valid = false;
 	if (cache_valid && !subject_changes_apply(&changes_seen, cache_forget_subject))
 		cache_valid = false;
 }

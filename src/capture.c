@@ -32,6 +32,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "utils/resowner.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -420,6 +421,13 @@ capture_statement_start(void)
 
 	if (compliance_recipient == NULL || compliance_recipient[0] == '\0')
 		return;
+	/* no writer runs during recovery: the rows would leave unlogged */
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot capture disclosures on a hot standby"),
+				 errdetail("Rows read while compliance.recipient is set are logged as provided to the recipient (Art. 12 of Law 99-Z), and a standby cannot write the disclosure log."),
+				 errhint("Read for the recipient on the primary, or reset compliance.recipient and record the disclosure on the primary with compliance.record_disclosure().")));
 
 	values[0] = CStringGetTextDatum(compliance_recipient);
 	if (compliance_transfer_basis && compliance_transfer_basis[0])
@@ -532,7 +540,8 @@ capture_disclosure(PG_FUNCTION_ARGS)
 		while ((local_buffer->len - start) % MAXIMUM_ALIGNOF != 0)
 			appendStringInfoChar(local_buffer, '\0');
 		rec.len = local_buffer->len - start;
-		rec.disclosed_at = GetCurrentTimestamp();
+		/* one time per statement: same_group() keeps statements apart */
+		rec.disclosed_at = GetCurrentStatementStartTimestamp();
 		rec.relid = key.relid;
 		memcpy(local_buffer->data + start, &rec, sizeof(rec));
 	}
@@ -722,7 +731,11 @@ record_field(const CaptureRecord *rec, int field)
 static bool
 same_group(const CaptureRecord *a, const CaptureRecord *b)
 {
-	if (a->relid != b->relid)
+	/*
+	 * Records of two statements are two disclosures: grouped, the later
+	 * one's repeated subjects would be logged once, at the earlier time.
+	 */
+	if (a->relid != b->relid || a->disclosed_at != b->disclosed_at)
 		return false;
 	for (int f = F_RECIPIENT; f <= F_USER; f++)
 	{
