@@ -111,7 +111,7 @@ SELECT format('%s/%s', p.proname, p.pronargs) AS fn, a.n, a.argname,
  WHERE p.pronamespace = 'compliance'::regnamespace;
 
 SELECT fn, argname, hostile_try(call) AS outcome
-  FROM null_calls ORDER BY fn::text, n;
+  FROM null_calls ORDER BY fn::text, n, call;
 
 ------------------------------------------------------------------------
 -- 2. Empty strings for codes, subjects, titles and names
