@@ -54,15 +54,12 @@
 
 #include "compliance.h"
 
-/* What a table knows of a subject, for its purpose. */
-typedef enum Mark
-{
-	MARK_NONE = 0,				/* no consent covering it, not blocked */
-	MARK_CONSENT,				/* a consent covering it, without end */
-	MARK_TIMED,					/* a consent covering it until some time */
-	MARK_BLOCKED,				/* blocked: wins over any consent */
-	MARK_UNKNOWN				/* not read yet, or changed since */
-} Mark;
+/* What a table knows of a subject, for its purpose (CacheMark, compliance.h). */
+#define MARK_NONE		CACHE_MARK_NONE
+#define MARK_CONSENT	CACHE_MARK_CONSENT
+#define MARK_TIMED		CACHE_MARK_TIMED
+#define MARK_BLOCKED	CACHE_MARK_BLOCKED
+#define MARK_UNKNOWN	CACHE_MARK_UNKNOWN
 
 /* An integer key's mark (keys outside the dense range) and consent end. */
 typedef struct IntMark
@@ -119,6 +116,12 @@ static PurposeTable *tables[MAX_TABLES];
 static int	ntables = 0;
 static PurposeTable *last_table = NULL;
 static bool cache_valid = false;
+
+/*
+ * Bumped whenever a byte array may move or stop telling the truth: views
+ * taken by the row filter (cache_view) are good while it stays the same.
+ */
+uint64		cache_epoch = 1;
 static Oid	state_relid = InvalidOid;
 static Oid	blocked_relid = InvalidOid;
 static uint64 changes_seen = 0; /* position in subject_changes.c's ring */
@@ -186,7 +189,10 @@ cache_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid ||
 		((relid == state_relid || relid == blocked_relid) && RecoveryInProgress()))
+	{
 		cache_valid = false;
+		cache_epoch++;
+	}
 }
 
 void
@@ -206,6 +212,7 @@ cache_reset(void)
 		MemoryContextReset(cache_context);
 	ntables = 0;
 	last_table = NULL;
+	cache_epoch++;
 	changes_seen = subject_changes_position();
 	filled_generation = registry_generation();
 	state_relid = compliance_relid("consent_state", false);
@@ -246,6 +253,7 @@ table_clear(PurposeTable *t, bool complete)
 		hash_destroy(t->texts);
 	if (t->dense != NULL)
 		pfree(t->dense);
+	cache_epoch++;
 	t->dense = NULL;
 	t->dense_size = 0;
 	t->complete = complete;
@@ -281,6 +289,7 @@ dense_grow(PurposeTable *t, int64 k)
 	t->dense = t->dense == NULL
 		? MemoryContextAlloc(cache_context, size)
 		: repalloc(t->dense, size);
+	cache_epoch++;
 	memset(t->dense + t->dense_size, default_mark(t), size - t->dense_size);
 	t->dense_size = size;
 }
@@ -628,10 +637,9 @@ cache_accept_changes(void)
 	 * a row trigger naming their subjects; it also drops the registry,
 	 * which bumps its generation (as does any registry change, rarely).
 	 */
-	if (cache_valid && filled_generation != registry_generation())
-		cache_valid = false;
-	if (cache_valid && !subject_changes_apply(&changes_seen, cache_forget_subject))
-		cache_valid = false;
+	if (cache_valid && (filled_generation != registry_generation() ||
+						!subject_changes_apply(&changes_seen, cache_forget_subject)))
+		cache_forget_all();
 }
 
 /*
@@ -650,6 +658,23 @@ void
 cache_forget_all(void)
 {
 	cache_valid = false;
+	cache_epoch++;
+}
+
+/*
+ * The purpose's byte array, for the row filter to read integer keys
+ * directly while cache_epoch stays view->epoch.  A mark other than none or
+ * consent (blocked, timed, unknown) must still go through
+ * cache_verdict_int().
+ */
+void
+cache_view(const PurposeInfo *purpose, CacheView *view)
+{
+	PurposeTable *t = table_for(purpose->id);
+
+	view->epoch = cache_epoch;
+	view->dense = t->dense;
+	view->dense_size = t->dense_size;
 }
 
 /* Forgets one subject in every table: its mark is read again when needed. */

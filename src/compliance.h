@@ -130,8 +130,29 @@ typedef enum Verdict
 	VERDICT_REFUSED				/* consent refused */
 } Verdict;
 
+/* What a purpose's table knows of a subject (cache.c). */
+typedef enum CacheMark
+{
+	CACHE_MARK_NONE = 0,		/* no consent covering the purpose, not blocked */
+	CACHE_MARK_CONSENT,			/* a consent covering it, without end */
+	CACHE_MARK_TIMED,			/* a consent covering it until some time */
+	CACHE_MARK_BLOCKED,			/* blocked: wins over any consent */
+	CACHE_MARK_UNKNOWN			/* not read yet, or changed since */
+} CacheMark;
+
+/* A purpose's marks of integer keys [0, dense_size), while epoch holds. */
+typedef struct CacheView
+{
+	uint64		epoch;
+	const uint8 *dense;
+	int64		dense_size;
+} CacheView;
+
+extern uint64 cache_epoch;
+
 extern void cache_init(void);
 extern void cache_prepare(const PurposeInfo *purpose);	/* per statement */
+extern void cache_view(const PurposeInfo *purpose, CacheView *view);
 extern void cache_accept_changes(void);	/* once per statement */
 extern void cache_forget_subject(const char *subject, int len);
 extern void cache_forget_all(void);

@@ -255,7 +255,43 @@ typedef struct RowFilterCache
 	FmgrInfo	out;
 	const PurposeInfo *purpose; /* decided at the first row of this execution */
 	uint64		generation;		/* registry generation it was decided at */
+	bool		needs_consent;	/* for this purpose and call site's "special" */
+	CacheView	view;			/* the purpose's marks of integer keys */
 } RowFilterCache;
+
+/*
+ * The common case in one byte: an integer key whose mark says consent, or
+ * none under a basis that needs no consent.  Anything else (blocked, a
+ * consent with an end, unknown, outside the array, a stale view) goes the
+ * long way.
+ */
+static inline bool
+row_allowed_fast(const RowFilterCache *cache, Datum value)
+{
+	int64		k;
+	uint8		mark;
+
+	if (cache->view.epoch != cache_epoch)
+		return false;
+	switch (cache->typid)
+	{
+		case INT2OID:
+			k = DatumGetInt16(value);
+			break;
+		case INT4OID:
+			k = DatumGetInt32(value);
+			break;
+		case INT8OID:
+			k = DatumGetInt64(value);
+			break;
+		default:
+			return false;
+	}
+	if (k < 0 || k >= cache->view.dense_size)
+		return false;
+	mark = cache->view.dense[k];
+	return mark == CACHE_MARK_CONSENT || (mark == CACHE_MARK_NONE && !cache->needs_consent);
+}
 
 /*
  * row_allowed(subject anyelement, tbl regclass, special boolean) returns boolean
@@ -282,7 +318,11 @@ row_allowed(PG_FUNCTION_ARGS)
 	 * the next statement, like a withdrawal.
 	 */
 	if (cache != NULL && cache->purpose != NULL && cache->generation == registry_generation())
+	{
+		if (!PG_ARGISNULL(0) && row_allowed_fast(cache, PG_GETARG_DATUM(0)))
+			PG_RETURN_BOOL(true);
 		purpose = cache->purpose;
+	}
 	else
 	{
 		purpose = declared_purpose();
@@ -290,6 +330,7 @@ row_allowed(PG_FUNCTION_ARGS)
 		{
 			cache->purpose = purpose;
 			cache->generation = registry_generation();
+			cache->needs_consent = purpose->needs_consent || (special && !purpose->allows_special);
 		}
 	}
 
@@ -312,11 +353,15 @@ row_allowed(PG_FUNCTION_ARGS)
 		cache->out.fn_mcxt = fcinfo->flinfo->fn_mcxt;
 		cache->purpose = purpose;
 		cache->generation = registry_generation();
+		cache->needs_consent = purpose->needs_consent || (special && !purpose->allows_special);
 		fcinfo->flinfo->fn_extra = cache;
 	}
 
 	verdict = value_verdict(PG_GETARG_DATUM(0), PG_ARGISNULL(0), cache->typid, &cache->out,
 							purpose, special);
+	/* the long way may have read or grown the table: look at it again */
+	if (cache->typid == INT2OID || cache->typid == INT4OID || cache->typid == INT8OID)
+		cache_view(purpose, &cache->view);
 	if (verdict == VERDICT_ALLOWED)
 		PG_RETURN_BOOL(true);
 	if (compliance_on_blocked_read == BLOCKED_READ_ERROR)
