@@ -1,3 +1,9 @@
+CREATE FUNCTION compliance.ledger_chain(prev bytea, fields text[], first_id bigint, subjects text[])
+    RETURNS bytea[]
+    LANGUAGE C IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ledger_chain';
+COMMENT ON FUNCTION compliance.ledger_chain(bytea, text[], bigint, text[]) IS
+    'The hashes of a run of ledger rows sharing every field but the id (first_id, first_id + 1, ...) and the subject, chained after prev: compliance.ledger_digest() for each in turn.';
+
 -- The chains' heads (ledger_heads) move once per transaction, at commit.
 --
 -- In 1.0 every append updated its chain's head row.  Those row versions
@@ -133,12 +139,7 @@ DECLARE
     v_head compliance.ledger_heads;
     v_row compliance.disclosure_log;
     v_fields text[];
-    v_subject text;
-    v_ids bigint[] := '{}';
-    v_prev bytea[] := '{}';
-    v_hashes bytea[] := '{}';
-    v_hash bytea;
-    v_id bigint;
+    v_hashes bytea[];
 BEGIN
     IF cardinality(p_subjects) IS NOT DISTINCT FROM 0 OR p_subjects IS NULL THEN
         RETURN NULL;
@@ -168,26 +169,18 @@ BEGIN
     v_row.recorded_by := coalesce(p_recorded_by, session_user);
     v_fields := compliance.disclosure_log_fields(v_row);
 
-    v_id := v_head.last_id;
-    v_hash := v_head.last_hash;
-    FOREACH v_subject IN ARRAY p_subjects LOOP
-        v_id := v_id + 1;
-        v_fields[1] := v_id::text;
-        v_fields[2] := v_subject;
-        v_ids := v_ids || v_id;
-        v_prev := v_prev || v_hash;
-        v_hash := compliance.ledger_digest(v_hash, v_fields);
-        v_hashes := v_hashes || v_hash;
-    END LOOP;
-
+    -- One call hashes the whole run (ledger.c); rows link to the previous one.
+    v_hashes := compliance.ledger_chain(v_head.last_hash, v_fields, v_head.last_id + 1, p_subjects);
     INSERT INTO compliance.disclosure_log (id, subject, recipient, country, data_items, purpose,
             transfer_kind, transfer_basis, permit, source, source_table, disclosed_at,
             recorded_at, recorded_by, prev_hash, hash)
-    SELECT u.id, u.subject, v_row.recipient, v_row.country, v_row.data_items, v_row.purpose,
-           v_row.transfer_kind, v_row.transfer_basis, v_row.permit, v_row.source, v_row.source_table,
-           v_row.disclosed_at, v_row.recorded_at, v_row.recorded_by, u.prev_hash, u.hash
-      FROM unnest(v_ids, p_subjects, v_prev, v_hashes) AS u(id, subject, prev_hash, hash);
-    PERFORM compliance.ledger_extend('disclosure', v_id, v_hash);
+    SELECT v_head.last_id + u.n, u.subject, v_row.recipient, v_row.country, v_row.data_items,
+           v_row.purpose, v_row.transfer_kind, v_row.transfer_basis, v_row.permit, v_row.source,
+           v_row.source_table, v_row.disclosed_at, v_row.recorded_at, v_row.recorded_by,
+           coalesce(lag(u.hash) OVER (ORDER BY u.n), v_head.last_hash), u.hash
+      FROM unnest(p_subjects, v_hashes) WITH ORDINALITY AS u(subject, hash, n);
+    PERFORM compliance.ledger_extend('disclosure', v_head.last_id + cardinality(p_subjects),
+                                     v_hashes[cardinality(v_hashes)]);
     RETURN v_head.last_id + 1;
 END
 $$;
