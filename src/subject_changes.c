@@ -151,21 +151,16 @@ publish_pending(void)
 	LWLockRelease(changes->lock);
 }
 
-/* Forgets locally what this (sub)transaction changed: it did not happen. */
+/*
+ * This (sub)transaction's changes did not happen, and this session may
+ * have read them: it forgets everything (aborts are rare, and forgetting
+ * every subject allocates nothing while the transaction aborts).
+ */
 static void
 forget_pending_locally(void)
 {
-	ListCell   *lc;
-
-	if (pending_all)
+	if (pending != NIL || pending_all)
 		cache_forget_all();
-	else
-		foreach(lc, pending)
-		{
-			text	   *subject = lfirst(lc);
-
-			cache_forget_subject(VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject));
-		}
 }
 
 static void
