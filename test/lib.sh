@@ -27,14 +27,37 @@ as_pg() {
     if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# Is clang's libFuzzer runtime installed?  clang -print-file-name prints
+# the bare name when it finds no such file.
+have_libfuzzer() {
+    command -v clang >/dev/null &&
+        [ -f "$(clang -print-file-name=libclang_rt.fuzzer-"$(uname -m)".a)" ]
+}
+
 # Install, with apt-get, whichever of the build and test dependencies is
 # missing; do nothing (not even apt-get update) when all are present.
+# Arguments add what heavier checks need: "fuzz" (fuzz/run: clang and its
+# libFuzzer runtime), "valgrind" (test/valgrind), "cron" (pg_cron, for
+# test/t/007_schedule.pl).
 install_deps() {
+    local extra
     local missing=()
     [ -f "$("$PG_CONFIG" --pgxs 2>/dev/null)" ] || missing+=(postgresql-server-dev-15)
     perl -MIPC::Run -e1 2>/dev/null || missing+=(libipc-run-perl)
     command -v make >/dev/null || missing+=(make)
     command -v gcc >/dev/null || missing+=(gcc)
+    for extra in "$@"; do
+        case $extra in
+            fuzz)
+                command -v clang >/dev/null || missing+=(clang)
+                have_libfuzzer || missing+=(libclang-rt-14-dev) ;;
+            valgrind)
+                command -v valgrind >/dev/null || missing+=(valgrind) ;;
+            cron)
+                [ -f "$("$PG_CONFIG" --pkglibdir)/pg_cron.so" ] || missing+=(postgresql-15-cron) ;;
+            *) die "install_deps: unknown group $extra" ;;
+        esac
+    done
     [ "${#missing[@]}" -eq 0 ] && return 0
 
     is_root || die "missing ${missing[*]}: run as root, or apt-get install them"
