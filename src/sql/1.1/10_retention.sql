@@ -195,8 +195,6 @@ DECLARE
     v_expired regclass[];
     v_held regclass[];
     v_order regclass[];
-    v_left regclass[];
-    v_next regclass;
     v_tbl regclass;
     v_match text;
     v_ground text;
@@ -206,7 +204,6 @@ DECLARE
     v_n bigint;
     v_res jsonb;
     v_rep jsonb;
-    v_deferrable text[];
     v_deferred text[];
     v_msg text;
     v_con text;
@@ -275,34 +272,10 @@ BEGIN
         -- Only some tables expired (the subject is still processed on other
         -- bases), or the subject is blocked: delete table by table, children
         -- first; nothing is blocked, and the consents stay as they are.
-        v_left := v_expired;
-        v_order := '{}';
-        WHILE cardinality(v_left) > 0 LOOP
-            SELECT t INTO v_next FROM unnest(v_left) AS t
-             ORDER BY (SELECT count(*) FROM pg_constraint c
-                        WHERE c.contype = 'f' AND c.conparentid = 0 AND c.confrelid = t
-                          AND c.conrelid <> t AND c.conrelid = ANY (v_left)), t::text
-             LIMIT 1;
-            v_order := v_order || v_next;
-            v_left := array_remove(v_left, v_next);
-        END LOOP;
+        v_order := compliance.delete_order(v_expired);
 
-        -- Deferrable foreign keys are checked at once, so that a violation
-        -- is reported here and does not fail the commit.
-        WITH RECURSIVE reach(relid) AS (
-            SELECT t::oid FROM unnest(v_order) AS t
-            UNION
-            SELECT c.conrelid FROM pg_constraint c JOIN reach ON c.confrelid = reach.relid
-             WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n', 'd')
-        )
-        SELECT array_agg(DISTINCT format('%I.%I', n.nspname, c.conname)),
-               array_agg(DISTINCT format('%I.%I', n.nspname, c.conname)) FILTER (WHERE c.condeferred)
-          INTO v_deferrable, v_deferred
-          FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-         WHERE c.contype = 'f' AND c.condeferrable AND c.confrelid IN (SELECT reach.relid FROM reach);
-        IF v_deferrable IS NOT NULL THEN
-            EXECUTE 'SET CONSTRAINTS ' || array_to_string(v_deferrable, ', ') || ' IMMEDIATE';
-        END IF;
+        -- checked now, not at commit, so a violation is reported here
+        v_deferred := compliance.check_foreign_keys_now(v_order);
 
         FOREACH v_tbl IN ARRAY v_order LOOP
             SELECT compliance.subject_match(v_subject, p.subject_column, format_type(a.atttypid, a.atttypmod), 'subject_row'),

@@ -2,7 +2,8 @@
 -- a row of the subject inserted by a transaction still open when
 -- compliance.erase_subject() ran was left behind, unreported, once both
 -- committed (test/specs/erasure_race.spec).  Same function as in 1.0 but
--- for the lock taken before the ledger lock.
+-- for the lock taken before the ledger lock, and the deletion order and
+-- foreign-key checks shared with purge_expired() (05_delete_order.sql).
 
 CREATE OR REPLACE FUNCTION compliance.erase_subject(subject text, request_id bigint DEFAULT NULL)
     RETURNS jsonb
@@ -17,7 +18,6 @@ DECLARE
     v_cand jsonb := '{}';           -- relid oid -> {match, ref_match, retained}
     v_left regclass[] := '{}';
     v_order regclass[] := '{}';
-    v_next regclass;
     v_tbl regclass;
     v_match text;
     v_ground text;
@@ -25,7 +25,6 @@ DECLARE
     v_keep text[];
     v_keep_sql text;
     v_cascade jsonb;
-    v_deferrable text[];
     v_deferred text[];
     v_deleted jsonb := '[]';
     v_cascaded jsonb := '[]';
@@ -117,35 +116,10 @@ BEGIN
         v_left := v_left || r.relid;
     END LOOP;
 
-    -- Children first: repeatedly take the table fewest remaining tables
-    -- refer to (none, unless foreign keys form a cycle).
-    WHILE cardinality(v_left) > 0 LOOP
-        SELECT t INTO v_next FROM unnest(v_left) AS t
-         ORDER BY (SELECT count(*) FROM pg_constraint c
-                    WHERE c.contype = 'f' AND c.conparentid = 0 AND c.confrelid = t
-                      AND c.conrelid <> t AND c.conrelid = ANY (v_left)), t::text
-         LIMIT 1;
-        v_order := v_order || v_next;
-        v_left := array_remove(v_left, v_next);
-    END LOOP;
+    v_order := compliance.delete_order(v_left);
 
-    -- Deferrable foreign keys that deleting these rows (and what cascades
-    -- from them) may violate are checked at once, not at commit, so that
-    -- a violation is caught and reported here.
-    WITH RECURSIVE reach(relid) AS (
-        SELECT t::oid FROM unnest(v_order) AS t
-        UNION
-        SELECT c.conrelid FROM pg_constraint c JOIN reach ON c.confrelid = reach.relid
-         WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n', 'd')
-    )
-    SELECT array_agg(DISTINCT format('%I.%I', n.nspname, c.conname)),
-           array_agg(DISTINCT format('%I.%I', n.nspname, c.conname)) FILTER (WHERE c.condeferred)
-      INTO v_deferrable, v_deferred
-      FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-     WHERE c.contype = 'f' AND c.condeferrable AND c.confrelid IN (SELECT reach.relid FROM reach);
-    IF v_deferrable IS NOT NULL THEN
-        EXECUTE 'SET CONSTRAINTS ' || array_to_string(v_deferrable, ', ') || ' IMMEDIATE';
-    END IF;
+    -- checked now, not at commit, so a violation is reported here
+    v_deferred := compliance.check_foreign_keys_now(v_order);
 
     FOREACH v_tbl IN ARRAY v_order LOOP
         v_match := v_cand #>> ARRAY[v_tbl::oid::text, 'match'];
