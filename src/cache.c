@@ -124,6 +124,7 @@ static bool cache_valid = false;
 uint64		cache_epoch = 1;
 static Oid	state_relid = InvalidOid;
 static Oid	blocked_relid = InvalidOid;
+static Oid	signal_relid = InvalidOid; /* consent_change_signal (from 1.1) */
 static uint64 changes_seen = 0; /* position in subject_changes.c's ring */
 static uint64 filled_generation = 0;	/* registry generation at the fill */
 
@@ -188,7 +189,8 @@ static void
 cache_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid ||
-		((relid == state_relid || relid == blocked_relid) && RecoveryInProgress()))
+		((relid == state_relid || relid == blocked_relid || relid == signal_relid) &&
+		 RecoveryInProgress()))
 	{
 		cache_valid = false;
 		cache_epoch++;
@@ -217,28 +219,51 @@ cache_reset(void)
 	filled_generation = registry_generation();
 	state_relid = compliance_relid("consent_state", false);
 	blocked_relid = compliance_relid("blocked_subjects", false);
+	signal_relid = compliance_relid("consent_change_signal", true);
 	cache_valid = true;
 }
 
-/* A subject key's integer value, if it is an integer written canonically. */
+/*
+ * A subject key's integer value, if it is an integer written canonically
+ * (as int8out would print it: no sign but '-', no leading zero, no "-0"):
+ * "007" and "7" are two subjects.  Runs for every row of a cache fill.
+ */
 static bool
 int_subject_key(const char *subject, int len, int64 *value)
 {
-	char		buf[32];
-	char		check[32];
-	char	   *end;
+	const char *p = subject;
+	const char *end = subject + len;
+	bool		negative = false;
+	uint64		v = 0;
 
-	if (len <= 0 || len >= (int) sizeof(buf) ||
-		!(subject[0] == '-' || (subject[0] >= '0' && subject[0] <= '9')))
+	if (len > 0 && *p == '-')
+	{
+		negative = true;
+		p++;
+	}
+	/* at most 19 digits: no overflow of v below */
+	if (p == end || end - p > 19 || *p < '0' || *p > '9' ||
+		(*p == '0' && (end - p > 1 || negative)))
 		return false;
-	memcpy(buf, subject, len);
-	buf[len] = '\0';
-	errno = 0;
-	*value = strtoi64(buf, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return false;
-	snprintf(check, sizeof(check), INT64_FORMAT, *value);
-	return strcmp(check, buf) == 0;
+	for (; p < end; p++)
+	{
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	if (negative)
+	{
+		if (v > (uint64) PG_INT64_MAX + 1)
+			return false;
+		*value = v == (uint64) PG_INT64_MAX + 1 ? PG_INT64_MIN : -(int64) v;
+	}
+	else
+	{
+		if (v > (uint64) PG_INT64_MAX)
+			return false;
+		*value = (int64) v;
+	}
+	return true;
 }
 
 /* Empties a table's hashes: it learns subjects one at a time from now on. */

@@ -19,7 +19,13 @@
  * when the statement ends, when the transaction aborts and when the
  * backend exits.  A background worker per database drains the ring into
  * compliance.disclosure_log in its own transactions.  A backend waits for
- * room when the ring is full, so nothing is dropped for lack of space.
+ * room when the ring is full, so nothing is dropped for lack of space;
+ * the ring's size (compliance.capture_ring_size) is how many subjects an
+ * export may get ahead of the writer before it waits.
+ *
+ * What a statement shares (recipient, purpose, columns, ...) is written
+ * once per chunk, followed by the subjects: a subject costs its key and
+ * two bytes in the ring, so a large export rarely has to wait.
  * At a clean shutdown the writer keeps draining until the database's
  * sessions have exited (up to 10 s).  Records still in the ring are lost
  * only if the server crashes or is stopped in immediate mode before the
@@ -66,12 +72,16 @@ PG_FUNCTION_INFO_V1(flush_disclosures);
 PGDLLEXPORT void capture_worker_main(Datum arg);
 
 #define CAPTURE_SLOTS		8			/* databases capturing at once */
-#define CAPTURE_RING_SIZE	(1024 * 1024)
 #define CAPTURE_LOCAL_LIMIT	(64 * 1024) /* bytes buffered before pushing */
+#define CAPTURE_CHUNK_SUBJECTS	2048	/* subjects a chunk, and at most one
+										 * more chunk per call of the log */
 #define CAPTURE_BATCH		(256 * 1024)	/* bytes a worker commits at once */
 #define CAPTURE_IDLE_EXIT_MS	60000	/* a writer without work leaves */
 
-/* One ring per database; bytes in [tail, head) are not yet committed. */
+/*
+ * One ring per database; bytes in [tail, head) are not yet committed.
+ * Its data, ring_size bytes, follow the rings array in shared memory.
+ */
 typedef struct CaptureRing
 {
 	Oid			dboid;			/* InvalidOid: free */
@@ -79,7 +89,7 @@ typedef struct CaptureRing
 	Latch	   *worker_latch;
 	uint64		head;
 	uint64		tail;
-	char		data[CAPTURE_RING_SIZE];
+	char	   *data;
 } CaptureRing;
 
 typedef struct CaptureShared
@@ -89,22 +99,31 @@ typedef struct CaptureShared
 	CaptureRing rings[CAPTURE_SLOTS];
 } CaptureShared;
 
+/* compliance.capture_ring_size, in kB; fixed at server start */
+int			compliance_capture_ring_kb = 2048;
+static Size ring_size;
+
 /*
- * A captured row, serialised: this header, then subject, recipient,
- * purpose, transfer kind, transfer basis, the columns' array literal, the
- * permit reference and the reading session's user.
+ * A chunk of captured subjects: those one call site of one statement
+ * returned while the settings stayed the same.  This header; then the
+ * fields recipient, purpose, transfer kind, transfer basis, the columns'
+ * array literal, the permit reference and the reading session's user;
+ * then nsubjects subject keys, each a uint16 length and its bytes; then
+ * padding to MAXALIGN.  Chunks are pushed to the ring whole, so they
+ * never interleave with another backend's.
  */
-typedef struct CaptureRecord
+typedef struct CaptureChunk
 {
-	uint32		len;			/* whole record */
+	uint32		len;			/* whole chunk */
+	uint32		nsubjects;
 	TimestampTz disclosed_at;
 	Oid			relid;
-	uint16		lens[8];
-} CaptureRecord;
+	uint16		lens[7];
+} CaptureChunk;
 
 enum
 {
-	F_SUBJECT, F_RECIPIENT, F_PURPOSE, F_KIND, F_BASIS, F_ITEMS, F_PERMIT, F_USER
+	F_RECIPIENT, F_PURPOSE, F_KIND, F_BASIS, F_ITEMS, F_PERMIT, F_USER, F_NFIELDS
 };
 
 static CaptureShared *capture = NULL;
@@ -118,20 +137,92 @@ static ExecutorFinish_hook_type prev_executor_finish_hook = NULL;
 static int	statement_depth = 0;	/* executors and utility statements running */
 
 /* Backend-local state */
-static StringInfo local_buffer = NULL;
-static HTAB *local_seen = NULL; /* (relid, subject) logged by this statement */
+static StringInfo local_buffer = NULL;	/* closed chunks, then the open one */
+static int	open_chunk = -1;	/* offset of the chunk being filled, or -1 */
+static const void *open_site;	/* what the open chunk shares: call site, */
+static Oid	open_relid;			/* table, */
+static TimestampTz open_disclosed_at;	/* statement */
+static uint64 open_settings;	/* and settings_version */
+static uint64 settings_version = 0; /* bumped when a recorded setting changes */
 static char *statement_transfer_kind = NULL;	/* from check_transfer() */
 static int	my_slot = -1;
 static volatile sig_atomic_t worker_stopping = false;
 
 static void capture_backend_init(void);
 
+/*
+ * The (table, subject) pairs this statement has logged: a subject read
+ * twice is provided once.  Integer keys are kept by value; other keys
+ * point into seen_cxt, which is reset with the set.
+ */
 typedef struct SeenKey
 {
 	Oid			relid;
-	int			len;
+	int32		len;			/* SEEN_INTEGER: the key is ival */
+	int64		ival;
 	const char *data;
 } SeenKey;
+
+#define SEEN_INTEGER	(-1)
+
+typedef struct SeenEntry
+{
+	SeenKey		key;
+	uint32		hash;
+	char		status;			/* simplehash's slot status */
+} SeenEntry;
+
+static inline uint32
+seen_key_hash(SeenKey k)
+{
+	uint32		h = k.len == SEEN_INTEGER
+		? murmurhash32((uint32) ((uint64) k.ival ^ ((uint64) k.ival >> 32)))
+		: hash_bytes((const unsigned char *) k.data, k.len);
+
+	return hash_combine(h, murmurhash32(k.relid));
+}
+
+#define SH_PREFIX		seenset
+#define SH_ELEMENT_TYPE	SeenEntry
+#define SH_KEY_TYPE		SeenKey
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k)	seen_key_hash(k)
+#define SH_EQUAL(tb, a, b)	((a).relid == (b).relid && (a).len == (b).len && \
+							 ((a).len == SEEN_INTEGER ? (a).ival == (b).ival : \
+							  memcmp((a).data, (b).data, (a).len) == 0))
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a)	((a)->hash)
+#define SH_SCOPE		static inline
+#define SH_DEFINE
+#define SH_DECLARE
+#include "lib/simplehash.h"
+
+#define SEEN_KEEP_ENTRIES	8192	/* a set up to this size is emptied, not freed */
+
+/*
+ * Once a statement has logged SEEN_BITS_AFTER subjects, integer keys in
+ * [0, SEEN_BITS_KEYS) of up to SEEN_BITS_TABLES tables are kept as one bit
+ * each instead: a large export then costs a small bitmap per table rather
+ * than a hash table entry per subject.
+ */
+#define SEEN_BITS_AFTER		1024
+#define SEEN_BITS_KEYS		(INT64CONST(1) << 24)
+#define SEEN_BITS_TABLES	4
+
+typedef struct SeenBits
+{
+	Oid			relid;
+	Size		nbytes;
+	uint8	   *bits;
+} SeenBits;
+
+static SeenBits seen_bits[SEEN_BITS_TABLES];
+static int	n_seen_bits = 0;
+static bool seen_bits_on = false;
+
+static seenset_hash *local_seen = NULL;
+static MemoryContext seen_cxt = NULL;	/* the set */
+static MemoryContext keys_cxt = NULL;	/* its text keys */
 
 /* ---------------------------------------------------------------------
  * Shared memory
@@ -140,7 +231,8 @@ typedef struct SeenKey
 static Size
 capture_shmem_size(void)
 {
-	return MAXALIGN(sizeof(CaptureShared));
+	ring_size = (Size) compliance_capture_ring_kb * 1024;
+	return add_size(MAXALIGN(sizeof(CaptureShared)), mul_size(ring_size, CAPTURE_SLOTS));
 }
 
 static void
@@ -166,7 +258,9 @@ capture_shmem_startup(void)
 	capture = ShmemInitStruct("compliance_capture", capture_shmem_size(), &found);
 	if (!found)
 	{
-		memset(capture, 0, offsetof(CaptureShared, rings));
+		char	   *data = (char *) capture + MAXALIGN(sizeof(CaptureShared));
+
+		memset(capture, 0, sizeof(CaptureShared));
 		capture->lock = &(GetNamedLWLockTranche("compliance_capture"))->lock;
 		ConditionVariableInit(&capture->progress);
 		for (int i = 0; i < CAPTURE_SLOTS; i++)
@@ -175,6 +269,7 @@ capture_shmem_startup(void)
 			capture->rings[i].worker_requested = false;
 			capture->rings[i].worker_latch = NULL;
 			capture->rings[i].head = capture->rings[i].tail = 0;
+			capture->rings[i].data = data + i * ring_size;
 		}
 	}
 	LWLockRelease(AddinShmemInitLock);
@@ -208,8 +303,8 @@ ring_for_database(void)
 static void
 ring_write(CaptureRing *ring, const char *src, Size len)
 {
-	Size		start = ring->head % CAPTURE_RING_SIZE;
-	Size		first = Min(len, CAPTURE_RING_SIZE - start);
+	Size		start = ring->head % ring_size;
+	Size		first = Min(len, ring_size - start);
 
 	memcpy(ring->data + start, src, first);
 	memcpy(ring->data, src + first, len - first);
@@ -219,8 +314,8 @@ ring_write(CaptureRing *ring, const char *src, Size len)
 static void
 ring_read(CaptureRing *ring, uint64 from, char *dst, Size len)
 {
-	Size		start = from % CAPTURE_RING_SIZE;
-	Size		first = Min(len, CAPTURE_RING_SIZE - start);
+	Size		start = from % ring_size;
+	Size		first = Min(len, ring_size - start);
 
 	memcpy(dst, ring->data + start, first);
 	memcpy(dst + first, ring->data, len - first);
@@ -255,6 +350,21 @@ start_worker(int slot, Oid dboid)
 	}
 }
 
+/* Ends the chunk being filled: its length, padded to keep headers aligned. */
+static void
+close_chunk(void)
+{
+	CaptureChunk *chunk;
+
+	if (open_chunk < 0)
+		return;
+	while ((local_buffer->len - open_chunk) % MAXIMUM_ALIGNOF != 0)
+		appendStringInfoChar(local_buffer, '\0');
+	chunk = (CaptureChunk *) (local_buffer->data + open_chunk);
+	chunk->len = local_buffer->len - open_chunk;
+	open_chunk = -1;
+}
+
 /*
  * Pushes the local buffer into the ring.  With wait_ms > 0 it waits for
  * room up to that long, then warns and keeps the rest for the next push.
@@ -267,6 +377,7 @@ push_local(long wait_ms)
 
 	if (local_buffer == NULL || local_buffer->len == 0 || capture == NULL)
 		return;
+	close_chunk();
 
 	while (offset < (Size) local_buffer->len)
 	{
@@ -288,15 +399,15 @@ push_local(long wait_ms)
 			resetStringInfo(local_buffer);
 			return;
 		}
-		/* whole records only */
+		/* whole chunks only */
 		while (offset < (Size) local_buffer->len)
 		{
-			CaptureRecord *rec = (CaptureRecord *) (local_buffer->data + offset);
+			CaptureChunk *chunk = (CaptureChunk *) (local_buffer->data + offset);
 
-			if (ring->head - ring->tail + rec->len > CAPTURE_RING_SIZE)
+			if (ring->head - ring->tail + chunk->len > ring_size)
 				break;
-			ring_write(ring, (char *) rec, rec->len);
-			offset += rec->len;
+			ring_write(ring, (char *) chunk, chunk->len);
+			offset += chunk->len;
 		}
 		if (!ring->worker_requested)
 			need_worker = ring->worker_requested = true;
@@ -317,7 +428,8 @@ push_local(long wait_ms)
 			ereport(WARNING,
 					(errmsg("disclosure capture is waiting for the writer"),
 					 errdetail("%d bytes of captured disclosures stay buffered in this session.",
-							   local_buffer->len - (int) offset)));
+							   local_buffer->len - (int) offset),
+					 errhint("A larger compliance.capture_ring_size lets sessions get further ahead of the writer.")));
 			break;
 		}
 		ConditionVariableTimedSleep(&capture->progress, 100, PG_WAIT_EXTENSION);
@@ -337,61 +449,118 @@ push_local(long wait_ms)
  * Backend side: the capture function and when its buffer is pushed
  * ---------------------------------------------------------------------
  */
-static uint32
-seen_hash(const void *key, Size keysize)
-{
-	const SeenKey *k = key;
-
-	return hash_bytes((const unsigned char *) k->data, k->len) ^ k->relid;
-}
-
-static int
-seen_match(const void *key1, const void *key2, Size keysize)
-{
-	const SeenKey *a = key1;
-	const SeenKey *b = key2;
-
-	return (a->relid == b->relid && a->len == b->len &&
-			memcmp(a->data, b->data, a->len) == 0) ? 0 : 1;
-}
-
-static void *
-seen_keycopy(void *dest, const void *src, Size keysize)
-{
-	const SeenKey *s = src;
-	SeenKey    *d = dest;
-
-	d->relid = s->relid;
-	d->len = s->len;
-	d->data = MemoryContextAlloc(TopMemoryContext, s->len);
-	memcpy((char *) d->data, s->data, s->len);
-	return dest;
-}
-
 static void
 reset_seen(void)
 {
-	HASHCTL		ctl;
-
-	if (local_seen != NULL)
+	if (seen_cxt == NULL)
+		seen_cxt = AllocSetContextCreate(TopMemoryContext, "compliance captured subjects",
+										 ALLOCSET_DEFAULT_SIZES);
+	else if (local_seen != NULL && local_seen->members == 0 && !seen_bits_on)
+		return;
+	else if (local_seen != NULL && local_seen->size <= SEEN_KEEP_ENTRIES && !seen_bits_on)
 	{
-		HASH_SEQ_STATUS status;
-		SeenKey    *key;
-
-		hash_seq_init(&status, local_seen);
-		while ((key = hash_seq_search(&status)) != NULL)
-			pfree((char *) key->data);
-		hash_destroy(local_seen);
+		/* small: keep the table, free the text keys */
+		seenset_reset(local_seen);
+		MemoryContextReset(keys_cxt);
+		return;
 	}
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(SeenKey);
-	ctl.entrysize = sizeof(SeenKey);
-	ctl.hash = seen_hash;
-	ctl.match = seen_match;
-	ctl.keycopy = seen_keycopy;
-	ctl.hcxt = TopMemoryContext;
-	local_seen = hash_create("compliance captured subjects", 256, &ctl,
-							 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_KEYCOPY | HASH_CONTEXT);
+	MemoryContextReset(seen_cxt);
+	keys_cxt = AllocSetContextCreate(seen_cxt, "compliance captured subject keys",
+									 ALLOCSET_DEFAULT_SIZES);
+	local_seen = seenset_create(seen_cxt, 1024, NULL);
+	n_seen_bits = 0;
+	seen_bits_on = false;
+}
+
+/* Makes room for bit "key" in a table's bitmap, new bits clear. */
+static void
+seen_bits_cover(SeenBits *b, int64 key)
+{
+	Size		need = key / 8 + 1;
+	Size		nbytes = Max(b->nbytes, 8192);
+
+	if (need <= b->nbytes)
+		return;
+	while (nbytes < need)
+		nbytes *= 2;
+	b->bits = b->bits ? repalloc(b->bits, nbytes) : MemoryContextAlloc(seen_cxt, nbytes);
+	memset(b->bits + b->nbytes, 0, nbytes - b->nbytes);
+	b->nbytes = nbytes;
+}
+
+/*
+ * The bitmap of a table's integer subjects, made on first use from the
+ * hash table's entries; NULL when SEEN_BITS_TABLES tables have one.
+ */
+static SeenBits *
+seen_bits_for(Oid relid)
+{
+	SeenBits   *b;
+	seenset_iterator it;
+	SeenEntry  *e;
+
+	for (int i = 0; i < n_seen_bits; i++)
+		if (seen_bits[i].relid == relid)
+			return &seen_bits[i];
+	if (n_seen_bits == SEEN_BITS_TABLES)
+		return NULL;
+	b = &seen_bits[n_seen_bits++];
+	b->relid = relid;
+	b->nbytes = 0;
+	b->bits = NULL;
+	seenset_start_iterate(local_seen, &it);
+	while ((e = seenset_iterate(local_seen, &it)) != NULL)
+		if (e->key.relid == relid && e->key.len == SEEN_INTEGER &&
+			e->key.ival >= 0 && e->key.ival < SEEN_BITS_KEYS)
+		{
+			seen_bits_cover(b, e->key.ival);
+			b->bits[e->key.ival / 8] |= 1 << (e->key.ival % 8);
+		}
+	return b;
+}
+
+/*
+ * Adds a subject to the statement's set; true if it was there already.
+ * A text key is copied into the set.
+ */
+static bool
+seen_add(SeenKey key)
+{
+	SeenEntry  *entry;
+	bool		found;
+
+	if (key.len == SEEN_INTEGER && key.ival >= 0 && key.ival < SEEN_BITS_KEYS &&
+		(seen_bits_on || local_seen->members >= SEEN_BITS_AFTER))
+	{
+		SeenBits   *b;
+
+		seen_bits_on = true;
+		b = seen_bits_for(key.relid);
+		if (b != NULL)
+		{
+			uint8		mask = 1 << (key.ival % 8);
+
+			seen_bits_cover(b, key.ival);
+			found = (b->bits[key.ival / 8] & mask) != 0;
+			b->bits[key.ival / 8] |= mask;
+			return found;
+		}
+	}
+	entry = seenset_insert(local_seen, key, &found);
+	if (!found && key.len != SEEN_INTEGER)
+	{
+		/* the value is gone after this row */
+		entry->key.data = MemoryContextAlloc(keys_cxt, Max(key.len, 1));
+		memcpy((char *) entry->key.data, key.data, key.len);
+	}
+	return found;
+}
+
+/* Called by the assign hooks of the settings a chunk records. */
+void
+capture_settings_changed(void)
+{
+	settings_version++;
 }
 
 static void
@@ -450,6 +619,7 @@ capture_statement_start(void)
 		pfree(statement_transfer_kind);
 	statement_transfer_kind = isnull ? NULL
 		: MemoryContextStrdup(TopMemoryContext, TextDatumGetCString(kind));
+	settings_version++;
 	SPI_finish();
 	compliance_restore_user(&save);
 }
@@ -462,6 +632,32 @@ typedef struct CaptureCallSite
 	char	   *user;			/* the session user, recorded as recorded_by */
 } CaptureCallSite;
 
+/* Starts a chunk for the rows of this call site under the current settings. */
+static void
+start_chunk(const CaptureCallSite *site, Oid relid, TimestampTz disclosed_at)
+{
+	CaptureChunk chunk;
+
+	close_chunk();
+	memset(&chunk, 0, sizeof(chunk));
+	chunk.disclosed_at = disclosed_at;
+	chunk.relid = relid;
+	open_chunk = local_buffer->len;
+	appendBinaryStringInfo(local_buffer, (char *) &chunk, sizeof(chunk));
+	append_field(compliance_recipient, &chunk.lens[F_RECIPIENT]);
+	append_field(compliance_purpose, &chunk.lens[F_PURPOSE]);
+	append_field(statement_transfer_kind, &chunk.lens[F_KIND]);
+	append_field(compliance_transfer_basis, &chunk.lens[F_BASIS]);
+	append_field(site->items, &chunk.lens[F_ITEMS]);
+	append_field(compliance_transfer_permit, &chunk.lens[F_PERMIT]);
+	append_field(site->user, &chunk.lens[F_USER]);
+	memcpy(local_buffer->data + open_chunk, &chunk, sizeof(chunk));
+	open_site = site;
+	open_relid = relid;
+	open_disclosed_at = disclosed_at;
+	open_settings = settings_version;
+}
+
 /*
  * capture_disclosure(subject anyelement, tbl regclass, columns text[])
  * returns boolean: always true; records the row's subject as provided.
@@ -470,13 +666,12 @@ Datum
 capture_disclosure(PG_FUNCTION_ARGS)
 {
 	CaptureCallSite *site = fcinfo->flinfo->fn_extra;
-	CaptureRecord rec;
 	SeenKey		key;
-	bool		found;
 	const char *subject;
 	int			len;
-	MemoryContext oldcxt;
-	char		subject_buf[1025];
+	TimestampTz disclosed_at;
+	char		subject_buf[MAXINT8LEN + 1];
+	uint16		len16;
 
 	if (compliance_recipient == NULL || compliance_recipient[0] == '\0' ||
 		PG_ARGISNULL(0) || PG_ARGISNULL(1) || capture == NULL)
@@ -506,46 +701,61 @@ capture_disclosure(PG_FUNCTION_ARGS)
 										 GetUserNameFromId(GetSessionUserId(), false));
 		fcinfo->flinfo->fn_extra = site;
 	}
-	subject = compliance_subject_key(PG_GETARG_DATUM(0), site->typid, &site->out, &len);
-	len = Min(len, 1024);
-	memcpy(subject_buf, subject, len);
-	subject_buf[len] = '\0';
 
 	if (local_seen == NULL)
 		reset_seen();
 	key.relid = PG_GETARG_OID(1);
-	key.len = len;
-	key.data = subject_buf;
-	hash_search(local_seen, &key, HASH_ENTER, &found);
-	if (found)
-		PG_RETURN_BOOL(true);
-
-	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
-	if (local_buffer == NULL)
-		local_buffer = makeStringInfo();
+	key.data = NULL;
+	key.ival = 0;
+	switch (site->typid)
 	{
-		int			start = local_buffer->len;
-
-		memset(&rec, 0, sizeof(rec));
-		appendBinaryStringInfo(local_buffer, (char *) &rec, sizeof(rec));
-		append_field(subject_buf, &rec.lens[F_SUBJECT]);
-		append_field(compliance_recipient, &rec.lens[F_RECIPIENT]);
-		append_field(compliance_purpose, &rec.lens[F_PURPOSE]);
-		append_field(statement_transfer_kind, &rec.lens[F_KIND]);
-		append_field(compliance_transfer_basis, &rec.lens[F_BASIS]);
-		append_field(site->items, &rec.lens[F_ITEMS]);
-		append_field(compliance_transfer_permit, &rec.lens[F_PERMIT]);
-		append_field(site->user, &rec.lens[F_USER]);
-		/* pad to keep headers aligned */
-		while ((local_buffer->len - start) % MAXIMUM_ALIGNOF != 0)
-			appendStringInfoChar(local_buffer, '\0');
-		rec.len = local_buffer->len - start;
-		/* one time per statement: same_group() keeps statements apart */
-		rec.disclosed_at = GetCurrentStatementStartTimestamp();
-		rec.relid = key.relid;
-		memcpy(local_buffer->data + start, &rec, sizeof(rec));
+		case INT2OID:
+			key.ival = DatumGetInt16(PG_GETARG_DATUM(0));
+			key.len = SEEN_INTEGER;
+			break;
+		case INT4OID:
+			key.ival = DatumGetInt32(PG_GETARG_DATUM(0));
+			key.len = SEEN_INTEGER;
+			break;
+		case INT8OID:
+			key.ival = DatumGetInt64(PG_GETARG_DATUM(0));
+			key.len = SEEN_INTEGER;
+			break;
+		default:
+			key.data = compliance_subject_key(PG_GETARG_DATUM(0), site->typid, &site->out, &len);
+			key.len = Min(len, 1024);	/* the log's bound on a subject key */
+			break;
 	}
-	MemoryContextSwitchTo(oldcxt);
+	if (seen_add(key))
+		PG_RETURN_BOOL(true);
+	if (key.len == SEEN_INTEGER)
+	{
+		len = pg_lltoa(key.ival, subject_buf);
+		subject = subject_buf;
+	}
+	else
+	{
+		subject = key.data;
+		len = key.len;
+	}
+
+	if (local_buffer == NULL)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+
+		local_buffer = makeStringInfo();
+		MemoryContextSwitchTo(oldcxt);
+	}
+	disclosed_at = GetCurrentStatementStartTimestamp();
+	/* one chunk per statement and call site: same_group() keeps statements apart */
+	if (open_chunk < 0 || open_site != site || open_relid != key.relid ||
+		open_disclosed_at != disclosed_at || open_settings != settings_version)
+		start_chunk(site, key.relid, disclosed_at);
+	len16 = (uint16) len;
+	appendBinaryStringInfo(local_buffer, (char *) &len16, sizeof(len16));
+	appendBinaryStringInfo(local_buffer, subject, len);
+	if (++((CaptureChunk *) (local_buffer->data + open_chunk))->nsubjects >= CAPTURE_CHUNK_SUBJECTS)
+		close_chunk();
 
 	if (local_buffer->len >= CAPTURE_LOCAL_LIMIT)
 		push_local(60000);
@@ -620,7 +830,7 @@ capture_executor_end(QueryDesc *queryDesc)
 		standard_ExecutorEnd(queryDesc);
 	if (local_buffer != NULL && local_buffer->len > 0)
 		push_local(60000);
-	if (local_seen != NULL && hash_get_num_entries(local_seen) > 0)
+	if (local_seen != NULL)
 		reset_seen();
 }
 
@@ -633,7 +843,7 @@ capture_xact_callback(XactEvent event, void *arg)
 		push_local(10000);
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT)
 	{
-		if (local_seen != NULL && hash_get_num_entries(local_seen) > 0)
+		if (local_seen != NULL)
 			reset_seen();
 	}
 }
@@ -668,11 +878,23 @@ capture_backend_init(void)
 Datum
 flush_disclosures(PG_FUNCTION_ARGS)
 {
-	long		timeout = PG_ARGISNULL(0) ? 10000 : PG_GETARG_INT32(0);
+	long		timeout;
 	TimestampTz start = GetCurrentTimestamp();
 	uint64		target;
 	bool		done = false;
 
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("timeout_ms is required"),
+				 errhint("Give the longest time to wait for the disclosure log in milliseconds, or 0 to only hand over what this session captured.")));
+	if (PG_GETARG_INT32(0) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timeout_ms must be zero or more milliseconds"),
+				 errdetail("compliance.flush_disclosures() was given %d.", PG_GETARG_INT32(0)),
+				 errhint("Give the longest time to wait for the disclosure log in milliseconds, or 0 to only hand over what this session captured.")));
+	timeout = PG_GETARG_INT32(0);
 	if (capture == NULL)
 		PG_RETURN_BOOL(true);
 	push_local(timeout);
@@ -718,72 +940,104 @@ worker_sigterm(SIGNAL_ARGS)
 	errno = save_errno;
 }
 
-static char *
-record_field(const CaptureRecord *rec, int field)
+/* The start of a chunk's fields, and of its subjects */
+static const char *
+chunk_fields(const CaptureChunk *chunk)
 {
-	const char *p = (const char *) rec + sizeof(CaptureRecord);
+	return (const char *) chunk + sizeof(CaptureChunk);
+}
 
-	for (int i = 0; i < field; i++)
-		p += rec->lens[i];
-	return rec->lens[field] ? pnstrdup(p, rec->lens[field]) : NULL;
+static Size
+chunk_fields_len(const CaptureChunk *chunk)
+{
+	Size		n = 0;
+
+	for (int f = 0; f < F_NFIELDS; f++)
+		n += chunk->lens[f];
+	return n;
+}
+
+static char *
+chunk_field(const CaptureChunk *chunk, int field)
+{
+	const char *p = chunk_fields(chunk);
+
+	for (int f = 0; f < field; f++)
+		p += chunk->lens[f];
+	return chunk->lens[field] ? pnstrdup(p, chunk->lens[field]) : NULL;
 }
 
 static bool
-same_group(const CaptureRecord *a, const CaptureRecord *b)
+same_group(const CaptureChunk *a, const CaptureChunk *b)
 {
 	/*
-	 * Records of two statements are two disclosures: grouped, the later
+	 * Chunks of two statements are two disclosures: grouped, the later
 	 * one's repeated subjects would be logged once, at the earlier time.
+	 * A statement that pushed more than one chunk continues its group.
 	 */
-	if (a->relid != b->relid || a->disclosed_at != b->disclosed_at)
-		return false;
-	for (int f = F_RECIPIENT; f <= F_USER; f++)
-	{
-		char	   *x = record_field(a, f);
-		char	   *y = record_field(b, f);
-		bool		same = (x == NULL && y == NULL) || (x && y && strcmp(x, y) == 0);
-
-		if (!same)
-			return false;
-	}
-	return true;
+	return a->relid == b->relid && a->disclosed_at == b->disclosed_at &&
+		memcmp(a->lens, b->lens, sizeof(a->lens)) == 0 &&
+		memcmp(chunk_fields(a), chunk_fields(b), chunk_fields_len(a)) == 0;
 }
 
-/* Writes one group of records sharing recipient, table, items, purpose. */
+static int
+group_subjects(CaptureChunk **chunks, int n)
+{
+	int			total = 0;
+
+	for (int i = 0; i < n; i++)
+		total += chunks[i]->nsubjects;
+	return total;
+}
+
+/* Writes one group of chunks sharing recipient, table, items, purpose. */
 static void
-write_group(CaptureRecord **recs, int n)
+write_group(CaptureChunk **chunks, int n)
 {
 	Oid			argtypes[10] = {TEXTARRAYOID, TEXTOID, REGCLASSOID, TEXTARRAYOID,
 	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, NAMEOID};
 	Datum		values[10];
 	char		nulls[10];
-	Datum	   *subjects = palloc(sizeof(Datum) * n);
+	int			nsubjects = group_subjects(chunks, n);
+	Datum	   *subjects = palloc(sizeof(Datum) * Max(nsubjects, 1));
+	int			k = 0;
 	char	   *items;
 
 	for (int i = 0; i < n; i++)
-		subjects[i] = CStringGetTextDatum(record_field(recs[i], F_SUBJECT));
+	{
+		const char *p = chunk_fields(chunks[i]) + chunk_fields_len(chunks[i]);
+
+		for (uint32 j = 0; j < chunks[i]->nsubjects; j++)
+		{
+			uint16		len;
+
+			memcpy(&len, p, sizeof(len));
+			subjects[k++] = PointerGetDatum(cstring_to_text_with_len(p + sizeof(len), len));
+			p += sizeof(len) + len;
+		}
+	}
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = PointerGetDatum(construct_array(subjects, n, TEXTOID, -1, false, TYPALIGN_INT));
-	values[1] = CStringGetTextDatum(record_field(recs[0], F_RECIPIENT));
-	values[2] = ObjectIdGetDatum(recs[0]->relid);
-	items = record_field(recs[0], F_ITEMS);
+	values[0] = PointerGetDatum(construct_array(subjects, nsubjects, TEXTOID, -1, false, TYPALIGN_INT));
+	values[1] = CStringGetTextDatum(chunk_field(chunks[0], F_RECIPIENT));
+	values[2] = ObjectIdGetDatum(chunks[0]->relid);
+	items = chunk_field(chunks[0], F_ITEMS);
 	if (items)
 		values[3] = OidInputFunctionCall(F_ARRAY_IN, items, TEXTOID, -1);
 	else
 		nulls[3] = 'n';
 	for (int f = F_PURPOSE, a = 4; f <= F_BASIS; f++, a++)
 	{
-		char	   *v = record_field(recs[0], f);
+		char	   *v = chunk_field(chunks[0], f);
 
 		if (v)
 			values[a] = CStringGetTextDatum(v);
 		else
 			nulls[a] = 'n';
 	}
-	values[7] = TimestampTzGetDatum(recs[0]->disclosed_at);
+	values[7] = TimestampTzGetDatum(chunks[0]->disclosed_at);
 	{
-		char	   *permit = record_field(recs[0], F_PERMIT);
-		char	   *user = record_field(recs[0], F_USER);
+		char	   *permit = chunk_field(chunks[0], F_PERMIT);
+		char	   *user = chunk_field(chunks[0], F_USER);
 
 		values[8] = permit ? CStringGetTextDatum(permit) : (Datum) 0;
 		nulls[8] = permit ? ' ' : 'n';
@@ -801,7 +1055,7 @@ write_group(CaptureRecord **recs, int n)
  * written (an unregistered recipient, say) loses only itself.
  */
 static void
-write_group_isolated(CaptureRecord **recs, int n)
+write_group_isolated(CaptureChunk **chunks, int n)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -810,7 +1064,7 @@ write_group_isolated(CaptureRecord **recs, int n)
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		write_group(recs, n);
+		write_group(chunks, n);
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
@@ -823,7 +1077,7 @@ write_group_isolated(CaptureRecord **recs, int n)
 		RollbackAndReleaseCurrentSubTransaction();
 		ereport(WARNING,
 				(errmsg("dropped %d captured disclosures that could not be written: %s",
-						n, edata->message),
+						group_subjects(chunks, n), edata->message),
 				 errhint("Record them again with compliance.record_disclosure().")));
 		FreeErrorData(edata);
 	}
@@ -832,17 +1086,20 @@ write_group_isolated(CaptureRecord **recs, int n)
 	CurrentResourceOwner = owner;
 }
 
-/* Commits one batch from the ring; false if the ring was empty. */
+/*
+ * Commits one batch from the ring: whole chunks, about CAPTURE_BATCH
+ * bytes but at least one chunk.  False if the ring was empty.
+ */
 static bool
 drain_batch(CaptureRing *ring)
 {
 	uint64		tail;
 	uint64		head;
-	Size		len;
+	Size		len = 0;
 	char	   *buf;
 	Size		offset = 0;
-	int			nrecs = 0;
-	CaptureRecord **recs;
+	int			nchunks = 0;
+	CaptureChunk **chunks;
 	volatile Size consumed;
 	volatile int ncommitted;
 	MemoryContext batch_cxt = AllocSetContextCreate(TopMemoryContext, "disclosure batch",
@@ -852,7 +1109,15 @@ drain_batch(CaptureRing *ring)
 	LWLockAcquire(capture->lock, LW_SHARED);
 	tail = ring->tail;
 	head = ring->head;
-	len = Min(head - tail, CAPTURE_BATCH);
+	while (tail + len < head && (len == 0 || len < CAPTURE_BATCH))
+	{
+		uint32		chunk_len;
+
+		ring_read(ring, tail + len, (char *) &chunk_len, sizeof(chunk_len));
+		if (len > 0 && len + chunk_len > CAPTURE_BATCH)
+			break;
+		len += chunk_len;
+	}
 	buf = palloc(Max(len, 1));
 	ring_read(ring, tail, buf, len);
 	LWLockRelease(capture->lock);
@@ -864,21 +1129,18 @@ drain_batch(CaptureRing *ring)
 		return false;
 	}
 
-	/* whole records in the batch */
-	recs = palloc(sizeof(CaptureRecord *) * (len / sizeof(CaptureRecord) + 1));
-	while (offset + sizeof(CaptureRecord) <= len)
+	chunks = palloc(sizeof(CaptureChunk *) * (len / sizeof(CaptureChunk) + 1));
+	ncommitted = 0;
+	while (offset < len)
 	{
-		CaptureRecord *rec = palloc(((CaptureRecord *) (buf + offset))->len);
+		CaptureChunk *chunk = (CaptureChunk *) (buf + offset);
 
-		memcpy(rec, buf + offset, Min(((CaptureRecord *) (buf + offset))->len, len - offset));
-		if (offset + rec->len > len)
-			break;
-		recs[nrecs++] = rec;
-		offset += rec->len;
+		chunks[nchunks++] = chunk;
+		ncommitted += chunk->nsubjects;
+		offset += chunk->len;
 	}
 	MemoryContextSwitchTo(oldcxt);
-	consumed = offset;
-	ncommitted = nrecs;
+	consumed = len;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -888,10 +1150,11 @@ drain_batch(CaptureRing *ring)
 
 		SPI_connect();
 		PushActiveSnapshot(GetTransactionSnapshot());
-		for (int i = 1; i <= nrecs; i++)
-			if (i == nrecs || !same_group(recs[first], recs[i]))
+		for (int i = 1; i <= nchunks; i++)
+			if (i == nchunks || !same_group(chunks[first], chunks[i]) ||
+				group_subjects(&chunks[first], i - first) >= CAPTURE_CHUNK_SUBJECTS)
 			{
-				write_group_isolated(&recs[first], i - first);
+				write_group_isolated(&chunks[first], i - first);
 				first = i;
 			}
 		SPI_finish();

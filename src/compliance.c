@@ -110,6 +110,14 @@ static void
 assign_recipient(const char *newval, void *extra)
 {
 	capture_recipient_changed();
+	capture_settings_changed();
+}
+
+/* Captured disclosures record the purpose, basis and permit in force. */
+static void
+assign_recorded_setting(const char *newval, void *extra)
+{
+	capture_settings_changed();
 }
 
 static void
@@ -122,7 +130,7 @@ define_settings(void)
 							   "",
 							   PGC_USERSET,
 							   0,
-							   check_purpose, NULL, NULL);
+							   check_purpose, assign_recorded_setting, NULL);
 
 	DefineCustomStringVariable("compliance.recipient",
 							   "Recipient that rows read from protected tables are being provided to.",
@@ -140,7 +148,7 @@ define_settings(void)
 							   "",
 							   PGC_USERSET,
 							   0,
-							   NULL, NULL, NULL);
+							   NULL, assign_recorded_setting, NULL);
 
 	DefineCustomStringVariable("compliance.transfer_permit",
 							   "Reference of the authority's permission when compliance.transfer_basis is authority_permission.",
@@ -149,7 +157,7 @@ define_settings(void)
 							   "",
 							   PGC_USERSET,
 							   0,
-							   NULL, NULL, NULL);
+							   NULL, assign_recorded_setting, NULL);
 
 	DefineCustomEnumVariable("compliance.on_blocked_read",
 							 "What happens when a query reaches a row that may not be processed.",
@@ -188,6 +196,17 @@ define_settings(void)
 							INT_MAX / 2,
 							PGC_SUSET,
 							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("compliance.capture_ring_size",
+							"Shared memory per database for captured disclosures not yet written to the log.",
+							"A session reading for a recipient waits for the disclosure writer once this is full. Eight databases may capture at once, each with a ring of this size.",
+							&compliance_capture_ring_kb,
+							2048,
+							1024,
+							1024 * 1024,
+							PGC_POSTMASTER,
+							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
 #if PG_VERSION_NUM >= 150000

@@ -206,6 +206,8 @@ extern char *compliance_transfer_permit;	/* compliance.transfer_permit */
 extern void capture_init(void);
 extern void capture_statement_start(void);
 extern void capture_recipient_changed(void);
+extern void capture_settings_changed(void);
+extern int	compliance_capture_ring_kb; /* compliance.capture_ring_size */
 extern int	compliance_statement_depth(void);
 extern void compliance_enter_statement(void);
 extern void compliance_leave_statement(void);

@@ -23,9 +23,9 @@
  * finds the new state.
  *
  * A hot standby has its own shared memory, which replay does not fill:
- * there the relcache invalidation of consent_state that the trigger also
- * queues (and which is WAL-logged with the commit) empties the whole cache,
- * as before.  A prepared transaction (two-phase commit) commits without
+ * there the relcache invalidation of consent_change_signal that the
+ * trigger also queues (and which is WAL-logged with the commit) empties
+ * the whole cache, as before.  A prepared transaction (two-phase commit) commits without
  * this backend, so one that changed consent state is refused.
  *
  *-------------------------------------------------------------------------
@@ -229,8 +229,15 @@ note_subject_changed(const char *subject, int len)
 
 	if (!pending_invalidation_queued)
 	{
-		/* for hot standbys, which replay it with the commit */
-		CacheInvalidateRelcacheByRelid(compliance_relid("consent_state", false));
+		/*
+		 * For hot standbys, which replay it with the commit.  It names a
+		 * relation no plan reads (from 1.1), so that cached plans reading
+		 * consent_state stay valid.
+		 */
+		Oid			signal = compliance_relid("consent_change_signal", true);
+
+		CacheInvalidateRelcacheByRelid(OidIsValid(signal) ? signal
+									   : compliance_relid("consent_state", false));
 		pending_invalidation_queued = true;
 	}
 	if (subject == NULL || len > CHANGE_KEY_MAX || list_length(pending) >= CHANGE_LIST_MAX)
