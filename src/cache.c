@@ -19,8 +19,15 @@
  *	   an open-addressing hash on the integer;
  *	 - other keys: a hash on the text.
  *
+ * A table starts empty and learns subjects one at a time, each read with
+ * an index lookup, and is read whole once that stops paying: when one
+ * statement has learned FILL_AFTER_STATEMENT_LEARNS subjects (a scan), or
+ * the session as many as 1/128 of consent_state's rows (reading them all
+ * costs about that many lookups).  A session that reads a few subjects,
+ * however many consents there are, never pays for reading them all.
+ *
  * When the hashes of a purpose would pass compliance.cache_subjects, the
- * table instead starts empty and learns subjects one at a time, and is
+ * table instead stays empty and learns subjects one at a time, and is
  * emptied whenever it reaches the bound.
  *
  * A denial carries no reason: when one must be reported (a write, or
@@ -41,6 +48,7 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -50,6 +58,7 @@
 #include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "compliance.h"
@@ -107,7 +116,14 @@ typedef struct PurposeTable
 	intmark_hash *ints;
 	HTAB	   *texts;
 	int64		nhashed;		/* entries of both hashes, against the bound */
+	int64		nlearned;		/* subjects read one at a time */
+	int64		fill_after;		/* ... before the table is read whole */
+	bool		bounded;		/* reached the bound: never read whole again */
 } PurposeTable;
+
+#define FILL_AFTER_STATEMENT_LEARNS	64
+
+static int	learned_this_statement = 0;
 
 #define MAX_TABLES		16		/* purposes a session keeps at once */
 
@@ -449,7 +465,28 @@ table_fill(PurposeTable *t)
 	SPI_finish();
 	compliance_restore_user(&save);
 	if (!fits)
+	{
 		table_clear(t, false);	/* too many: learn subjects on demand */
+		t->bounded = true;
+	}
+}
+
+/*
+ * How many subjects a table learns one at a time before it is read whole:
+ * a lookup costs about as much as reading 128 rows of consent_state.
+ */
+static int64
+fill_after_learns(void)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(state_relid));
+	float4		reltuples = 0;
+
+	if (HeapTupleIsValid(tup))
+	{
+		reltuples = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+		ReleaseSysCache(tup);
+	}
+	return Max(FILL_AFTER_STATEMENT_LEARNS, (int64) (reltuples / 128));
 }
 
 /* The table of a purpose, made and filled on first use. */
@@ -471,7 +508,8 @@ table_for(PurposeId purpose)
 	t->purpose = purpose;
 	tables[ntables++] = t;
 	last_table = t;
-	table_fill(t);
+	table_clear(t, false);		/* learns first: see the header */
+	t->fill_after = fill_after_learns();
 	return t;
 }
 
@@ -535,12 +573,19 @@ table_learn(PurposeTable *t, const char *subject, int len, TimestampTz *until)
 	else
 		mark = has_until ? MARK_TIMED : MARK_CONSENT;
 	/* reading may have reset the cache: t is then gone, the answer stands */
-	if (cache_valid && ntables > 0 && last_table == t &&
-		!table_set(t, subject, len, mark, *until, false))
+	if (!cache_valid || ntables == 0 || last_table != t)
+		return mark;
+	if (!table_set(t, subject, len, mark, *until, false))
 	{
 		table_clear(t, false);
+		t->bounded = true;
 		(void) table_set(t, subject, len, mark, *until, false);
 	}
+	t->nlearned++;
+	learned_this_statement++;
+	if (!t->bounded && !t->complete &&
+		(t->nlearned >= t->fill_after || learned_this_statement >= FILL_AFTER_STATEMENT_LEARNS))
+		table_fill(t);
 	return mark;
 }
 
@@ -657,6 +702,7 @@ cache_exact_verdict(const char *subject, int len, const PurposeInfo *purpose, bo
 void
 cache_accept_changes(void)
 {
+	learned_this_statement = 0;
 	/*
 	 * DROP EXTENSION takes consent_state and blocked_subjects away without
 	 * a row trigger naming their subjects; it also drops the registry,
@@ -669,7 +715,9 @@ cache_accept_changes(void)
 
 /*
  * Ready for a statement under the purpose: changes applied and the table
- * read, before any parallel worker starts (no snapshot may be taken then).
+ * made, before any parallel worker starts.  The row filter runs in the
+ * leader only (row_allowed is PARALLEL RESTRICTED); a subject it learns
+ * during a parallel operation is read with the active snapshot.
  */
 void
 cache_prepare(const PurposeInfo *purpose)
@@ -716,6 +764,7 @@ cache_forget_subject(const char *subject, int len)
 		{
 			/* past the bound: the table learns subjects on demand instead */
 			table_clear(t, false);
+			t->bounded = true;
 		}
 	}
 }

@@ -221,6 +221,7 @@ static int	n_seen_bits = 0;
 static bool seen_bits_on = false;
 
 static seenset_hash *local_seen = NULL;
+static int	seen_depth = 0;		/* deepest statement_depth that added to it */
 static MemoryContext seen_cxt = NULL;	/* the set */
 static MemoryContext keys_cxt = NULL;	/* its text keys */
 
@@ -460,10 +461,12 @@ reset_seen(void)
 	else if (local_seen != NULL && local_seen->size <= SEEN_KEEP_ENTRIES && !seen_bits_on)
 	{
 		/* small: keep the table, free the text keys */
+		seen_depth = 0;
 		seenset_reset(local_seen);
 		MemoryContextReset(keys_cxt);
 		return;
 	}
+	seen_depth = 0;
 	MemoryContextReset(seen_cxt);
 	keys_cxt = AllocSetContextCreate(seen_cxt, "compliance captured subject keys",
 									 ALLOCSET_DEFAULT_SIZES);
@@ -726,6 +729,7 @@ capture_disclosure(PG_FUNCTION_ARGS)
 			key.len = Min(len, 1024);	/* the log's bound on a subject key */
 			break;
 	}
+	seen_depth = Max(seen_depth, statement_depth);
 	if (seen_add(key))
 		PG_RETURN_BOOL(true);
 	if (key.len == SEEN_INTEGER)
@@ -830,7 +834,13 @@ capture_executor_end(QueryDesc *queryDesc)
 		standard_ExecutorEnd(queryDesc);
 	if (local_buffer != NULL && local_buffer->len > 0)
 		push_local(60000);
-	if (local_seen != NULL)
+
+	/*
+	 * The statement that captured has ended.  A query that ran inside it
+	 * and captured nothing (the consent cache reading a subject from the
+	 * row filter, say) leaves its set alone.
+	 */
+	if (local_seen != NULL && seen_depth > statement_depth)
 		reset_seen();
 }
 
