@@ -22,8 +22,9 @@
  * A table starts empty and learns subjects one at a time, each read with
  * an index lookup, and is read whole once that stops paying: when one
  * statement has learned FILL_AFTER_STATEMENT_LEARNS subjects (a scan), or
- * the session as many as 1/128 of consent_state's rows (reading them all
- * costs about that many lookups).  A session that reads a few subjects,
+ * the session as many as 1/1024 of consent_state's rows (about a tenth of
+ * what reading them all costs, so a long session pays at most a tenth
+ * more than reading them at once).  A session that reads a few subjects,
  * however many consents there are, never pays for reading them all.
  *
  * When the hashes of a purpose would pass compliance.cache_subjects, the
@@ -472,8 +473,9 @@ table_fill(PurposeTable *t)
 }
 
 /*
- * How many subjects a table learns one at a time before it is read whole:
- * a lookup costs about as much as reading 128 rows of consent_state.
+ * How many subjects a table learns one at a time before it is read whole.
+ * A lookup costs about as much as reading 100 rows of consent_state
+ * whole; 1/1024 of the rows is about a tenth of reading them all.
  */
 static int64
 fill_after_learns(void)
@@ -486,7 +488,7 @@ fill_after_learns(void)
 		reltuples = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
 		ReleaseSysCache(tup);
 	}
-	return Max(FILL_AFTER_STATEMENT_LEARNS, (int64) (reltuples / 128));
+	return Max(FILL_AFTER_STATEMENT_LEARNS, (int64) (reltuples / 1024));
 }
 
 /* The table of a purpose, made and filled on first use. */

@@ -93,3 +93,28 @@ BEGIN
     RETURN v_day;
 END
 $$;
+
+-- disclosure_window (and so disclosure_history) answered an infinite
+-- application date with "the application date is required" (22004), as
+-- if none had been given; it is now told apart (22008).
+CREATE OR REPLACE FUNCTION compliance.disclosure_window(applied_on date,
+        OUT from_at timestamptz, OUT to_at timestamptz)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF applied_on IS NULL THEN
+        RAISE EXCEPTION 'the application date is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the date the subject''s application was received (Art. 12.2 of Law 99-Z), e.g. ''2025-03-10''.';
+    END IF;
+    IF NOT isfinite(applied_on) THEN
+        RAISE EXCEPTION 'the application date must be a calendar date, not %', applied_on
+            USING ERRCODE = 'datetime_field_overflow',
+                  DETAIL = 'The window of Art. 12.2 of Law 99-Z is the year before the date the application was received.',
+                  HINT = 'Pass the date the subject''s application was received, e.g. ''2025-03-10''.';
+    END IF;
+    from_at := (applied_on - interval '1 year')::timestamptz;
+    to_at := applied_on::timestamptz;
+END
+$$;
