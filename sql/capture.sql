@@ -132,6 +132,24 @@ RESET jit_above_cost;
 RESET compliance.recipient;
 DROP FUNCTION plan_uses_jit(text);
 
+-- The set of subjects already logged belongs to one statement: a SELECT
+-- after a cursor's FETCH in the same transaction provides subjects 1 and
+-- 2 again (with the name this time), and is logged again.
+SET ROLE shop_app;
+SET compliance.recipient = 'bureau';
+BEGIN;
+DECLARE c CURSOR FOR SELECT id FROM customers ORDER BY id;
+FETCH 2 FROM c;
+SELECT id, name FROM customers WHERE id IN (1, 2) ORDER BY id;
+COMMIT;
+SELECT compliance.flush_disclosures();
+RESET compliance.recipient;
+RESET ROLE;
+SELECT subject, data_items
+  FROM compliance.disclosure_log
+ WHERE source_table = 'public.customers' AND subject IN ('1', '2') AND data_items = '{id,name}'
+ ORDER BY subject;
+
 -- how far a session may get ahead of the writer, per database
 SHOW compliance.capture_ring_size;
 

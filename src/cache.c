@@ -420,7 +420,7 @@ read_latest(SPIPlanPtr *plan, const char *query, int nargs, Oid *argtypes, Datum
  * rows at once.
  */
 static void
-table_fill(PurposeTable *t)
+table_fill_rows(PurposeTable *t)
 {
 	Oid			argtypes[2] = {INT4OID, TIMESTAMPTZOID};
 	Datum		values[2];
@@ -470,6 +470,27 @@ table_fill(PurposeTable *t)
 		table_clear(t, false);	/* too many: learn subjects on demand */
 		t->bounded = true;
 	}
+}
+
+/*
+ * table_fill_rows marks the table complete before it reads a row: if the
+ * read fails (a cancel, statement_timeout), a partly read table would say
+ * "none" of subjects it never read, blocked ones included.  Forget
+ * everything instead (cache_forget_all allocates nothing).
+ */
+static void
+table_fill(PurposeTable *t)
+{
+	PG_TRY();
+	{
+		table_fill_rows(t);
+	}
+	PG_CATCH();
+	{
+		cache_forget_all();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 }
 
 /*

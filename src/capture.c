@@ -139,11 +139,14 @@ static int	statement_depth = 0;	/* executors and utility statements running */
 /* Backend-local state */
 static StringInfo local_buffer = NULL;	/* closed chunks, then the open one */
 static int	open_chunk = -1;	/* offset of the chunk being filled, or -1 */
-static const void *open_site;	/* what the open chunk shares: call site, */
+static uint64 open_site;		/* what the open chunk shares: call site, */
 static Oid	open_relid;			/* table, */
 static TimestampTz open_disclosed_at;	/* statement */
 static uint64 open_settings;	/* and settings_version */
 static uint64 settings_version = 0; /* bumped when a recorded setting changes */
+static uint64 guc_version = 0;	/* the same, from the settings' assign hooks only */
+static TimestampTz seen_statement = 0;	/* the statement the seen set is for */
+static uint64 seen_settings = 0;	/* ... and the settings */
 static char *statement_transfer_kind = NULL;	/* from check_transfer() */
 static int	my_slot = -1;
 static volatile sig_atomic_t worker_stopping = false;
@@ -416,11 +419,22 @@ push_local(long wait_ms)
 		slot = my_slot;
 		LWLockRelease(capture->lock);
 
+		/*
+		 * What is in the ring leaves the buffer now: a cancel while waiting
+		 * below must not push it again at abort.
+		 */
+		if (offset > 0)
+		{
+			memmove(local_buffer->data, local_buffer->data + offset, local_buffer->len - offset);
+			local_buffer->len -= offset;
+			local_buffer->data[local_buffer->len] = '\0';
+			offset = 0;
+		}
 		if (need_worker)
 			start_worker(slot, MyDatabaseId);
 		if (latch)
 			SetLatch(latch);
-		if (offset >= (Size) local_buffer->len)
+		if (local_buffer->len == 0)
 			break;
 
 		/* the ring is full: wait for the writer to make room */
@@ -429,21 +443,13 @@ push_local(long wait_ms)
 			ereport(WARNING,
 					(errmsg("disclosure capture is waiting for the writer"),
 					 errdetail("%d bytes of captured disclosures stay buffered in this session.",
-							   local_buffer->len - (int) offset),
+							   local_buffer->len),
 					 errhint("A larger compliance.capture_ring_size lets sessions get further ahead of the writer.")));
 			break;
 		}
 		ConditionVariableTimedSleep(&capture->progress, 100, PG_WAIT_EXTENSION);
 	}
 	ConditionVariableCancelSleep();
-
-	/* keep what could not be pushed */
-	if (offset > 0)
-	{
-		memmove(local_buffer->data, local_buffer->data + offset, local_buffer->len - offset);
-		local_buffer->len -= offset;
-		local_buffer->data[local_buffer->len] = '\0';
-	}
 }
 
 /* ---------------------------------------------------------------------
@@ -468,11 +474,13 @@ reset_seen(void)
 	}
 	seen_depth = 0;
 	MemoryContextReset(seen_cxt);
+	local_seen = NULL;			/* freed: made again below, or at the next capture */
+	keys_cxt = NULL;
+	n_seen_bits = 0;
+	seen_bits_on = false;
 	keys_cxt = AllocSetContextCreate(seen_cxt, "compliance captured subject keys",
 									 ALLOCSET_DEFAULT_SIZES);
 	local_seen = seenset_create(seen_cxt, 1024, NULL);
-	n_seen_bits = 0;
-	seen_bits_on = false;
 }
 
 /* Makes room for bit "key" in a table's bitmap, new bits clear. */
@@ -564,6 +572,7 @@ void
 capture_settings_changed(void)
 {
 	settings_version++;
+	guc_version++;
 }
 
 static void
@@ -633,7 +642,10 @@ typedef struct CaptureCallSite
 	FmgrInfo	out;
 	char	   *items;			/* the columns as an array literal */
 	char	   *user;			/* the session user, recorded as recorded_by */
+	uint64		serial;			/* tells call sites apart: an address may be reused */
 } CaptureCallSite;
+
+static uint64 call_site_serial = 0;
 
 /* Starts a chunk for the rows of this call site under the current settings. */
 static void
@@ -655,7 +667,7 @@ start_chunk(const CaptureCallSite *site, Oid relid, TimestampTz disclosed_at)
 	append_field(compliance_transfer_permit, &chunk.lens[F_PERMIT]);
 	append_field(site->user, &chunk.lens[F_USER]);
 	memcpy(local_buffer->data + open_chunk, &chunk, sizeof(chunk));
-	open_site = site;
+	open_site = site->serial;
 	open_relid = relid;
 	open_disclosed_at = disclosed_at;
 	open_settings = settings_version;
@@ -702,11 +714,22 @@ capture_disclosure(PG_FUNCTION_ARGS)
 								  OidOutputFunctionCall(F_ARRAY_OUT, PG_GETARG_DATUM(2)));
 		site->user = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt,
 										 GetUserNameFromId(GetSessionUserId(), false));
+		site->serial = ++call_site_serial;
 		fcinfo->flinfo->fn_extra = site;
 	}
 
-	if (local_seen == NULL)
+	/*
+	 * The set is one statement's under one recipient and purpose: a later
+	 * statement (a SELECT after a cursor's FETCH) or a function with its
+	 * own SET compliance.recipient provides the subjects again.
+	 */
+	disclosed_at = GetCurrentStatementStartTimestamp();
+	if (local_seen == NULL || seen_statement != disclosed_at || seen_settings != guc_version)
+	{
 		reset_seen();
+		seen_statement = disclosed_at;
+		seen_settings = guc_version;
+	}
 	key.relid = PG_GETARG_OID(1);
 	key.data = NULL;
 	key.ival = 0;
@@ -750,9 +773,8 @@ capture_disclosure(PG_FUNCTION_ARGS)
 		local_buffer = makeStringInfo();
 		MemoryContextSwitchTo(oldcxt);
 	}
-	disclosed_at = GetCurrentStatementStartTimestamp();
 	/* one chunk per statement and call site: same_group() keeps statements apart */
-	if (open_chunk < 0 || open_site != site || open_relid != key.relid ||
+	if (open_chunk < 0 || open_site != site->serial || open_relid != key.relid ||
 		open_disclosed_at != disclosed_at || open_settings != settings_version)
 		start_chunk(site, key.relid, disclosed_at);
 	len16 = (uint16) len;
