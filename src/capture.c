@@ -733,24 +733,12 @@ capture_disclosure(PG_FUNCTION_ARGS)
 	key.relid = PG_GETARG_OID(1);
 	key.data = NULL;
 	key.ival = 0;
-	switch (site->typid)
+	if (compliance_int_subject(PG_GETARG_DATUM(0), site->typid, &key.ival))
+		key.len = SEEN_INTEGER;
+	else
 	{
-		case INT2OID:
-			key.ival = DatumGetInt16(PG_GETARG_DATUM(0));
-			key.len = SEEN_INTEGER;
-			break;
-		case INT4OID:
-			key.ival = DatumGetInt32(PG_GETARG_DATUM(0));
-			key.len = SEEN_INTEGER;
-			break;
-		case INT8OID:
-			key.ival = DatumGetInt64(PG_GETARG_DATUM(0));
-			key.len = SEEN_INTEGER;
-			break;
-		default:
-			key.data = compliance_subject_key(PG_GETARG_DATUM(0), site->typid, &site->out, &len);
-			key.len = Min(len, 1024);	/* the log's bound on a subject key */
-			break;
+		key.data = compliance_subject_key(PG_GETARG_DATUM(0), site->typid, &site->out, &len);
+		key.len = Min(len, 1024);	/* the log's bound on a subject key */
 	}
 	seen_depth = Max(seen_depth, statement_depth);
 	if (seen_add(key))

@@ -15,6 +15,7 @@
 #define COMPLIANCE_H
 
 #include "access/attnum.h"
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "nodes/bitmapset.h"
 #include "utils/snapshot.h"
@@ -194,6 +195,29 @@ extern void enforce_init(void);
 extern bool compliance_called_by_planner(FunctionCallInfo fcinfo);
 extern const PurposeInfo *declared_purpose(void);
 extern const char *compliance_subject_key(Datum value, Oid typid, FmgrInfo *out, int *len);
+
+/*
+ * An integer subject column's value (typid its base type), for the paths
+ * that key integer subjects by value; false for other types.
+ */
+static inline bool
+compliance_int_subject(Datum value, Oid typid, int64 *key)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			*key = DatumGetInt16(value);
+			return true;
+		case INT4OID:
+			*key = DatumGetInt32(value);
+			return true;
+		case INT8OID:
+			*key = DatumGetInt64(value);
+			return true;
+		default:
+			return false;
+	}
+}
 extern void utility_init(void);
 
 /* ---------------------------------------------------------------------

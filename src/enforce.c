@@ -178,20 +178,12 @@ value_verdict(Datum value, bool isnull, Oid typid, FmgrInfo *out,
 {
 	const char *subject;
 	int			len;
+	int64		k;
 
 	if (isnull)					/* no subject: no consent and no block */
 		return cache_verdict("", 0, purpose, special);
-	switch (typid)
-	{
-		case INT2OID:
-			return cache_verdict_int(DatumGetInt16(value), purpose, special);
-		case INT4OID:
-			return cache_verdict_int(DatumGetInt32(value), purpose, special);
-		case INT8OID:
-			return cache_verdict_int(DatumGetInt64(value), purpose, special);
-		default:
-			break;
-	}
+	if (compliance_int_subject(value, typid, &k))
+		return cache_verdict_int(k, purpose, special);
 	if (typid != TEXTOID && typid != VARCHAROID && !OidIsValid(out->fn_oid))
 	{
 		Oid			outfunc;
@@ -273,20 +265,8 @@ row_allowed_fast(const RowFilterCache *cache, Datum value)
 
 	if (cache->view.epoch != cache_epoch)
 		return false;
-	switch (cache->typid)
-	{
-		case INT2OID:
-			k = DatumGetInt16(value);
-			break;
-		case INT4OID:
-			k = DatumGetInt32(value);
-			break;
-		case INT8OID:
-			k = DatumGetInt64(value);
-			break;
-		default:
-			return false;
-	}
+	if (!compliance_int_subject(value, cache->typid, &k))
+		return false;
 	if (k < 0 || k >= cache->view.dense_size)
 		return false;
 	mark = cache->view.dense[k];
