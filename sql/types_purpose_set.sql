@@ -211,9 +211,22 @@ SET enable_indexscan = off;
 CREATE TABLE gin_by_seqscan AS SELECT * FROM gin_check;
 RESET enable_bitmapscan;
 RESET enable_indexscan;
--- index scans
+-- index scans (gin_queries itself has no index: its scan stays sequential,
+-- and PostgreSQL 18 marks it "Disabled: true", a line left out here so that
+-- the plan reads the same on every version)
 SET enable_seqscan = off;
-EXPLAIN (COSTS OFF) SELECT * FROM gin_check;
+CREATE FUNCTION plan_of(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+        IF line !~ '^\s*Disabled: true$' THEN
+            RETURN NEXT line;
+        END IF;
+    END LOOP;
+END $$;
+SELECT plan_of('SELECT * FROM gin_check') AS "QUERY PLAN";
+DROP FUNCTION plan_of(text);
 CREATE TABLE gin_by_index AS SELECT * FROM gin_check;
 SELECT (SELECT count(*) FROM gin_by_seqscan) AS queries,
        (SELECT count(*) FROM (TABLE gin_by_seqscan EXCEPT TABLE gin_oracle) d) AS seqscan_wrong,

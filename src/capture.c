@@ -128,9 +128,7 @@ enum
 
 static CaptureShared *capture = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-#if PG_VERSION_NUM >= 150000
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
-#endif
 static ExecutorEnd_hook_type prev_executor_end_hook = NULL;
 static ExecutorRun_hook_type prev_executor_run_hook = NULL;
 static ExecutorFinish_hook_type prev_executor_finish_hook = NULL;
@@ -242,10 +240,8 @@ capture_shmem_size(void)
 static void
 capture_shmem_request(void)
 {
-#if PG_VERSION_NUM >= 150000
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-#endif
 	RequestAddinShmemSpace(capture_shmem_size());
 	RequestNamedLWLockTranche("compliance_capture", 1);
 }
@@ -799,16 +795,15 @@ compliance_leave_statement(void)
 }
 
 static void
-capture_executor_run(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-					 bool execute_once)
+capture_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
 {
 	statement_depth++;
 	PG_TRY();
 	{
 		if (prev_executor_run_hook)
-			prev_executor_run_hook(queryDesc, direction, count, execute_once);
+			prev_executor_run_hook(COMPAT_EXECUTOR_RUN_ARGS);
 		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+			standard_ExecutorRun(COMPAT_EXECUTOR_RUN_ARGS);
 	}
 	PG_FINALLY();
 	{
@@ -1288,12 +1283,8 @@ capture_worker_main(Datum arg)
 void
 capture_init(void)
 {
-#if PG_VERSION_NUM >= 150000
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = capture_shmem_request;
-#else
-	capture_shmem_request();
-#endif
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = capture_shmem_startup;
 	prev_executor_end_hook = ExecutorEnd_hook;

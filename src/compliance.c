@@ -209,11 +209,7 @@ define_settings(void)
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
-#if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("compliance");
-#else
-	EmitWarningsOnPlaceholders("compliance");
-#endif
 }
 
 void

@@ -21,6 +21,8 @@
 #include "utils/snapshot.h"
 #include "utils/timestamp.h"
 
+#include "pg_compat.h"
+
 #define COMPLIANCE_SCHEMA	"compliance"
 
 /*

@@ -386,18 +386,11 @@ character_number(const char *str, size_t len, size_t pos)
 	return pg_mbstrlen_with_len(str, int_len(pos)) + 1;
 }
 
-/* error reporters never return; PostgreSQL 18 spells that differently */
-#if PG_VERSION_NUM >= 180000
+/* error reporters never return */
 pg_noreturn static void consent_fail(const ConsentSource *src, int sqlstate,
 									 ConsentKey key, const char *problem,
 									 const char *hint);
 pg_noreturn static void consent_corrupted(const char *what);
-#else
-static void consent_fail(const ConsentSource *src, int sqlstate,
-						 ConsentKey key, const char *problem,
-						 const char *hint) pg_attribute_noreturn();
-static void consent_corrupted(const char *what) pg_attribute_noreturn();
-#endif
 
 /*
  * Report a bad value of key.  problem is a lowercase sentence fragment

@@ -490,26 +490,10 @@ row_allowed_oid(void)
 	return funcoid;
 }
 
-/* Columns a query names in a relation: read, inserted or updated. */
-static Bitmapset *
-touched_columns(Query *query, RangeTblEntry *rte)
-{
-#if PG_VERSION_NUM >= 160000
-	RTEPermissionInfo *perm;
-
-	if (rte->perminfoindex == 0)
-		return NULL;
-	perm = getRTEPermissionInfo(query->rteperminfos, rte);
-	return bms_union(perm->selectedCols, bms_union(perm->insertedCols, perm->updatedCols));
-#else
-	return bms_union(rte->selectedCols, bms_union(rte->insertedCols, rte->updatedCols));
-#endif
-}
-
 static bool
 touches_special(Query *query, RangeTblEntry *rte, const Protection *p)
 {
-	Bitmapset  *cols = touched_columns(query, rte);
+	Bitmapset  *cols = compat_rte_columns(query, rte);
 	int			attno = -1;
 
 	if (bms_is_empty(p->special_attnos))
@@ -656,7 +640,7 @@ in_jointree(Node *node, Index rti)
 static Const *
 read_columns(Query *query, RangeTblEntry *rte)
 {
-	Bitmapset  *cols = touched_columns(query, rte);
+	Bitmapset  *cols = compat_rte_columns(query, rte);
 	bool		whole_row = bms_is_member(InvalidAttrNumber - FirstLowInvalidHeapAttributeNumber, cols);
 	Relation	rel = RelationIdGetRelation(rte->relid);
 	TupleDesc	desc = RelationGetDescr(rel);

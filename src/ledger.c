@@ -63,11 +63,7 @@ digest_fields(const char *prev, size_t prev_len, const Datum *values, const bool
 		if (!nulls[i])
 			hash_update(ctx, VARDATA_ANY(DatumGetPointer(values[i])), len);
 	}
-#if PG_VERSION_NUM >= 150000
 	if (pg_cryptohash_final(ctx, out, PG_SHA256_DIGEST_LENGTH) < 0)
-#else
-	if (pg_cryptohash_final(ctx, out) < 0)
-#endif
 		elog(ERROR, "could not finish SHA-256 digest");
 	pg_cryptohash_free(ctx);
 }

@@ -77,9 +77,7 @@ static bool pending_all = false;
 static bool pending_invalidation_queued = false;
 
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-#if PG_VERSION_NUM >= 150000
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
-#endif
 
 static Size
 subject_changes_shmem_size(void)
@@ -90,10 +88,8 @@ subject_changes_shmem_size(void)
 static void
 subject_changes_shmem_request(void)
 {
-#if PG_VERSION_NUM >= 150000
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-#endif
 	RequestAddinShmemSpace(subject_changes_shmem_size());
 	RequestNamedLWLockTranche("compliance_subject_changes", 1);
 }
@@ -204,12 +200,8 @@ subject_changes_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 void
 subject_changes_init(void)
 {
-#if PG_VERSION_NUM >= 150000
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = subject_changes_shmem_request;
-#else
-	subject_changes_shmem_request();
-#endif
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = subject_changes_shmem_startup;
 	RegisterXactCallback(subject_changes_xact_callback, NULL);

@@ -270,9 +270,7 @@ check_alter_table(AlterTableStmt *stmt)
 				refuse_row_expression(stmt->relation->relname);
 				break;
 			case AT_DetachPartition:
-#if PG_VERSION_NUM >= 140000
 			case AT_DetachPartitionFinalize:
-#endif
 			case AT_DropInherit:
 				/* the detached table would keep its rows without protection */
 				refuse("detach a partition or child of protected table", stmt->relation->relname,

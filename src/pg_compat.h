@@ -1,0 +1,63 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_compat.h
+ *	  Every difference between the PostgreSQL major versions the extension
+ *	  supports (15, 16, 17, 18), in one place.  Code elsewhere uses the
+ *	  names below and has no PG_VERSION_NUM test of its own, except where a
+ *	  whole mechanism differs (the permission-check hook of 16).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef COMPLIANCE_PG_COMPAT_H
+#define COMPLIANCE_PG_COMPAT_H
+
+#include "executor/executor.h"
+#include "nodes/parsenodes.h"
+#include "parser/parse_relation.h"
+
+#if PG_VERSION_NUM < 150000
+#error "compliance needs PostgreSQL 15 or later"
+#endif
+
+/*
+ * 18 removed the execute_once argument of ExecutorRun.  Declare a hook as
+ * "void f(COMPAT_EXECUTOR_RUN_PARAMS)" and pass COMPAT_EXECUTOR_RUN_ARGS on.
+ */
+#if PG_VERSION_NUM >= 180000
+#define COMPAT_EXECUTOR_RUN_PARAMS \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count
+#define COMPAT_EXECUTOR_RUN_ARGS queryDesc, direction, count
+#else
+#define COMPAT_EXECUTOR_RUN_PARAMS \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count, bool execute_once
+#define COMPAT_EXECUTOR_RUN_ARGS queryDesc, direction, count, execute_once
+#endif
+
+/*
+ * 18 spells "never returns" as a prefix, pg_noreturn, and dropped the
+ * suffix pg_attribute_noreturn(); before 18 only the suffix exists.
+ */
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
+/*
+ * Columns a query names in a relation: read, inserted or updated.  16 moved
+ * them from the range table entry to its RTEPermissionInfo.
+ */
+static inline Bitmapset *
+compat_rte_columns(Query *query, RangeTblEntry *rte)
+{
+#if PG_VERSION_NUM >= 160000
+	RTEPermissionInfo *perm;
+
+	if (rte->perminfoindex == 0)
+		return NULL;
+	perm = getRTEPermissionInfo(query->rteperminfos, rte);
+	return bms_union(perm->selectedCols, bms_union(perm->insertedCols, perm->updatedCols));
+#else
+	return bms_union(rte->selectedCols, bms_union(rte->insertedCols, rte->updatedCols));
+#endif
+}
+
+#endif							/* COMPLIANCE_PG_COMPAT_H */
