@@ -30,10 +30,18 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 
 # Regression tests, in the order they run; each file is self-contained.
 REGRESS = install types_purpose types_purpose_set types_consent registry roles consent enforcement requests subject_access erasure disclosures capture subject_changes consent_cache retention breaches policy security hostile_input
-REGRESS_OPTS = --temp-config=test/compliance.conf --load-extension=plpgsql
+REGRESS_OPTS = --temp-config=test/compliance.conf --load-extension=plpgsql --no-locale --encoding=UTF8
 
 ISOLATION = consent_chain withdrawal_freshness subject_changes withdrawal_writers erasure_race block_capture
-TAP_TESTS = 1
+ISOLATION_OPTS = --inputdir=test --no-locale --encoding=UTF8
+
+# "make installcheck" runs REGRESS and ISOLATION against a running server
+# that has test/compliance.conf's settings (debian/tests/installcheck), in
+# UTF-8 databases with C collation as test/run does.  The TAP tests
+# (test/t) start clusters of their own and cannot run as root, so PGXS's
+# installcheck leaves them out (no TAP_TESTS): test/run runs them, and
+# "make installcheck TAP_TESTS=1 PROVE_TESTS='test/t/*.pl'" as a non-root
+# user runs them against the installed binaries.
 
 EXTRA_CLEAN = $(DATA_built)
 
@@ -79,3 +87,9 @@ print-regress:
 	@echo $(REGRESS)
 print-isolation:
 	@echo $(ISOLATION)
+
+# Debian packages postgresql-NN-compliance, one per installed PostgreSQL
+# major version, in build/deb/ (debian/build installs the build dependencies).
+.PHONY: deb
+deb:
+	bash debian/build

@@ -1,7 +1,7 @@
 # test/t/007_schedule.pl: compliance.schedule_maintenance() with pg_cron.
 #
 # Skipped unless pg_cron is installed for this server (Debian package
-# postgresql-15-cron).  With pg_cron preloaded and created in the database:
+# postgresql-NN-cron, NN the server's major version).  With pg_cron preloaded and created in the database:
 #   (a) the helper schedules the purge, the erase tasks and the deadline
 #       checks as jobs of this database, and scheduling again replaces them;
 #   (b) a job runs: the purge deletes expired data and logs its run;
@@ -17,9 +17,10 @@ use Test::More;
 my $pg_config = $ENV{PG_CONFIG} || 'pg_config';
 my $pkglibdir = `$pg_config --pkglibdir`;
 chomp $pkglibdir;
+my ($major) = `$pg_config --version` =~ /^PostgreSQL (\d+)/;
 if (!-f "$pkglibdir/pg_cron.so")
 {
-	plan skip_all => 'pg_cron is not installed (Debian: postgresql-15-cron)';
+	plan skip_all => "pg_cron is not installed (Debian: postgresql-$major-cron)";
 }
 
 my $node = PostgreSQL::Test::Cluster->new('schedule');
@@ -103,7 +104,7 @@ SELECT * FROM compliance.schedule_maintenance()});
 isnt($ret, 0, 'scheduling fails without pg_cron in the database');
 like($err, qr/55000: pg_cron is not installed in database "clinic"/,
 	'with SQLSTATE 55000 and the database named');
-like($err, qr/HINT:.*postgresql-15-cron.*cron\.database_name = 'clinic'/,
+like($err, qr/HINT:.*postgresql-$major-cron.*cron\.database_name = 'clinic'/,
 	'and a hint saying how to install it');
 
 $node->stop;
