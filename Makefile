@@ -10,20 +10,17 @@
 # root on a fresh Debian machine.
 
 EXTENSION = compliance
-EXTVERSION = 1.1
+EXTVERSION = 1.0
 MODULE_big = compliance
 
 SRCS = $(sort $(wildcard src/*.c))
 OBJS = $(SRCS:.c=.o)
 
-# Install scripts are assembled from one file per concern, in file-name
-# order: src/sql/*.sql is version 1.0 (released, frozen: never edit it),
-# src/sql/1.1/*.sql the update to 1.1.  There is no compliance--1.1.sql:
-# CREATE EXTENSION runs 1.0 and then each update, so a fresh install and an
-# ALTER EXTENSION UPDATE take the same path (test/t/004_update.pl).
-SQL_1_0 = $(sort $(wildcard src/sql/*.sql))
-SQL_1_1 = $(sort $(wildcard src/sql/1.1/*.sql))
-DATA_built = $(EXTENSION)--1.0.sql $(EXTENSION)--1.0--1.1.sql
+# The install script is assembled from one file per concern, in file-name
+# order; each object is defined once, in its concern's file.  Until the
+# first public release there is no update script (doc/architecture.md).
+SQL = $(sort $(wildcard src/sql/*.sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 PG_CPPFLAGS = -Isrc -DCOMPLIANCE_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
@@ -60,9 +57,7 @@ endif
 # PGXS tracks no header dependencies: every object depends on every header.
 $(OBJS): $(wildcard src/*.h)
 
-$(EXTENSION)--1.0.sql: $(SQL_1_0)
-	cat $^ > $@
-$(EXTENSION)--1.0--1.1.sql: $(SQL_1_1)
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL)
 	cat $^ > $@
 
 .PHONY: test test-versions demo print-regress print-isolation valgrind fuzz fuzz-smoke

@@ -23,7 +23,7 @@
 -- triggers that are not ENABLE ALWAYS: the foreign key checks of
 -- consent_state and consent_ledger (the rows are consistent by
 -- construction; the driver's check.sql counts dangling references) and
--- version 1.1's deferred consent_ledger_head trigger, which would run once
+-- the deferred consent_ledger_head trigger, which would run once
 -- per row at commit (the head is set here explicitly; see
 -- doc/benchmarks.md for what that trigger costs).  The ALWAYS triggers
 -- still run: the ledger guard and the consent cache invalidation.

@@ -1,6 +1,6 @@
 -- The registry: processor, purposes, recipients, protected tables, and the
 -- reference lists the law relies on.  compliance_admin maintains it
--- (see 90_privileges.sql); every change invalidates backend caches.
+-- (see 99_privileges.sql); every change invalidates backend caches.
 
 -- ISO 3166-1 alpha-2 codes (from Debian's iso-codes), to validate countries.
 CREATE TABLE compliance.countries (
@@ -313,8 +313,10 @@ CREATE TABLE compliance.processor (
 COMMENT ON TABLE compliance.processor IS
     'The processor (Art. 1 of Law 99-Z): name and location shown in consent notices (Art. 5.5), access reports (Art. 11.1) and the policy (Art. 17.3). One row; set with compliance.set_processor().';
 
+CREATE SEQUENCE compliance.purposes_id_seq AS integer MINVALUE 1 MAXVALUE 65535;
 CREATE TABLE compliance.purposes (
-    id              integer PRIMARY KEY CHECK (id BETWEEN 1 AND 65535),
+    id              integer PRIMARY KEY DEFAULT pg_catalog.nextval('compliance.purposes_id_seq')
+                    CHECK (id BETWEEN 1 AND 65535),
     code            text NOT NULL UNIQUE CHECK (code ~ '^[a-z][a-z0-9_]{0,62}$'),
     title           text NOT NULL CHECK (title <> ''),
     legal_basis     compliance.legal_basis NOT NULL REFERENCES compliance.legal_bases (basis),
@@ -326,8 +328,7 @@ CREATE TABLE compliance.purposes (
     registered_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
     registered_by   name NOT NULL DEFAULT session_user
 );
-CREATE SEQUENCE compliance.purposes_id_seq AS integer MINVALUE 1 MAXVALUE 65535 OWNED BY compliance.purposes.id;
-ALTER TABLE compliance.purposes ALTER id SET DEFAULT pg_catalog.nextval('compliance.purposes_id_seq');
+ALTER SEQUENCE compliance.purposes_id_seq OWNED BY compliance.purposes.id;
 COMMENT ON TABLE compliance.purposes IS
     'Registered purposes of processing (Art. 4.4 of Law 99-Z), each with its legal basis (Art. 4.3, 6, 8), retention (Art. 4.8) and the data items it may touch (Art. 4.5). Add with compliance.register_purpose().';
 COMMENT ON COLUMN compliance.purposes.id IS 'Registry id; compliance.purpose and compliance.purpose_set values store it.';

@@ -302,29 +302,46 @@ $$;
 COMMENT ON FUNCTION compliance.refuse_consent(text, compliance.purpose_set) IS
     'Records that the subject refused consent for purposes they hold no consent in force for (Art. 5.5: the consequences of refusing were explained). Returns how many purposes were refused.';
 
+-- Like every subject function, consent_status and consents_of refuse a
+-- NULL or empty subject (22004); consent_status also a NULL purpose.
 CREATE FUNCTION compliance.consent_status(subject text, purpose compliance.purpose)
     RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(
-        (SELECT CASE WHEN s.status IN ('given', 'renewed') AND s.valid_until <= now()
-                     THEN 'expired' ELSE s.status END
-           FROM compliance.consent_state s
-          WHERE s.subject = consent_status.subject AND s.purpose = consent_status.purpose),
-        'none')
+DECLARE
+    v_status text;
+BEGIN
+    PERFORM compliance.check_subject(subject);
+    IF purpose IS NULL THEN
+        RAISE EXCEPTION 'purpose is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass a registered purpose code, e.g. ''marketing''.';
+    END IF;
+    SELECT CASE WHEN s.status IN ('given', 'renewed') AND s.valid_until OPERATOR(pg_catalog.<=) pg_catalog.now()
+                THEN 'expired' ELSE s.status END
+      INTO v_status
+      FROM compliance.consent_state s
+     WHERE s.subject OPERATOR(pg_catalog.=) consent_status.subject
+       AND s.purpose OPERATOR(pg_catalog.=) consent_status.purpose;
+    RETURN coalesce(v_status, 'none');
+END
 $$;
 COMMENT ON FUNCTION compliance.consent_status(text, compliance.purpose) IS
     'Consent status of a subject for a purpose: given, renewed (a newer consent replaced one in force or expired), withdrawn, expired (past valid_until), refused, or none.';
 
 CREATE FUNCTION compliance.consents_of(subject text)
     RETURNS SETOF compliance.consent
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT l.receipt FROM compliance.consent_ledger l
-     WHERE l.subject = consents_of.subject AND l.receipt IS NOT NULL
-     ORDER BY l.id
+BEGIN
+    PERFORM compliance.check_subject(subject);
+    RETURN QUERY
+        SELECT l.receipt FROM compliance.consent_ledger l
+         WHERE l.subject OPERATOR(pg_catalog.=) consents_of.subject AND l.receipt IS NOT NULL
+         ORDER BY l.id;
+END
 $$;
 COMMENT ON FUNCTION compliance.consents_of(text) IS
     'Every consent receipt the subject gave, oldest first, including withdrawn and expired ones (Art. 5.7: the processor proves consent; Art. 10.4: withdrawal is not retroactive).';

@@ -12,16 +12,49 @@ COMMENT ON TABLE compliance.blocked_subjects IS
     'Subjects whose personal data are blocked (Art. 1, 13.2 of Law 99-Z): no purpose may process them until unblocked; nothing is deleted.';
 SELECT pg_catalog.pg_extension_config_dump('compliance.blocked_subjects', '');
 
+-- Per-subject cache invalidation (src/subject_changes.c): the row
+-- triggers name the subjects that changed, and every session forgets only
+-- those from its consent cache once the change commits.  TRUNCATE means
+-- every subject.  ENABLE ALWAYS: also under session_replication_role =
+-- replica (pg_restore, logical replication).
 CREATE FUNCTION compliance.cache_invalidate() RETURNS trigger
     LANGUAGE C AS 'MODULE_PATHNAME', 'cache_invalidate';
 COMMENT ON FUNCTION compliance.cache_invalidate() IS
-    'Trigger on consent_state and blocked_subjects: every backend drops its cached consent state when the change commits.';
-CREATE TRIGGER cache_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.consent_state
+    'Trigger on consent_state and blocked_subjects: for each changed row, names its subject, whom every session forgets from its consent cache once the change commits (per statement: every subject).';
+CREATE TRIGGER cache_invalidate AFTER INSERT OR UPDATE OR DELETE ON compliance.consent_state
+    FOR EACH ROW EXECUTE FUNCTION compliance.cache_invalidate();
+CREATE TRIGGER cache_invalidate AFTER INSERT OR UPDATE OR DELETE ON compliance.blocked_subjects
+    FOR EACH ROW EXECUTE FUNCTION compliance.cache_invalidate();
+CREATE TRIGGER cache_invalidate_all AFTER TRUNCATE ON compliance.consent_state
     FOR EACH STATEMENT EXECUTE FUNCTION compliance.cache_invalidate();
-CREATE TRIGGER cache_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.blocked_subjects
+CREATE TRIGGER cache_invalidate_all AFTER TRUNCATE ON compliance.blocked_subjects
     FOR EACH STATEMENT EXECUTE FUNCTION compliance.cache_invalidate();
 ALTER TABLE compliance.consent_state ENABLE ALWAYS TRIGGER cache_invalidate;
 ALTER TABLE compliance.blocked_subjects ENABLE ALWAYS TRIGGER cache_invalidate;
+ALTER TABLE compliance.consent_state ENABLE ALWAYS TRIGGER cache_invalidate_all;
+ALTER TABLE compliance.blocked_subjects ENABLE ALWAYS TRIGGER cache_invalidate_all;
+
+-- A hot standby learns of consent changes from a relcache invalidation,
+-- which is WAL-logged with the commit (src/subject_changes.c).  Naming
+-- consent_state would also invalidate every cached plan that reads
+-- consent_state, in every session, at every change of consent (the next
+-- give_consent() in each session would plan its statements again).  This
+-- relation exists only to be named instead; nothing reads it.
+CREATE TABLE compliance.consent_change_signal ();
+COMMENT ON TABLE compliance.consent_change_signal IS
+    'Internal, holds no rows: its relcache invalidation, queued by every change of consent state or blocking, tells the sessions of hot standbys to empty their consent caches.';
+REVOKE ALL ON compliance.consent_change_signal FROM PUBLIC;
+
+-- What a session's consent cache holds (src/cache.c), to size
+-- compliance.cache_subjects and to measure the cache's memory.
+CREATE FUNCTION compliance.consent_cache_stats(OUT purposes integer, OUT dense_keys bigint,
+        OUT hashed_subjects bigint, OUT bytes bigint)
+    RETURNS record
+    LANGUAGE C VOLATILE PARALLEL RESTRICTED AS 'MODULE_PATHNAME', 'consent_cache_stats';
+COMMENT ON FUNCTION compliance.consent_cache_stats() IS
+    'This session''s consent cache: purposes with a table, integer keys covered by byte arrays (one byte each), subjects in hash tables (bounded by compliance.cache_subjects per purpose), and bytes allocated.';
+REVOKE EXECUTE ON FUNCTION compliance.consent_cache_stats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION compliance.consent_cache_stats() TO compliance_admin, compliance_analyst;
 
 -- Not STRICT: a row without a subject is still decided.  PARALLEL
 -- RESTRICTED: it reads the latest committed consent state.
@@ -136,7 +169,8 @@ CREATE FUNCTION compliance.unblock_subject(subject text) RETURNS void
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    DELETE FROM compliance.blocked_subjects b WHERE b.subject = unblock_subject.subject;
+    PERFORM compliance.check_subject(subject);
+    DELETE FROM compliance.blocked_subjects b WHERE b.subject OPERATOR(pg_catalog.=) unblock_subject.subject;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'subject "%" is not blocked', subject
             USING ERRCODE = 'undefined_object',

@@ -111,24 +111,33 @@ $$;
 COMMENT ON FUNCTION compliance.is_working_day(date) IS
     'True unless the day is a Saturday or Sunday (and not in compliance.working_weekends) or in compliance.holidays.';
 
+-- Counting starts from a finite date: no step from an infinite one reaches
+-- a working day.
 CREATE FUNCTION compliance.working_days_add(start date, n integer) RETURNS date
     LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_day date := start;
-    v_left integer := abs(n);
+    v_left integer;
     v_step integer := sign(n)::integer;
 BEGIN
-    IF abs(n) > 100000 THEN
+    IF NOT pg_catalog.isfinite(start) THEN
+        RAISE EXCEPTION 'working days cannot be counted from %', start
+            USING ERRCODE = 'datetime_field_overflow',
+                  DETAIL = 'Deadlines of Law 99-Z (Art. 10-14) run from an actual date.',
+                  HINT = 'Pass a finite date.';
+    END IF;
+    IF n OPERATOR(pg_catalog.<) -100000 OR n OPERATOR(pg_catalog.>) 100000 THEN
         RAISE EXCEPTION 'too many working days: %', n
             USING ERRCODE = 'numeric_value_out_of_range',
                   HINT = 'Pass at most 100000 working days.';
     END IF;
-    WHILE v_left > 0 LOOP
-        v_day := v_day + v_step;
+    v_left := abs(n);
+    WHILE v_left OPERATOR(pg_catalog.>) 0 LOOP
+        v_day := v_day OPERATOR(pg_catalog.+) v_step;
         IF compliance.is_working_day(v_day) THEN
-            v_left := v_left - 1;
+            v_left := v_left OPERATOR(pg_catalog.-) 1;
         END IF;
     END LOOP;
     RETURN v_day;

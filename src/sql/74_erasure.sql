@@ -51,6 +51,70 @@ COMMENT ON FUNCTION compliance.set_retained(regclass, text) IS
 -- Erasure
 -- ---------------------------------------------------------------------
 
+-- Deleting a subject's rows across tables linked by foreign keys, shared by
+-- erase_subject() and purge_expired() (Art. 4.8, 86_retention.sql).
+
+-- The tables in an order to delete from, children first: repeatedly the
+-- table that the fewest remaining tables refer to (none, unless foreign
+-- keys form a cycle).
+CREATE FUNCTION compliance.delete_order(tables regclass[]) RETURNS regclass[]
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_left regclass[] := tables;
+    v_order regclass[] := '{}';
+    v_next regclass;
+BEGIN
+    WHILE cardinality(v_left) > 0 LOOP
+        SELECT t INTO v_next FROM unnest(v_left) AS t
+         ORDER BY (SELECT count(*) FROM pg_constraint c
+                    WHERE c.contype = 'f' AND c.conparentid = 0 AND c.confrelid = t
+                      AND c.conrelid <> t AND c.conrelid = ANY (v_left)), t::text
+         LIMIT 1;
+        v_order := v_order || v_next;
+        v_left := array_remove(v_left, v_next);
+    END LOOP;
+    RETURN v_order;
+END
+$$;
+COMMENT ON FUNCTION compliance.delete_order(regclass[]) IS
+    'Internal: the tables in an order to delete from, children before the tables they refer to.';
+
+-- Deferrable foreign keys that deleting from these tables (and what
+-- cascades from them) may violate are checked at once, not at commit, so a
+-- violation is caught and reported by the caller.  Returns the ones that
+-- were deferred, for the caller to defer again.
+CREATE FUNCTION compliance.check_foreign_keys_now(tables regclass[]) RETURNS text[]
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_deferrable text[];
+    v_deferred text[];
+BEGIN
+    WITH RECURSIVE reach(relid) AS (
+        SELECT t::oid FROM unnest(tables) AS t
+        UNION
+        SELECT c.conrelid FROM pg_constraint c JOIN reach ON c.confrelid = reach.relid
+         WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n', 'd')
+    )
+    SELECT array_agg(DISTINCT format('%I.%I', n.nspname, c.conname)),
+           array_agg(DISTINCT format('%I.%I', n.nspname, c.conname)) FILTER (WHERE c.condeferred)
+      INTO v_deferrable, v_deferred
+      FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+     WHERE c.contype = 'f' AND c.condeferrable AND c.confrelid IN (SELECT reach.relid FROM reach);
+    IF v_deferrable IS NOT NULL THEN
+        EXECUTE 'SET CONSTRAINTS ' || array_to_string(v_deferrable, ', ') || ' IMMEDIATE';
+    END IF;
+    RETURN v_deferred;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_foreign_keys_now(regclass[]) IS
+    'Internal: sets the deferrable foreign keys that deleting from these tables may violate IMMEDIATE; returns those that were deferred.';
+REVOKE EXECUTE ON FUNCTION compliance.delete_order(regclass[]),
+    compliance.check_foreign_keys_now(regclass[]) FROM PUBLIC;
+
 -- Internal: deletes the rows of tbl that satisfy cond (through alias
 -- subject_row), after counting the rows each cascading foreign key will
 -- reach; raises the foreign-key error if a deeper reference forbids it.
@@ -79,6 +143,10 @@ $$;
 COMMENT ON FUNCTION compliance.erase_rows(regclass, text, jsonb) IS
     'Internal to compliance.erase_subject(): deletes the rows of a table matching a condition and reports how many rows each cascading foreign key reaches.';
 
+-- Erasure waits for the writers of protected tables (see the lock below):
+-- otherwise a row of the subject inserted by a transaction still open when
+-- erase_subject() ran would be left behind, unreported, once both
+-- committed (test/specs/erasure_race.spec).
 CREATE FUNCTION compliance.erase_subject(subject text, request_id bigint DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -92,7 +160,6 @@ DECLARE
     v_cand jsonb := '{}';           -- relid oid -> {match, ref_match, retained}
     v_left regclass[] := '{}';
     v_order regclass[] := '{}';
-    v_next regclass;
     v_tbl regclass;
     v_match text;
     v_ground text;
@@ -100,7 +167,6 @@ DECLARE
     v_keep text[];
     v_keep_sql text;
     v_cascade jsonb;
-    v_deferrable text[];
     v_deferred text[];
     v_deleted jsonb := '[]';
     v_cascaded jsonb := '[]';
@@ -156,6 +222,19 @@ BEGIN
                       HINT = 'Complete it with compliance.complete_request().';
         END IF;
     END IF;
+    -- A writer still open on a protected table may be adding rows of the
+    -- subject that this erasure cannot see, and would leave them behind
+    -- once both commit.  Wait for open writers and keep new ones out until
+    -- the erasure commits: SHARE ROW EXCLUSIVE conflicts with INSERT,
+    -- UPDATE and DELETE, not with readers, and with another erasure.  The
+    -- statements below take their snapshots after the wait (READ
+    -- COMMITTED), and a writer let in after the commit finds the consents
+    -- ended.  Taken before the ledger lock, in one order, so that a
+    -- writer giving consent after writing its rows finishes first.
+    FOR r IN SELECT p.relid FROM compliance.protected_tables p ORDER BY p.relid::oid LOOP
+        EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.relid);
+    END LOOP;
+
     -- Serialise with consent events of this subject.
     PERFORM compliance.consent_ledger_lock();
 
@@ -179,35 +258,10 @@ BEGIN
         v_left := v_left || r.relid;
     END LOOP;
 
-    -- Children first: repeatedly take the table fewest remaining tables
-    -- refer to (none, unless foreign keys form a cycle).
-    WHILE cardinality(v_left) > 0 LOOP
-        SELECT t INTO v_next FROM unnest(v_left) AS t
-         ORDER BY (SELECT count(*) FROM pg_constraint c
-                    WHERE c.contype = 'f' AND c.conparentid = 0 AND c.confrelid = t
-                      AND c.conrelid <> t AND c.conrelid = ANY (v_left)), t::text
-         LIMIT 1;
-        v_order := v_order || v_next;
-        v_left := array_remove(v_left, v_next);
-    END LOOP;
+    v_order := compliance.delete_order(v_left);
 
-    -- Deferrable foreign keys that deleting these rows (and what cascades
-    -- from them) may violate are checked at once, not at commit, so that
-    -- a violation is caught and reported here.
-    WITH RECURSIVE reach(relid) AS (
-        SELECT t::oid FROM unnest(v_order) AS t
-        UNION
-        SELECT c.conrelid FROM pg_constraint c JOIN reach ON c.confrelid = reach.relid
-         WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n', 'd')
-    )
-    SELECT array_agg(DISTINCT format('%I.%I', n.nspname, c.conname)),
-           array_agg(DISTINCT format('%I.%I', n.nspname, c.conname)) FILTER (WHERE c.condeferred)
-      INTO v_deferrable, v_deferred
-      FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-     WHERE c.contype = 'f' AND c.condeferrable AND c.confrelid IN (SELECT reach.relid FROM reach);
-    IF v_deferrable IS NOT NULL THEN
-        EXECUTE 'SET CONSTRAINTS ' || array_to_string(v_deferrable, ', ') || ' IMMEDIATE';
-    END IF;
+    -- checked now, not at commit, so a violation is reported here
+    v_deferred := compliance.check_foreign_keys_now(v_order);
 
     FOREACH v_tbl IN ARRAY v_order LOOP
         v_match := v_cand #>> ARRAY[v_tbl::oid::text, 'match'];
@@ -378,7 +432,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.erase_subject(text, bigint) IS
-    'Deletes the subject''s rows from every protected table, children before parents, in one transaction (Art. 13 of Law 99-Z). Rows of retained tables, and rows that foreign keys without ON DELETE CASCADE / SET NULL / SET DEFAULT (or retained rows) still refer to, are kept and the subject is blocked (Art. 13.2). Appends an erased event to the consent ledger and ends consents in force. With request_id, completes that request. Returns a report: deleted, cascaded, retained, refused, blocked.';
+    'Deletes the subject''s rows from every protected table, children before parents, in one transaction (Art. 13 of Law 99-Z); waits for open writers of protected tables and keeps new ones out until it commits, so no row of the subject is left behind. Rows of retained tables, and rows that foreign keys without ON DELETE CASCADE / SET NULL / SET DEFAULT (or retained rows) still refer to, are kept and the subject is blocked (Art. 13.2). Appends an erased event to the consent ledger and ends consents in force. With request_id, completes that request. Returns a report: deleted, cascaded, retained, refused, blocked.';
 
 -- ---------------------------------------------------------------------
 -- Erase tasks after a withdrawal (Art. 10.2)

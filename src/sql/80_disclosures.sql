@@ -335,12 +335,7 @@ DECLARE
     v_head compliance.ledger_heads;
     v_row compliance.disclosure_log;
     v_fields text[];
-    v_subject text;
-    v_ids bigint[] := '{}';
-    v_prev bytea[] := '{}';
-    v_hashes bytea[] := '{}';
-    v_hash bytea;
-    v_id bigint;
+    v_hashes bytea[];
 BEGIN
     IF cardinality(p_subjects) IS NOT DISTINCT FROM 0 OR p_subjects IS NULL THEN
         RETURN NULL;
@@ -354,10 +349,8 @@ BEGIN
     END IF;
     PERFORM compliance.ensure_disclosure_partition(p_disclosed_at);
 
-    INSERT INTO compliance.ledger_heads (ledger, last_id, last_hash)
-    VALUES ('disclosure', 0, '\x0000000000000000000000000000000000000000000000000000000000000000')
-    ON CONFLICT (ledger) DO NOTHING;
-    SELECT * INTO v_head FROM compliance.ledger_heads WHERE ledger = 'disclosure' FOR UPDATE;
+    SELECT t.last_id, t.last_hash INTO v_head.last_id, v_head.last_hash
+      FROM compliance.ledger_tail('disclosure') t;
 
     -- Every field but id and subject is shared: encode them once.
     v_row.data_items := coalesce(p_data_items, '{}');
@@ -372,27 +365,18 @@ BEGIN
     v_row.recorded_by := coalesce(p_recorded_by, session_user);
     v_fields := compliance.disclosure_log_fields(v_row);
 
-    v_id := v_head.last_id;
-    v_hash := v_head.last_hash;
-    FOREACH v_subject IN ARRAY p_subjects LOOP
-        v_id := v_id + 1;
-        v_fields[1] := v_id::text;
-        v_fields[2] := v_subject;
-        v_ids := v_ids || v_id;
-        v_prev := v_prev || v_hash;
-        v_hash := compliance.ledger_digest(v_hash, v_fields);
-        v_hashes := v_hashes || v_hash;
-    END LOOP;
-
+    -- One call hashes the whole run (ledger.c); rows link to the previous one.
+    v_hashes := compliance.ledger_chain(v_head.last_hash, v_fields, v_head.last_id + 1, p_subjects);
     INSERT INTO compliance.disclosure_log (id, subject, recipient, country, data_items, purpose,
             transfer_kind, transfer_basis, permit, source, source_table, disclosed_at,
             recorded_at, recorded_by, prev_hash, hash)
-    SELECT u.id, u.subject, v_row.recipient, v_row.country, v_row.data_items, v_row.purpose,
-           v_row.transfer_kind, v_row.transfer_basis, v_row.permit, v_row.source, v_row.source_table,
-           v_row.disclosed_at, v_row.recorded_at, v_row.recorded_by, u.prev_hash, u.hash
-      FROM unnest(v_ids, p_subjects, v_prev, v_hashes) AS u(id, subject, prev_hash, hash);
-    UPDATE compliance.ledger_heads SET last_id = v_id, last_hash = v_hash
-     WHERE ledger = 'disclosure';
+    SELECT v_head.last_id + u.n, u.subject, v_row.recipient, v_row.country, v_row.data_items,
+           v_row.purpose, v_row.transfer_kind, v_row.transfer_basis, v_row.permit, v_row.source,
+           v_row.source_table, v_row.disclosed_at, v_row.recorded_at, v_row.recorded_by,
+           coalesce(lag(u.hash) OVER (ORDER BY u.n), v_head.last_hash), u.hash
+      FROM unnest(p_subjects, v_hashes) WITH ORDINALITY AS u(subject, hash, n);
+    PERFORM compliance.ledger_extend('disclosure', v_head.last_id + cardinality(p_subjects),
+                                     v_hashes[cardinality(v_hashes)]);
     RETURN v_head.last_id + 1;
 END
 $$;
@@ -529,16 +513,24 @@ COMMENT ON FUNCTION compliance.disclosure_exempt_purposes() IS
 -- (excluded), in the session's TimeZone.  A disclosure on the application
 -- day itself is not in the preceding year; one at 00:00 exactly a year
 -- before is.  From 29 February the year before starts on 28 February.
+-- An infinite application date (22008) is told apart from a missing one
+-- (22004).
 CREATE FUNCTION compliance.disclosure_window(applied_on date,
         OUT from_at timestamptz, OUT to_at timestamptz)
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF applied_on IS NULL OR NOT isfinite(applied_on) THEN
+    IF applied_on IS NULL THEN
         RAISE EXCEPTION 'the application date is required'
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Pass the date the subject''s application was received (Art. 12.2 of Law 99-Z), e.g. ''2025-03-10''.';
+    END IF;
+    IF NOT isfinite(applied_on) THEN
+        RAISE EXCEPTION 'the application date must be a calendar date, not %', applied_on
+            USING ERRCODE = 'datetime_field_overflow',
+                  DETAIL = 'The window of Art. 12.2 of Law 99-Z is the year before the date the application was received.',
+                  HINT = 'Pass the date the subject''s application was received, e.g. ''2025-03-10''.';
     END IF;
     from_at := (applied_on - interval '1 year')::timestamptz;
     to_at := applied_on::timestamptz;

@@ -1,7 +1,10 @@
 # test/t/002_dump_restore.pl: a database using the extension survives
 # pg_dump -Fc and pg_restore into a fresh database: the registry, the
 # consent ledger and state, blocks, the admins' changes to the shipped
-# reference lists, the enforcement trigger, and enforcement itself.
+# reference lists, the enforcement trigger, enforcement itself, and the
+# schema (pg_dump -s).  A fresh install dumped with pg_dump -s and
+# restored gives the same pg_dump -s, also with --binary-upgrade, which
+# lists every object of the extension.
 #
 # Dump and restore run as a superuser with compliance.enforce = off: a
 # dump must hold every row, and enforcement would otherwise refuse to let
@@ -44,6 +47,27 @@ sub run_client
 	}
 	IPC::Run::run(\@cmd, '>', \$out, '2>', \$err);
 	return ($? >> 8, $out, $err);
+}
+
+# pg_dump -s of a database, without what differs between two databases
+# of the same schema: the random \restrict key and, with --binary-upgrade
+# (which also dumps every member of the extension, as pg_upgrade would
+# recreate it), OIDs, relfilenodes and transaction ids.
+sub schema_dump
+{
+	my ($db, @options) = @_;
+	my ($ret, $out, $err) =
+	  run_client($enforce_off, 'pg_dump', '-s', @options, $db);
+
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	is($ret, 0, join(' ', 'pg_dump -s', @options, $db, 'succeeds'))
+	  or diag($err);
+	$out =~ s/^\\(un)?restrict .*$//mg;
+	$out =~ s/(binary_upgrade_set_next_\w+)\([^)]*\)/$1(N)/g;
+	$out =~ s/relfrozenxid = '\d+', relminmxid = '\d+'/relfrozenxid = X/g;
+	$out =~ s/^WHERE oid = '\d+';$/WHERE oid = N;/mg;
+	$out =~ s/(binary_upgrade_create_empty_extension\([^{]*)'\{[\d,]*\}'/$1'OIDS'/g;
+	return $out;
 }
 
 # ---------------------------------------------------------------------
@@ -248,6 +272,15 @@ same_in_both('SELECT * FROM compliance.holidays ORDER BY day', 'holidays');
 same_in_both('SET compliance.enforce = off; SELECT * FROM patients ORDER BY id',
 	'every row of the protected table');
 
+# The schema, before anything below writes to either database (sequences
+# included: the binary-upgrade dump sets their values)
+is(schema_dump('dst'), schema_dump('src'),
+	'pg_dump -s of the restored database equals that of the source');
+is( schema_dump('dst', '--binary-upgrade'),
+	schema_dump('src', '--binary-upgrade'),
+	'... also with --binary-upgrade: every object of the extension is as in the source'
+);
+
 # ---------------------------------------------------------------------
 # Enforcement on the restored table
 # ---------------------------------------------------------------------
@@ -312,6 +345,42 @@ is( $node->safe_psql('dst',
 		"SELECT id FROM compliance.purposes WHERE code = 'billing'"),
 	'4',
 	'... with the id following the restored ones');
+
+# ---------------------------------------------------------------------
+# A fresh install, dumped with pg_dump -s and restored
+# ---------------------------------------------------------------------
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+$node->safe_psql('fresh', 'CREATE EXTENSION compliance');
+my $fresh = schema_dump('fresh');
+like($fresh, qr/^CREATE EXTENSION IF NOT EXISTS compliance WITH SCHEMA compliance;$/m,
+	'a fresh install dumps as CREATE EXTENSION');
+unlike($fresh, qr/^(CREATE|ALTER|GRANT|REVOKE) (?!EXTENSION|SCHEMA)/m,
+	'... and nothing else that a restore would create a second time');
+my $fresh_binary = schema_dump('fresh', '--binary-upgrade');
+like($fresh_binary,
+	qr/^ALTER EXTENSION compliance ADD FUNCTION compliance\.erase_subject\(/m,
+	'... with --binary-upgrade, every object of the extension is dumped');
+
+my $fresh_dump = $node->basedir . '/fresh.sql';
+open(my $fh, '>', $fresh_dump) or die "$fresh_dump: $!";
+print $fh $fresh;
+close($fh);
+($ret, $stdout, $stderr) = run_client(undef, 'createdb', 'fresh_restored');
+($ret, $stdout, $stderr) = run_client(undef, 'psql', '-X', '-q', '-v',
+	'ON_ERROR_STOP=1', '-d', 'fresh_restored', '-f', $fresh_dump);
+is($ret, 0, 'the schema dump of a fresh install restores into a fresh database')
+  or diag($stderr);
+is($stderr, '', '... without messages');
+is( $node->safe_psql('fresh_restored',
+		"SELECT e.extversion = a.default_version AND e.extversion = compliance.library_version()
+		   FROM pg_extension e JOIN pg_available_extensions a ON a.name = e.extname
+		  WHERE e.extname = 'compliance'"),
+	't',
+	'... at the default version, which the library reports too');
+is(schema_dump('fresh_restored'), $fresh,
+	'... and gives the same pg_dump -s');
+is(schema_dump('fresh_restored', '--binary-upgrade'), $fresh_binary,
+	'... also with --binary-upgrade: the same objects, definitions, privileges and comments');
 
 $node->stop;
 

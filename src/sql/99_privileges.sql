@@ -1,5 +1,7 @@
--- Least-privilege grants for the objects of the earlier parts.  Runs last,
--- so that it sees every object; the roles come from 05_roles.sql.
+-- Least-privilege grants for the objects of 30_registry.sql to
+-- 60_enforcement.sql; the other parts end with their own grants.  Runs
+-- last, so that revoking PUBLIC's access to all tables and sequences sees
+-- every one; the roles come from 05_roles.sql.
 
 
 -- Types and operators are for everybody; everything else is granted below.
