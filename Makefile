@@ -56,6 +56,8 @@ endif
 
 # PGXS tracks no header dependencies: every object depends on every header.
 $(OBJS): $(wildcard src/*.h)
+# The library reports EXTVERSION (COMPLIANCE_VERSION), set here.
+src/compliance.o: Makefile
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL)
 	cat $^ > $@

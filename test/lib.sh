@@ -65,6 +65,7 @@ missing_deps() {
     perl -MIPC::Run -e1 2>/dev/null || echo libipc-run-perl
     command -v make >/dev/null || echo make
     command -v gcc >/dev/null || echo gcc
+    command -v python3 >/dev/null || echo python3  # test/meta
     for extra in "$@"; do
         case $extra in
             fuzz)

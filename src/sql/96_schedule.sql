@@ -2,7 +2,7 @@
 -- the erase tasks after withdrawals (Art. 10.2), and a daily check of the
 -- deadlines (Art. 10-14, 16.1).  check_deadlines() works everywhere; the
 -- scheduling helpers need the pg_cron extension (Debian package
--- postgresql-15-cron) in this database, and fail with a hint without it.
+-- postgresql-NN-cron, NN the server's major version) in this database, and fail with a hint without it.
 -- pg_cron is optional: nothing else depends on it.
 
 CREATE FUNCTION compliance.check_deadlines() RETURNS jsonb
@@ -53,7 +53,8 @@ BEGIN
         RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'Scheduling the purge of expired data (Art. 4.8 of Law 99-Z) and the deadline checks needs the pg_cron extension; everything else works without it.',
-                  HINT = format('Install it (Debian: apt-get install postgresql-15-cron), add pg_cron to shared_preload_libraries, set cron.database_name = ''%s'', restart, and run CREATE EXTENSION pg_cron; or run compliance.purge_expired(), compliance.process_erase_tasks() and compliance.check_deadlines() from another scheduler.',
+                  HINT = format('Install it (Debian: apt-get install postgresql-%s-cron), add pg_cron to shared_preload_libraries, set cron.database_name = ''%s'', restart, and run CREATE EXTENSION pg_cron; or run compliance.purge_expired(), compliance.process_erase_tasks() and compliance.check_deadlines() from another scheduler.',
+                                current_setting('server_version_num')::integer / 10000,
                                 current_database());
     END IF;
 END
