@@ -622,7 +622,7 @@ in_jointree(Node *node, Index rti)
 	if (node == NULL)
 		return false;
 	if (IsA(node, RangeTblRef))
-		return ((RangeTblRef *) node)->rtindex == rti;
+		return (Index) ((RangeTblRef *) node)->rtindex == rti;
 	if (IsA(node, FromExpr))
 	{
 		foreach(lc, ((FromExpr *) node)->fromlist)
