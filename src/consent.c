@@ -2030,15 +2030,6 @@ consent_get_id(const Consent *consent)
 	return v.id;
 }
 
-char *
-consent_get_subject(const Consent *consent)
-{
-	ConsentValues v;
-
-	consent_deform(consent, &v);
-	return pnstrdup(v.subject, v.subject_len);
-}
-
 PurposeSet *
 consent_get_purposes(const Consent *consent)
 {
@@ -2102,22 +2093,6 @@ consent_covers_at(const Consent *consent, PurposeId purpose, TimestampTz at)
 	if (HAS(&v, CK_VALID_UNTIL) && at >= v.valid_until)
 		return false;
 	return purpose_set_contains(v.purposes, purpose);
-}
-
-/* a copy of consent with its ledger id set, once the event is recorded */
-Consent *
-consent_with_id(const Consent *consent, int64 id)
-{
-	ConsentValues v;
-	Consent    *copy;
-
-	consent_deform(consent, &v);
-	if (id < 0)
-		elog(ERROR, "ledger id " INT64_FORMAT " is negative", id);
-	copy = (Consent *) palloc(VARSIZE(consent));
-	memcpy(copy, consent, VARSIZE(consent));
-	copy->id = id;
-	return copy;
 }
 
 /* ----------------------------------------------------------------
