@@ -26,7 +26,9 @@ SQL_1_1 = $(sort $(wildcard src/sql/1.1/*.sql))
 DATA_built = $(EXTENSION)--1.0.sql $(EXTENSION)--1.0--1.1.sql
 
 PG_CPPFLAGS = -Isrc -DCOMPLIANCE_VERSION='"$(EXTVERSION)"'
-PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
+# Hidden by default: only what the server looks up by name is exported
+# (PGDLLEXPORT, see src/pg_compat.h), since libraries share one namespace.
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -fvisibility=hidden
 
 # Regression tests, in the order they run; each file is self-contained.
 REGRESS = install types_purpose types_purpose_set types_consent registry roles consent enforcement requests subject_access erasure disclosures capture subject_changes consent_cache retention breaches policy security hostile_input

@@ -42,7 +42,7 @@ static const struct config_enum_entry blocked_read_options[] = {
 	{NULL, 0, false}
 };
 
-void		_PG_init(void);
+PGDLLEXPORT void _PG_init(void);
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
