@@ -347,8 +347,10 @@ extern bool purpose_set_is_empty(const PurposeSet *set);
 extern char *purpose_set_to_cstring(const PurposeSet *set);
 
 /* ---------------------------------------------------------------------
- * consent.c / consent_parse.c: the compliance.consent type, one consent
- * receipt (Art. 5.7: the processor must be able to prove consent);
+ * consent.c / consent_io.c / consent_parse.c: the compliance.consent type,
+ * one consent receipt (Art. 5.7: the processor must be able to prove
+ * consent); consent.c validates and takes it apart, consent_io.c reads and
+ * writes its text, binary and jsonb forms (consent.h is what they share),
  * consent_parse.c is its literal parser, free of server headers (fuzzable)
  * ---------------------------------------------------------------------
  */
