@@ -71,6 +71,10 @@ extern int	compliance_capture_ring_kb; /* compliance.capture_ring_size */
 extern int	compliance_statement_depth;
 
 /*
+ * Shared by enforce.c and capture.c, inline so that neither depends on the
+ * other: how the planner marks its calls, and how a subject column's value
+ * becomes a subject key.
+ *
  * The planner marks the calls it adds (row filter, capture) with a
  * function-call format that SQL cannot produce for these functions, so a
  * direct call, in a query or a policy, is told apart and refused: it would
