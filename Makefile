@@ -23,7 +23,9 @@ SQL = $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 PG_CPPFLAGS = -Isrc -DCOMPLIANCE_VERSION='"$(EXTVERSION)"'
-PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+# Hidden by default: only what the server looks up by name is exported
+# (PGDLLEXPORT, see src/pg_compat.h), since libraries share one namespace.
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -fvisibility=hidden
 
 # Regression tests, in the order they run; each file is self-contained.
 REGRESS = install types_purpose types_purpose_set types_consent registry roles consent enforcement requests subject_access erasure disclosures capture subject_changes consent_cache retention breaches policy security hostile_input

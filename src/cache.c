@@ -40,7 +40,9 @@
  * a withdrawal or block committed elsewhere applies from the next
  * statement on, also inside older REPEATABLE READ transactions.  On a hot
  * standby a replayed change empties the whole cache (relcache
- * invalidation).
+ * invalidation).  The row trigger that notes a change, cache_invalidate(),
+ * is here: it forgets the subject in this backend at once and hands it to
+ * subject_changes.c for the others.
  *
  *-------------------------------------------------------------------------
  */
@@ -51,6 +53,7 @@
 #include "access/xlog.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -58,6 +61,7 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -138,7 +142,7 @@ static bool cache_valid = false;
  * Bumped whenever a byte array may move or stop telling the truth: views
  * taken by the row filter (cache_view) are good while it stays the same.
  */
-uint64		cache_epoch = 1;
+static uint64 cache_epoch = 1;
 static Oid	state_relid = InvalidOid;
 static Oid	blocked_relid = InvalidOid;
 static Oid	signal_relid = InvalidOid; /* consent_change_signal (from 1.1) */
@@ -202,7 +206,7 @@ subject_keycopy(void *dest, const void *src, Size keysize)
  * (subject_changes.c); only a hot standby relies on the relcache
  * invalidation the change also queues.
  */
-static void
+void
 cache_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid ||
@@ -212,12 +216,6 @@ cache_relcache_callback(Datum arg, Oid relid)
 		cache_valid = false;
 		cache_epoch++;
 	}
-}
-
-void
-cache_init(void)
-{
-	CacheRegisterRelcacheCallback(cache_relcache_callback, (Datum) 0);
 }
 
 /* Drops every table; the cache starts over from the current position. */
@@ -768,6 +766,7 @@ cache_view(const PurposeInfo *purpose, CacheView *view)
 {
 	PurposeTable *t = table_for(purpose->id);
 
+	view->current = &cache_epoch;
 	view->epoch = cache_epoch;
 	view->dense = t->dense;
 	view->dense_size = t->dense_size;
@@ -790,6 +789,63 @@ cache_forget_subject(const char *subject, int len)
 			t->bounded = true;
 		}
 	}
+}
+
+/*
+ * cache_invalidate() trigger on compliance.consent_state and
+ * compliance.blocked_subjects: AFTER ... FOR EACH ROW notes the row's
+ * subject (old and new); a statement trigger (TRUNCATE) means every subject.
+ * This backend forgets them at once, so its own later statements read the
+ * change; subject_changes.c tells the others at commit.
+ */
+static void
+note_subject_changed(const char *subject, int len)
+{
+	if (subject_changes_note(subject, len))
+		cache_forget_all();
+	else
+		cache_forget_subject(subject, len);
+}
+
+PG_FUNCTION_INFO_V1(cache_invalidate);
+Datum
+cache_invalidate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	int			attno;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cache_invalidate() must be called as a trigger")));
+	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+	{
+		note_subject_changed(NULL, 0);
+		PG_RETURN_POINTER(NULL);
+	}
+
+	desc = RelationGetDescr(trigdata->tg_relation);
+	attno = SPI_fnumber(desc, "subject");
+	if (attno <= 0)
+		elog(ERROR, "table \"%s\" has no column \"subject\"",
+			 RelationGetRelationName(trigdata->tg_relation));
+	for (int i = 0; i < 2; i++)
+	{
+		HeapTuple	tuple = i == 0 ? trigdata->tg_trigtuple : trigdata->tg_newtuple;
+		bool		isnull;
+		Datum		value;
+		text	   *subject;
+
+		if (tuple == NULL)
+			continue;
+		value = heap_getattr(tuple, attno, desc, &isnull);
+		if (isnull)
+			continue;
+		subject = DatumGetTextPP(value);
+		note_subject_changed(VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject));
+	}
+	PG_RETURN_POINTER(NULL);
 }
 
 /*

@@ -5,7 +5,7 @@
  *	  compliance.recipient is set, every protected row a query returns is
  *	  logged as provided to that recipient.
  *
- * The planner (enforce.c, add_capture) adds compliance.capture_disclosure
+ * The planner (capture_add_to_query, from compliance.c's hook) adds compliance.capture_disclosure
  * (subject, tbl, columns) to every SELECT level that returns rows of a
  * protected table: as a hidden output column of the top-level statement,
  * computed only for the rows returned, or elsewhere as a costly qual that
@@ -37,6 +37,7 @@
  */
 #include "postgres.h"
 
+#include "access/sysattr.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "utils/resowner.h"
@@ -45,6 +46,8 @@
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/condition_variable.h"
@@ -62,6 +65,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/plancache.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -99,8 +103,7 @@ typedef struct CaptureShared
 	CaptureRing rings[CAPTURE_SLOTS];
 } CaptureShared;
 
-/* compliance.capture_ring_size, in kB; fixed at server start */
-int			compliance_capture_ring_kb = 2048;
+/* compliance.capture_ring_size, in bytes; fixed at server start */
 static Size ring_size;
 
 /*
@@ -127,12 +130,6 @@ enum
 };
 
 static CaptureShared *capture = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static ExecutorEnd_hook_type prev_executor_end_hook = NULL;
-static ExecutorRun_hook_type prev_executor_run_hook = NULL;
-static ExecutorFinish_hook_type prev_executor_finish_hook = NULL;
-static int	statement_depth = 0;	/* executors and utility statements running */
 
 /* Backend-local state */
 static StringInfo local_buffer = NULL;	/* closed chunks, then the open one */
@@ -222,9 +219,145 @@ static int	n_seen_bits = 0;
 static bool seen_bits_on = false;
 
 static seenset_hash *local_seen = NULL;
-static int	seen_depth = 0;		/* deepest statement_depth that added to it */
+static int	seen_depth = 0;		/* deepest statement depth that added to it */
 static MemoryContext seen_cxt = NULL;	/* the set */
 static MemoryContext keys_cxt = NULL;	/* its text keys */
+
+/* ---------------------------------------------------------------------
+ * The planner's half: a call recording the subjects of rows that a SELECT
+ * returns while compliance.recipient is set
+ * ---------------------------------------------------------------------
+ */
+static Oid
+capture_oid(void)
+{
+	static Oid	funcoid = InvalidOid;
+	static uint64 generation = 0;
+
+	if (!OidIsValid(funcoid) || generation != registry_generation())
+	{
+		Oid			argtypes[3] = {ANYELEMENTOID, REGCLASSOID, TEXTARRAYOID};
+
+		funcoid = LookupFuncName(list_make2(makeString(COMPLIANCE_SCHEMA),
+											makeString("capture_disclosure")),
+								 3, argtypes, false);
+		generation = registry_generation();
+	}
+	return funcoid;
+}
+
+static bool
+in_jointree(Node *node, Index rti)
+{
+	ListCell   *lc;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblRef))
+		return (Index) ((RangeTblRef *) node)->rtindex == rti;
+	if (IsA(node, FromExpr))
+	{
+		foreach(lc, ((FromExpr *) node)->fromlist)
+			if (in_jointree(lfirst(lc), rti))
+				return true;
+		return false;
+	}
+	if (IsA(node, JoinExpr))
+		return in_jointree(((JoinExpr *) node)->larg, rti) ||
+			in_jointree(((JoinExpr *) node)->rarg, rti);
+	return false;
+}
+
+/* The names of the columns a query reads from a relation, as text[]. */
+static Const *
+read_columns(Query *query, RangeTblEntry *rte)
+{
+	Bitmapset  *cols = compat_rte_columns(query, rte);
+	bool		whole_row = bms_is_member(InvalidAttrNumber - FirstLowInvalidHeapAttributeNumber, cols);
+	Relation	rel = RelationIdGetRelation(rte->relid);
+	TupleDesc	desc = RelationGetDescr(rel);
+	Datum	   *names = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	int			n = 0;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		if (whole_row || bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, cols))
+			names[n++] = CStringGetTextDatum(NameStr(att->attname));
+	}
+	RelationClose(rel);
+	return makeConst(TEXTARRAYOID, -1, InvalidOid, -1,
+					 PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT)),
+					 false, false);
+}
+
+/*
+ * Adds the capture to every level of a SELECT whose rows are returned: not
+ * below aggregation or grouping (the rows do not leave one by one), not in
+ * sublinks (EXISTS and the like return no rows).
+ *
+ * A table read directly by the top-level statement gets the capture as a
+ * hidden, volatile output column: the planner computes such columns last,
+ * after joins, sorting and LIMIT (make_sort_input_target), and a cursor
+ * computes them as rows are fetched, so exactly the returned rows are
+ * logged.  Elsewhere (views, subqueries, set operations, CTEs, statements
+ * inside functions) it is a costly qual, run after the scan's own filters:
+ * rows that a later join or LIMIT drops are logged too.
+ */
+void
+capture_add_to_query(Query *query, bool top)
+{
+	Index		rti = 0;
+	ListCell   *lc;
+	bool		as_output = top && query->setOperations == NULL;
+
+	if (query->commandType != CMD_SELECT || query->hasAggs || query->groupClause ||
+		query->groupingSets || query->hasWindowFuncs)
+		return;
+	foreach(lc, query->cteList)
+	{
+		CommonTableExpr *cte = lfirst(lc);
+
+		if (IsA(cte->ctequery, Query))
+			capture_add_to_query((Query *) cte->ctequery, false);
+	}
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+		const Protection *p;
+		FuncExpr   *capture;
+
+		rti++;
+		if (rte->rtekind == RTE_SUBQUERY)
+		{
+			capture_add_to_query(rte->subquery, false);
+			continue;
+		}
+		if (rte->rtekind != RTE_RELATION || !in_jointree((Node *) query->jointree, rti))
+			continue;
+		p = protection_lookup(rte->relid);
+		if (p == NULL)
+			continue;
+		capture = makeFuncExpr(capture_oid(), BOOLOID,
+							   list_make3(makeVar(rti, p->subject_attno, p->subject_type,
+												  p->subject_typmod, p->subject_collation, 0),
+										  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
+													ObjectIdGetDatum(p->protected_relid), false, true),
+										  read_columns(query, rte)),
+							   InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
+		capture->location = -1;
+		if (as_output)
+			query->targetList = lappend(query->targetList,
+										makeTargetEntry((Expr *) capture,
+														list_length(query->targetList) + 1,
+														pstrdup("compliance_capture"), true));
+		else
+			query->jointree->quals = make_and_qual(query->jointree->quals, (Node *) capture);
+	}
+}
 
 /* ---------------------------------------------------------------------
  * Shared memory
@@ -237,22 +370,17 @@ capture_shmem_size(void)
 	return add_size(MAXALIGN(sizeof(CaptureShared)), mul_size(ring_size, CAPTURE_SLOTS));
 }
 
-static void
+void
 capture_shmem_request(void)
 {
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
 	RequestAddinShmemSpace(capture_shmem_size());
 	RequestNamedLWLockTranche("compliance_capture", 1);
 }
 
-static void
+void
 capture_shmem_startup(void)
 {
 	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	capture = ShmemInitStruct("compliance_capture", capture_shmem_size(), &found);
@@ -736,7 +864,7 @@ capture_disclosure(PG_FUNCTION_ARGS)
 		key.data = compliance_subject_key(PG_GETARG_DATUM(0), site->typid, &site->out, &len);
 		key.len = Min(len, 1024);	/* the log's bound on a subject key */
 	}
-	seen_depth = Max(seen_depth, statement_depth);
+	seen_depth = Max(seen_depth, compliance_statement_depth);
 	if (seen_add(key))
 		PG_RETURN_BOOL(true);
 	if (key.len == SEEN_INTEGER)
@@ -772,71 +900,10 @@ capture_disclosure(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(true);
 }
 
-/*
- * How deep inside other statements the current one runs: 0 for a statement
- * the client sent (or COPY's query), more inside functions and DO blocks.
- */
-int
-compliance_statement_depth(void)
-{
-	return statement_depth;
-}
-
+/* After a statement's executor has ended (ExecutorEnd, compliance.c). */
 void
-compliance_enter_statement(void)
+capture_statement_end(void)
 {
-	statement_depth++;
-}
-
-void
-compliance_leave_statement(void)
-{
-	statement_depth--;
-}
-
-static void
-capture_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
-{
-	statement_depth++;
-	PG_TRY();
-	{
-		if (prev_executor_run_hook)
-			prev_executor_run_hook(COMPAT_EXECUTOR_RUN_ARGS);
-		else
-			standard_ExecutorRun(COMPAT_EXECUTOR_RUN_ARGS);
-	}
-	PG_FINALLY();
-	{
-		statement_depth--;
-	}
-	PG_END_TRY();
-}
-
-static void
-capture_executor_finish(QueryDesc *queryDesc)
-{
-	statement_depth++;
-	PG_TRY();
-	{
-		if (prev_executor_finish_hook)
-			prev_executor_finish_hook(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-	}
-	PG_FINALLY();
-	{
-		statement_depth--;
-	}
-	PG_END_TRY();
-}
-
-static void
-capture_executor_end(QueryDesc *queryDesc)
-{
-	if (prev_executor_end_hook)
-		prev_executor_end_hook(queryDesc);
-	else
-		standard_ExecutorEnd(queryDesc);
 	if (local_buffer != NULL && local_buffer->len > 0)
 		push_local(60000);
 
@@ -845,13 +912,13 @@ capture_executor_end(QueryDesc *queryDesc)
 	 * and captured nothing (the consent cache reading a subject from the
 	 * row filter, say) leaves its set alone.
 	 */
-	if (local_seen != NULL && seen_depth > statement_depth)
+	if (local_seen != NULL && seen_depth > compliance_statement_depth)
 		reset_seen();
 }
 
 /* The rows have left: a rollback does not take their record back. */
-static void
-capture_xact_callback(XactEvent event, void *arg)
+void
+capture_xact_callback(XactEvent event)
 {
 	if ((event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) &&
 		local_buffer != NULL && local_buffer->len > 0)
@@ -1278,20 +1345,4 @@ capture_worker_main(Datum arg)
 	ring->worker_requested = false;
 	LWLockRelease(capture->lock);
 	proc_exit(0);
-}
-
-void
-capture_init(void)
-{
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = capture_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = capture_shmem_startup;
-	prev_executor_end_hook = ExecutorEnd_hook;
-	ExecutorEnd_hook = capture_executor_end;
-	prev_executor_run_hook = ExecutorRun_hook;
-	ExecutorRun_hook = capture_executor_run;
-	prev_executor_finish_hook = ExecutorFinish_hook;
-	ExecutorFinish_hook = capture_executor_finish;
-	RegisterXactCallback(capture_xact_callback, NULL);
 }

@@ -2,11 +2,18 @@
  *
  * compliance.c
  *	  Library entry point: refuses to load unless preloaded, defines the
- *	  settings of the contract and installs the hooks.
+ *	  settings of the contract, and holds every hook, shared memory request
+ *	  and transaction callback, each calling into its module.
  *
  * Enforcement must never be silently off (Art. 4.3, 17.1 of Law 99-Z), so
  * the library refuses to run unless it is in shared_preload_libraries: a
  * library loaded late would miss sessions that started before it.
+ *
+ * _PG_init shows the whole chain.  Each hook here calls the modules in a
+ * fixed order, then (or around them) the previous hook or the standard
+ * function; it also counts how deep statements are nested
+ * (compliance_statement_depth, session.c), which the planner hook and
+ * capture.c read.  The modules call nothing in this file.
  *
  *-------------------------------------------------------------------------
  */
@@ -16,22 +23,18 @@
 
 #include "access/parallel.h"
 #include "access/xact.h"
+#include "executor/executor.h"
 #include "miscadmin.h"
+#include "optimizer/planner.h"
+#include "storage/ipc.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 
 #include "compliance.h"
 
 PG_MODULE_MAGIC;
-
-char	   *compliance_purpose = NULL;
-char	   *compliance_recipient = NULL;
-int			compliance_on_blocked_read = BLOCKED_READ_FILTER;
-bool		compliance_enforce = true;
-int			compliance_cache_subjects = 1000000;
-bool		compliance_ledger_protection = true;
-char	   *compliance_transfer_basis = NULL;
-char	   *compliance_transfer_permit = NULL;
 
 static const struct config_enum_entry blocked_read_options[] = {
 	{"filter", BLOCKED_READ_FILTER, false},
@@ -39,7 +42,16 @@ static const struct config_enum_entry blocked_read_options[] = {
 	{NULL, 0, false}
 };
 
-void		_PG_init(void);
+PGDLLEXPORT void _PG_init(void);
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static planner_hook_type prev_planner_hook = NULL;
+static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
+static ExecutorRun_hook_type prev_executor_run_hook = NULL;
+static ExecutorFinish_hook_type prev_executor_finish_hook = NULL;
+static ExecutorEnd_hook_type prev_executor_end_hook = NULL;
+static ProcessUtility_hook_type prev_utility_hook = NULL;
 
 PG_FUNCTION_INFO_V1(library_version);
 
@@ -212,6 +224,239 @@ define_settings(void)
 	MarkGUCPrefixReserved("compliance");
 }
 
+/* ---------------------------------------------------------------------
+ * Shared memory: the subject change ring, then the capture rings
+ * ---------------------------------------------------------------------
+ */
+static void
+compliance_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	subject_changes_shmem_request();
+	capture_shmem_request();
+}
+
+static void
+compliance_shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	subject_changes_shmem_startup();
+	capture_shmem_startup();
+}
+
+/* ---------------------------------------------------------------------
+ * Planner: the row filter (enforce.c), then the capture (capture.c)
+ * ---------------------------------------------------------------------
+ */
+static PlannedStmt *
+compliance_planner(Query *parse, const char *query_string, int cursorOptions,
+				   ParamListInfo boundParams)
+{
+	if (protection_any())
+	{
+		enforce_add_row_filters(parse);
+		if (compliance_recipient != NULL && compliance_recipient[0] != '\0')
+			capture_add_to_query(parse, compliance_statement_depth == 0);
+	}
+	if (prev_planner_hook)
+		return prev_planner_hook(parse, query_string, cursorOptions, boundParams);
+	return standard_planner(parse, query_string, cursorOptions, boundParams);
+}
+
+/* ---------------------------------------------------------------------
+ * Executor start: each relation a statement names is checked (enforce.c);
+ * at the first protected one, the transfer to the declared recipient, once
+ * per statement and also with enforcement off: a superuser's export is
+ * still a disclosure (Art. 9, 12; capture.c)
+ * ---------------------------------------------------------------------
+ */
+static void
+check_relation(Oid relid, Bitmapset *cols, bool *transfer_checked)
+{
+	if (enforce_check_relation(relid, cols) && !*transfer_checked &&
+		compliance_recipient != NULL && compliance_recipient[0] != '\0')
+	{
+		capture_statement_start();
+		*transfer_checked = true;
+	}
+}
+
+#if PG_VERSION_NUM >= 160000
+static bool
+compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_violation)
+{
+	ListCell   *lc;
+	bool		transfer_checked = false;
+
+	if (protection_any())
+	{
+		AcceptInvalidationMessages();
+		foreach(lc, rtePermInfos)
+		{
+			RTEPermissionInfo *perm = lfirst(lc);
+
+			check_relation(perm->relid,
+						   bms_union(perm->selectedCols,
+									 bms_union(perm->insertedCols, perm->updatedCols)),
+						   &transfer_checked);
+		}
+	}
+	if (prev_check_perms_hook)
+		return prev_check_perms_hook(rangeTable, rtePermInfos, ereport_on_violation);
+	return true;
+}
+#else
+static bool
+compliance_check_perms(List *rangeTable, bool ereport_on_violation)
+{
+	ListCell   *lc;
+	bool		transfer_checked = false;
+
+	if (protection_any())
+	{
+		AcceptInvalidationMessages();
+		foreach(lc, rangeTable)
+		{
+			RangeTblEntry *rte = lfirst(lc);
+
+			if (rte->rtekind != RTE_RELATION || rte->requiredPerms == 0)
+				continue;
+			check_relation(rte->relid,
+						   bms_union(rte->selectedCols,
+									 bms_union(rte->insertedCols, rte->updatedCols)),
+						   &transfer_checked);
+		}
+	}
+	if (prev_check_perms_hook)
+		return prev_check_perms_hook(rangeTable, ereport_on_violation);
+	return true;
+}
+#endif
+
+/* ---------------------------------------------------------------------
+ * Executor run, finish and end: statements nest while they run; at the
+ * end, what the statement captured is pushed (capture.c)
+ * ---------------------------------------------------------------------
+ */
+static void
+compliance_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
+{
+	compliance_statement_depth++;
+	PG_TRY();
+	{
+		if (prev_executor_run_hook)
+			prev_executor_run_hook(COMPAT_EXECUTOR_RUN_ARGS);
+		else
+			standard_ExecutorRun(COMPAT_EXECUTOR_RUN_ARGS);
+	}
+	PG_FINALLY();
+	{
+		compliance_statement_depth--;
+	}
+	PG_END_TRY();
+}
+
+static void
+compliance_executor_finish(QueryDesc *queryDesc)
+{
+	compliance_statement_depth++;
+	PG_TRY();
+	{
+		if (prev_executor_finish_hook)
+			prev_executor_finish_hook(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		compliance_statement_depth--;
+	}
+	PG_END_TRY();
+}
+
+static void
+compliance_executor_end(QueryDesc *queryDesc)
+{
+	if (prev_executor_end_hook)
+		prev_executor_end_hook(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
+	capture_statement_end();
+}
+
+/* ---------------------------------------------------------------------
+ * Utility statements: checked, or rewritten (COPY TO), by utility.c
+ * ---------------------------------------------------------------------
+ */
+static void
+run_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+			ProcessUtilityContext context, ParamListInfo params,
+			QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	if (prev_utility_hook)
+		prev_utility_hook(pstmt, queryString, readOnlyTree, context, params,
+						  queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+								queryEnv, dest, qc);
+}
+
+static void
+compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+				   ProcessUtilityContext context, ParamListInfo params,
+				   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+
+	pstmt = utility_check(pstmt, &readOnlyTree);
+
+	/*
+	 * What COPY, EXECUTE and DECLARE CURSOR run is what the client
+	 * receives; statements other utilities run (DO, CALL, CREATE ... AS)
+	 * are nested ones.
+	 */
+	if (IsA(parsetree, CopyStmt) || IsA(parsetree, ExecuteStmt) ||
+		IsA(parsetree, DeclareCursorStmt))
+	{
+		run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		return;
+	}
+	compliance_statement_depth++;
+	PG_TRY();
+	{
+		run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		compliance_statement_depth--;
+	}
+	PG_END_TRY();
+}
+
+/* ---------------------------------------------------------------------
+ * Transactions: captured rows are pushed at abort (capture.c); changed
+ * subjects are published at commit, or forgotten here at abort
+ * (subject_changes.c, cache.c)
+ * ---------------------------------------------------------------------
+ */
+static void
+compliance_xact_callback(XactEvent event, void *arg)
+{
+	capture_xact_callback(event);
+	if (subject_changes_xact_callback(event))
+		cache_forget_all();
+}
+
+static void
+compliance_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+							SubTransactionId parentSubid, void *arg)
+{
+	if (subject_changes_subxact_callback(event))
+		cache_forget_all();
+}
+
 void
 _PG_init(void)
 {
@@ -223,13 +468,30 @@ _PG_init(void)
 				 errhint("Add shared_preload_libraries = 'compliance' to postgresql.conf and restart the server.")));
 
 	define_settings();
-	registry_init();
-	protection_init();
-	cache_init();
-	subject_changes_init();
-	enforce_init();
-	utility_init();
-	capture_init();
+
+	/* backend caches: each callback only marks its cache stale */
+	CacheRegisterRelcacheCallback(registry_relcache_callback, (Datum) 0);
+	CacheRegisterRelcacheCallback(protection_relcache_callback, (Datum) 0);
+	CacheRegisterRelcacheCallback(cache_relcache_callback, (Datum) 0);
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = compliance_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = compliance_shmem_startup;
+	prev_planner_hook = planner_hook;
+	planner_hook = compliance_planner;
+	prev_check_perms_hook = ExecutorCheckPerms_hook;
+	ExecutorCheckPerms_hook = compliance_check_perms;
+	prev_executor_run_hook = ExecutorRun_hook;
+	ExecutorRun_hook = compliance_executor_run;
+	prev_executor_finish_hook = ExecutorFinish_hook;
+	ExecutorFinish_hook = compliance_executor_finish;
+	prev_executor_end_hook = ExecutorEnd_hook;
+	ExecutorEnd_hook = compliance_executor_end;
+	prev_utility_hook = ProcessUtility_hook;
+	ProcessUtility_hook = compliance_utility;
+	RegisterXactCallback(compliance_xact_callback, NULL);
+	RegisterSubXactCallback(compliance_subxact_callback, NULL);
 }
 
 /*

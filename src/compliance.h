@@ -15,9 +15,11 @@
 #define COMPLIANCE_H
 
 #include "access/attnum.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "nodes/bitmapset.h"
+#include "nodes/plannodes.h"
 #include "utils/snapshot.h"
 #include "utils/timestamp.h"
 
@@ -40,7 +42,10 @@ typedef int32 PurposeId;
 #define PG_RETURN_PURPOSE(p)	PG_RETURN_DATUM(PurposeIdGetDatum(p))
 
 /* ---------------------------------------------------------------------
- * compliance.c: _PG_init, settings (GUCs), hook installation
+ * compliance.c: _PG_init, the settings (GUCs), and every hook, shared
+ * memory request and transaction callback, each calling into its module
+ * session.c: the settings' values and the statement depth, which only
+ * compliance.c writes
  * ---------------------------------------------------------------------
  */
 typedef enum BlockedReadMode
@@ -55,6 +60,82 @@ extern int	compliance_on_blocked_read; /* compliance.on_blocked_read */
 extern bool compliance_enforce; /* compliance.enforce */
 extern int	compliance_cache_subjects;	/* compliance.cache_subjects */
 extern bool compliance_ledger_protection;	/* compliance.ledger_protection */
+extern char *compliance_transfer_basis;	/* compliance.transfer_basis */
+extern char *compliance_transfer_permit;	/* compliance.transfer_permit */
+extern int	compliance_capture_ring_kb; /* compliance.capture_ring_size */
+
+/*
+ * How deep inside other statements the current one runs: 0 for a statement
+ * the client sent (or COPY's query), more inside functions and DO blocks.
+ */
+extern int	compliance_statement_depth;
+
+/*
+ * Shared by enforce.c and capture.c, inline so that neither depends on the
+ * other: how the planner marks its calls, and how a subject column's value
+ * becomes a subject key.
+ *
+ * The planner marks the calls it adds (row filter, capture) with a
+ * function-call format that SQL cannot produce for these functions, so a
+ * direct call, in a query or a policy, is told apart and refused: it would
+ * answer about a subject, or forge a log entry, for any role.
+ */
+#define COMPLIANCE_PLANNER_FORMAT	COERCE_SQL_SYNTAX
+
+/* True if the planner added this call (see COMPLIANCE_PLANNER_FORMAT). */
+static inline bool
+compliance_called_by_planner(FunctionCallInfo fcinfo)
+{
+	Node	   *expr = fcinfo->flinfo != NULL ? fcinfo->flinfo->fn_expr : NULL;
+
+	return expr != NULL && IsA(expr, FuncExpr) &&
+		((FuncExpr *) expr)->funcformat == COMPLIANCE_PLANNER_FORMAT;
+}
+
+/*
+ * The text form of a subject column value: the subject key.  typid is the
+ * column's base type (callers resolve domains once, not per row); out its
+ * output function, used unless the type is text or varchar.
+ */
+static inline const char *
+compliance_subject_key(Datum value, Oid typid, FmgrInfo *out, int *len)
+{
+	char	   *key;
+
+	if (typid == TEXTOID || typid == VARCHAROID)
+	{
+		text	   *t = DatumGetTextPP(value);
+
+		*len = VARSIZE_ANY_EXHDR(t);
+		return VARDATA_ANY(t);
+	}
+	key = OutputFunctionCall(out, value);
+	*len = strlen(key);
+	return key;
+}
+
+/*
+ * An integer subject column's value (typid its base type), for the paths
+ * that key integer subjects by value; false for other types.
+ */
+static inline bool
+compliance_int_subject(Datum value, Oid typid, int64 *key)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			*key = DatumGetInt16(value);
+			return true;
+		case INT4OID:
+			*key = DatumGetInt32(value);
+			return true;
+		case INT8OID:
+			*key = DatumGetInt64(value);
+			return true;
+		default:
+			return false;
+	}
+}
 
 /* ---------------------------------------------------------------------
  * catalog.c: where the extension's own tables are, and reading them
@@ -92,7 +173,7 @@ typedef struct PurposeInfo
 extern const PurposeInfo *purpose_lookup(PurposeId id);	/* NULL if unknown */
 extern PurposeId purpose_id_from_code(const char *code, bool missing_ok);
 extern const char *purpose_code_from_id(PurposeId id);	/* errors if unknown */
-extern void registry_init(void);
+extern void registry_relcache_callback(Datum arg, Oid relid);
 extern void registry_watch(void);	/* start listening even if not loaded */
 extern uint64 registry_generation(void);	/* bumped on every invalidation */
 
@@ -114,7 +195,7 @@ typedef struct Protection
 	Bitmapset  *special_attnos; /* special-category columns (Art. 8) */
 } Protection;
 
-extern void protection_init(void);
+extern void protection_relcache_callback(Datum arg, Oid relid);
 extern bool protection_any(void);
 extern const Protection *protection_lookup(Oid relid);
 
@@ -143,17 +224,40 @@ typedef enum CacheMark
 	CACHE_MARK_UNKNOWN			/* not read yet, or changed since */
 } CacheMark;
 
-/* A purpose's marks of integer keys [0, dense_size), while epoch holds. */
+/*
+ * The row filter's one-byte path: a purpose's marks of integer keys
+ * [0, dense_size), filled by cache_view() and read only through
+ * cache_view_allows().  The view holds while the cache's epoch (*current)
+ * is still the one it was taken at; a zeroed view holds nothing.
+ */
 typedef struct CacheView
 {
+	const uint64 *current;
 	uint64		epoch;
 	const uint8 *dense;
 	int64		dense_size;
 } CacheView;
 
-extern uint64 cache_epoch;
+/*
+ * True if the view says at once that integer subject k may be processed:
+ * a consent without end, or none under a basis that needs no consent
+ * (needs_consent false).  False means "ask cache_verdict_int()": blocked,
+ * a consent with an end, unknown, outside the array, or a stale view.
+ */
+static inline bool
+cache_view_allows(const CacheView *view, int64 k, bool needs_consent)
+{
+	uint8		mark;
 
-extern void cache_init(void);
+	if (view->current == NULL || *view->current != view->epoch)
+		return false;
+	if (k < 0 || k >= view->dense_size)
+		return false;
+	mark = view->dense[k];
+	return mark == CACHE_MARK_CONSENT || (mark == CACHE_MARK_NONE && !needs_consent);
+}
+
+extern void cache_relcache_callback(Datum arg, Oid relid);
 extern void cache_prepare(const PurposeInfo *purpose);	/* per statement */
 extern void cache_view(const PurposeInfo *purpose, CacheView *view);
 extern void cache_accept_changes(void);	/* once per statement */
@@ -170,73 +274,52 @@ extern Verdict cache_exact_verdict(const char *subject, int len,
 /* ---------------------------------------------------------------------
  * subject_changes.c: which subjects' consent state or block changed, in a
  * ring in shared memory, so caches forget only those (the row trigger
- * cache_invalidate() lists them; they are published at commit)
+ * cache_invalidate() in cache.c notes them; they are published at
+ * commit).  It knows nothing of the cache: what to forget is returned.
  * ---------------------------------------------------------------------
  */
-extern void subject_changes_init(void);
+extern void subject_changes_shmem_request(void);
+extern void subject_changes_shmem_startup(void);
+/* true: this backend must forget every subject (the changes were undone) */
+extern bool subject_changes_xact_callback(XactEvent event);
+extern bool subject_changes_subxact_callback(SubXactEvent event);
+/* subject NULL: possibly every subject; true: this backend forgets all */
+extern bool subject_changes_note(const char *subject, int len);
 extern uint64 subject_changes_position(void);
 extern bool subject_changes_apply(uint64 *seen,
 								  void (*forget) (const char *subject, int len));
 
 /* ---------------------------------------------------------------------
- * enforce.c: the row filter (planner hook + row_allowed), the write
- * trigger, may_process, and the executor-start checks (Art. 4.4, 4.5)
+ * enforce.c: the row filter (row_allowed, added by the planner hook), the
+ * write trigger, may_process, and the executor-start checks (Art. 4.4, 4.5)
+ * ---------------------------------------------------------------------
+ */
+extern void enforce_add_row_filters(Query *parse);	/* planner */
+/* executor start, per relation named; true if it is protected */
+extern bool enforce_check_relation(Oid relid, Bitmapset *cols);
+
+/* ---------------------------------------------------------------------
  * utility.c: COPY TO through the row filter, guards on DDL that would
  * route around enforcement
  * ---------------------------------------------------------------------
  */
-extern void enforce_init(void);
-
-/*
- * The planner marks the calls it adds (row filter, capture) with a
- * function-call format that SQL cannot produce for these functions, so a
- * direct call, in a query or a policy, is told apart and refused: it would
- * answer about a subject, or forge a log entry, for any role.
- */
-#define COMPLIANCE_PLANNER_FORMAT	COERCE_SQL_SYNTAX
-extern bool compliance_called_by_planner(FunctionCallInfo fcinfo);
-extern const PurposeInfo *declared_purpose(void);
-extern const char *compliance_subject_key(Datum value, Oid typid, FmgrInfo *out, int *len);
-
-/*
- * An integer subject column's value (typid its base type), for the paths
- * that key integer subjects by value; false for other types.
- */
-static inline bool
-compliance_int_subject(Datum value, Oid typid, int64 *key)
-{
-	switch (typid)
-	{
-		case INT2OID:
-			*key = DatumGetInt16(value);
-			return true;
-		case INT4OID:
-			*key = DatumGetInt32(value);
-			return true;
-		case INT8OID:
-			*key = DatumGetInt64(value);
-			return true;
-		default:
-			return false;
-	}
-}
-extern void utility_init(void);
+/* the statement to run instead (COPY TO through the row filter), or pstmt */
+extern PlannedStmt *utility_check(PlannedStmt *pstmt, bool *readOnlyTree);
 
 /* ---------------------------------------------------------------------
  * capture.c: automatic capture of disclosures while compliance.recipient
- * is set; a shared-memory ring per database and a background writer
+ * is set; the planner's half (the capture call), a shared-memory ring per
+ * database and a background writer
  * ---------------------------------------------------------------------
  */
-extern char *compliance_transfer_basis;	/* compliance.transfer_basis */
-extern char *compliance_transfer_permit;	/* compliance.transfer_permit */
-extern void capture_init(void);
+extern void capture_shmem_request(void);
+extern void capture_shmem_startup(void);
+extern void capture_add_to_query(Query *parse, bool top);	/* planner */
 extern void capture_statement_start(void);
+extern void capture_statement_end(void);	/* ExecutorEnd */
+extern void capture_xact_callback(XactEvent event);
 extern void capture_recipient_changed(void);
 extern void capture_settings_changed(void);
-extern int	compliance_capture_ring_kb; /* compliance.capture_ring_size */
-extern int	compliance_statement_depth(void);
-extern void compliance_enter_statement(void);
-extern void compliance_leave_statement(void);
 
 /* ---------------------------------------------------------------------
  * ledger.c: hash chains of the append-only ledgers (ledger_digest) and
@@ -268,8 +351,10 @@ extern bool purpose_set_is_empty(const PurposeSet *set);
 extern char *purpose_set_to_cstring(const PurposeSet *set);
 
 /* ---------------------------------------------------------------------
- * consent.c / consent_parse.c: the compliance.consent type, one consent
- * receipt (Art. 5.7: the processor must be able to prove consent);
+ * consent.c / consent_io.c / consent_parse.c: the compliance.consent type,
+ * one consent receipt (Art. 5.7: the processor must be able to prove
+ * consent); consent.c validates and takes it apart, consent_io.c reads and
+ * writes its text, binary and jsonb forms (consent.h is what they share),
  * consent_parse.c is its literal parser, free of server headers (fuzzable)
  * ---------------------------------------------------------------------
  */
@@ -284,7 +369,6 @@ typedef struct Consent Consent; /* opaque varlena; layout in consent.c */
 
 /* Readers take a detoasted value (DatumGetConsentP); strings are palloc'd. */
 extern int64 consent_get_id(const Consent *consent);
-extern char *consent_get_subject(const Consent *consent);
 extern PurposeSet *consent_get_purposes(const Consent *consent);
 extern TimestampTz consent_get_given_at(const Consent *consent);
 extern bool consent_get_valid_until(const Consent *consent,
@@ -293,6 +377,5 @@ extern const char *consent_get_form(const Consent *consent);	/* label */
 extern const char *consent_get_indicated_by(const Consent *consent);
 extern bool consent_covers_at(const Consent *consent, PurposeId purpose,
 							  TimestampTz at);
-extern Consent *consent_with_id(const Consent *consent, int64 id);	/* copy */
 
 #endif							/* COMPLIANCE_H */

@@ -3,9 +3,11 @@
  * consent.c
  *	  The compliance.consent type: one consent receipt, the record with
  *	  which the processor proves that a data subject consented (Art. 5.7 of
- *	  Law 99-Z).  Storage format, validation, text, binary and jsonb I/O,
- *	  accessors, equality, and the C API declared in compliance.h.  The text
- *	  literal is parsed by consent_parse.c; doc/consent.md is the user guide.
+ *	  Law 99-Z).  Storage format, the tables that describe its fields,
+ *	  validation, the SQL constructor, accessors, equality, and the C API
+ *	  declared in compliance.h.  The text, binary and jsonb forms are in
+ *	  consent_io.c, the literal parser in consent_parse.c; consent.h is what
+ *	  the two share; doc/consent.md is the user guide.
  *
  * Fields, named after the contract (the closest ISO/IEC TS 27560 and
  * Kantara Consent Receipt terms in brackets):
@@ -61,43 +63,6 @@
  * A value read from disk is checked against all of the above before use;
  * a violation is reported as data corruption.
  *
- * Text form (see consent_parse.h for the grammar):
- *
- *	(id=0, subject="42", purposes="{marketing}", form="checkbox",
- *	 given_at="2026-11-22 10:00:00+00", valid_until=NULL,
- *	 indicated_by="subject", representative=NULL, notice_digest="ab...",
- *	 evidence_digest=NULL, identity=NULL, notice_lang="ru")
- *
- * Output has every key in this order, id as a bare number, every other
- * value quoted or NULL, timestamps in ISO 8601 in UTC whatever DateStyle
- * and TimeZone say, digests as 64 lowercase hex digits: the text form of a
- * value is stable and reads back to an equal value.  Input accepts the keys
- * in any order; subject, purposes, form and given_at are required, id
- * defaults to 0 and indicated_by to 'subject', the rest to absent (NULL).
- *
- * Binary form (send/recv): purposes travel as codes, not registry ids, so
- * binary COPY works between databases.  "text" is an int32 byte count and
- * the bytes in the client encoding; "nullable" prefixes an int32 byte count
- * that is -1 when the field is absent.
- *
- *	uint8	version (1)
- *	int64	id
- *	text	subject
- *	int32	number of purposes, then that many: text code
- *	text	form label
- *	int64	given_at (microseconds since 2000-01-01 00:00 UTC)
- *	nullable int64	valid_until (count 8)
- *	text	indicated_by label
- *	nullable text	representative (JSON)
- *	nullable bytes	notice_digest (count 32)
- *	nullable bytes	evidence_digest (count 32)
- *	nullable text	identity (JSON)
- *	nullable text	notice_lang
- *
- * jsonb form: an object with the same keys; purposes as an array of codes,
- * timestamps as ISO 8601 strings in UTC, digests as hex strings, absent
- * fields as null (and may be left out on input).
- *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -113,20 +78,15 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 #include "compliance.h"
-#include "consent_parse.h"
+#include "consent.h"
 
 /* purpose_set.c: the input function parses purpose sets for us */
 extern PGDLLEXPORT Datum purpose_set_in(PG_FUNCTION_ARGS);
 
-PG_FUNCTION_INFO_V1(consent_in);
-PG_FUNCTION_INFO_V1(consent_out);
-PG_FUNCTION_INFO_V1(consent_recv);
-PG_FUNCTION_INFO_V1(consent_send);
-PG_FUNCTION_INFO_V1(consent_to_jsonb);
-PG_FUNCTION_INFO_V1(consent_from_jsonb);
 PG_FUNCTION_INFO_V1(consent_make);
 PG_FUNCTION_INFO_V1(consent_subject);
 PG_FUNCTION_INFO_V1(consent_purposes);
@@ -151,7 +111,6 @@ PG_FUNCTION_INFO_V1(consent_hash_extended);
  * ----------------------------------------------------------------
  */
 
-#define CONSENT_VERSION				1
 
 #define CONSENT_HAS_VALID_UNTIL		0x01
 #define CONSENT_HAS_REPRESENTATIVE	0x02
@@ -186,7 +145,7 @@ StaticAssertDecl(offsetof(struct Consent, data) == 96,
 				 "consent layout differs from the one documented");
 
 /* Labels of compliance.consent_form, in the enum's (contract) order. */
-static const char *const consent_forms[] = {
+const char *const consent_forms[] = {
 	"written",
 	"electronic_document",
 	"sms_code",
@@ -198,7 +157,7 @@ static const char *const consent_forms[] = {
 #define CONSENT_NFORMS		lengthof(consent_forms)
 
 /* Who expressed the consent (Art. 5.9); index 0 is the default. */
-static const char *const consent_indicators[] = {
+const char *const consent_indicators[] = {
 	"subject",
 	"legal_representative",
 	"successor",
@@ -210,25 +169,7 @@ static const char *const consent_indicators[] = {
 
 #define CONSENT_NINDICATORS	lengthof(consent_indicators)
 
-/* Keys of the text and jsonb forms, in output order. */
-typedef enum ConsentKey
-{
-	CK_ID,
-	CK_SUBJECT,
-	CK_PURPOSES,
-	CK_FORM,
-	CK_GIVEN_AT,
-	CK_VALID_UNTIL,
-	CK_INDICATED_BY,
-	CK_REPRESENTATIVE,
-	CK_NOTICE_DIGEST,
-	CK_EVIDENCE_DIGEST,
-	CK_IDENTITY,
-	CK_NOTICE_LANG,
-	CK_NKEYS
-} ConsentKey;
-
-static const char *const consent_keys[CK_NKEYS] = {
+const char *const consent_keys[CK_NKEYS] = {
 	"id",
 	"subject",
 	"purposes",
@@ -243,7 +184,6 @@ static const char *const consent_keys[CK_NKEYS] = {
 	"notice_lang"
 };
 
-#define CK_BIT(k)			(1U << (k))
 #define CK_REQUIRED			(CK_BIT(CK_SUBJECT) | CK_BIT(CK_PURPOSES) | \
 							 CK_BIT(CK_FORM) | CK_BIT(CK_GIVEN_AT))
 
@@ -287,64 +227,34 @@ static const struct
 	{"deceased_on", ID_DATE}
 };
 
-/*
- * A consent taken apart.  Strings are not NUL-terminated; when the values
- * come from consent_deform they point into the consent value.
- */
-typedef struct ConsentValues
-{
-	uint32		present;		/* CK_BIT of every field with a value */
-	int64		id;
-	const char *subject;
-	int			subject_len;
-	const PurposeSet *purposes;
-	int			form;
-	TimestampTz given_at;
-	TimestampTz valid_until;	/* if present */
-	int			indicated_by;
-	const char *representative; /* canonical JSON text, if present */
-	int			representative_len;
-	uint8		notice_digest[CONSENT_DIGEST_LEN];
-	uint8		evidence_digest[CONSENT_DIGEST_LEN];
-	const char *identity;		/* canonical JSON text, if present */
-	int			identity_len;
-	const char *notice_lang;
-	int			notice_lang_len;
-} ConsentValues;
+#define CV(member)			offsetof(ConsentValues, member)
 
-#define HAS(v, k)			(((v)->present & CK_BIT(k)) != 0)
+const ConsentField consent_fields[CK_NKEYS] = {
+	[CK_ID] = {FK_ID, false, CV(id), 0, NULL},
+	[CK_SUBJECT] = {FK_STRING, false, CV(subject), CV(subject_len), NULL},
+	[CK_PURPOSES] = {FK_PURPOSES, false, CV(purposes), 0, NULL},
+	[CK_FORM] = {FK_LABEL, false, CV(form), 0, consent_forms},
+	[CK_GIVEN_AT] = {FK_TIMESTAMP, false, CV(given_at), 0, NULL},
+	[CK_VALID_UNTIL] = {FK_TIMESTAMP, true, CV(valid_until), 0, NULL},
+	[CK_INDICATED_BY] = {FK_LABEL, false, CV(indicated_by), 0, consent_indicators},
+	[CK_REPRESENTATIVE] = {FK_JSON, true, CV(representative), CV(representative_len), NULL},
+	[CK_NOTICE_DIGEST] = {FK_DIGEST, true, CV(notice_digest), 0, NULL},
+	[CK_EVIDENCE_DIGEST] = {FK_DIGEST, true, CV(evidence_digest), 0, NULL},
+	[CK_IDENTITY] = {FK_JSON, true, CV(identity), CV(identity_len), NULL},
+	[CK_NOTICE_LANG] = {FK_STRING, true, CV(notice_lang), CV(notice_lang_len), NULL}
+};
 
-static char *timestamp_utc_text(TimestampTz ts, int style);
 
 /* ----------------------------------------------------------------
  * Error reporting: one wording per source of values
  * ----------------------------------------------------------------
  */
 
-typedef enum ConsentSourceKind
-{
-	SRC_LITERAL,				/* consent_in */
-	SRC_JSONB,					/* consent_from_jsonb */
-	SRC_ARGUMENTS,				/* make_consent */
-	SRC_BINARY					/* consent_recv */
-} ConsentSourceKind;
-
-#define NO_POSITION			((size_t) -1)
-
-typedef struct ConsentSource
-{
-	ConsentSourceKind kind;
-	const char *literal;		/* SRC_LITERAL: the whole input */
-	size_t		literal_len;
-	size_t		positions[CK_NKEYS];	/* SRC_LITERAL: byte offset of each
-										 * key's value, or NO_POSITION */
-} ConsentSource;
-
 /* longest part of a bad literal quoted in an error message, in bytes */
 #define CONSENT_ERROR_LITERAL_MAX	200
 
-static void
-source_init(ConsentSource *src, ConsentSourceKind kind,
+void
+consent_source_init(ConsentSource *src, ConsentSourceKind kind,
 			const char *literal, size_t len)
 {
 	int			k;
@@ -364,8 +274,8 @@ int_len(size_t len)
 }
 
 /* the literal for an error message, clipped at a character boundary */
-static char *
-shown_literal(const char *str, size_t len)
+char *
+consent_shown_literal(const char *str, size_t len)
 {
 	if (len > CONSENT_ERROR_LITERAL_MAX)
 	{
@@ -378,25 +288,22 @@ shown_literal(const char *str, size_t len)
 }
 
 /* 1-based character number of byte offset pos in the literal */
-static int
-character_number(const char *str, size_t len, size_t pos)
+int
+consent_character_number(const char *str, size_t len, size_t pos)
 {
 	if (pos > len)
 		pos = len;
 	return pg_mbstrlen_with_len(str, int_len(pos)) + 1;
 }
 
-/* error reporters never return */
-pg_noreturn static void consent_fail(const ConsentSource *src, int sqlstate,
-									 ConsentKey key, const char *problem,
-									 const char *hint);
+/* error reporters never return (consent_fail: consent.h) */
 pg_noreturn static void consent_corrupted(const char *what);
 
 /*
  * Report a bad value of key.  problem is a lowercase sentence fragment
  * without final period; sqlstate 0 means the source's usual code.
  */
-static void
+void
 consent_fail(const ConsentSource *src, int sqlstate, ConsentKey key,
 			 const char *problem, const char *hint)
 {
@@ -414,7 +321,7 @@ consent_fail(const ConsentSource *src, int sqlstate, ConsentKey key,
 
 				if (sqlstate == 0)
 					sqlstate = ERRCODE_INVALID_TEXT_REPRESENTATION;
-				shown = shown_literal(src->literal, src->literal_len);
+				shown = consent_shown_literal(src->literal, src->literal_len);
 				if (pos == NO_POSITION)
 					ereport(ERROR,
 							(errcode(sqlstate),
@@ -427,7 +334,7 @@ consent_fail(const ConsentSource *src, int sqlstate, ConsentKey key,
 						 errmsg("invalid input syntax for type consent: \"%s\"",
 								shown),
 						 errdetail("Key \"%s\" at character %d: %s.", name,
-								   character_number(src->literal,
+								   consent_character_number(src->literal,
 													src->literal_len, pos),
 								   problem),
 						 errhint("%s", hint)));
@@ -543,16 +450,16 @@ label_index(const char *const *labels, int nlabels, const char *s, size_t len)
 }
 
 /* text for an error message: at most 100 bytes of s, cut at a character */
-static char *
-shown_value(const char *s, size_t len)
+char *
+consent_shown_value(const char *s, size_t len)
 {
 	if (len > 100)
 		return psprintf("%.*s...", pg_mbcliplen(s, int_len(len), 100), s);
 	return pnstrdup(s, len);
 }
 
-static void
-set_id(ConsentValues *v, int64 id, const ConsentSource *src)
+void
+consent_set_id(ConsentValues *v, int64 id, const ConsentSource *src)
 {
 	if (id < 0)
 		consent_fail(src, 0, CK_ID,
@@ -563,8 +470,8 @@ set_id(ConsentValues *v, int64 id, const ConsentSource *src)
 }
 
 /* digits only, no sign, no overflow */
-static void
-set_id_text(ConsentValues *v, const char *s, size_t len,
+void
+consent_set_id_text(ConsentValues *v, const char *s, size_t len,
 			const ConsentSource *src)
 {
 	uint64		id = 0;
@@ -577,16 +484,16 @@ set_id_text(ConsentValues *v, const char *s, size_t len,
 		if (s[i] < '0' || s[i] > '9')
 			consent_fail(src, 0, CK_ID,
 						 psprintf("\"%s\" is not a non-negative integer",
-								  shown_value(s, len)),
+								  consent_shown_value(s, len)),
 						 NULL);
 		id = id * 10 + (uint64) (s[i] - '0');
 		if (id > (uint64) PG_INT64_MAX)
 			consent_fail(src, 0, CK_ID,
 						 psprintf("\"%s\" is out of range for a bigint",
-								  shown_value(s, len)),
+								  consent_shown_value(s, len)),
 						 NULL);
 	}
-	set_id(v, (int64) id, src);
+	consent_set_id(v, (int64) id, src);
 }
 
 static void
@@ -606,8 +513,8 @@ set_subject(ConsentValues *v, const char *s, size_t len,
 }
 
 /* set must be a detoasted purpose_set with a 4-byte header */
-static void
-set_purposes(ConsentValues *v, const PurposeSet *set,
+void
+consent_set_purposes(ConsentValues *v, const PurposeSet *set,
 			 const ConsentSource *src)
 {
 	if (!VARATT_IS_4B_U(set))
@@ -626,7 +533,7 @@ set_purposes_text(ConsentValues *v, const char *s, const ConsentSource *src)
 	Datum		d = call_input_function(purpose_set_in, false, s, src,
 										CK_PURPOSES);
 
-	set_purposes(v, DatumGetPurposeSetP(d), src);
+	consent_set_purposes(v, DatumGetPurposeSetP(d), src);
 }
 
 static void
@@ -638,7 +545,7 @@ set_form(ConsentValues *v, const char *s, size_t len,
 	if (i < 0)
 		consent_fail(src, 0, CK_FORM,
 					 psprintf("\"%s\" is not a form of consent",
-							  shown_value(s, len)),
+							  consent_shown_value(s, len)),
 					 NULL);
 	v->form = i;
 	v->present |= CK_BIT(CK_FORM);
@@ -654,14 +561,14 @@ set_indicated_by(ConsentValues *v, const char *s, size_t len,
 	if (i < 0)
 		consent_fail(src, 0, CK_INDICATED_BY,
 					 psprintf("\"%s\" is not one who may indicate consent",
-							  shown_value(s, len)),
+							  consent_shown_value(s, len)),
 					 NULL);
 	v->indicated_by = i;
 	v->present |= CK_BIT(CK_INDICATED_BY);
 }
 
-static void
-set_timestamp(ConsentValues *v, ConsentKey key, TimestampTz ts,
+void
+consent_set_timestamp(ConsentValues *v, ConsentKey key, TimestampTz ts,
 			  const ConsentSource *src)
 {
 	if (TIMESTAMP_NOT_FINITE(ts))
@@ -685,12 +592,12 @@ set_timestamp_text(ConsentValues *v, ConsentKey key, const char *s,
 {
 	Datum		d = call_input_function(timestamptz_in, true, s, src, key);
 
-	set_timestamp(v, key, DatumGetTimestampTz(d), src);
+	consent_set_timestamp(v, key, DatumGetTimestampTz(d), src);
 }
 
 /* "a string", "an object", ... for error messages */
-static const char *
-json_kind(const JsonbValue *jv)
+const char *
+consent_json_kind(const JsonbValue *jv)
 {
 	switch (jv->type)
 	{
@@ -761,7 +668,7 @@ check_identity(Jsonb *jb, const ConsentSource *src)
 			if (member < 0)
 				consent_fail(src, 0, CK_IDENTITY,
 							 psprintf("member \"%s\" is not one of the identity data of Art. 5.6",
-									  shown_value(name, strlen(name))),
+									  consent_shown_value(name, strlen(name))),
 							 NULL);
 		}
 		else if (tok == WJB_VALUE)
@@ -775,7 +682,7 @@ check_identity(Jsonb *jb, const ConsentSource *src)
 					if (jv.type != jbvString)
 						consent_fail(src, 0, CK_IDENTITY,
 									 psprintf("member \"%s\" must be a string, not %s",
-											  name, json_kind(&jv)),
+											  name, consent_json_kind(&jv)),
 									 NULL);
 					break;
 				case ID_DATE:
@@ -791,7 +698,7 @@ check_identity(Jsonb *jb, const ConsentSource *src)
 					if (jv.type != jbvBool)
 						consent_fail(src, 0, CK_IDENTITY,
 									 psprintf("member \"%s\" must be a boolean, not %s",
-											  name, json_kind(&jv)),
+											  name, consent_json_kind(&jv)),
 									 NULL);
 					break;
 			}
@@ -800,8 +707,8 @@ check_identity(Jsonb *jb, const ConsentSource *src)
 }
 
 /* representative or identity: a JSON object, stored as canonical text */
-static void
-set_json_object(ConsentValues *v, ConsentKey key, Jsonb *jb,
+void
+consent_set_json_object(ConsentValues *v, ConsentKey key, Jsonb *jb,
 				const ConsentSource *src)
 {
 	char	   *text;
@@ -834,11 +741,11 @@ set_json_object_text(ConsentValues *v, ConsentKey key, const char *s,
 {
 	Datum		d = call_input_function(jsonb_in, false, s, src, key);
 
-	set_json_object(v, key, DatumGetJsonbP(d), src);
+	consent_set_json_object(v, key, DatumGetJsonbP(d), src);
 }
 
-static void
-set_digest(ConsentValues *v, ConsentKey key, const uint8 *bytes, size_t len,
+void
+consent_set_digest(ConsentValues *v, ConsentKey key, const uint8 *bytes, size_t len,
 		   const ConsentSource *src)
 {
 	if (len != CONSENT_DIGEST_LEN)
@@ -886,11 +793,11 @@ set_digest_hex(ConsentValues *v, ConsentKey key, const char *s, size_t len,
 		if (hi < 0 || lo < 0)
 			consent_fail(src, 0, key,
 						 psprintf("\"%s\" is not a hexadecimal digest",
-								  shown_value(s, len)),
+								  consent_shown_value(s, len)),
 						 NULL);
 		bytes[i] = (uint8) (hi << 4 | lo);
 	}
-	set_digest(v, key, bytes, CONSENT_DIGEST_LEN, src);
+	consent_set_digest(v, key, bytes, CONSENT_DIGEST_LEN, src);
 }
 
 /* a BCP 47-like tag: 2-8 letters, then "-" and 1-8 letters or digits */
@@ -935,7 +842,7 @@ set_notice_lang(ConsentValues *v, const char *s, size_t len,
 {
 	if (!language_tag_is_valid(s, len))
 		consent_fail(src, 0, CK_NOTICE_LANG,
-					 psprintf("\"%s\" is not a language tag", shown_value(s, len)),
+					 psprintf("\"%s\" is not a language tag", consent_shown_value(s, len)),
 					 NULL);
 	v->notice_lang = s;
 	v->notice_lang_len = (int) len;
@@ -950,14 +857,14 @@ null_sqlstate(const ConsentSource *src)
 }
 
 /* a key given as NULL: absent, or its default; required keys refuse it */
-static void
-set_null(ConsentValues *v, ConsentKey key, const ConsentSource *src)
+void
+consent_set_null(ConsentValues *v, ConsentKey key, const ConsentSource *src)
 {
 	if (CK_BIT(key) & CK_REQUIRED)
 		consent_fail(src, null_sqlstate(src), key,
 					 "the value is NULL, but a consent must have one", NULL);
 	if (key == CK_ID)
-		set_id(v, 0, src);
+		consent_set_id(v, 0, src);
 	else if (key == CK_INDICATED_BY)
 	{
 		v->indicated_by = 0;
@@ -971,14 +878,14 @@ set_null(ConsentValues *v, ConsentKey key, const ConsentSource *src)
  * Set a field from its text form (a literal's value, or a JSON string).
  * s is NUL-terminated and len is strlen(s).
  */
-static void
-set_from_text(ConsentValues *v, ConsentKey key, const char *s, size_t len,
+void
+consent_set_from_text(ConsentValues *v, ConsentKey key, const char *s, size_t len,
 			  const ConsentSource *src)
 {
 	switch (key)
 	{
 		case CK_ID:
-			set_id_text(v, s, len, src);
+			consent_set_id_text(v, s, len, src);
 			break;
 		case CK_SUBJECT:
 			set_subject(v, s, len, src);
@@ -1012,8 +919,8 @@ set_from_text(ConsentValues *v, ConsentKey key, const char *s, size_t len,
 	}
 }
 
-static void
-values_init(ConsentValues *v)
+void
+consent_values_init(ConsentValues *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->present = CK_BIT(CK_ID) | CK_BIT(CK_INDICATED_BY);	/* 0, subject */
@@ -1040,7 +947,7 @@ put_string(char *p, const char *s, int len)
  * Check what no single field can: required fields, and valid_until after
  * given_at; then build the canonical value.
  */
-static Consent *
+Consent *
 consent_build(const ConsentValues *v, const ConsentSource *src)
 {
 	Consent    *c;
@@ -1058,8 +965,8 @@ consent_build(const ConsentValues *v, const ConsentSource *src)
 	if (HAS(v, CK_VALID_UNTIL) && v->valid_until <= v->given_at)
 		consent_fail(src, 0, CK_VALID_UNTIL,
 					 psprintf("valid_until %s is not after given_at %s",
-							  timestamp_utc_text(v->valid_until, USE_ISO_DATES),
-							  timestamp_utc_text(v->given_at, USE_ISO_DATES)),
+							  consent_timestamp_text(v->valid_until, USE_ISO_DATES),
+							  consent_timestamp_text(v->given_at, USE_ISO_DATES)),
 					 NULL);
 
 	ps_size = VARSIZE(v->purposes);
@@ -1151,7 +1058,7 @@ get_string(const char **pp, const char *end, int *len, const char *what)
  * Take a consent apart, checking the layout.  c must be detoasted (4-byte
  * header, aligned); v's pointers point into c.
  */
-static void
+void
 consent_deform(const Consent *c, ConsentValues *v)
 {
 	Size		size = VARSIZE(c);
@@ -1243,8 +1150,8 @@ consent_deform(const Consent *c, ConsentValues *v)
  * USE_ISO_DATES gives "2026-11-22 10:00:00+00", USE_XSD_DATES
  * "2026-11-22T10:00:00+00:00" (what to_jsonb prints in UTC).
  */
-static char *
-timestamp_utc_text(TimestampTz ts, int style)
+char *
+consent_timestamp_text(TimestampTz ts, int style)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
@@ -1259,8 +1166,8 @@ timestamp_utc_text(TimestampTz ts, int style)
 	return pstrdup(buf);
 }
 
-static char *
-digest_hex(const uint8 *digest)
+char *
+consent_digest_hex(const uint8 *digest)
 {
 	static const char hexdigits[] = "0123456789abcdef";
 	char	   *out = palloc(2 * CONSENT_DIGEST_LEN + 1);
@@ -1275,669 +1182,6 @@ digest_hex(const uint8 *digest)
 	return out;
 }
 
-/* append ", key=" (or "(key=" for the first key) */
-static void
-append_key(StringInfo buf, ConsentKey key)
-{
-	appendStringInfoString(buf, key == CK_ID ? "(" : ", ");
-	appendStringInfoString(buf, consent_keys[key]);
-	appendStringInfoChar(buf, '=');
-}
-
-/* a double-quoted value with " and \ escaped */
-static void
-append_quoted(StringInfo buf, const char *s, int len)
-{
-	int			i;
-
-	appendStringInfoChar(buf, '"');
-	for (i = 0; i < len; i++)
-	{
-		if (s[i] == '"' || s[i] == '\\')
-			appendStringInfoChar(buf, '\\');
-		appendStringInfoChar(buf, s[i]);
-	}
-	appendStringInfoChar(buf, '"');
-}
-
-static void
-append_quoted_cstring(StringInfo buf, const char *s)
-{
-	append_quoted(buf, s, (int) strlen(s));
-}
-
-/* ----------------------------------------------------------------
- * Text I/O
- * ----------------------------------------------------------------
- */
-
-static void
-literal_syntax_error(const char *str, size_t len, const ConsentParseError *err)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type consent: \"%s\"",
-					shown_literal(str, len)),
-			 errdetail("Expected %s at character %d, but found %s.",
-					   err->expected,
-					   character_number(str, len, err->position),
-					   err->found),
-			 errhint("Write a consent as (key=value, ...) with the keys subject, purposes, form and given_at, "
-					 "and optionally id, valid_until, indicated_by, representative, notice_digest, evidence_digest, identity, notice_lang; "
-					 "double-quote values that are not a single word, and write \\\" and \\\\ inside quotes.")));
-}
-
-typedef struct LiteralState
-{
-	ConsentValues values;
-	ConsentSource src;
-	uint32		seen;			/* keys met so far */
-} LiteralState;
-
-static bool
-literal_pair(const ConsentParsePair *pair, void *arg)
-{
-	LiteralState *st = (LiteralState *) arg;
-	int			key;
-	char	   *value;
-	size_t		len;
-
-	for (key = 0; key < CK_NKEYS; key++)
-		if (strlen(consent_keys[key]) == pair->key_len &&
-			memcmp(consent_keys[key], pair->key, pair->key_len) == 0)
-			break;
-	if (key == CK_NKEYS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type consent: \"%s\"",
-						shown_literal(st->src.literal, st->src.literal_len)),
-				 errdetail("Key \"%.*s\" at character %d is not a field of consent.",
-						   (int) pair->key_len, pair->key,
-						   character_number(st->src.literal,
-											st->src.literal_len,
-											pair->key_position)),
-				 errhint("The keys are id, subject, purposes, form, given_at, valid_until, indicated_by, representative, notice_digest, evidence_digest, identity and notice_lang.")));
-	if (st->seen & CK_BIT(key))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type consent: \"%s\"",
-						shown_literal(st->src.literal, st->src.literal_len)),
-				 errdetail("Key \"%s\" at character %d appears a second time.",
-						   consent_keys[key],
-						   character_number(st->src.literal,
-											st->src.literal_len,
-											pair->key_position)),
-				 errhint("Give each key at most once.")));
-	st->seen |= CK_BIT(key);
-	st->src.positions[key] = pair->value_position;
-
-	if (pair->is_null)
-	{
-		set_null(&st->values, key, &st->src);
-		return true;
-	}
-
-	/* a NUL-terminated copy without escapes; kept by the values */
-	value = palloc(pair->value_len + 1);
-	if (pair->escaped)
-		len = consent_parse_unescape(pair->value, pair->value_len, value);
-	else
-	{
-		memcpy(value, pair->value, pair->value_len);
-		len = pair->value_len;
-	}
-	value[len] = '\0';
-	set_from_text(&st->values, key, value, len, &st->src);
-	return true;
-}
-
-Datum
-consent_in(PG_FUNCTION_ARGS)
-{
-	char	   *str = PG_GETARG_CSTRING(0);
-	size_t		len = strlen(str);
-	ConsentParseError err;
-	LiteralState st;
-
-	/* the whole syntax first, so that a syntax error wins over values */
-	if (consent_parse(str, len, NULL, NULL, &err) < 0)
-		literal_syntax_error(str, len, &err);
-
-	values_init(&st.values);
-	source_init(&st.src, SRC_LITERAL, str, len);
-	st.seen = 0;
-	if (consent_parse(str, len, literal_pair, &st, &err) < 0)
-		literal_syntax_error(str, len, &err);	/* can't happen */
-
-	PG_RETURN_CONSENT(consent_build(&st.values, &st.src));
-}
-
-Datum
-consent_out(PG_FUNCTION_ARGS)
-{
-	Consent    *c = PG_GETARG_CONSENT(0);
-	ConsentValues v;
-	StringInfoData buf;
-
-	consent_deform(c, &v);
-	initStringInfo(&buf);
-
-	append_key(&buf, CK_ID);
-	appendStringInfo(&buf, INT64_FORMAT, v.id);
-	append_key(&buf, CK_SUBJECT);
-	append_quoted(&buf, v.subject, v.subject_len);
-	append_key(&buf, CK_PURPOSES);
-	append_quoted_cstring(&buf, purpose_set_to_cstring(v.purposes));
-	append_key(&buf, CK_FORM);
-	append_quoted_cstring(&buf, consent_forms[v.form]);
-	append_key(&buf, CK_GIVEN_AT);
-	append_quoted_cstring(&buf, timestamp_utc_text(v.given_at, USE_ISO_DATES));
-	append_key(&buf, CK_VALID_UNTIL);
-	if (HAS(&v, CK_VALID_UNTIL))
-		append_quoted_cstring(&buf, timestamp_utc_text(v.valid_until,
-													   USE_ISO_DATES));
-	else
-		appendStringInfoString(&buf, "NULL");
-	append_key(&buf, CK_INDICATED_BY);
-	append_quoted_cstring(&buf, consent_indicators[v.indicated_by]);
-	append_key(&buf, CK_REPRESENTATIVE);
-	if (HAS(&v, CK_REPRESENTATIVE))
-		append_quoted(&buf, v.representative, v.representative_len);
-	else
-		appendStringInfoString(&buf, "NULL");
-	append_key(&buf, CK_NOTICE_DIGEST);
-	if (HAS(&v, CK_NOTICE_DIGEST))
-		append_quoted_cstring(&buf, digest_hex(v.notice_digest));
-	else
-		appendStringInfoString(&buf, "NULL");
-	append_key(&buf, CK_EVIDENCE_DIGEST);
-	if (HAS(&v, CK_EVIDENCE_DIGEST))
-		append_quoted_cstring(&buf, digest_hex(v.evidence_digest));
-	else
-		appendStringInfoString(&buf, "NULL");
-	append_key(&buf, CK_IDENTITY);
-	if (HAS(&v, CK_IDENTITY))
-		append_quoted(&buf, v.identity, v.identity_len);
-	else
-		appendStringInfoString(&buf, "NULL");
-	append_key(&buf, CK_NOTICE_LANG);
-	if (HAS(&v, CK_NOTICE_LANG))
-		append_quoted(&buf, v.notice_lang, v.notice_lang_len);
-	else
-		appendStringInfoString(&buf, "NULL");
-	appendStringInfoChar(&buf, ')');
-
-	PG_RETURN_CSTRING(buf.data);
-}
-
-/* ----------------------------------------------------------------
- * Binary I/O (layout in the banner)
- * ----------------------------------------------------------------
- */
-
-/* a server-encoding string as int32 byte count + client-encoding bytes */
-static void
-send_text(StringInfo buf, const char *s, int len)
-{
-	char	   *converted = pg_server_to_client(s, len);
-	int			n = (converted != s) ? (int) strlen(converted) : len;
-
-	pq_sendint32(buf, (uint32) n);
-	pq_sendbytes(buf, converted, n);
-	if (converted != s)
-		pfree(converted);
-}
-
-static void
-send_nullable_text(StringInfo buf, bool present, const char *s, int len)
-{
-	if (present)
-		send_text(buf, s, len);
-	else
-		pq_sendint32(buf, (uint32) -1);
-}
-
-static void
-send_nullable_digest(StringInfo buf, bool present, const uint8 *digest)
-{
-	if (present)
-	{
-		pq_sendint32(buf, CONSENT_DIGEST_LEN);
-		pq_sendbytes(buf, (const char *) digest, CONSENT_DIGEST_LEN);
-	}
-	else
-		pq_sendint32(buf, (uint32) -1);
-}
-
-/* read an int32 byte count that must fit what is left; -1 if allowed */
-static int
-recv_count(StringInfo buf, const ConsentSource *src, ConsentKey key,
-		   bool nullable)
-{
-	int32		n = (int32) pq_getmsgint(buf, 4);
-
-	if (n == -1 && nullable)
-		return -1;
-	if (n < 0 || n > buf->len - buf->cursor)
-		consent_fail(src, 0, key,
-					 psprintf("byte count %d does not fit the %d bytes left",
-							  n, buf->len - buf->cursor),
-					 NULL);
-	return n;
-}
-
-/* text in the client encoding, converted and verified; NUL-terminated */
-static char *
-recv_text(StringInfo buf, const ConsentSource *src, ConsentKey key,
-		  bool nullable, int *len)
-{
-	int			n = recv_count(buf, src, key, nullable);
-
-	if (n < 0)
-		return NULL;
-	return pq_getmsgtext(buf, n, len);
-}
-
-Datum
-consent_recv(PG_FUNCTION_ARGS)
-{
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	ConsentSource src;
-	ConsentValues v;
-	int			version;
-	char	   *s;
-	int			len;
-	int32		count;
-	PurposeId  *ids;
-	int			i;
-	int			n;
-
-	source_init(&src, SRC_BINARY, NULL, 0);
-	values_init(&v);
-
-	version = pq_getmsgbyte(buf);
-	if (version != CONSENT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary data for type consent"),
-				 errdetail("Version %d is not supported; this library reads version %d.",
-						   version, CONSENT_VERSION),
-				 errhint("Binary consent data must come from the send function of compliance.consent, for example from COPY ... (FORMAT binary).")));
-
-	set_id(&v, (int64) pq_getmsgint64(buf), &src);
-
-	s = recv_text(buf, &src, CK_SUBJECT, false, &len);
-	set_subject(&v, s, len, &src);
-
-	/* purposes: count, then codes; each code takes at least 5 bytes */
-	count = (int32) pq_getmsgint(buf, 4);
-	if (count < 0 || count > (buf->len - buf->cursor) / 5)
-		consent_fail(&src, 0, CK_PURPOSES,
-					 psprintf("member count %d does not fit the %d bytes left",
-							  count, buf->len - buf->cursor),
-					 NULL);
-	ids = (PurposeId *) palloc(sizeof(PurposeId) * Max(count, 1));
-	for (i = 0; i < count; i++)
-	{
-		n = recv_count(buf, &src, CK_PURPOSES, false);
-		if (n < 1 || n > PURPOSE_CODE_MAXLEN)
-			consent_fail(&src, 0, CK_PURPOSES,
-						 psprintf("member %d has a code of %d bytes", i + 1, n),
-						 NULL);
-		s = pq_getmsgtext(buf, n, &len);
-		if (!purpose_code_is_valid(s, len))
-			consent_fail(&src, 0, CK_PURPOSES,
-						 psprintf("member %d, \"%s\", is not a purpose code",
-								  i + 1, s),
-						 NULL);
-		ids[i] = purpose_id_from_code(s, false);
-	}
-	set_purposes(&v, purpose_set_from_ids(ids, count), &src);
-
-	s = recv_text(buf, &src, CK_FORM, false, &len);
-	set_form(&v, s, len, &src);
-
-	set_timestamp(&v, CK_GIVEN_AT, (TimestampTz) pq_getmsgint64(buf), &src);
-
-	n = recv_count(buf, &src, CK_VALID_UNTIL, true);
-	if (n >= 0)
-	{
-		if (n != sizeof(int64))
-			consent_fail(&src, 0, CK_VALID_UNTIL,
-						 psprintf("a timestamp has 8 bytes, not %d", n), NULL);
-		set_timestamp(&v, CK_VALID_UNTIL, (TimestampTz) pq_getmsgint64(buf),
-					  &src);
-	}
-
-	s = recv_text(buf, &src, CK_INDICATED_BY, false, &len);
-	set_indicated_by(&v, s, len, &src);
-
-	s = recv_text(buf, &src, CK_REPRESENTATIVE, true, &len);
-	if (s != NULL)
-		set_json_object_text(&v, CK_REPRESENTATIVE, s, &src);
-
-	for (i = 0; i < 2; i++)
-	{
-		ConsentKey	key = (i == 0) ? CK_NOTICE_DIGEST : CK_EVIDENCE_DIGEST;
-
-		n = recv_count(buf, &src, key, true);
-		if (n >= 0)
-			set_digest(&v, key, (const uint8 *) pq_getmsgbytes(buf, n), n,
-					   &src);
-	}
-
-	s = recv_text(buf, &src, CK_IDENTITY, true, &len);
-	if (s != NULL)
-		set_json_object_text(&v, CK_IDENTITY, s, &src);
-
-	s = recv_text(buf, &src, CK_NOTICE_LANG, true, &len);
-	if (s != NULL)
-		set_notice_lang(&v, s, len, &src);
-
-	if (buf->cursor != buf->len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary data for type consent"),
-				 errdetail_plural("%d byte follows the last field.",
-								  "%d bytes follow the last field.",
-								  buf->len - buf->cursor,
-								  buf->len - buf->cursor),
-				 errhint("Binary consent data must come from the send function of compliance.consent, for example from COPY ... (FORMAT binary).")));
-
-	PG_RETURN_CONSENT(consent_build(&v, &src));
-}
-
-Datum
-consent_send(PG_FUNCTION_ARGS)
-{
-	Consent    *c = PG_GETARG_CONSENT(0);
-	ConsentValues v;
-	StringInfoData buf;
-	PurposeId  *ids;
-	int			n;
-	int			i;
-	const char *label;
-
-	consent_deform(c, &v);
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, CONSENT_VERSION);
-	pq_sendint64(&buf, (uint64) v.id);
-	send_text(&buf, v.subject, v.subject_len);
-
-	n = purpose_set_ids(v.purposes, &ids);
-	pq_sendint32(&buf, (uint32) n);
-	for (i = 0; i < n; i++)
-	{
-		const char *code = purpose_code_from_id(ids[i]);
-
-		/* codes are plain ASCII: the same bytes in every encoding */
-		pq_sendint32(&buf, (uint32) strlen(code));
-		pq_sendbytes(&buf, code, (int) strlen(code));
-	}
-	pfree(ids);
-
-	label = consent_forms[v.form];
-	pq_sendint32(&buf, (uint32) strlen(label));
-	pq_sendbytes(&buf, label, (int) strlen(label));
-	pq_sendint64(&buf, (uint64) v.given_at);
-	if (HAS(&v, CK_VALID_UNTIL))
-	{
-		pq_sendint32(&buf, sizeof(int64));
-		pq_sendint64(&buf, (uint64) v.valid_until);
-	}
-	else
-		pq_sendint32(&buf, (uint32) -1);
-	label = consent_indicators[v.indicated_by];
-	pq_sendint32(&buf, (uint32) strlen(label));
-	pq_sendbytes(&buf, label, (int) strlen(label));
-	send_nullable_text(&buf, HAS(&v, CK_REPRESENTATIVE),
-					   v.representative, v.representative_len);
-	send_nullable_digest(&buf, HAS(&v, CK_NOTICE_DIGEST), v.notice_digest);
-	send_nullable_digest(&buf, HAS(&v, CK_EVIDENCE_DIGEST), v.evidence_digest);
-	send_nullable_text(&buf, HAS(&v, CK_IDENTITY),
-					   v.identity, v.identity_len);
-	send_nullable_text(&buf, HAS(&v, CK_NOTICE_LANG),
-					   v.notice_lang, v.notice_lang_len);
-
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-/* ----------------------------------------------------------------
- * Casts to and from jsonb
- * ----------------------------------------------------------------
- */
-
-static void
-append_json_key(StringInfo buf, ConsentKey key)
-{
-	appendStringInfoString(buf, key == CK_ID ? "{" : ", ");
-	escape_json(buf, consent_keys[key]);
-	appendStringInfoString(buf, ": ");
-}
-
-static void
-append_json_string(StringInfo buf, const char *s, int len)
-{
-	char	   *copy = pnstrdup(s, len);
-
-	escape_json(buf, copy);
-	pfree(copy);
-}
-
-Datum
-consent_to_jsonb(PG_FUNCTION_ARGS)
-{
-	Consent    *c = PG_GETARG_CONSENT(0);
-	ConsentValues v;
-	StringInfoData buf;
-	PurposeId  *ids;
-	int			n;
-	int			i;
-
-	consent_deform(c, &v);
-	initStringInfo(&buf);
-
-	append_json_key(&buf, CK_ID);
-	appendStringInfo(&buf, INT64_FORMAT, v.id);
-	append_json_key(&buf, CK_SUBJECT);
-	append_json_string(&buf, v.subject, v.subject_len);
-	append_json_key(&buf, CK_PURPOSES);
-	appendStringInfoChar(&buf, '[');
-	n = purpose_set_ids(v.purposes, &ids);
-	for (i = 0; i < n; i++)
-	{
-		if (i > 0)
-			appendStringInfoString(&buf, ", ");
-		escape_json(&buf, purpose_code_from_id(ids[i]));
-	}
-	appendStringInfoChar(&buf, ']');
-	append_json_key(&buf, CK_FORM);
-	escape_json(&buf, consent_forms[v.form]);
-	append_json_key(&buf, CK_GIVEN_AT);
-	escape_json(&buf, timestamp_utc_text(v.given_at, USE_XSD_DATES));
-	append_json_key(&buf, CK_VALID_UNTIL);
-	if (HAS(&v, CK_VALID_UNTIL))
-		escape_json(&buf, timestamp_utc_text(v.valid_until, USE_XSD_DATES));
-	else
-		appendStringInfoString(&buf, "null");
-	append_json_key(&buf, CK_INDICATED_BY);
-	escape_json(&buf, consent_indicators[v.indicated_by]);
-	append_json_key(&buf, CK_REPRESENTATIVE);
-	if (HAS(&v, CK_REPRESENTATIVE))
-		appendBinaryStringInfo(&buf, v.representative, v.representative_len);
-	else
-		appendStringInfoString(&buf, "null");
-	append_json_key(&buf, CK_NOTICE_DIGEST);
-	if (HAS(&v, CK_NOTICE_DIGEST))
-		escape_json(&buf, digest_hex(v.notice_digest));
-	else
-		appendStringInfoString(&buf, "null");
-	append_json_key(&buf, CK_EVIDENCE_DIGEST);
-	if (HAS(&v, CK_EVIDENCE_DIGEST))
-		escape_json(&buf, digest_hex(v.evidence_digest));
-	else
-		appendStringInfoString(&buf, "null");
-	append_json_key(&buf, CK_IDENTITY);
-	if (HAS(&v, CK_IDENTITY))
-		appendBinaryStringInfo(&buf, v.identity, v.identity_len);
-	else
-		appendStringInfoString(&buf, "null");
-	append_json_key(&buf, CK_NOTICE_LANG);
-	if (HAS(&v, CK_NOTICE_LANG))
-		append_json_string(&buf, v.notice_lang, v.notice_lang_len);
-	else
-		appendStringInfoString(&buf, "null");
-	appendStringInfoChar(&buf, '}');
-
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
-}
-
-/* a JSON value of the wrong type for key */
-static void
-json_wrong_type(const ConsentSource *src, ConsentKey key, const char *wanted,
-				const JsonbValue *jv)
-{
-	consent_fail(src, 0, key,
-				 psprintf("the value must be %s, not %s", wanted, json_kind(jv)),
-				 NULL);
-}
-
-static void
-set_purposes_json(ConsentValues *v, const JsonbValue *jv,
-				  const ConsentSource *src)
-{
-	JsonbIterator *it;
-	JsonbIteratorToken tok;
-	JsonbValue	elem;
-	PurposeId  *ids;
-	int			n = 0;
-	int			nelems;
-
-	if (jv->type != jbvBinary || !JsonContainerIsArray(jv->val.binary.data))
-		json_wrong_type(src, CK_PURPOSES, "an array of purpose codes", jv);
-
-	nelems = JsonContainerSize(jv->val.binary.data);
-	ids = (PurposeId *) palloc(sizeof(PurposeId) * Max(nelems, 1));
-	it = JsonbIteratorInit(jv->val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
-	{
-		char	   *code;
-
-		if (tok != WJB_ELEM)
-			continue;
-		if (elem.type != jbvString)
-			consent_fail(src, 0, CK_PURPOSES,
-						 psprintf("element %d must be a purpose code string, not %s",
-								  n + 1, json_kind(&elem)),
-						 NULL);
-		if (!purpose_code_is_valid(elem.val.string.val, elem.val.string.len))
-			consent_fail(src, 0, CK_PURPOSES,
-						 psprintf("element %d, \"%s\", is not a purpose code",
-								  n + 1,
-								  shown_value(elem.val.string.val,
-											  elem.val.string.len)),
-						 NULL);
-		code = pnstrdup(elem.val.string.val, elem.val.string.len);
-		Assert(n < nelems);
-		ids[n++] = purpose_id_from_code(code, false);
-		pfree(code);
-	}
-	set_purposes(v, purpose_set_from_ids(ids, n), src);
-}
-
-static void
-set_from_json(ConsentValues *v, ConsentKey key, JsonbValue *jv,
-			  const ConsentSource *src)
-{
-	char	   *s;
-	Datum		num;
-
-	if (jv->type == jbvNull)
-	{
-		set_null(v, key, src);
-		return;
-	}
-
-	switch (key)
-	{
-		case CK_ID:
-			if (jv->type != jbvNumeric)
-				json_wrong_type(src, key, "a number", jv);
-			num = NumericGetDatum(jv->val.numeric);
-			s = DatumGetCString(DirectFunctionCall1(numeric_out, num));
-			set_id_text(v, s, strlen(s), src);
-			return;
-		case CK_PURPOSES:
-			set_purposes_json(v, jv, src);
-			return;
-		case CK_REPRESENTATIVE:
-		case CK_IDENTITY:
-			if (jv->type != jbvBinary ||
-				JsonContainerIsArray(jv->val.binary.data))
-				json_wrong_type(src, key, "an object", jv);
-			set_json_object(v, key, JsonbValueToJsonb(jv), src);
-			return;
-		default:
-			/* every other field is a JSON string holding its text form */
-			if (jv->type != jbvString)
-				json_wrong_type(src, key, "a string", jv);
-			s = pnstrdup(jv->val.string.val, jv->val.string.len);
-			set_from_text(v, key, s, strlen(s), src);
-			return;
-	}
-}
-
-Datum
-consent_from_jsonb(PG_FUNCTION_ARGS)
-{
-	Jsonb	   *jb = PG_GETARG_JSONB_P(0);
-	ConsentSource src;
-	ConsentValues v;
-	JsonbIterator *it;
-	JsonbIteratorToken tok;
-	JsonbValue	jv;
-	int			key = -1;
-
-	if (!JB_ROOT_IS_OBJECT(jb))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot convert jsonb to type consent"),
-				 errdetail("The value is a JSON %s, not an object.",
-						   JB_ROOT_IS_SCALAR(jb) ? "scalar" : "array"),
-				 errhint("Convert an object with the keys subject, purposes, form, given_at and optionally id, valid_until, indicated_by, representative, notice_digest, evidence_digest, identity, notice_lang.")));
-
-	source_init(&src, SRC_JSONB, NULL, 0);
-	values_init(&v);
-
-	it = JsonbIteratorInit(&jb->root);
-	while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
-	{
-		if (tok == WJB_KEY)
-		{
-			for (key = 0; key < CK_NKEYS; key++)
-				if (strlen(consent_keys[key]) == (size_t) jv.val.string.len &&
-					memcmp(consent_keys[key], jv.val.string.val,
-						   jv.val.string.len) == 0)
-					break;
-			if (key == CK_NKEYS)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("cannot convert jsonb to type consent"),
-						 errdetail("Key \"%s\" is not a field of consent.",
-								   shown_value(jv.val.string.val,
-											   jv.val.string.len)),
-						 errhint("The keys are id, subject, purposes, form, given_at, valid_until, indicated_by, representative, notice_digest, evidence_digest, identity and notice_lang.")));
-		}
-		else if (tok == WJB_VALUE)
-		{
-			Assert(key >= 0 && key < CK_NKEYS);
-			set_from_json(&v, (ConsentKey) key, &jv, &src);
-		}
-	}
-
-	PG_RETURN_CONSENT(consent_build(&v, &src));
-}
-
 /* ----------------------------------------------------------------
  * make_consent: the constructor for SQL and the ledger code
  * ----------------------------------------------------------------
@@ -1949,13 +1193,13 @@ consent_make(PG_FUNCTION_ARGS)
 	ConsentSource src;
 	ConsentValues v;
 
-	source_init(&src, SRC_ARGUMENTS, NULL, 0);
-	values_init(&v);
+	consent_source_init(&src, SRC_ARGUMENTS, NULL, 0);
+	consent_values_init(&v);
 
 	if (!PG_ARGISNULL(0))
-		set_id(&v, PG_GETARG_INT64(0), &src);
+		consent_set_id(&v, PG_GETARG_INT64(0), &src);
 	if (PG_ARGISNULL(1))
-		set_null(&v, CK_SUBJECT, &src);
+		consent_set_null(&v, CK_SUBJECT, &src);
 	else
 	{
 		text	   *t = PG_GETARG_TEXT_PP(1);
@@ -1963,11 +1207,11 @@ consent_make(PG_FUNCTION_ARGS)
 		set_subject(&v, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &src);
 	}
 	if (PG_ARGISNULL(2))
-		set_null(&v, CK_PURPOSES, &src);
+		consent_set_null(&v, CK_PURPOSES, &src);
 	else
-		set_purposes(&v, PG_GETARG_PURPOSE_SET(2), &src);
+		consent_set_purposes(&v, PG_GETARG_PURPOSE_SET(2), &src);
 	if (PG_ARGISNULL(3))
-		set_null(&v, CK_FORM, &src);
+		consent_set_null(&v, CK_FORM, &src);
 	else
 	{
 		Datum		label_datum = DirectFunctionCall1(enum_out,
@@ -1977,11 +1221,11 @@ consent_make(PG_FUNCTION_ARGS)
 		set_form(&v, label, strlen(label), &src);
 	}
 	if (PG_ARGISNULL(4))
-		set_null(&v, CK_GIVEN_AT, &src);
+		consent_set_null(&v, CK_GIVEN_AT, &src);
 	else
-		set_timestamp(&v, CK_GIVEN_AT, PG_GETARG_TIMESTAMPTZ(4), &src);
+		consent_set_timestamp(&v, CK_GIVEN_AT, PG_GETARG_TIMESTAMPTZ(4), &src);
 	if (!PG_ARGISNULL(5))
-		set_timestamp(&v, CK_VALID_UNTIL, PG_GETARG_TIMESTAMPTZ(5), &src);
+		consent_set_timestamp(&v, CK_VALID_UNTIL, PG_GETARG_TIMESTAMPTZ(5), &src);
 	if (!PG_ARGISNULL(6))
 	{
 		text	   *t = PG_GETARG_TEXT_PP(6);
@@ -1989,23 +1233,23 @@ consent_make(PG_FUNCTION_ARGS)
 		set_indicated_by(&v, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &src);
 	}
 	if (!PG_ARGISNULL(7))
-		set_json_object(&v, CK_REPRESENTATIVE, PG_GETARG_JSONB_P(7), &src);
+		consent_set_json_object(&v, CK_REPRESENTATIVE, PG_GETARG_JSONB_P(7), &src);
 	if (!PG_ARGISNULL(8))
 	{
 		bytea	   *b = PG_GETARG_BYTEA_PP(8);
 
-		set_digest(&v, CK_NOTICE_DIGEST, (const uint8 *) VARDATA_ANY(b),
+		consent_set_digest(&v, CK_NOTICE_DIGEST, (const uint8 *) VARDATA_ANY(b),
 				   VARSIZE_ANY_EXHDR(b), &src);
 	}
 	if (!PG_ARGISNULL(9))
 	{
 		bytea	   *b = PG_GETARG_BYTEA_PP(9);
 
-		set_digest(&v, CK_EVIDENCE_DIGEST, (const uint8 *) VARDATA_ANY(b),
+		consent_set_digest(&v, CK_EVIDENCE_DIGEST, (const uint8 *) VARDATA_ANY(b),
 				   VARSIZE_ANY_EXHDR(b), &src);
 	}
 	if (!PG_ARGISNULL(10))
-		set_json_object(&v, CK_IDENTITY, PG_GETARG_JSONB_P(10), &src);
+		consent_set_json_object(&v, CK_IDENTITY, PG_GETARG_JSONB_P(10), &src);
 	if (!PG_ARGISNULL(11))
 	{
 		text	   *t = PG_GETARG_TEXT_PP(11);
@@ -2028,15 +1272,6 @@ consent_get_id(const Consent *consent)
 
 	consent_deform(consent, &v);
 	return v.id;
-}
-
-char *
-consent_get_subject(const Consent *consent)
-{
-	ConsentValues v;
-
-	consent_deform(consent, &v);
-	return pnstrdup(v.subject, v.subject_len);
 }
 
 PurposeSet *
@@ -2102,22 +1337,6 @@ consent_covers_at(const Consent *consent, PurposeId purpose, TimestampTz at)
 	if (HAS(&v, CK_VALID_UNTIL) && at >= v.valid_until)
 		return false;
 	return purpose_set_contains(v.purposes, purpose);
-}
-
-/* a copy of consent with its ledger id set, once the event is recorded */
-Consent *
-consent_with_id(const Consent *consent, int64 id)
-{
-	ConsentValues v;
-	Consent    *copy;
-
-	consent_deform(consent, &v);
-	if (id < 0)
-		elog(ERROR, "ledger id " INT64_FORMAT " is negative", id);
-	copy = (Consent *) palloc(VARSIZE(consent));
-	memcpy(copy, consent, VARSIZE(consent));
-	copy->id = id;
-	return copy;
 }
 
 /* ----------------------------------------------------------------

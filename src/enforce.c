@@ -19,7 +19,9 @@
  * the purpose may not process; UPDATE and DELETE only see allowed rows.
  *
  * At executor start, ExecutorCheckPerms_hook checks that a purpose is
- * declared and that it touches only its data items (Art. 4.5).
+ * declared and that it touches only its data items (Art. 4.5).  The hooks
+ * themselves are in compliance.c; they call enforce_add_row_filters() and
+ * enforce_check_relation().
  *
  *-------------------------------------------------------------------------
  */
@@ -51,9 +53,6 @@ PG_FUNCTION_INFO_V1(enforce_write);
 PG_FUNCTION_INFO_V1(may_process);
 PG_FUNCTION_INFO_V1(invalidate_relation);
 
-static planner_hook_type prev_planner_hook = NULL;
-static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
-
 /* ---------------------------------------------------------------------
  * The declared purpose
  * ---------------------------------------------------------------------
@@ -64,7 +63,7 @@ static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
  * Memoised on the setting's text and the registry generation, because
  * the row filter asks for every row.
  */
-const PurposeInfo *
+static const PurposeInfo *
 declared_purpose(void)
 {
 	static char last_code[PURPOSE_CODE_MAXLEN + 1];
@@ -147,27 +146,6 @@ report_refusal(Verdict verdict, const PurposeInfo *purpose, const char *subject,
 }
 
 /*
- * The text form of a subject column value: the subject key.  typid is the
- * column's base type (callers resolve domains once, not per row).
- */
-const char *
-compliance_subject_key(Datum value, Oid typid, FmgrInfo *out, int *len)
-{
-	char	   *key;
-
-	if (typid == TEXTOID || typid == VARCHAROID)
-	{
-		text	   *t = DatumGetTextPP(value);
-
-		*len = VARSIZE_ANY_EXHDR(t);
-		return VARDATA_ANY(t);
-	}
-	key = OutputFunctionCall(out, value);
-	*len = strlen(key);
-	return key;
-}
-
-/*
  * The verdict for a subject column value.  Integer keys are looked up by
  * value (the hot path); other types by their text form, printed with *out,
  * which is looked up on first use (out->fn_oid InvalidOid) in out->fn_mcxt.
@@ -227,16 +205,6 @@ accept_invalidations_once_per_statement(void)
 	}
 }
 
-/* True if the planner added this call (see COMPLIANCE_PLANNER_FORMAT). */
-bool
-compliance_called_by_planner(FunctionCallInfo fcinfo)
-{
-	Node	   *expr = fcinfo->flinfo != NULL ? fcinfo->flinfo->fn_expr : NULL;
-
-	return expr != NULL && IsA(expr, FuncExpr) &&
-		((FuncExpr *) expr)->funcformat == COMPLIANCE_PLANNER_FORMAT;
-}
-
 /* ---------------------------------------------------------------------
  * Reads: the row filter
  * ---------------------------------------------------------------------
@@ -252,25 +220,16 @@ typedef struct RowFilterCache
 } RowFilterCache;
 
 /*
- * The common case in one byte: an integer key whose mark says consent, or
- * none under a basis that needs no consent.  Anything else (blocked, a
- * consent with an end, unknown, outside the array, a stale view) goes the
- * long way.
+ * The common case in one byte: an integer key that the cache's view allows
+ * at once.  Anything else goes the long way.
  */
 static inline bool
 row_allowed_fast(const RowFilterCache *cache, Datum value)
 {
 	int64		k;
-	uint8		mark;
 
-	if (cache->view.epoch != cache_epoch)
-		return false;
-	if (!compliance_int_subject(value, cache->typid, &k))
-		return false;
-	if (k < 0 || k >= cache->view.dense_size)
-		return false;
-	mark = cache->view.dense[k];
-	return mark == CACHE_MARK_CONSENT || (mark == CACHE_MARK_NONE && !cache->needs_consent);
+	return compliance_int_subject(value, cache->typid, &k) &&
+		cache_view_allows(&cache->view, k, cache->needs_consent);
 }
 
 /*
@@ -591,155 +550,14 @@ add_row_filters_walker(Node *node, void *context)
 	return false;
 }
 
-/* ---------------------------------------------------------------------
- * Automatic capture of disclosures (capture.c): a qual recording the
- * subjects of rows that a SELECT returns while compliance.recipient is set
- * ---------------------------------------------------------------------
- */
-static Oid
-capture_oid(void)
-{
-	static Oid	funcoid = InvalidOid;
-	static uint64 generation = 0;
-
-	if (!OidIsValid(funcoid) || generation != registry_generation())
-	{
-		Oid			argtypes[3] = {ANYELEMENTOID, REGCLASSOID, TEXTARRAYOID};
-
-		funcoid = LookupFuncName(list_make2(makeString(COMPLIANCE_SCHEMA),
-											makeString("capture_disclosure")),
-								 3, argtypes, false);
-		generation = registry_generation();
-	}
-	return funcoid;
-}
-
-static bool
-in_jointree(Node *node, Index rti)
-{
-	ListCell   *lc;
-
-	if (node == NULL)
-		return false;
-	if (IsA(node, RangeTblRef))
-		return ((RangeTblRef *) node)->rtindex == rti;
-	if (IsA(node, FromExpr))
-	{
-		foreach(lc, ((FromExpr *) node)->fromlist)
-			if (in_jointree(lfirst(lc), rti))
-				return true;
-		return false;
-	}
-	if (IsA(node, JoinExpr))
-		return in_jointree(((JoinExpr *) node)->larg, rti) ||
-			in_jointree(((JoinExpr *) node)->rarg, rti);
-	return false;
-}
-
-/* The names of the columns a query reads from a relation, as text[]. */
-static Const *
-read_columns(Query *query, RangeTblEntry *rte)
-{
-	Bitmapset  *cols = compat_rte_columns(query, rte);
-	bool		whole_row = bms_is_member(InvalidAttrNumber - FirstLowInvalidHeapAttributeNumber, cols);
-	Relation	rel = RelationIdGetRelation(rte->relid);
-	TupleDesc	desc = RelationGetDescr(rel);
-	Datum	   *names = palloc(sizeof(Datum) * Max(desc->natts, 1));
-	int			n = 0;
-
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped)
-			continue;
-		if (whole_row || bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, cols))
-			names[n++] = CStringGetTextDatum(NameStr(att->attname));
-	}
-	RelationClose(rel);
-	return makeConst(TEXTARRAYOID, -1, InvalidOid, -1,
-					 PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT)),
-					 false, false);
-}
-
 /*
- * Adds the capture to every level of a SELECT whose rows are returned: not
- * below aggregation or grouping (the rows do not leave one by one), not in
- * sublinks (EXISTS and the like return no rows).
- *
- * A table read directly by the top-level statement gets the capture as a
- * hidden, volatile output column: the planner computes such columns last,
- * after joins, sorting and LIMIT (make_sort_input_target), and a cursor
- * computes them as rows are fetched, so exactly the returned rows are
- * logged.  Elsewhere (views, subqueries, set operations, CTEs, statements
- * inside functions) it is a costly qual, run after the scan's own filters:
- * rows that a later join or LIMIT drops are logged too.
+ * The planner hook's part (compliance.c): a row filter on every protected
+ * relation of the statement, at every query level.
  */
-static void
-add_capture(Query *query, bool top)
+void
+enforce_add_row_filters(Query *parse)
 {
-	Index		rti = 0;
-	ListCell   *lc;
-	bool		as_output = top && query->setOperations == NULL;
-
-	if (query->commandType != CMD_SELECT || query->hasAggs || query->groupClause ||
-		query->groupingSets || query->hasWindowFuncs)
-		return;
-	foreach(lc, query->cteList)
-	{
-		CommonTableExpr *cte = lfirst(lc);
-
-		if (IsA(cte->ctequery, Query))
-			add_capture((Query *) cte->ctequery, false);
-	}
-	foreach(lc, query->rtable)
-	{
-		RangeTblEntry *rte = lfirst(lc);
-		const Protection *p;
-		FuncExpr   *capture;
-
-		rti++;
-		if (rte->rtekind == RTE_SUBQUERY)
-		{
-			add_capture(rte->subquery, false);
-			continue;
-		}
-		if (rte->rtekind != RTE_RELATION || !in_jointree((Node *) query->jointree, rti))
-			continue;
-		p = protection_lookup(rte->relid);
-		if (p == NULL)
-			continue;
-		capture = makeFuncExpr(capture_oid(), BOOLOID,
-							   list_make3(makeVar(rti, p->subject_attno, p->subject_type,
-												  p->subject_typmod, p->subject_collation, 0),
-										  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
-													ObjectIdGetDatum(p->protected_relid), false, true),
-										  read_columns(query, rte)),
-							   InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
-		capture->location = -1;
-		if (as_output)
-			query->targetList = lappend(query->targetList,
-										makeTargetEntry((Expr *) capture,
-														list_length(query->targetList) + 1,
-														pstrdup("compliance_capture"), true));
-		else
-			query->jointree->quals = make_and_qual(query->jointree->quals, (Node *) capture);
-	}
-}
-
-static PlannedStmt *
-compliance_planner(Query *parse, const char *query_string, int cursorOptions,
-				   ParamListInfo boundParams)
-{
-	if (protection_any())
-	{
-		add_row_filters_walker((Node *) parse, NULL);
-		if (compliance_recipient != NULL && compliance_recipient[0] != '\0')
-			add_capture(parse, compliance_statement_depth() == 0);
-	}
-	if (prev_planner_hook)
-		return prev_planner_hook(parse, query_string, cursorOptions, boundParams);
-	return standard_planner(parse, query_string, cursorOptions, boundParams);
+	add_row_filters_walker((Node *) parse, NULL);
 }
 
 /* ---------------------------------------------------------------------
@@ -785,17 +603,17 @@ check_data_items(Oid relid, const Protection *p, const PurposeInfo *purpose,
 }
 
 /*
- * One relation a statement names.  The transfer to the declared recipient
- * is checked once per statement, also with enforcement off: a superuser's
- * export is still a disclosure (Art. 9, 12).
+ * One relation a statement names, at executor start (the permission-check
+ * hook in compliance.c): with enforcement on, a purpose must be declared
+ * and may touch only its data items.  True if the relation is protected.
  */
-static void
-check_relation_access(Oid relid, Bitmapset *cols, bool *transfer_checked)
+bool
+enforce_check_relation(Oid relid, Bitmapset *cols)
 {
 	const Protection *p = protection_lookup(relid);
 
 	if (p == NULL)
-		return;
+		return false;
 	if (compliance_enforce)
 	{
 		const PurposeInfo *purpose = declared_purpose();
@@ -804,70 +622,5 @@ check_relation_access(Oid relid, Bitmapset *cols, bool *transfer_checked)
 		/* fill the cache now: no new snapshot may be taken once parallel workers run */
 		cache_prepare(purpose);
 	}
-	if (!*transfer_checked && compliance_recipient != NULL && compliance_recipient[0] != '\0')
-	{
-		capture_statement_start();
-		*transfer_checked = true;
-	}
-}
-
-#if PG_VERSION_NUM >= 160000
-static bool
-compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_violation)
-{
-	ListCell   *lc;
-	bool		transfer_checked = false;
-
-	if (protection_any())
-	{
-		AcceptInvalidationMessages();
-		foreach(lc, rtePermInfos)
-		{
-			RTEPermissionInfo *perm = lfirst(lc);
-
-			check_relation_access(perm->relid,
-								  bms_union(perm->selectedCols,
-											bms_union(perm->insertedCols, perm->updatedCols)),
-								  &transfer_checked);
-		}
-	}
-	if (prev_check_perms_hook)
-		return prev_check_perms_hook(rangeTable, rtePermInfos, ereport_on_violation);
 	return true;
-}
-#else
-static bool
-compliance_check_perms(List *rangeTable, bool ereport_on_violation)
-{
-	ListCell   *lc;
-	bool		transfer_checked = false;
-
-	if (protection_any())
-	{
-		AcceptInvalidationMessages();
-		foreach(lc, rangeTable)
-		{
-			RangeTblEntry *rte = lfirst(lc);
-
-			if (rte->rtekind != RTE_RELATION || rte->requiredPerms == 0)
-				continue;
-			check_relation_access(rte->relid,
-								  bms_union(rte->selectedCols,
-											bms_union(rte->insertedCols, rte->updatedCols)),
-								  &transfer_checked);
-		}
-	}
-	if (prev_check_perms_hook)
-		return prev_check_perms_hook(rangeTable, ereport_on_violation);
-	return true;
-}
-#endif
-
-void
-enforce_init(void)
-{
-	prev_planner_hook = planner_hook;
-	planner_hook = compliance_planner;
-	prev_check_perms_hook = ExecutorCheckPerms_hook;
-	ExecutorCheckPerms_hook = compliance_check_perms;
 }

@@ -60,4 +60,28 @@ compat_rte_columns(Query *query, RangeTblEntry *rte)
 #endif
 }
 
+/*
+ * The library is built with -fvisibility=hidden (PG_CFLAGS): only what the
+ * server looks up by name is exported, PG_MODULE_MAGIC, _PG_init, the
+ * functions of PG_FUNCTION_INFO_V1 and background worker entry points,
+ * each marked PGDLLEXPORT.  16 defines PGDLLEXPORT as default visibility
+ * and PG_FUNCTION_INFO_V1 marks the function itself; 15 left both to the
+ * platform, so they are defined here as 16 does.
+ */
+#if PG_VERSION_NUM < 160000 && defined(__GNUC__)
+#undef PGDLLEXPORT
+#define PGDLLEXPORT __attribute__((visibility("default")))
+#undef PG_FUNCTION_INFO_V1
+#define PG_FUNCTION_INFO_V1(funcname) \
+extern PGDLLEXPORT Datum funcname(PG_FUNCTION_ARGS); \
+extern PGDLLEXPORT const Pg_finfo_record * CppConcat(pg_finfo_,funcname)(void); \
+const Pg_finfo_record * \
+CppConcat(pg_finfo_,funcname) (void) \
+{ \
+	static const Pg_finfo_record my_finfo = { 1 }; \
+	return &my_finfo; \
+} \
+extern int no_such_variable
+#endif
+
 #endif							/* COMPLIANCE_PG_COMPAT_H */

@@ -58,7 +58,7 @@ static const char *protection_query =
 "        AND c.category OPERATOR(pg_catalog.<>) ALL ('{ordinary,publicly_accessible}')"
 " GROUP BY 1, 2";
 
-static void
+void
 protection_relcache_callback(Datum arg, Oid relid)
 {
 	if (by_relation == NULL)
@@ -67,12 +67,6 @@ protection_relcache_callback(Datum arg, Oid relid)
 		loaded = false;
 	else
 		hash_search(by_relation, &relid, HASH_REMOVE, NULL);
-}
-
-void
-protection_init(void)
-{
-	CacheRegisterRelcacheCallback(protection_relcache_callback, (Datum) 0);
 }
 
 static void

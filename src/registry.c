@@ -52,7 +52,7 @@ static const char *registry_query =
 "  JOIN compliance.legal_bases b ON b.basis OPERATOR(pg_catalog.=) p.legal_basis";
 
 /* Only marks the cache stale: no catalog access is allowed here. */
-static void
+void
 registry_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == registry_relid)
@@ -60,12 +60,6 @@ registry_relcache_callback(Datum arg, Oid relid)
 		registry_valid = false;
 		registry_gen++;
 	}
-}
-
-void
-registry_init(void)
-{
-	CacheRegisterRelcacheCallback(registry_relcache_callback, (Datum) 0);
 }
 
 /*

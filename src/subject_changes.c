@@ -76,31 +76,23 @@ static List *pending = NIL;
 static bool pending_all = false;
 static bool pending_invalidation_queued = false;
 
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-
 static Size
 subject_changes_shmem_size(void)
 {
 	return MAXALIGN(sizeof(SubjectChangeRing));
 }
 
-static void
+void
 subject_changes_shmem_request(void)
 {
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
 	RequestAddinShmemSpace(subject_changes_shmem_size());
 	RequestNamedLWLockTranche("compliance_subject_changes", 1);
 }
 
-static void
+void
 subject_changes_shmem_startup(void)
 {
 	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	changes = ShmemInitStruct("compliance_subject_changes",
@@ -149,21 +141,26 @@ publish_pending(void)
 
 /*
  * This (sub)transaction's changes did not happen, and this session may
- * have read them: it forgets everything (aborts are rare, and forgetting
- * every subject allocates nothing while the transaction aborts).
+ * have read them: it must forget everything (aborts are rare, and
+ * forgetting every subject allocates nothing while the transaction aborts).
  */
-static void
-forget_pending_locally(void)
+static bool
+undone_pending(void)
 {
-	if (pending != NIL || pending_all)
-		cache_forget_all();
+	return pending != NIL || pending_all;
 }
 
-static void
-subject_changes_xact_callback(XactEvent event, void *arg)
+/*
+ * At the end of a transaction: publishes its list at commit.  True if this
+ * backend must forget every subject.
+ */
+bool
+subject_changes_xact_callback(XactEvent event)
 {
+	bool		forget_all = false;
+
 	if (pending == NIL && !pending_all)
-		return;
+		return false;
 	switch (event)
 	{
 		case XACT_EVENT_PRE_PREPARE:
@@ -177,45 +174,37 @@ subject_changes_xact_callback(XactEvent event, void *arg)
 			publish_pending();
 			break;
 		case XACT_EVENT_ABORT:
-			forget_pending_locally();
+			forget_all = undone_pending();
 			break;
 		default:
-			return;
+			return false;
 	}
 	/* the list itself goes with TopTransactionContext */
 	pending = NIL;
 	pending_all = false;
 	pending_invalidation_queued = false;
+	return forget_all;
 }
 
-/* An aborted subtransaction's changes are undone: reread those subjects. */
-static void
-subject_changes_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-								 SubTransactionId parentSubid, void *arg)
+/*
+ * An aborted subtransaction's changes are undone: true if this backend
+ * must read those subjects again (it forgets every subject).
+ */
+bool
+subject_changes_subxact_callback(SubXactEvent event)
 {
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		forget_pending_locally();
-}
-
-void
-subject_changes_init(void)
-{
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = subject_changes_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = subject_changes_shmem_startup;
-	RegisterXactCallback(subject_changes_xact_callback, NULL);
-	RegisterSubXactCallback(subject_changes_subxact_callback, NULL);
+	return event == SUBXACT_EVENT_ABORT_SUB && undone_pending();
 }
 
 /*
  * This transaction changed a subject's state (subject NULL: possibly every
- * subject's).  This backend forgets it at once, so its own later statements
- * read the change; other backends at their first statement after the
- * commit.
+ * subject's).  The caller forgets it at once, so this backend's own later
+ * statements read the change; other backends forget it at their first
+ * statement after the commit.  True if the caller must forget every
+ * subject instead of this one.
  */
-static void
-note_subject_changed(const char *subject, int len)
+bool
+subject_changes_note(const char *subject, int len)
 {
 	MemoryContext oldcxt;
 
@@ -235,15 +224,14 @@ note_subject_changed(const char *subject, int len)
 	if (subject == NULL || len > CHANGE_KEY_MAX || list_length(pending) >= CHANGE_LIST_MAX)
 	{
 		pending_all = true;
-		cache_forget_all();
-		return;
+		return true;
 	}
-	cache_forget_subject(subject, len);
 	if (pending_all)
-		return;
+		return false;
 	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 	pending = lappend(pending, cstring_to_text_with_len(subject, len));
 	MemoryContextSwitchTo(oldcxt);
+	return false;
 }
 
 /*
@@ -293,50 +281,4 @@ uint64
 subject_changes_position(void)
 {
 	return changes == NULL ? 0 : pg_atomic_read_u64(&changes->next);
-}
-
-/*
- * cache_invalidate() trigger on compliance.consent_state and
- * compliance.blocked_subjects: AFTER ... FOR EACH ROW lists the row's
- * subject (old and new); a statement trigger (TRUNCATE) means every subject.
- */
-PG_FUNCTION_INFO_V1(cache_invalidate);
-Datum
-cache_invalidate(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	TupleDesc	desc;
-	int			attno;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("cache_invalidate() must be called as a trigger")));
-	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-	{
-		note_subject_changed(NULL, 0);
-		PG_RETURN_POINTER(NULL);
-	}
-
-	desc = RelationGetDescr(trigdata->tg_relation);
-	attno = SPI_fnumber(desc, "subject");
-	if (attno <= 0)
-		elog(ERROR, "table \"%s\" has no column \"subject\"",
-			 RelationGetRelationName(trigdata->tg_relation));
-	for (int i = 0; i < 2; i++)
-	{
-		HeapTuple	tuple = i == 0 ? trigdata->tg_trigtuple : trigdata->tg_newtuple;
-		bool		isnull;
-		Datum		value;
-		text	   *subject;
-
-		if (tuple == NULL)
-			continue;
-		value = heap_getattr(tuple, attno, desc, &isnull);
-		if (isnull)
-			continue;
-		subject = DatumGetTextPP(value);
-		note_subject_changed(VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject));
-	}
-	PG_RETURN_POINTER(NULL);
 }

@@ -38,7 +38,6 @@
 
 #define WRITE_TRIGGER_NAME	"compliance_enforce_write"
 
-static ProcessUtility_hook_type prev_utility_hook = NULL;
 
 static const Protection *
 protected_rangevar(RangeVar *rv)
@@ -362,41 +361,14 @@ check_drop_trigger(DropStmt *stmt)
 	}
 }
 
-static void
-run_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
-			ProcessUtilityContext context, ParamListInfo params,
-			QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
-{
-	if (prev_utility_hook)
-		prev_utility_hook(pstmt, queryString, readOnlyTree, context, params,
-						  queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
-								queryEnv, dest, qc);
-}
-
-/* Statements a utility runs (DO, CALL, CREATE ... AS) are nested ones. */
-static void
-run_nested_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
-				   ProcessUtilityContext context, ParamListInfo params,
-				   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
-{
-	compliance_enter_statement();
-	PG_TRY();
-	{
-		run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
-	}
-	PG_FINALLY();
-	{
-		compliance_leave_statement();
-	}
-	PG_END_TRY();
-}
-
-static void
-compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
-				   ProcessUtilityContext context, ParamListInfo params,
-				   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+/*
+ * The ProcessUtility hook's part (compliance.c): refuses DDL that would
+ * route around enforcement, and returns the statement to run: pstmt, or
+ * for COPY TO of a protected table a copy reading through the row filter
+ * (then *readOnlyTree is false).
+ */
+PlannedStmt *
+utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 
@@ -416,7 +388,7 @@ compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 
 						filtered->utilityStmt = (Node *) copy_through_row_filter(copy);
 						pstmt = filtered;
-						readOnlyTree = false;
+						*readOnlyTree = false;
 					}
 					break;
 				}
@@ -468,20 +440,5 @@ compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 		}
 	}
 
-	/*
-	 * What COPY, EXECUTE and DECLARE CURSOR run is what the client
-	 * receives; statements other utilities run are nested.
-	 */
-	if (IsA(parsetree, CopyStmt) || IsA(parsetree, ExecuteStmt) ||
-		IsA(parsetree, DeclareCursorStmt))
-		run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
-	else
-		run_nested_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
-}
-
-void
-utility_init(void)
-{
-	prev_utility_hook = ProcessUtility_hook;
-	ProcessUtility_hook = compliance_utility;
+	return pstmt;
 }

@@ -1,0 +1,33 @@
+/*-------------------------------------------------------------------------
+ *
+ * session.c
+ *	  What every module reads of the session: the values of the settings
+ *	  and how deep the running statement is nested.
+ *
+ * Only compliance.c writes them: it defines the settings over these
+ * variables and counts statements in its executor and utility hooks.  The
+ * modules read them and call nothing here, so the values live in a file
+ * that depends on none of them (doc/architecture.md, "Dependencies").
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "compliance.h"
+
+char	   *compliance_purpose = NULL;
+char	   *compliance_recipient = NULL;
+int			compliance_on_blocked_read = BLOCKED_READ_FILTER;
+bool		compliance_enforce = true;
+int			compliance_cache_subjects = 1000000;
+bool		compliance_ledger_protection = true;
+char	   *compliance_transfer_basis = NULL;
+char	   *compliance_transfer_permit = NULL;
+int			compliance_capture_ring_kb = 2048;
+
+/*
+ * Executors and utility statements running: 0 while a statement the
+ * client sent is planned (or COPY's query), more inside functions, DO
+ * blocks and other statements.
+ */
+int			compliance_statement_depth = 0;
