@@ -145,7 +145,7 @@ static bool cache_valid = false;
 static uint64 cache_epoch = 1;
 static Oid	state_relid = InvalidOid;
 static Oid	blocked_relid = InvalidOid;
-static Oid	signal_relid = InvalidOid; /* consent_change_signal (from 1.1) */
+static Oid	signal_relid = InvalidOid; /* consent_change_signal */
 static uint64 changes_seen = 0; /* position in subject_changes.c's ring */
 static uint64 filled_generation = 0;	/* registry generation at the fill */
 
@@ -234,7 +234,7 @@ cache_reset(void)
 	filled_generation = registry_generation();
 	state_relid = compliance_relid("consent_state", false);
 	blocked_relid = compliance_relid("blocked_subjects", false);
-	signal_relid = compliance_relid("consent_change_signal", true);
+	signal_relid = compliance_relid("consent_change_signal", false);
 	cache_valid = true;
 }
 

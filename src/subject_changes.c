@@ -212,13 +212,10 @@ subject_changes_note(const char *subject, int len)
 	{
 		/*
 		 * For hot standbys, which replay it with the commit.  It names a
-		 * relation no plan reads (from 1.1), so that cached plans reading
+		 * relation no plan reads, so that cached plans reading
 		 * consent_state stay valid.
 		 */
-		Oid			signal = compliance_relid("consent_change_signal", true);
-
-		CacheInvalidateRelcacheByRelid(OidIsValid(signal) ? signal
-									   : compliance_relid("consent_state", false));
+		CacheInvalidateRelcacheByRelid(compliance_relid("consent_change_signal", false));
 		pending_invalidation_queued = true;
 	}
 	if (subject == NULL || len > CHANGE_KEY_MAX || list_length(pending) >= CHANGE_LIST_MAX)
