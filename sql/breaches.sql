@@ -149,7 +149,8 @@ RESET ROLE;
 SELECT pg_extension.extname FROM pg_extension WHERE extname = 'pg_cron';
 SELECT replace(job, current_database(), 'DB') AS job, command, what FROM compliance.maintenance_jobs() ORDER BY job;
 SET ROLE compliance_admin;
--- (the database's name is shown as DB)
+-- (the database's name is shown as DB; the hint names the package of this
+-- server's major version, shown as NN)
 DO $$
 DECLARE
     c text;
@@ -164,7 +165,9 @@ BEGIN
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL, h = PG_EXCEPTION_HINT;
             RAISE NOTICE E'%: %: %\nDETAIL: %\nHINT: %', c, SQLSTATE, replace(m, current_database(), 'DB'), d,
-                replace(h, current_database(), 'DB');
+                replace(replace(h, current_database(), 'DB'),
+                        format('postgresql-%s-cron', current_setting('server_version_num')::integer / 10000),
+                        'postgresql-NN-cron');
         END;
     END LOOP;
 END
