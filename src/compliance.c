@@ -10,8 +10,8 @@
  * library loaded late would miss sessions that started before it.
  *
  * _PG_init shows the whole chain.  Each hook here calls the modules in a
- * fixed order, then (or around them) the previous hook or the standard
- * function; it also counts how deep statements are nested
+ * fixed order and, before, after or around them, the previous hook or the
+ * standard function; it also counts how deep statements are nested
  * (compliance_statement_depth, session.c), which the planner hook and
  * capture.c read.  The modules call nothing in this file.
  *

@@ -9,7 +9,7 @@
  * no PostgreSQL header on purpose: the Makefile compiles it into the server
  * like every C file under src/, and it can also be compiled alone into a
  * fuzzing harness (it needs nothing but the C library's <limits.h> and
- * <string.h>).  src/consent.c is its only server-side user; it gives the
+ * <string.h>).  src/consent_io.c is its only server-side user; it gives the
  * keys their meaning.
  *
  * Robustness on hostile input: one forward pass over input[0..len) with a

@@ -28,7 +28,7 @@
  * comma, text after the closing parenthesis, NUL bytes.
  *
  * The parser knows nothing of the keys: it reports every pair in input
- * order, duplicates included, and the caller (src/consent.c) checks names,
+ * order, duplicates included, and the caller (src/consent_io.c) checks names,
  * duplicates and values.  It never reads past len, does not recurse, uses
  * constant stack, allocates nothing and looks at each byte a bounded number
  * of times, so its work is linear in len.
