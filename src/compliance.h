@@ -367,15 +367,4 @@ typedef struct Consent Consent; /* opaque varlena; layout in consent.c */
 #define CONSENT_SUBJECT_MAXLEN	1024	/* bytes of a subject key */
 #define CONSENT_DIGEST_LEN		32	/* SHA-256 */
 
-/* Readers take a detoasted value (DatumGetConsentP); strings are palloc'd. */
-extern int64 consent_get_id(const Consent *consent);
-extern PurposeSet *consent_get_purposes(const Consent *consent);
-extern TimestampTz consent_get_given_at(const Consent *consent);
-extern bool consent_get_valid_until(const Consent *consent,
-									TimestampTz *valid_until);	/* false: none */
-extern const char *consent_get_form(const Consent *consent);	/* label */
-extern const char *consent_get_indicated_by(const Consent *consent);
-extern bool consent_covers_at(const Consent *consent, PurposeId purpose,
-							  TimestampTz at);
-
 #endif							/* COMPLIANCE_H */

@@ -69,16 +69,13 @@
 
 #include "common/hashfn.h"
 #include "lib/stringinfo.h"
-#include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
-#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 #include "compliance.h"
@@ -1265,7 +1262,7 @@ consent_make(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
-int64
+static int64
 consent_get_id(const Consent *consent)
 {
 	ConsentValues v;
@@ -1274,7 +1271,7 @@ consent_get_id(const Consent *consent)
 	return v.id;
 }
 
-PurposeSet *
+static PurposeSet *
 consent_get_purposes(const Consent *consent)
 {
 	ConsentValues v;
@@ -1286,7 +1283,7 @@ consent_get_purposes(const Consent *consent)
 	return copy;
 }
 
-TimestampTz
+static TimestampTz
 consent_get_given_at(const Consent *consent)
 {
 	ConsentValues v;
@@ -1295,7 +1292,7 @@ consent_get_given_at(const Consent *consent)
 	return v.given_at;
 }
 
-bool
+static bool
 consent_get_valid_until(const Consent *consent, TimestampTz *valid_until)
 {
 	ConsentValues v;
@@ -1307,7 +1304,7 @@ consent_get_valid_until(const Consent *consent, TimestampTz *valid_until)
 	return true;
 }
 
-const char *
+static const char *
 consent_get_form(const Consent *consent)
 {
 	ConsentValues v;
@@ -1316,7 +1313,7 @@ consent_get_form(const Consent *consent)
 	return consent_forms[v.form];
 }
 
-const char *
+static const char *
 consent_get_indicated_by(const Consent *consent)
 {
 	ConsentValues v;
@@ -1326,7 +1323,7 @@ consent_get_indicated_by(const Consent *consent)
 }
 
 /* purpose is in the set and given_at <= at < valid_until (if any) */
-bool
+static bool
 consent_covers_at(const Consent *consent, PurposeId purpose, TimestampTz at)
 {
 	ConsentValues v;
