@@ -13,7 +13,9 @@ SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname LIKE 'compliance\_%' ORD
 -- every member of the extension (its section "Objects of the extension",
 -- in the form of \dx+), and every function signature it gives (a schema-
 -- qualified name, the arguments, an arrow and the result) names an
--- existing function.
+-- existing function.  Types that come with another object (a table's row
+-- type, an array type), which PostgreSQL 17 and later also record as
+-- members, are that object's and are left out.
 SET search_path = public;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set reference :abs_srcdir '/doc/reference.md'
@@ -22,7 +24,11 @@ CREATE TEMP VIEW members AS
 SELECT pg_describe_object(d.classid, d.objid, 0) AS object
   FROM pg_depend d
  WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'compliance');
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'compliance')
+   AND NOT EXISTS (SELECT FROM pg_type t
+                    WHERE d.classid = 'pg_type'::regclass AND t.oid = d.objid
+                      AND (t.typrelid <> 0 AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c'
+                           OR t.typelem <> 0 AND t.oid = (SELECT typarray FROM pg_type WHERE oid = t.typelem)));
 CREATE TEMP VIEW documented_objects AS
 SELECT line AS object
   FROM reference,
