@@ -724,7 +724,7 @@ capture_statement_start(void)
 	bool		isnull;
 	Datum		kind;
 
-	if (compliance_recipient == NULL || compliance_recipient[0] == '\0')
+	if (!compliance_recipient_set())
 		return;
 	/* no writer runs during recovery: the rows would leave unlogged */
 	if (RecoveryInProgress())
@@ -812,7 +812,7 @@ capture_disclosure(PG_FUNCTION_ARGS)
 	char		subject_buf[MAXINT8LEN + 1];
 	uint16		len16;
 
-	if (compliance_recipient == NULL || compliance_recipient[0] == '\0' ||
+	if (!compliance_recipient_set() ||
 		PG_ARGISNULL(0) || PG_ARGISNULL(1) || capture == NULL)
 		PG_RETURN_BOOL(true);
 

@@ -257,7 +257,7 @@ compliance_planner(Query *parse, const char *query_string, int cursorOptions,
 	if (protection_any())
 	{
 		enforce_add_row_filters(parse);
-		if (compliance_recipient != NULL && compliance_recipient[0] != '\0')
+		if (compliance_recipient_set())
 			capture_add_to_query(parse, compliance_statement_depth == 0);
 	}
 	if (prev_planner_hook)
@@ -276,7 +276,7 @@ static void
 check_relation(Oid relid, Bitmapset *cols, bool *transfer_checked)
 {
 	if (enforce_check_relation(relid, cols) && !*transfer_checked &&
-		compliance_recipient != NULL && compliance_recipient[0] != '\0')
+		compliance_recipient_set())
 	{
 		capture_statement_start();
 		*transfer_checked = true;

@@ -64,6 +64,13 @@ extern char *compliance_transfer_basis;	/* compliance.transfer_basis */
 extern char *compliance_transfer_permit;	/* compliance.transfer_permit */
 extern int	compliance_capture_ring_kb; /* compliance.capture_ring_size */
 
+/* Is compliance.recipient set: do the rows read now go to a recipient? */
+static inline bool
+compliance_recipient_set(void)
+{
+	return compliance_recipient != NULL && compliance_recipient[0] != '\0';
+}
+
 /*
  * How deep inside other statements the current one runs: 0 for a statement
  * the client sent (or COPY's query), more inside functions and DO blocks.
