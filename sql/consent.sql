@@ -58,9 +58,14 @@ SELECT compliance.refuse_consent('42', '{marketing,newsletter}') AS refused;
 SELECT compliance.consent_status('42', 'marketing') AS marketing, compliance.consent_status('42', 'newsletter') AS newsletter;
 SELECT compliance.consent_status('7', 'marketing') AS unknown_subject;
 SELECT compliance.purposes(compliance.give_consent('43', '{newsletter}', 'checkbox',
-    valid_until => clock_timestamp() + interval '100 milliseconds'));
-SELECT pg_sleep(0.3);
+    valid_until => now() + interval '1 day'));
+SELECT compliance.consent_status('43', 'newsletter') AS before_valid_until;
+SET compliance.consent_clock_advance = '25h';
 SELECT compliance.consent_status('43', 'newsletter') AS after_valid_until;
+-- a withdrawal keeps real time: the consent is still in force, so it is recorded
+SELECT compliance.withdraw_consent('43') AS withdrawn_in_real_time;
+RESET compliance.consent_clock_advance;
+SELECT compliance.consent_status('43', 'newsletter') AS withdrawn;
 SELECT compliance.withdraw_consent('43') AS nothing_in_force;
 
 -- withdrawal is not retroactive (Art. 10.4): every receipt stays

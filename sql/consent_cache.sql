@@ -23,7 +23,7 @@ SELECT compliance.protect('contacts', 'email');
 
 SELECT count(compliance.give_consent(s, '{mailing}', 'checkbox'))
   FROM unnest(ARRAY['1', '3', '6', '20000000', '-5', 'a@example.by', 'd@example.by']) s;
-SELECT count(compliance.give_consent(s, '{mailing}', 'checkbox', valid_until => now() + interval '2 seconds'))
+SELECT count(compliance.give_consent(s, '{mailing}', 'checkbox', valid_until => now() + interval '1 hour'))
   FROM unnest(ARRAY['2', '7', 'b@example.by']) s;
 SELECT compliance.withdraw_consent('3', '{mailing}') IS NOT NULL AS withdrawn;
 SELECT compliance.refuse_consent('4', '{mailing}') IS NOT NULL AS refused;
@@ -45,7 +45,8 @@ SET compliance.purpose = 'billing';
 SELECT array_agg(id ORDER BY id) AS billing_members FROM members;
 
 -- the timed consents end: from the next statement on, their rows are gone
-SELECT pg_sleep(2.1);
+-- (the consent clock runs two hours ahead; the hour-long consents lapse)
+SET compliance.consent_clock_advance = '2h';
 SET compliance.purpose = 'mailing';
 SELECT id, note FROM members ORDER BY id;
 SELECT email, note FROM contacts ORDER BY email;
@@ -60,6 +61,19 @@ SELECT note FROM members WHERE id = 6;
 SELECT note FROM contacts WHERE email = 'c@example.by';
 RESET compliance.on_blocked_read;
 INSERT INTO members VALUES (3, 'again');
+-- back on real time the timed consents are in force again: the clock only
+-- moves the moment of judgement, the cache still holds them
+RESET compliance.consent_clock_advance;
+SELECT id, note FROM members WHERE id IN (2, 7) ORDER BY id;
+SELECT compliance.consent_status('2', 'mailing') AS real_time;
+SET compliance.consent_clock_advance = '59min';
+SELECT id, note FROM members WHERE id IN (2, 7) ORDER BY id;
+SET compliance.consent_clock_advance = '61min';
+SELECT id, note FROM members WHERE id IN (2, 7) ORDER BY id;
+SELECT compliance.consent_status('2', 'mailing') AS an_hour_ahead;
+-- only forward: it cannot keep a consent in force
+SET compliance.consent_clock_advance = '-1s';
+RESET compliance.consent_clock_advance;
 
 -- Past the bound: 1,200 text subjects in a table allowed 1,000 learns them
 -- one at a time and still decides each correctly.

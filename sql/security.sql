@@ -306,6 +306,7 @@ SET compliance.enforce = off;
 SELECT set_config('compliance.enforce', 'off', true);
 SET compliance.ledger_protection = off;
 SET compliance.cache_subjects = 1000;
+SET compliance.consent_clock_advance = '1h';
 ALTER ROLE sec_owner SET compliance.enforce = off;
 ALTER DATABASE postgres SET compliance.enforce = off;
 ALTER SYSTEM SET compliance.enforce = off;
@@ -436,7 +437,6 @@ RESET compliance.recipient;
 RESET compliance.purpose;
 RESET SESSION AUTHORIZATION;
 SELECT compliance.flush_disclosures();
-SELECT pg_sleep(0.5);
 SELECT subject, recipient, source, recorded_by FROM compliance.disclosure_log WHERE source = 'capture';
 
 SET client_min_messages = warning;

@@ -428,6 +428,7 @@ table_fill_rows(PurposeTable *t)
 
 	table_clear(t, true);
 	values[0] = Int32GetDatum(t->purpose);
+	/* real time: what lapses earlier under consent_clock_advance is judged per lookup */
 	values[1] = TimestampTzGetDatum(GetCurrentStatementStartTimestamp());
 	compliance_become_owner(&save);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -618,7 +619,7 @@ mark_verdict(uint8 mark, TimestampTz until, const PurposeInfo *purpose, bool spe
 	if (!purpose->needs_consent && !(special && !purpose->allows_special))
 		return VERDICT_ALLOWED;
 	if (mark == MARK_CONSENT ||
-		(mark == MARK_TIMED && until > GetCurrentStatementStartTimestamp()))
+		(mark == MARK_TIMED && until > compliance_consent_clock()))
 		return VERDICT_ALLOWED;
 	/* the reason, if it must be told, comes from cache_exact_verdict() */
 	return VERDICT_NO_CONSENT;
@@ -709,7 +710,7 @@ cache_exact_verdict(const char *subject, int len, const PurposeInfo *purpose, bo
 		case 'x':
 			return VERDICT_REFUSED;
 		case 'g':
-			return has_until && until <= GetCurrentStatementStartTimestamp()
+			return has_until && until <= compliance_consent_clock()
 				? VERDICT_EXPIRED : VERDICT_ALLOWED;
 		default:
 			return VERDICT_NO_CONSENT;

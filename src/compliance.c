@@ -221,6 +221,17 @@ define_settings(void)
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
+	DefineCustomIntVariable("compliance.consent_clock_advance",
+							"Runs the clock that consent validity is judged by ahead of real time.",
+							"A consent whose valid_until falls within this interval from now counts as expired for enforcement, compliance.consent_status and the access report: to rehearse what lapses, and to test expiry without waiting.  Receipts, withdrawals, retention and erasure keep real time.",
+							&compliance_consent_clock_advance,
+							0,
+							0,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("compliance");
 }
 

@@ -63,6 +63,19 @@ extern bool compliance_ledger_protection;	/* compliance.ledger_protection */
 extern char *compliance_transfer_basis;	/* compliance.transfer_basis */
 extern char *compliance_transfer_permit;	/* compliance.transfer_permit */
 extern int	compliance_capture_ring_kb; /* compliance.capture_ring_size */
+extern int	compliance_consent_clock_advance;	/* seconds; compliance.consent_clock_advance */
+
+/*
+ * The time at which a consent's valid_until is judged: the statement's
+ * start, run ahead by compliance.consent_clock_advance.  Only forward: the
+ * setting can make a consent lapse early, never keep one in force.
+ */
+static inline TimestampTz
+compliance_consent_clock(void)
+{
+	return GetCurrentStatementStartTimestamp() +
+		(TimestampTz) compliance_consent_clock_advance * USECS_PER_SEC;
+}
 
 /* Is compliance.recipient set: do the rows read now go to a recipient? */
 static inline bool

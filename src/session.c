@@ -24,6 +24,7 @@ bool		compliance_ledger_protection = true;
 char	   *compliance_transfer_basis = NULL;
 char	   *compliance_transfer_permit = NULL;
 int			compliance_capture_ring_kb = 2048;
+int			compliance_consent_clock_advance = 0;
 
 /*
  * Executors and utility statements running: 0 while a statement the
@@ -31,3 +32,16 @@ int			compliance_capture_ring_kb = 2048;
  * blocks and other statements.
  */
 int			compliance_statement_depth = 0;
+
+/*
+ * compliance.consent_clock(): the SQL side of compliance_consent_clock(),
+ * so that consent_status and the access report judge validity as the row
+ * filter does.
+ */
+PG_FUNCTION_INFO_V1(consent_clock);
+
+Datum
+consent_clock(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(compliance_consent_clock());
+}

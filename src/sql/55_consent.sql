@@ -304,6 +304,13 @@ COMMENT ON FUNCTION compliance.refuse_consent(text, compliance.purpose_set) IS
 
 -- Like every subject function, consent_status and consents_of refuse a
 -- NULL or empty subject (22004); consent_status also a NULL purpose.
+CREATE FUNCTION compliance.consent_clock()
+    RETURNS timestamptz
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'consent_clock';
+COMMENT ON FUNCTION compliance.consent_clock() IS
+    'The time a consent''s valid_until is judged at: statement_timestamp() run ahead by compliance.consent_clock_advance (0 unless a superuser sets it). Enforcement, consent_status and the access report use it.';
+
 CREATE FUNCTION compliance.consent_status(subject text, purpose compliance.purpose)
     RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -318,7 +325,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Pass a registered purpose code, e.g. ''marketing''.';
     END IF;
-    SELECT CASE WHEN s.status IN ('given', 'renewed') AND s.valid_until OPERATOR(pg_catalog.<=) pg_catalog.now()
+    SELECT CASE WHEN s.status IN ('given', 'renewed') AND s.valid_until OPERATOR(pg_catalog.<=) compliance.consent_clock()
                 THEN 'expired' ELSE s.status END
       INTO v_status
       FROM compliance.consent_state s

@@ -211,7 +211,7 @@ BEGIN
                 'legal_basis', rel.legal_basis, 'article', rel.article,
                 'basis_description', rel.basis_description, 'data_items', rel.data_items,
                 'consent', CASE WHEN rel.legal_basis = 'consent' THEN jsonb_build_object(
-                    'status', CASE WHEN rel.status IN ('given', 'renewed') AND rel.valid_until <= now()
+                    'status', CASE WHEN rel.status IN ('given', 'renewed') AND rel.valid_until <= compliance.consent_clock()
                                    THEN 'expired' ELSE rel.status END,
                     'given_at', rel.given_at, 'valid_until', rel.valid_until) END)
                 ORDER BY rel.id), '[]')
