@@ -71,8 +71,11 @@ SELECT id, note FROM members WHERE id IN (2, 7) ORDER BY id;
 SET compliance.consent_clock_advance = '61min';
 SELECT id, note FROM members WHERE id IN (2, 7) ORDER BY id;
 SELECT compliance.consent_status('2', 'mailing') AS an_hour_ahead;
--- only forward: it cannot keep a consent in force
+-- only forward: it cannot keep a consent in force (22023; the wording of
+-- the range differs between server versions)
+\set VERBOSITY sqlstate
 SET compliance.consent_clock_advance = '-1s';
+\set VERBOSITY default
 RESET compliance.consent_clock_advance;
 
 -- Past the bound: 1,200 text subjects in a table allowed 1,000 learns them
