@@ -47,6 +47,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "parser/parse_func.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -357,6 +358,61 @@ capture_add_to_query(Query *query, bool top)
 		else
 			query->jointree->quals = make_and_qual(query->jointree->quals, (Node *) capture);
 	}
+}
+
+static bool
+captures_relation(Node *node, void *context)
+{
+	Index		rti = *(Index *) context;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == capture_oid() &&
+		((FuncExpr *) node)->funcformat == COMPLIANCE_PLANNER_FORMAT)
+	{
+		Node	   *subject = linitial(((FuncExpr *) node)->args);
+
+		if (IsA(subject, Var) && (Index) ((Var *) subject)->varno == rti &&
+			((Var *) subject)->varlevelsup == 0)
+			return true;
+	}
+	return expression_tree_walker(node, captures_relation, context);
+}
+
+/*
+ * The get_relation_info hook's part (compliance.c), for a protected
+ * relation the planner is about to scan while a recipient is set: what
+ * capture_add_to_query() could not see, the body of an inlined SQL
+ * function, is captured with a qual that runs after the row filter (same
+ * security level, higher cost).
+ */
+void
+capture_plan_relation(PlannerInfo *root, RelOptInfo *rel)
+{
+	Query	   *query = root->parse;
+	RangeTblEntry *rte = root->simple_rte_array[rel->relid];
+	const Protection *p = protection_lookup(rte->relid);
+	Index		rti = rel->relid;
+	FuncExpr   *capture;
+
+	if (p == NULL || rel->reloptkind != RELOPT_BASEREL ||
+		query->commandType != CMD_SELECT || query->hasAggs || query->groupClause ||
+		query->groupingSets || query->hasWindowFuncs)
+		return;
+	if (captures_relation((Node *) query->targetList, &rti) ||
+		captures_relation((Node *) query->jointree, &rti))
+		return;
+	capture = makeFuncExpr(capture_oid(), BOOLOID,
+						   list_make3(makeVar(rti, p->subject_attno, p->subject_type,
+											  p->subject_typmod, p->subject_collation, 0),
+									  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
+												ObjectIdGetDatum(p->protected_relid), false, true),
+									  read_columns(query, rte)),
+						   InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
+	capture->location = -1;
+	/* enforce_plan_relation() made the row filter the first level */
+	Assert(rte->securityQuals != NIL);
+	linitial(rte->securityQuals) = lappend(linitial(rte->securityQuals), capture);
 }
 
 /* ---------------------------------------------------------------------

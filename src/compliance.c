@@ -25,6 +25,7 @@
 #include "access/xact.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
+#include "optimizer/plancat.h"
 #include "optimizer/planner.h"
 #include "storage/ipc.h"
 #include "tcop/utility.h"
@@ -47,6 +48,7 @@ PGDLLEXPORT void _PG_init(void);
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 static planner_hook_type prev_planner_hook = NULL;
+static get_relation_info_hook_type prev_relation_info_hook = NULL;
 static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
 static ExecutorRun_hook_type prev_executor_run_hook = NULL;
 static ExecutorFinish_hook_type prev_executor_finish_hook = NULL;
@@ -265,6 +267,8 @@ static PlannedStmt *
 compliance_planner(Query *parse, const char *query_string, int cursorOptions,
 				   ParamListInfo boundParams)
 {
+	PlannedStmt *stmt;
+
 	if (protection_any())
 	{
 		enforce_add_row_filters(parse);
@@ -272,8 +276,27 @@ compliance_planner(Query *parse, const char *query_string, int cursorOptions,
 			capture_add_to_query(parse, compliance_statement_depth == 0);
 	}
 	if (prev_planner_hook)
-		return prev_planner_hook(parse, query_string, cursorOptions, boundParams);
-	return standard_planner(parse, query_string, cursorOptions, boundParams);
+		stmt = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
+	else
+		stmt = standard_planner(parse, query_string, cursorOptions, boundParams);
+	if (protection_any())
+		enforce_check_plan(stmt, cursorOptions);
+	return stmt;
+}
+
+/*
+ * Each relation the planner is about to scan, at any query level and
+ * also where the planner itself brought it in (inlined SQL functions):
+ * the row filter (enforce.c), then the capture (capture.c)
+ */
+static void
+compliance_relation_info(PlannerInfo *root, Oid relationObjectId, bool inhparent,
+						 RelOptInfo *rel)
+{
+	if (prev_relation_info_hook)
+		prev_relation_info_hook(root, relationObjectId, inhparent, rel);
+	if (protection_any() && enforce_plan_relation(root, rel) && compliance_recipient_set())
+		capture_plan_relation(root, rel);
 }
 
 /* ---------------------------------------------------------------------
@@ -294,6 +317,29 @@ check_relation(Oid relid, Bitmapset *cols, bool *transfer_checked)
 	}
 }
 
+/*
+ * Is the statement starting now PostgreSQL's own foreign-key query?  Only
+ * ri_triggers.c runs statements with SECURITY_NOFORCE_RLS, so the first
+ * statement started in that context is its query; statements started
+ * inside it (the owner's triggers on a cascade) are deeper.
+ */
+static bool
+integrity_statement_start(void)
+{
+	if (!InNoForceRLSOperation())
+	{
+		compliance_integrity_depth = 0;
+		return false;
+	}
+	if (compliance_integrity_depth == 0 ||
+		compliance_statement_depth + 1 <= compliance_integrity_depth)
+	{
+		compliance_integrity_depth = compliance_statement_depth + 1;
+		return true;
+	}
+	return false;
+}
+
 #if PG_VERSION_NUM >= 160000
 static bool
 compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_violation)
@@ -301,7 +347,7 @@ compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_vio
 	ListCell   *lc;
 	bool		transfer_checked = false;
 
-	if (protection_any())
+	if (protection_any() && !integrity_statement_start())
 	{
 		AcceptInvalidationMessages();
 		foreach(lc, rtePermInfos)
@@ -325,7 +371,7 @@ compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 	ListCell   *lc;
 	bool		transfer_checked = false;
 
-	if (protection_any())
+	if (protection_any() && !integrity_statement_start())
 	{
 		AcceptInvalidationMessages();
 		foreach(lc, rangeTable)
@@ -491,6 +537,8 @@ _PG_init(void)
 	shmem_startup_hook = compliance_shmem_startup;
 	prev_planner_hook = planner_hook;
 	planner_hook = compliance_planner;
+	prev_relation_info_hook = get_relation_info_hook;
+	get_relation_info_hook = compliance_relation_info;
 	prev_check_perms_hook = ExecutorCheckPerms_hook;
 	ExecutorCheckPerms_hook = compliance_check_perms;
 	prev_executor_run_hook = ExecutorRun_hook;

@@ -18,7 +18,9 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "nodes/bitmapset.h"
+#include "nodes/pathnodes.h"
 #include "nodes/plannodes.h"
 #include "utils/snapshot.h"
 #include "utils/timestamp.h"
@@ -89,6 +91,34 @@ compliance_recipient_set(void)
  * the client sent (or COPY's query), more inside functions and DO blocks.
  */
 extern int	compliance_statement_depth;
+
+/*
+ * While owner.c runs an officer's statement as the table owner: the depth
+ * of that statement (0 otherwise).  Statements deeper down are the owner's
+ * code, and are enforced even though the officer function turned
+ * enforcement off for its own statements.
+ */
+extern int	compliance_restricted_depth;
+
+/*
+ * The depth at which PostgreSQL's own foreign-key query runs (0 if none):
+ * its checks and cascades must see every row, or a parent referenced only
+ * by hidden rows could be deleted and a valid constraint would be false.
+ * Only that statement: what the owner's triggers run inside it is enforced.
+ */
+extern int	compliance_integrity_depth;
+
+/* Is enforcement on for the statement running now? */
+static inline bool
+compliance_enforcing(void)
+{
+	if (compliance_integrity_depth == compliance_statement_depth &&
+		compliance_integrity_depth > 0 && InNoForceRLSOperation())
+		return false;
+	return compliance_enforce ||
+		(compliance_restricted_depth > 0 &&
+		 compliance_statement_depth > compliance_restricted_depth);
+}
 
 /*
  * Shared by enforce.c and capture.c, inline so that neither depends on the
@@ -196,6 +226,8 @@ extern const char *purpose_code_from_id(PurposeId id);	/* errors if unknown */
 extern void registry_relcache_callback(Datum arg, Oid relid);
 extern void registry_watch(void);	/* start listening even if not loaded */
 extern uint64 registry_generation(void);	/* bumped on every invalidation */
+/* bumped on every reload; what a lookup returned lives until then or the transaction's end */
+extern uint64 registry_reloads(void);
 
 /* ---------------------------------------------------------------------
  * protection.c: which relations are protected (registered tables and their
@@ -314,7 +346,10 @@ extern bool subject_changes_apply(uint64 *seen,
  * write trigger, may_process, and the executor-start checks (Art. 4.4, 4.5)
  * ---------------------------------------------------------------------
  */
-extern void enforce_add_row_filters(Query *parse);	/* planner */
+extern void enforce_add_row_filters(Query *parse);	/* planner, before */
+/* get_relation_info: the filter on what the planner brought in; true if protected */
+extern bool enforce_plan_relation(PlannerInfo *root, RelOptInfo *rel);
+extern void enforce_check_plan(PlannedStmt *stmt, int cursorOptions);	/* planner, after */
 /* executor start, per relation named; true if it is protected */
 extern bool enforce_check_relation(Oid relid, Bitmapset *cols);
 
@@ -335,6 +370,7 @@ extern PlannedStmt *utility_check(PlannedStmt *pstmt, bool *readOnlyTree);
 extern void capture_shmem_request(void);
 extern void capture_shmem_startup(void);
 extern void capture_add_to_query(Query *parse, bool top);	/* planner */
+extern void capture_plan_relation(PlannerInfo *root, RelOptInfo *rel);	/* get_relation_info */
 extern void capture_statement_start(void);
 extern void capture_statement_end(void);	/* ExecutorEnd */
 extern void capture_xact_callback(XactEvent event);

@@ -36,7 +36,9 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "optimizer/prep.h"
+#include "parser/parsetree.h"
 #include "parser/parse_func.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -66,6 +68,7 @@ declared_purpose(void)
 {
 	static char last_code[PURPOSE_CODE_MAXLEN + 1];
 	static uint64 last_generation = 0;
+	static uint64 last_reloads = 0;
 	static const PurposeInfo *last_info = NULL;
 
 	if (compliance_purpose == NULL || compliance_purpose[0] == '\0')
@@ -76,7 +79,7 @@ declared_purpose(void)
 				 errhint("Declare one first, e.g. SET compliance.purpose = 'marketing' (or SET LOCAL for one transaction).")));
 
 	if (last_info == NULL || last_generation != registry_generation() ||
-		strcmp(last_code, compliance_purpose) != 0)
+		last_reloads != registry_reloads() || strcmp(last_code, compliance_purpose) != 0)
 	{
 		PurposeId	id = purpose_id_from_code(compliance_purpose, false);
 
@@ -85,6 +88,7 @@ declared_purpose(void)
 			elog(ERROR, "purpose %d vanished from the registry", id);
 		strlcpy(last_code, compliance_purpose, sizeof(last_code));
 		last_generation = registry_generation();
+		last_reloads = registry_reloads();
 	}
 	return last_info;
 }
@@ -245,7 +249,7 @@ row_allowed(PG_FUNCTION_ARGS)
 	bool		special = PG_ARGISNULL(2) ? true : PG_GETARG_BOOL(2);
 	Verdict		verdict;
 
-	if (!compliance_enforce)
+	if (!compliance_enforcing())
 		PG_RETURN_BOOL(true);
 	accept_invalidations_once_per_statement();
 
@@ -394,7 +398,7 @@ enforce_write(PG_FUNCTION_ARGS)
 	rel = trigdata->tg_relation;
 	desc = RelationGetDescr(rel);
 	p = protection_lookup(RelationGetRelid(rel));
-	if (p == NULL || !compliance_enforce)
+	if (p == NULL || !compliance_enforcing())
 		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)
 							   ? trigdata->tg_newtuple : trigdata->tg_trigtuple);
 
@@ -426,7 +430,8 @@ invalidate_relation(PG_FUNCTION_ARGS)
 }
 
 /* ---------------------------------------------------------------------
- * The planner hook: a security barrier qual on every protected relation
+ * The planner: the row filter as the first security qual of every
+ * protected relation, a check of the finished plan
  * ---------------------------------------------------------------------
  */
 static Oid
@@ -464,22 +469,35 @@ touches_special(Query *query, RangeTblEntry *rte, const Protection *p)
 	return false;
 }
 
-static bool
-has_row_filter(RangeTblEntry *rte, Oid funcoid)
+/* compliance.row_allowed(subject column of range table entry rti, table, special) */
+static FuncExpr *
+make_row_filter(Index rti, const Protection *p, bool special)
 {
-	ListCell   *lc;
+	FuncExpr   *filter;
 
-	foreach(lc, rte->securityQuals)
-	{
-		Node	   *qual = lfirst(lc);
-
-		if (IsA(qual, FuncExpr) && ((FuncExpr *) qual)->funcid == funcoid &&
-			((FuncExpr *) qual)->funcformat == COMPLIANCE_PLANNER_FORMAT)
-			return true;
-	}
-	return false;
+	filter = makeFuncExpr(row_allowed_oid(), BOOLOID,
+						  list_make3(makeVar(rti, p->subject_attno, p->subject_type,
+											 p->subject_typmod, p->subject_collation, 0),
+									 makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
+											   ObjectIdGetDatum(p->protected_relid), false, true),
+									 makeBoolConst(special, false)),
+						  InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
+	filter->location = -1;
+	return filter;
 }
 
+static bool
+is_row_filter(Node *node, Oid funcoid)
+{
+	return node != NULL && IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == funcoid &&
+		((FuncExpr *) node)->funcformat == COMPLIANCE_PLANNER_FORMAT;
+}
+
+/*
+ * The filter is the first security qual: before the rewriter's row level
+ * security policies and security barrier view quals, whatever their
+ * owners wrote, see only the rows the purpose may process.
+ */
 static void
 add_row_filters_to_query(Query *query)
 {
@@ -491,7 +509,6 @@ add_row_filters_to_query(Query *query)
 	{
 		RangeTblEntry *rte = lfirst(lc);
 		const Protection *p;
-		FuncExpr   *filter;
 
 		rti++;
 		if (rte->rtekind != RTE_RELATION)
@@ -501,18 +518,29 @@ add_row_filters_to_query(Query *query)
 			continue;
 		if (!OidIsValid(funcoid))
 			funcoid = row_allowed_oid();
-		if (has_row_filter(rte, funcoid))
+		if (rte->securityQuals != NIL && is_row_filter(linitial(rte->securityQuals), funcoid))
 			continue;
+		rte->securityQuals = lcons(make_row_filter(rti, p, touches_special(query, rte, p)),
+								   rte->securityQuals);
+	}
 
-		filter = makeFuncExpr(funcoid, BOOLOID,
-							  list_make3(makeVar(rti, p->subject_attno, p->subject_type,
-												 p->subject_typmod, p->subject_collation, 0),
-										 makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
-												   ObjectIdGetDatum(p->protected_relid), false, true),
-										 makeBoolConst(touches_special(query, rte, p), false)),
-							  InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
-		filter->location = -1;
-		rte->securityQuals = lappend(rte->securityQuals, filter);
+	/*
+	 * INSERT ... ON CONFLICT DO UPDATE evaluates its WHERE and SET on the
+	 * stored row before any trigger: the filter goes first in the WHERE, so
+	 * a row the purpose may not process is neither shown to them nor
+	 * updated (as UPDATE skips it, or refuses under on_blocked_read).
+	 */
+	if (query->commandType == CMD_INSERT && query->onConflict != NULL &&
+		query->onConflict->action == ONCONFLICT_UPDATE)
+	{
+		RangeTblEntry *target = rt_fetch(query->resultRelation, query->rtable);
+		const Protection *p = protection_lookup(target->relid);
+
+		if (p != NULL)
+			query->onConflict->onConflictWhere =
+				make_and_qual((Node *) make_row_filter(query->resultRelation, p,
+													   !bms_is_empty(p->special_attnos)),
+							  query->onConflict->onConflictWhere);
 	}
 }
 
@@ -556,6 +584,149 @@ void
 enforce_add_row_filters(Query *parse)
 {
 	add_row_filters_walker((Node *) parse, NULL);
+}
+
+/*
+ * The get_relation_info hook's part (compliance.c), for each relation the
+ * planner is about to scan: what the planner brought in itself, the body
+ * of an inlined SQL function above all, gets the row filter here, as its
+ * first security qual, before the quals are distributed.  Inheritance
+ * children get their parent's quals; a protected child of an unprotected
+ * parent is caught by enforce_check_plan().  True if the relation is
+ * protected.
+ */
+bool
+enforce_plan_relation(PlannerInfo *root, RelOptInfo *rel)
+{
+	RangeTblEntry *rte = root->simple_rte_array[rel->relid];
+	const Protection *p;
+	List	   *first;
+
+	if (rte->rtekind != RTE_RELATION || (p = protection_lookup(rte->relid)) == NULL)
+		return false;
+	if (rel->reloptkind != RELOPT_BASEREL)
+		return true;
+	/* the quals are preprocessed by now: each level is an implicit-AND list */
+	first = rte->securityQuals != NIL ? linitial(rte->securityQuals) : NIL;
+	if (first != NIL && is_row_filter(linitial(first), row_allowed_oid()))
+		return true;
+	rte->securityQuals = lcons(list_make1(make_row_filter(rel->relid, p,
+														  touches_special(root->parse, rte, p))),
+							   rte->securityQuals);
+	/* the statement's own quals come after every security level */
+	root->qual_security_level = Max(root->qual_security_level,
+									(Index) list_length(rte->securityQuals));
+	return true;
+}
+
+static bool
+contains_row_filter(Node *node, void *funcoid)
+{
+	if (node == NULL)
+		return false;
+	if (is_row_filter(node, *(Oid *) funcoid))
+		return true;
+	return expression_tree_walker(node, contains_row_filter, funcoid);
+}
+
+typedef struct PlanCheck
+{
+	PlannedStmt *stmt;
+	Oid			funcoid;
+	Oid			protected_scan;	/* a protected relation scanned, if any */
+} PlanCheck;
+
+static void
+check_scan(Scan *scan, PlanCheck *check)
+{
+	RangeTblEntry *rte;
+
+	if (scan->scanrelid == 0)
+		return;
+	rte = rt_fetch(scan->scanrelid, check->stmt->rtable);
+	if (rte->rtekind != RTE_RELATION || protection_lookup(rte->relid) == NULL)
+		return;
+	check->protected_scan = rte->relid;
+	if (!contains_row_filter((Node *) scan->plan.qual, &check->funcoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("protected table \"%s\" would be read without its row filter",
+						get_rel_name(rte->relid)),
+				 errdetail("Rows of protected tables are read only through the filter that enforces purposes, consent and blocks (Art. 4, 10, 13 of Law 99-Z); this plan reaches the table another way, such as through an unprotected parent."),
+				 errhint("Read the table directly, or protect its parent with compliance.protect().")));
+}
+
+static void
+check_plan_tree(Plan *plan, PlanCheck *check)
+{
+	ListCell   *lc;
+	List	   *children = NIL;
+
+	if (plan == NULL)
+		return;
+	check_stack_depth();
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+		case T_SampleScan:
+		case T_IndexScan:
+		case T_IndexOnlyScan:
+		case T_BitmapHeapScan:
+		case T_TidScan:
+		case T_TidRangeScan:
+		case T_ForeignScan:
+			check_scan((Scan *) plan, check);
+			break;
+		case T_CustomScan:
+			check_scan((Scan *) plan, check);
+			children = ((CustomScan *) plan)->custom_plans;
+			break;
+		case T_Append:
+			children = ((Append *) plan)->appendplans;
+			break;
+		case T_MergeAppend:
+			children = ((MergeAppend *) plan)->mergeplans;
+			break;
+		case T_BitmapAnd:
+			children = ((BitmapAnd *) plan)->bitmapplans;
+			break;
+		case T_BitmapOr:
+			children = ((BitmapOr *) plan)->bitmapplans;
+			break;
+		case T_SubqueryScan:
+			check_plan_tree(((SubqueryScan *) plan)->subplan, check);
+			break;
+		default:
+			break;
+	}
+	foreach(lc, children)
+		check_plan_tree(lfirst(lc), check);
+	check_plan_tree(plan->lefttree, check);
+	check_plan_tree(plan->righttree, check);
+}
+
+/*
+ * The planner hook's last part (compliance.c): the finished plan reads no
+ * protected relation without the row filter, whatever path led there; a
+ * cursor WITH HOLD over one is refused, as its rows would outlive a
+ * withdrawal in the transaction that computed them.
+ */
+void
+enforce_check_plan(PlannedStmt *stmt, int cursorOptions)
+{
+	PlanCheck	check = {stmt, row_allowed_oid(), InvalidOid};
+	ListCell   *lc;
+
+	check_plan_tree(stmt->planTree, &check);
+	foreach(lc, stmt->subplans)
+		check_plan_tree(lfirst(lc), &check);
+	if ((cursorOptions & CURSOR_OPT_HOLD) && OidIsValid(check.protected_scan) && compliance_enforcing())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a cursor WITH HOLD cannot read protected table \"%s\"",
+						get_rel_name(check.protected_scan)),
+				 errdetail("A held cursor keeps its rows after the transaction ends, so it would keep returning a subject's data after consent is withdrawn or the subject is blocked (Art. 10, 13 of Law 99-Z)."),
+				 errhint("Declare the cursor without WITH HOLD and read it within one transaction.")));
 }
 
 /* ---------------------------------------------------------------------
@@ -612,7 +783,7 @@ enforce_check_relation(Oid relid, Bitmapset *cols)
 
 	if (p == NULL)
 		return false;
-	if (compliance_enforce)
+	if (compliance_enforcing())
 	{
 		const PurposeInfo *purpose = declared_purpose();
 

@@ -19,6 +19,8 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/array.h"
@@ -41,6 +43,7 @@ typedef struct CodeEntry
 static MemoryContext registry_context = NULL;
 static bool registry_valid = false;
 static uint64 registry_gen = 0;
+static uint64 registry_reload_count = 0;
 static Oid	registry_relid = InvalidOid;	/* compliance.purposes when loaded */
 static PurposeInfo **purposes_by_id = NULL; /* index: id; NULL if absent */
 static PurposeId max_purpose_id = 0;
@@ -77,6 +80,12 @@ uint64
 registry_generation(void)
 {
 	return registry_gen;
+}
+
+uint64
+registry_reloads(void)
+{
+	return registry_reload_count;
 }
 
 /* Copies one row of registry_query into a PurposeInfo in the current context. */
@@ -192,8 +201,23 @@ registry_load(void)
 	}
 
 	MemoryContextSetParent(cxt, CacheMemoryContext);
+	/*
+	 * Every reload frees what earlier lookups returned: holders of a
+	 * PurposeInfo across transactions (the declared purpose) follow
+	 * registry_reloads() and look it up again.
+	 */
+	registry_reload_count++;
 	if (registry_context)
-		MemoryContextDelete(registry_context);
+	{
+		/*
+		 * Pointers into it may still be in use up the stack (a row filter
+		 * whose lookup reloaded): it goes when the transaction ends.
+		 */
+		if (IsTransactionState())
+			MemoryContextSetParent(registry_context, TopTransactionContext);
+		else
+			MemoryContextDelete(registry_context);
+	}
 	registry_context = cxt;
 	purposes_by_id = by_id;
 	max_purpose_id = max_id;

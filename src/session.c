@@ -32,6 +32,8 @@ int			compliance_consent_clock_advance = 0;
  * blocks and other statements.
  */
 int			compliance_statement_depth = 0;
+int			compliance_restricted_depth = 0;
+int			compliance_integrity_depth = 0;
 
 /*
  * compliance.consent_clock(): the SQL side of compliance_consent_clock(),

@@ -189,7 +189,14 @@ subject_changes_xact_callback(XactEvent event)
 bool
 subject_changes_subxact_callback(SubXactEvent event)
 {
-	return event == SUBXACT_EVENT_ABORT_SUB && undone_pending();
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return false;
+	/*
+	 * The standby's invalidation, if queued inside it, is discarded with
+	 * it: queue it again at the next change (a second one is harmless).
+	 */
+	pending_invalidation_queued = false;
+	return undone_pending();
 }
 
 /*

@@ -19,19 +19,26 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
-#include "catalog/namespace.h"
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
+#include "commands/tablecmds.h"
 #include "commands/trigger.h"
-#include "utils/fmgroids.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "parser/parse_type.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 
 #include "compliance.h"
@@ -39,12 +46,63 @@
 #define WRITE_TRIGGER_NAME	"compliance_enforce_write"
 
 
+/*
+ * The relation a statement names, locked as the statement itself will
+ * lock it, with the name in the statement pinned to the schema it was
+ * found in: between this check and the command nobody can rename, move or
+ * shadow the table, so both see the same one (no check-then-use by name).
+ * The statement must be a copy the hook may change.
+ */
+static Oid
+lock_named_relation(RangeVar *rv, LOCKMODE lockmode, bool missing_ok,
+					RangeVarGetRelidCallback callback)
+{
+	Oid			relid = RangeVarGetRelidExtended(rv, lockmode, missing_ok ? RVR_MISSING_OK : 0,
+												 callback, NULL);
+
+	if (OidIsValid(relid) && rv->schemaname == NULL)
+		rv->schemaname = get_namespace_name(get_rel_namespace(relid));
+	return relid;
+}
+
+/* Is the relation, or (inh) any of its partitions or children, protected? */
+static const Protection *
+protected_tree(Oid relid, bool inh)
+{
+	const Protection *p;
+	List	   *rels;
+	ListCell   *lc;
+
+	if (!OidIsValid(relid))
+		return NULL;
+	if ((p = protection_lookup(relid)) != NULL || !inh || !has_subclass(relid))
+		return p;
+	rels = find_all_inheritors(relid, NoLock, NULL);
+	foreach(lc, rels)
+		if ((p = protection_lookup(lfirst_oid(lc))) != NULL)
+			return p;
+	return NULL;
+}
+
 static const Protection *
 protected_rangevar(RangeVar *rv)
 {
 	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
 
 	return OidIsValid(relid) ? protection_lookup(relid) : NULL;
+}
+
+/* For TRUNCATE: the caller must have the privilege before anything is locked. */
+static void
+callback_for_truncate(const RangeVar *rv, Oid relid, Oid oldrelid, void *arg)
+{
+	AclResult	aclresult;
+
+	if (!OidIsValid(relid))
+		return;
+	aclresult = pg_class_aclcheck(relid, GetUserId(), ACL_TRUNCATE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, get_relkind_objtype(get_rel_relkind(relid)), rv->relname);
 }
 
 /* what: the refused action, phrased to end with "table" */
@@ -160,27 +218,34 @@ static void
 check_create_index(IndexStmt *stmt)
 {
 	ListCell   *lc;
+	Oid			relid = lock_named_relation(stmt->relation,
+											stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock,
+											false, RangeVarCallbackOwnsRelation);
 
-	if (protected_rangevar(stmt->relation) == NULL)
+	if (protected_tree(relid, stmt->relation->inh) == NULL)
 		return;
 	if (stmt->whereClause != NULL)
 		refuse_row_expression(stmt->relation->relname);
 	foreach(lc, stmt->indexParams)
 		if (((IndexElem *) lfirst(lc))->expr != NULL)
 			refuse_row_expression(stmt->relation->relname);
+	/* a duplicate stops the build with the key in the message */
+	if (stmt->unique || stmt->primary || stmt->excludeOpNames != NIL)
+		refuse("build a unique or exclusion index over the stored rows of protected table",
+			   stmt->relation->relname,
+			   "Ask a superuser to build it with compliance.enforce = off.");
 }
 
 static void
 check_create_statistics(CreateStatsStmt *stmt)
 {
-	ListCell   *lc;
-
 	if (list_length(stmt->relations) != 1 || !IsA(linitial(stmt->relations), RangeVar) ||
 		protected_rangevar(linitial(stmt->relations)) == NULL)
 		return;
-	foreach(lc, stmt->exprs)
-		if (((StatsElem *) lfirst(lc))->expr != NULL)
-			refuse_row_expression(((RangeVar *) linitial(stmt->relations))->relname);
+	/* the most common values and combinations are shown in pg_stats_ext */
+	refuse("collect extended statistics on protected table",
+		   ((RangeVar *) linitial(stmt->relations))->relname,
+		   "Extended statistics publish stored values in pg_stats_ext; ask a superuser.");
 }
 
 /*
@@ -230,55 +295,234 @@ check_policy(const char *relname, Node *qual, Node *with_check)
 			   "Write the policy without compliance.row_allowed(); enforcement adds the row filter to every protected table itself.");
 }
 
+/* A constraint that ALTER TABLE ... ADD checks against no stored row. */
+static bool
+constraint_reads_no_rows(Constraint *con)
+{
+	switch (con->contype)
+	{
+		case CONSTR_CHECK:
+		case CONSTR_FOREIGN:
+			return con->skip_validation;	/* NOT VALID */
+		case CONSTR_PRIMARY:
+		case CONSTR_UNIQUE:
+			return con->indexname != NULL;	/* USING INDEX: built already */
+		default:
+			return false;
+	}
+}
+
+/*
+ * The trigger subcommands that would switch the write check off: for
+ * every role while enforcement is on.  ENABLE TRIGGER ALL or USER turns
+ * the ALWAYS trigger into an ordinary one, which replication mode skips.
+ */
+static void
+check_trigger_subcommand(AlterTableCmd *cmd, const char *relname)
+{
+	switch (cmd->subtype)
+	{
+		case AT_DisableTrig:
+		case AT_EnableReplicaTrig:
+		case AT_EnableTrig:
+			if (names_write_trigger(cmd->name))
+				refuse("change the enforcement trigger of protected table", relname,
+					   "Call compliance.unprotect() to stop protecting the table.");
+			break;
+		case AT_EnableTrigAll:
+		case AT_EnableTrigUser:
+		case AT_DisableTrigAll:
+		case AT_DisableTrigUser:
+			refuse("change every trigger of protected table", relname,
+				   "Enable or disable other triggers by name; the enforcement trigger stays ENABLE ALWAYS.");
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * ALTER TABLE on a protected table, or on a table with protected
+ * partitions or children, by a role other than a superuser: an allow-list
+ * of the subcommands that neither run code over the stored rows nor print
+ * or test stored values.  Type changes (casts, domain checks, a subject
+ * key that changes with the type's text form), validated constraints,
+ * unique and exclusion index builds, SET NOT NULL, new parents and
+ * detached children are refused; a superuser runs them with
+ * compliance.enforce = off.
+ */
+static void
+check_alter_table_subcommand(AlterTableCmd *cmd, const char *relname, const Protection *p,
+							 Oid relid)
+{
+	switch (cmd->subtype)
+	{
+		case AT_AddColumn:
+			if (evaluates_stored_rows(cmd->def))
+				refuse_row_expression(relname);
+			return;
+		case AT_AddConstraint:
+			if (!IsA(cmd->def, Constraint) || !constraint_reads_no_rows((Constraint *) cmd->def))
+				refuse("check a new constraint against the stored rows of protected table", relname,
+					   "Add it NOT VALID (it then holds for new rows), or ask a superuser to validate it with compliance.enforce = off.");
+			return;
+		case AT_DropColumn:
+			{
+				AttrNumber	attno = get_attnum(relid, cmd->name);
+
+				if (attno != InvalidAttrNumber &&
+					(attno == p->subject_attno || bms_is_member(attno, p->special_attnos)))
+					refuse("drop a registered column of protected table", relname,
+						   "Call compliance.unprotect() first, or protect the table again without the column.");
+				return;
+			}
+		case AT_ColumnDefault:
+		case AT_DropNotNull:
+		case AT_DropExpression:
+		case AT_SetStatistics:
+		case AT_SetOptions:
+		case AT_ResetOptions:
+		case AT_SetStorage:
+		case AT_SetCompression:
+		case AT_AlterConstraint:
+		case AT_DropConstraint:
+		case AT_AlterColumnGenericOptions:
+		case AT_ChangeOwner:
+		case AT_ClusterOn:
+		case AT_DropCluster:
+		case AT_SetLogged:
+		case AT_SetUnLogged:
+		case AT_SetAccessMethod:
+		case AT_SetTableSpace:
+		case AT_SetRelOptions:
+		case AT_ResetRelOptions:
+		case AT_ReplaceRelOptions:
+		case AT_EnableTrig:
+		case AT_EnableAlwaysTrig:
+		case AT_EnableReplicaTrig:
+		case AT_DisableTrig:
+		case AT_EnableRule:
+		case AT_EnableAlwaysRule:
+		case AT_EnableReplicaRule:
+		case AT_DisableRule:
+		case AT_ReplicaIdentity:
+		case AT_EnableRowSecurity:
+		case AT_DisableRowSecurity:
+		case AT_ForceRowSecurity:
+		case AT_NoForceRowSecurity:
+		case AT_GenericOptions:
+		case AT_AddIdentity:
+		case AT_SetIdentity:
+		case AT_DropIdentity:
+			return;
+		case AT_AttachPartition:
+			{
+				RangeVar   *part = ((PartitionCmd *) cmd->def)->name;
+
+				/* a new partition of a protected table is protected with it */
+				if (protected_rangevar(part) != NULL)
+					refuse("attach a protected table as a partition of table", relname,
+						   "Only a superuser may change the parents of a protected table.");
+				return;
+			}
+		case AT_AlterColumnType:
+			refuse("change a column type of protected table", relname,
+				   "The new type's casts and checks would run over every stored row, and a subject key follows its text form; ask a superuser to run it with compliance.enforce = off.");
+			return;
+		case AT_AddInherit:
+			refuse("change the parents of protected table", relname,
+				   "Reading the parent would reach its rows without the row filter; only a superuser may change the parents of a protected table.");
+			return;
+		case AT_DropInherit:
+		case AT_DetachPartition:
+		case AT_DetachPartitionFinalize:
+			/* the detached table would keep its rows without protection */
+			refuse("detach a partition or child of protected table", relname,
+				   "Copy the rows you may process into a new table under a declared purpose, or ask a superuser.");
+			return;
+		default:
+			refuse("run this ALTER TABLE subcommand on protected table", relname,
+				   "It may read or test stored rows past the row filter; ask a superuser to run it with compliance.enforce = off.");
+	}
+}
+
 static void
 check_alter_table(AlterTableStmt *stmt)
 {
-	const Protection *p = protected_rangevar(stmt->relation);
+	LOCKMODE	lockmode = AlterTableGetLockLevel(stmt->cmds);
+	Oid			relid = lock_named_relation(stmt->relation, lockmode, stmt->missing_ok,
+											RangeVarCallbackOwnsRelation);
+	const Protection *p = protected_tree(relid, stmt->relation->inh);
+	const char *relname = stmt->relation->relname;
 	ListCell   *lc;
 
-	if (p == NULL)
-		return;
 	foreach(lc, stmt->cmds)
 	{
 		AlterTableCmd *cmd = lfirst(lc);
 
-		switch (cmd->subtype)
-		{
-			case AT_DisableTrig:
-			case AT_EnableReplicaTrig:
-			case AT_EnableTrig:
-				if (names_write_trigger(cmd->name))
-					refuse("change the enforcement trigger of protected table", stmt->relation->relname,
-						   "Call compliance.unprotect() to stop protecting the table.");
-				break;
-			case AT_DisableTrigAll:
-			case AT_DisableTrigUser:
-				refuse("disable the enforcement trigger of protected table", stmt->relation->relname,
-					   "Disable other triggers by name, or call compliance.unprotect().");
-				break;
-			case AT_AlterColumnType:
-				if (((ColumnDef *) cmd->def)->raw_default != NULL)
-					refuse_row_expression(stmt->relation->relname);
-				break;
-			case AT_AddConstraint:
-			case AT_AddColumn:
-				if (evaluates_stored_rows(cmd->def))
-					refuse_row_expression(stmt->relation->relname);
-				break;
-			case AT_ValidateConstraint:
-				refuse_row_expression(stmt->relation->relname);
-				break;
-			case AT_DetachPartition:
-			case AT_DetachPartitionFinalize:
-			case AT_DropInherit:
-				/* the detached table would keep its rows without protection */
-				refuse("detach a partition or child of protected table", stmt->relation->relname,
-					   "Copy the rows you may process into a new table under a declared purpose, or ask a superuser.");
-				break;
-			default:
-				break;
-		}
+		if (p != NULL)
+			check_trigger_subcommand(cmd, relname);
+		if (superuser())
+			continue;
+		if (p != NULL)
+			check_alter_table_subcommand(cmd, relname, p, relid);
+		else if (cmd->subtype == AT_AttachPartition &&
+				 protected_rangevar(((PartitionCmd *) cmd->def)->name) != NULL)
+			refuse("attach a protected table as a partition of table", relname,
+				   "Reading the parent would reach its rows without the row filter; only a superuser may change the parents of a protected table.");
 	}
+}
+
+/*
+ * ALTER DOMAIN ... ADD CONSTRAINT (validated), VALIDATE CONSTRAINT or SET
+ * NOT NULL checks every stored value of the domain, in protected tables
+ * too, and prints the first that fails.
+ */
+static bool
+type_used_by_protected(Oid typid, int depth)
+{
+	Relation	deprel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		used = false;
+
+	check_stack_depth();
+	deprel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(typid));
+	scan = systable_beginscan(deprel, DependReferenceIndexId, true, NULL, 2, key);
+	while (!used && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+		if (dep->classid == RelationRelationId && dep->objsubid > 0)
+			used = protected_tree(dep->objid, true) != NULL;
+		else if (dep->classid == TypeRelationId && depth < 16)
+			used = type_used_by_protected(dep->objid, depth + 1);	/* domains, arrays, ranges */
+	}
+	systable_endscan(scan);
+	table_close(deprel, AccessShareLock);
+	return used;
+}
+
+static void
+check_alter_domain(AlterDomainStmt *stmt)
+{
+	Oid			typid;
+
+	if (stmt->subtype != 'C' && stmt->subtype != 'V' && stmt->subtype != 'O')
+		return;
+	if (stmt->subtype == 'C' && IsA(stmt->def, Constraint) &&
+		((Constraint *) stmt->def)->skip_validation)
+		return;
+	typid = typenameTypeId(NULL, makeTypeNameFromNameList(stmt->typeName));
+	if (type_used_by_protected(typid, 0))
+		refuse("check the values stored in protected tables against domain",
+			   TypeNameToString(makeTypeNameFromNameList(stmt->typeName)),
+			   "Add the constraint NOT VALID, or ask a superuser to validate it with compliance.enforce = off.");
 }
 
 /* Is the named trigger of the relation a BEFORE row trigger on INSERT or UPDATE? */
@@ -312,12 +556,17 @@ is_before_write_trigger(Oid relid, const char *trigname)
 static void
 check_rename(RenameStmt *stmt)
 {
+	Oid			relid;
 	const Protection *p;
+	List	   *rels;
+	ListCell   *lc;
 
 	if (stmt->relation == NULL ||
 		(stmt->renameType != OBJECT_COLUMN && stmt->renameType != OBJECT_TRIGGER))
 		return;
-	p = protected_rangevar(stmt->relation);
+	relid = lock_named_relation(stmt->relation, AccessExclusiveLock, stmt->missing_ok,
+								RangeVarCallbackOwnsRelation);
+	p = protected_tree(relid, stmt->renameType == OBJECT_COLUMN && stmt->relation->inh);
 	if (p == NULL)
 		return;
 	if (stmt->renameType == OBJECT_TRIGGER)
@@ -327,17 +576,26 @@ check_rename(RenameStmt *stmt)
 				   "Leave the trigger as it is; compliance.unprotect() removes it.");
 		/* a BEFORE trigger renamed past the write check (see check_create_trigger) */
 		if (!superuser() && strcmp(stmt->newname, WRITE_TRIGGER_NAME) > 0 &&
-			is_before_write_trigger(p->relid, stmt->subname))
+			is_before_write_trigger(relid, stmt->subname))
 			refuse("rename a trigger past the enforcement trigger of protected table",
 				   stmt->relation->relname,
 				   "Triggers fire in name order: choose a name that sorts before \"" WRITE_TRIGGER_NAME "\".");
 		return;
 	}
-	{
-		AttrNumber	attno = get_attnum(p->relid, stmt->subname);
 
-		if (attno == p->subject_attno || bms_is_member(attno, p->special_attnos))
-			refuse("rename a registered column of protected table", stmt->relation->relname,
+	/* renamed through a parent, the column is renamed in every child too */
+	rels = stmt->relation->inh ? find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+	foreach(lc, rels)
+	{
+		const Protection *child = protection_lookup(lfirst_oid(lc));
+		AttrNumber	attno;
+
+		if (child == NULL)
+			continue;
+		attno = get_attnum(lfirst_oid(lc), stmt->subname);
+		if (attno == child->subject_attno || bms_is_member(attno, child->special_attnos) ||
+			get_attnum(lfirst_oid(lc), stmt->newname) != InvalidAttrNumber)
+			refuse("rename a registered column of protected table", get_rel_name(lfirst_oid(lc)),
 				   "Call compliance.unprotect(), rename the column, then compliance.protect() again.");
 	}
 }
@@ -370,74 +628,98 @@ check_drop_trigger(DropStmt *stmt)
 PlannedStmt *
 utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 {
-	Node	   *parsetree = pstmt->utilityStmt;
+	Node	   *parsetree;
 
 	/* nothing to check in an aborted transaction (ROLLBACK) or outside one */
-	if (compliance_enforce && IsTransactionState() && protection_any())
+	if (!compliance_enforcing() || !IsTransactionState() || !protection_any())
+		return pstmt;
+
+	switch (nodeTag(pstmt->utilityStmt))
 	{
-		switch (nodeTag(parsetree))
-		{
-			case T_CopyStmt:
-				{
-					CopyStmt   *copy = (CopyStmt *) parsetree;
+		case T_CopyStmt:
+		case T_TruncateStmt:
+		case T_AlterTableStmt:
+		case T_RenameStmt:
+		case T_IndexStmt:
+			/* names get pinned to the relation found: work on a copy */
+			pstmt = copyObject(pstmt);
+			*readOnlyTree = false;
+			break;
+		default:
+			break;
+	}
+	parsetree = pstmt->utilityStmt;
 
-					if (!copy->is_from && copy->relation != NULL &&
-						protected_rangevar(copy->relation) != NULL)
-					{
-						PlannedStmt *filtered = copyObject(pstmt);
+	switch (nodeTag(parsetree))
+	{
+		case T_CopyStmt:
+			{
+				CopyStmt   *copy = (CopyStmt *) parsetree;
+				Oid			relid;
 
-						filtered->utilityStmt = (Node *) copy_through_row_filter(copy);
-						pstmt = filtered;
-						*readOnlyTree = false;
-					}
+				if (copy->relation == NULL)
 					break;
-				}
-			case T_TruncateStmt:
-				{
-					ListCell   *lc;
+				relid = lock_named_relation(copy->relation,
+											copy->is_from ? RowExclusiveLock : AccessShareLock,
+											false, NULL);
+				if (!copy->is_from && protection_lookup(relid) != NULL)
+					pstmt->utilityStmt = (Node *) copy_through_row_filter(copy);
+				break;
+			}
+		case T_TruncateStmt:
+			{
+				ListCell   *lc;
 
-					foreach(lc, ((TruncateStmt *) parsetree)->relations)
-						if (protected_rangevar(lfirst(lc)) != NULL)
-							refuse("truncate protected table", ((RangeVar *) lfirst(lc))->relname,
-								   "Delete rows under a declared purpose, or erase a subject with compliance.erase_subject().");
-					break;
+				foreach(lc, ((TruncateStmt *) parsetree)->relations)
+				{
+					RangeVar   *rv = lfirst(lc);
+					Oid			relid = lock_named_relation(rv, AccessExclusiveLock, false,
+															callback_for_truncate);
+
+					if (protected_tree(relid, rv->inh) != NULL)
+						refuse("truncate protected table", rv->relname,
+							   "Delete rows under a declared purpose, or erase a subject with compliance.erase_subject().");
 				}
-			case T_AlterTableStmt:
-				if (!superuser())
-					check_alter_table((AlterTableStmt *) parsetree);
 				break;
-			case T_RenameStmt:
-				check_rename((RenameStmt *) parsetree);
-				break;
-			case T_CreatePolicyStmt:
-				check_policy(((CreatePolicyStmt *) parsetree)->table->relname,
-							 ((CreatePolicyStmt *) parsetree)->qual,
-							 ((CreatePolicyStmt *) parsetree)->with_check);
-				break;
-			case T_AlterPolicyStmt:
-				check_policy(((AlterPolicyStmt *) parsetree)->table->relname,
-							 ((AlterPolicyStmt *) parsetree)->qual,
-							 ((AlterPolicyStmt *) parsetree)->with_check);
-				break;
-			case T_CreateTrigStmt:
-				if (!superuser())
-					check_create_trigger((CreateTrigStmt *) parsetree);
-				break;
-			case T_IndexStmt:
-				if (!superuser())
-					check_create_index((IndexStmt *) parsetree);
-				break;
-			case T_CreateStatsStmt:
-				if (!superuser())
-					check_create_statistics((CreateStatsStmt *) parsetree);
-				break;
-			case T_DropStmt:
-				if (((DropStmt *) parsetree)->removeType == OBJECT_TRIGGER && !superuser())
-					check_drop_trigger((DropStmt *) parsetree);
-				break;
-			default:
-				break;
-		}
+			}
+		case T_AlterTableStmt:
+			check_alter_table((AlterTableStmt *) parsetree);
+			break;
+		case T_AlterDomainStmt:
+			if (!superuser())
+				check_alter_domain((AlterDomainStmt *) parsetree);
+			break;
+		case T_RenameStmt:
+			check_rename((RenameStmt *) parsetree);
+			break;
+		case T_CreatePolicyStmt:
+			check_policy(((CreatePolicyStmt *) parsetree)->table->relname,
+						 ((CreatePolicyStmt *) parsetree)->qual,
+						 ((CreatePolicyStmt *) parsetree)->with_check);
+			break;
+		case T_AlterPolicyStmt:
+			check_policy(((AlterPolicyStmt *) parsetree)->table->relname,
+						 ((AlterPolicyStmt *) parsetree)->qual,
+						 ((AlterPolicyStmt *) parsetree)->with_check);
+			break;
+		case T_CreateTrigStmt:
+			if (!superuser())
+				check_create_trigger((CreateTrigStmt *) parsetree);
+			break;
+		case T_IndexStmt:
+			if (!superuser())
+				check_create_index((IndexStmt *) parsetree);
+			break;
+		case T_CreateStatsStmt:
+			if (!superuser())
+				check_create_statistics((CreateStatsStmt *) parsetree);
+			break;
+		case T_DropStmt:
+			if (((DropStmt *) parsetree)->removeType == OBJECT_TRIGGER && !superuser())
+				check_drop_trigger((DropStmt *) parsetree);
+			break;
+		default:
+			break;
 	}
 
 	return pstmt;

@@ -120,14 +120,25 @@ CREATE FUNCTION compliance.subject_match(subject text, subject_column name, colu
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_type oid := column_type::regtype;
+    v_base oid;
 BEGIN
+    -- The key is compared as the type under any domains: a domain's CHECK
+    -- is code of whoever created it, and must not run with the rights of
+    -- the officer function that builds this condition.
+    LOOP
+        SELECT t.typbasetype INTO v_base FROM pg_type t WHERE t.oid = v_type AND t.typtype = 'd';
+        EXIT WHEN NOT FOUND;
+        v_type := v_base;
+    END LOOP;
     BEGIN
-        EXECUTE format('SELECT %L::%s', subject, column_type);
+        EXECUTE format('SELECT %L::%s', subject, v_type::regtype);
     EXCEPTION WHEN data_exception THEN
         RETURN NULL;
     END;
     RETURN format('%1$I.%2$I = %3$L::%4$s AND %1$I.%2$I::text = %3$L',
-                  alias, subject_column, subject, column_type);
+                  alias, subject_column, subject, v_type::regtype);
 END
 $$;
 COMMENT ON FUNCTION compliance.subject_match(text, name, text, text) IS

@@ -128,6 +128,21 @@ is(ask($auto, $read), '1,2,3,4',
 is(ask($rr, $read), '1,2,3,4', '... and inside REPEATABLE READ');
 $rr->query_safe('COMMIT');
 
+# (d2) A withdrawal after ROLLBACK TO SAVEPOINT: what the savepoint undid
+# stays undone, and the withdrawal after it reaches the standby.
+$primary->safe_psql(
+	'postgres', q{
+BEGIN;
+SAVEPOINT s;
+SELECT compliance.withdraw_consent('4');
+ROLLBACK TO SAVEPOINT s;
+SELECT compliance.withdraw_consent('1');
+COMMIT;
+});
+$primary->wait_for_catchup($standby, 'replay');
+is(ask($auto, $read), '2,3,4',
+	'a withdrawal after ROLLBACK TO SAVEPOINT reaches the warm session on the standby');
+
 # (e) Consent cannot be changed on the standby: it is read-only.
 ($ret, $out, $err) = $standby->psql('postgres',
 	"SELECT compliance.withdraw_consent('3')");

@@ -1,0 +1,256 @@
+-- Routes around the row filter, each tried by the role that found it: the
+-- table's owner (byp_owner, not a superuser) or the application
+-- (byp_app).  Subject 1 consents to research, 2 withdrew, 3 is blocked:
+-- every attempt must reach subject 1 only, and see nothing of 2 or 3.
+DROP EXTENSION IF EXISTS compliance CASCADE;
+CREATE EXTENSION compliance;
+\set SHOW_CONTEXT never
+SET timezone = 'UTC';
+
+CREATE ROLE byp_owner NOLOGIN;
+CREATE ROLE byp_app NOLOGIN IN ROLE compliance_app;
+GRANT USAGE, CREATE ON SCHEMA public TO byp_owner, byp_app;
+
+SELECT compliance.set_processor('Clinic LLC', 'Minsk');
+SELECT compliance.register_purpose('research', 'Research', 'consent');
+SELECT compliance.register_recipient('lab', 'Lab', 'Minsk', 'BY');
+
+SET SESSION AUTHORIZATION byp_owner;
+CREATE DOMAIN byp_code AS text;
+CREATE TABLE byp_patients (id int PRIMARY KEY, name text UNIQUE, diagnosis text, code byp_code);
+INSERT INTO byp_patients VALUES (1, 'Anna', 'flu'), (2, 'Boris', 'asthma'), (3, 'Vera', 'gout');
+GRANT SELECT, INSERT, UPDATE, DELETE ON byp_patients TO byp_app;
+-- whatever it is shown, this function prints: the owner's way of seeing rows
+CREATE FUNCTION byp_leak(text) RETURNS boolean LANGUAGE plpgsql COST 0.0000001 AS
+$$ BEGIN RAISE NOTICE 'leaked: %', $1; RETURN true; END $$;
+GRANT EXECUTE ON FUNCTION byp_leak(text) TO PUBLIC;
+RESET SESSION AUTHORIZATION;
+SELECT compliance.protect('byp_patients', 'id', '{"diagnosis": "health"}');
+SELECT count(compliance.give_consent(s, '{research}', 'checkbox')) FROM unnest(ARRAY['1', '2']) s;
+SELECT compliance.withdraw_consent('2') AS withdrawn;
+SELECT compliance.block_subject('3', 'accuracy disputed');
+
+------------------------------------------------------------------------
+-- 1. Inlined SQL functions: the planner inlines the body after the
+--    statement's relations got their filter
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_app;
+SET compliance.purpose = 'research';
+CREATE FUNCTION pg_temp.byp_all() RETURNS TABLE (id int, diagnosis text)
+    LANGUAGE sql STABLE AS 'SELECT id, diagnosis FROM byp_patients';
+SELECT * FROM pg_temp.byp_all() ORDER BY id;
+-- the same as a subquery, a join, in a sublink, and with the owner's leak
+SELECT * FROM (SELECT * FROM pg_temp.byp_all()) s WHERE byp_leak(s.diagnosis) ORDER BY id;
+SELECT count(*) FROM pg_temp.byp_all() a JOIN pg_temp.byp_all() b USING (id);
+SELECT EXISTS (SELECT FROM pg_temp.byp_all() WHERE id = 3) AS sees_blocked;
+-- ... and the rows it returns to a recipient are logged, like any other read
+SET compliance.recipient = 'lab';
+SELECT id FROM pg_temp.byp_all() ORDER BY id;
+RESET compliance.recipient;
+SELECT compliance.flush_disclosures();
+RESET SESSION AUTHORIZATION;
+SELECT subject, recipient, data_items FROM compliance.disclosure_log WHERE source = 'capture' ORDER BY id;
+
+------------------------------------------------------------------------
+-- 2. Policies and views of the owner run after the filter
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_owner;
+CREATE POLICY byp_peek ON byp_patients AS RESTRICTIVE USING (byp_leak(diagnosis));
+CREATE POLICY byp_all ON byp_patients USING (true);
+ALTER TABLE byp_patients ENABLE ROW LEVEL SECURITY;
+CREATE VIEW byp_view WITH (security_barrier) AS
+    SELECT * FROM byp_patients WHERE byp_leak(name);
+GRANT SELECT ON byp_view TO byp_app;
+SET SESSION AUTHORIZATION byp_app;
+SET compliance.purpose = 'research';
+SELECT id FROM byp_patients ORDER BY id;
+SELECT id FROM byp_view ORDER BY id;
+UPDATE byp_patients SET name = name WHERE byp_leak(name);
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION byp_owner;
+DROP VIEW byp_view;
+DROP POLICY byp_peek ON byp_patients;
+DROP POLICY byp_all ON byp_patients;
+ALTER TABLE byp_patients DISABLE ROW LEVEL SECURITY;
+RESET SESSION AUTHORIZATION;
+
+------------------------------------------------------------------------
+-- 3. INSERT ... ON CONFLICT DO UPDATE evaluates WHERE and SET on the
+--    stored row before any trigger
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_app;
+SET compliance.purpose = 'research';
+-- a new row of consenting subject 1 that collides, by name, with the
+-- stored rows of subjects 3 and 2: neither WHERE nor SET may see them
+INSERT INTO byp_patients AS p VALUES (1, 'Vera', 'x') ON CONFLICT (name)
+    DO UPDATE SET diagnosis = 'x' WHERE byp_leak(p.diagnosis);
+INSERT INTO byp_patients AS p VALUES (1, 'Boris', 'x') ON CONFLICT (name)
+    DO UPDATE SET name = p.name || byp_leak(p.diagnosis)::text;
+-- the consenting subject's row is updated as before
+INSERT INTO byp_patients AS p VALUES (1, 'X', 'x') ON CONFLICT (id)
+    DO UPDATE SET name = 'Anna' WHERE p.diagnosis = 'flu' RETURNING id, name;
+SET compliance.on_blocked_read = 'error';
+INSERT INTO byp_patients AS p VALUES (1, 'Vera', 'x') ON CONFLICT (name) DO UPDATE SET name = 'X';
+RESET compliance.on_blocked_read;
+RESET SESSION AUTHORIZATION;
+SET compliance.enforce = off;
+SELECT id, name, diagnosis FROM byp_patients ORDER BY id;
+RESET compliance.enforce;
+
+------------------------------------------------------------------------
+-- 4. A cursor WITH HOLD would keep a subject's rows past a withdrawal
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_app;
+SET compliance.purpose = 'research';
+DECLARE byp_held CURSOR WITH HOLD FOR SELECT id FROM byp_patients;
+BEGIN;
+DECLARE byp_cur CURSOR FOR SELECT id FROM byp_patients ORDER BY id;
+FETCH ALL FROM byp_cur;
+COMMIT;
+RESET SESSION AUTHORIZATION;
+
+------------------------------------------------------------------------
+-- 5. A protected table reached through a parent that is not protected:
+--    the finished plan is checked, whatever path led there
+------------------------------------------------------------------------
+CREATE TABLE byp_people (id int, name text, diagnosis text);
+ALTER TABLE byp_patients INHERIT byp_people;
+SET compliance.purpose = 'research';
+SELECT id FROM byp_people;
+DELETE FROM byp_people WHERE id = 3;
+SELECT id FROM ONLY byp_people;
+SELECT id FROM byp_patients ORDER BY id;
+ALTER TABLE byp_patients NO INHERIT byp_people;
+DROP TABLE byp_people;
+RESET compliance.purpose;
+
+------------------------------------------------------------------------
+-- 6. DDL of the owner that runs code over stored rows, prints or tests
+--    stored values, or moves the table under another: an allow-list
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_owner;
+CREATE TABLE byp_parent (id int, name text, diagnosis text, code byp_code);
+CREATE TABLE byp_parted (id int, name text, diagnosis text, code byp_code) PARTITION BY RANGE (id);
+CREATE TABLE byp_keys (id int PRIMARY KEY);
+-- under a parent: read, deleted and truncated through it with no purpose
+ALTER TABLE byp_patients INHERIT byp_parent;
+ALTER TABLE byp_parted ATTACH PARTITION byp_patients FOR VALUES FROM (0) TO (100);
+-- the subject key follows the type's text form: 3 would become 3.00
+ALTER TABLE byp_patients ALTER COLUMN id TYPE numeric(10,2);
+-- a failing cast, a domain CHECK and a validated constraint print a stored value
+ALTER TABLE byp_patients ALTER COLUMN diagnosis TYPE regclass USING diagnosis::regclass;
+ALTER TABLE byp_patients ADD CONSTRAINT byp_peek CHECK (byp_leak(diagnosis));
+ALTER TABLE byp_patients ADD FOREIGN KEY (id) REFERENCES byp_keys;
+ALTER DOMAIN byp_code ADD CHECK (byp_leak(VALUE));
+ALTER TABLE byp_patients ALTER COLUMN diagnosis SET NOT NULL;
+ALTER TABLE byp_patients ADD CONSTRAINT byp_excl EXCLUDE USING btree (diagnosis WITH =);
+CREATE UNIQUE INDEX ON byp_patients (diagnosis);
+CREATE STATISTICS byp_stats (mcv) ON name, diagnosis FROM byp_patients;
+-- the write check, ALWAYS, would become an ordinary trigger
+ALTER TABLE byp_patients ENABLE TRIGGER ALL;
+ALTER TABLE byp_patients ENABLE TRIGGER USER;
+-- what reads no stored row stays possible
+ALTER TABLE byp_patients ADD COLUMN note text DEFAULT 'none';
+ALTER TABLE byp_patients ALTER COLUMN note SET DEFAULT 'n/a';
+ALTER TABLE byp_patients ADD CONSTRAINT byp_note CHECK (note <> '') NOT VALID;
+ALTER TABLE byp_patients ADD FOREIGN KEY (id) REFERENCES byp_keys NOT VALID;
+ALTER DOMAIN byp_code ADD CHECK (VALUE <> '') NOT VALID;
+CREATE INDEX byp_name ON byp_patients (name);
+ALTER TABLE byp_patients DROP CONSTRAINT byp_note, DROP CONSTRAINT byp_patients_id_fkey;
+ALTER TABLE byp_patients DROP COLUMN note;
+DROP INDEX byp_name;
+RESET SESSION AUTHORIZATION;
+-- a superuser may still restructure, as the hints say
+SET compliance.enforce = off;
+ALTER TABLE byp_patients INHERIT byp_parent;
+RESET compliance.enforce;
+-- through the parent the protected child cannot be truncated or renamed
+SET SESSION AUTHORIZATION byp_owner;
+TRUNCATE byp_parent;
+ALTER TABLE byp_parent RENAME COLUMN id TO pid;
+ALTER TABLE byp_parent RENAME COLUMN diagnosis TO name2;
+ALTER TABLE byp_parent ALTER COLUMN id TYPE bigint;
+RESET SESSION AUTHORIZATION;
+SET compliance.enforce = off;
+ALTER TABLE byp_patients NO INHERIT byp_parent;
+RESET compliance.enforce;
+
+------------------------------------------------------------------------
+-- 7. Officer functions never lend their privileges: the owner's trigger
+--    on the table runs as the owner when an officer erases a subject
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_owner;
+CREATE TABLE byp_seen (who name, superuser boolean, rows_visible bigint);
+CREATE FUNCTION byp_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.byp_seen SELECT current_user,
+        (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), NULL;
+    BEGIN
+        EXECUTE 'ALTER ROLE byp_owner SUPERUSER';
+    EXCEPTION WHEN OTHERS THEN
+        RAISE NOTICE 'escalation refused: %', SQLERRM;
+    END;
+    -- enforcement is on for the owner's own statements: no purpose, no rows
+    BEGIN
+        UPDATE public.byp_seen SET rows_visible = (SELECT count(*) FROM public.byp_patients);
+    EXCEPTION WHEN OTHERS THEN
+        RAISE NOTICE 'read refused: %', SQLERRM;
+    END;
+    RETURN OLD;
+END $$;
+CREATE TRIGGER byp_after_delete AFTER DELETE ON byp_patients
+    FOR EACH ROW EXECUTE FUNCTION byp_on_delete();
+RESET SESSION AUTHORIZATION;
+SELECT compliance.file_request('3', 'erase') AS req \gset
+SELECT compliance.erase_subject('3', :req) ->> 'outcome' AS outcome;
+SELECT * FROM byp_seen;
+SELECT rolsuper AS owner_became_superuser FROM pg_roles WHERE rolname = 'byp_owner';
+
+------------------------------------------------------------------------
+-- 8. PostgreSQL's own foreign-key checks see every row: a parent row
+--    referenced only by a hidden row stays
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_owner;
+CREATE TABLE byp_wards (ward int PRIMARY KEY);
+INSERT INTO byp_wards VALUES (10), (20);
+CREATE TABLE byp_stays (id int, ward int REFERENCES byp_wards);
+INSERT INTO byp_stays VALUES (1, 10), (2, 20);
+GRANT SELECT, INSERT, DELETE ON byp_wards, byp_stays TO byp_app;
+RESET SESSION AUTHORIZATION;
+SELECT compliance.protect('byp_stays', 'id');
+SET SESSION AUTHORIZATION byp_app;
+SET compliance.purpose = 'research';
+SELECT * FROM byp_stays;
+-- ward 20 is referenced only by subject 2's stay, hidden from research
+DELETE FROM byp_wards WHERE ward = 20;
+-- and a new stay may refer to a ward whatever the other stays
+INSERT INTO byp_stays VALUES (1, 20);
+RESET SESSION AUTHORIZATION;
+SELECT ward FROM byp_wards ORDER BY ward;
+
+------------------------------------------------------------------------
+-- 9. A failed SET of the purpose reloads the registry: what the row filter
+--    held of the old one is looked up again, never read after it is freed
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_app;
+SET compliance.purpose = 'research';
+SELECT id FROM byp_patients ORDER BY id;
+SET compliance.purpose = 'reserch';
+SELECT id FROM byp_patients ORDER BY id;
+BEGIN;
+SELECT id FROM byp_patients ORDER BY id;
+SELECT set_config('compliance.purpose', 'reserch', true);
+ROLLBACK;
+SELECT id FROM byp_patients ORDER BY id;
+RESET SESSION AUTHORIZATION;
+
+SET client_min_messages = warning;
+DROP TABLE byp_stays, byp_wards, byp_seen, byp_parent, byp_parted, byp_keys;
+SET client_min_messages = warning;
+DROP TABLE byp_patients CASCADE;
+DROP FUNCTION byp_leak(text);
+DROP FUNCTION byp_on_delete();
+DROP DOMAIN byp_code;
+DROP OWNED BY byp_owner, byp_app;
+DROP ROLE byp_owner, byp_app;
+DROP EXTENSION compliance CASCADE;

@@ -1,0 +1,90 @@
+/*-------------------------------------------------------------------------
+ *
+ * owner.c
+ *	  Statements that officer functions run on protected tables, run as
+ *	  the table's owner inside a security-restricted operation.
+ *
+ * The officer functions (erase_subject, purge_expired, ...) are SECURITY
+ * DEFINER functions of the role that installed the extension.  A DELETE
+ * they run fires the table owner's triggers, and those would run with the
+ * definer's privileges: a table owner could become superuser the next
+ * time an officer answers a request.  So the statement runs as the owner,
+ * in a security-restricted operation, as PostgreSQL runs VACUUM, ANALYZE
+ * and REFRESH MATERIALIZED VIEW (CVE-2022-1552): the owner's code gets the
+ * owner's privileges and cannot change the session.  Enforcement is off
+ * for the statement itself (the officer erases a blocked subject's rows),
+ * and on again for every statement the owner's code runs inside it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "compliance.h"
+
+PG_FUNCTION_INFO_V1(run_as_table_owner);
+
+/*
+ * run_as_table_owner(tbl regclass, statement text) returns bigint
+ *
+ * Runs one statement on tbl as its owner and returns the number of rows
+ * it processed.
+ */
+Datum
+run_as_table_owner(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	char	   *statement = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+	int			save_depth = compliance_restricted_depth;
+	int			rc;
+	uint64		processed;
+	HeapTuple	tuple;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	/* what the owner's code sets is undone when the statement ends */
+	save_nestlevel = NewGUCNestLevel();
+	/* the statement runs one level down; the owner's statements below it */
+	compliance_restricted_depth = compliance_statement_depth + 1;
+
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		rc = SPI_execute(statement, false, 0);
+		if (rc < 0)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+		processed = SPI_processed;
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		/* on error, the (sub)transaction's abort restores user and settings */
+		compliance_restricted_depth = save_depth;
+	}
+	PG_END_TRY();
+
+	AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	PG_RETURN_INT64((int64) processed);
+}
