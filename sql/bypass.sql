@@ -201,10 +201,39 @@ END $$;
 CREATE TRIGGER byp_after_delete AFTER DELETE ON byp_patients
     FOR EACH ROW EXECUTE FUNCTION byp_on_delete();
 RESET SESSION AUTHORIZATION;
+-- ... and a cast of a type the owner created runs as the owner when an
+-- officer's access report turns the subject's rows into JSON
+SET SESSION AUTHORIZATION byp_owner;
+CREATE TYPE byp_mood AS ENUM ('ok');
+CREATE FUNCTION byp_mood_json(byp_mood) RETURNS json LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.byp_seen SELECT current_user,
+        (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), NULL;
+    BEGIN
+        EXECUTE 'ALTER ROLE byp_owner SUPERUSER';
+    EXCEPTION WHEN OTHERS THEN
+        RAISE NOTICE 'escalation refused: %', SQLERRM;
+    END;
+    RETURN '"ok"';
+END $$;
+CREATE CAST (byp_mood AS json) WITH FUNCTION byp_mood_json(byp_mood);
+ALTER TABLE byp_patients ADD COLUMN mood byp_mood DEFAULT 'ok';
+-- a rule would run its actions inside the officer's statement: refused
+CREATE RULE byp_copy AS ON DELETE TO byp_patients DO ALSO
+    INSERT INTO byp_seen SELECT name, NULL, NULL FROM byp_patients;
+RESET SESSION AUTHORIZATION;
+SELECT jsonb_array_length(compliance.subject_access('1') -> 'data') AS tables_reported;
 SELECT compliance.file_request('3', 'erase') AS req \gset
 SELECT compliance.erase_subject('3', :req) ->> 'outcome' AS outcome;
 SELECT * FROM byp_seen;
 SELECT rolsuper AS owner_became_superuser FROM pg_roles WHERE rolname = 'byp_owner';
+-- a rule a superuser made stops the officer's statements rather than
+-- running unfiltered inside them
+CREATE RULE byp_copy AS ON DELETE TO byp_patients DO ALSO NOTIFY byp_deleted;
+SELECT compliance.file_request('2', 'erase') AS req \gset
+SELECT compliance.erase_subject('2', :req) ->> 'outcome' AS outcome;
+DROP RULE byp_copy ON byp_patients;
+ALTER TABLE byp_patients DROP COLUMN mood;
 
 ------------------------------------------------------------------------
 -- 8. PostgreSQL's own foreign-key checks see every row: a parent row
@@ -227,6 +256,40 @@ DELETE FROM byp_wards WHERE ward = 20;
 INSERT INTO byp_stays VALUES (1, 20);
 RESET SESSION AUTHORIZATION;
 SELECT ward FROM byp_wards ORDER BY ward;
+-- A cascade is not a way in: the owner's trigger would see every hidden
+-- row it updates, and could move them to a consenting subject
+SET SESSION AUTHORIZATION byp_owner;
+CREATE TABLE byp_ids (id int PRIMARY KEY);
+INSERT INTO byp_ids VALUES (1), (2);
+ALTER TABLE byp_stays ADD FOREIGN KEY (id) REFERENCES byp_ids ON UPDATE CASCADE NOT VALID;
+CREATE TABLE byp_loot (id int, ward int);
+CREATE FUNCTION byp_grab() RETURNS trigger LANGUAGE plpgsql AS
+    $$ BEGIN INSERT INTO public.byp_loot VALUES (OLD.id, OLD.ward); RETURN NEW; END $$;
+CREATE TRIGGER byp_grab AFTER UPDATE ON byp_stays FOR EACH ROW EXECUTE FUNCTION byp_grab();
+RESET compliance.purpose;
+UPDATE byp_ids SET id = 100 WHERE id = 2;
+SET compliance.purpose = 'research';
+UPDATE byp_ids SET id = 100 WHERE id = 2;
+-- a consenting subject's rows cascade as before
+UPDATE byp_ids SET id = 1 WHERE id = 1;
+RESET compliance.purpose;
+RESET SESSION AUTHORIZATION;
+SELECT * FROM byp_loot;
+SET compliance.enforce = off;
+SELECT id, ward FROM byp_stays ORDER BY id, ward;
+RESET compliance.enforce;
+
+------------------------------------------------------------------------
+-- 8b. A held cursor reads nothing protected, even through a function
+--     that the planner does not inline
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_app;
+SET compliance.purpose = 'research';
+CREATE FUNCTION pg_temp.byp_rows() RETURNS SETOF int LANGUAGE plpgsql AS
+    $$ BEGIN RETURN QUERY SELECT id FROM public.byp_patients; END $$;
+DECLARE byp_held2 CURSOR WITH HOLD FOR SELECT * FROM pg_temp.byp_rows();
+FETCH ALL FROM byp_held2;
+RESET SESSION AUTHORIZATION;
 
 ------------------------------------------------------------------------
 -- 9. A failed SET of the purpose reloads the registry: what the row filter
@@ -245,11 +308,15 @@ SELECT id FROM byp_patients ORDER BY id;
 RESET SESSION AUTHORIZATION;
 
 SET client_min_messages = warning;
-DROP TABLE byp_stays, byp_wards, byp_seen, byp_parent, byp_parted, byp_keys;
+DROP TABLE byp_stays, byp_wards, byp_ids, byp_loot, byp_seen, byp_parent, byp_parted, byp_keys;
+DROP FUNCTION byp_grab();
 SET client_min_messages = warning;
 DROP TABLE byp_patients CASCADE;
 DROP FUNCTION byp_leak(text);
 DROP FUNCTION byp_on_delete();
+DROP CAST (byp_mood AS json);
+DROP FUNCTION byp_mood_json(byp_mood);
+DROP TYPE byp_mood;
 DROP DOMAIN byp_code;
 DROP OWNED BY byp_owner, byp_app;
 DROP ROLE byp_owner, byp_app;

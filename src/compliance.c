@@ -324,7 +324,7 @@ check_relation(Oid relid, Bitmapset *cols, bool *transfer_checked)
  * inside it (the owner's triggers on a cascade) are deeper.
  */
 static bool
-integrity_statement_start(void)
+integrity_statement_start(bool action)
 {
 	if (!InNoForceRLSOperation())
 	{
@@ -335,9 +335,18 @@ integrity_statement_start(void)
 		compliance_statement_depth + 1 <= compliance_integrity_depth)
 	{
 		compliance_integrity_depth = compliance_statement_depth + 1;
-		return true;
+		compliance_integrity_action = action;
+		/* a cascade's purpose and data items are checked as for any statement */
+		return !action;
 	}
 	return false;
+}
+
+/* Does the statement delete or update (a cascade, if it is PostgreSQL's)? */
+static bool
+changes_rows(AclMode perms, Bitmapset *updated)
+{
+	return (perms & ACL_DELETE) != 0 || !bms_is_empty(updated);
 }
 
 #if PG_VERSION_NUM >= 160000
@@ -346,8 +355,12 @@ compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_vio
 {
 	ListCell   *lc;
 	bool		transfer_checked = false;
+	bool		action = false;
 
-	if (protection_any() && !integrity_statement_start())
+	foreach(lc, rtePermInfos)
+		action |= changes_rows(((RTEPermissionInfo *) lfirst(lc))->requiredPerms,
+							   ((RTEPermissionInfo *) lfirst(lc))->updatedCols);
+	if (protection_any() && !integrity_statement_start(action))
 	{
 		AcceptInvalidationMessages();
 		foreach(lc, rtePermInfos)
@@ -370,8 +383,13 @@ compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 {
 	ListCell   *lc;
 	bool		transfer_checked = false;
+	bool		action = false;
 
-	if (protection_any() && !integrity_statement_start())
+	foreach(lc, rangeTable)
+		if (((RangeTblEntry *) lfirst(lc))->rtekind == RTE_RELATION)
+			action |= changes_rows(((RangeTblEntry *) lfirst(lc))->requiredPerms,
+								   ((RangeTblEntry *) lfirst(lc))->updatedCols);
+	if (protection_any() && !integrity_statement_start(action))
 	{
 		AcceptInvalidationMessages();
 		foreach(lc, rangeTable)

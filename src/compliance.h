@@ -107,13 +107,26 @@ extern int	compliance_restricted_depth;
  * Only that statement: what the owner's triggers run inside it is enforced.
  */
 extern int	compliance_integrity_depth;
+extern bool compliance_integrity_action;	/* it cascades (UPDATE, DELETE) */
 
-/* Is enforcement on for the statement running now? */
+/* Is the statement running now PostgreSQL's own foreign-key query? */
+static inline bool
+compliance_in_integrity_statement(void)
+{
+	return compliance_integrity_depth == compliance_statement_depth &&
+		compliance_integrity_depth > 0 && InNoForceRLSOperation();
+}
+
+/*
+ * Is enforcement on for the statement running now?  A foreign-key check
+ * sees every row; a cascade is enforced (and refuses rather than skips a
+ * row, see row_allowed) except the one an officer's erasure causes.
+ */
 static inline bool
 compliance_enforcing(void)
 {
-	if (compliance_integrity_depth == compliance_statement_depth &&
-		compliance_integrity_depth > 0 && InNoForceRLSOperation())
+	if (compliance_in_integrity_statement() &&
+		(!compliance_integrity_action || compliance_restricted_depth > 0))
 		return false;
 	return compliance_enforce ||
 		(compliance_restricted_depth > 0 &&

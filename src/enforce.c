@@ -40,10 +40,12 @@
 #include "optimizer/prep.h"
 #include "parser/parsetree.h"
 #include "parser/parse_func.h"
+#include "tcop/pquery.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/portal.h"
 #include "utils/rel.h"
 
 #include "compliance.h"
@@ -285,6 +287,13 @@ row_allowed(PG_FUNCTION_ARGS)
 					 errmsg("compliance.row_allowed() cannot be called directly"),
 					 errdetail("It is the row filter the planner adds to protected tables; called directly it would tell any role whether a subject's personal data may be processed (Art. 4, 5, 13 of Law 99-Z)."),
 					 errhint("Use compliance.may_process(), granted to compliance_app.")));
+		/* what a held cursor reads, even through a function, outlives a withdrawal */
+		if (ActivePortal != NULL && (ActivePortal->cursorOptions & CURSOR_OPT_HOLD))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("a cursor WITH HOLD cannot read protected tables"),
+					 errdetail("A held cursor keeps its rows after the transaction ends, so it would keep returning a subject's data after consent is withdrawn or the subject is blocked (Art. 10, 13 of Law 99-Z)."),
+					 errhint("Declare the cursor without WITH HOLD and read it within one transaction.")));
 		p = PG_ARGISNULL(1) ? NULL : protection_lookup(PG_GETARG_OID(1));
 
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCache));
@@ -305,7 +314,8 @@ row_allowed(PG_FUNCTION_ARGS)
 		cache_view(purpose, &cache->view);
 	if (verdict == VERDICT_ALLOWED)
 		PG_RETURN_BOOL(true);
-	if (compliance_on_blocked_read == BLOCKED_READ_ERROR)
+	/* a cascade that skipped the row would leave it referring to nothing */
+	if (compliance_on_blocked_read == BLOCKED_READ_ERROR || compliance_in_integrity_statement())
 		report_refusal(verdict, purpose,
 					   value_text(PG_GETARG_DATUM(0), PG_ARGISNULL(0), cache->typid),
 					   special, false);

@@ -8,7 +8,8 @@
  * DEFINER functions of the role that installed the extension.  A DELETE
  * they run fires the table owner's triggers, and those would run with the
  * definer's privileges: a table owner could become superuser the next
- * time an officer answers a request.  So the statement runs as the owner,
+ * time an officer answers a request; so could a cast or operator of a type
+ * the owner created, run by a read.  So every statement runs as the owner,
  * in a security-restricted operation, as PostgreSQL runs VACUUM, ANALYZE
  * and REFRESH MATERIALIZED VIEW (CVE-2022-1552): the owner's code gets the
  * owner's privileges and cannot change the session.  Enforcement is off
@@ -19,37 +20,38 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "compliance.h"
 
 PG_FUNCTION_INFO_V1(run_as_table_owner);
+PG_FUNCTION_INFO_V1(read_as_table_owner);
 
 /*
- * run_as_table_owner(tbl regclass, statement text) returns bigint
- *
- * Runs one statement on tbl as its owner and returns the number of rows
- * it processed.
+ * Runs one statement on relid as its owner, in a security-restricted
+ * operation.  Returns the rows it processed; *value (if not NULL) gets the
+ * first column of its first row as text, or NULL.
  */
-Datum
-run_as_table_owner(PG_FUNCTION_ARGS)
+static uint64
+run_restricted(Oid relid, const char *statement, char **value)
 {
-	Oid			relid = PG_GETARG_OID(0);
-	char	   *statement = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	Oid			owner;
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel;
 	int			save_depth = compliance_restricted_depth;
 	int			rc;
-	uint64		processed;
+	uint64		processed = 0;
 	HeapTuple	tuple;
+	Relation	rel;
 
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
@@ -58,6 +60,20 @@ run_as_table_owner(PG_FUNCTION_ARGS)
 				 errmsg("relation with OID %u does not exist", relid)));
 	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
+
+	/*
+	 * A rule's actions run at the statement's own depth, unenforced: a rule
+	 * of the owner's on a protected table would read it whole.  Only a
+	 * superuser can have created one (utility.c).
+	 */
+	rel = relation_open(relid, AccessShareLock);
+	if (rel->rd_rules != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("protected table \"%s\" has rules", RelationGetRelationName(rel)),
+				 errdetail("The statement an officer function runs on a protected table would run the rules' actions unfiltered, with every row of the table visible to them."),
+				 errhint("Drop the rules of the table, or replace them with triggers.")));
+	relation_close(rel, NoLock);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
@@ -71,10 +87,20 @@ run_as_table_owner(PG_FUNCTION_ARGS)
 	{
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		rc = SPI_execute(statement, false, 0);
+		rc = SPI_execute(statement, value != NULL, value != NULL ? 1 : 0);
 		if (rc < 0)
 			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
 		processed = SPI_processed;
+		if (value != NULL)
+		{
+			char	   *text = NULL;
+
+			if (SPI_tuptable != NULL && SPI_processed > 0)
+				text = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+			*value = text != NULL ? SPI_palloc(strlen(text) + 1) : NULL;
+			if (text != NULL)
+				strcpy(*value, text);
+		}
 		SPI_finish();
 	}
 	PG_FINALLY();
@@ -86,5 +112,37 @@ run_as_table_owner(PG_FUNCTION_ARGS)
 
 	AtEOXact_GUC(false, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
-	PG_RETURN_INT64((int64) processed);
+	return processed;
+}
+
+/*
+ * run_as_table_owner(tbl regclass, statement text) returns bigint
+ *
+ * Runs one statement on tbl as its owner and returns the number of rows
+ * it processed.
+ */
+Datum
+run_as_table_owner(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64((int64) run_restricted(PG_GETARG_OID(0),
+										   text_to_cstring(PG_GETARG_TEXT_PP(1)), NULL));
+}
+
+/*
+ * read_as_table_owner(tbl regclass, query text) returns text
+ *
+ * Runs a query on tbl as its owner and returns the first column of its
+ * first row, as text (NULL if none): what the officer functions read of
+ * protected tables, so that casts, operators and functions of the owner's
+ * types run with the owner's privileges.
+ */
+Datum
+read_as_table_owner(PG_FUNCTION_ARGS)
+{
+	char	   *value;
+
+	run_restricted(PG_GETARG_OID(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), &value);
+	if (value == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(value));
 }

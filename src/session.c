@@ -34,6 +34,7 @@ int			compliance_consent_clock_advance = 0;
 int			compliance_statement_depth = 0;
 int			compliance_restricted_depth = 0;
 int			compliance_integrity_depth = 0;
+bool		compliance_integrity_action = false;
 
 /*
  * compliance.consent_clock(): the SQL side of compliance_consent_clock(),

@@ -714,6 +714,12 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 			if (!superuser())
 				check_create_statistics((CreateStatsStmt *) parsetree);
 			break;
+		case T_RuleStmt:
+			/* a rule's actions run inside the statement, on whatever it reads */
+			if (!superuser() && protected_rangevar(((RuleStmt *) parsetree)->relation) != NULL)
+				refuse("create a rule on protected table", ((RuleStmt *) parsetree)->relation->relname,
+					   "Use a trigger instead; a rule's actions would run within statements that officers run over every row.");
+			break;
 		case T_DropStmt:
 			if (((DropStmt *) parsetree)->removeType == OBJECT_TRIGGER && !superuser())
 				check_drop_trigger((DropStmt *) parsetree);

@@ -122,6 +122,13 @@ COMMENT ON FUNCTION compliance.run_as_table_owner(regclass, text) IS
     'Internal: runs one statement on a protected table as the table''s owner in a security-restricted operation (the owner''s triggers never get the officer''s privileges) and returns the rows it processed; enforcement is on for the statements the owner''s code runs inside it.';
 REVOKE EXECUTE ON FUNCTION compliance.run_as_table_owner(regclass, text) FROM PUBLIC;
 
+CREATE FUNCTION compliance.read_as_table_owner(tbl regclass, query text) RETURNS text
+    LANGUAGE C STRICT VOLATILE
+    AS 'MODULE_PATHNAME', 'read_as_table_owner';
+COMMENT ON FUNCTION compliance.read_as_table_owner(regclass, text) IS
+    'Internal: runs a query on a protected table as the table''s owner in a security-restricted operation (casts, operators and functions of the owner''s types never get the officer''s privileges) and returns the first column of its first row as text.';
+REVOKE EXECUTE ON FUNCTION compliance.read_as_table_owner(regclass, text) FROM PUBLIC;
+
 -- Internal: deletes the rows of tbl that satisfy cond (through alias
 -- subject_row), after counting the rows each cascading foreign key will
 -- reach; raises the foreign-key error if a deeper reference forbids it.
@@ -135,9 +142,9 @@ DECLARE
     c jsonb;
 BEGIN
     FOR c IN SELECT e FROM jsonb_array_elements(cascades) WITH ORDINALITY AS x(e, n) ORDER BY x.n LOOP
-        EXECUTE format('SELECT count(*) FROM %s AS ref WHERE EXISTS (SELECT FROM %s AS subject_row WHERE %s AND %s)',
-                       (c ->> 'table')::regclass, tbl, cond, c ->> 'join_on')
-           INTO v_n;
+        v_n := compliance.read_as_table_owner(tbl,
+            format('SELECT count(*) FROM %s AS ref WHERE EXISTS (SELECT FROM %s AS subject_row WHERE %s AND %s)',
+                   (c ->> 'table')::regclass, tbl, cond, c ->> 'join_on'))::bigint;
         IF v_n > 0 THEN
             v_cascaded := v_cascaded || jsonb_build_array((c - 'join_on') || jsonb_build_object('rows', v_n));
         END IF;
@@ -257,7 +264,8 @@ BEGIN
          ORDER BY p.relid::text
     LOOP
         CONTINUE WHEN r.match IS NULL;
-        EXECUTE format('SELECT EXISTS (SELECT FROM %s AS subject_row WHERE %s)', r.relid, r.match) INTO v_found;
+        v_found := compliance.read_as_table_owner(r.relid,
+            format('SELECT EXISTS (SELECT FROM %s AS subject_row WHERE %s)', r.relid, r.match))::boolean;
         CONTINUE WHEN NOT v_found;
         v_cand := v_cand || jsonb_build_object(r.relid::oid::text, jsonb_build_object(
             'match', r.match, 'retained', r.ground,
@@ -275,7 +283,8 @@ BEGIN
         v_ground := v_cand #>> ARRAY[v_tbl::oid::text, 'retained'];
 
         IF v_ground IS NOT NULL THEN
-            EXECUTE format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match) INTO v_n;
+            v_n := compliance.read_as_table_owner(v_tbl,
+                format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match))::bigint;
             v_retained := v_retained || jsonb_build_array(jsonb_build_object(
                 'table', v_tbl::text, 'rows', v_n, 'ground', v_ground));
             v_kept_tables := v_kept_tables || v_tbl::text;
@@ -305,9 +314,9 @@ BEGIN
             fk.join_on := fk.join_on || CASE WHEN fk.child = v_tbl
                 THEN ' AND NOT (' || (v_cand #>> ARRAY[v_tbl::oid::text, 'ref_match']) || ')' ELSE '' END;
             IF fk.confdeltype IN ('a', 'r') OR fk.child_retained IS NOT NULL THEN
-                EXECUTE format('SELECT count(*) FROM %s AS subject_row WHERE %s AND EXISTS (SELECT FROM %s AS ref WHERE %s)',
-                               v_tbl, v_match, fk.child, fk.join_on)
-                   INTO v_n;
+                v_n := compliance.read_as_table_owner(v_tbl,
+                    format('SELECT count(*) FROM %s AS subject_row WHERE %s AND EXISTS (SELECT FROM %s AS ref WHERE %s)',
+                           v_tbl, v_match, fk.child, fk.join_on))::bigint;
                 CONTINUE WHEN v_n = 0;
                 v_keep := v_keep || format('EXISTS (SELECT FROM %s AS ref WHERE %s)', fk.child, fk.join_on);
                 v_refused := v_refused || jsonb_build_array(jsonb_build_object(
@@ -339,8 +348,11 @@ BEGIN
             v_n := 0;
             v_casc_map := '{}';
             v_ref_map := '{}';
-            FOR v_row IN EXECUTE format('SELECT subject_row.tableoid::oid AS toid, subject_row.ctid AS rowid FROM %s AS subject_row WHERE %s ORDER BY 1, 2',
-                                        v_tbl, v_cond)
+            FOR v_row IN
+                SELECT (e ->> 'toid')::oid AS toid, (e ->> 'rowid')::tid AS rowid
+                  FROM jsonb_array_elements(compliance.read_as_table_owner(v_tbl,
+                       format('SELECT coalesce(jsonb_agg(jsonb_build_object(''toid'', subject_row.tableoid::oid, ''rowid'', subject_row.ctid::text) ORDER BY subject_row.tableoid, subject_row.ctid), ''[]'') FROM %s AS subject_row WHERE %s',
+                              v_tbl, v_cond))::jsonb) AS x(e)
             LOOP
                 BEGIN
                     v_res := compliance.erase_rows(v_tbl,
@@ -371,7 +383,8 @@ BEGIN
             v_refused := v_refused || coalesce((SELECT jsonb_agg(e.value ORDER BY e.key) FROM jsonb_each(v_ref_map) e), '[]');
         END;
 
-        EXECUTE format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match) INTO v_n;
+        v_n := compliance.read_as_table_owner(v_tbl,
+            format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match))::bigint;
         IF v_n > 0 THEN
             v_kept_tables := v_kept_tables || v_tbl::text;
         END IF;
@@ -513,7 +526,8 @@ BEGIN
           JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
     LOOP
         CONTINUE WHEN r.match IS NULL;
-        EXECUTE format('SELECT EXISTS (SELECT FROM %s AS subject_row WHERE %s)', r.relid, r.match) INTO v_found;
+        v_found := compliance.read_as_table_owner(r.relid,
+            format('SELECT EXISTS (SELECT FROM %s AS subject_row WHERE %s)', r.relid, r.match))::boolean;
         IF v_found THEN
             v_tables := v_tables || r.relid;
         END IF;

@@ -110,20 +110,22 @@ BEGIN
         END IF;
         -- The purpose whose retention ends last decides; none with a
         -- basis ever: expired, with no purpose and no date.
-        RETURN QUERY EXECUTE format($q$
-            SELECT %1$L::regclass, s.subject,
+        -- the subjects are read as the table's owner (owner.c); the rest here
+        RETURN QUERY
+            SELECT r.relid::regclass, s.subject,
                    CASE WHEN x.until IS NOT NULL THEN x.code END, x.until
-              FROM (SELECT DISTINCT k.%2$I::text AS subject FROM %1$s AS k WHERE %3$s) s
+              FROM jsonb_array_elements_text(compliance.read_as_table_owner(r.relid,
+                       format('SELECT coalesce(jsonb_agg(DISTINCT k.%I::text), ''[]'') FROM %s AS k WHERE %s',
+                              r.subject_column, r.relid, v_match))::jsonb) AS s(subject)
               LEFT JOIN LATERAL (
                    SELECT p.code, compliance.basis_end(s.subject, p.id) + coalesce(p.retention, interval '0') AS until
                      FROM compliance.purposes p
-                    WHERE p.id = ANY ($1)
+                    WHERE p.id = ANY (r.purposes)
                     ORDER BY 2 DESC NULLS LAST, p.id
                     LIMIT 1) x ON true
              WHERE (x.until IS NULL OR x.until <= pg_catalog.now())
-               AND NOT ($2 AND EXISTS (SELECT FROM compliance.blocked_subjects b WHERE b.subject = s.subject))
-             ORDER BY s.subject$q$, r.relid, r.subject_column, v_match)
-        USING r.purposes, r.retained;
+               AND NOT (r.retained AND EXISTS (SELECT FROM compliance.blocked_subjects b WHERE b.subject = s.subject))
+             ORDER BY s.subject;
     END LOOP;
 END
 $$;
@@ -238,7 +240,8 @@ BEGIN
               JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
         LOOP
             CONTINUE WHEN r.match IS NULL;
-            EXECUTE format('SELECT EXISTS (SELECT FROM %s AS subject_row WHERE %s)', r.relid, r.match) INTO v_found;
+            v_found := compliance.read_as_table_owner(r.relid,
+                format('SELECT EXISTS (SELECT FROM %s AS subject_row WHERE %s)', r.relid, r.match))::boolean;
             IF v_found THEN
                 v_held := v_held || r.relid;
             END IF;
@@ -290,7 +293,8 @@ BEGIN
                 -- table has a basis, so enforcement already keeps them from
                 -- being processed; a block would stop the subject's other
                 -- processing too.
-                EXECUTE format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match) INTO v_n;
+                v_n := compliance.read_as_table_owner(v_tbl,
+                    format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match))::bigint;
                 v_retained := v_retained || jsonb_build_array(jsonb_build_object(
                     'subject', v_subject, 'table', v_tbl::text, 'rows', v_n, 'ground', v_ground, 'blocked', v_blocked));
                 CONTINUE;
@@ -307,7 +311,8 @@ BEGIN
             EXCEPTION WHEN foreign_key_violation OR restrict_violation THEN
                 GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT, v_con = CONSTRAINT_NAME,
                                         v_ctab = TABLE_NAME, v_csch = SCHEMA_NAME;
-                EXECUTE format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match) INTO v_n;
+                v_n := compliance.read_as_table_owner(v_tbl,
+                    format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match))::bigint;
                 v_refused := v_refused || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
                     'subject', v_subject, 'table', v_tbl::text, 'rows', v_n, 'constraint', v_con,
                     'referencing_table', CASE WHEN v_ctab <> '' THEN format('%I.%I', v_csch, v_ctab)::regclass::text END,
