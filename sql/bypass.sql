@@ -14,6 +14,7 @@ GRANT USAGE, CREATE ON SCHEMA public TO byp_owner, byp_app;
 SELECT compliance.set_processor('Clinic LLC', 'Minsk');
 SELECT compliance.register_purpose('research', 'Research', 'consent');
 SELECT compliance.register_recipient('lab', 'Lab', 'Minsk', 'BY');
+SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject');
 
 SET SESSION AUTHORIZATION byp_owner;
 CREATE DOMAIN byp_code AS text;
@@ -188,7 +189,7 @@ BEGIN
     BEGIN
         EXECUTE 'ALTER ROLE byp_owner SUPERUSER';
     EXCEPTION WHEN OTHERS THEN
-        RAISE NOTICE 'escalation refused: %', SQLERRM;
+        RAISE NOTICE 'escalation refused (%)', SQLSTATE;
     END;
     -- enforcement is on for the owner's own statements: no purpose, no rows
     BEGIN
@@ -212,7 +213,7 @@ BEGIN
     BEGIN
         EXECUTE 'ALTER ROLE byp_owner SUPERUSER';
     EXCEPTION WHEN OTHERS THEN
-        RAISE NOTICE 'escalation refused: %', SQLERRM;
+        RAISE NOTICE 'escalation refused (%)', SQLSTATE;
     END;
     RETURN '"ok"';
 END $$;
@@ -307,7 +308,98 @@ ROLLBACK;
 SELECT id FROM byp_patients ORDER BY id;
 RESET SESSION AUTHORIZATION;
 
+------------------------------------------------------------------------
+-- 10. Settings changed inside a statement apply from the next one: the
+--     data items checked, the rows filtered and the disclosures logged
+--     agree (a one-time filter runs before the first row)
+------------------------------------------------------------------------
+SELECT count(*) AS captured_before FROM compliance.disclosure_log WHERE source = 'capture' \gset
+SET SESSION AUTHORIZATION byp_app;
+SET compliance.purpose = 'research';
+SELECT id FROM byp_patients
+ WHERE (SELECT set_config('compliance.purpose', 'billing', false)) IS NOT NULL ORDER BY id;
+SHOW compliance.purpose;
+SELECT id FROM byp_patients ORDER BY id;
+SET compliance.purpose = 'research';
+SET compliance.recipient = 'lab';
+SELECT id FROM byp_patients
+ WHERE (SELECT set_config('compliance.recipient', '', false)) IS NOT NULL ORDER BY id;
+SHOW compliance.recipient;
+SELECT compliance.flush_disclosures();
+RESET compliance.purpose;
+RESET SESSION AUTHORIZATION;
+SELECT subject, recipient, purpose FROM compliance.disclosure_log
+ WHERE source = 'capture' ORDER BY id OFFSET :captured_before;
+
+------------------------------------------------------------------------
+-- 11. Code the planner runs, and code inside an officer's statement, is
+--     nested: never taken for PostgreSQL's foreign-key query or for the
+--     officer's own statement
+------------------------------------------------------------------------
+-- the application alone: an IMMUTABLE cast, folded while the foreign-key
+-- check of its own tables is planned, reads the protected table
+SET SESSION AUTHORIZATION byp_app;
+RESET compliance.purpose;
+CREATE TABLE byp_app_seen (t text);
+CREATE TABLE byp_app_a (id int PRIMARY KEY);
+INSERT INTO byp_app_a VALUES (1);
+CREATE TYPE byp_app_k AS ENUM ('1');
+CREATE FUNCTION byp_app_sink(text[]) RETURNS void LANGUAGE sql VOLATILE AS
+    'INSERT INTO public.byp_app_seen SELECT unnest($1)';
+CREATE FUNCTION byp_app_k_int(byp_app_k) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    PERFORM public.byp_app_sink(array(SELECT p::text FROM public.byp_patients p));
+    RETURN $1::text::int;
+END $$;
+CREATE CAST (byp_app_k AS int) WITH FUNCTION byp_app_k_int(byp_app_k) AS IMPLICIT;
+CREATE TABLE byp_app_b (s byp_app_k REFERENCES byp_app_a (id));
+INSERT INTO byp_app_b VALUES ('1');
+SELECT count(*) AS rows_seen FROM byp_app_seen;
+RESET SESSION AUTHORIZATION;
+-- the owner: a range type whose subtype_diff sees every stored value in
+-- index builds and ANALYZE; forcing its own policies on officer statements
+SET SESSION AUTHORIZATION byp_owner;
+CREATE FUNCTION byp_diff(int4, int4) RETURNS float8 LANGUAGE sql IMMUTABLE AS 'SELECT ($1 - $2)::float8';
+CREATE TYPE byp_range AS RANGE (subtype = int4, subtype_diff = byp_diff);
+ALTER TABLE byp_patients ADD COLUMN salary byp_range;
+ALTER TABLE byp_patients ADD COLUMN salary int4range;
+CREATE INDEX ON byp_patients USING gist (salary range_ops);
+ALTER TABLE byp_patients DROP COLUMN salary;
+ALTER TABLE byp_patients FORCE ROW LEVEL SECURITY;
+-- the owner's trigger runs DDL inside an officer's erasure: checked
+CREATE FUNCTION byp_ddl() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE 'ALTER TABLE public.byp_patients ADD CONSTRAINT byp_chk CHECK (public.byp_leak(diagnosis))';
+    RETURN OLD;
+END $$;
+CREATE TRIGGER byp_b_ddl BEFORE DELETE ON byp_patients FOR EACH ROW EXECUTE FUNCTION byp_ddl();
+RESET SESSION AUTHORIZATION;
+SELECT compliance.file_request('2', 'erase') AS req \gset
+SELECT compliance.erase_subject('2', :req) ->> 'outcome' AS outcome;
+SELECT count(*) AS byp_chk FROM pg_constraint WHERE conname = 'byp_chk';
+DROP TRIGGER byp_b_ddl ON byp_patients;
+-- a table a superuser made FORCE its policies stops officer statements
+ALTER TABLE byp_patients FORCE ROW LEVEL SECURITY;
+SELECT compliance.erase_subject('2', :req) ->> 'outcome' AS outcome;
+ALTER TABLE byp_patients NO FORCE ROW LEVEL SECURITY;
+-- a held cursor over a function whose FOR loop reads the table
+SET SESSION AUTHORIZATION byp_app;
+SET compliance.purpose = 'research';
+CREATE FUNCTION pg_temp.byp_loop() RETURNS SETOF int LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT id FROM public.byp_patients LOOP RETURN NEXT r.id; END LOOP;
+END $$;
+DECLARE byp_held3 CURSOR WITH HOLD FOR SELECT pg_temp.byp_loop();
+RESET SESSION AUTHORIZATION;
+
 SET client_min_messages = warning;
+DROP TABLE byp_app_b, byp_app_a, byp_app_seen;
+DROP CAST (byp_app_k AS int);
+DROP FUNCTION byp_app_k_int(byp_app_k), byp_app_sink(text[]);
+DROP TYPE byp_app_k;
+DROP TYPE byp_range;
+DROP FUNCTION byp_diff(int4, int4), byp_ddl();
 DROP TABLE byp_stays, byp_wards, byp_ids, byp_loot, byp_seen, byp_parent, byp_parted, byp_keys;
 DROP FUNCTION byp_grab();
 SET client_min_messages = warning;

@@ -823,6 +823,7 @@ typedef struct CaptureCallSite
 	char	   *items;			/* the columns as an array literal */
 	char	   *user;			/* the session user, recorded as recorded_by */
 	uint64		serial;			/* tells call sites apart: an address may be reused */
+	const StatementSettings *settings;	/* the statement's, fixed at its start */
 } CaptureCallSite;
 
 static uint64 call_site_serial = 0;
@@ -839,12 +840,22 @@ start_chunk(const CaptureCallSite *site, Oid relid, TimestampTz disclosed_at)
 	chunk.relid = relid;
 	open_chunk = local_buffer->len;
 	appendBinaryStringInfo(local_buffer, (char *) &chunk, sizeof(chunk));
-	append_field(compliance_recipient, &chunk.lens[F_RECIPIENT]);
-	append_field(compliance_purpose, &chunk.lens[F_PURPOSE]);
+	if (site->settings != NULL)
+	{
+		append_field(site->settings->recipient, &chunk.lens[F_RECIPIENT]);
+		append_field(site->settings->purpose, &chunk.lens[F_PURPOSE]);
+	}
+	else
+	{
+		append_field(compliance_recipient, &chunk.lens[F_RECIPIENT]);
+		append_field(compliance_purpose, &chunk.lens[F_PURPOSE]);
+	}
 	append_field(statement_transfer_kind, &chunk.lens[F_KIND]);
-	append_field(compliance_transfer_basis, &chunk.lens[F_BASIS]);
+	append_field(site->settings != NULL ? site->settings->transfer_basis : compliance_transfer_basis,
+				 &chunk.lens[F_BASIS]);
 	append_field(site->items, &chunk.lens[F_ITEMS]);
-	append_field(compliance_transfer_permit, &chunk.lens[F_PERMIT]);
+	append_field(site->settings != NULL ? site->settings->transfer_permit : compliance_transfer_permit,
+				 &chunk.lens[F_PERMIT]);
 	append_field(site->user, &chunk.lens[F_USER]);
 	memcpy(local_buffer->data + open_chunk, &chunk, sizeof(chunk));
 	open_site = site->serial;
@@ -868,8 +879,17 @@ capture_disclosure(PG_FUNCTION_ARGS)
 	char		subject_buf[MAXINT8LEN + 1];
 	uint16		len16;
 
-	if (!compliance_recipient_set() ||
-		PG_ARGISNULL(0) || PG_ARGISNULL(1) || capture == NULL)
+	/* the recipient is the statement's, fixed when it started */
+	if (site == NULL)
+	{
+		const StatementSettings *settings = compliance_statement_settings(fcinfo->flinfo->fn_mcxt);
+
+		if (settings != NULL ? settings->recipient[0] == '\0' : !compliance_recipient_set())
+			PG_RETURN_BOOL(true);
+	}
+	else if (site->settings != NULL ? site->settings->recipient[0] == '\0' : !compliance_recipient_set())
+		PG_RETURN_BOOL(true);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || capture == NULL)
 		PG_RETURN_BOOL(true);
 
 	if (site == NULL)
@@ -895,6 +915,7 @@ capture_disclosure(PG_FUNCTION_ARGS)
 		site->user = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt,
 										 GetUserNameFromId(GetSessionUserId(), false));
 		site->serial = ++call_site_serial;
+		site->settings = compliance_statement_settings(fcinfo->flinfo->fn_mcxt);
 		fcinfo->flinfo->fn_extra = site;
 	}
 

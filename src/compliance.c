@@ -28,6 +28,7 @@
 #include "optimizer/plancat.h"
 #include "optimizer/planner.h"
 #include "storage/ipc.h"
+#include "tcop/pquery.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -275,10 +276,22 @@ compliance_planner(Query *parse, const char *query_string, int cursorOptions,
 		if (compliance_recipient_set())
 			capture_add_to_query(parse, compliance_statement_depth == 0);
 	}
-	if (prev_planner_hook)
-		stmt = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
-	else
-		stmt = standard_planner(parse, query_string, cursorOptions, boundParams);
+	/* what the planner runs (folded functions) is nested in the statement */
+	compliance_statement_depth++;
+	compliance_planning++;
+	PG_TRY();
+	{
+		if (prev_planner_hook)
+			stmt = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
+		else
+			stmt = standard_planner(parse, query_string, cursorOptions, boundParams);
+	}
+	PG_FINALLY();
+	{
+		compliance_statement_depth--;
+		compliance_planning--;
+	}
+	PG_END_TRY();
 	if (protection_any())
 		enforce_check_plan(stmt, cursorOptions);
 	return stmt;
@@ -326,7 +339,7 @@ check_relation(Oid relid, Bitmapset *cols, bool *transfer_checked)
 static bool
 integrity_statement_start(bool action)
 {
-	if (!InNoForceRLSOperation())
+	if (!InNoForceRLSOperation() || compliance_planning > 0)
 	{
 		compliance_integrity_depth = 0;
 		return false;
@@ -363,6 +376,7 @@ compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_vio
 	if (protection_any() && !integrity_statement_start(action))
 	{
 		AcceptInvalidationMessages();
+		compliance_fix_statement_settings();
 		foreach(lc, rtePermInfos)
 		{
 			RTEPermissionInfo *perm = lfirst(lc);
@@ -392,6 +406,7 @@ compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 	if (protection_any() && !integrity_statement_start(action))
 	{
 		AcceptInvalidationMessages();
+		compliance_fix_statement_settings();
 		foreach(lc, rangeTable)
 		{
 			RangeTblEntry *rte = lfirst(lc);
@@ -418,7 +433,11 @@ compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 static void
 compliance_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
 {
+	bool		holdable = ActivePortal != NULL &&
+		(ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0;
+
 	compliance_statement_depth++;
+	compliance_holdable_runs += holdable ? 1 : 0;
 	PG_TRY();
 	{
 		if (prev_executor_run_hook)
@@ -429,6 +448,7 @@ compliance_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
 	PG_FINALLY();
 	{
 		compliance_statement_depth--;
+		compliance_holdable_runs -= holdable ? 1 : 0;
 	}
 	PG_END_TRY();
 }

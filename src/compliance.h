@@ -79,6 +79,27 @@ compliance_consent_clock(void)
 		(TimestampTz) compliance_consent_clock_advance * USECS_PER_SEC;
 }
 
+/*
+ * The settings a statement runs under, fixed when its executor starts: a
+ * set_config() inside the statement applies from the next one, so the
+ * data items checked, the rows filtered and the disclosures logged agree.
+ * Kept in the executor's query context and found from any context below
+ * it (the row filter's, a trigger's); gone when the executor is freed.
+ */
+typedef struct StatementSettings
+{
+	MemoryContext cxt;			/* the executor's query context */
+	char	   *purpose;
+	char	   *recipient;
+	char	   *transfer_basis;
+	char	   *transfer_permit;
+	struct StatementSettings *next;
+} StatementSettings;
+
+extern void compliance_fix_statement_settings(void);	/* executor start */
+/* the settings of the statement whose memory cxt is (or is under); NULL if none */
+extern const StatementSettings *compliance_statement_settings(MemoryContext cxt);
+
 /* Is compliance.recipient set: do the rows read now go to a recipient? */
 static inline bool
 compliance_recipient_set(void)
@@ -108,6 +129,19 @@ extern int	compliance_restricted_depth;
  */
 extern int	compliance_integrity_depth;
 extern bool compliance_integrity_action;	/* it cascades (UPDATE, DELETE) */
+
+/*
+ * Planner calls running: code the planner runs (an IMMUTABLE function
+ * folded while planning) is nested in the statement being planned, and
+ * never PostgreSQL's own foreign-key query.
+ */
+extern int	compliance_planning;
+
+/*
+ * Executions of a cursor WITH HOLD running (0 if none): what they read,
+ * through any function, would outlive a withdrawal.
+ */
+extern int	compliance_holdable_runs;
 
 /* Is the statement running now PostgreSQL's own foreign-key query? */
 static inline bool

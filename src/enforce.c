@@ -61,19 +61,19 @@ PG_FUNCTION_INFO_V1(invalidate_relation);
  */
 
 /*
- * The purpose declared with compliance.purpose; an error if none is.
- * Memoised on the setting's text and the registry generation, because
- * the row filter asks for every row.
+ * The purpose declared with code; an error if none is.  Memoised on the
+ * code, the registry generation and its reloads, because the row filter
+ * and the write trigger ask for every row.
  */
 static const PurposeInfo *
-declared_purpose(void)
+purpose_declared(const char *code)
 {
 	static char last_code[PURPOSE_CODE_MAXLEN + 1];
 	static uint64 last_generation = 0;
 	static uint64 last_reloads = 0;
 	static const PurposeInfo *last_info = NULL;
 
-	if (compliance_purpose == NULL || compliance_purpose[0] == '\0')
+	if (code == NULL || code[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("no purpose of processing is declared"),
@@ -81,18 +81,37 @@ declared_purpose(void)
 				 errhint("Declare one first, e.g. SET compliance.purpose = 'marketing' (or SET LOCAL for one transaction).")));
 
 	if (last_info == NULL || last_generation != registry_generation() ||
-		last_reloads != registry_reloads() || strcmp(last_code, compliance_purpose) != 0)
+		last_reloads != registry_reloads() || strcmp(last_code, code) != 0)
 	{
-		PurposeId	id = purpose_id_from_code(compliance_purpose, false);
+		PurposeId	id = purpose_id_from_code(code, false);
 
 		last_info = purpose_lookup(id);
 		if (last_info == NULL)
 			elog(ERROR, "purpose %d vanished from the registry", id);
-		strlcpy(last_code, compliance_purpose, sizeof(last_code));
+		strlcpy(last_code, code, sizeof(last_code));
 		last_generation = registry_generation();
 		last_reloads = registry_reloads();
 	}
 	return last_info;
+}
+
+/* The purpose of compliance.purpose now. */
+static const PurposeInfo *
+declared_purpose(void)
+{
+	return purpose_declared(compliance_purpose);
+}
+
+/*
+ * The purpose of the statement that cxt belongs to, as fixed when it
+ * started; the current setting if cxt is no statement's.
+ */
+static const PurposeInfo *
+statement_purpose(MemoryContext cxt)
+{
+	const StatementSettings *settings = compliance_statement_settings(cxt);
+
+	return purpose_declared(settings != NULL ? settings->purpose : compliance_purpose);
 }
 
 /* Why a subject's data may not be processed, for errdetail. */
@@ -256,8 +275,9 @@ row_allowed(PG_FUNCTION_ARGS)
 	accept_invalidations_once_per_statement();
 
 	/*
-	 * The purpose is looked up once per execution of the plan (the row
-	 * filter runs for every row); a later SET can only take effect from
+	 * The purpose is the statement's, fixed when its executor started
+	 * (also for a cursor's later FETCH), and looked up once per execution
+	 * of the plan: a set_config() inside the statement takes effect from
 	 * the next statement, like a withdrawal.
 	 */
 	if (cache != NULL && cache->purpose != NULL && cache->generation == registry_generation())
@@ -268,7 +288,7 @@ row_allowed(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		purpose = declared_purpose();
+		purpose = statement_purpose(fcinfo->flinfo->fn_mcxt);
 		if (cache != NULL)
 		{
 			cache->purpose = purpose;
@@ -288,7 +308,8 @@ row_allowed(PG_FUNCTION_ARGS)
 					 errdetail("It is the row filter the planner adds to protected tables; called directly it would tell any role whether a subject's personal data may be processed (Art. 4, 5, 13 of Law 99-Z)."),
 					 errhint("Use compliance.may_process(), granted to compliance_app.")));
 		/* what a held cursor reads, even through a function, outlives a withdrawal */
-		if (ActivePortal != NULL && (ActivePortal->cursorOptions & CURSOR_OPT_HOLD))
+		if (compliance_holdable_runs > 0 ||
+			(ActivePortal != NULL && (ActivePortal->cursorOptions & CURSOR_OPT_HOLD)))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("a cursor WITH HOLD cannot read protected tables"),
@@ -413,7 +434,7 @@ enforce_write(PG_FUNCTION_ARGS)
 							   ? trigdata->tg_newtuple : trigdata->tg_trigtuple);
 
 	accept_invalidations_once_per_statement();
-	purpose = declared_purpose();
+	purpose = statement_purpose(fcinfo->flinfo->fn_mcxt);
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		check_write(trigdata->tg_trigtuple, desc, p, purpose);

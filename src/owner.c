@@ -73,6 +73,13 @@ run_restricted(Oid relid, const char *statement, char **value)
 				 errmsg("protected table \"%s\" has rules", RelationGetRelationName(rel)),
 				 errdetail("The statement an officer function runs on a protected table would run the rules' actions unfiltered, with every row of the table visible to them."),
 				 errhint("Drop the rules of the table, or replace them with triggers.")));
+	/* the owner's policies would run inside the statement, unfiltered */
+	if (rel->rd_rel->relforcerowsecurity)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("protected table \"%s\" forces row level security", RelationGetRelationName(rel)),
+				 errdetail("The statement an officer function runs on a protected table, as its owner, would run the owner's policies over every row of the table."),
+				 errhint("Run ALTER TABLE ... NO FORCE ROW LEVEL SECURITY; enforcement does not need it.")));
 	relation_close(rel, NoLock);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);

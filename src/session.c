@@ -35,6 +35,8 @@ int			compliance_statement_depth = 0;
 int			compliance_restricted_depth = 0;
 int			compliance_integrity_depth = 0;
 bool		compliance_integrity_action = false;
+int			compliance_planning = 0;
+int			compliance_holdable_runs = 0;
 
 /*
  * compliance.consent_clock(): the SQL side of compliance_consent_clock(),
@@ -47,4 +49,60 @@ Datum
 consent_clock(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TIMESTAMPTZ(compliance_consent_clock());
+}
+
+/* ---------------------------------------------------------------------
+ * Settings fixed per statement
+ * ---------------------------------------------------------------------
+ */
+static StatementSettings *running_statements = NULL;
+
+static void
+forget_statement_settings(void *arg)
+{
+	StatementSettings **link = &running_statements;
+
+	while (*link != NULL && *link != arg)
+		link = &(*link)->next;
+	if (*link != NULL)
+		*link = (*link)->next;
+}
+
+static char *
+copy_setting(const char *value)
+{
+	return pstrdup(value != NULL ? value : "");
+}
+
+/*
+ * At executor start (the permission-check hook, which runs in the
+ * executor's query context): records the settings the statement runs
+ * under.
+ */
+void
+compliance_fix_statement_settings(void)
+{
+	StatementSettings *s = palloc0(sizeof(StatementSettings));
+	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
+
+	s->cxt = CurrentMemoryContext;
+	s->purpose = copy_setting(compliance_purpose);
+	s->recipient = copy_setting(compliance_recipient);
+	s->transfer_basis = copy_setting(compliance_transfer_basis);
+	s->transfer_permit = copy_setting(compliance_transfer_permit);
+	s->next = running_statements;
+	running_statements = s;
+	cb->func = forget_statement_settings;
+	cb->arg = s;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+}
+
+const StatementSettings *
+compliance_statement_settings(MemoryContext cxt)
+{
+	for (; cxt != NULL; cxt = cxt->parent)
+		for (StatementSettings *s = running_statements; s != NULL; s = s->next)
+			if (s->cxt == cxt)
+				return s;
+	return NULL;
 }

@@ -21,13 +21,16 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/table.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_range.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/tablecmds.h"
@@ -40,6 +43,8 @@
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "compliance.h"
 
@@ -229,6 +234,12 @@ check_create_index(IndexStmt *stmt)
 	foreach(lc, stmt->indexParams)
 		if (((IndexElem *) lfirst(lc))->expr != NULL)
 			refuse_row_expression(stmt->relation->relname);
+	/* an operator class of the caller's would see every stored value */
+	foreach(lc, stmt->indexParams)
+		if (((IndexElem *) lfirst(lc))->opclass != NIL)
+			refuse("build an index with a chosen operator class on protected table",
+				   stmt->relation->relname,
+				   "Use the default operator class, or ask a superuser to build it with compliance.enforce = off.");
 	/* a duplicate stops the build with the key in the message */
 	if (stmt->unique || stmt->primary || stmt->excludeOpNames != NIL)
 		refuse("build a unique or exclusion index over the stored rows of protected table",
@@ -313,6 +324,59 @@ constraint_reads_no_rows(Constraint *con)
 }
 
 /*
+ * Does storing, indexing or analysing a value of this type run code of a
+ * role other than a superuser?  A range type's subtype_diff and canonical
+ * functions run over every stored value in index builds and ANALYZE;
+ * base types and operator classes only a superuser can create.
+ */
+static bool
+type_runs_user_code(Oid typid, int depth)
+{
+	HeapTuple	tuple;
+	Form_pg_type typ;
+	bool		result = false;
+
+	check_stack_depth();
+	if (typid < FirstNormalObjectId || depth > 16)
+		return false;
+	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	typ = (Form_pg_type) GETSTRUCT(tuple);
+	if (typ->typtype == TYPTYPE_DOMAIN)
+		result = type_runs_user_code(typ->typbasetype, depth + 1);
+	else if (OidIsValid(typ->typelem) && typ->typlen == -1)
+		result = type_runs_user_code(typ->typelem, depth + 1);
+	else if (typ->typtype == TYPTYPE_RANGE || typ->typtype == TYPTYPE_MULTIRANGE)
+	{
+		Oid			rangetype = typ->typtype == TYPTYPE_RANGE ? typid : get_multirange_range(typid);
+		HeapTuple	rt = SearchSysCache1(RANGETYPE, ObjectIdGetDatum(rangetype));
+
+		if (HeapTupleIsValid(rt))
+		{
+			Form_pg_range rng = (Form_pg_range) GETSTRUCT(rt);
+
+			result = rng->rngsubdiff >= FirstNormalObjectId ||
+				rng->rngcanonical >= FirstNormalObjectId ||
+				type_runs_user_code(rng->rngsubtype, depth + 1);
+			ReleaseSysCache(rt);
+		}
+	}
+	else if (typ->typtype == TYPTYPE_COMPOSITE && OidIsValid(typ->typrelid))
+	{
+		Relation	rel = relation_open(typ->typrelid, AccessShareLock);
+		TupleDesc	desc = RelationGetDescr(rel);
+
+		for (int i = 0; i < desc->natts && !result; i++)
+			if (!TupleDescAttr(desc, i)->attisdropped)
+				result = type_runs_user_code(TupleDescAttr(desc, i)->atttypid, depth + 1);
+		relation_close(rel, AccessShareLock);
+	}
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+/*
  * The trigger subcommands that would switch the write check off: for
  * every role while enforcement is on.  ENABLE TRIGGER ALL or USER turns
  * the ALWAYS trigger into an ordinary one, which replication mode skips.
@@ -360,6 +424,10 @@ check_alter_table_subcommand(AlterTableCmd *cmd, const char *relname, const Prot
 		case AT_AddColumn:
 			if (evaluates_stored_rows(cmd->def))
 				refuse_row_expression(relname);
+			if (IsA(cmd->def, ColumnDef) &&
+				type_runs_user_code(typenameTypeId(NULL, ((ColumnDef *) cmd->def)->typeName), 0))
+				refuse("add a column whose type runs user code to protected table", relname,
+					   "A range type's subtype_diff or canonical function would see every stored value in index builds and ANALYZE; use a type without them, or ask a superuser.");
 			return;
 		case AT_AddConstraint:
 			if (!IsA(cmd->def, Constraint) || !constraint_reads_no_rows((Constraint *) cmd->def))
@@ -408,7 +476,6 @@ check_alter_table_subcommand(AlterTableCmd *cmd, const char *relname, const Prot
 		case AT_ReplicaIdentity:
 		case AT_EnableRowSecurity:
 		case AT_DisableRowSecurity:
-		case AT_ForceRowSecurity:
 		case AT_NoForceRowSecurity:
 		case AT_GenericOptions:
 		case AT_AddIdentity:
@@ -425,6 +492,10 @@ check_alter_table_subcommand(AlterTableCmd *cmd, const char *relname, const Prot
 						   "Only a superuser may change the parents of a protected table.");
 				return;
 			}
+		case AT_ForceRowSecurity:
+			refuse("force row level security on protected table", relname,
+				   "Officer functions run their statements as the table's owner, and forced policies of the owner would run inside them over every row; enforcement does not need it.");
+			return;
 		case AT_AlterColumnType:
 			refuse("change a column type of protected table", relname,
 				   "The new type's casts and checks would run over every stored row, and a subject key follows its text form; ask a superuser to run it with compliance.enforce = off.");
@@ -631,7 +702,13 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 	Node	   *parsetree;
 
 	/* nothing to check in an aborted transaction (ROLLBACK) or outside one */
-	if (!compliance_enforcing() || !IsTransactionState() || !protection_any())
+	/*
+	 * DDL is never part of a foreign-key query or an officer's statement:
+	 * inside the latter (the owner's triggers) it is checked even though
+	 * the officer function turned enforcement off for its own statements.
+	 */
+	if (!(compliance_enforce || compliance_restricted_depth > 0) ||
+		!IsTransactionState() || !protection_any())
 		return pstmt;
 
 	switch (nodeTag(pstmt->utilityStmt))
