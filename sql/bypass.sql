@@ -393,6 +393,58 @@ END $$;
 DECLARE byp_held3 CURSOR WITH HOLD FOR SELECT pg_temp.byp_loop();
 RESET SESSION AUTHORIZATION;
 
+------------------------------------------------------------------------
+-- 12. Only the cascades the officer's own statement causes run unfiltered;
+--     another owner's policies never run inside it
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_owner;
+CREATE TABLE byp_wards2 (id int PRIMARY KEY);
+INSERT INTO byp_wards2 SELECT g FROM generate_series(1, 10) g;
+ALTER TABLE byp_patients ADD CONSTRAINT byp_pw FOREIGN KEY (id) REFERENCES byp_wards2 (id)
+    ON UPDATE CASCADE NOT VALID;
+CREATE TABLE byp_loot2 (data text);
+CREATE FUNCTION byp_a_leak() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_trigger_depth() > 1 THEN INSERT INTO public.byp_loot2 VALUES (OLD::text); RETURN NULL; END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER byp_a_leak BEFORE UPDATE ON byp_patients FOR EACH ROW EXECUTE FUNCTION byp_a_leak();
+CREATE FUNCTION byp_on_erase() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('compliance.purpose', 'research', true);
+    UPDATE public.byp_wards2 SET id = -id;
+    RETURN OLD;
+END $$;
+CREATE TRIGGER byp_on_erase AFTER DELETE ON byp_patients FOR EACH ROW EXECUTE FUNCTION byp_on_erase();
+RESET SESSION AUTHORIZATION;
+SELECT compliance.file_request('1', 'erase') AS req \gset
+SELECT compliance.erase_subject('1', :req) ->> 'outcome' AS outcome;
+SELECT count(*) AS rows_copied FROM byp_loot2;
+DROP TRIGGER byp_on_erase ON byp_patients;
+DROP TRIGGER byp_a_leak ON byp_patients;
+ALTER TABLE byp_patients DROP CONSTRAINT byp_pw;
+-- a child table of another owner, with a policy that sees what it is shown
+CREATE ROLE byp_owner2 NOLOGIN;
+GRANT USAGE, CREATE ON SCHEMA public TO byp_owner2;
+GRANT REFERENCES ON byp_patients TO byp_owner2;
+SET SESSION AUTHORIZATION byp_owner2;
+CREATE TABLE byp_orders (id int PRIMARY KEY, patient int REFERENCES byp_patients (id) ON DELETE CASCADE, note text);
+INSERT INTO byp_orders VALUES (10, 1, 'order of 1'), (20, 2, 'order of 2');
+CREATE TABLE byp_loot3 (data text);
+CREATE FUNCTION byp_leak3(r byp_orders) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER AS
+    $$ BEGIN INSERT INTO public.byp_loot3 VALUES (r::text); RETURN true; END $$;
+GRANT EXECUTE ON FUNCTION byp_leak3(byp_orders) TO PUBLIC;
+GRANT SELECT ON byp_orders TO byp_owner;
+ALTER TABLE byp_orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY byp_p ON byp_orders USING (public.byp_leak3(byp_orders));
+RESET SESSION AUTHORIZATION;
+SELECT compliance.protect('byp_orders', 'patient');
+SELECT compliance.erase_subject('1', :req) ->> 'outcome' AS outcome;
+SELECT count(*) AS rows_seen_by_policy FROM byp_loot3;
+DROP POLICY byp_p ON byp_orders;
+DROP FUNCTION byp_leak3(byp_orders), byp_a_leak(), byp_on_erase();
+DROP TABLE byp_orders, byp_loot3, byp_loot2, byp_wards2;
+
 SET client_min_messages = warning;
 DROP TABLE byp_app_b, byp_app_a, byp_app_seen;
 DROP CAST (byp_app_k AS int);
@@ -410,6 +462,6 @@ DROP CAST (byp_mood AS json);
 DROP FUNCTION byp_mood_json(byp_mood);
 DROP TYPE byp_mood;
 DROP DOMAIN byp_code;
-DROP OWNED BY byp_owner, byp_app;
-DROP ROLE byp_owner, byp_app;
+DROP OWNED BY byp_owner, byp_app, byp_owner2;
+DROP ROLE byp_owner, byp_app, byp_owner2;
 DROP EXTENSION compliance CASCADE;

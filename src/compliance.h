@@ -154,13 +154,20 @@ compliance_in_integrity_statement(void)
 /*
  * Is enforcement on for the statement running now?  A foreign-key check
  * sees every row; a cascade is enforced (and refuses rather than skips a
- * row, see row_allowed) except the one an officer's erasure causes.
+ * row, see row_allowed) except the ones an officer's erasure itself causes.
  */
 static inline bool
 compliance_enforcing(void)
 {
+	/*
+	 * The officer's statement fires its foreign-key actions from its own
+	 * ExecutorFinish, so they run one level below it; cascades started by
+	 * the owner's code inside it run deeper.
+	 */
 	if (compliance_in_integrity_statement() &&
-		(!compliance_integrity_action || compliance_restricted_depth > 0))
+		(!compliance_integrity_action ||
+		 (compliance_restricted_depth > 0 &&
+		  compliance_integrity_depth == compliance_restricted_depth + 1)))
 		return false;
 	return compliance_enforce ||
 		(compliance_restricted_depth > 0 &&

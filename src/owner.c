@@ -87,6 +87,14 @@ run_restricted(Oid relid, const char *statement, char **value)
 						   SECURITY_RESTRICTED_OPERATION);
 	/* what the owner's code sets is undone when the statement ends */
 	save_nestlevel = NewGUCNestLevel();
+
+	/*
+	 * Row level security of another table the statement reads (a child of
+	 * another owner, in the counts of an erasure) would run its owner's
+	 * policies unfiltered inside it: such a statement fails instead.
+	 */
+	(void) set_config_option("row_security", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	/* the statement runs one level down; the owner's statements below it */
 	compliance_restricted_depth = compliance_statement_depth + 1;
 
