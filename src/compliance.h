@@ -396,8 +396,9 @@ extern bool subject_changes_apply(uint64 *seen,
 								  void (*forget) (const char *subject, int len));
 
 /* ---------------------------------------------------------------------
- * enforce.c: the row filter (row_allowed, added by the planner hook), the
- * write trigger, may_process, and the executor-start checks (Art. 4.4, 4.5)
+ * enforce.c: the row filter (row_allowed, placed by the planner and
+ * get_relation_info hooks, checked in every finished plan), the write
+ * trigger, may_process, and the executor-start checks (Art. 4.4, 4.5)
  * ---------------------------------------------------------------------
  */
 extern void enforce_add_row_filters(Query *parse);	/* planner, before */
@@ -406,6 +407,13 @@ extern bool enforce_plan_relation(PlannerInfo *root, RelOptInfo *rel);
 extern void enforce_check_plan(PlannedStmt *stmt, int cursorOptions);	/* planner, after */
 /* executor start, per relation named; true if it is protected */
 extern bool enforce_check_relation(Oid relid, Bitmapset *cols);
+
+/* ---------------------------------------------------------------------
+ * owner.c: the statements officer functions run on protected tables
+ * (compliance.run_as_table_owner, compliance.read_as_table_owner), as the
+ * table's owner in a security-restricted operation; SQL-callable only
+ * ---------------------------------------------------------------------
+ */
 
 /* ---------------------------------------------------------------------
  * utility.c: COPY TO through the row filter, guards on DDL that would

@@ -4,23 +4,30 @@
  *	  Row-level enforcement: no processing without a purpose and a basis,
  *	  none after withdrawal or block (Art. 4, 5, 6, 8, 10, 13 of Law 99-Z).
  *
- * Reads: the planner hook adds a security barrier qual,
- * compliance.row_allowed(subject column, table, special), to every
- * protected relation in the query tree, however it was reached (views,
- * CTEs, subqueries, SQL and PL functions, cursors, prepared statements;
- * COPY TO is turned into COPY (SELECT ...) in utility.c).  Unlike row level
- * security it applies to owners and superusers alike, and the planner
- * copies it to partitions and inheritance children.  The qual decides at
- * run time from the declared purpose and the consent cache, so cached
- * plans stay valid when the purpose or consents change.
+ * Reads: the planner hook puts a security barrier qual,
+ * compliance.row_allowed(subject column, table, special), first among the
+ * security quals of every protected relation in the query tree, however it
+ * was reached (views, CTEs, subqueries, SQL and PL functions, cursors,
+ * prepared statements; COPY TO is turned into COPY (SELECT ...) in
+ * utility.c), ahead of the owner's row level security policies; the
+ * get_relation_info hook does the same for what the planner brings in
+ * itself (inlined SQL functions); and the finished plan is checked: a scan
+ * of a protected relation without the filter is an error.  Unlike row
+ * level security it applies to owners and superusers alike, and the
+ * planner copies it to partitions and inheritance children.  The qual
+ * decides at run time from the statement's purpose (fixed when its
+ * executor started) and the consent cache, so cached plans stay valid
+ * when the purpose or consents change.
  *
  * Writes: a BEFORE INSERT OR UPDATE row trigger (ENABLE ALWAYS, so also
  * under COPY FROM and session_replication_role) refuses rows of subjects
- * the purpose may not process; UPDATE and DELETE only see allowed rows.
+ * the purpose may not process; UPDATE and DELETE only see allowed rows;
+ * INSERT ... ON CONFLICT DO UPDATE meets the filter first in its WHERE.
  *
  * At executor start, ExecutorCheckPerms_hook checks that a purpose is
  * declared and that it touches only its data items (Art. 4.5).  The hooks
- * themselves are in compliance.c; they call enforce_add_row_filters() and
+ * themselves are in compliance.c; they call enforce_add_row_filters(),
+ * enforce_plan_relation(), enforce_check_plan() and
  * enforce_check_relation().
  *
  *-------------------------------------------------------------------------
