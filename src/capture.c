@@ -295,6 +295,23 @@ read_columns(Query *query, RangeTblEntry *rte)
 					 false, false);
 }
 
+/* compliance.capture_disclosure(subject column of entry rti, table, columns read) */
+static FuncExpr *
+make_capture(Query *query, Index rti, RangeTblEntry *rte, const Protection *p)
+{
+	FuncExpr   *capture;
+
+	capture = makeFuncExpr(capture_oid(), BOOLOID,
+						   list_make3(makeVar(rti, p->subject_attno, p->subject_type,
+											  p->subject_typmod, p->subject_collation, 0),
+									  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
+												ObjectIdGetDatum(p->protected_relid), false, true),
+									  read_columns(query, rte)),
+						   InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
+	capture->location = -1;
+	return capture;
+}
+
 /*
  * Adds the capture to every level of a SELECT whose rows are returned: not
  * below aggregation or grouping (the rows do not leave one by one), not in
@@ -342,14 +359,7 @@ capture_add_to_query(Query *query, bool top)
 		p = protection_lookup(rte->relid);
 		if (p == NULL)
 			continue;
-		capture = makeFuncExpr(capture_oid(), BOOLOID,
-							   list_make3(makeVar(rti, p->subject_attno, p->subject_type,
-												  p->subject_typmod, p->subject_collation, 0),
-										  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
-													ObjectIdGetDatum(p->protected_relid), false, true),
-										  read_columns(query, rte)),
-							   InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
-		capture->location = -1;
+		capture = make_capture(query, rti, rte, p);
 		if (as_output)
 			query->targetList = lappend(query->targetList,
 										makeTargetEntry((Expr *) capture,
@@ -402,14 +412,7 @@ capture_plan_relation(PlannerInfo *root, RelOptInfo *rel)
 	if (captures_relation((Node *) query->targetList, &rti) ||
 		captures_relation((Node *) query->jointree, &rti))
 		return;
-	capture = makeFuncExpr(capture_oid(), BOOLOID,
-						   list_make3(makeVar(rti, p->subject_attno, p->subject_type,
-											  p->subject_typmod, p->subject_collation, 0),
-									  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
-												ObjectIdGetDatum(p->protected_relid), false, true),
-									  read_columns(query, rte)),
-						   InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
-	capture->location = -1;
+	capture = make_capture(query, rti, rte, p);
 	/* enforce_plan_relation() made the row filter the first level */
 	Assert(rte->securityQuals != NIL);
 	linitial(rte->securityQuals) = lappend(linitial(rte->securityQuals), capture);

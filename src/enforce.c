@@ -249,6 +249,19 @@ typedef struct RowFilterCache
 	CacheView	view;			/* the purpose's marks of integer keys */
 } RowFilterCache;
 
+/* A cursor WITH HOLD reads a protected table (relname, if known). */
+pg_noreturn static void
+refuse_held_cursor(const char *relname)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 relname != NULL
+			 ? errmsg("a cursor WITH HOLD cannot read protected table \"%s\"", relname)
+			 : errmsg("a cursor WITH HOLD cannot read protected tables"),
+			 errdetail("A held cursor keeps its rows after the transaction ends, so it would keep returning a subject's data after consent is withdrawn or the subject is blocked (Art. 10, 13 of Law 99-Z)."),
+			 errhint("Declare the cursor without WITH HOLD and read it within one transaction.")));
+}
+
 /*
  * The common case in one byte: an integer key that the cache's view allows
  * at once.  Anything else goes the long way.
@@ -317,11 +330,7 @@ row_allowed(PG_FUNCTION_ARGS)
 		/* what a held cursor reads, even through a function, outlives a withdrawal */
 		if (compliance_holdable_runs > 0 ||
 			(ActivePortal != NULL && (ActivePortal->cursorOptions & CURSOR_OPT_HOLD)))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("a cursor WITH HOLD cannot read protected tables"),
-					 errdetail("A held cursor keeps its rows after the transaction ends, so it would keep returning a subject's data after consent is withdrawn or the subject is blocked (Art. 10, 13 of Law 99-Z)."),
-					 errhint("Declare the cursor without WITH HOLD and read it within one transaction.")));
+			refuse_held_cursor(NULL);
 		p = PG_ARGISNULL(1) ? NULL : protection_lookup(PG_GETARG_OID(1));
 
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCache));
@@ -759,12 +768,7 @@ enforce_check_plan(PlannedStmt *stmt, int cursorOptions)
 	foreach(lc, stmt->subplans)
 		check_plan_tree(lfirst(lc), &check);
 	if ((cursorOptions & CURSOR_OPT_HOLD) && OidIsValid(check.protected_scan) && compliance_enforcing())
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("a cursor WITH HOLD cannot read protected table \"%s\"",
-						get_rel_name(check.protected_scan)),
-				 errdetail("A held cursor keeps its rows after the transaction ends, so it would keep returning a subject's data after consent is withdrawn or the subject is blocked (Art. 10, 13 of Law 99-Z)."),
-				 errhint("Declare the cursor without WITH HOLD and read it within one transaction.")));
+		refuse_held_cursor(get_rel_name(check.protected_scan));
 }
 
 /* ---------------------------------------------------------------------
