@@ -314,20 +314,22 @@ compliance_relation_info(PlannerInfo *root, Oid relationObjectId, bool inhparent
 
 /* ---------------------------------------------------------------------
  * Executor start: each relation a statement names is checked (enforce.c);
- * at the first protected one, the transfer to the declared recipient, once
+ * at the first protected one, the statement's settings are fixed
+ * (session.c) and the transfer to the declared recipient checked, once
  * per statement and also with enforcement off: a superuser's export is
  * still a disclosure (Art. 9, 12; capture.c)
  * ---------------------------------------------------------------------
  */
 static void
-check_relation(Oid relid, Bitmapset *cols, bool *transfer_checked)
+check_relation(Oid relid, Bitmapset *cols, bool *protected_seen)
 {
-	if (enforce_check_relation(relid, cols) && !*transfer_checked &&
-		compliance_recipient_set())
-	{
+	if (!enforce_check_relation(relid, cols) || *protected_seen)
+		return;
+	/* once per statement, and only for one that touches a protected table */
+	*protected_seen = true;
+	compliance_fix_statement_settings();
+	if (compliance_recipient_set())
 		capture_statement_start();
-		*transfer_checked = true;
-	}
 }
 
 /*
@@ -367,7 +369,7 @@ static bool
 compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_violation)
 {
 	ListCell   *lc;
-	bool		transfer_checked = false;
+	bool		protected_seen = false;
 	bool		action = false;
 
 	foreach(lc, rtePermInfos)
@@ -376,7 +378,6 @@ compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_vio
 	if (protection_any() && !integrity_statement_start(action))
 	{
 		AcceptInvalidationMessages();
-		compliance_fix_statement_settings();
 		foreach(lc, rtePermInfos)
 		{
 			RTEPermissionInfo *perm = lfirst(lc);
@@ -384,7 +385,7 @@ compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_vio
 			check_relation(perm->relid,
 						   bms_union(perm->selectedCols,
 									 bms_union(perm->insertedCols, perm->updatedCols)),
-						   &transfer_checked);
+						   &protected_seen);
 		}
 	}
 	if (prev_check_perms_hook)
@@ -396,7 +397,7 @@ static bool
 compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 {
 	ListCell   *lc;
-	bool		transfer_checked = false;
+	bool		protected_seen = false;
 	bool		action = false;
 
 	foreach(lc, rangeTable)
@@ -406,7 +407,6 @@ compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 	if (protection_any() && !integrity_statement_start(action))
 	{
 		AcceptInvalidationMessages();
-		compliance_fix_statement_settings();
 		foreach(lc, rangeTable)
 		{
 			RangeTblEntry *rte = lfirst(lc);
@@ -416,7 +416,7 @@ compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 			check_relation(rte->relid,
 						   bms_union(rte->selectedCols,
 									 bms_union(rte->insertedCols, rte->updatedCols)),
-						   &transfer_checked);
+						   &protected_seen);
 		}
 	}
 	if (prev_check_perms_hook)
