@@ -53,12 +53,16 @@ RESET SESSION AUTHORIZATION;
 SELECT subject, recipient, data_items FROM compliance.disclosure_log WHERE source = 'capture' ORDER BY id;
 
 ------------------------------------------------------------------------
--- 2. Policies and views of the owner run after the filter
+-- 2. Policies and views of the owner run after the filter.  A restrictive
+--    policy would hide rows from officer functions: only a superuser may
+--    make one on a protected table
 ------------------------------------------------------------------------
 SET SESSION AUTHORIZATION byp_owner;
 CREATE POLICY byp_peek ON byp_patients AS RESTRICTIVE USING (byp_leak(diagnosis));
+RESET SESSION AUTHORIZATION;
+CREATE POLICY byp_peek ON byp_patients AS RESTRICTIVE USING (byp_leak(diagnosis));
+SET SESSION AUTHORIZATION byp_owner;
 CREATE POLICY byp_all ON byp_patients USING (true);
-ALTER TABLE byp_patients ENABLE ROW LEVEL SECURITY;
 CREATE VIEW byp_view WITH (security_barrier) AS
     SELECT * FROM byp_patients WHERE byp_leak(name);
 GRANT SELECT ON byp_view TO byp_app;
@@ -72,7 +76,6 @@ SET SESSION AUTHORIZATION byp_owner;
 DROP VIEW byp_view;
 DROP POLICY byp_peek ON byp_patients;
 DROP POLICY byp_all ON byp_patients;
-ALTER TABLE byp_patients DISABLE ROW LEVEL SECURITY;
 RESET SESSION AUTHORIZATION;
 
 ------------------------------------------------------------------------
@@ -365,7 +368,8 @@ ALTER TABLE byp_patients ADD COLUMN salary byp_range;
 ALTER TABLE byp_patients ADD COLUMN salary int4range;
 CREATE INDEX ON byp_patients USING gist (salary range_ops);
 ALTER TABLE byp_patients DROP COLUMN salary;
-ALTER TABLE byp_patients FORCE ROW LEVEL SECURITY;
+ALTER TABLE byp_patients NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE byp_patients DISABLE ROW LEVEL SECURITY;
 -- the owner's trigger runs DDL inside an officer's erasure: checked
 CREATE FUNCTION byp_ddl() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -378,10 +382,10 @@ SELECT compliance.file_request('2', 'erase') AS req \gset
 SELECT compliance.erase_subject('2', :req) ->> 'outcome' AS outcome;
 SELECT count(*) AS byp_chk FROM pg_constraint WHERE conname = 'byp_chk';
 DROP TRIGGER byp_b_ddl ON byp_patients;
--- a table a superuser made FORCE its policies stops officer statements
-ALTER TABLE byp_patients FORCE ROW LEVEL SECURITY;
+-- a restrictive policy a superuser made stops officer statements
+CREATE POLICY byp_hide ON byp_patients AS RESTRICTIVE USING (false);
 SELECT compliance.erase_subject('2', :req) ->> 'outcome' AS outcome;
-ALTER TABLE byp_patients NO FORCE ROW LEVEL SECURITY;
+DROP POLICY byp_hide ON byp_patients;
 -- a held cursor over a function whose FOR loop reads the table
 SET SESSION AUTHORIZATION byp_app;
 SET compliance.purpose = 'research';
@@ -444,6 +448,68 @@ SELECT count(*) AS rows_seen_by_policy FROM byp_loot3;
 DROP POLICY byp_p ON byp_orders;
 DROP FUNCTION byp_leak3(byp_orders), byp_a_leak(), byp_on_erase();
 DROP TABLE byp_orders, byp_loot3, byp_loot2, byp_wards2;
+
+------------------------------------------------------------------------
+-- 13. Statistics: pg_stats shows each column's most common values and
+--     histogram, those of blocked and withdrawn subjects too.  protect()
+--     forces row level security, under which PostgreSQL shows them to
+--     superusers and BYPASSRLS roles only
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_owner;
+CREATE TABLE byp_stats (id int, diagnosis text);
+INSERT INTO byp_stats SELECT s % 3 + 1, 'diagnosis of ' || (s % 3 + 1) FROM generate_series(1, 300) s;
+GRANT SELECT, INSERT ON byp_stats TO byp_app;
+RESET SESSION AUTHORIZATION;
+SELECT compliance.protect('byp_stats', 'id');
+SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'byp_stats'::regclass;
+ANALYZE byp_stats;
+SELECT count(*) AS superuser_sees FROM pg_stats WHERE tablename = 'byp_stats';
+SET SESSION AUTHORIZATION byp_owner;
+ANALYZE byp_stats;
+SELECT count(*) AS owner_sees FROM pg_stats WHERE tablename = 'byp_stats';
+SET SESSION AUTHORIZATION byp_app;
+SELECT count(*) AS app_sees FROM pg_stats WHERE tablename = 'byp_stats';
+-- the rows a purpose may process are the same as without row level
+-- security: all but the blocked subject's, under a contract
+SET compliance.purpose = 'billing';
+SELECT id, count(*) FROM byp_stats GROUP BY id ORDER BY id;
+-- COPY FROM, which PostgreSQL refuses under row level security, works: its
+-- rows meet the write check, a column list and WHERE apply
+COPY byp_stats FROM stdin;
+1	copied
+\.
+COPY byp_stats (diagnosis, id) FROM stdin WITH (FORMAT csv) WHERE id = 1;
+copied in csv,1
+skipped,4
+\.
+COPY byp_stats FROM stdin;
+3	blocked subject
+\.
+SELECT id, diagnosis FROM byp_stats WHERE diagnosis LIKE 'copied%' ORDER BY 2;
+RESET compliance.purpose;
+-- a permissive policy of the owner's applies, to the owner too; officer
+-- functions still read every row
+SET SESSION AUTHORIZATION byp_owner;
+CREATE POLICY byp_stats_own ON byp_stats USING (id = 1);
+SET compliance.purpose = 'billing';
+SELECT DISTINCT id AS owner_sees FROM byp_stats ORDER BY id;
+SET SESSION AUTHORIZATION byp_app;
+SET compliance.purpose = 'billing';
+SELECT DISTINCT id AS app_sees FROM byp_stats ORDER BY id;
+RESET compliance.purpose;
+RESET SESSION AUTHORIZATION;
+SET compliance.enforce = off;
+SELECT compliance.read_as_table_owner('byp_stats', 'SELECT count(*) FROM public.byp_stats WHERE id = 2') AS officer_counts;
+RESET compliance.enforce;
+-- a restrictive policy is refused, so is turning row level security off
+SET SESSION AUTHORIZATION byp_owner;
+CREATE POLICY byp_stats_p ON byp_stats AS RESTRICTIVE USING (true);
+ALTER TABLE byp_stats NO FORCE ROW LEVEL SECURITY;
+RESET SESSION AUTHORIZATION;
+-- unprotect() no longer forces it; the owner's policy keeps it enabled
+SELECT compliance.unprotect('byp_stats');
+SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'byp_stats'::regclass;
+DROP TABLE byp_stats;
 
 SET client_min_messages = warning;
 DROP TABLE byp_app_b, byp_app_a, byp_app_seen;

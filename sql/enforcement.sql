@@ -194,6 +194,9 @@ INSERT INTO notes_archive VALUES (2, 'old', '2020-01-01'), (3, 'old', '2020-01-0
 SELECT compliance.protect('notes', 'patient_id');
 CREATE TABLE notes_late () INHERITS (notes);
 SELECT tgrelid::regclass, tgname FROM pg_trigger WHERE tgname = 'compliance_enforce_write' ORDER BY 1::text;
+-- row level security is forced on each, partitions and children made later too
+SELECT oid::regclass, relrowsecurity, relforcerowsecurity FROM pg_class
+ WHERE relname ~ '^(visits|notes)' AND relkind IN ('r', 'p') ORDER BY 1::text;
 SELECT compliance.purposes(compliance.give_consent('2', '{research}', 'checkbox'));
 SET compliance.purpose = 'research';
 SELECT patient_id FROM visits ORDER BY 1;
@@ -221,6 +224,8 @@ RESET ROLE;
 SELECT compliance.unprotect('notes');
 SELECT count(*) FROM notes;
 SELECT tgrelid::regclass FROM pg_trigger WHERE tgname = 'compliance_enforce_write' ORDER BY 1::text;
+SELECT oid::regclass, relrowsecurity, relforcerowsecurity FROM pg_class
+ WHERE relname ~ '^notes' AND relkind = 'r' ORDER BY 1::text;
 
 DROP TABLE notes CASCADE;
 DROP TABLE visits;

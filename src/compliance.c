@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "optimizer/plancat.h"
 #include "optimizer/planner.h"
+#include "rewrite/rowsecurity.h"
 #include "storage/ipc.h"
 #include "tcop/pquery.h"
 #include "tcop/utility.h"
@@ -55,6 +56,7 @@ static ExecutorRun_hook_type prev_executor_run_hook = NULL;
 static ExecutorFinish_hook_type prev_executor_finish_hook = NULL;
 static ExecutorEnd_hook_type prev_executor_end_hook = NULL;
 static ProcessUtility_hook_type prev_utility_hook = NULL;
+static row_security_policy_hook_type prev_permissive_policy_hook = NULL;
 
 PG_FUNCTION_INFO_V1(library_version);
 
@@ -482,7 +484,22 @@ compliance_executor_end(QueryDesc *queryDesc)
 }
 
 /* ---------------------------------------------------------------------
- * Utility statements: checked, or rewritten (COPY TO), by utility.c
+ * Row level security: the policy of protected tables (row_security.c)
+ * ---------------------------------------------------------------------
+ */
+static List *
+compliance_permissive_policies(CmdType cmd, Relation rel)
+{
+	List	   *policies = NIL;
+
+	if (prev_permissive_policy_hook)
+		policies = prev_permissive_policy_hook(cmd, rel);
+	return list_concat(policies, row_security_permissive_policies(cmd, rel));
+}
+
+/* ---------------------------------------------------------------------
+ * Utility statements: checked, or rewritten (COPY TO), by utility.c;
+ * COPY FROM a protected table under row level security by row_security.c
  * ---------------------------------------------------------------------
  */
 static void
@@ -515,7 +532,8 @@ compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 	if (IsA(parsetree, CopyStmt) || IsA(parsetree, ExecuteStmt) ||
 		IsA(parsetree, DeclareCursorStmt))
 	{
-		run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		if (!row_security_copy_from(pstmt, queryString, queryEnv, qc))
+			run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 		return;
 	}
 	compliance_statement_depth++;
@@ -587,6 +605,8 @@ _PG_init(void)
 	ExecutorEnd_hook = compliance_executor_end;
 	prev_utility_hook = ProcessUtility_hook;
 	ProcessUtility_hook = compliance_utility;
+	prev_permissive_policy_hook = row_security_policy_hook_permissive;
+	row_security_policy_hook_permissive = compliance_permissive_policies;
 	RegisterXactCallback(compliance_xact_callback, NULL);
 	RegisterSubXactCallback(compliance_subxact_callback, NULL);
 }

@@ -22,6 +22,9 @@
 #include "nodes/bitmapset.h"
 #include "nodes/pathnodes.h"
 #include "nodes/plannodes.h"
+#include "tcop/cmdtag.h"
+#include "utils/queryenvironment.h"
+#include "utils/relcache.h"
 #include "utils/snapshot.h"
 #include "utils/timestamp.h"
 
@@ -414,6 +417,18 @@ extern bool enforce_check_relation(Oid relid, Bitmapset *cols);
  * table's owner in a security-restricted operation; SQL-callable only
  * ---------------------------------------------------------------------
  */
+
+/* ---------------------------------------------------------------------
+ * row_security.c: row level security, forced on protected tables so that
+ * PostgreSQL hides their statistics: the policy it applies (admits every
+ * row; the row filter enforces) and COPY FROM, which it refuses under it
+ * ---------------------------------------------------------------------
+ */
+/* row_security_policy_hook_permissive */
+extern List *row_security_permissive_policies(CmdType cmd, Relation rel);
+/* COPY FROM a protected table; false if pstmt is another statement (not run) */
+extern bool row_security_copy_from(PlannedStmt *pstmt, const char *queryString,
+								   QueryEnvironment *queryEnv, QueryCompletion *qc);
 
 /* ---------------------------------------------------------------------
  * utility.c: COPY TO through the row filter, guards on DDL that would

@@ -73,13 +73,6 @@ run_restricted(Oid relid, const char *statement, char **value)
 				 errmsg("protected table \"%s\" has rules", RelationGetRelationName(rel)),
 				 errdetail("The statement an officer function runs on a protected table would run the rules' actions unfiltered, with every row of the table visible to them."),
 				 errhint("Drop the rules of the table, or replace them with triggers.")));
-	/* the owner's policies would run inside the statement, unfiltered */
-	if (rel->rd_rel->relforcerowsecurity)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("protected table \"%s\" forces row level security", RelationGetRelationName(rel)),
-				 errdetail("The statement an officer function runs on a protected table, as its owner, would run the owner's policies over every row of the table."),
-				 errhint("Run ALTER TABLE ... NO FORCE ROW LEVEL SECURITY; enforcement does not need it.")));
 	relation_close(rel, NoLock);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
@@ -89,11 +82,11 @@ run_restricted(Oid relid, const char *statement, char **value)
 	save_nestlevel = NewGUCNestLevel();
 
 	/*
-	 * Row level security of another table the statement reads (a child of
-	 * another owner, in the counts of an erasure) would run its owner's
-	 * policies unfiltered inside it: such a statement fails instead.
+	 * Row level security is forced on protected tables; their policy admits
+	 * every row to this statement, and a restrictive one is refused
+	 * (row_security.c).  Off, it would be an error for the owner.
 	 */
-	(void) set_config_option("row_security", "off", PGC_USERSET, PGC_S_SESSION,
+	(void) set_config_option("row_security", "on", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	/* the statement runs one level down; the owner's statements below it */
 	compliance_restricted_depth = compliance_statement_depth + 1;

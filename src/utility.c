@@ -299,8 +299,14 @@ calls_row_filter(Node *node, void *context)
 }
 
 static void
-check_policy(const char *relname, Node *qual, Node *with_check)
+check_policy(RangeVar *table, Node *qual, Node *with_check, bool restrictive)
 {
+	const char *relname = table->relname;
+
+	/* it would hide rows from the officer functions (row_security.c) */
+	if (restrictive && !superuser() && protected_rangevar(table) != NULL)
+		refuse("create a restrictive policy on protected table", relname,
+			   "Officer functions must read every row of a data subject; make the policy permissive, or ask a superuser.");
 	if (calls_row_filter(qual, NULL) || calls_row_filter(with_check, NULL))
 		refuse("call the row filter in a policy on table", relname,
 			   "Write the policy without compliance.row_allowed(); enforcement adds the row filter to every protected table itself.");
@@ -475,8 +481,7 @@ check_alter_table_subcommand(AlterTableCmd *cmd, const char *relname, const Prot
 		case AT_DisableRule:
 		case AT_ReplicaIdentity:
 		case AT_EnableRowSecurity:
-		case AT_DisableRowSecurity:
-		case AT_NoForceRowSecurity:
+		case AT_ForceRowSecurity:
 		case AT_GenericOptions:
 		case AT_AddIdentity:
 		case AT_SetIdentity:
@@ -492,9 +497,10 @@ check_alter_table_subcommand(AlterTableCmd *cmd, const char *relname, const Prot
 						   "Only a superuser may change the parents of a protected table.");
 				return;
 			}
-		case AT_ForceRowSecurity:
-			refuse("force row level security on protected table", relname,
-				   "Officer functions run their statements as the table's owner, and forced policies of the owner would run inside them over every row; enforcement does not need it.");
+		case AT_DisableRowSecurity:
+		case AT_NoForceRowSecurity:
+			refuse("turn off row level security on protected table", relname,
+				   "Row level security hides the table's statistics, the values of blocked subjects among them; compliance.unprotect() turns it off.");
 			return;
 		case AT_AlterColumnType:
 			refuse("change a column type of protected table", relname,
@@ -770,14 +776,15 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 			check_rename((RenameStmt *) parsetree);
 			break;
 		case T_CreatePolicyStmt:
-			check_policy(((CreatePolicyStmt *) parsetree)->table->relname,
+			check_policy(((CreatePolicyStmt *) parsetree)->table,
 						 ((CreatePolicyStmt *) parsetree)->qual,
-						 ((CreatePolicyStmt *) parsetree)->with_check);
+						 ((CreatePolicyStmt *) parsetree)->with_check,
+						 !((CreatePolicyStmt *) parsetree)->permissive);
 			break;
 		case T_AlterPolicyStmt:
-			check_policy(((AlterPolicyStmt *) parsetree)->table->relname,
+			check_policy(((AlterPolicyStmt *) parsetree)->table,
 						 ((AlterPolicyStmt *) parsetree)->qual,
-						 ((AlterPolicyStmt *) parsetree)->with_check);
+						 ((AlterPolicyStmt *) parsetree)->with_check, false);
 			break;
 		case T_CreateTrigStmt:
 			if (!superuser())

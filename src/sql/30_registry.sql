@@ -673,7 +673,7 @@ BEGIN
     INSERT INTO compliance.protected_columns (relid, column_name, category)
     SELECT tbl, e.key, (e.value #>> '{}')::compliance.data_category
       FROM jsonb_each(coalesce(categories, '{}')) e;
-    PERFORM compliance.set_write_trigger(tbl, true);
+    PERFORM compliance.set_enforcement(tbl, true);
 END
 $$;
 COMMENT ON FUNCTION compliance.protect(regclass, name, jsonb) IS
@@ -690,7 +690,7 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = 'See compliance.protected_tables for the protected tables.';
     END IF;
-    PERFORM compliance.set_write_trigger(tbl, false);
+    PERFORM compliance.set_enforcement(tbl, false);
 END
 $$;
 COMMENT ON FUNCTION compliance.unprotect(regclass) IS

@@ -80,24 +80,41 @@ CREATE FUNCTION compliance.may_process(subject text, purpose compliance.purpose 
 COMMENT ON FUNCTION compliance.may_process(text, compliance.purpose) IS
     'True if the subject''s personal data may be processed now under the purpose (NULL: the declared compliance.purpose): not blocked, and consent in force where the purpose relies on consent (Art. 4.3, 5, 10, 13 of Law 99-Z).';
 
--- Installs or removes the write trigger on a protected table and on its
--- inheritance children (partitions get it from their parent).
-CREATE FUNCTION compliance.set_write_trigger(tbl regclass, present boolean) RETURNS void
+-- Installs or removes what enforcement needs on a protected table and on
+-- its partitions and inheritance children: the write trigger (partitions
+-- get it from their parent), and forced row level security, under which
+-- PostgreSQL hides the table's statistics from every role but superusers
+-- and BYPASSRLS roles (row_security.c supplies the policy).
+CREATE FUNCTION compliance.set_enforcement(tbl regclass, present boolean) RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     rel regclass;
+    v_partition boolean;
+    v_rls boolean;
+    v_forced boolean;
 BEGIN
-    FOR rel IN
+    FOR rel, v_partition, v_rls, v_forced IN
         WITH RECURSIVE tree(oid) AS (
             SELECT tbl::oid
             UNION
             SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid
         )
-        SELECT t.oid::regclass FROM tree t JOIN pg_class c ON c.oid = t.oid
-         WHERE t.oid = tbl::oid OR NOT c.relispartition
+        SELECT t.oid::regclass, c.relispartition AND t.oid <> tbl::oid,
+               c.relrowsecurity, c.relforcerowsecurity
+          FROM tree t JOIN pg_class c ON c.oid = t.oid
     LOOP
+        IF present AND NOT (v_rls AND v_forced) THEN
+            EXECUTE format('ALTER TABLE ONLY %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', rel);
+        ELSIF NOT present AND v_forced THEN
+            -- policies of the table's own stay in force, for others than the owner
+            EXECUTE format('ALTER TABLE ONLY %s NO FORCE ROW LEVEL SECURITY', rel);
+            IF NOT EXISTS (SELECT FROM pg_policy WHERE polrelid = rel) THEN
+                EXECUTE format('ALTER TABLE ONLY %s DISABLE ROW LEVEL SECURITY', rel);
+            END IF;
+        END IF;
+        CONTINUE WHEN v_partition;
         IF present AND NOT EXISTS (SELECT FROM pg_trigger
                                     WHERE tgrelid = rel AND tgname = 'compliance_enforce_write' AND tgparentid = 0) THEN
             EXECUTE format('CREATE TRIGGER compliance_enforce_write BEFORE INSERT OR UPDATE ON %s'
@@ -111,10 +128,12 @@ BEGIN
     PERFORM compliance.invalidate_relation(tbl);
 END
 $$;
-COMMENT ON FUNCTION compliance.set_write_trigger(regclass, boolean) IS
-    'Internal: installs (present) or removes the enforcement trigger on a protected table and its inheritance children.';
+COMMENT ON FUNCTION compliance.set_enforcement(regclass, boolean) IS
+    'Internal: installs (present) or removes the enforcement trigger and forced row level security on a protected table and its partitions and inheritance children.';
 
--- A table that starts inheriting from a protected one gets the trigger too.
+-- A table that becomes a partition or child of a protected one is set up
+-- too: the command's own table is looked at (ATTACH PARTITION names the
+-- parent), and its ancestors.
 CREATE FUNCTION compliance.on_ddl_command_end() RETURNS event_trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -128,19 +147,19 @@ BEGIN
           JOIN pg_class c ON c.oid = cmd.objid AND cmd.classid = 'pg_class'::regclass
           CROSS JOIN LATERAL (
               WITH RECURSIVE anc(oid) AS (
-                  SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = cmd.objid
+                  SELECT cmd.objid
                   UNION
                   SELECT i.inhparent FROM pg_inherits i JOIN anc ON i.inhrelid = anc.oid
               ) SELECT oid FROM anc) a
           JOIN compliance.protected_tables p ON p.relid::oid = a.oid
-         WHERE cmd.object_type = 'table' AND NOT c.relispartition
+         WHERE cmd.object_type = 'table'
     LOOP
-        PERFORM compliance.set_write_trigger(v_root, true);
+        PERFORM compliance.set_enforcement(v_root, true);
     END LOOP;
 END
 $$;
 COMMENT ON FUNCTION compliance.on_ddl_command_end() IS
-    'Event trigger: a table that becomes an inheritance child of a protected table gets the enforcement trigger.';
+    'Event trigger: a table that becomes a partition or inheritance child of a protected table gets the enforcement trigger and forced row level security.';
 CREATE EVENT TRIGGER compliance_ddl_command_end ON ddl_command_end
     WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
     EXECUTE FUNCTION compliance.on_ddl_command_end();

@@ -77,7 +77,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.cache_invalidate(),
     compliance.enforce_write(),
     compliance.invalidate_relation(regclass),
-    compliance.set_write_trigger(regclass, boolean),
+    compliance.set_enforcement(regclass, boolean),
     compliance.on_ddl_command_end(),
     compliance.may_process(text, compliance.purpose),
     compliance.block_subject(text, text),
