@@ -180,8 +180,9 @@ ALTER TABLE byp_patients NO INHERIT byp_parent;
 RESET compliance.enforce;
 
 ------------------------------------------------------------------------
--- 7. Officer functions never lend their privileges: the owner's trigger
---    on the table runs as the owner when an officer erases a subject
+-- 7. Officer functions never lend their privileges, nor hand the owner's
+--    code the rows they read or erase: the owner's trigger and cast would
+--    see the subject's rows with the officer's privileges
 ------------------------------------------------------------------------
 SET SESSION AUTHORIZATION byp_owner;
 CREATE TABLE byp_seen (who name, superuser boolean, rows_visible bigint);
@@ -226,18 +227,26 @@ ALTER TABLE byp_patients ADD COLUMN mood byp_mood DEFAULT 'ok';
 CREATE RULE byp_copy AS ON DELETE TO byp_patients DO ALSO
     INSERT INTO byp_seen SELECT name, NULL, NULL FROM byp_patients;
 RESET SESSION AUTHORIZATION;
+-- neither runs: no code of the owner's runs inside an officer's statement,
+-- which would hand it the rows being read or erased
 SELECT jsonb_array_length(compliance.subject_access('1') -> 'data') AS tables_reported;
 SELECT compliance.file_request('3', 'erase') AS req \gset
 SELECT compliance.erase_subject('3', :req) ->> 'outcome' AS outcome;
 SELECT * FROM byp_seen;
 SELECT rolsuper AS owner_became_superuser FROM pg_roles WHERE rolname = 'byp_owner';
+-- a superuser takes them out of the way; the officer functions run
+ALTER TABLE byp_patients DISABLE TRIGGER byp_after_delete;
+ALTER TABLE byp_patients DROP COLUMN mood;
+SELECT jsonb_array_length(compliance.subject_access('1') -> 'data') AS tables_reported;
+SELECT compliance.erase_subject('3', :req) ->> 'outcome' AS outcome;
+SELECT count(*) AS owner_code_ran FROM byp_seen;
+DROP TRIGGER byp_after_delete ON byp_patients;
 -- a rule a superuser made stops the officer's statements rather than
 -- running unfiltered inside them
 CREATE RULE byp_copy AS ON DELETE TO byp_patients DO ALSO NOTIFY byp_deleted;
 SELECT compliance.file_request('2', 'erase') AS req \gset
 SELECT compliance.erase_subject('2', :req) ->> 'outcome' AS outcome;
 DROP RULE byp_copy ON byp_patients;
-ALTER TABLE byp_patients DROP COLUMN mood;
 
 ------------------------------------------------------------------------
 -- 8. PostgreSQL's own foreign-key checks see every row: a parent row
@@ -370,7 +379,7 @@ CREATE INDEX ON byp_patients USING gist (salary range_ops);
 ALTER TABLE byp_patients DROP COLUMN salary;
 ALTER TABLE byp_patients NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE byp_patients DISABLE ROW LEVEL SECURITY;
--- the owner's trigger runs DDL inside an officer's erasure: checked
+-- the owner's trigger would run DDL inside an officer's erasure: refused
 CREATE FUNCTION byp_ddl() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE 'ALTER TABLE public.byp_patients ADD CONSTRAINT byp_chk CHECK (public.byp_leak(diagnosis))';
@@ -398,8 +407,8 @@ DECLARE byp_held3 CURSOR WITH HOLD FOR SELECT pg_temp.byp_loop();
 RESET SESSION AUTHORIZATION;
 
 ------------------------------------------------------------------------
--- 12. Only the cascades the officer's own statement causes run unfiltered;
---     another owner's policies never run inside it
+-- 12. Inside an officer's erasure no trigger of the owner's runs, not in
+--     a cascade either; another owner's policies never run inside it
 ------------------------------------------------------------------------
 SET SESSION AUTHORIZATION byp_owner;
 CREATE TABLE byp_wards2 (id int PRIMARY KEY);
@@ -448,6 +457,31 @@ SELECT count(*) AS rows_seen_by_policy FROM byp_loot3;
 DROP POLICY byp_p ON byp_orders;
 DROP FUNCTION byp_leak3(byp_orders), byp_a_leak(), byp_on_erase();
 DROP TABLE byp_orders, byp_loot3, byp_loot2, byp_wards2;
+
+------------------------------------------------------------------------
+-- 14. An erasure's foreign-key cascades reach protected children and
+--     grandchildren whose rows no purpose may see (the cases and notes
+--     belong to blocked subject 7 as a worker and as an author)
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_owner;
+CREATE TABLE byp_people (id int PRIMARY KEY, name text);
+CREATE TABLE byp_cases (id int PRIMARY KEY, person int REFERENCES byp_people ON DELETE CASCADE, worker int);
+CREATE TABLE byp_notes (case_id int REFERENCES byp_cases ON DELETE CASCADE, author int, body text);
+INSERT INTO byp_people VALUES (5, 'Dana'), (6, 'Egor');
+INSERT INTO byp_cases VALUES (50, 5, 7), (60, 6, 7);
+INSERT INTO byp_notes VALUES (50, 7, 'on the case of 5'), (60, 7, 'on the case of 6');
+RESET SESSION AUTHORIZATION;
+SELECT compliance.protect('byp_people', 'id');
+SELECT compliance.protect('byp_cases', 'worker');
+SELECT compliance.protect('byp_notes', 'author');
+SELECT compliance.block_subject('7', 'accuracy disputed');
+SELECT compliance.file_request('5', 'erase') AS req \gset
+SELECT compliance.erase_subject('5', :req) ->> 'outcome' AS outcome;
+SET compliance.enforce = off;
+SELECT (SELECT count(*) FROM byp_people) AS people, (SELECT count(*) FROM byp_cases) AS cases,
+       (SELECT string_agg(body, ', ') FROM byp_notes) AS notes;
+RESET compliance.enforce;
+DROP TABLE byp_notes, byp_cases, byp_people;
 
 ------------------------------------------------------------------------
 -- 13. Statistics: pg_stats shows each column's most common values and

@@ -24,6 +24,7 @@
 #include "access/parallel.h"
 #include "access/xact.h"
 #include "executor/executor.h"
+#include "fmgr.h"
 #include "miscadmin.h"
 #include "optimizer/plancat.h"
 #include "optimizer/planner.h"
@@ -57,6 +58,7 @@ static ExecutorFinish_hook_type prev_executor_finish_hook = NULL;
 static ExecutorEnd_hook_type prev_executor_end_hook = NULL;
 static ProcessUtility_hook_type prev_utility_hook = NULL;
 static row_security_policy_hook_type prev_permissive_policy_hook = NULL;
+static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
 
 PG_FUNCTION_INFO_V1(library_version);
 
@@ -484,6 +486,19 @@ compliance_executor_end(QueryDesc *queryDesc)
 }
 
 /* ---------------------------------------------------------------------
+ * Functions: before PostgreSQL first calls one that is not built in,
+ * inside an officer's statement, owner.c refuses code of the owner's
+ * ---------------------------------------------------------------------
+ */
+static bool
+compliance_needs_fmgr_hook(Oid fn_oid)
+{
+	if (compliance_restricted_depth > 0)
+		restricted_function_check(fn_oid);
+	return prev_needs_fmgr_hook != NULL && prev_needs_fmgr_hook(fn_oid);
+}
+
+/* ---------------------------------------------------------------------
  * Row level security: the policy of protected tables (row_security.c)
  * ---------------------------------------------------------------------
  */
@@ -605,6 +620,8 @@ _PG_init(void)
 	ExecutorEnd_hook = compliance_executor_end;
 	prev_utility_hook = ProcessUtility_hook;
 	ProcessUtility_hook = compliance_utility;
+	prev_needs_fmgr_hook = needs_fmgr_hook;
+	needs_fmgr_hook = compliance_needs_fmgr_hook;
 	prev_permissive_policy_hook = row_security_policy_hook_permissive;
 	row_security_policy_hook_permissive = compliance_permissive_policies;
 	RegisterXactCallback(compliance_xact_callback, NULL);

@@ -414,9 +414,12 @@ extern bool enforce_check_relation(Oid relid, Bitmapset *cols);
 /* ---------------------------------------------------------------------
  * owner.c: the statements officer functions run on protected tables
  * (compliance.run_as_table_owner, compliance.read_as_table_owner), as the
- * table's owner in a security-restricted operation; SQL-callable only
+ * table's owner in a security-restricted operation, where no code of the
+ * owner's runs (needs_fmgr_hook)
  * ---------------------------------------------------------------------
  */
+/* needs_fmgr_hook while compliance_restricted_depth > 0: errors on owner code */
+extern void restricted_function_check(Oid fn_oid);
 
 /* ---------------------------------------------------------------------
  * row_security.c: row level security, forced on protected tables so that

@@ -16,23 +16,80 @@
  * for the statement itself (the officer erases a blocked subject's rows),
  * and on again for every statement the owner's code runs inside it.
  *
+ * Even with the owner's privileges, the owner's code would receive the
+ * rows the statement reads or erases: an AFTER DELETE trigger could keep
+ * a copy of an erased subject's rows (Art. 13.2, 17.1 of Law 99-Z), a
+ * check or cast could print a blocked subject's values.  So while the
+ * statement runs, no trigger function runs but the extension's own and
+ * PostgreSQL's (foreign keys), and no other function but built-in ones,
+ * the extension's and those of superusers: PostgreSQL asks
+ * needs_fmgr_hook (compliance.c) before it first calls a function that
+ * is not built in, and restricted_function_check() refuses the rest.
+ * PostgreSQL's foreign-key cascades still run, at every level: each fires
+ * the cascades of the next level at the end of the officer's statement,
+ * one level below it, where they see every row (compliance_enforcing()).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/relation.h"
+#include "access/transam.h"
+#include "catalog/pg_proc.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "compliance.h"
 
 PG_FUNCTION_INFO_V1(run_as_table_owner);
+
+/* the table the officer's statement running now is on (for messages) */
+static Oid	restricted_relid = InvalidOid;
+
+/*
+ * Called before PostgreSQL first calls a function that is not built in,
+ * while an officer's statement runs (see the header): refuses a trigger
+ * function other than the extension's, and a function of a role other
+ * than a superuser.
+ */
+void
+restricted_function_check(Oid fn_oid)
+{
+	HeapTuple	tuple;
+	Form_pg_proc proc;
+	bool		trigger;
+	bool		allowed;
+
+	if (fn_oid < FirstNormalObjectId)
+		return;
+	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	if (!HeapTupleIsValid(tuple))
+		return;					/* fmgr_info reports it */
+	proc = (Form_pg_proc) GETSTRUCT(tuple);
+	trigger = proc->prorettype == TRIGGEROID;
+	allowed = proc->pronamespace == compliance_namespace() ||
+		(!trigger && superuser_arg(proc->proowner));
+	ReleaseSysCache(tuple);
+	if (allowed)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("%s %s would run inside an officer's statement on protected table \"%s\"",
+					trigger ? "trigger function" : "function",
+					format_procedure(fn_oid),
+					OidIsValid(restricted_relid) ? get_rel_name(restricted_relid) : "?"),
+			 errdetail("It would receive the rows the statement reads or erases, of subjects whose data may not be processed otherwise, and could keep or show them (Art. 13.2, 17.1 of Law 99-Z); only built-in functions, the extension's and those of superusers run there, and no trigger but foreign keys'."),
+			 errhint("%s", trigger ?
+					 "A superuser disables the trigger (ALTER TABLE ... DISABLE TRIGGER name) for the erasure, or drops it, then the officer function runs again; an erasure's side effects belong in the application." :
+					 "A superuser replaces the check, default, cast or index that calls it with one using built-in functions, or takes the function over (ALTER FUNCTION ... OWNER TO), then the officer function runs again.")));
+}
 PG_FUNCTION_INFO_V1(read_as_table_owner);
 
 /*
@@ -48,6 +105,7 @@ run_restricted(Oid relid, const char *statement, char **value)
 	int			save_sec_context;
 	int			save_nestlevel;
 	int			save_depth = compliance_restricted_depth;
+	Oid			save_relid = restricted_relid;
 	int			rc;
 	uint64		processed = 0;
 	HeapTuple	tuple;
@@ -90,6 +148,7 @@ run_restricted(Oid relid, const char *statement, char **value)
 							 GUC_ACTION_SAVE, true, 0, false);
 	/* the statement runs one level down; the owner's statements below it */
 	compliance_restricted_depth = compliance_statement_depth + 1;
+	restricted_relid = relid;
 
 	PG_TRY();
 	{
@@ -115,6 +174,7 @@ run_restricted(Oid relid, const char *statement, char **value)
 	{
 		/* on error, the (sub)transaction's abort restores user and settings */
 		compliance_restricted_depth = save_depth;
+		restricted_relid = save_relid;
 	}
 	PG_END_TRY();
 
