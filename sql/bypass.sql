@@ -459,7 +459,7 @@ DROP FUNCTION byp_leak3(byp_orders), byp_a_leak(), byp_on_erase();
 DROP TABLE byp_orders, byp_loot3, byp_loot2, byp_wards2;
 
 ------------------------------------------------------------------------
--- 14. An erasure's foreign-key cascades reach protected children and
+-- 13. An erasure's foreign-key cascades reach protected children and
 --     grandchildren whose rows no purpose may see (the cases and notes
 --     belong to blocked subject 7 as a worker and as an author)
 ------------------------------------------------------------------------
@@ -484,7 +484,7 @@ RESET compliance.enforce;
 DROP TABLE byp_notes, byp_cases, byp_people;
 
 ------------------------------------------------------------------------
--- 13. Statistics: pg_stats shows each column's most common values and
+-- 14. Statistics: pg_stats shows each column's most common values and
 --     histogram, those of blocked and withdrawn subjects too.  protect()
 --     forces row level security, under which PostgreSQL shows them to
 --     superusers and BYPASSRLS roles only
@@ -544,6 +544,31 @@ RESET SESSION AUTHORIZATION;
 SELECT compliance.unprotect('byp_stats');
 SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'byp_stats'::regclass;
 DROP TABLE byp_stats;
+
+------------------------------------------------------------------------
+-- 15. An index's expressions and predicate run over every stored row in
+--     REINDEX and ANALYZE (autovacuum's too), as the table's owner: they
+--     may call only functions the owner cannot replace, also when a
+--     superuser builds the index
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_owner;
+CREATE TABLE byp_idx (id int, diagnosis text);
+CREATE FUNCTION byp_norm(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT lower($1)';
+CREATE INDEX byp_idx_norm ON byp_idx (byp_norm(diagnosis));
+RESET SESSION AUTHORIZATION;
+SELECT compliance.protect('byp_idx', 'id');
+DROP INDEX byp_idx_norm;
+SELECT compliance.protect('byp_idx', 'id');
+CREATE INDEX ON byp_idx (byp_norm(diagnosis));
+CREATE INDEX ON byp_idx (id) WHERE byp_norm(diagnosis) <> '';
+CREATE INDEX byp_idx_lower ON byp_idx (lower(diagnosis)) WHERE diagnosis <> '';
+SET SESSION AUTHORIZATION byp_owner;
+REINDEX TABLE byp_idx;
+ANALYZE byp_idx;
+RESET SESSION AUTHORIZATION;
+SELECT compliance.unprotect('byp_idx');
+DROP TABLE byp_idx;
+DROP FUNCTION byp_norm(text);
 
 SET client_min_messages = warning;
 DROP TABLE byp_app_b, byp_app_a, byp_app_seen;

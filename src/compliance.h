@@ -420,6 +420,8 @@ extern bool enforce_check_relation(Oid relid, Bitmapset *cols);
  */
 /* needs_fmgr_hook while compliance_restricted_depth > 0: errors on owner code */
 extern void restricted_function_check(Oid fn_oid);
+/* built in, the extension's or (but for triggers) a superuser's */
+extern bool owner_function_trusted(Oid fn_oid, bool *trigger);
 
 /* ---------------------------------------------------------------------
  * row_security.c: row level security, forced on protected tables so that

@@ -49,35 +49,49 @@
 #include "compliance.h"
 
 PG_FUNCTION_INFO_V1(run_as_table_owner);
+PG_FUNCTION_INFO_V1(read_as_table_owner);
 
 /* the table the officer's statement running now is on (for messages) */
 static Oid	restricted_relid = InvalidOid;
 
 /*
+ * May the function run over rows of subjects whose data may not be
+ * processed: is it built in, the extension's, or (not for a trigger
+ * function, which would receive every row) a superuser's?  The owner of a
+ * protected table cannot replace such a function.
+ */
+bool
+owner_function_trusted(Oid fn_oid, bool *trigger)
+{
+	HeapTuple	tuple;
+	Form_pg_proc proc;
+	bool		trusted;
+
+	*trigger = false;
+	if (fn_oid < FirstNormalObjectId)
+		return true;
+	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	if (!HeapTupleIsValid(tuple))
+		return true;			/* its caller reports it */
+	proc = (Form_pg_proc) GETSTRUCT(tuple);
+	*trigger = proc->prorettype == TRIGGEROID;
+	trusted = proc->pronamespace == compliance_namespace() ||
+		(!*trigger && superuser_arg(proc->proowner));
+	ReleaseSysCache(tuple);
+	return trusted;
+}
+
+/*
  * Called before PostgreSQL first calls a function that is not built in,
- * while an officer's statement runs (see the header): refuses a trigger
- * function other than the extension's, and a function of a role other
- * than a superuser.
+ * while an officer's statement runs (see the header): refuses a function
+ * owner_function_trusted() does not trust.
  */
 void
 restricted_function_check(Oid fn_oid)
 {
-	HeapTuple	tuple;
-	Form_pg_proc proc;
 	bool		trigger;
-	bool		allowed;
 
-	if (fn_oid < FirstNormalObjectId)
-		return;
-	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
-	if (!HeapTupleIsValid(tuple))
-		return;					/* fmgr_info reports it */
-	proc = (Form_pg_proc) GETSTRUCT(tuple);
-	trigger = proc->prorettype == TRIGGEROID;
-	allowed = proc->pronamespace == compliance_namespace() ||
-		(!trigger && superuser_arg(proc->proowner));
-	ReleaseSysCache(tuple);
-	if (allowed)
+	if (owner_function_trusted(fn_oid, &trigger))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -90,7 +104,6 @@ restricted_function_check(Oid fn_oid)
 					 "A superuser disables the trigger (ALTER TABLE ... DISABLE TRIGGER name) for the erasure, or drops it, then the officer function runs again; an erasure's side effects belong in the application." :
 					 "A superuser replaces the check, default, cast or index that calls it with one using built-in functions, or takes the function over (ALTER FUNCTION ... OWNER TO), then the officer function runs again.")));
 }
-PG_FUNCTION_INFO_V1(read_as_table_owner);
 
 /*
  * Runs one statement on relid as its owner, in a security-restricted

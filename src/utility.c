@@ -39,6 +39,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_type.h"
+#include "parser/parse_utilcmd.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
@@ -219,6 +220,50 @@ evaluates_stored_rows(Node *def)
 	return false;
 }
 
+/* Does the expression call a function the table's owner could replace? */
+static bool
+untrusted_function(Oid fn_oid, void *context)
+{
+	bool		trigger;
+
+	return !owner_function_trusted(fn_oid, &trigger);
+}
+
+static bool
+calls_untrusted_function(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (check_functions_in_node(node, untrusted_function, context))
+		return true;
+	return expression_tree_walker(node, calls_untrusted_function, context);
+}
+
+/*
+ * An index's expressions and predicate run over every stored row when it
+ * is built, rebuilt (REINDEX, CLUSTER, VACUUM FULL) and analysed,
+ * autovacuum's ANALYZE included, as the table's owner: a function the
+ * owner can replace would see the rows of blocked subjects.  A superuser
+ * may build such an index only on functions the owner cannot replace
+ * (owner.c); protect() checks the indexes a table has already.
+ */
+static void
+check_index_functions(Oid relid, IndexStmt *stmt)
+{
+	IndexStmt  *cooked;
+	ListCell   *lc;
+	bool		untrusted = false;
+
+	cooked = transformIndexStmt(relid, copyObject(stmt), NULL);
+	foreach(lc, cooked->indexParams)
+		untrusted |= calls_untrusted_function(((IndexElem *) lfirst(lc))->expr, NULL);
+	untrusted |= calls_untrusted_function(cooked->whereClause, NULL);
+	if (untrusted)
+		refuse("build an index on a function its owner could replace over protected table",
+			   stmt->relation->relname,
+			   "Index builds, REINDEX and ANALYZE (autovacuum's too) run it over every stored row as the table's owner; use built-in functions or functions of a superuser, or build it with compliance.enforce = off.");
+}
+
 static void
 check_create_index(IndexStmt *stmt)
 {
@@ -229,6 +274,11 @@ check_create_index(IndexStmt *stmt)
 
 	if (protected_tree(relid, stmt->relation->inh) == NULL)
 		return;
+	if (superuser())
+	{
+		check_index_functions(relid, stmt);
+		return;
+	}
 	if (stmt->whereClause != NULL)
 		refuse_row_expression(stmt->relation->relname);
 	foreach(lc, stmt->indexParams)
@@ -791,8 +841,7 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 				check_create_trigger((CreateTrigStmt *) parsetree);
 			break;
 		case T_IndexStmt:
-			if (!superuser())
-				check_create_index((IndexStmt *) parsetree);
+			check_create_index((IndexStmt *) parsetree);
 			break;
 		case T_CreateStatsStmt:
 			if (!superuser())

@@ -603,6 +603,8 @@ DECLARE
     v_kind "char";
     v_key text;
     v_value jsonb;
+    v_index regclass;
+    v_function regprocedure;
 BEGIN
     IF tbl IS NULL OR subject_column IS NULL THEN
         RAISE EXCEPTION 'table and subject column are required'
@@ -668,6 +670,30 @@ BEGIN
                       HINT = 'Use a label of compliance.data_category, such as "health" or "biometric".';
         END IF;
     END LOOP;
+
+    -- an index expression or predicate runs over every stored row in
+    -- REINDEX and ANALYZE (autovacuum's too), as the table's owner: it may
+    -- call only functions the owner cannot replace (utility.c, owner.c)
+    WITH RECURSIVE tree(relid) AS (
+        SELECT tbl::oid
+        UNION
+        SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid
+    )
+    SELECT i.indexrelid::regclass, f.oid::regprocedure INTO v_index, v_function
+      FROM tree t
+      JOIN pg_index i ON i.indrelid = t.relid AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)
+      JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
+      LEFT JOIN pg_operator o ON d.refclassid = 'pg_operator'::regclass AND o.oid = d.refobjid
+      JOIN pg_proc f ON (d.refclassid = 'pg_proc'::regclass AND f.oid = d.refobjid) OR f.oid = o.oprcode
+     WHERE f.oid >= 16384 AND f.pronamespace <> 'compliance'::regnamespace
+       AND NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.oid = f.proowner)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'index "%" of table "%" calls function %, which its owner could replace', v_index, tbl, v_function
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Index builds, REINDEX and ANALYZE (autovacuum''s too) run it over every stored row as the table''s owner, blocked subjects'' rows included.',
+                  HINT = 'Rebuild the index on built-in functions or functions of a superuser, or drop it; then protect the table.';
+    END IF;
 
     INSERT INTO compliance.protected_tables (relid, subject_column) VALUES (tbl, subject_column);
     INSERT INTO compliance.protected_columns (relid, column_name, category)
