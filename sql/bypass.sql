@@ -570,6 +570,28 @@ SELECT compliance.unprotect('byp_idx');
 DROP TABLE byp_idx;
 DROP FUNCTION byp_norm(text);
 
+------------------------------------------------------------------------
+-- 16. EXPLAIN ANALYZE counts the rows the filter removed: with a
+--     leakproof condition evaluated first (an index condition), whether a
+--     hidden subject's row matches it.  Reserved to superusers
+------------------------------------------------------------------------
+SET SESSION AUTHORIZATION byp_app;
+SET compliance.purpose = 'billing';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM byp_patients WHERE name = 'Vera';
+PREPARE byp_q AS SELECT * FROM byp_patients WHERE name = 'Vera';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE byp_q;
+DEALLOCATE byp_q;
+CREATE FUNCTION pg_temp.byp_explain() RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM public.byp_patients';
+END $$;
+SELECT * FROM pg_temp.byp_explain();
+-- without ANALYZE, or on other tables, it runs
+EXPLAIN (COSTS OFF) SELECT id FROM byp_patients WHERE name = 'Vera';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT 1;
+RESET compliance.purpose;
+RESET SESSION AUTHORIZATION;
+
 SET client_min_messages = warning;
 DROP TABLE byp_app_b, byp_app_a, byp_app_seen;
 DROP CAST (byp_app_k AS int);

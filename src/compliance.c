@@ -60,6 +60,9 @@ static ProcessUtility_hook_type prev_utility_hook = NULL;
 static row_security_policy_hook_type prev_permissive_policy_hook = NULL;
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
 
+/* the depth of the plan an EXPLAIN ANALYZE of a non-superuser runs (0: none) */
+static int	explain_analyze_depth = 0;
+
 PG_FUNCTION_INFO_V1(library_version);
 
 /*
@@ -440,6 +443,11 @@ compliance_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
 	bool		holdable = ActivePortal != NULL &&
 		(ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0;
 
+	/* the plan an EXPLAIN ANALYZE shows runs one level into it */
+	if (explain_analyze_depth > 0 && explain_analyze_depth == compliance_statement_depth &&
+		queryDesc->instrument_options != 0)
+		enforce_refuse_instrumented(queryDesc->plannedstmt);
+
 	compliance_statement_depth++;
 	compliance_holdable_runs += holdable ? 1 : 0;
 	PG_TRY();
@@ -530,6 +538,29 @@ run_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 								queryEnv, dest, qc);
 }
 
+/* A utility statement whose statements are nested ones (DO, CALL, EXPLAIN) */
+static void
+run_nested_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+				   ProcessUtilityContext context, ParamListInfo params,
+				   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	int			save_explain_depth = explain_analyze_depth;
+
+	compliance_statement_depth++;
+	if (utility_is_explain_analyze(pstmt->utilityStmt))
+		explain_analyze_depth = compliance_statement_depth;
+	PG_TRY();
+	{
+		run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		compliance_statement_depth--;
+		explain_analyze_depth = save_explain_depth;
+	}
+	PG_END_TRY();
+}
+
 static void
 compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 				   ProcessUtilityContext context, ParamListInfo params,
@@ -551,16 +582,7 @@ compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 			run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 		return;
 	}
-	compliance_statement_depth++;
-	PG_TRY();
-	{
-		run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
-	}
-	PG_FINALLY();
-	{
-		compliance_statement_depth--;
-	}
-	PG_END_TRY();
+	run_nested_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 }
 
 /* ---------------------------------------------------------------------

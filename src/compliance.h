@@ -410,6 +410,8 @@ extern bool enforce_plan_relation(PlannerInfo *root, RelOptInfo *rel);
 extern void enforce_check_plan(PlannedStmt *stmt, int cursorOptions);	/* planner, after */
 /* executor start, per relation named; true if it is protected */
 extern bool enforce_check_relation(Oid relid, Bitmapset *cols);
+/* executor run of the plan an EXPLAIN ANALYZE shows: refused over protected tables */
+extern void enforce_refuse_instrumented(PlannedStmt *stmt);
 
 /* ---------------------------------------------------------------------
  * owner.c: the statements officer functions run on protected tables
@@ -442,6 +444,8 @@ extern bool row_security_copy_from(PlannedStmt *pstmt, const char *queryString,
  */
 /* the statement to run instead (COPY TO through the row filter), or pstmt */
 extern PlannedStmt *utility_check(PlannedStmt *pstmt, bool *readOnlyTree);
+/* EXPLAIN ANALYZE by a role other than a superuser, enforcement on */
+extern bool utility_is_explain_analyze(Node *parsetree);
 
 /* ---------------------------------------------------------------------
  * capture.c: automatic capture of disclosures while compliance.recipient

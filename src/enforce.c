@@ -835,3 +835,30 @@ enforce_check_relation(Oid relid, Bitmapset *cols)
 	}
 	return true;
 }
+
+/*
+ * The plan an EXPLAIN ANALYZE of a role other than a superuser runs
+ * (compliance.c): refused if it scans a protected table.  Leakproof
+ * conditions (equality on text, say) may be evaluated before the row
+ * filter, as index conditions, so its count of rows removed by the filter
+ * would tell how many hidden rows match them: whether a blocked subject's
+ * row has a given diagnosis.
+ */
+void
+enforce_refuse_instrumented(PlannedStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (rte->rtekind == RTE_RELATION && protection_lookup(rte->relid) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("EXPLAIN ANALYZE over protected table \"%s\" is reserved to superusers",
+							get_rel_name(rte->relid)),
+					 errdetail("Its row counts would tell how many rows of subjects the purpose may not process match the statement's conditions (Art. 13.2, 17.1 of Law 99-Z)."),
+					 errhint("Run EXPLAIN without ANALYZE, or ask a superuser.")));
+	}
+}

@@ -33,6 +33,7 @@
 #include "catalog/pg_range.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "commands/tablecmds.h"
 #include "commands/trigger.h"
 #include "miscadmin.h"
@@ -744,6 +745,31 @@ check_drop_trigger(DropStmt *stmt)
 			refuse("drop the enforcement trigger of protected table", rel->relname,
 				   "Call compliance.unprotect() to stop protecting the table.");
 	}
+}
+
+/*
+ * Is this EXPLAIN ANALYZE run by a role other than a superuser while
+ * enforcement is on?  Its row counts ("Rows Removed by Filter") tell how
+ * many rows the row filter hid that match the statement's conditions, a
+ * protected index's among them: compliance.c has enforce.c refuse it when
+ * it runs a plan over a protected table.
+ */
+bool
+utility_is_explain_analyze(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (!IsA(parsetree, ExplainStmt) || !compliance_enforce || superuser() ||
+		!protection_any())
+		return false;
+	foreach(lc, ((ExplainStmt *) parsetree)->options)
+	{
+		DefElem    *opt = lfirst(lc);
+
+		if (strcmp(opt->defname, "analyze") == 0)
+			return defGetBoolean(opt);
+	}
+	return false;
 }
 
 /*
