@@ -91,10 +91,11 @@ protected_tree(Oid relid, bool inh)
 	return NULL;
 }
 
+/* The named relation's protection, found as lock_named_relation() finds it */
 static const Protection *
-protected_rangevar(RangeVar *rv)
+protected_rangevar(RangeVar *rv, LOCKMODE lockmode)
 {
-	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	Oid			relid = lock_named_relation(rv, lockmode, true, NULL);
 
 	return OidIsValid(relid) ? protection_lookup(relid) : NULL;
 }
@@ -302,7 +303,7 @@ static void
 check_create_statistics(CreateStatsStmt *stmt)
 {
 	if (list_length(stmt->relations) != 1 || !IsA(linitial(stmt->relations), RangeVar) ||
-		protected_rangevar(linitial(stmt->relations)) == NULL)
+		protected_rangevar(linitial(stmt->relations), ShareUpdateExclusiveLock) == NULL)
 		return;
 	/* the most common values and combinations are shown in pg_stats_ext */
 	refuse("collect extended statistics on protected table",
@@ -319,7 +320,7 @@ check_create_statistics(CreateStatsStmt *stmt)
 static void
 check_create_trigger(CreateTrigStmt *stmt)
 {
-	if (protected_rangevar(stmt->relation) == NULL)
+	if (protected_rangevar(stmt->relation, ShareRowExclusiveLock) == NULL)
 		return;
 	if (names_write_trigger(stmt->trigname))
 		refuse("replace the enforcement trigger of protected table", stmt->relation->relname,
@@ -355,7 +356,7 @@ check_policy(RangeVar *table, Node *qual, Node *with_check, bool restrictive)
 	const char *relname = table->relname;
 
 	/* it would hide rows from the officer functions (row_security.c) */
-	if (restrictive && !superuser() && protected_rangevar(table) != NULL)
+	if (restrictive && !superuser() && protected_rangevar(table, AccessExclusiveLock) != NULL)
 		refuse("create a restrictive policy on protected table", relname,
 			   "Officer functions must read every row of a data subject; make the policy permissive, or ask a superuser.");
 	if (calls_row_filter(qual, NULL) || calls_row_filter(with_check, NULL))
@@ -543,7 +544,7 @@ check_alter_table_subcommand(AlterTableCmd *cmd, const char *relname, const Prot
 				RangeVar   *part = ((PartitionCmd *) cmd->def)->name;
 
 				/* a new partition of a protected table is protected with it */
-				if (protected_rangevar(part) != NULL)
+				if (protected_rangevar(part, AccessExclusiveLock) != NULL)
 					refuse("attach a protected table as a partition of table", relname,
 						   "Only a superuser may change the parents of a protected table.");
 				return;
@@ -595,7 +596,7 @@ check_alter_table(AlterTableStmt *stmt)
 		if (p != NULL)
 			check_alter_table_subcommand(cmd, relname, p, relid);
 		else if (cmd->subtype == AT_AttachPartition &&
-				 protected_rangevar(((PartitionCmd *) cmd->def)->name) != NULL)
+				 protected_rangevar(((PartitionCmd *) cmd->def)->name, AccessExclusiveLock) != NULL)
 			refuse("attach a protected table as a partition of table", relname,
 				   "Reading the parent would reach its rows without the row filter; only a superuser may change the parents of a protected table.");
 	}
@@ -737,13 +738,18 @@ check_drop_trigger(DropStmt *stmt)
 	{
 		List	   *names = lfirst(lc);
 		RangeVar   *rel;
+		Oid			relid;
 
 		if (!names_write_trigger(strVal(llast(names))))
 			continue;
 		rel = makeRangeVarFromNameList(list_truncate(list_copy(names), list_length(names) - 1));
-		if (protected_rangevar(rel) != NULL)
+		relid = lock_named_relation(rel, AccessExclusiveLock, true, NULL);
+		if (OidIsValid(relid) && protection_lookup(relid) != NULL)
 			refuse("drop the enforcement trigger of protected table", rel->relname,
 				   "Call compliance.unprotect() to stop protecting the table.");
+		/* the command drops the trigger of the table checked here */
+		if (OidIsValid(relid) && list_length(names) == 2)
+			lfirst(lc) = list_make3(makeString(rel->schemaname), linitial(names), llast(names));
 	}
 }
 
@@ -800,6 +806,12 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 		case T_AlterTableStmt:
 		case T_RenameStmt:
 		case T_IndexStmt:
+		case T_CreateTrigStmt:
+		case T_CreateStatsStmt:
+		case T_CreatePolicyStmt:
+		case T_AlterPolicyStmt:
+		case T_RuleStmt:
+		case T_DropStmt:
 			/* names get pinned to the relation found: work on a copy */
 			pstmt = copyObject(pstmt);
 			*readOnlyTree = false;
@@ -875,7 +887,8 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 			break;
 		case T_RuleStmt:
 			/* a rule's actions run inside the statement, on whatever it reads */
-			if (!superuser() && protected_rangevar(((RuleStmt *) parsetree)->relation) != NULL)
+			if (!superuser() &&
+				protected_rangevar(((RuleStmt *) parsetree)->relation, AccessExclusiveLock) != NULL)
 				refuse("create a rule on protected table", ((RuleStmt *) parsetree)->relation->relname,
 					   "Use a trigger instead; a rule's actions would run within statements that officers run over every row.");
 			break;
