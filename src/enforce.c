@@ -434,6 +434,7 @@ enforce_write(PG_FUNCTION_ARGS)
 	Relation	rel;
 	const Protection *p;
 	const PurposeInfo *purpose;
+	const StatementSettings *settings;
 	TupleDesc	desc;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
@@ -450,7 +451,21 @@ enforce_write(PG_FUNCTION_ARGS)
 							   ? trigdata->tg_newtuple : trigdata->tg_trigtuple);
 
 	accept_invalidations_once_per_statement();
-	purpose = statement_purpose(fcinfo->flinfo->fn_mcxt);
+
+	/*
+	 * The trigger's FmgrInfo lives as long as its statement's executor:
+	 * the statement's settings are looked up once, not for every row.
+	 */
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		const StatementSettings **settings =
+			MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(StatementSettings *));
+
+		*settings = compliance_statement_settings(fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = settings;
+	}
+	settings = *(const StatementSettings **) fcinfo->flinfo->fn_extra;
+	purpose = purpose_declared(settings != NULL ? settings->purpose : compliance_purpose);
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		check_write(trigdata->tg_trigtuple, desc, p, purpose);

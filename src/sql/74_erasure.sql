@@ -129,6 +129,39 @@ COMMENT ON FUNCTION compliance.read_as_table_owner(regclass, text) IS
     'Internal: runs a query on a protected table as the table''s owner in a security-restricted operation (casts, operators and functions of the owner''s types never get the officer''s privileges) and returns the first column of its first row as text.';
 REVOKE EXECUTE ON FUNCTION compliance.read_as_table_owner(regclass, text) FROM PUBLIC;
 
+-- Internal: the protected tables holding rows of a subject, each with the
+-- condition that matches them through alias subject_row: what an erasure
+-- deletes, what the remaining bases and retention look at.
+CREATE FUNCTION compliance.tables_holding(subject text)
+    RETURNS TABLE (relid regclass, match text)
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT p.relid AS tbl,
+               compliance.subject_match(tables_holding.subject, p.subject_column,
+                                        format_type(a.atttypid, a.atttypmod), 'subject_row') AS cond
+          FROM compliance.protected_tables p
+          JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
+         ORDER BY p.relid::text
+    LOOP
+        CONTINUE WHEN r.cond IS NULL;
+        IF compliance.read_as_table_owner(r.tbl,
+               format('SELECT EXISTS (SELECT FROM %s AS subject_row WHERE %s)', r.tbl, r.cond))::boolean THEN
+            relid := r.tbl;
+            match := r.cond;
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION compliance.tables_holding(text) IS
+    'Internal: protected tables holding rows of the subject, each with the condition (alias subject_row) matching them; read as each table''s owner.';
+REVOKE EXECUTE ON FUNCTION compliance.tables_holding(text) FROM PUBLIC;
+
 -- Internal: deletes the rows of tbl that satisfy cond (through alias
 -- subject_row), after counting the rows each cascading foreign key will
 -- reach; raises the foreign-key error if a deeper reference forbids it.
@@ -187,7 +220,6 @@ DECLARE
     v_retained jsonb := '[]';
     v_refused jsonb := '[]';
     v_kept_tables text[] := '{}';
-    v_found boolean;
     v_known boolean;
     v_was_blocked boolean;
     v_blocked boolean := false;
@@ -254,19 +286,14 @@ BEGIN
 
     -- Protected tables holding rows of the subject.
     FOR r IN
-        SELECT p.relid, p.subject_column, format_type(a.atttypid, a.atttypmod) AS column_type,
-               compliance.subject_match(subject, p.subject_column,
-                                        format_type(a.atttypid, a.atttypmod), 'subject_row') AS match,
+        SELECT h.relid, h.match, p.subject_column, format_type(a.atttypid, a.atttypmod) AS column_type,
                t.ground
-          FROM compliance.protected_tables p
+          FROM compliance.tables_holding(subject) h
+          JOIN compliance.protected_tables p ON p.relid = h.relid
           JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
           LEFT JOIN compliance.retained_tables t ON t.relid = p.relid
          ORDER BY p.relid::text
     LOOP
-        CONTINUE WHEN r.match IS NULL;
-        v_found := compliance.read_as_table_owner(r.relid,
-            format('SELECT EXISTS (SELECT FROM %s AS subject_row WHERE %s)', r.relid, r.match))::boolean;
-        CONTINUE WHEN NOT v_found;
         v_cand := v_cand || jsonb_build_object(r.relid::oid::text, jsonb_build_object(
             'match', r.match, 'retained', r.ground,
             'ref_match', compliance.subject_match(subject, r.subject_column, r.column_type, 'ref')));
@@ -514,24 +541,11 @@ CREATE FUNCTION compliance.remaining_bases(subject text) RETURNS jsonb
     SET compliance.recipient = ''
 AS $$
 DECLARE
-    v_tables regclass[] := '{}';
-    v_found boolean;
+    v_tables regclass[];
     v_bases jsonb;
-    r record;
 BEGIN
-    FOR r IN
-        SELECT p.relid, compliance.subject_match(subject, p.subject_column,
-                                                 format_type(a.atttypid, a.atttypmod), 'subject_row') AS match
-          FROM compliance.protected_tables p
-          JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
-    LOOP
-        CONTINUE WHEN r.match IS NULL;
-        v_found := compliance.read_as_table_owner(r.relid,
-            format('SELECT EXISTS (SELECT FROM %s AS subject_row WHERE %s)', r.relid, r.match))::boolean;
-        IF v_found THEN
-            v_tables := v_tables || r.relid;
-        END IF;
-    END LOOP;
+    SELECT coalesce(array_agg(h.relid), '{}') INTO v_tables
+      FROM compliance.tables_holding(remaining_bases.subject) h;
 
     SELECT coalesce(jsonb_agg(jsonb_build_object('purpose', p.code, 'legal_basis', p.legal_basis) ORDER BY p.id), '[]')
       INTO v_bases

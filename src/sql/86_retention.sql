@@ -200,7 +200,6 @@ DECLARE
     v_tbl regclass;
     v_match text;
     v_ground text;
-    v_found boolean;
     v_blocked boolean;
     v_consents boolean;
     v_n bigint;
@@ -220,7 +219,6 @@ DECLARE
     v_refused jsonb := '[]';
     v_newly_blocked jsonb := '[]';
     v_report jsonb;
-    r record;
 BEGIN
     -- Consent writers wait until the purge commits, so that no subject
     -- consents again between the check and the deletion.
@@ -232,20 +230,8 @@ BEGIN
          GROUP BY e.subject ORDER BY e.subject
     LOOP
         v_subjects := v_subjects + 1;
-        v_held := '{}';
-        FOR r IN
-            SELECT p.relid, compliance.subject_match(v_subject, p.subject_column,
-                                                     format_type(a.atttypid, a.atttypmod), 'subject_row') AS match
-              FROM compliance.protected_tables p
-              JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
-        LOOP
-            CONTINUE WHEN r.match IS NULL;
-            v_found := compliance.read_as_table_owner(r.relid,
-                format('SELECT EXISTS (SELECT FROM %s AS subject_row WHERE %s)', r.relid, r.match))::boolean;
-            IF v_found THEN
-                v_held := v_held || r.relid;
-            END IF;
-        END LOOP;
+        SELECT coalesce(array_agg(h.relid), '{}') INTO v_held
+          FROM compliance.tables_holding(v_subject) h;
         v_blocked := EXISTS (SELECT FROM compliance.blocked_subjects b WHERE b.subject = v_subject);
         v_consents := EXISTS (SELECT FROM compliance.consent_state s
                                WHERE s.subject = v_subject AND s.status IN ('given', 'renewed')
