@@ -42,6 +42,8 @@ INSERT INTO patients VALUES
 SELECT compliance.protect('patients', 'id', '{"diagnosis": "health"}');
 CREATE ROLE clinic_app NOLOGIN IN ROLE compliance_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON patients TO clinic_app;
+-- the purposes the application may process for (Art. 17.3)
+SELECT compliance.grant_purpose('reminders', 'clinic_app'), compliance.grant_purpose('treatment', 'clinic_app');
 
 \echo
 \echo '=== 5. Before consent the patient sees the notice of Art. 5.5 (English here; Russian is the default)'
@@ -76,6 +78,10 @@ SELECT id, full_name, phone FROM patients ORDER BY id;
 \echo '--- and may not touch the diagnosis (Art. 4.5):'
 \set ON_ERROR_STOP off
 SELECT id, diagnosis FROM patients;
+\set ON_ERROR_STOP on
+\echo '--- research, a purpose not granted to the application, is refused (Art. 17.3):'
+\set ON_ERROR_STOP off
+SET compliance.purpose = 'research';
 \set ON_ERROR_STOP on
 SET compliance.purpose = 'treatment';
 \echo '--- treatment has a basis of Art. 8.2 and sees everyone:'
@@ -132,6 +138,7 @@ SELECT id, status, outcome FROM compliance.requests;
 \echo '=== 11. The clinic exports reminders to its SMS gateway; every row returned is logged (Art. 12)'
 CREATE ROLE clinic_export NOLOGIN IN ROLE compliance_app;
 GRANT SELECT ON patients TO clinic_export;
+SELECT compliance.grant_purpose('reminders', 'clinic_export');
 SET ROLE clinic_export;
 SET compliance.purpose = 'reminders';
 SET compliance.recipient = 'sms_gateway';

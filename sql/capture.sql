@@ -14,6 +14,8 @@ CREATE TABLE customers (id int PRIMARY KEY, name text, email text);
 INSERT INTO customers SELECT g, 'name ' || g, g || '@example.by' FROM generate_series(1, 10) g;
 SELECT compliance.protect('customers', 'id');
 CREATE ROLE shop_app NOLOGIN IN ROLE compliance_app;
+SELECT count(*) AS granted FROM (SELECT compliance.grant_purpose(p::compliance.purpose, r::regrole)
+    FROM unnest(ARRAY['billing']) p, unnest(ARRAY['shop_app']) r) g;
 GRANT SELECT ON customers TO shop_app;
 
 SET ROLE shop_app;
@@ -65,6 +67,8 @@ SELECT ledger, ok FROM compliance.verify_ledger() ORDER BY ledger;
 -- two runs of the same query inside one statement starts a new chunk, so
 -- each run is logged under the purpose in force when it read.
 SELECT compliance.register_purpose('marketing', 'Offers', 'contract_with_subject');
+SELECT count(*) AS granted FROM (SELECT compliance.grant_purpose(p::compliance.purpose, r::regrole)
+    FROM unnest(ARRAY['marketing']) p, unnest(ARRAY['shop_app']) r) g;
 CREATE FUNCTION read_under_two_purposes() RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     p text;

@@ -15,6 +15,9 @@ SELECT compliance.register_purpose('research', 'Research', 'consent');
 CREATE ROLE clinic_owner NOLOGIN;
 GRANT compliance_app TO clinic_owner;
 GRANT USAGE, CREATE ON SCHEMA public TO clinic_owner;
+-- the purposes the role may declare (Art. 17.3)
+SELECT count(*) AS granted FROM (SELECT compliance.grant_purpose(p::compliance.purpose, r::regrole)
+    FROM unnest(ARRAY['marketing', 'care', 'billing', 'research']) p, unnest(ARRAY['clinic_owner']) r) g;
 SET ROLE clinic_owner;
 CREATE TABLE patients (id int PRIMARY KEY, name text, email text, diagnosis text);
 INSERT INTO patients VALUES (1, 'Anna', 'anna@example.by', 'flu'),
@@ -193,10 +196,10 @@ INSERT INTO notes VALUES (1, 'n1'), (2, 'n2');
 INSERT INTO notes_archive VALUES (2, 'old', '2020-01-01'), (3, 'old', '2020-01-01');
 SELECT compliance.protect('notes', 'patient_id');
 CREATE TABLE notes_late () INHERITS (notes);
-SELECT tgrelid::regclass, tgname FROM pg_trigger WHERE tgname = 'compliance_enforce_write' ORDER BY 1::text;
+SELECT tgrelid::regclass, tgname FROM pg_trigger WHERE tgname = 'compliance_enforce_write' ORDER BY tgrelid::regclass::text;
 -- row level security is forced on each, partitions and children made later too
 SELECT oid::regclass, relrowsecurity, relforcerowsecurity FROM pg_class
- WHERE relname ~ '^(visits|notes)' AND relkind IN ('r', 'p') ORDER BY 1::text;
+ WHERE relname ~ '^(visits|notes)' AND relkind IN ('r', 'p') ORDER BY oid::regclass::text;
 SELECT compliance.purposes(compliance.give_consent('2', '{research}', 'checkbox'));
 SET compliance.purpose = 'research';
 SELECT patient_id FROM visits ORDER BY 1;
@@ -220,12 +223,59 @@ ALTER TABLE visits DETACH PARTITION visits_2026;
 ALTER TABLE notes_archive NO INHERIT notes;
 RESET ROLE;
 
+-- Purposes are granted to roles (Art. 17.3): a role may declare only a
+-- purpose it holds, granted to it or to a role it has the privileges of;
+-- checked at SET and again, for the role current then, at every statement
+CREATE ROLE clinic_reception NOLOGIN;
+CREATE ROLE clinic_desk NOLOGIN IN ROLE clinic_reception;
+GRANT SELECT ON patients TO clinic_reception;
+GRANT compliance_app TO clinic_reception;
+SELECT compliance.grant_purpose('marketing', 'clinic_reception');
+SELECT compliance.grant_purpose('marketing', 'clinic_reception');
+SELECT purpose, grantee FROM compliance.purpose_grants
+ WHERE grantee::text LIKE 'clinic_r%' ORDER BY purpose::text, grantee::text;
+SET ROLE clinic_desk;
+SET compliance.purpose = 'care';
+SET compliance.purpose = 'marketing';
+SELECT count(*) AS marketing_rows FROM patients;
+SELECT compliance.may_process('1', 'marketing') AS marketing, compliance.may_process('1', 'care') AS care;
+RESET ROLE;
+-- declared by a role that holds it, then used by one that does not
+SET compliance.purpose = 'care';
+SET ROLE clinic_desk;
+SELECT count(*) FROM patients;
+RESET ROLE;
+-- a SECURITY DEFINER function's statements run as its owner, who holds it
+SET ROLE clinic_desk;
+SELECT count_definer() IS NOT NULL AS definer_reads;
+RESET ROLE;
+-- a revoked purpose is refused from the next statement, also when it was
+-- declared before
+SET ROLE clinic_desk;
+SET compliance.purpose = 'marketing';
+RESET ROLE;
+SELECT compliance.revoke_purpose('marketing', 'clinic_reception');
+SET ROLE clinic_desk;
+SELECT count(*) FROM patients;
+SET compliance.purpose = 'marketing';
+RESET ROLE;
+RESET compliance.purpose;
+SELECT compliance.revoke_purpose('marketing', 'clinic_reception');
+-- not to PUBLIC, and not without both arguments
+SELECT compliance.grant_purpose('marketing', '-');
+SELECT compliance.grant_purpose(NULL, 'clinic_desk');
+-- ALTER ROLE may store a purpose its target will be checked for at use
+ALTER ROLE clinic_desk SET compliance.purpose = 'care';
+ALTER ROLE clinic_desk RESET compliance.purpose;
+REVOKE SELECT ON patients FROM clinic_reception;
+DROP ROLE clinic_desk, clinic_reception;
+
 -- unprotect: the table is plain again
 SELECT compliance.unprotect('notes');
 SELECT count(*) FROM notes;
-SELECT tgrelid::regclass FROM pg_trigger WHERE tgname = 'compliance_enforce_write' ORDER BY 1::text;
+SELECT tgrelid::regclass FROM pg_trigger WHERE tgname = 'compliance_enforce_write' ORDER BY tgrelid::regclass::text;
 SELECT oid::regclass, relrowsecurity, relforcerowsecurity FROM pg_class
- WHERE relname ~ '^notes' AND relkind = 'r' ORDER BY 1::text;
+ WHERE relname ~ '^notes' AND relkind = 'r' ORDER BY oid::regclass::text;
 
 DROP TABLE notes CASCADE;
 DROP TABLE visits;

@@ -22,6 +22,8 @@ SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject'
 CREATE ROLE clinic_app NOLOGIN;
 GRANT compliance_app TO clinic_app;
 GRANT USAGE, CREATE ON SCHEMA public TO clinic_app;
+SELECT count(*) AS granted FROM (SELECT compliance.grant_purpose(p::compliance.purpose, r::regrole)
+    FROM unnest(ARRAY['care', 'marketing', 'billing']) p, unnest(ARRAY['clinic_app']) r) g;
 SET ROLE clinic_app;
 CREATE TABLE patients (id int PRIMARY KEY, name text, email text, diagnosis text);
 CREATE TABLE visits (id int PRIMARY KEY, patient_id int NOT NULL REFERENCES patients, note text);
@@ -191,6 +193,8 @@ SELECT ledger, rows, ok FROM compliance.verify_ledger() WHERE ledger = 'consent'
 -- a withdrawal of some consent leaves a task that finds the consent in force
 SELECT compliance.purposes(compliance.give_consent('s2', '{marketing}', 'checkbox'));
 SELECT compliance.register_purpose('research', 'Research', 'consent', data_items => ARRAY['email']);
+SELECT count(*) AS granted FROM (SELECT compliance.grant_purpose(p::compliance.purpose, r::regrole)
+    FROM unnest(ARRAY['research']) p, unnest(ARRAY['clinic_app']) r) g;
 SELECT compliance.purposes(compliance.give_consent('s2', '{research}', 'checkbox'));
 SELECT compliance.withdraw_consent('s2', '{marketing}');
 SET ROLE compliance_officer;

@@ -92,7 +92,7 @@ SELECT tbl, key FROM compliance.removed_defaults ORDER BY 1;
 -- what pg_dump keeps: the admin's rows and the deleted shipped ones
 SELECT x.tbl::regclass, x.cond
   FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(tbl, cond)
- WHERE e.extname = 'compliance' AND x.cond <> '' ORDER BY 1::text;
+ WHERE e.extname = 'compliance' AND x.cond <> '' ORDER BY x.tbl::regclass::text;
 
 -- every object is documented
 SELECT p.oid::regprocedure FROM pg_proc p

@@ -123,6 +123,8 @@ RESET ROLE;
 -- The purge runs as the officer whatever purpose is declared: the law
 -- demands this processing (the declared purpose sees none of these rows)
 CREATE ROLE retention_officer NOLOGIN IN ROLE compliance_officer;
+SELECT count(*) AS granted FROM (SELECT compliance.grant_purpose(p::compliance.purpose, r::regrole)
+    FROM unnest(ARRAY['research']) p, unnest(ARRAY['retention_officer']) r) g;
 SET ROLE retention_officer;
 SET compliance.purpose = 'research';
 SELECT jsonb_pretty(compliance.purge_expired() - 'purged_at');

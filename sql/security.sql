@@ -18,6 +18,8 @@ GRANT CREATE ON DATABASE :"DBNAME" TO sec_app;
 SELECT compliance.set_processor('Clinic LLC', 'Minsk');
 SELECT compliance.register_purpose('research', 'Research', 'consent');
 SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject');
+SELECT count(*) AS granted FROM (SELECT compliance.grant_purpose(p::compliance.purpose, r::regrole)
+    FROM unnest(ARRAY['research', 'billing']) p, unnest(ARRAY['sec_owner', 'sec_app']) r) g;
 SELECT compliance.register_recipient('lab', 'Lab', 'Minsk', 'BY');
 
 SET SESSION AUTHORIZATION sec_owner;
@@ -420,6 +422,8 @@ SELECT ledger, ok, first_bad_id FROM compliance.verify_ledger() ORDER BY 1;
 -- row_allowed and capture_disclosure must stay executable by everybody
 -- (the planner adds them to everybody's queries); called by hand they must
 -- neither answer about a subject nor forge a log entry.
+-- (sec_mallory holds the purpose here, so that the calls reach the filter)
+SELECT compliance.grant_purpose('research', 'sec_mallory');
 SET SESSION AUTHORIZATION sec_mallory;
 SET compliance.purpose = 'research';
 -- attack: learn whether subject 2 consented, or 3 is blocked, without

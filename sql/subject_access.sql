@@ -27,6 +27,8 @@ SELECT compliance.register_recipient('bureau', 'Credit bureau', 'Minsk, Bank St 
 CREATE ROLE clinic_app NOLOGIN;
 GRANT compliance_app TO clinic_app;
 GRANT USAGE, CREATE ON SCHEMA public TO clinic_app;
+SELECT count(*) AS granted FROM (SELECT compliance.grant_purpose(p::compliance.purpose, r::regrole)
+    FROM unnest(ARRAY['care', 'marketing', 'research', 'stats', 'billing', 'security']) p, unnest(ARRAY['clinic_app']) r) g;
 SET ROLE clinic_app;
 CREATE TABLE patients (id int PRIMARY KEY, name text, email text, diagnosis text);
 CREATE TABLE visits (id int PRIMARY KEY, patient_id int REFERENCES patients, visited_on date, note text);

@@ -35,6 +35,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
+#include "utils/syscache.h"
 
 #include "compliance.h"
 
@@ -75,6 +76,7 @@ static bool
 check_purpose(char **newval, void **extra, GucSource source)
 {
 	const char *code = *newval;
+	PurposeId	id;
 
 	if (code == NULL || code[0] == '\0')
 		return true;
@@ -97,12 +99,28 @@ check_purpose(char **newval, void **extra, GucSource source)
 		!compliance_extension_present())
 		return true;
 
-	if (purpose_id_from_code(code, true) == 0)
+	id = purpose_id_from_code(code, true);
+	if (id == 0)
 	{
 		GUC_check_errcode(ERRCODE_UNDEFINED_OBJECT);
 		GUC_check_errmsg("purpose \"%s\" is not registered", code);
 		GUC_check_errdetail("Personal data may be processed only for a specific, previously stated purpose (Art. 4.4 of Law 99-Z).");
 		GUC_check_errhint("Register it with compliance.register_purpose(), or choose one from compliance.purposes.");
+		return false;
+	}
+
+	/*
+	 * Early: the role declaring it must hold it (checked again, for the role
+	 * current then, when a statement touches a protected table).  Not when
+	 * ALTER ROLE or ALTER DATABASE stores the setting for someone else.
+	 */
+	if (source != PGC_S_TEST && !purpose_held(purpose_lookup(id)))
+	{
+		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+		GUC_check_errmsg("role \"%s\" does not hold purpose \"%s\"",
+						 GetUserNameFromId(GetUserId(), false), code);
+		GUC_check_errdetail("Personal data may be processed for a purpose only by those the processor authorised for it (Art. 17.3 of Law 99-Z).");
+		GUC_check_errhint("An administrator grants it with compliance.grant_purpose().");
 		return false;
 	}
 	return true;
@@ -623,6 +641,7 @@ _PG_init(void)
 	CacheRegisterRelcacheCallback(registry_relcache_callback, (Datum) 0);
 	CacheRegisterRelcacheCallback(protection_relcache_callback, (Datum) 0);
 	CacheRegisterRelcacheCallback(cache_relcache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, registry_role_callback, (Datum) 0);
 
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = compliance_shmem_request;

@@ -275,12 +275,17 @@ typedef struct PurposeInfo
 	bool		allows_special; /* basis allows special categories (Art. 8.2) */
 	int			ndata_items;	/* -1: every column (no data_items) */
 	char	  **data_items;		/* column names the purpose may touch (Art. 4.5) */
+	int			ngrantees;
+	Oid		   *grantees;		/* roles granted the purpose (Art. 17.3) */
 } PurposeInfo;
 
 extern const PurposeInfo *purpose_lookup(PurposeId id);	/* NULL if unknown */
 extern PurposeId purpose_id_from_code(const char *code, bool missing_ok);
 extern const char *purpose_code_from_id(PurposeId id);	/* errors if unknown */
 extern void registry_relcache_callback(Datum arg, Oid relid);
+extern void registry_role_callback(Datum arg, int cacheid, uint32 hashvalue);
+/* does the current role hold it (grant_purpose; superusers hold all)? */
+extern bool purpose_held(const PurposeInfo *info);
 extern void registry_watch(void);	/* start listening even if not loaded */
 extern uint64 registry_generation(void);	/* bumped on every invalidation */
 /* bumped on every reload; what a lookup returned lives until then or the transaction's end */

@@ -121,6 +121,19 @@ statement_purpose(MemoryContext cxt)
 	return purpose_declared(settings != NULL ? settings->purpose : compliance_purpose);
 }
 
+/* The current role may not declare the purpose (Art. 17.3). */
+static void
+refuse_purpose_not_held(const PurposeInfo *purpose)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" does not hold purpose \"%s\"",
+					GetUserNameFromId(GetUserId(), false), purpose->code),
+			 errdetail("Personal data may be processed for a purpose only by those the processor authorised for it (Art. 17.3 of Law 99-Z)."),
+			 errhint("An administrator grants it with compliance.grant_purpose('%s', '%s').",
+					 purpose->code, GetUserNameFromId(GetUserId(), false))));
+}
+
 /* Why a subject's data may not be processed, for errdetail. */
 static void
 verdict_detail(Verdict verdict, const PurposeInfo *purpose, bool special)
@@ -383,7 +396,8 @@ may_process(PG_FUNCTION_ARGS)
 	}
 	AcceptInvalidationMessages();
 	cache_accept_changes();
-	PG_RETURN_BOOL(cache_verdict(VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject),
+	PG_RETURN_BOOL(purpose_held(purpose) &&
+				   cache_verdict(VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject),
 								 purpose, false) == VERDICT_ALLOWED);
 }
 
@@ -844,6 +858,9 @@ enforce_check_relation(Oid relid, Bitmapset *cols)
 	{
 		const PurposeInfo *purpose = declared_purpose();
 
+		/* a cascade is the statement's that caused it, whose role was checked */
+		if (!purpose_held(purpose) && !compliance_in_integrity_statement())
+			refuse_purpose_not_held(purpose);
 		check_data_items(relid, p, purpose, cols);
 		/* fill the cache now: no new snapshot may be taken once parallel workers run */
 		cache_prepare(purpose);

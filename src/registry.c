@@ -23,6 +23,8 @@
 
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -50,7 +52,10 @@ static PurposeId max_purpose_id = 0;
 static HTAB *purposes_by_code = NULL;
 
 static const char *registry_query =
-"SELECT p.id, p.code, b.basis OPERATOR(pg_catalog.=) 'consent', b.allows_special, p.data_items"
+"SELECT p.id, p.code, b.basis OPERATOR(pg_catalog.=) 'consent', b.allows_special, p.data_items,"
+"       ARRAY(SELECT r.oid FROM compliance.purpose_role_grants g"
+"               JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) g.grantee"
+"              WHERE g.purpose_id OPERATOR(pg_catalog.=) p.id)"
 "  FROM compliance.purposes p"
 "  JOIN compliance.legal_bases b ON b.basis OPERATOR(pg_catalog.=) p.legal_basis";
 
@@ -119,7 +124,53 @@ purpose_info_from_row(HeapTuple tup, TupleDesc desc)
 			if (!nulls[i])
 				info->data_items[info->ndata_items++] = TextDatumGetCString(items[i]);
 	}
+
+	/* the roles granted the purpose, by OID now; a role renamed loses it */
+	d = SPI_getbinval(tup, desc, 6, &isnull);
+	if (!isnull)
+	{
+		Datum	   *roles;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(DatumGetArrayTypeP(d), OIDOID, sizeof(Oid), true, TYPALIGN_INT,
+						  &roles, &nulls, &n);
+		info->grantees = palloc(sizeof(Oid) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+			if (!nulls[i])
+				info->grantees[info->ngrantees++] = DatumGetObjectId(roles[i]);
+	}
 	return info;
+}
+
+/*
+ * Does the current role hold the purpose (Art. 17.3)?  Granted to it or to
+ * a role whose privileges it has, as for table privileges; superusers hold
+ * every purpose.  PostgreSQL caches role membership, so this is cheap
+ * enough for every statement.
+ */
+bool
+purpose_held(const PurposeInfo *info)
+{
+	Oid			role = GetUserId();
+
+	if (superuser_arg(role))
+		return true;
+	for (int i = 0; i < info->ngrantees; i++)
+		if (has_privs_of_role(role, info->grantees[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Syscache callback on roles: a grant names a role, so a role created,
+ * renamed or dropped may change who holds a purpose.
+ */
+void
+registry_role_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	registry_valid = false;
+	registry_gen++;
 }
 
 /*

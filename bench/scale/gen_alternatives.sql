@@ -51,3 +51,5 @@ GRANT SELECT, INSERT ON customers, addresses, orders, events, health_records,
     events_plain, events_rls TO bench_app;
 GRANT USAGE ON SEQUENCE events_id_seq, events_plain_id_seq, events_rls_id_seq TO bench_app;
 GRANT SELECT ON bench_consents TO bench_app;
+-- the purposes it declares (Art. 17.3)
+SELECT compliance.grant_purpose(p.code::compliance.purpose, 'bench_app') FROM compliance.purposes p;

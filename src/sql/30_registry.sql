@@ -337,6 +337,19 @@ COMMENT ON COLUMN compliance.purposes.data_items IS 'Column names this purpose m
 COMMENT ON COLUMN compliance.purposes.requires_identity IS 'True if consent for this purpose must carry the subject''s surname, first name, patronymic, date of birth and identification number (Art. 5.6); otherwise those fields may not be collected.';
 COMMENT ON COLUMN compliance.purposes.actions IS 'Actions on personal data the purpose involves (Art. 1, Art. 5.5); NULL: not stated.';
 
+-- Art. 17.3 (the procedure for access to personal data): the roles that
+-- may process personal data for each purpose.  Kept by role name, so that
+-- a dump restores into a cluster whose roles have other OIDs.
+CREATE TABLE compliance.purpose_role_grants (
+    purpose_id      integer NOT NULL REFERENCES compliance.purposes (id) ON DELETE CASCADE,
+    grantee         name NOT NULL,
+    granted_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    granted_by      name NOT NULL DEFAULT session_user,
+    PRIMARY KEY (purpose_id, grantee)
+);
+COMMENT ON TABLE compliance.purpose_role_grants IS
+    'Roles that may process personal data for a purpose (Art. 17.3 of Law 99-Z: the procedure for access to personal data), by role name; members of a grantee hold it too, superusers hold every purpose. Change with compliance.grant_purpose() and compliance.revoke_purpose(); read compliance.purpose_grants.';
+
 -- Art. 1, 7, 9: who personal data are provided to.
 CREATE TABLE compliance.recipients (
     code            text PRIMARY KEY CHECK (code ~ '^[a-z][a-z0-9_]{0,62}$'),
@@ -451,6 +464,8 @@ INSERT INTO compliance.adequate_countries (country, note, is_default) VALUES
 
 CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.purposes
     FOR EACH STATEMENT EXECUTE FUNCTION compliance.registry_changed();
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.purpose_role_grants
+    FOR EACH STATEMENT EXECUTE FUNCTION compliance.registry_changed();
 CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.recipients
     FOR EACH STATEMENT EXECUTE FUNCTION compliance.registry_changed();
 CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.protected_tables
@@ -461,6 +476,7 @@ CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON 
 SELECT pg_catalog.pg_extension_config_dump('compliance.processor', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.purposes', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.purposes_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.purpose_role_grants', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.recipients', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.protected_tables', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.protected_columns', '');
@@ -561,6 +577,67 @@ END
 $$;
 COMMENT ON FUNCTION compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean) IS
     'Registers a purpose of processing (Art. 4.4 of Law 99-Z) with its legal basis (Art. 6, 8), retention after the basis ends (Art. 4.8), the columns it may touch (Art. 4.5; NULL = all), its actions, and whether consent for it carries the identity fields of Art. 5.6; returns it.';
+
+-- Art. 17.3: who may declare a purpose.  A role holds the purposes granted
+-- to it or to a role whose privileges it has (has_privs_of_role, as for
+-- table privileges); superusers hold every purpose.
+CREATE FUNCTION compliance.grant_purpose(purpose compliance.purpose, grantee regrole) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF purpose IS NULL OR grantee IS NULL THEN
+        RAISE EXCEPTION 'purpose and grantee are required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Call compliance.grant_purpose(''marketing'', ''app_role'').';
+    END IF;
+    IF grantee::oid = 0 THEN
+        RAISE EXCEPTION 'purposes are granted to roles, not to PUBLIC'
+            USING ERRCODE = 'invalid_grant_operation',
+                  DETAIL = 'Access to personal data for a purpose is granted to those the processor names (Art. 17.3 of Law 99-Z).',
+                  HINT = 'Grant the purpose to a group role and make the application roles its members.';
+    END IF;
+    INSERT INTO compliance.purpose_role_grants (purpose_id, grantee)
+    SELECT p.id, r.rolname FROM compliance.purposes p, pg_roles r
+     WHERE p.code = grant_purpose.purpose::text AND r.oid = grant_purpose.grantee::oid
+    ON CONFLICT DO NOTHING;
+END
+$$;
+COMMENT ON FUNCTION compliance.grant_purpose(compliance.purpose, regrole) IS
+    'Lets the role, and roles with its privileges, process personal data for the purpose: declare it in compliance.purpose on protected tables (Art. 17.3 of Law 99-Z).';
+
+CREATE FUNCTION compliance.revoke_purpose(purpose compliance.purpose, grantee regrole) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF purpose IS NULL OR grantee IS NULL THEN
+        RAISE EXCEPTION 'purpose and grantee are required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Call compliance.revoke_purpose(''marketing'', ''app_role'').';
+    END IF;
+    DELETE FROM compliance.purpose_role_grants g
+     USING compliance.purposes p, pg_roles r
+     WHERE g.purpose_id = p.id AND p.code = revoke_purpose.purpose::text
+       AND r.oid = revoke_purpose.grantee::oid AND g.grantee = r.rolname;
+    IF NOT FOUND THEN
+        RAISE NOTICE 'role % was not granted purpose %', grantee, purpose
+            USING HINT = 'See compliance.purpose_grants; a role may also hold a purpose through a role it is a member of.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.revoke_purpose(compliance.purpose, regrole) IS
+    'Takes back a grant of compliance.grant_purpose(); from the next statement the role may no longer declare the purpose on protected tables.';
+
+CREATE VIEW compliance.purpose_grants AS
+SELECT p.code::compliance.purpose AS purpose,
+       to_regrole(quote_ident(g.grantee)) AS grantee,
+       g.granted_at, g.granted_by
+  FROM compliance.purpose_role_grants g
+  JOIN compliance.purposes p ON p.id = g.purpose_id
+ WHERE to_regrole(quote_ident(g.grantee)) IS NOT NULL;
+COMMENT ON VIEW compliance.purpose_grants IS
+    'Which role may process personal data for which purpose (Art. 17.3 of Law 99-Z), granted with compliance.grant_purpose(); members of a grantee hold the purpose too.';
 
 CREATE FUNCTION compliance.register_recipient(code text, name text, location text,
         country text, kind text DEFAULT 'third_party')

@@ -19,7 +19,9 @@ REVOKE EXECUTE ON FUNCTION
     compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean),
     compliance.register_recipient(text, text, text, text, text),
     compliance.protect(regclass, name, jsonb),
-    compliance.unprotect(regclass)
+    compliance.unprotect(regclass),
+    compliance.grant_purpose(compliance.purpose, regrole),
+    compliance.revoke_purpose(compliance.purpose, regrole)
 FROM PUBLIC;
 
 -- Reference lists are public knowledge.
@@ -29,7 +31,8 @@ GRANT SELECT ON compliance.legal_bases, compliance.countries TO PUBLIC;
 -- publishes it anyway (Art. 17.4).
 GRANT SELECT ON compliance.processor, compliance.purposes, compliance.recipients,
     compliance.protected_tables, compliance.protected_columns,
-    compliance.adequate_countries, compliance.holidays, compliance.removed_defaults
+    compliance.adequate_countries, compliance.holidays, compliance.removed_defaults,
+    compliance.purpose_role_grants, compliance.purpose_grants
 TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
 
 -- compliance_admin writes the registry through the functions, and edits the
@@ -39,7 +42,9 @@ GRANT EXECUTE ON FUNCTION
     compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean),
     compliance.register_recipient(text, text, text, text, text),
     compliance.protect(regclass, name, jsonb),
-    compliance.unprotect(regclass)
+    compliance.unprotect(regclass),
+    compliance.grant_purpose(compliance.purpose, regrole),
+    compliance.revoke_purpose(compliance.purpose, regrole)
 TO compliance_admin;
 -- INSERT and DELETE only: an updated shipped row would not survive a dump.
 GRANT INSERT, DELETE ON compliance.adequate_countries, compliance.holidays TO compliance_admin;

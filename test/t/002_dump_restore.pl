@@ -95,6 +95,9 @@ SELECT compliance.register_recipient('insurer', 'Insurer GmbH', 'Berlin', 'DE');
 CREATE TABLE patients (id int PRIMARY KEY, name text, email text, diagnosis text);
 SELECT compliance.protect('patients', 'id', '{"diagnosis":"health"}');
 GRANT SELECT ON patients TO clerk;
+-- the purposes the clerk may declare (Art. 17.3), kept by role name
+SELECT compliance.grant_purpose(p, 'clerk')
+  FROM unnest(ARRAY['treatment', 'marketing', 'research']::compliance.purpose[]) p;
 
 SET compliance.purpose = 'treatment';
 INSERT INTO patients VALUES
@@ -191,6 +194,11 @@ like(
 	'... with their ids, legal bases and data items');
 same_in_both('SELECT last_value FROM compliance.purposes_id_seq',
 	'purpose id sequence');
+is( same_in_both(
+		'SELECT purpose::text, grantee::text FROM compliance.purpose_grants ORDER BY 1, 2',
+		'purpose grants'),
+	"marketing|clerk\nresearch|clerk\ntreatment|clerk",
+	'... the clerk holds its purposes in the restored database too');
 same_in_both('SELECT name, location, country, updated_at FROM compliance.processor',
 	'processor');
 same_in_both('SELECT * FROM compliance.recipients ORDER BY code',
