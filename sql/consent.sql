@@ -79,6 +79,11 @@ SELECT compliance.give_consent(NULL, '{marketing}', 'checkbox');
 SELECT compliance.give_consent('', '{marketing}', 'checkbox');
 SELECT compliance.give_consent(repeat('x', 2000), '{marketing}', 'checkbox');
 SELECT compliance.give_consent('42', '{}', 'checkbox');
+-- treatment is processed on its own ground (Art. 8.2): a consent to it
+-- could be withdrawn without stopping anything, alone or with others
+SELECT compliance.give_consent('42', '{treatment}', 'checkbox');
+SELECT compliance.give_consent('42', '{newsletter,treatment}', 'checkbox');
+SELECT count(*) AS consents_of_42 FROM compliance.consents_of('42');
 SELECT compliance.give_consent('42', NULL, 'checkbox');
 SELECT compliance.give_consent('42', '{marketing}', NULL);
 SELECT compliance.give_consent('42', '{marketing}', 'pigeon');

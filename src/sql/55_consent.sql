@@ -164,6 +164,7 @@ DECLARE
     v_receipt compliance.consent;
     v_renewed boolean;
     v_id bigint;
+    v_other_basis text;
 BEGIN
     PERFORM compliance.check_subject(subject);
     IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
@@ -171,6 +172,15 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Consent authorises processing for specific purposes (Art. 4.4, 5.1 of Law 99-Z).',
                   HINT = 'Pass the purposes, e.g. ''{marketing}''.';
+    END IF;
+    SELECT string_agg(p.code || ' (' || p.legal_basis || ')', ', ' ORDER BY p.id) INTO v_other_basis
+      FROM compliance.purposes p
+     WHERE p.legal_basis <> 'consent' AND give_consent.purposes @> p.code::compliance.purpose;
+    IF v_other_basis IS NOT NULL THEN
+        RAISE EXCEPTION 'consent cannot be given to a purpose whose legal basis is not consent: %', v_other_basis
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Such a purpose is processed on its own ground (Art. 6, 8.2 of Law 99-Z); a consent to it could be withdrawn without stopping anything, which would mislead the subject (Art. 5.1, 10).',
+                  HINT = 'Give consent only to purposes whose legal basis is consent (see compliance.purposes).';
     END IF;
     IF form IS NULL THEN
         RAISE EXCEPTION 'consent form is required'
