@@ -20,10 +20,12 @@
  * changes nothing about which rows a statement sees; the row filter,
  * placed before any policy, does the enforcing.  A table with policies of
  * its own keeps them, for its owner too.  An officer's statement (owner.c)
- * reads every row: it gets the admitting policy whatever the table's own
- * permissive ones say, and a table with restrictive policies is refused,
- * since they would hide rows from the answer to the subject and run their
- * code over every row.
+ * reads every row: it gets the admitting policy on every table it reads,
+ * protected or not, whatever their own permissive policies say (the
+ * planner folds "true OR ..." away, so their expressions never run), and
+ * a table with restrictive policies is refused, since they would hide
+ * rows from the answer to the subject and run their code, sublinks on
+ * protected tables included, unfiltered inside the officer's statement.
  *
  * COPY FROM: PostgreSQL refuses it on a table with row level security.
  * It is run as COPY into a temporary table of the same columns, then
@@ -97,7 +99,16 @@ row_security_permissive_policies(CmdType cmd, Relation rel)
 	ListCell   *lc;
 	bool		own_permissive = false;
 
-	if (!protection_any() || protection_lookup(RelationGetRelid(rel)) == NULL)
+	/*
+	 * An officer's statement reads every table it names the same way,
+	 * protected or not: a policy of an unprotected table (a child that an
+	 * erasure counts) could read protected tables in a sublink, unfiltered
+	 * inside the officer's statement.  Its permissive policies are ORed
+	 * with the admitting one, which the planner folds away; a restrictive
+	 * one is refused below.
+	 */
+	if (!protection_any() ||
+		(protection_lookup(RelationGetRelid(rel)) == NULL && !rewriting_officer_statement()))
 		return NIL;
 	if (rel->rd_rsdesc != NULL)
 		foreach(lc, rel->rd_rsdesc->policies)
@@ -108,7 +119,7 @@ row_security_permissive_policies(CmdType cmd, Relation rel)
 			if (!policy->permissive && rewriting_officer_statement())
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("protected table \"%s\" has restrictive row level security policy \"%s\"",
+						 errmsg("table \"%s\" has restrictive row level security policy \"%s\"",
 								RelationGetRelationName(rel), policy->policy_name),
 						 errdetail("Officer functions read and erase every row of a data subject (Art. 11, 12, 13, 14 of Law 99-Z); a restrictive policy would hide rows from them and run its expression over every row."),
 						 errhint("Drop the policy, or make it permissive; the row filter already limits what other statements see.")));

@@ -26,11 +26,14 @@
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_depend.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_range.h"
+#include "catalog/pg_statistic_ext.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -43,6 +46,7 @@
 #include "parser/parse_utilcmd.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -581,9 +585,27 @@ check_alter_table(AlterTableStmt *stmt)
 	LOCKMODE	lockmode = AlterTableGetLockLevel(stmt->cmds);
 	Oid			relid = lock_named_relation(stmt->relation, lockmode, stmt->missing_ok,
 											RangeVarCallbackOwnsRelation);
-	const Protection *p = protected_tree(relid, stmt->relation->inh);
+	const Protection *p;
 	const char *relname = stmt->relation->relname;
 	ListCell   *lc;
+	char		relkind = OidIsValid(relid) ? get_rel_relkind(relid) : '\0';
+
+	/*
+	 * An expression index's statistics would be shown in pg_stats, which
+	 * filters on the index's row level security, not the table's: its
+	 * statistics target stays 0 (60_enforcement.sql).
+	 */
+	if (relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX)
+	{
+		if (superuser() || protected_tree(IndexGetRelation(relid, false), true) == NULL)
+			return;
+		foreach(lc, stmt->cmds)
+			if (((AlterTableCmd *) lfirst(lc))->subtype == AT_SetStatistics)
+				refuse("collect statistics on an index expression of protected table", relname,
+					   "pg_stats would show the expression's most common values to the table's owner; ask a superuser.");
+		return;
+	}
+	p = protected_tree(relid, stmt->relation->inh);
 
 	foreach(lc, stmt->cmds)
 	{
@@ -764,18 +786,20 @@ bool
 utility_is_explain_analyze(Node *parsetree)
 {
 	ListCell   *lc;
+	bool		analyze = false;
 
 	if (!IsA(parsetree, ExplainStmt) || !compliance_enforce || superuser() ||
 		!protection_any())
 		return false;
+	/* the last ANALYZE option counts, as in ExplainQuery */
 	foreach(lc, ((ExplainStmt *) parsetree)->options)
 	{
 		DefElem    *opt = lfirst(lc);
 
 		if (strcmp(opt->defname, "analyze") == 0)
-			return defGetBoolean(opt);
+			analyze = defGetBoolean(opt);
 	}
-	return false;
+	return analyze;
 }
 
 /*
@@ -901,4 +925,73 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 	}
 
 	return pstmt;
+}
+
+/*
+ * user_code_over_rows(tbl regclass) returns text
+ *
+ * What of the table would run code its owner could replace over every
+ * stored row, as the owner, in ANALYZE (autovacuum's too), REINDEX,
+ * CLUSTER or VACUUM FULL: a column whose type runs user code (a range
+ * type's subtype_diff), or an index or extended statistics expression
+ * calling a function owner_function_trusted() does not trust.  NULL if
+ * nothing.  protect() refuses such a table, and the DDL event trigger a
+ * partition or child of a protected table that has one.
+ */
+PG_FUNCTION_INFO_V1(user_code_over_rows);
+
+Datum
+user_code_over_rows(PG_FUNCTION_ARGS)
+{
+	Relation	rel = relation_open(PG_GETARG_OID(0), AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	char	   *found = NULL;
+	ListCell   *lc;
+
+	for (int i = 0; i < desc->natts && found == NULL; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && type_runs_user_code(att->atttypid, 0))
+			found = psprintf("column \"%s\" of type %s", NameStr(att->attname),
+							 format_type_be(att->atttypid));
+	}
+	/* as stored: the relcache inlines SQL functions, whose body may change */
+	foreach(lc, RelationGetIndexList(rel))
+	{
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		bool		isnull;
+		Datum		exprs;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		exprs = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indexprs, &isnull);
+		if (found == NULL && !isnull &&
+			calls_untrusted_function(stringToNode(TextDatumGetCString(exprs)), NULL))
+			found = psprintf("index \"%s\"", get_rel_name(lfirst_oid(lc)));
+		exprs = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indpred, &isnull);
+		if (found == NULL && !isnull &&
+			calls_untrusted_function(stringToNode(TextDatumGetCString(exprs)), NULL))
+			found = psprintf("index \"%s\"", get_rel_name(lfirst_oid(lc)));
+		ReleaseSysCache(tuple);
+	}
+	foreach(lc, RelationGetStatExtList(rel))
+	{
+		HeapTuple	tuple = SearchSysCache1(STATEXTOID, ObjectIdGetDatum(lfirst_oid(lc)));
+		bool		isnull;
+		Datum		exprs;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		exprs = SysCacheGetAttr(STATEXTOID, tuple, Anum_pg_statistic_ext_stxexprs, &isnull);
+		if (found == NULL && !isnull &&
+			calls_untrusted_function(stringToNode(TextDatumGetCString(exprs)), NULL))
+			found = psprintf("extended statistics \"%s\"",
+							 NameStr(((Form_pg_statistic_ext) GETSTRUCT(tuple))->stxname));
+		ReleaseSysCache(tuple);
+	}
+	relation_close(rel, AccessShareLock);
+	if (found == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(found));
 }

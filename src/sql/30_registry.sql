@@ -671,6 +671,12 @@ $$;
 COMMENT ON FUNCTION compliance.register_recipient(text, text, text, text, text) IS
     'Registers a recipient of personal data: a third party or an authorised person (Art. 7 of Law 99-Z), with its ISO 3166-1 alpha-2 country (transborder rules, Art. 9).';
 
+CREATE FUNCTION compliance.user_code_over_rows(tbl regclass) RETURNS text
+    LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'user_code_over_rows';
+COMMENT ON FUNCTION compliance.user_code_over_rows(regclass) IS
+    'Internal: what of the table would run code its owner could replace over every stored row in ANALYZE, REINDEX, CLUSTER or VACUUM FULL (a column type''s range functions, an index or statistics expression); NULL if nothing.';
+REVOKE EXECUTE ON FUNCTION compliance.user_code_over_rows(regclass) FROM PUBLIC;
+
 CREATE FUNCTION compliance.protect(tbl regclass, subject_column name, categories jsonb DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
@@ -680,8 +686,8 @@ DECLARE
     v_kind "char";
     v_key text;
     v_value jsonb;
-    v_index regclass;
-    v_function regprocedure;
+    v_tree_rel regclass;
+    v_user_code text;
 BEGIN
     IF tbl IS NULL OR subject_column IS NULL THEN
         RAISE EXCEPTION 'table and subject column are required'
@@ -748,28 +754,24 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- an index expression or predicate runs over every stored row in
-    -- REINDEX and ANALYZE (autovacuum's too), as the table's owner: it may
-    -- call only functions the owner cannot replace (utility.c, owner.c)
-    WITH RECURSIVE tree(relid) AS (
-        SELECT tbl::oid
-        UNION
-        SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid
-    )
-    SELECT i.indexrelid::regclass, f.oid::regprocedure INTO v_index, v_function
-      FROM tree t
-      JOIN pg_index i ON i.indrelid = t.relid AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)
-      JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
-      LEFT JOIN pg_operator o ON d.refclassid = 'pg_operator'::regclass AND o.oid = d.refobjid
-      JOIN pg_proc f ON (d.refclassid = 'pg_proc'::regclass AND f.oid = d.refobjid) OR f.oid = o.oprcode
-     WHERE f.oid >= 16384 AND f.pronamespace <> 'compliance'::regnamespace
-       AND NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.oid = f.proowner)
+    -- ANALYZE (autovacuum's too), REINDEX, CLUSTER and VACUUM FULL run the
+    -- table's index and statistics expressions and its columns' range type
+    -- functions over every stored row, as its owner: only functions the
+    -- owner cannot replace (utility.c, owner.c)
+    SELECT t.relid::regclass, compliance.user_code_over_rows(t.relid::regclass)
+      INTO v_tree_rel, v_user_code
+      FROM (WITH RECURSIVE tree(relid) AS (
+                SELECT tbl::oid
+                UNION
+                SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid)
+            SELECT relid FROM tree) t
+     WHERE compliance.user_code_over_rows(t.relid::regclass) IS NOT NULL
      LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'index "%" of table "%" calls function %, which its owner could replace', v_index, tbl, v_function
+        RAISE EXCEPTION '% of table "%" would run code its owner could replace over every row', v_user_code, v_tree_rel
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'Index builds, REINDEX and ANALYZE (autovacuum''s too) run it over every stored row as the table''s owner, blocked subjects'' rows included.',
-                  HINT = 'Rebuild the index on built-in functions or functions of a superuser, or drop it; then protect the table.';
+                  DETAIL = 'ANALYZE (autovacuum''s too), REINDEX, CLUSTER and VACUUM FULL run it over every stored row as the table''s owner, blocked subjects'' rows included.',
+                  HINT = 'Use built-in functions or functions of a superuser, or drop it; then protect the table.';
     END IF;
 
     INSERT INTO compliance.protected_tables (relid, subject_column) VALUES (tbl, subject_column);

@@ -94,6 +94,8 @@ DECLARE
     v_partition boolean;
     v_rls boolean;
     v_forced boolean;
+    v_index regclass;
+    v_column bigint;
 BEGIN
     FOR rel, v_partition, v_rls, v_forced IN
         WITH RECURSIVE tree(oid) AS (
@@ -114,6 +116,20 @@ BEGIN
                 EXECUTE format('ALTER TABLE ONLY %s DISABLE ROW LEVEL SECURITY', rel);
             END IF;
         END IF;
+        -- pg_stats shows an expression index's statistics by the index's
+        -- row level security, which it has none of: it collects none
+        FOR v_index, v_column IN
+            SELECT i.indexrelid::regclass, k.n
+              FROM pg_index i, unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+              JOIN pg_attribute a ON true
+             WHERE i.indrelid = rel AND k.attnum = 0
+               AND a.attrelid = i.indexrelid AND a.attnum = k.n
+               AND coalesce(a.attstattarget, -1) <> (CASE WHEN present THEN 0 ELSE -1 END)
+        LOOP
+            EXECUTE format('ALTER INDEX %s ALTER COLUMN %s SET STATISTICS %s', v_index, v_column,
+                           CASE WHEN present THEN 0 ELSE -1 END);
+            DELETE FROM pg_statistic WHERE starelid = v_index;
+        END LOOP;
         CONTINUE WHEN v_partition;
         IF present AND NOT EXISTS (SELECT FROM pg_trigger
                                     WHERE tgrelid = rel AND tgname = 'compliance_enforce_write' AND tgparentid = 0) THEN
@@ -140,28 +156,43 @@ CREATE FUNCTION compliance.on_ddl_command_end() RETURNS event_trigger
 AS $$
 DECLARE
     v_root regclass;
+    v_rel regclass;
+    v_user_code text;
 BEGIN
-    FOR v_root IN
-        SELECT DISTINCT p.relid
+    FOR v_root, v_rel IN
+        SELECT DISTINCT p.relid, c.oid::regclass
           FROM pg_event_trigger_ddl_commands() cmd
-          JOIN pg_class c ON c.oid = cmd.objid AND cmd.classid = 'pg_class'::regclass
+          JOIN pg_class c ON c.oid = CASE cmd.object_type
+                  WHEN 'index' THEN (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = cmd.objid)
+                  WHEN 'statistics object' THEN (SELECT x.stxrelid FROM pg_statistic_ext x WHERE x.oid = cmd.objid)
+                  ELSE cmd.objid END
           CROSS JOIN LATERAL (
               WITH RECURSIVE anc(oid) AS (
-                  SELECT cmd.objid
+                  SELECT c.oid
                   UNION
                   SELECT i.inhparent FROM pg_inherits i JOIN anc ON i.inhrelid = anc.oid
               ) SELECT oid FROM anc) a
           JOIN compliance.protected_tables p ON p.relid::oid = a.oid
-         WHERE cmd.object_type = 'table'
+         WHERE cmd.object_type IN ('table', 'index', 'statistics object')
     LOOP
+        -- what ANALYZE and REINDEX would run over every row as the owner
+        IF current_setting('compliance.enforce') = 'on' THEN
+            v_user_code := compliance.user_code_over_rows(v_rel);
+            IF v_user_code IS NOT NULL THEN
+                RAISE EXCEPTION '% of table "%" would run code its owner could replace over every row', v_user_code, v_rel
+                    USING ERRCODE = 'insufficient_privilege',
+                          DETAIL = 'The table is protected, or a partition or child of a protected table: ANALYZE (autovacuum''s too), REINDEX, CLUSTER and VACUUM FULL run it over every stored row as the table''s owner.',
+                          HINT = 'Use built-in functions or functions of a superuser, or ask a superuser to run it with compliance.enforce = off.';
+            END IF;
+        END IF;
         PERFORM compliance.set_enforcement(v_root, true);
     END LOOP;
 END
 $$;
 COMMENT ON FUNCTION compliance.on_ddl_command_end() IS
-    'Event trigger: a table that becomes a partition or inheritance child of a protected table gets the enforcement trigger and forced row level security.';
+    'Event trigger: a table that becomes a partition or inheritance child of a protected table gets the enforcement trigger and forced row level security; a new or changed table, index or statistics object of a protected table may run no code its owner could replace over every row, and its expression indexes collect no statistics.';
 CREATE EVENT TRIGGER compliance_ddl_command_end ON ddl_command_end
-    WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+    WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE INDEX', 'CREATE STATISTICS')
     EXECUTE FUNCTION compliance.on_ddl_command_end();
 
 CREATE FUNCTION compliance.block_subject(subject text, reason text) RETURNS void
