@@ -467,6 +467,7 @@ compliance_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
 		enforce_refuse_instrumented(queryDesc->plannedstmt);
 
 	compliance_statement_depth++;
+	compliance_executor_runs++;
 	compliance_holdable_runs += holdable ? 1 : 0;
 	PG_TRY();
 	{

@@ -146,6 +146,12 @@ extern int	compliance_planning;
  */
 extern int	compliance_holdable_runs;
 
+/*
+ * Executor runs started in this backend (a cursor's FETCH is one): what
+ * the row filter decides once per run, it keys on this.
+ */
+extern uint64 compliance_executor_runs;
+
 /* Is the statement running now PostgreSQL's own foreign-key query? */
 static inline bool
 compliance_in_integrity_statement(void)

@@ -257,7 +257,8 @@ typedef struct RowFilterCache
 	Oid			typid;
 	FmgrInfo	out;
 	const PurposeInfo *purpose; /* decided at the first row of this execution */
-	uint64		generation;		/* registry generation it was decided at */
+	uint64		run;			/* the executor run it was decided in */
+	bool		enforcing;		/* compliance_enforcing() then */
 	bool		needs_consent;	/* for this purpose and call site's "special" */
 	CacheView	view;			/* the purpose's marks of integer keys */
 } RowFilterCache;
@@ -303,30 +304,43 @@ row_allowed(PG_FUNCTION_ARGS)
 	bool		special = PG_ARGISNULL(2) ? true : PG_GETARG_BOOL(2);
 	Verdict		verdict;
 
-	if (!compliance_enforcing())
-		PG_RETURN_BOOL(true);
-	accept_invalidations_once_per_statement();
-
 	/*
-	 * The purpose is the statement's, fixed when its executor started
-	 * (also for a cursor's later FETCH), and looked up once per execution
-	 * of the plan: a set_config() inside the statement takes effect from
-	 * the next statement, like a withdrawal.
+	 * Decided once per executor run (a cursor's FETCH is a run of its
+	 * own): whether enforcement is on, and the purpose, the statement's,
+	 * fixed when its executor started, so a set_config() inside the
+	 * statement takes effect from the next one, like a withdrawal.  Then
+	 * each row costs one comparison before the consent cache's answer.
 	 */
-	if (cache != NULL && cache->purpose != NULL && cache->generation == registry_generation())
+	if (cache != NULL && cache->run == compliance_executor_runs)
 	{
+		if (!cache->enforcing)
+			PG_RETURN_BOOL(true);
 		if (!PG_ARGISNULL(0) && row_allowed_fast(cache, PG_GETARG_DATUM(0)))
 			PG_RETURN_BOOL(true);
 		purpose = cache->purpose;
 	}
 	else
 	{
+		if (!compliance_enforcing())
+		{
+			if (cache != NULL)
+			{
+				cache->run = compliance_executor_runs;
+				cache->enforcing = false;
+			}
+			PG_RETURN_BOOL(true);
+		}
+		accept_invalidations_once_per_statement();
 		purpose = statement_purpose(fcinfo->flinfo->fn_mcxt);
 		if (cache != NULL)
 		{
 			cache->purpose = purpose;
-			cache->generation = registry_generation();
+			cache->run = compliance_executor_runs;
+			cache->enforcing = true;
 			cache->needs_consent = purpose->needs_consent || (special && !purpose->allows_special);
+			cache_view(purpose, &cache->view);
+			if (!PG_ARGISNULL(0) && row_allowed_fast(cache, PG_GETARG_DATUM(0)))
+				PG_RETURN_BOOL(true);
 		}
 	}
 
@@ -352,7 +366,8 @@ row_allowed(PG_FUNCTION_ARGS)
 		cache->out.fn_oid = InvalidOid;
 		cache->out.fn_mcxt = fcinfo->flinfo->fn_mcxt;
 		cache->purpose = purpose;
-		cache->generation = registry_generation();
+		cache->run = compliance_executor_runs;
+		cache->enforcing = true;
 		cache->needs_consent = purpose->needs_consent || (special && !purpose->allows_special);
 		fcinfo->flinfo->fn_extra = cache;
 	}

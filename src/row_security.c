@@ -54,6 +54,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/ruleutils.h"
@@ -70,20 +71,32 @@ rewriting_officer_statement(void)
 		compliance_statement_depth < compliance_restricted_depth;
 }
 
-/* The policy that admits every row, for every role and command. */
+/*
+ * The policy that admits every row, for every role and command: made once
+ * (the rewriter copies its quals), since every statement on a protected
+ * table asks for it.
+ */
 static RowSecurityPolicy *
 admitting_policy(void)
 {
-	RowSecurityPolicy *policy = palloc0(sizeof(RowSecurityPolicy));
-	Datum		role = ObjectIdGetDatum(ACL_ID_PUBLIC);
+	static RowSecurityPolicy *policy = NULL;
 
-	policy->policy_name = pstrdup(ADMITTING_POLICY_NAME);
-	policy->polcmd = '*';
-	policy->roles = construct_array(&role, 1, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
-	policy->permissive = true;
-	policy->qual = (Expr *) makeBoolConst(true, false);
-	policy->with_check_qual = (Expr *) makeBoolConst(true, false);
-	policy->hassublinks = false;
+	if (policy == NULL)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+		Datum		role = ObjectIdGetDatum(ACL_ID_PUBLIC);
+		RowSecurityPolicy *made = palloc0(sizeof(RowSecurityPolicy));
+
+		made->policy_name = pstrdup(ADMITTING_POLICY_NAME);
+		made->polcmd = '*';
+		made->roles = construct_array(&role, 1, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
+		made->permissive = true;
+		made->qual = (Expr *) makeBoolConst(true, false);
+		made->with_check_qual = (Expr *) makeBoolConst(true, false);
+		made->hassublinks = false;
+		MemoryContextSwitchTo(oldcxt);
+		policy = made;
+	}
 	return policy;
 }
 

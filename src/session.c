@@ -37,6 +37,7 @@ int			compliance_integrity_depth = 0;
 bool		compliance_integrity_action = false;
 int			compliance_planning = 0;
 int			compliance_holdable_runs = 0;
+uint64		compliance_executor_runs = 0;
 
 /*
  * compliance.consent_clock(): the SQL side of compliance_consent_clock(),
