@@ -588,6 +588,12 @@ compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 	Node	   *parsetree = pstmt->utilityStmt;
 
 	pstmt = utility_check(pstmt, &readOnlyTree);
+	if (pstmt == NULL)
+	{
+		if (qc != NULL)
+			SetQueryCompletion(qc, CMDTAG_CREATE_TRIGGER, 0);
+		return;
+	}
 
 	/*
 	 * What COPY, EXECUTE and DECLARE CURSOR run is what the client

@@ -453,7 +453,7 @@ extern bool row_security_copy_from(PlannedStmt *pstmt, const char *queryString,
  * route around enforcement
  * ---------------------------------------------------------------------
  */
-/* the statement to run instead (COPY TO through the row filter), or pstmt */
+/* the statement to run instead (COPY TO through the row filter), pstmt, or NULL: none */
 extern PlannedStmt *utility_check(PlannedStmt *pstmt, bool *readOnlyTree);
 /* EXPLAIN ANALYZE by a role other than a superuser, enforcement on */
 extern bool utility_is_explain_analyze(Node *parsetree);

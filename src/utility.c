@@ -316,6 +316,32 @@ check_create_statistics(CreateStatsStmt *stmt)
 }
 
 /*
+ * Is this pg_restore creating the write trigger of a protected table that
+ * has it already?  Restoring the table's row level security (ALTER TABLE
+ * ... ENABLE ROW LEVEL SECURITY comes before the triggers in a dump) runs
+ * the DDL event trigger, which sets up enforcement, write trigger
+ * included, once the registry rows are back: the dump's own CREATE
+ * TRIGGER for the same function is then nothing to do.
+ */
+static bool is_before_write_trigger(Oid relid, const char *trigname);
+
+static bool
+restores_write_trigger(CreateTrigStmt *stmt)
+{
+	Oid			relid;
+
+	if (stmt->replace || !stmt->row || stmt->trigname == NULL ||
+		strcmp(stmt->trigname, WRITE_TRIGGER_NAME) != 0 ||
+		list_length(stmt->funcname) != 2 ||
+		strcmp(strVal(linitial(stmt->funcname)), COMPLIANCE_SCHEMA) != 0 ||
+		strcmp(strVal(llast(stmt->funcname)), "enforce_write") != 0)
+		return false;
+	relid = lock_named_relation(stmt->relation, ShareRowExclusiveLock, true, NULL);
+	return OidIsValid(relid) && protection_lookup(relid) != NULL &&
+		is_before_write_trigger(relid, WRITE_TRIGGER_NAME);
+}
+
+/*
  * CREATE OR REPLACE TRIGGER compliance_enforce_write would swap the check
  * for a function of the caller's.  A BEFORE row trigger on INSERT or UPDATE
  * fires in name order, so one named after the write check could change the
@@ -806,7 +832,8 @@ utility_is_explain_analyze(Node *parsetree)
  * The ProcessUtility hook's part (compliance.c): refuses DDL that would
  * route around enforcement, and returns the statement to run: pstmt, or
  * for COPY TO of a protected table a copy reading through the row filter
- * (then *readOnlyTree is false).
+ * (then *readOnlyTree is false), or NULL if there is nothing to run (a
+ * restored write trigger that exists already).
  */
 PlannedStmt *
 utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
@@ -899,6 +926,8 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 						 ((AlterPolicyStmt *) parsetree)->with_check, false);
 			break;
 		case T_CreateTrigStmt:
+			if (restores_write_trigger((CreateTrigStmt *) parsetree))
+				return NULL;
 			if (!superuser())
 				check_create_trigger((CreateTrigStmt *) parsetree);
 			break;

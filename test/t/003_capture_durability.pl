@@ -57,6 +57,8 @@ CREATE TABLE probe (tag text);
 CREATE ROLE app LOGIN IN ROLE compliance_app;
 GRANT SELECT ON customers TO app;
 GRANT SELECT, INSERT ON probe TO app;
+-- the purposes app declares (Art. 17.3)
+SELECT compliance.grant_purpose(p.code::compliance.purpose, 'app') FROM compliance.purposes p;
 }
 	. join(
 		"\n",

@@ -34,6 +34,8 @@ SELECT compliance.protect('customers', 'id');
 SELECT count(compliance.give_consent(g::text, 'marketing', 'checkbox')) FROM generate_series(1, 4) g;
 CREATE ROLE app LOGIN IN ROLE compliance_app;
 GRANT SELECT ON customers TO app;
+-- the purposes app declares (Art. 17.3)
+SELECT compliance.grant_purpose(p.code::compliance.purpose, 'app') FROM compliance.purposes p;
 });
 
 $primary->backup('base');
