@@ -645,6 +645,70 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT 1;
 RESET compliance.purpose;
 RESET SESSION AUTHORIZATION;
 
+------------------------------------------------------------------------
+-- 17. Found by the last attack round
+------------------------------------------------------------------------
+-- a typed table's columns change with its row type: ALTER TYPE ...
+-- ATTRIBUTE ... CASCADE would move the subject key, run a domain's check
+-- over every row, or add a column of a range type of the owner's
+SET SESSION AUTHORIZATION byp_owner;
+CREATE TYPE byp_row AS (id int, name text, diagnosis text);
+CREATE TABLE byp_typed OF byp_row;
+INSERT INTO byp_typed VALUES (100, 'Anna', 'flu'), (3, 'Vera', 'gout');
+RESET SESSION AUTHORIZATION;
+SELECT compliance.protect('byp_typed', 'id', '{"diagnosis": "health"}');
+SET SESSION AUTHORIZATION byp_owner;
+ALTER TYPE byp_row RENAME ATTRIBUTE id TO real_id CASCADE;
+ALTER TYPE byp_row ALTER ATTRIBUTE diagnosis TYPE varchar CASCADE;
+ALTER TYPE byp_row ADD ATTRIBUTE extra int CASCADE;
+-- a check constraint, even NOT VALID, runs when an erasure cascades an
+-- update into the table: a volatile built-in in it could keep the rows
+ALTER TABLE byp_typed ADD CONSTRAINT byp_spy
+    CHECK (pg_catalog.pg_notify('byp_spy', name) IS NULL) NOT VALID;
+RESET SESSION AUTHORIZATION;
+-- a superuser's SQL function that resolves names by the session's
+-- search_path would call what the owner puts first in it
+CREATE FUNCTION byp_squash(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT replace(t, ' ', '')$$;
+CREATE FUNCTION byp_norm2(t text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT byp_squash(lower(t))';
+CREATE INDEX ON byp_typed (byp_norm2(name));
+ALTER FUNCTION byp_norm2(text) SET search_path = pg_catalog, public;
+CREATE INDEX byp_typed_norm ON byp_typed (byp_norm2(name));
+DROP TABLE byp_typed;
+DROP TYPE byp_row;
+DROP FUNCTION byp_norm2(text), byp_squash(text);
+-- a cursor's FETCH after the purpose was revoked, and a cascade into a
+-- protected table caused by a role that does not hold the purpose
+SET SESSION AUTHORIZATION byp_owner;
+CREATE TABLE byp_par (id int PRIMARY KEY);
+CREATE TABLE byp_cur (id int REFERENCES byp_par ON DELETE CASCADE);
+INSERT INTO byp_par SELECT g FROM generate_series(100, 103) g;
+INSERT INTO byp_cur SELECT g FROM generate_series(100, 103) g;
+GRANT SELECT, DELETE ON byp_par TO byp_app;
+GRANT SELECT ON byp_cur TO byp_app;
+RESET SESSION AUTHORIZATION;
+SELECT compliance.protect('byp_cur', 'id');
+SET SESSION AUTHORIZATION byp_app;
+SET compliance.purpose = 'billing';
+BEGIN;
+DECLARE byp_c CURSOR FOR SELECT id FROM byp_cur;
+FETCH 1 FROM byp_c;
+RESET SESSION AUTHORIZATION;
+SELECT compliance.revoke_purpose('billing', 'byp_app');
+SET SESSION AUTHORIZATION byp_app;
+FETCH 1 FROM byp_c;
+ROLLBACK;
+BEGIN;
+RESET SESSION AUTHORIZATION;
+SELECT compliance.revoke_purpose('billing', 'byp_app');
+SET SESSION AUTHORIZATION byp_app;
+DELETE FROM byp_par WHERE id = 100;
+ROLLBACK;
+RESET compliance.purpose;
+RESET SESSION AUTHORIZATION;
+SELECT count(*) AS still_granted FROM compliance.purpose_grants
+ WHERE grantee = 'byp_app'::regrole AND purpose = 'billing';
+DROP TABLE byp_cur, byp_par;
+
 SET client_min_messages = warning;
 DROP TABLE byp_app_b, byp_app_a, byp_app_seen;
 DROP CAST (byp_app_k AS int);

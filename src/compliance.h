@@ -292,6 +292,7 @@ extern void registry_relcache_callback(Datum arg, Oid relid);
 extern void registry_role_callback(Datum arg, int cacheid, uint32 hashvalue);
 /* does the current role hold it (grant_purpose; superusers hold all)? */
 extern bool purpose_held(const PurposeInfo *info);
+extern bool purpose_held_by(const PurposeInfo *info, Oid role);
 extern void registry_watch(void);	/* start listening even if not loaded */
 extern uint64 registry_generation(void);	/* bumped on every invalidation */
 /* bumped on every reload; what a lookup returned lives until then or the transaction's end */

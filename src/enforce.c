@@ -123,15 +123,15 @@ statement_purpose(MemoryContext cxt)
 
 /* The current role may not declare the purpose (Art. 17.3). */
 static void
-refuse_purpose_not_held(const PurposeInfo *purpose)
+refuse_purpose_not_held(const PurposeInfo *purpose, Oid role)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("role \"%s\" does not hold purpose \"%s\"",
-					GetUserNameFromId(GetUserId(), false), purpose->code),
+					GetUserNameFromId(role, false), purpose->code),
 			 errdetail("Personal data may be processed for a purpose only by those the processor authorised for it (Art. 17.3 of Law 99-Z)."),
 			 errhint("An administrator grants it with compliance.grant_purpose('%s', '%s').",
-					 purpose->code, GetUserNameFromId(GetUserId(), false))));
+					 purpose->code, GetUserNameFromId(role, false))));
 }
 
 /* Why a subject's data may not be processed, for errdetail. */
@@ -332,6 +332,9 @@ row_allowed(PG_FUNCTION_ARGS)
 		}
 		accept_invalidations_once_per_statement();
 		purpose = statement_purpose(fcinfo->flinfo->fn_mcxt);
+		/* a cursor's FETCH after revoke_purpose() */
+		if (cache != NULL && !compliance_in_integrity_statement() && !purpose_held(purpose))
+			refuse_purpose_not_held(purpose, GetUserId());
 		if (cache != NULL)
 		{
 			cache->purpose = purpose;
@@ -873,9 +876,16 @@ enforce_check_relation(Oid relid, Bitmapset *cols)
 	{
 		const PurposeInfo *purpose = declared_purpose();
 
-		/* a cascade is the statement's that caused it, whose role was checked */
-		if (!purpose_held(purpose) && !compliance_in_integrity_statement())
-			refuse_purpose_not_held(purpose);
+		/*
+		 * PostgreSQL's foreign-key cascades (and what runs inside them) run
+		 * as the table's owner; the role that caused them is the session's
+		 * (outside SECURITY DEFINER functions), which must hold the purpose
+		 * even if its own statement touched no protected table.
+		 */
+		Oid			role = InNoForceRLSOperation() ? GetOuterUserId() : GetUserId();
+
+		if (!purpose_held_by(purpose, role))
+			refuse_purpose_not_held(purpose, role);
 		check_data_items(relid, p, purpose, cols);
 		/* fill the cache now: no new snapshot may be taken once parallel workers run */
 		cache_prepare(purpose);

@@ -35,9 +35,11 @@
 
 #include "access/relation.h"
 #include "access/transam.h"
+#include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
@@ -54,11 +56,31 @@ PG_FUNCTION_INFO_V1(read_as_table_owner);
 /* the table the officer's statement running now is on (for messages) */
 static Oid	restricted_relid = InvalidOid;
 
+/* Does the function's SET clause fix search_path? */
+static bool
+pins_search_path(HeapTuple proctup)
+{
+	bool		isnull;
+	Datum		config = SysCacheGetAttr(PROCOID, proctup, Anum_pg_proc_proconfig, &isnull);
+	Datum	   *items;
+	int			n;
+
+	if (isnull)
+		return false;
+	deconstruct_array(DatumGetArrayTypeP(config), TEXTOID, -1, false, TYPALIGN_INT,
+					  &items, NULL, &n);
+	for (int i = 0; i < n; i++)
+		if (strncmp(TextDatumGetCString(items[i]), "search_path=", 12) == 0)
+			return true;
+	return false;
+}
+
 /*
  * May the function run over rows of subjects whose data may not be
  * processed: is it built in, the extension's, or (not for a trigger
- * function, which would receive every row) a superuser's?  The owner of a
- * protected table cannot replace such a function.
+ * function, which would receive every row) a superuser's in C or with its
+ * search_path pinned?  The owner of a protected table can neither replace
+ * such a function nor steer what it calls.
  */
 bool
 owner_function_trusted(Oid fn_oid, bool *trigger)
@@ -75,8 +97,16 @@ owner_function_trusted(Oid fn_oid, bool *trigger)
 		return true;			/* its caller reports it */
 	proc = (Form_pg_proc) GETSTRUCT(tuple);
 	*trigger = proc->prorettype == TRIGGEROID;
+
+	/*
+	 * A superuser's function in C, or one that pins its search_path: a SQL
+	 * or PL function resolving names by the session's search_path would
+	 * call whatever the owner put first in it.
+	 */
 	trusted = proc->pronamespace == compliance_namespace() ||
-		(!*trigger && superuser_arg(proc->proowner));
+		(!*trigger && superuser_arg(proc->proowner) &&
+		 (proc->prolang == ClanguageId || proc->prolang == INTERNALlanguageId ||
+		  pins_search_path(tuple)));
 	ReleaseSysCache(tuple);
 	return trusted;
 }

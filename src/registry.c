@@ -152,8 +152,12 @@ purpose_info_from_row(HeapTuple tup, TupleDesc desc)
 bool
 purpose_held(const PurposeInfo *info)
 {
-	Oid			role = GetUserId();
+	return purpose_held_by(info, GetUserId());
+}
 
+bool
+purpose_held_by(const PurposeInfo *info, Oid role)
+{
 	if (superuser_arg(role))
 		return true;
 	for (int i = 0; i < info->ngrantees; i++)

@@ -29,6 +29,7 @@
 #include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
@@ -42,6 +43,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "parser/parse_type.h"
 #include "parser/parse_utilcmd.h"
 #include "tcop/utility.h"
@@ -605,6 +607,57 @@ check_alter_table_subcommand(AlterTableCmd *cmd, const char *relname, const Prot
 	}
 }
 
+/*
+ * A protected table (or one with protected partitions or children) whose
+ * row type is this composite type (CREATE TABLE ... OF type): ALTER TYPE
+ * ... ATTRIBUTE ... CASCADE changes its columns.
+ */
+static const Protection *
+protected_typed_table(Oid typid)
+{
+	Relation	deprel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	const Protection *p = NULL;
+
+	deprel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(typid));
+	scan = systable_beginscan(deprel, DependReferenceIndexId, true, NULL, 2, key);
+	while (p == NULL && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+		if (dep->classid == RelationRelationId && dep->objsubid == 0 &&
+			get_rel_relkind(dep->objid) != RELKIND_COMPOSITE_TYPE)
+			p = protected_tree(dep->objid, true);
+	}
+	systable_endscan(scan);
+	table_close(deprel, AccessShareLock);
+	return p;
+}
+
+/*
+ * ALTER TYPE t ADD, DROP, ALTER or RENAME ATTRIBUTE of the row type of a
+ * protected typed table: the same change as ALTER TABLE on its columns
+ * (a rename that moves the subject key, a type change that runs a domain's
+ * check over every row), so it is refused, to everyone while enforcement
+ * is on (only compliance.unprotect() comes first).
+ */
+static void
+check_alter_row_type(RangeVar *type)
+{
+	Oid			relid = lock_named_relation(type, AccessExclusiveLock, true, NULL);
+
+	if (OidIsValid(relid) && get_rel_relkind(relid) == RELKIND_COMPOSITE_TYPE &&
+		protected_typed_table(get_rel_type_id(relid)) != NULL)
+		refuse("change the row type of protected table", type->relname,
+			   "A protected typed table's columns change with its type; call compliance.unprotect() first.");
+}
+
 static void
 check_alter_table(AlterTableStmt *stmt)
 {
@@ -846,8 +899,13 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 	 * inside the latter (the owner's triggers) it is checked even though
 	 * the officer function turned enforcement off for its own statements.
 	 */
-	if (!(compliance_enforce || compliance_restricted_depth > 0) ||
-		!IsTransactionState() || !protection_any())
+	if (!IsTransactionState() || !protection_any())
+		return pstmt;
+	/* also with enforcement off, as pg_restore runs */
+	if (IsA(pstmt->utilityStmt, CreateTrigStmt) &&
+		restores_write_trigger(copyObject((CreateTrigStmt *) pstmt->utilityStmt)))
+		return NULL;
+	if (!(compliance_enforce || compliance_restricted_depth > 0))
 		return pstmt;
 
 	switch (nodeTag(pstmt->utilityStmt))
@@ -905,14 +963,20 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 				break;
 			}
 		case T_AlterTableStmt:
-			check_alter_table((AlterTableStmt *) parsetree);
+			if (((AlterTableStmt *) parsetree)->objtype == OBJECT_TYPE)
+				check_alter_row_type(((AlterTableStmt *) parsetree)->relation);
+			else
+				check_alter_table((AlterTableStmt *) parsetree);
 			break;
 		case T_AlterDomainStmt:
 			if (!superuser())
 				check_alter_domain((AlterDomainStmt *) parsetree);
 			break;
 		case T_RenameStmt:
-			check_rename((RenameStmt *) parsetree);
+			if (((RenameStmt *) parsetree)->renameType == OBJECT_ATTRIBUTE)
+				check_alter_row_type(((RenameStmt *) parsetree)->relation);
+			else
+				check_rename((RenameStmt *) parsetree);
 			break;
 		case T_CreatePolicyStmt:
 			check_policy(((CreatePolicyStmt *) parsetree)->table,
@@ -926,8 +990,6 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 						 ((AlterPolicyStmt *) parsetree)->with_check, false);
 			break;
 		case T_CreateTrigStmt:
-			if (restores_write_trigger((CreateTrigStmt *) parsetree))
-				return NULL;
 			if (!superuser())
 				check_create_trigger((CreateTrigStmt *) parsetree);
 			break;
@@ -1003,6 +1065,37 @@ user_code_over_rows(PG_FUNCTION_ARGS)
 			calls_untrusted_function(stringToNode(TextDatumGetCString(exprs)), NULL))
 			found = psprintf("index \"%s\"", get_rel_name(lfirst_oid(lc)));
 		ReleaseSysCache(tuple);
+	}
+	/*
+	 * A check constraint runs when an officer's erasure cascades an update
+	 * (ON DELETE SET NULL) into the table, over rows no purpose may see:
+	 * a volatile built-in in it (lo_from_bytea, pg_notify) could keep them.
+	 */
+	if (found == NULL)
+	{
+		Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tuple;
+
+		ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(RelationGetRelid(rel)));
+		scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
+		while (found == NULL && HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+			bool		isnull;
+			Datum		bin;
+
+			if (con->contype != CONSTRAINT_CHECK)
+				continue;
+			bin = heap_getattr(tuple, Anum_pg_constraint_conbin, RelationGetDescr(conrel), &isnull);
+			if (!isnull && contain_volatile_functions(stringToNode(TextDatumGetCString(bin))))
+				found = psprintf("check constraint \"%s\", which calls a volatile function,",
+								 NameStr(con->conname));
+		}
+		systable_endscan(scan);
+		table_close(conrel, AccessShareLock);
 	}
 	foreach(lc, RelationGetStatExtList(rel))
 	{
