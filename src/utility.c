@@ -1018,6 +1018,16 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 	return pstmt;
 }
 
+/* Does the expression a catalog row stores (pg_node_tree) call one? */
+static bool
+stored_calls_untrusted(int cacheid, HeapTuple tuple, AttrNumber attno)
+{
+	bool		isnull;
+	Datum		stored = SysCacheGetAttr(cacheid, tuple, attno, &isnull);
+
+	return !isnull && calls_untrusted_function(stringToNode(TextDatumGetCString(stored)), NULL);
+}
+
 /*
  * user_code_over_rows(tbl regclass) returns text
  *
@@ -1051,18 +1061,12 @@ user_code_over_rows(PG_FUNCTION_ARGS)
 	foreach(lc, RelationGetIndexList(rel))
 	{
 		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
-		bool		isnull;
-		Datum		exprs;
 
 		if (!HeapTupleIsValid(tuple))
 			continue;
-		exprs = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indexprs, &isnull);
-		if (found == NULL && !isnull &&
-			calls_untrusted_function(stringToNode(TextDatumGetCString(exprs)), NULL))
-			found = psprintf("index \"%s\"", get_rel_name(lfirst_oid(lc)));
-		exprs = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indpred, &isnull);
-		if (found == NULL && !isnull &&
-			calls_untrusted_function(stringToNode(TextDatumGetCString(exprs)), NULL))
+		if (found == NULL &&
+			(stored_calls_untrusted(INDEXRELID, tuple, Anum_pg_index_indexprs) ||
+			 stored_calls_untrusted(INDEXRELID, tuple, Anum_pg_index_indpred)))
 			found = psprintf("index \"%s\"", get_rel_name(lfirst_oid(lc)));
 		ReleaseSysCache(tuple);
 	}
@@ -1100,14 +1104,10 @@ user_code_over_rows(PG_FUNCTION_ARGS)
 	foreach(lc, RelationGetStatExtList(rel))
 	{
 		HeapTuple	tuple = SearchSysCache1(STATEXTOID, ObjectIdGetDatum(lfirst_oid(lc)));
-		bool		isnull;
-		Datum		exprs;
 
 		if (!HeapTupleIsValid(tuple))
 			continue;
-		exprs = SysCacheGetAttr(STATEXTOID, tuple, Anum_pg_statistic_ext_stxexprs, &isnull);
-		if (found == NULL && !isnull &&
-			calls_untrusted_function(stringToNode(TextDatumGetCString(exprs)), NULL))
+		if (found == NULL && stored_calls_untrusted(STATEXTOID, tuple, Anum_pg_statistic_ext_stxexprs))
 			found = psprintf("extended statistics \"%s\"",
 							 NameStr(((Form_pg_statistic_ext) GETSTRUCT(tuple))->stxname));
 		ReleaseSysCache(tuple);
