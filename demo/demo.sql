@@ -44,6 +44,10 @@ CREATE ROLE clinic_app NOLOGIN IN ROLE compliance_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON patients TO clinic_app;
 -- the purposes the application may process for (Art. 17.3)
 SELECT compliance.grant_purpose('reminders', 'clinic_app'), compliance.grant_purpose('treatment', 'clinic_app');
+\echo '--- treatment is a ground of each patient under care (Art. 8.2), recorded when care begins; Gleb was discharged:'
+SELECT count(compliance.record_basis(id::text, 'treatment', '2026-01-15 09:00+03')) AS grounds
+  FROM generate_series(1, 4) id;
+SELECT compliance.end_basis('4', 'treatment', '2026-11-20 12:00+03', 'discharged') AS ended;
 
 \echo
 \echo '=== 5. Before consent the patient sees the notice of Art. 5.5 (English here; Russian is the default)'
@@ -84,7 +88,7 @@ SELECT id, diagnosis FROM patients;
 SET compliance.purpose = 'research';
 \set ON_ERROR_STOP on
 SET compliance.purpose = 'treatment';
-\echo '--- treatment has a basis of Art. 8.2 and sees everyone:'
+\echo '--- treatment (Art. 8.2) needs no consent and sees each patient whose care has not ended:'
 SELECT id, full_name, diagnosis FROM patients ORDER BY id;
 
 \echo
@@ -161,7 +165,7 @@ SELECT * FROM compliance.verify_ledger();
 
 \echo
 \echo '=== 12. Retention, a breach, the published policy and the officer''s dashboard (Art. 4.8, 16, 17)'
-\echo '--- treatment keeps every patient (Art. 8.2): nothing has outlived its purposes yet'
+\echo '--- treatment keeps its records 10 years after care ends (Art. 4.8): nothing has outlived its purposes yet'
 SELECT * FROM compliance.expired_data();
 \echo '--- a stolen laptop held an export of reminders: the authority is due a notice within 3 working days (Art. 16.1)'
 SELECT compliance.report_breach(now() - interval '2 hours', 'Laptop with an export of reminder phone numbers stolen', ARRAY['1', '3']) AS breach_id \gset

@@ -85,7 +85,7 @@ RESET ROLE;
 
 -- Demands of the authority (Art. 16.1): block, delete, modify
 SELECT compliance.set_processor('Clinic LLC', 'Minsk');
-SELECT compliance.register_purpose('care', 'Medical care', 'medical_assistance');
+SELECT compliance.register_purpose('care', 'Medical care', 'medical_assistance', basis_scope => 'all_subjects');
 CREATE TABLE patients (id int PRIMARY KEY, name text, birth date);
 INSERT INTO patients VALUES (1, 'Anna', '1980-01-01'), (2, 'Boris', '1990-02-02'), (3, 'Vera', '1970-03-03');
 SELECT compliance.protect('patients', 'id');

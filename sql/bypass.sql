@@ -14,7 +14,7 @@ GRANT USAGE, CREATE ON SCHEMA public TO byp_owner, byp_app;
 SELECT compliance.set_processor('Clinic LLC', 'Minsk');
 SELECT compliance.register_purpose('research', 'Research', 'consent');
 SELECT compliance.register_recipient('lab', 'Lab', 'Minsk', 'BY');
-SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject');
+SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', basis_scope => 'all_subjects');
 SELECT count(*) AS granted FROM (SELECT compliance.grant_purpose(p::compliance.purpose, r::regrole)
     FROM unnest(ARRAY['research', 'billing']) p, unnest(ARRAY['byp_owner', 'byp_app']) r) g;
 

@@ -7,7 +7,7 @@ CREATE EXTENSION compliance;
 SET timezone = 'UTC';
 
 SELECT compliance.set_processor('Shop LLC', 'Minsk');
-SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject');
+SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', basis_scope => 'all_subjects');
 SELECT compliance.register_recipient('bureau', 'Credit Bureau JSC', 'Minsk', 'BY');
 SELECT compliance.register_recipient('us_partner', 'Partner Inc', 'New York', 'US');
 CREATE TABLE customers (id int PRIMARY KEY, name text, email text);
@@ -66,7 +66,7 @@ SELECT ledger, ok FROM compliance.verify_ledger() ORDER BY ledger;
 -- they are recorded once per chunk of subjects.  A setting changed between
 -- two runs of the same query inside one statement starts a new chunk, so
 -- each run is logged under the purpose in force when it read.
-SELECT compliance.register_purpose('marketing', 'Offers', 'contract_with_subject');
+SELECT compliance.register_purpose('marketing', 'Offers', 'contract_with_subject', basis_scope => 'all_subjects');
 SELECT count(*) AS granted FROM (SELECT compliance.grant_purpose(p::compliance.purpose, r::regrole)
     FROM unnest(ARRAY['marketing']) p, unnest(ARRAY['shop_app']) r) g;
 CREATE FUNCTION read_under_two_purposes() RETURNS void LANGUAGE plpgsql AS $$

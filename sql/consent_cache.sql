@@ -8,7 +8,7 @@ CREATE EXTENSION compliance;
 \set SHOW_CONTEXT never
 SELECT compliance.set_processor('Shop LLC', 'Minsk');
 SELECT compliance.register_purpose('mailing', 'Mailing');
-SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject');
+SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', basis_scope => 'all_subjects');
 
 -- integer keys (byte array; 20000000 is past it) and text keys (hash)
 CREATE TABLE members (id bigint PRIMARY KEY, note text);

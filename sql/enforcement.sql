@@ -7,8 +7,10 @@ SET timezone = 'UTC';
 
 SELECT compliance.set_processor('Clinic LLC', 'Minsk');
 SELECT compliance.register_purpose('marketing', 'Marketing', data_items => ARRAY['email']);
-SELECT compliance.register_purpose('care', 'Medical care', 'medical_assistance');
-SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject');
+-- care and billing cover all subjects here; grounds recorded per subject
+-- (the default) are tested in grounds.sql
+SELECT compliance.register_purpose('care', 'Medical care', 'medical_assistance', basis_scope => 'all_subjects');
+SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', basis_scope => 'all_subjects');
 SELECT compliance.register_purpose('research', 'Research', 'consent');
 
 -- an application role owns the tables: owners are enforced too
@@ -47,7 +49,7 @@ SELECT id, email FROM patients ORDER BY id;
 SELECT id, name FROM patients;
 SELECT * FROM patients;
 SELECT count(*) FROM patients WHERE email LIKE '%example%';
--- non-consent bases see everyone
+-- a basis covering all subjects sees everyone
 SET compliance.purpose = 'billing';
 SELECT id, name FROM patients ORDER BY id;
 -- Art. 8: special categories need consent or a basis of Art. 8.2

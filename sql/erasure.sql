@@ -10,9 +10,9 @@ SET datestyle = 'ISO, YMD';
 
 SELECT compliance.set_processor('Clinic LLC', 'Minsk');
 SELECT compliance.register_purpose('care', 'Medical care', 'medical_assistance',
-    data_items => ARRAY['name', 'diagnosis', 'note']);
+    data_items => ARRAY['name', 'diagnosis', 'note'], basis_scope => 'all_subjects');
 SELECT compliance.register_purpose('marketing', 'Marketing e-mails', data_items => ARRAY['email']);
-SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', data_items => ARRAY['amount']);
+SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', data_items => ARRAY['amount'], basis_scope => 'all_subjects');
 
 -- patients (protected) <- visits (protected) <- visit_files (ON DELETE CASCADE)
 --                                            <- visit_audit (NO ACTION)

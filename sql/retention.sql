@@ -13,11 +13,11 @@ SELECT compliance.set_processor('Clinic LLC', 'Minsk');
 -- consent, 30 days; billing: contract, 5 years; research: consent, no
 -- retention, only the research table
 SELECT compliance.register_purpose('care', 'Medical care', 'medical_assistance',
-    retention => interval '1 year', data_items => ARRAY['name', 'diagnosis']);
+    retention => interval '1 year', data_items => ARRAY['name', 'diagnosis'], basis_scope => 'all_subjects');
 SELECT compliance.register_purpose('marketing', 'Marketing e-mails',
     retention => interval '30 days', data_items => ARRAY['email']);
 SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject',
-    retention => interval '5 years', data_items => ARRAY['amount']);
+    retention => interval '5 years', data_items => ARRAY['amount'], basis_scope => 'all_subjects');
 SELECT compliance.register_purpose('research', 'Research', data_items => ARRAY['sample']);
 
 -- patients <- invoices (NO ACTION; retained by law)

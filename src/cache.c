@@ -5,12 +5,14 @@
  *	  hot path of enforcement.
  *
  * For each purpose a session uses, a mark table says of every subject
- * whether it holds a consent covering the purpose now (Art. 5), holds one
- * that ends at some time, is blocked (Art. 13.2), or none of these.  It is
- * read from compliance.consent_state and compliance.blocked_subjects in one
- * scan with the latest committed snapshot, keeping only the subjects with a
- * consent for that purpose or a block, so its size follows the consents
- * given, not the whole consent state:
+ * whether it holds a consent covering the purpose now (Art. 5), or a
+ * ground of its own recorded with record_basis() (a contract: Art. 6),
+ * holds one that ends at some time, is blocked (Art. 13.2), or none of
+ * these.  It is read from compliance.consent_state, compliance.ground_state
+ * and compliance.blocked_subjects in one scan with the latest committed
+ * snapshot, keeping only the subjects with a consent or ground for that
+ * purpose or a block, so its size follows the consents given, not the
+ * whole consent state:
  *
  *	 - integer subject keys in [0, DENSE_LIMIT) (ids from a sequence, the
  *	   common case): one byte per key in a plain array, 1 MB per million,
@@ -150,8 +152,11 @@ static uint64 changes_seen = 0; /* position in subject_changes.c's ring */
 static uint64 filled_generation = 0;	/* registry generation at the fill */
 
 /*
- * Who may be processed under a purpose: consents in force (or ending
- * later) and blocks.  A subject can have rows of both; the block wins.
+ * Who may be processed under a purpose: consents and grounds recorded per
+ * subject in force (or ending later), and blocks.  A purpose has either
+ * consents or grounds (give_consent and record_basis each refuse the
+ * other's purposes), so a subject has at most one row of them; a block
+ * wins over it.
  */
 static const char *table_query =
 "SELECT subject, CASE WHEN valid_until IS NULL THEN 1 ELSE 2 END, valid_until"
@@ -159,12 +164,18 @@ static const char *table_query =
 " WHERE compliance.purpose_id(purpose) OPERATOR(pg_catalog.=) $1"
 "   AND status OPERATOR(pg_catalog.=) ANY ('{given,renewed}')"
 "   AND (valid_until IS NULL OR valid_until OPERATOR(pg_catalog.>) $2)"
+" UNION ALL SELECT subject, CASE WHEN valid_until IS NULL THEN 1 ELSE 2 END, valid_until"
+"  FROM compliance.ground_state"
+" WHERE compliance.purpose_id(purpose) OPERATOR(pg_catalog.=) $1"
+"   AND (valid_until IS NULL OR valid_until OPERATOR(pg_catalog.>) $2)"
 " UNION ALL SELECT subject, 3, NULL FROM compliance.blocked_subjects";
 static SPIPlanPtr table_plan = NULL;
 
-/* One subject's whole state: its consents and whether it is blocked. */
+/* One subject's whole state: its consents, grounds and whether it is blocked. */
 static const char *subject_query =
 "SELECT compliance.purpose_id(purpose), status, valid_until FROM compliance.consent_state"
+" WHERE subject OPERATOR(pg_catalog.=) $1"
+" UNION ALL SELECT compliance.purpose_id(purpose), status, valid_until FROM compliance.ground_state"
 " WHERE subject OPERATOR(pg_catalog.=) $1"
 " UNION ALL SELECT 0, 'blocked', NULL FROM compliance.blocked_subjects"
 " WHERE subject OPERATOR(pg_catalog.=) $1";
@@ -616,7 +627,7 @@ mark_verdict(uint8 mark, TimestampTz until, const PurposeInfo *purpose, bool spe
 {
 	if (mark == MARK_BLOCKED)
 		return VERDICT_BLOCKED;
-	if (!purpose->needs_consent && !(special && !purpose->allows_special))
+	if (!purpose->needs_ground && !(special && !purpose->allows_special))
 		return VERDICT_ALLOWED;
 	if (mark == MARK_CONSENT ||
 		(mark == MARK_TIMED && until > compliance_consent_clock()))
@@ -701,7 +712,7 @@ cache_exact_verdict(const char *subject, int len, const PurposeInfo *purpose, bo
 	read_subject(subject, len, purpose->id, &blocked, &status, &until, &has_until);
 	if (blocked)
 		return VERDICT_BLOCKED;
-	if (!purpose->needs_consent && !(special && !purpose->allows_special))
+	if (!purpose->needs_ground && !(special && !purpose->allows_special))
 		return VERDICT_ALLOWED;
 	switch (status)
 	{

@@ -278,7 +278,10 @@ typedef struct PurposeInfo
 	PurposeId	id;
 	char		code[PURPOSE_CODE_MAXLEN + 1];
 	bool		needs_consent;	/* legal basis is 'consent' (Art. 4.3, 6) */
+	/* each subject needs its own ground: a consent, or record_basis() */
+	bool		needs_ground;
 	bool		allows_special; /* basis allows special categories (Art. 8.2) */
+	char		basis[NAMEDATALEN]; /* compliance.legal_basis label */
 	int			ndata_items;	/* -1: every column (no data_items) */
 	char	  **data_items;		/* column names the purpose may touch (Art. 4.5) */
 	int			ngrantees;
@@ -338,10 +341,10 @@ typedef enum Verdict
 /* What a purpose's table knows of a subject (cache.c). */
 typedef enum CacheMark
 {
-	CACHE_MARK_NONE = 0,		/* no consent covering the purpose, not blocked */
-	CACHE_MARK_CONSENT,			/* a consent covering it, without end */
-	CACHE_MARK_TIMED,			/* a consent covering it until some time */
-	CACHE_MARK_BLOCKED,			/* blocked: wins over any consent */
+	CACHE_MARK_NONE = 0,		/* no consent or ground for the purpose, not blocked */
+	CACHE_MARK_CONSENT,			/* a consent or ground for it, without end */
+	CACHE_MARK_TIMED,			/* a consent or ground for it until some time */
+	CACHE_MARK_BLOCKED,			/* blocked: wins over any consent or ground */
 	CACHE_MARK_UNKNOWN			/* not read yet, or changed since */
 } CacheMark;
 
@@ -361,12 +364,13 @@ typedef struct CacheView
 
 /*
  * True if the view says at once that integer subject k may be processed:
- * a consent without end, or none under a basis that needs no consent
- * (needs_consent false).  False means "ask cache_verdict_int()": blocked,
- * a consent with an end, unknown, outside the array, or a stale view.
+ * a consent or ground without end, or none under a basis that needs no
+ * ground per subject (needs_ground false).  False means "ask
+ * cache_verdict_int()": blocked, a consent or ground with an end, unknown,
+ * outside the array, or a stale view.
  */
 static inline bool
-cache_view_allows(const CacheView *view, int64 k, bool needs_consent)
+cache_view_allows(const CacheView *view, int64 k, bool needs_ground)
 {
 	uint8		mark;
 
@@ -375,7 +379,7 @@ cache_view_allows(const CacheView *view, int64 k, bool needs_consent)
 	if (k < 0 || k >= view->dense_size)
 		return false;
 	mark = view->dense[k];
-	return mark == CACHE_MARK_CONSENT || (mark == CACHE_MARK_NONE && !needs_consent);
+	return mark == CACHE_MARK_CONSENT || (mark == CACHE_MARK_NONE && !needs_ground);
 }
 
 extern void cache_relcache_callback(Datum arg, Oid relid);

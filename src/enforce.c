@@ -147,7 +147,14 @@ verdict_detail(Verdict verdict, const PurposeInfo *purpose, bool special)
 			errdetail("The subject withdrew consent for purpose \"%s\" (Art. 10 of Law 99-Z).", purpose->code);
 			break;
 		case VERDICT_EXPIRED:
-			errdetail("The subject's consent for purpose \"%s\" has expired (Art. 5.5 of Law 99-Z).", purpose->code);
+			if (purpose->needs_consent)
+				errdetail("The subject's consent for purpose \"%s\" has expired (Art. 5.5 of Law 99-Z).", purpose->code);
+			else if (strcmp(purpose->basis, "contract_with_subject") == 0)
+				errdetail("The subject's contract for purpose \"%s\" has ended, which has the effect of a withdrawal of consent (Art. 10.3 of Law 99-Z).",
+						  purpose->code);
+			else
+				errdetail("The subject's ground for purpose \"%s\" (%s) has ended (Art. 4.8 of Law 99-Z).",
+						  purpose->code, purpose->basis);
 			break;
 		case VERDICT_REFUSED:
 			errdetail("The subject refused consent for purpose \"%s\" (Art. 5 of Law 99-Z).", purpose->code);
@@ -155,8 +162,11 @@ verdict_detail(Verdict verdict, const PurposeInfo *purpose, bool special)
 		case VERDICT_NO_CONSENT:
 			if (purpose->needs_consent)
 				errdetail("Purpose \"%s\" relies on consent and the subject has given none for it (Art. 4.3, 5 of Law 99-Z).", purpose->code);
-			else
+			else if (special && !purpose->allows_special)
 				errdetail("The data include special categories, which need consent or a basis of Art. 8.2; the basis of purpose \"%s\" does not allow them (Art. 8.1 of Law 99-Z).", purpose->code);
+			else
+				errdetail("Purpose \"%s\" relies on %s, a ground recorded for each subject, and the subject has none for it (Art. 4.3, 6 of Law 99-Z).",
+						  purpose->code, purpose->basis);
 			break;
 		case VERDICT_ALLOWED:
 			break;
@@ -185,7 +195,9 @@ report_refusal(Verdict verdict, const PurposeInfo *purpose, const char *subject,
 			 verdict_detail(verdict, purpose, special),
 			 verdict == VERDICT_BLOCKED
 			 ? errhint("An officer may lift the block with compliance.unblock_subject().")
-			 : errhint("Obtain the subject's consent with compliance.give_consent(), or process under a purpose with another legal basis.")));
+			 : purpose->needs_consent || (special && !purpose->allows_special)
+			 ? errhint("Obtain the subject's consent with compliance.give_consent(), or process under a purpose with another legal basis.")
+			 : errhint("Record the subject's ground with compliance.record_basis(), or process under another purpose.")));
 }
 
 /*
@@ -259,7 +271,7 @@ typedef struct RowFilterCache
 	const PurposeInfo *purpose; /* decided at the first row of this execution */
 	uint64		run;			/* the executor run it was decided in */
 	bool		enforcing;		/* compliance_enforcing() then */
-	bool		needs_consent;	/* for this purpose and call site's "special" */
+	bool		needs_ground;	/* for this purpose and call site's "special" */
 	CacheView	view;			/* the purpose's marks of integer keys */
 } RowFilterCache;
 
@@ -286,7 +298,7 @@ row_allowed_fast(const RowFilterCache *cache, Datum value)
 	int64		k;
 
 	return compliance_int_subject(value, cache->typid, &k) &&
-		cache_view_allows(&cache->view, k, cache->needs_consent);
+		cache_view_allows(&cache->view, k, cache->needs_ground);
 }
 
 /*
@@ -340,7 +352,7 @@ row_allowed(PG_FUNCTION_ARGS)
 			cache->purpose = purpose;
 			cache->run = compliance_executor_runs;
 			cache->enforcing = true;
-			cache->needs_consent = purpose->needs_consent || (special && !purpose->allows_special);
+			cache->needs_ground = purpose->needs_ground || (special && !purpose->allows_special);
 			cache_view(purpose, &cache->view);
 			if (!PG_ARGISNULL(0) && row_allowed_fast(cache, PG_GETARG_DATUM(0)))
 				PG_RETURN_BOOL(true);
@@ -371,7 +383,7 @@ row_allowed(PG_FUNCTION_ARGS)
 		cache->purpose = purpose;
 		cache->run = compliance_executor_runs;
 		cache->enforcing = true;
-		cache->needs_consent = purpose->needs_consent || (special && !purpose->allows_special);
+		cache->needs_ground = purpose->needs_ground || (special && !purpose->allows_special);
 		fcinfo->flinfo->fn_extra = cache;
 	}
 

@@ -55,7 +55,8 @@ static const char *registry_query =
 "SELECT p.id, p.code, b.basis OPERATOR(pg_catalog.=) 'consent', b.allows_special, p.data_items,"
 "       ARRAY(SELECT r.oid FROM compliance.purpose_role_grants g"
 "               JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) g.grantee"
-"              WHERE g.purpose_id OPERATOR(pg_catalog.=) p.id)"
+"              WHERE g.purpose_id OPERATOR(pg_catalog.=) p.id),"
+"       p.basis_scope OPERATOR(pg_catalog.=) 'per_subject', p.legal_basis::pg_catalog.text"
 "  FROM compliance.purposes p"
 "  JOIN compliance.legal_bases b ON b.basis OPERATOR(pg_catalog.=) p.legal_basis";
 
@@ -107,6 +108,10 @@ purpose_info_from_row(HeapTuple tup, TupleDesc desc)
 	strlcpy(info->code, code, sizeof(info->code));
 	info->needs_consent = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
 	info->allows_special = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+	/* consent is per subject too; register_purpose refuses it for all subjects */
+	info->needs_ground = info->needs_consent ||
+		DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+	strlcpy(info->basis, SPI_getvalue(tup, desc, 8), sizeof(info->basis));
 
 	d = SPI_getbinval(tup, desc, 5, &isnull);
 	info->ndata_items = -1;

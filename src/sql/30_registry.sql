@@ -325,6 +325,8 @@ CREATE TABLE compliance.purposes (
     actions         compliance.processing_action[],
     description     text,
     requires_identity boolean NOT NULL DEFAULT false,
+    basis_scope     text NOT NULL DEFAULT 'per_subject'
+                    CHECK (basis_scope IN ('per_subject', 'all_subjects')),
     registered_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
     registered_by   name NOT NULL DEFAULT session_user
 );
@@ -335,6 +337,7 @@ COMMENT ON COLUMN compliance.purposes.id IS 'Registry id; compliance.purpose and
 COMMENT ON COLUMN compliance.purposes.retention IS 'How long data may be kept once the basis for this purpose ends (Art. 4.8); NULL: no retention after the basis ends.';
 COMMENT ON COLUMN compliance.purposes.data_items IS 'Column names this purpose may read or write (Art. 4.5); NULL: every column.';
 COMMENT ON COLUMN compliance.purposes.requires_identity IS 'True if consent for this purpose must carry the subject''s surname, first name, patronymic, date of birth and identification number (Art. 5.6); otherwise those fields may not be collected.';
+COMMENT ON COLUMN compliance.purposes.basis_scope IS 'per_subject: a subject''s rows are processed only under that subject''s own ground (a consent, or a ground recorded with compliance.record_basis()); all_subjects: the legal basis covers every subject in the tables the purpose touches (a statutory register, say), as the policy document states.';
 COMMENT ON COLUMN compliance.purposes.actions IS 'Actions on personal data the purpose involves (Art. 1, Art. 5.5); NULL: not stated.';
 
 -- Art. 17.3 (the procedure for access to personal data): the roles that
@@ -516,7 +519,8 @@ CREATE FUNCTION compliance.register_purpose(code text, title text,
         data_items text[] DEFAULT NULL,
         actions compliance.processing_action[] DEFAULT NULL,
         description text DEFAULT NULL,
-        requires_identity boolean DEFAULT false)
+        requires_identity boolean DEFAULT false,
+        basis_scope text DEFAULT 'per_subject')
     RETURNS compliance.purpose
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -563,20 +567,36 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'List actions from compliance.processing_action, e.g. ARRAY[''collection'', ''use'']::compliance.processing_action[].';
     END IF;
+    -- Art. 4.3, 6: a ground other than consent is usually a fact about one
+    -- subject (a contract, an employment) with a start and an end; only a
+    -- ground that by law covers everyone may be declared for all subjects.
+    IF basis_scope IS NULL OR basis_scope NOT IN ('per_subject', 'all_subjects') THEN
+        RAISE EXCEPTION 'basis scope must be ''per_subject'' or ''all_subjects'''
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Got %s.', coalesce(quote_literal(basis_scope), 'NULL')),
+                  HINT = 'Use ''per_subject'' (the default: each subject''s ground is recorded with compliance.record_basis()) unless the basis covers every subject by law.';
+    END IF;
+    IF legal_basis = 'consent' AND basis_scope = 'all_subjects' THEN
+        RAISE EXCEPTION 'a purpose based on consent cannot cover all subjects'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Consent is given by each subject for itself (Art. 5.1 of Law 99-Z).',
+                  HINT = 'Omit basis_scope, or register the purpose under the legal basis that covers every subject.';
+    END IF;
     IF EXISTS (SELECT FROM compliance.purposes p WHERE p.code = register_purpose.code) THEN
         RAISE EXCEPTION 'purpose "%" is already registered', code
             USING ERRCODE = 'duplicate_object',
                   HINT = 'Choose another code; see compliance.purposes for registered ones.';
     END IF;
-    INSERT INTO compliance.purposes (code, title, legal_basis, retention, data_items, actions, description, requires_identity)
+    INSERT INTO compliance.purposes (code, title, legal_basis, retention, data_items, actions, description,
+                                     requires_identity, basis_scope)
     VALUES (code, btrim(title), legal_basis, retention, v_items,
             (SELECT array_agg(DISTINCT a ORDER BY a) FROM unnest(actions) a), description,
-            coalesce(requires_identity, false));
+            coalesce(requires_identity, false), basis_scope);
     RETURN code::compliance.purpose;
 END
 $$;
-COMMENT ON FUNCTION compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean) IS
-    'Registers a purpose of processing (Art. 4.4 of Law 99-Z) with its legal basis (Art. 6, 8), retention after the basis ends (Art. 4.8), the columns it may touch (Art. 4.5; NULL = all), its actions, and whether consent for it carries the identity fields of Art. 5.6; returns it.';
+COMMENT ON FUNCTION compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text) IS
+    'Registers a purpose of processing (Art. 4.4 of Law 99-Z) with its legal basis (Art. 6, 8), retention after the basis ends (Art. 4.8), the columns it may touch (Art. 4.5; NULL = all), its actions, whether consent for it carries the identity fields of Art. 5.6, and whether its basis is recorded per subject (the default) or covers all subjects; returns it.';
 
 -- Art. 17.3: who may declare a purpose.  A role holds the purposes granted
 -- to it or to a role whose privileges it has (has_privs_of_role, as for

@@ -207,20 +207,27 @@ BEGIN
     END LOOP;
 
     -- Purposes processing the subject's data: consent purposes the subject
-    -- consented to (in force, expired or withdrawn), and purposes on another
-    -- basis that may touch a table holding the subject's rows (Art. 4.5).
+    -- consented to (in force, expired or withdrawn), purposes recorded per
+    -- subject for which the subject has or had a ground, and purposes whose
+    -- basis covers all subjects that may touch a table holding the
+    -- subject's rows (Art. 4.5).
     WITH relevant AS (
         SELECT p.id, p.code, p.title, p.legal_basis, p.description, p.data_items,
                b.article, b.description AS basis_description,
-               s.status, s.given_at, s.valid_until, x.ground AS exempt_ground
+               s.status, s.given_at, s.valid_until, x.ground AS exempt_ground,
+               g.valid_from AS ground_from, g.valid_until AS ground_until
           FROM compliance.purposes p
           JOIN compliance.legal_bases b ON b.basis = p.legal_basis
           LEFT JOIN compliance.consent_state s
                  ON s.subject = subject_access.subject AND s.purpose = p.code::compliance.purpose
+          LEFT JOIN compliance.ground_state g
+                 ON g.subject = subject_access.subject AND g.purpose = p.code::compliance.purpose
           LEFT JOIN compliance.purpose_exemptions x
                  ON x.purpose = p.code::compliance.purpose AND x.access_exempt
          WHERE CASE WHEN p.legal_basis = 'consent'
                     THEN s.status IN ('given', 'renewed', 'withdrawn')
+                    WHEN p.basis_scope = 'per_subject'
+                    THEN g.subject IS NOT NULL
                     ELSE p.data_items IS NULL AND cardinality(v_tables) > 0
                          OR EXISTS (SELECT FROM pg_attribute a
                                      WHERE a.attrelid = ANY (v_tables) AND a.attnum > 0
@@ -233,7 +240,10 @@ BEGIN
                 'consent', CASE WHEN rel.legal_basis = 'consent' THEN jsonb_build_object(
                     'status', CASE WHEN rel.status IN ('given', 'renewed') AND rel.valid_until <= compliance.consent_clock()
                                    THEN 'expired' ELSE rel.status END,
-                    'given_at', rel.given_at, 'valid_until', rel.valid_until) END)
+                    'given_at', rel.given_at, 'valid_until', rel.valid_until) END,
+                'ground', CASE WHEN rel.ground_from IS NOT NULL THEN jsonb_build_object(
+                    'valid_from', rel.ground_from, 'valid_until', rel.ground_until,
+                    'in_force', rel.ground_until IS NULL OR rel.ground_until > now()) END)
                 ORDER BY rel.id), '[]')
               FROM relevant rel WHERE rel.exempt_ground IS NULL),
            (SELECT jsonb_agg(jsonb_build_object('ground', w.ground, 'purposes', w.n) ORDER BY w.ground)

@@ -492,13 +492,14 @@ CREATE TABLE compliance.erase_tasks (
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     due_at      date NOT NULL,
     ledger_id   bigint,
+    ground_id   bigint,
     done_at     timestamptz,
     report      jsonb
 );
 ALTER SEQUENCE compliance.erase_tasks_id_seq OWNED BY compliance.erase_tasks.id;
 CREATE INDEX erase_tasks_open ON compliance.erase_tasks (subject) WHERE done_at IS NULL;
 COMMENT ON TABLE compliance.erase_tasks IS
-    'Subjects to erase after a withdrawal of consent, due 15 days after it (Art. 10.2 of Law 99-Z); one task per withdrawal event (ledger_id). compliance.process_erase_tasks() does them and keeps its report.';
+    'Subjects to erase after a withdrawal of consent, due 15 days after it (Art. 10.2 of Law 99-Z), or after the end of a contract with the subject (Art. 10.3); one task per withdrawal event (ledger_id) or ended ground (ground_id), taken up from created_at. compliance.process_erase_tasks() does them and keeps its report.';
 SELECT pg_catalog.pg_extension_config_dump('compliance.erase_tasks', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.erase_tasks_id_seq', '');
 
@@ -524,16 +525,42 @@ CREATE TRIGGER erase_task_on_withdrawal AFTER INSERT ON compliance.consent_ledge
     FOR EACH ROW WHEN (NEW.event = 'withdrawn')
     EXECUTE FUNCTION compliance.erase_task_on_withdrawal();
 
+-- Art. 10.3: "The expiry of the agreement under which processing of
+-- personal data has taken place or its termination shall produce the
+-- effects indicated in paragraph 2" (a withdrawal's).  An end recorded
+-- for a later date makes a task taken up from that date.
+CREATE FUNCTION compliance.erase_task_on_contract_end() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT FROM compliance.purposes p
+                WHERE p.id = NEW.registry_ref AND p.legal_basis = 'contract_with_subject') THEN
+        -- due 15 days after the end itself, even if it is recorded late
+        INSERT INTO compliance.erase_tasks (subject, created_at, due_at, ground_id)
+        VALUES (NEW.subject, greatest(NEW.ended_at, now()),
+                compliance.belarus_date(NEW.ended_at) + 15, NEW.id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION compliance.erase_task_on_contract_end() IS
+    'Trigger on compliance.subject_grounds: compliance.end_basis() of a contract with the subject creates an erase task due 15 days after the end, as a withdrawal does (Art. 10.2, 10.3 of Law 99-Z); rows restored from a dump do not.';
+CREATE TRIGGER erase_task_on_contract_end AFTER UPDATE OF ended_at ON compliance.subject_grounds
+    FOR EACH ROW WHEN (OLD.ended_at IS NULL AND NEW.ended_at IS NOT NULL)
+    EXECUTE FUNCTION compliance.erase_task_on_contract_end();
+
 CREATE VIEW compliance.erase_tasks_due AS
 SELECT t.id, t.subject, t.created_at, t.due_at,
-       compliance.belarus_date(now()) > t.due_at AS overdue, t.ledger_id
+       compliance.belarus_date(now()) > t.due_at AS overdue, t.ledger_id, t.ground_id
   FROM compliance.erase_tasks t
- WHERE t.done_at IS NULL;
+ WHERE t.done_at IS NULL AND t.created_at <= now();
 COMMENT ON VIEW compliance.erase_tasks_due IS
     'Erase tasks not yet done, each due at the latest on due_at (Art. 10.2 of Law 99-Z); overdue once that day has passed. compliance.process_erase_tasks() does them.';
 
--- The remaining bases of a subject: consents in force, and purposes on a
--- basis other than consent that may touch a table holding its rows.
+-- The remaining bases of a subject: consents in force, its own grounds in
+-- force for purposes recorded per subject, and purposes whose basis covers
+-- all subjects that may touch a table holding its rows.
 CREATE FUNCTION compliance.remaining_bases(subject text) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -556,6 +583,11 @@ BEGIN
                                 AND s.purpose = p.code::compliance.purpose
                                 AND s.status IN ('given', 'renewed')
                                 AND (s.valid_until IS NULL OR s.valid_until > now()))
+                WHEN p.basis_scope = 'per_subject'
+                THEN EXISTS (SELECT FROM compliance.ground_state g
+                              WHERE g.subject = remaining_bases.subject
+                                AND g.purpose = p.code::compliance.purpose
+                                AND (g.valid_until IS NULL OR g.valid_until > now()))
                 ELSE p.data_items IS NULL AND cardinality(v_tables) > 0
                      OR EXISTS (SELECT FROM pg_attribute a
                                  WHERE a.attrelid = ANY (v_tables) AND a.attnum > 0
@@ -564,7 +596,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.remaining_bases(text) IS
-    'Purposes that still give a basis to process the subject: consent purposes with a consent in force, and purposes on another legal basis that may touch a protected table holding the subject''s rows (their data items name one of its columns, or are unrestricted).';
+    'Purposes that still give a basis to process the subject: consent purposes with a consent in force, purposes recorded per subject with a ground of the subject in force (compliance.record_basis), and purposes whose basis covers all subjects that may touch a protected table holding the subject''s rows (their data items name one of its columns, or are unrestricted).';
 
 CREATE FUNCTION compliance.process_erase_tasks() RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -582,16 +614,18 @@ DECLARE
     v_kept jsonb := '[]';
 BEGIN
     FOR v_subject IN
-        SELECT DISTINCT t.subject FROM compliance.erase_tasks t WHERE t.done_at IS NULL ORDER BY t.subject
+        SELECT DISTINCT t.subject FROM compliance.erase_tasks t
+         WHERE t.done_at IS NULL AND t.created_at <= now() ORDER BY t.subject
     LOOP
         PERFORM compliance.consent_ledger_lock();
         -- another session may have done them meanwhile
         CONTINUE WHEN NOT EXISTS (SELECT FROM compliance.erase_tasks t
-                                   WHERE t.subject = v_subject AND t.done_at IS NULL);
+                                   WHERE t.subject = v_subject AND t.done_at IS NULL
+                                     AND t.created_at <= now());
         v_bases := compliance.remaining_bases(v_subject);
         IF jsonb_array_length(v_bases) > 0 THEN
             v_result := jsonb_build_object('action', 'kept', 'bases', v_bases,
-                'note', 'Processing under the withdrawn consent stopped when it was withdrawn; the data are still processed on the bases listed.');
+                'note', 'Processing under the withdrawn consent or ended ground stopped when it ended; the data are still processed on the bases listed.');
             v_kept := v_kept || jsonb_build_array(jsonb_build_object('subject', v_subject, 'bases', v_bases));
         ELSE
             v_result := jsonb_build_object('action', 'erased', 'report', compliance.erase_subject(v_subject));
@@ -599,7 +633,7 @@ BEGIN
                 'blocked', v_result #> '{report,blocked}'));
         END IF;
         UPDATE compliance.erase_tasks t SET done_at = now(), report = v_result
-         WHERE t.subject = v_subject AND t.done_at IS NULL;
+         WHERE t.subject = v_subject AND t.done_at IS NULL AND t.created_at <= now();
         GET DIAGNOSTICS v_tasks = ROW_COUNT;
         v_total := v_total + v_tasks;
     END LOOP;
@@ -607,7 +641,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.process_erase_tasks() IS
-    'Does every open erase task (Art. 10.2 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no purpose on another basis touching a table with its rows) is erased with compliance.erase_subject(); otherwise the task is closed as kept, with the bases. Returns the counts and subjects.';
+    'Does every open erase task whose time has come (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased with compliance.erase_subject(); otherwise the task is closed as kept, with the bases. Returns the counts and subjects.';
 
 -- ---------------------------------------------------------------------
 -- Dropped tables leave the subject-rights registry
@@ -637,6 +671,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.erase_subject(text, bigint),
     compliance.erase_rows(regclass, text, jsonb),
     compliance.erase_task_on_withdrawal(),
+    compliance.erase_task_on_contract_end(),
     compliance.remaining_bases(text),
     compliance.process_erase_tasks(),
     compliance.on_sql_drop_subject_rights()

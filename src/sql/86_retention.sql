@@ -19,13 +19,14 @@
 
 -- When the subject's basis for a purpose ended: 'infinity' while it is
 -- current, NULL if the subject never had one (no consent for a consent
--- purpose).  Reads consent_state, blocked_subjects and subject_requests.
+-- purpose, no ground for a purpose recorded per subject).  Reads
+-- consent_state, ground_state, blocked_subjects and subject_requests.
 CREATE FUNCTION compliance.basis_end(subject text, purpose_id integer) RETURNS timestamptz
     LANGUAGE sql STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$
     WITH p AS (
-        SELECT p.code, p.legal_basis FROM compliance.purposes p WHERE p.id = basis_end.purpose_id
+        SELECT p.code, p.legal_basis, p.basis_scope FROM compliance.purposes p WHERE p.id = basis_end.purpose_id
     ), ends AS (
         SELECT (SELECT b.blocked_at FROM compliance.blocked_subjects b
                  WHERE b.subject = basis_end.subject) AS blocked_at,
@@ -42,9 +43,20 @@ AS $$
                                 AND l.purposes @> s.purpose) AS had_consent
           FROM compliance.consent_state s, p
          WHERE s.subject = basis_end.subject AND s.purpose = p.code::compliance.purpose
+    ), g AS (
+        SELECT g.valid_from, g.valid_until
+          FROM compliance.ground_state g, p
+         WHERE g.subject = basis_end.subject AND g.purpose = p.code::compliance.purpose
     )
     SELECT CASE
-        WHEN p.legal_basis <> 'consent' THEN coalesce(least(e.blocked_at, e.erased_at), 'infinity')
+        WHEN p.legal_basis <> 'consent' AND p.basis_scope = 'all_subjects'
+        THEN coalesce(least(e.blocked_at, e.erased_at), 'infinity')
+        WHEN p.legal_basis <> 'consent'
+        THEN (SELECT least(CASE WHEN g.valid_until IS NULL OR g.valid_until > now() THEN 'infinity'
+                                ELSE g.valid_until END,
+                           CASE WHEN e.blocked_at IS NOT NULL THEN greatest(e.blocked_at, g.valid_from) END,
+                           CASE WHEN e.erased_at > g.valid_from THEN e.erased_at END)
+                FROM g)
         ELSE (SELECT least(
                   CASE WHEN c.status IN ('given', 'renewed')
                        THEN CASE WHEN c.valid_until <= now() THEN c.valid_until ELSE 'infinity' END
@@ -60,7 +72,7 @@ AS $$
       FROM p, ends e
 $$;
 COMMENT ON FUNCTION compliance.basis_end(text, integer) IS
-    'Internal: when the subject''s basis for a purpose (by registry id) ended: infinity while current, NULL if there never was one. Consent purposes end with the consent (withdrawn, expired, refused after an earlier consent), every purpose with a block (Art. 13.2) or a fulfilled erase or stop-processing request (Art. 13) of the subject.';
+    'Internal: when the subject''s basis for a purpose (by registry id) ended: infinity while current, NULL if there never was one. Consent purposes end with the consent (withdrawn, expired, refused after an earlier consent), purposes recorded per subject with the subject''s last ground (compliance.end_basis, valid_until), every purpose with a block (Art. 13.2) or a fulfilled erase or stop-processing request (Art. 13) of the subject.';
 
 -- The purposes that may touch a table (Art. 4.5): data items unrestricted,
 -- or naming one of its columns.

@@ -97,6 +97,15 @@ BEGIN
                format('%s: %s (%s).', CASE WHEN ru THEN 'Правовое основание' ELSE 'Legal basis' END,
                       compliance.report_basis_text(p.legal_basis, lang),
                       CASE WHEN ru THEN replace(replace(b.article, 'Art. ', 'ст. '), 'para', 'абз.') ELSE b.article END),
+               -- which purposes cover all subjects, and why (Art. 6)
+               CASE WHEN p.legal_basis = 'consent' THEN NULL
+                    WHEN p.basis_scope = 'all_subjects'
+                    THEN CASE WHEN ru
+                              THEN 'Основание распространяется на всех субъектов, чьи персональные данные обрабатываются для этой цели, в силу названной нормы Закона; основание для каждого субъекта отдельно не устанавливается.'
+                              ELSE 'The basis covers every subject whose personal data are processed for this purpose, by force of the provision of the Law named; no ground is established for each subject separately.' END
+                    ELSE CASE WHEN ru
+                              THEN 'Основание устанавливается для каждого субъекта отдельно (договор, трудовые или иные отношения с ним) и действует с его возникновения до прекращения; данные субъекта без такого основания для этой цели не обрабатываются.'
+                              ELSE 'The basis is established for each subject separately (a contract, employment or another relation with the subject) and applies from its start until it ends; a subject''s data without such a ground are not processed for this purpose.' END END,
                format('%s: %s.', CASE WHEN ru THEN 'Персональные данные' ELSE 'Personal data' END,
                       coalesce(array_to_string(p.data_items, ', '),
                                CASE WHEN ru THEN 'все персональные данные, указанные в разделе 3'
@@ -106,6 +115,8 @@ BEGIN
                format('%s: %s.', CASE WHEN ru THEN 'Срок хранения' ELSE 'Retention' END,
                       CASE WHEN p.legal_basis = 'consent'
                            THEN CASE WHEN ru THEN 'в течение срока действия согласия' ELSE 'while the consent is in force' END
+                           WHEN p.basis_scope = 'per_subject'
+                           THEN CASE WHEN ru THEN 'пока у субъекта действует основание' ELSE 'while the subject''s ground is in force' END
                            ELSE CASE WHEN ru THEN 'пока действует правовое основание' ELSE 'while the legal basis applies' END END
                       || CASE WHEN p.retention IS NULL
                               THEN CASE WHEN ru THEN '; после его прекращения данные удаляются' ELSE '; afterwards the data are deleted' END
@@ -120,8 +131,8 @@ BEGIN
                                       ELSE '2. Purposes of processing, legal bases and retention' END),
         jsonb_build_object('ul', coalesce(v_list, jsonb_build_array(CASE WHEN ru THEN 'цели обработки не заявлены' ELSE 'no purposes are registered' END))),
         jsonb_build_object('p', CASE WHEN ru
-            THEN 'Срок хранения исчисляется с прекращения основания обработки: отзыва согласия или истечения его срока, блокирования персональных данных, выполнения требования субъекта о прекращении обработки и удалении. По истечении срока по всем целям персональные данные удаляются, а если законодательство требует их хранения — блокируются (пункт 8 статьи 4, пункт 2 статьи 13 Закона).'
-            ELSE 'Retention runs from the end of the basis of processing: withdrawal or expiry of consent, blocking of the personal data, or a fulfilled demand of the subject to stop processing and delete them. When it has run out for every purpose, the personal data are deleted, or blocked where legislation requires keeping them (Article 4.8 and 13.2 of the Law).' END));
+            THEN 'Срок хранения исчисляется с прекращения основания обработки: отзыва согласия или истечения его срока, прекращения договора или иного основания, установленного для субъекта, блокирования персональных данных, выполнения требования субъекта о прекращении обработки и удалении. По истечении срока по всем целям персональные данные удаляются, а если законодательство требует их хранения — блокируются (пункт 8 статьи 4, пункт 2 статьи 13 Закона).'
+            ELSE 'Retention runs from the end of the basis of processing: withdrawal or expiry of consent, the end of a contract or another ground established for the subject, blocking of the personal data, or a fulfilled demand of the subject to stop processing and delete them. When it has run out for every purpose, the personal data are deleted, or blocked where legislation requires keeping them (Article 4.8 and 13.2 of the Law).' END));
 
     -- 3. Categories of personal data per table (Art. 1, 8), and what is kept by law (Art. 13.3).
     SELECT jsonb_agg(concat(

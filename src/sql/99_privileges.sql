@@ -16,7 +16,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.apply_removed_default(),
     compliance.on_sql_drop(),
     compliance.set_processor(text, text, text),
-    compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean),
+    compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text),
     compliance.register_recipient(text, text, text, text, text),
     compliance.protect(regclass, name, jsonb),
     compliance.unprotect(regclass),
@@ -39,7 +39,7 @@ TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
 -- two lists the contract lets admins edit directly.
 GRANT EXECUTE ON FUNCTION
     compliance.set_processor(text, text, text),
-    compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean),
+    compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text),
     compliance.register_recipient(text, text, text, text, text),
     compliance.protect(regclass, name, jsonb),
     compliance.unprotect(regclass),

@@ -99,6 +99,8 @@ GRANT SELECT ON patients TO clerk;
 SELECT compliance.grant_purpose(p, 'clerk')
   FROM unnest(ARRAY['treatment', 'marketing', 'research']::compliance.purpose[]) p;
 
+-- each patient's own ground for treatment (Art. 8.2); Dan's has ended
+SELECT compliance.record_basis(s::text, 'treatment', '2026-01-01 00:00+00') FROM generate_series(1, 5) s;
 SET compliance.purpose = 'treatment';
 INSERT INTO patients VALUES
     (1, 'Ann', 'ann@example.org', 'flu'),
@@ -107,6 +109,7 @@ INSERT INTO patients VALUES
     (4, 'Dan', 'dan@example.org', NULL),
     (5, 'Eve', 'eve@example.org', 'fracture');
 RESET compliance.purpose;
+SELECT compliance.end_basis('4', 'treatment', '2026-06-30 00:00+00', 'discharged');
 
 SELECT compliance.give_consent('1', '{marketing}', 'checkbox');
 SELECT compliance.give_consent('2', '{marketing,research}', 'sms_code');
@@ -256,6 +259,12 @@ like($status, qr/^6\|marketing\|none$/m, '... subject 6 has none');
 same_in_both('SELECT subject, reason, blocked_at, blocked_by
 	            FROM compliance.blocked_subjects ORDER BY subject',
 	'blocked subjects');
+is( same_in_both(
+		"SELECT id, subject, purpose, valid_from, valid_until, ended_at, end_reason
+		   FROM compliance.subject_grounds ORDER BY id", 'grounds per subject') =~ tr/\n//,
+	4, '... all five grounds, with the end of one');
+same_in_both('SELECT last_value FROM compliance.subject_grounds_id_seq',
+	'ground id sequence');
 my $may = same_in_both(
 	"SELECT s, p.code, compliance.may_process(s::text, p.code::compliance.purpose)
 	   FROM generate_series(1, 6) s, compliance.purposes p ORDER BY s, p.id",
@@ -319,8 +328,8 @@ for my $db ('src', 'dst')
 	($ret, $stdout, $stderr) = as_clerk($db,
 		"SET compliance.purpose = 'treatment'; SELECT id FROM patients ORDER BY id"
 	);
-	is($stdout, "1\n2\n3\n4",
-		"$db: under a purpose without consent every subject but the blocked one"
+	is($stdout, "1\n2\n3",
+		"$db: under a purpose without consent, the subjects with a ground in force but the blocked one"
 	) or diag($stderr);
 
 	($ret, $stdout, $stderr) =

@@ -42,7 +42,7 @@ $node->safe_psql('postgres',
 	q{
 CREATE EXTENSION compliance;
 SELECT compliance.set_processor('Shop LLC', 'Minsk, Nezavisimosti Ave 1');
-SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject');
+SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', basis_scope => 'all_subjects');
 SELECT compliance.register_purpose('newsletter', 'Newsletter', 'consent');
 CREATE TABLE customers (id int PRIMARY KEY, customer_no bigint NOT NULL UNIQUE,
                         name text, email text);
@@ -397,7 +397,7 @@ for my $i (1 .. 10)
 		$db, q{
 CREATE EXTENSION compliance;
 SELECT compliance.set_processor('Shop LLC', 'Minsk, Nezavisimosti Ave 1');
-SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject');
+SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', basis_scope => 'all_subjects');
 SELECT compliance.register_recipient('branch_bureau', 'Bureau', 'Minsk', 'BY');
 CREATE TABLE customers (id int PRIMARY KEY, customer_no bigint NOT NULL);
 INSERT INTO customers SELECT g, 100000 + g FROM generate_series(1, 3) g;

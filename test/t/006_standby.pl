@@ -32,6 +32,8 @@ CREATE TABLE customers (id int PRIMARY KEY, email text);
 INSERT INTO customers SELECT g, 'c' || g || '@example.by' FROM generate_series(1, 5) g;
 SELECT compliance.protect('customers', 'id');
 SELECT count(compliance.give_consent(g::text, 'marketing', 'checkbox')) FROM generate_series(1, 4) g;
+-- each customer's contract (Art. 6 para 15)
+SELECT count(compliance.record_basis(g::text, 'billing', '2026-01-01 00:00+00')) FROM generate_series(1, 5) g;
 CREATE ROLE app LOGIN IN ROLE compliance_app;
 GRANT SELECT ON customers TO app;
 -- the purposes app declares (Art. 17.3)
@@ -64,7 +66,7 @@ is( $primary->safe_psql('postgres', "$marketing; $read",
 	'on the primary, marketing processes the subjects who consent');
 is(standby_read($read), '1,2,3,4', '... and on the standby, the same');
 is(standby_read("SET compliance.purpose = 'billing'; $read"),
-	'1,2,3,4,5', 'on the standby, billing (a contract) needs no consent');
+	'1,2,3,4,5', 'on the standby, billing reads the customers with a contract, without consent');
 my ($ret, $out, $err) = $standby->psql('postgres', $read,
 	extra_params => [ '-U', 'app' ]);
 like($err, qr/purpose/,
@@ -144,6 +146,20 @@ COMMIT;
 $primary->wait_for_catchup($standby, 'replay');
 is(ask($auto, $read), '2,3,4',
 	'a withdrawal after ROLLBACK TO SAVEPOINT reaches the warm session on the standby');
+
+# (d3) The end of a contract on the primary, once replayed: billing on
+# the standby leaves that customer out, in a warm session too.
+my $billing = "SET compliance.purpose = 'billing'; $read";
+is(standby_read($billing), '1,2,3,4,5', 'billing on the standby reads every customer with a contract');
+$auto->query_safe("SET compliance.purpose = 'billing'");
+is(ask($auto, $read), '1,2,3,4,5', '... and so does a warm session');
+$primary->safe_psql('postgres',
+	"SELECT compliance.end_basis('5', 'billing', reason => 'contract terminated')");
+$primary->wait_for_catchup($standby, 'replay');
+is(ask($auto, $read), '1,2,3,4',
+	'after replay, the warm session leaves the customer whose contract ended out');
+is(standby_read($billing), '1,2,3,4', '... and so does a new session');
+$auto->query_safe("SET compliance.purpose = 'marketing'");
 
 # (e) Consent cannot be changed on the standby: it is read-only.
 ($ret, $out, $err) = $standby->psql('postgres',
