@@ -13,8 +13,10 @@ SELECT extversion FROM pg_extension WHERE extname = 'compliance';
 \echo
 \echo '=== 2. The DBA registers the processor and the purposes of processing (Art. 4.4, 6, 8)'
 SELECT compliance.set_processor('Clinic "Zdorovye" LLC', 'Minsk, Nezavisimosti Ave 10');
+-- a special-category column is named with its table (Art. 8)
 SELECT compliance.register_purpose('treatment', 'Medical treatment', 'medical_assistance',
-           retention => interval '10 years');
+           retention => interval '10 years',
+           data_items => ARRAY['full_name', 'phone', 'patients.diagnosis']);
 SELECT compliance.register_purpose('reminders', 'Appointment reminders by SMS',
            data_items => ARRAY['full_name', 'phone'],
            actions => ARRAY['collection', 'storage', 'use']::compliance.processing_action[],
@@ -79,7 +81,7 @@ SELECT full_name FROM patients;
 SET compliance.purpose = 'reminders';
 \echo '--- reminders may reach only patients who consented:'
 SELECT id, full_name, phone FROM patients ORDER BY id;
-\echo '--- and may not touch the diagnosis (Art. 4.5):'
+\echo '--- and may not touch the diagnosis, health data it does not name (Art. 4.5, 8):'
 \set ON_ERROR_STOP off
 SELECT id, diagnosis FROM patients;
 \set ON_ERROR_STOP on

@@ -9,9 +9,12 @@ SELECT compliance.set_processor('Clinic LLC', 'Minsk');
 SELECT compliance.register_purpose('marketing', 'Marketing', data_items => ARRAY['email']);
 -- care and billing cover all subjects here; grounds recorded per subject
 -- (the default) are tested in grounds.sql
-SELECT compliance.register_purpose('care', 'Medical care', 'medical_assistance', basis_scope => 'all_subjects');
+-- a special-category column is reached only when named with its table (Art. 8)
+SELECT compliance.register_purpose('care', 'Medical care', 'medical_assistance', basis_scope => 'all_subjects',
+    data_items => ARRAY['name', 'email', 'patients.diagnosis', 'day', 'note', 'body', 'archived']);
 SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', basis_scope => 'all_subjects');
-SELECT compliance.register_purpose('research', 'Research', 'consent');
+SELECT compliance.register_purpose('research', 'Research', 'consent',
+    data_items => ARRAY['name', 'email', 'patients.diagnosis', 'day', 'note', 'body', 'archived']);
 
 -- an application role owns the tables: owners are enforced too
 CREATE ROLE clinic_owner NOLOGIN;

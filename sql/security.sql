@@ -16,7 +16,8 @@ GRANT USAGE, CREATE ON SCHEMA public TO sec_owner, sec_app, sec_mallory;
 GRANT CREATE ON DATABASE :"DBNAME" TO sec_app;
 
 SELECT compliance.set_processor('Clinic LLC', 'Minsk');
-SELECT compliance.register_purpose('research', 'Research', 'consent');
+-- a special-category column is named with its table (Art. 8)
+SELECT compliance.register_purpose('research', 'Research', 'consent', data_items => ARRAY['name', 'sec_patients.diagnosis']);
 SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject');
 SELECT count(*) AS granted FROM (SELECT compliance.grant_purpose(p::compliance.purpose, r::regrole)
     FROM unnest(ARRAY['research', 'billing']) p, unnest(ARRAY['sec_owner', 'sec_app']) r) g;

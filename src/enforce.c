@@ -834,38 +834,116 @@ enforce_check_plan(PlannedStmt *stmt, int cursorOptions)
  * Executor start: purpose declared, data items (Art. 4.5), fresh state
  * ---------------------------------------------------------------------
  */
+/*
+ * Does a data item name this column: "column" in every table, "table.column"
+ * or "schema.table.column" only there?
+ */
+static bool
+data_item_names(const char *item, const char *nspname, const char *relname,
+				const char *attname, bool *qualified)
+{
+	const char *dot = strrchr(item, '.');
+	size_t		tablen;
+
+	*qualified = dot != NULL;
+	if (dot == NULL)
+		return strcmp(item, attname) == 0;
+	if (strcmp(dot + 1, attname) != 0)
+		return false;
+	tablen = dot - item;
+	if (strlen(relname) == tablen && strncmp(item, relname, tablen) == 0)
+		return true;
+	return strlen(nspname) + 1 + strlen(relname) == tablen &&
+		strncmp(item, nspname, strlen(nspname)) == 0 && item[strlen(nspname)] == '.' &&
+		strncmp(item + strlen(nspname) + 1, relname, strlen(relname)) == 0;
+}
+
+/*
+ * The columns a statement touches must be data items of the purpose (Art.
+ * 4.5; NULL data items: every ordinary column).  A special-category column
+ * (Art. 8) must be named with its table by a purpose whose basis is
+ * consent or one of Art. 8.2: an unqualified name or NULL data items never
+ * reach it, so that a purpose registered for one table's "email" does not
+ * read another table's diagnosis (doc/decisions.md).
+ */
 static void
 check_data_items(Oid relid, const Protection *p, const PurposeInfo *purpose,
 				 Bitmapset *cols)
 {
 	int			member = -1;
+	char	   *relname = NULL;
+	char	   *nspname = NULL;
 
-	if (purpose->ndata_items < 0)
+	if (purpose->ndata_items < 0 && bms_is_empty(p->special_attnos))
 		return;
 	while ((member = bms_next_member(cols, member)) >= 0)
 	{
 		AttrNumber	attno = member + FirstLowInvalidHeapAttributeNumber;
 		char	   *attname;
+		bool		special;
 		bool		listed = false;
+		bool		named = false;
 
 		if (attno == p->subject_attno || attno < 0)
 			continue;
+		if (relname == NULL)
+		{
+			relname = get_rel_name(relid);
+			nspname = get_namespace_name(get_rel_namespace(relid));
+		}
 		if (attno == InvalidAttrNumber)
+		{
+			if (purpose->ndata_items < 0)
+			{
+				/* every column but the special ones: name them instead */
+				if (bms_is_empty(p->special_attnos))
+					continue;
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("purpose \"%s\" may not touch every column of table \"%s\"",
+								purpose->code, relname),
+						 errdetail("A whole-row reference touches the table's special categories of personal data, which purpose \"%s\" does not name (Art. 4.5, 8 of Law 99-Z).",
+								   purpose->code),
+						 errhint("Name the columns the purpose needs instead of the whole row.")));
+			}
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("purpose \"%s\" may not touch every column of table \"%s\"",
-							purpose->code, get_rel_name(relid)),
+							purpose->code, relname),
 					 errdetail("A whole-row reference touches every column, and purpose \"%s\" may touch only its data items (Art. 4.5 of Law 99-Z).",
 							   purpose->code),
 					 errhint("Name the columns the purpose needs instead of the whole row.")));
+		}
 		attname = get_attname(relid, attno, false);
-		for (int i = 0; i < purpose->ndata_items && !listed; i++)
-			listed = strcmp(purpose->data_items[i], attname) == 0;
-		if (!listed)
+		special = bms_is_member(attno, p->special_attnos);
+		for (int i = 0; i < purpose->ndata_items && !(special ? named : listed); i++)
+		{
+			bool		qualified;
+
+			if (data_item_names(purpose->data_items[i], nspname, relname, attname, &qualified))
+			{
+				listed = true;
+				named |= qualified;
+			}
+		}
+		if (special && !(named && (purpose->needs_consent || purpose->allows_special)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("purpose \"%s\" may not touch special-category column \"%s\" of table \"%s\"",
+							purpose->code, attname, relname),
+					 !named
+					 ? errdetail("Special categories of personal data (Art. 8 of Law 99-Z) are processed only by a purpose that names the column with its table in its data items.")
+					 : errdetail("Special categories of personal data need consent or a basis of Art. 8.2; the basis of purpose \"%s\" (%s) allows neither (Art. 8.1 of Law 99-Z).",
+								 purpose->code, purpose->basis),
+					 !named
+					 ? errhint("Register a purpose whose basis is consent or allows special categories with data item '%s.%s'.",
+							   relname, attname)
+					 : errhint("Process the column under a purpose based on consent or on a basis of Art. 8.2.")));
+		if (!listed && purpose->ndata_items >= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("purpose \"%s\" may not touch column \"%s\" of table \"%s\"",
-							purpose->code, attname, get_rel_name(relid)),
+							purpose->code, attname, relname),
 					 errdetail("Processed data must not be excessive for the stated purpose; purpose \"%s\" may touch only its data items (Art. 4.5 of Law 99-Z).",
 							   purpose->code),
 					 errhint("Leave the column out, or process it under a purpose whose data items include it.")));

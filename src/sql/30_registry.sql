@@ -598,6 +598,26 @@ $$;
 COMMENT ON FUNCTION compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text) IS
     'Registers a purpose of processing (Art. 4.4 of Law 99-Z) with its legal basis (Art. 6, 8), retention after the basis ends (Art. 4.8), the columns it may touch (Art. 4.5; NULL = all), its actions, whether consent for it carries the identity fields of Art. 5.6, and whether its basis is recorded per subject (the default) or covers all subjects; returns it.';
 
+-- Art. 4.5: may a purpose with these data items touch one of the tables?
+-- An item names a column in every table ('email') or in one table
+-- ('patients.email', 'public.patients.email'); NULL: every ordinary column.
+-- The row filter applies the same reading in C (check_data_items, enforce.c).
+CREATE FUNCTION compliance.items_touch(data_items text[], tables regclass[]) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN data_items IS NULL THEN cardinality(tables) > 0
+           ELSE EXISTS (SELECT FROM pg_attribute a
+                          JOIN pg_class c ON c.oid = a.attrelid
+                          JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE a.attrelid = ANY (tables) AND a.attnum > 0 AND NOT a.attisdropped
+                           AND (a.attname::text = ANY (data_items)
+                                OR c.relname || '.' || a.attname = ANY (data_items)
+                                OR n.nspname || '.' || c.relname || '.' || a.attname = ANY (data_items))) END
+$$;
+COMMENT ON FUNCTION compliance.items_touch(text[], regclass[]) IS
+    'Internal: true if data items (Art. 4.5 of Law 99-Z) may touch a column of one of the tables: NULL items touch every table; ''column'' names it in every table, ''table.column'' or ''schema.table.column'' only there.';
+
 -- Art. 17.3: who may declare a purpose.  A role holds the purposes granted
 -- to it or to a role whose privileges it has (has_privs_of_role, as for
 -- table privileges); superusers hold every purpose.

@@ -228,10 +228,7 @@ BEGIN
                     THEN s.status IN ('given', 'renewed', 'withdrawn')
                     WHEN p.basis_scope = 'per_subject'
                     THEN g.subject IS NOT NULL
-                    ELSE p.data_items IS NULL AND cardinality(v_tables) > 0
-                         OR EXISTS (SELECT FROM pg_attribute a
-                                     WHERE a.attrelid = ANY (v_tables) AND a.attnum > 0
-                                       AND NOT a.attisdropped AND a.attname::text = ANY (p.data_items)) END
+                    ELSE compliance.items_touch(p.data_items, v_tables) END
     )
     SELECT (SELECT coalesce(jsonb_agg(jsonb_build_object(
                 'purpose', rel.code, 'title', rel.title, 'description', rel.description,

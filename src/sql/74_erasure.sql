@@ -588,10 +588,7 @@ BEGIN
                               WHERE g.subject = remaining_bases.subject
                                 AND g.purpose = p.code::compliance.purpose
                                 AND (g.valid_until IS NULL OR g.valid_until > now()))
-                ELSE p.data_items IS NULL AND cardinality(v_tables) > 0
-                     OR EXISTS (SELECT FROM pg_attribute a
-                                 WHERE a.attrelid = ANY (v_tables) AND a.attnum > 0
-                                   AND NOT a.attisdropped AND a.attname::text = ANY (p.data_items)) END;
+                ELSE compliance.items_touch(p.data_items, v_tables) END;
     RETURN v_bases;
 END
 $$;

@@ -82,10 +82,7 @@ CREATE FUNCTION compliance.purposes_touching(tbl regclass) RETURNS integer[]
 AS $$
     SELECT coalesce(array_agg(p.id ORDER BY p.id), '{}')
       FROM compliance.purposes p
-     WHERE p.data_items IS NULL
-        OR EXISTS (SELECT FROM pg_attribute a
-                    WHERE a.attrelid = purposes_touching.tbl AND a.attnum > 0 AND NOT a.attisdropped
-                      AND a.attname::text = ANY (p.data_items))
+     WHERE compliance.items_touch(p.data_items, ARRAY[purposes_touching.tbl])
 $$;
 COMMENT ON FUNCTION compliance.purposes_touching(regclass) IS
     'Internal: registry ids of the purposes that may touch a table (Art. 4.5 of Law 99-Z): data items unrestricted or naming one of its columns.';

@@ -82,11 +82,13 @@ CREATE ROLE clerk LOGIN IN ROLE compliance_app;
 
 SELECT compliance.set_processor('Clinic LLC', 'Minsk, Nezavisimosti Ave 1');
 -- a purpose on a basis other than consent, which allows health data (Art. 8.2)
-SELECT compliance.register_purpose('treatment', 'Medical treatment', 'medical_assistance');
+SELECT compliance.register_purpose('treatment', 'Medical treatment', 'medical_assistance',
+    data_items => ARRAY['name', 'email', 'patients.diagnosis']);
 -- consent-based purposes: one limited to some columns (Art. 4.5), one not
 SELECT compliance.register_purpose('marketing', 'Marketing e-mails', 'consent',
     retention => interval '1 year', data_items => ARRAY['id', 'name', 'email']);
 SELECT compliance.register_purpose('research', 'Clinical research', 'consent',
+    data_items => ARRAY['name', 'patients.diagnosis'],
     actions => ARRAY['collection', 'use']::compliance.processing_action[]);
 SELECT compliance.register_recipient('central_lab', 'Central Lab', 'Minsk', 'BY',
     'authorised_person');
@@ -193,7 +195,7 @@ my $purposes = same_in_both(
 	   FROM compliance.purposes ORDER BY id', 'purposes');
 like(
 	$purposes,
-	qr/^1\|treatment\|[^\n]*\|medical_assistance\|\|\|[^\n]*\n2\|marketing\|[^\n]*\|consent\|[^|]*\|\{email,id,name\}\|/,
+	qr/^1\|treatment\|[^\n]*\|medical_assistance\|\|\{email,name,patients\.diagnosis\}\|[^\n]*\n2\|marketing\|[^\n]*\|consent\|[^|]*\|\{email,id,name\}\|/,
 	'... with their ids, legal bases and data items');
 same_in_both('SELECT last_value FROM compliance.purposes_id_seq',
 	'purpose id sequence');
