@@ -10,6 +10,9 @@ SELECT compliance.set_processor('Shop LLC', 'Minsk');
 SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', basis_scope => 'all_subjects');
 SELECT compliance.register_recipient('bureau', 'Credit Bureau JSC', 'Minsk', 'BY');
 SELECT compliance.register_recipient('us_partner', 'Partner Inc', 'New York', 'US');
+-- customer 8 has a delivery contract: the Art. 9.1 exception of a contract with the subject
+SELECT compliance.register_purpose('delivery', 'Delivery', 'contract_with_subject');
+SELECT compliance.record_basis('8', 'delivery') > 0 AS contract;
 CREATE TABLE customers (id int PRIMARY KEY, name text, email text);
 INSERT INTO customers SELECT g, 'name ' || g, g || '@example.by' FROM generate_series(1, 10) g;
 SELECT compliance.protect('customers', 'id');

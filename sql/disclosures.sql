@@ -77,6 +77,8 @@ SELECT compliance.record_disclosure('42', 'bank', ARRAY['full_name', 'account'],
     disclosed_at => '2024-03-10 00:00:00+00');
 SELECT compliance.record_disclosure('42', 'cloud_de', ARRAY['email'], 'billing',
     disclosed_at => '2024-06-01 12:00:00+00');
+-- informed consent is the subject's to give (Art. 9.1): 42 gave none naming the US
+-- (transfers.sql has the consent that does)
 SELECT compliance.record_disclosure('42', 'crm_us', ARRAY['email', 'full_name'], 'marketing', 'informed_consent',
     '2024-11-30 23:59:59+00');
 SELECT compliance.record_disclosure('42', 'crm_us', ARRAY['phone'], 'marketing', 'authority_permission',

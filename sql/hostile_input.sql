@@ -41,7 +41,9 @@ $$;
 -- A valid value for an argument, by name first, then by type.
 CREATE FUNCTION hostile_sample(arg text, typ regtype) RETURNS text LANGUAGE sql AS $$
 SELECT CASE
-    WHEN arg = 'lang' THEN '''en'''
+    WHEN arg IN ('lang', 'notice_lang') THEN '''en'''
+    WHEN arg = 'transfer_countries' THEN '''{US}'''
+    WHEN arg = 'basis_scope' THEN '''per_subject'''
     WHEN arg = 'format' THEN '''text'''
     WHEN arg = 'country' THEN '''BY'''
     WHEN arg = 'kind' AND typ = 'text'::regtype THEN '''third_party'''

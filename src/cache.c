@@ -181,6 +181,68 @@ static const char *subject_query =
 " WHERE subject OPERATOR(pg_catalog.=) $1";
 static SPIPlanPtr subject_plan = NULL;
 
+/*
+ * Tables for the per-subject exceptions of Art. 9.1, keyed beside the
+ * purposes' (a purpose id is below 65536): who consented to a transfer to
+ * a country for a purpose (its consent in force names the country), and
+ * who has a contract in force.  Their marks read like consents.
+ */
+#define TRANSFER_COUNTRY_SHIFT	16
+#define CONTRACT_TABLE			((PurposeId) 0x7FFF0000)
+
+static const char *transfer_table_query =
+"SELECT subject, CASE WHEN valid_until IS NULL THEN 1 ELSE 2 END, valid_until"
+"  FROM compliance.consent_state"
+" WHERE compliance.purpose_id(purpose) OPERATOR(pg_catalog.=) $1"
+"   AND status OPERATOR(pg_catalog.=) ANY ('{given,renewed}')"
+"   AND (valid_until IS NULL OR valid_until OPERATOR(pg_catalog.>) $2)"
+"   AND transfer_countries OPERATOR(pg_catalog.@>) ARRAY[$3]"
+" UNION ALL SELECT subject, 3, NULL FROM compliance.blocked_subjects";
+static SPIPlanPtr transfer_table_plan = NULL;
+
+static const char *transfer_subject_query =
+"SELECT $2, status, valid_until FROM compliance.consent_state"
+" WHERE subject OPERATOR(pg_catalog.=) $1"
+"   AND compliance.purpose_id(purpose) OPERATOR(pg_catalog.=) $3"
+"   AND transfer_countries OPERATOR(pg_catalog.@>) ARRAY[$4]"
+" UNION ALL SELECT 0, 'blocked', NULL FROM compliance.blocked_subjects"
+" WHERE subject OPERATOR(pg_catalog.=) $1";
+static SPIPlanPtr transfer_subject_plan = NULL;
+
+/* a subject's contracts: open (mark 1) while one has no end, else the latest end */
+static const char *contract_table_query =
+"SELECT g.subject, CASE WHEN pg_catalog.bool_and(g.valid_until IS NOT NULL) THEN 2 ELSE 1 END,"
+"       CASE WHEN pg_catalog.bool_and(g.valid_until IS NOT NULL) THEN pg_catalog.max(g.valid_until) END"
+"  FROM compliance.ground_state g"
+"  JOIN compliance.purposes p ON p.id OPERATOR(pg_catalog.=) compliance.purpose_id(g.purpose)"
+" WHERE p.legal_basis OPERATOR(pg_catalog.=) 'contract_with_subject' AND $1 IS NOT NULL"
+"   AND (g.valid_until IS NULL OR g.valid_until OPERATOR(pg_catalog.>) $2)"
+" GROUP BY g.subject"
+" UNION ALL SELECT subject, 3, NULL FROM compliance.blocked_subjects";
+static SPIPlanPtr contract_table_plan = NULL;
+
+static const char *contract_subject_query =
+"SELECT $2, 'given',"
+"       CASE WHEN pg_catalog.bool_and(g.valid_until IS NOT NULL) THEN pg_catalog.max(g.valid_until) END"
+"  FROM compliance.ground_state g"
+"  JOIN compliance.purposes p ON p.id OPERATOR(pg_catalog.=) compliance.purpose_id(g.purpose)"
+" WHERE g.subject OPERATOR(pg_catalog.=) $1"
+"   AND p.legal_basis OPERATOR(pg_catalog.=) 'contract_with_subject'"
+" HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0"
+" UNION ALL SELECT 0, 'blocked', NULL FROM compliance.blocked_subjects"
+" WHERE subject OPERATOR(pg_catalog.=) $1";
+static SPIPlanPtr contract_subject_plan = NULL;
+
+/* The country of a transfer table, as text ("US"). */
+static text *
+transfer_country(PurposeId table)
+{
+	int			n = ((uint32) table >> TRANSFER_COUNTRY_SHIFT) - 1;
+	char		code[2] = {'A' + n / 26, 'A' + n % 26};
+
+	return cstring_to_text_with_len(code, 2);
+}
+
 static uint32
 subject_hash(const void *key, Size keysize)
 {
@@ -431,29 +493,45 @@ read_latest(SPIPlanPtr *plan, const char *query, int nargs, Oid *argtypes, Datum
 static void
 table_fill_rows(PurposeTable *t)
 {
-	Oid			argtypes[2] = {INT4OID, TIMESTAMPTZOID};
-	Datum		values[2];
+	Oid			argtypes[3] = {INT4OID, TIMESTAMPTZOID, TEXTOID};
+	Datum		values[3];
 	CatalogUserSave save;
 	Portal		portal;
 	bool		fits = true;
 
+	SPIPlanPtr *plan = &table_plan;
+	const char *query = table_query;
+	int			nargs = 2;
+
 	table_clear(t, true);
-	values[0] = Int32GetDatum(t->purpose);
+	values[0] = Int32GetDatum(t->purpose & 0xFFFF);
 	/* real time: what lapses earlier under consent_clock_advance is judged per lookup */
 	values[1] = TimestampTzGetDatum(GetCurrentStatementStartTimestamp());
+	if (t->purpose == CONTRACT_TABLE)
+	{
+		plan = &contract_table_plan;
+		query = contract_table_query;
+	}
+	else if (t->purpose >> TRANSFER_COUNTRY_SHIFT)
+	{
+		plan = &transfer_table_plan;
+		query = transfer_table_query;
+		values[2] = PointerGetDatum(transfer_country(t->purpose));
+		nargs = 3;
+	}
 	compliance_become_owner(&save);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (table_plan == NULL)
+	if (*plan == NULL)
 	{
-		SPIPlanPtr	p = SPI_prepare(table_query, 2, argtypes);
+		SPIPlanPtr	p = SPI_prepare(query, nargs, argtypes);
 
 		if (p == NULL || SPI_keepplan(p) != 0)
 			elog(ERROR, "could not prepare the consent state query");
-		table_plan = p;
+		*plan = p;
 	}
 	PushActiveSnapshot(compliance_fresh_snapshot());
-	portal = SPI_cursor_open(NULL, table_plan, values, NULL, true);
+	portal = SPI_cursor_open(NULL, *plan, values, NULL, true);
 	do
 	{
 		SPI_cursor_fetch(portal, true, 10000);
@@ -565,7 +643,23 @@ read_subject(const char *subject, int len, PurposeId purpose, bool *blocked,
 	compliance_become_owner(&save);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	read_latest(&subject_plan, subject_query, 1, argtypes, values);
+	if (purpose == CONTRACT_TABLE)
+	{
+		Oid			types[2] = {TEXTOID, INT4OID};
+		Datum		vals[2] = {values[0], Int32GetDatum(purpose)};
+
+		read_latest(&contract_subject_plan, contract_subject_query, 2, types, vals);
+	}
+	else if (purpose >> TRANSFER_COUNTRY_SHIFT)
+	{
+		Oid			types[4] = {TEXTOID, INT4OID, INT4OID, TEXTOID};
+		Datum		vals[4] = {values[0], Int32GetDatum(purpose),
+			Int32GetDatum(purpose & 0xFFFF), PointerGetDatum(transfer_country(purpose))};
+
+		read_latest(&transfer_subject_plan, transfer_subject_query, 4, types, vals);
+	}
+	else
+		read_latest(&subject_plan, subject_query, 1, argtypes, values);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -695,6 +789,40 @@ cache_verdict_int(int64 subject, const PurposeInfo *purpose, bool special)
 		mark = table_learn(t, buf, len, &until);
 	}
 	return mark_verdict(mark, until, purpose, special);
+}
+
+/*
+ * The table of an Art. 9.1 exception that depends on the subject, for a
+ * statement providing data to a recipient in country (two capital
+ * letters): the subject's consent in force for the purpose naming the
+ * country ('informed_consent'), or a contract in force with the subject
+ * ('contract_with_subject').  0: none applies.
+ */
+PurposeId
+cache_transfer_table(const char *basis, PurposeId purpose, const char *country)
+{
+	if (basis != NULL && strcmp(basis, "contract_with_subject") == 0)
+		return CONTRACT_TABLE;
+	if (basis != NULL && strcmp(basis, "informed_consent") == 0 &&
+		country != NULL && strlen(country) == 2 &&
+		country[0] >= 'A' && country[0] <= 'Z' && country[1] >= 'A' && country[1] <= 'Z')
+		return (PurposeId) (((country[0] - 'A') * 26 + (country[1] - 'A') + 1) << TRANSFER_COUNTRY_SHIFT) |
+			(purpose & 0xFFFF);
+	return 0;
+}
+
+/* May the subject's data go to the recipient under that exception now? */
+bool
+cache_transfer_allows(PurposeId table, const char *subject, int len, bool integer, int64 k)
+{
+	PurposeInfo rule;
+
+	/* read like a consent: in force without end, or until a later time */
+	memset(&rule, 0, sizeof(rule));
+	rule.id = table;
+	rule.needs_consent = rule.needs_ground = rule.allows_special = true;
+	return (integer ? cache_verdict_int(k, &rule, false)
+			: cache_verdict(subject, len, &rule, false)) == VERDICT_ALLOWED;
 }
 
 /*

@@ -769,12 +769,52 @@ append_field(const char *s, uint16 *len)
 }
 
 /*
+ * Art. 9.1 names exceptions that hold for every subject (a treaty, a
+ * public register) and two that hold per subject: "the data subject has
+ * given consent ... having been informed of the risks" and a contract with
+ * the subject.  For those the session's word is not enough: each row's
+ * subject must have them (doc/decisions.md).  Returns the cache table that
+ * decides it, or 0.
+ */
+static PurposeId
+transfer_per_subject(const StatementSettings *settings)
+{
+	const char *basis = settings->transfer_basis;
+	const PurposeInfo *purpose;
+
+	if (strcmp(basis, "informed_consent") != 0 && strcmp(basis, "contract_with_subject") != 0)
+		return 0;
+	if (!compliance_enforcing())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("transfer basis \"%s\" is checked for each subject, which needs compliance.enforce on",
+						basis),
+				 errdetail("The exception of Art. 9.1 of Law 99-Z applies only to subjects who gave it; with enforcement off, every row would be logged under it."),
+				 errhint("Turn compliance.enforce on for the export, or record the provisions with compliance.record_disclosure(), which checks each subject.")));
+	/* enforce_check_relation() refused a statement without a purpose */
+	purpose = purpose_lookup(purpose_id_from_code(settings->purpose, false));
+	if (purpose == NULL)
+		elog(ERROR, "purpose \"%s\" vanished from the registry", settings->purpose);
+	if (strcmp(basis, "informed_consent") == 0 && !purpose->needs_consent)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("transfer basis \"informed_consent\" needs a purpose based on consent"),
+				 errdetail("The subject consents to a transfer together with the purposes it serves (Art. 5.5, 9.1 of Law 99-Z); purpose \"%s\" relies on %s.",
+						   purpose->code, purpose->basis),
+				 errhint("Declare the consent purpose the transfer serves, or the exception that applies to this purpose.")));
+	return cache_transfer_table(basis, purpose->id, settings->transfer_country);
+}
+
+/*
  * Checks the transfer to the declared recipient once per statement
  * (Art. 9: a recipient in a country without adequate protection needs an
- * exception of Art. 9.1) and remembers its kind for the records.
+ * exception of Art. 9.1) and remembers its kind for the records.  An
+ * exception that depends on the subject (its consent to the transfer, a
+ * contract with it) is then checked for each row by the row filter
+ * (enforce.c), through settings->transfer_table.
  */
 void
-capture_statement_start(void)
+capture_statement_start(StatementSettings *settings)
 {
 	CatalogUserSave save;
 	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
@@ -782,6 +822,7 @@ capture_statement_start(void)
 	char		nulls[3] = {' ', ' ', ' '};
 	bool		isnull;
 	Datum		kind;
+	Datum		country;
 
 	if (!compliance_recipient_set())
 		return;
@@ -806,17 +847,27 @@ capture_statement_start(void)
 	compliance_become_owner(&save);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT compliance.check_transfer($1, $2, $3)", 3, argtypes,
-							  values, nulls, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT compliance.check_transfer($1, $2, $3),"
+							  " (SELECT r.country FROM compliance.recipients r"
+							  "   WHERE r.code OPERATOR(pg_catalog.=) $1)",
+							  3, argtypes, values, nulls, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not check the transfer to the recipient");
 	kind = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (statement_transfer_kind)
 		pfree(statement_transfer_kind);
 	statement_transfer_kind = isnull ? NULL
 		: MemoryContextStrdup(TopMemoryContext, TextDatumGetCString(kind));
+	country = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (settings != NULL && !isnull)
+		strlcpy(settings->transfer_country, TextDatumGetCString(country),
+				sizeof(settings->transfer_country));
 	settings_version++;
 	SPI_finish();
 	compliance_restore_user(&save);
+
+	if (settings != NULL && statement_transfer_kind != NULL &&
+		strcmp(statement_transfer_kind, "exception") == 0)
+		settings->transfer_table = transfer_per_subject(settings);
 }
 
 typedef struct CaptureCallSite

@@ -348,13 +348,15 @@ compliance_relation_info(PlannerInfo *root, Oid relationObjectId, bool inhparent
 static void
 check_relation(Oid relid, Bitmapset *cols, bool *protected_seen)
 {
+	StatementSettings *settings;
+
 	if (!enforce_check_relation(relid, cols) || *protected_seen)
 		return;
 	/* once per statement, and only for one that touches a protected table */
 	*protected_seen = true;
-	compliance_fix_statement_settings();
+	settings = compliance_fix_statement_settings();
 	if (compliance_recipient_set())
-		capture_statement_start();
+		capture_statement_start(settings);
 }
 
 /*

@@ -96,10 +96,13 @@ typedef struct StatementSettings
 	char	   *recipient;
 	char	   *transfer_basis;
 	char	   *transfer_permit;
+	/* the cache table of an Art. 9.1 exception checked per subject (0: none) */
+	PurposeId	transfer_table;
+	char		transfer_country[3];
 	struct StatementSettings *next;
 } StatementSettings;
 
-extern void compliance_fix_statement_settings(void);	/* executor start */
+extern StatementSettings *compliance_fix_statement_settings(void);	/* executor start */
 /* the settings of the statement whose memory cxt is (or is under); NULL if none */
 extern const StatementSettings *compliance_statement_settings(MemoryContext cxt);
 
@@ -393,6 +396,10 @@ extern Verdict cache_verdict(const char *subject, int len,
 extern Verdict cache_verdict_int(int64 subject, const PurposeInfo *purpose,
 								 bool special);
 /* why not, read now: for the message of a refusal */
+/* Art. 9.1 exceptions that depend on the subject (0: none) */
+extern PurposeId cache_transfer_table(const char *basis, PurposeId purpose, const char *country);
+extern bool cache_transfer_allows(PurposeId table, const char *subject, int len,
+								  bool integer, int64 k);
 extern Verdict cache_exact_verdict(const char *subject, int len,
 								   const PurposeInfo *purpose, bool special);
 
@@ -473,7 +480,7 @@ extern void capture_shmem_request(void);
 extern void capture_shmem_startup(void);
 extern void capture_add_to_query(Query *parse, bool top);	/* planner */
 extern void capture_plan_relation(PlannerInfo *root, RelOptInfo *rel);	/* get_relation_info */
-extern void capture_statement_start(void);
+extern void capture_statement_start(StatementSettings *settings);
 extern void capture_statement_end(void);	/* ExecutorEnd */
 extern void capture_xact_callback(XactEvent event);
 extern void capture_recipient_changed(void);

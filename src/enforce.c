@@ -272,6 +272,9 @@ typedef struct RowFilterCache
 	uint64		run;			/* the executor run it was decided in */
 	bool		enforcing;		/* compliance_enforcing() then */
 	bool		needs_ground;	/* for this purpose and call site's "special" */
+	PurposeId	transfer_table; /* an Art. 9.1 exception checked per subject */
+	const char *transfer_basis;
+	char		transfer_country[3];
 	CacheView	view;			/* the purpose's marks of integer keys */
 } RowFilterCache;
 
@@ -288,6 +291,20 @@ refuse_held_cursor(const char *relname)
 			 errhint("Declare the cursor without WITH HOLD and read it within one transaction.")));
 }
 
+/* The statement's Art. 9.1 exception checked per subject, if any. */
+static void
+statement_transfer(RowFilterCache *cache, MemoryContext cxt)
+{
+	const StatementSettings *settings = compliance_statement_settings(cxt);
+
+	cache->transfer_table = settings != NULL ? settings->transfer_table : 0;
+	if (cache->transfer_table != 0)
+	{
+		cache->transfer_basis = settings->transfer_basis;
+		strlcpy(cache->transfer_country, settings->transfer_country, sizeof(cache->transfer_country));
+	}
+}
+
 /*
  * The common case in one byte: an integer key that the cache's view allows
  * at once.  Anything else goes the long way.
@@ -297,8 +314,48 @@ row_allowed_fast(const RowFilterCache *cache, Datum value)
 {
 	int64		k;
 
-	return compliance_int_subject(value, cache->typid, &k) &&
+	return cache->transfer_table == 0 && compliance_int_subject(value, cache->typid, &k) &&
 		cache_view_allows(&cache->view, k, cache->needs_ground);
+}
+
+/*
+ * The statement provides its rows to a recipient abroad under an Art. 9.1
+ * exception that each subject must have (capture.c decided which, at the
+ * statement's start): does this row's subject have it?
+ */
+static bool
+transfer_allowed(RowFilterCache *cache, Datum value, bool isnull)
+{
+	int64		k;
+	const char *subject;
+
+	if (isnull)
+		return false;
+	if (compliance_int_subject(value, cache->typid, &k))
+		return cache_transfer_allows(cache->transfer_table, NULL, 0, true, k);
+	subject = value_text(value, false, cache->typid);
+	return cache_transfer_allows(cache->transfer_table, subject, strlen(subject), false, 0);
+}
+
+/* The subject may not be sent abroad under the statement's exception. */
+pg_noreturn static void
+refuse_transfer(const RowFilterCache *cache, const char *subject)
+{
+	bool		consent = strcmp(cache->transfer_basis, "informed_consent") == 0;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("personal data of subject \"%s\" may not be transmitted to %s under transfer basis \"%s\"",
+					subject, cache->transfer_country, cache->transfer_basis),
+			 consent
+			 ? errdetail("%s does not ensure an adequate level of protection; Art. 9.1 of Law 99-Z allows the transmission only with the subject's consent, given after being informed of the risks, and the subject's consent in force for purpose \"%s\" does not name %s.",
+						 cache->transfer_country, cache->purpose->code, cache->transfer_country)
+			 : errdetail("%s does not ensure an adequate level of protection; Art. 9.1 of Law 99-Z allows the transmission for a contract with the subject, and the subject has no contract in force (compliance.record_basis).",
+						 cache->transfer_country),
+			 consent
+			 ? errhint("Leave the subject out, or record the subject's consent with compliance.give_consent(..., transfer_countries => '{%s}') after showing the notice of compliance.consent_notice(..., transfer_countries => '{%s}').",
+					   cache->transfer_country, cache->transfer_country)
+			 : errhint("Leave the subject out of the transmission.")));
 }
 
 /*
@@ -353,6 +410,7 @@ row_allowed(PG_FUNCTION_ARGS)
 			cache->run = compliance_executor_runs;
 			cache->enforcing = true;
 			cache->needs_ground = purpose->needs_ground || (special && !purpose->allows_special);
+			statement_transfer(cache, fcinfo->flinfo->fn_mcxt);
 			cache_view(purpose, &cache->view);
 			if (!PG_ARGISNULL(0) && row_allowed_fast(cache, PG_GETARG_DATUM(0)))
 				PG_RETURN_BOOL(true);
@@ -384,6 +442,7 @@ row_allowed(PG_FUNCTION_ARGS)
 		cache->run = compliance_executor_runs;
 		cache->enforcing = true;
 		cache->needs_ground = purpose->needs_ground || (special && !purpose->allows_special);
+		statement_transfer(cache, fcinfo->flinfo->fn_mcxt);
 		fcinfo->flinfo->fn_extra = cache;
 	}
 
@@ -393,7 +452,14 @@ row_allowed(PG_FUNCTION_ARGS)
 	if (cache->typid == INT2OID || cache->typid == INT4OID || cache->typid == INT8OID)
 		cache_view(purpose, &cache->view);
 	if (verdict == VERDICT_ALLOWED)
-		PG_RETURN_BOOL(true);
+	{
+		if (cache->transfer_table == 0 ||
+			transfer_allowed(cache, PG_GETARG_DATUM(0), PG_ARGISNULL(0)))
+			PG_RETURN_BOOL(true);
+		if (compliance_on_blocked_read == BLOCKED_READ_ERROR)
+			refuse_transfer(cache, value_text(PG_GETARG_DATUM(0), PG_ARGISNULL(0), cache->typid));
+		PG_RETURN_BOOL(false);
+	}
 	/* a cascade that skipped the row would leave it referring to nothing */
 	if (compliance_on_blocked_read == BLOCKED_READ_ERROR || compliance_in_integrity_statement())
 		report_refusal(verdict, purpose,

@@ -80,7 +80,7 @@ copy_setting(const char *value)
  * executor's query context): records the settings the statement runs
  * under.
  */
-void
+StatementSettings *
 compliance_fix_statement_settings(void)
 {
 	StatementSettings *s = palloc0(sizeof(StatementSettings));
@@ -96,6 +96,7 @@ compliance_fix_statement_settings(void)
 	cb->func = forget_statement_settings;
 	cb->arg = s;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+	return s;
 }
 
 const StatementSettings *

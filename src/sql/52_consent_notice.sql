@@ -38,8 +38,37 @@ $$;
 COMMENT ON FUNCTION compliance.interval_words(interval, text) IS
     'A period as years, months and days in words (ru or en), independent of IntervalStyle.';
 
+-- Art. 9.1: the foreign countries a subject agrees to a transfer to, as
+-- ISO codes, sorted and without duplicates; NULL or empty: none.  The
+-- processor's own country needs no consent to a transfer.
+CREATE FUNCTION compliance.check_transfer_countries(countries text[]) RETURNS text[]
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_home text := coalesce((SELECT p.country FROM compliance.processor p), 'BY');
+    v_country text;
+BEGIN
+    IF countries IS NULL OR cardinality(countries) = 0 THEN
+        RETURN NULL;
+    END IF;
+    FOREACH v_country IN ARRAY countries LOOP
+        PERFORM compliance.check_country(v_country);
+        IF v_country = v_home THEN
+            RAISE EXCEPTION 'transfer countries must be foreign: % is the processor''s country', v_country
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'Transborder transmission is transmission to the territory of a foreign state (Art. 1, 9 of Law 99-Z).',
+                      HINT = 'List only the foreign countries the subject agrees to a transfer to.';
+        END IF;
+    END LOOP;
+    RETURN (SELECT array_agg(DISTINCT c ORDER BY c) FROM unnest(countries) c);
+END
+$$;
+COMMENT ON FUNCTION compliance.check_transfer_countries(text[]) IS
+    'Internal: the foreign countries of a consent to transborder transmission (Art. 9.1 of Law 99-Z), validated, sorted and without duplicates; NULL if none.';
+
 CREATE FUNCTION compliance.consent_notice(purposes compliance.purpose_set, lang text DEFAULT 'ru',
-        valid_until timestamptz DEFAULT NULL)
+        valid_until timestamptz DEFAULT NULL, transfer_countries text[] DEFAULT NULL)
     RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -50,6 +79,8 @@ DECLARE
     v_purposes text;
     v_authorised text;
     v_period text;
+    v_countries text[];
+    v_transfer text;
 BEGIN
     IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
         RAISE EXCEPTION 'a consent notice needs at least one purpose'
@@ -88,6 +119,24 @@ BEGIN
               FROM compliance.purposes p JOIN compliance.legal_bases b ON b.basis = p.legal_basis
              WHERE consent_notice.purposes @> p.code::compliance.purpose) p;
 
+    -- Art. 9.1: consent to a transfer is given having been informed of the risks
+    v_countries := compliance.check_transfer_countries(transfer_countries);
+    IF v_countries IS NOT NULL THEN
+        v_transfer := CASE WHEN ru THEN concat_ws(E'\n',
+            'ТРАНСГРАНИЧНАЯ ПЕРЕДАЧА ПЕРСОНАЛЬНЫХ ДАННЫХ (пункт 1 статьи 9)',
+            'С вашего согласия персональные данные будут передаваться на территорию иностранных государств (коды ISO 3166-1): '
+                || array_to_string(v_countries, ', ') || '.',
+            'На территории этих государств не обеспечивается надлежащий уровень защиты прав субъектов персональных данных. Риски передачи: персональные данные могут обрабатываться без гарантий, установленных Законом; вы можете не иметь возможности реализовать в отношении них свои права (статьи 10–13) и обжаловать их нарушение в уполномоченный орган; доступ к ним могут получить органы этих государств.',
+            'Без вашего согласия на передачу ваши данные туда не передаются; отзыв согласия прекращает и передачу.')
+            ELSE concat_ws(E'\n',
+            'TRANSBORDER TRANSMISSION (Article 9.1)',
+            'With your consent, your personal data will be transmitted to the territory of: '
+                || (SELECT string_agg(c.name || ' (' || c.code || ')', ', ' ORDER BY c.code)
+                      FROM compliance.countries c WHERE c.code = ANY (v_countries)) || '.',
+            'These countries do not ensure an adequate level of protection of the rights of data subjects. The risks of the transmission: your personal data may be processed without the safeguards of the Law; you may be unable to exercise your rights over them (Articles 10 to 13) or to appeal against their violation to the authorised body; the authorities of these countries may gain access to them.',
+            'Without your consent to the transmission your data are not sent there; withdrawing your consent ends the transmission too.') END;
+    END IF;
+
     SELECT string_agg(format('- %s, %s (%s)', r.name, r.location, r.country), E'\n' ORDER BY r.code)
       INTO v_authorised
       FROM compliance.recipients r WHERE r.kind = 'authorised_person';
@@ -115,6 +164,7 @@ BEGIN
             '',
             'Способы обработки: автоматизированная обработка в информационной системе оператора (база данных PostgreSQL) с разграничением доступа, журналированием и блокированием обработки при отзыве согласия.',
             '',
+            v_transfer || E'\n',
             'ВАШИ ПРАВА И ПОРЯДОК ИХ РЕАЛИЗАЦИИ',
             '- в любое время без объяснения причин отозвать согласие (статья 10);',
             '- получить информацию, касающуюся обработки ваших персональных данных, в течение пяти рабочих дней (статья 11);',
@@ -143,6 +193,7 @@ BEGIN
         '',
         'Means of processing: automated processing in the processor''s information system (a PostgreSQL database) with access control, logging, and blocking of processing when consent is withdrawn.',
         '',
+        v_transfer || E'\n',
         'YOUR RIGHTS AND HOW TO EXERCISE THEM',
         '- to withdraw your consent at any time without giving reasons (Article 10);',
         '- to obtain information on the processing of your personal data within five working days (Article 11);',
@@ -156,5 +207,5 @@ BEGIN
         'If you give consent, the processor will process the personal data listed above for the stated purposes until the consent ends or you withdraw it. If you refuse, these data will not be processed for these purposes, and services that depend on them may be unavailable. Withdrawal does not make processing before it unlawful (Article 10.4).');
 END
 $$;
-COMMENT ON FUNCTION compliance.consent_notice(compliance.purpose_set, text, timestamptz) IS
-    'The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means, rights and how to use them, consequences), in Russian (default) or English, generated from the registry.';
+COMMENT ON FUNCTION compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]) IS
+    'The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means, rights and how to use them, consequences), in Russian (default) or English, generated from the registry; with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1).';

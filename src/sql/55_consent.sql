@@ -8,6 +8,7 @@ CREATE TABLE compliance.consent_state (
     status      text NOT NULL CHECK (status IN ('given', 'renewed', 'withdrawn', 'refused')),
     given_at    timestamptz,
     valid_until timestamptz,
+    transfer_countries text[],
     ledger_id   bigint NOT NULL REFERENCES compliance.consent_ledger (id) DEFERRABLE,
     changed_at  timestamptz NOT NULL,
     registry_ref integer GENERATED ALWAYS AS (compliance.purpose_id(purpose)) STORED
@@ -154,7 +155,8 @@ CREATE FUNCTION compliance.give_consent(subject text, purposes compliance.purpos
         indicated_by text DEFAULT 'subject',
         representative jsonb DEFAULT NULL,
         identity jsonb DEFAULT NULL,
-        notice_lang text DEFAULT 'ru')
+        notice_lang text DEFAULT 'ru',
+        transfer_countries text[] DEFAULT NULL)
     RETURNS compliance.consent
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -165,6 +167,7 @@ DECLARE
     v_renewed boolean;
     v_id bigint;
     v_other_basis text;
+    v_countries text[];
 BEGIN
     PERFORM compliance.check_subject(subject);
     IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
@@ -201,6 +204,7 @@ BEGIN
     END IF;
     PERFORM compliance.check_lang(notice_lang);
     PERFORM compliance.check_consent_capacity(identity, indicated_by, representative, v_now, purposes);
+    v_countries := compliance.check_transfer_countries(transfer_countries);
 
     -- Serialise consent writers so "renewed" is decided on the current state.
     PERFORM compliance.consent_ledger_lock();
@@ -213,26 +217,29 @@ BEGIN
 
     v_receipt := compliance.make_consent(0, subject, purposes, form, v_now, valid_until,
         indicated_by, representative,
-        sha256(convert_to(compliance.consent_notice(purposes, notice_lang, valid_until), 'UTF8')),
+        sha256(convert_to(compliance.consent_notice(purposes, notice_lang, valid_until, v_countries), 'UTF8')),
         CASE WHEN evidence IS NULL THEN NULL ELSE sha256(convert_to(evidence::text, 'UTF8')) END,
         identity, notice_lang);
     v_id := compliance.consent_ledger_append(CASE WHEN v_renewed THEN 'renewed' ELSE 'given' END,
-                                             subject, purposes, v_receipt);
+                                             subject, purposes, v_receipt, v_countries);
 
-    INSERT INTO compliance.consent_state AS s (subject, purpose, status, given_at, valid_until, ledger_id, changed_at)
-    SELECT give_consent.subject, p.code::compliance.purpose, 'given', v_now, give_consent.valid_until, v_id, v_now
+    INSERT INTO compliance.consent_state AS s (subject, purpose, status, given_at, valid_until,
+                                               transfer_countries, ledger_id, changed_at)
+    SELECT give_consent.subject, p.code::compliance.purpose, 'given', v_now, give_consent.valid_until,
+           v_countries, v_id, v_now
       FROM compliance.purposes p
      WHERE give_consent.purposes @> p.code::compliance.purpose
     ON CONFLICT ON CONSTRAINT consent_state_pkey DO UPDATE
        SET status = CASE WHEN s.status IN ('given', 'renewed') THEN 'renewed' ELSE 'given' END,
            given_at = excluded.given_at, valid_until = excluded.valid_until,
+           transfer_countries = excluded.transfer_countries,
            ledger_id = excluded.ledger_id, changed_at = excluded.changed_at;
 
     RETURN (SELECT l.receipt FROM compliance.consent_ledger l WHERE l.id = v_id);
 END
 $$;
-COMMENT ON FUNCTION compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text) IS
-    'Records a consent (Art. 5 of Law 99-Z) after checking capacity (Art. 5.9) and identity fields (Art. 5.6); the receipt keeps digests of the notice shown (Art. 5.5) and of the evidence, and is appended to the hash-chained ledger (Art. 5.7). Returns the receipt.';
+COMMENT ON FUNCTION compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[]) IS
+    'Records a consent (Art. 5 of Law 99-Z) after checking capacity (Art. 5.9) and identity fields (Art. 5.6); the receipt keeps digests of the notice shown (Art. 5.5) and of the evidence, and is appended to the hash-chained ledger (Art. 5.7). transfer_countries: the countries without adequate protection the subject agreed to a transfer to, after the notice stated the risks (Art. 9.1). Returns the receipt.';
 
 CREATE FUNCTION compliance.withdraw_consent(subject text,
         purposes compliance.purpose_set DEFAULT NULL)

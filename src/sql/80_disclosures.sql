@@ -436,6 +436,41 @@ $$;
 COMMENT ON FUNCTION compliance.disclosure_append_batch(text[], text, regclass, text[], text, text, text, timestamptz, text, name) IS
     'Internal, for the capture writer: appends one disclosure with source ''capture'' per distinct non-empty subject, under one lock of the chain head; returns how many were appended. recorded_by defaults to the session user.';
 
+-- Art. 9.1 exceptions that hold per subject: its consent in force at the
+-- time for the purpose, naming the country, after a notice of the risks
+-- (informed_consent), or a contract with it in force then
+-- (contract_with_subject).  The row filter decides the same for captured
+-- reads from its cache (cache_transfer_table, src/cache.c).
+CREATE FUNCTION compliance.transfer_exception_holds(subject text, purpose text, basis text,
+        country text, at timestamptz) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE basis
+        WHEN 'informed_consent' THEN EXISTS (
+            SELECT FROM compliance.consent_state s
+             WHERE s.subject = transfer_exception_holds.subject
+               AND s.purpose::text = transfer_exception_holds.purpose
+               AND s.transfer_countries @> ARRAY[transfer_exception_holds.country]
+               AND s.given_at <= transfer_exception_holds.at
+               AND (s.valid_until IS NULL OR s.valid_until > transfer_exception_holds.at)
+               AND (s.status IN ('given', 'renewed')
+                    OR s.status = 'withdrawn' AND s.changed_at > transfer_exception_holds.at))
+        WHEN 'contract_with_subject' THEN EXISTS (
+            SELECT FROM compliance.subject_grounds g
+              JOIN compliance.purposes p ON p.id = g.registry_ref
+             WHERE g.subject = transfer_exception_holds.subject
+               AND p.legal_basis = 'contract_with_subject'
+               AND g.valid_from <= transfer_exception_holds.at
+               AND (least(g.valid_until, g.ended_at) IS NULL
+                    OR least(g.valid_until, g.ended_at) > transfer_exception_holds.at))
+        ELSE true END
+      AND NOT EXISTS (SELECT FROM compliance.blocked_subjects b
+                       WHERE b.subject = transfer_exception_holds.subject)
+$$;
+COMMENT ON FUNCTION compliance.transfer_exception_holds(text, text, text, text, timestamptz) IS
+    'Internal: does an Art. 9.1 exception that depends on the subject hold for it at a time: informed_consent (its consent for the purpose, in force then, names the country) or contract_with_subject (a contract with it in force then)? True for the other exceptions.';
+
 CREATE FUNCTION compliance.record_disclosure(subject text, recipient text, data_items text[],
         purpose compliance.purpose DEFAULT NULL,
         transfer_basis text DEFAULT NULL,
@@ -451,6 +486,7 @@ DECLARE
     v_basis text := nullif(btrim(transfer_basis), '');
     v_permit text := nullif(btrim(permit), '');
     v_kind text;
+    v_country text;
 BEGIN
     PERFORM compliance.check_subject(subject);
     IF data_items IS NULL OR cardinality(data_items) = 0 THEN
@@ -485,6 +521,29 @@ BEGIN
     v_purpose := coalesce(purpose::text,
                           nullif(current_setting('compliance.purpose', true), '')::compliance.purpose::text);
     v_kind := compliance.check_transfer(recipient, v_basis, v_permit);
+    -- Art. 9.1: these two exceptions are the subject's, not the session's
+    IF v_kind = 'exception' AND v_basis IN ('informed_consent', 'contract_with_subject') THEN
+        v_country := (SELECT r.country FROM compliance.recipients r WHERE r.code = record_disclosure.recipient);
+        IF v_basis = 'informed_consent' AND v_purpose IS NULL THEN
+            RAISE EXCEPTION 'transfer basis "informed_consent" needs the purpose the subject consented to'
+                USING ERRCODE = 'null_value_not_allowed',
+                      DETAIL = 'The subject consents to a transfer together with the purposes it serves (Art. 5.5, 9.1 of Law 99-Z).',
+                      HINT = 'Pass purpose => the consent purpose, or declare it with SET compliance.purpose.';
+        END IF;
+        IF NOT compliance.transfer_exception_holds(subject, v_purpose, v_basis, v_country, disclosed_at) THEN
+            RAISE EXCEPTION 'personal data of subject "%" may not be transmitted to % under transfer basis "%"',
+                            subject, v_country, v_basis
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = CASE v_basis
+                          WHEN 'informed_consent' THEN format('%s does not ensure an adequate level of protection; Art. 9.1 of Law 99-Z allows the transmission only with the subject''s consent, given after being informed of the risks, and no consent of the subject for purpose "%s" in force when the data were provided names %s.',
+                                                              v_country, v_purpose, v_country)
+                          ELSE format('%s does not ensure an adequate level of protection; Art. 9.1 of Law 99-Z allows the transmission for a contract with the subject, and the subject had no contract in force when the data were provided (compliance.record_basis).',
+                                      v_country) END,
+                      HINT = CASE v_basis
+                          WHEN 'informed_consent' THEN format('Record the subject''s consent with compliance.give_consent(..., transfer_countries => ''{%s}'') first, or use the exception that applies.', v_country)
+                          ELSE 'Record the contract with compliance.record_basis() first, or use the exception that applies.' END;
+        END IF;
+    END IF;
 
     SELECT array_agg(DISTINCT btrim(i) ORDER BY btrim(i)) INTO v_items FROM unnest(data_items) i;
     RETURN compliance.disclosure_append(subject, recipient, v_items, v_purpose, v_kind,
@@ -492,7 +551,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.record_disclosure(text, text, text[], compliance.purpose, text, timestamptz, text) IS
-    'Records that personal data (data_items) of the subject were provided to a registered recipient (Art. 12 of Law 99-Z), e.g. a file handed over or an API call; purpose defaults to the declared compliance.purpose. A recipient in a foreign state without adequate protection needs an Art. 9.1 transfer_basis (authority_permission also a permit); otherwise refused. Returns the log id.';
+    'Records that personal data (data_items) of the subject were provided to a registered recipient (Art. 12 of Law 99-Z), e.g. a file handed over or an API call; purpose defaults to the declared compliance.purpose. A recipient in a foreign state without adequate protection needs an Art. 9.1 transfer_basis (authority_permission also a permit; informed_consent the subject''s consent for the purpose naming the country; contract_with_subject a contract with the subject in force); otherwise refused. Returns the log id.';
 
 -- Art. 12.3: disclosures under purposes exempt from Art. 12 are not
 -- reported.  compliance.purpose_exemptions comes from 72_subject_access.sql.
@@ -661,6 +720,7 @@ COMMENT ON VIEW compliance.top_data_items IS
 REVOKE EXECUTE ON FUNCTION
     compliance.set_recipient_agreement(text, compliance.purpose_set, compliance.processing_action[], boolean, text),
     compliance.check_transfer(text, text, text),
+    compliance.transfer_exception_holds(text, text, text, text, timestamptz),
     compliance.disclosure_log_fields(compliance.disclosure_log),
     compliance.ensure_disclosure_partition(timestamptz),
     compliance.disclosure_log_drop_guard(),
