@@ -77,6 +77,32 @@ SELECT compliance.items_touch(ARRAY['patients.email'], ARRAY['employees'::regcla
        compliance.items_touch(NULL, ARRAY['employees'::regclass]) AS every_column,
        compliance.items_touch(ARRAY['email'], '{}') AS no_table;
 
+-- Items are split at their dots and compared part by part: a table whose
+-- name holds a dot is not the schema-qualified table it looks like.
+CREATE SCHEMA s2;
+CREATE TABLE s2."public.patients" (id int PRIMARY KEY, diagnosis text);
+INSERT INTO s2."public.patients" VALUES (1, 'flu');
+SELECT compliance.protect('s2."public.patients"', 'id', '{"diagnosis": "health"}');
+SELECT compliance.items_touch(ARRAY['public.patients.diagnosis'], ARRAY['s2."public.patients"'::regclass]) AS dotted_name;
+GRANT USAGE ON SCHEMA s2 TO clinic_app;
+GRANT SELECT ON s2."public.patients" TO clinic_app;
+SET ROLE clinic_app;
+SET compliance.purpose = 'care';
+SELECT id, diagnosis FROM s2."public.patients";
+RESET compliance.purpose;
+RESET ROLE;
+DROP TABLE s2."public.patients";
+DROP SCHEMA s2;
+
+-- A check constraint over a protected table may call only functions the
+-- extension trusts: an owner's function declared IMMUTABLE could still
+-- print or keep every row it checks, special columns included.
+CREATE FUNCTION looks_pure(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS
+    $$BEGIN RAISE NOTICE 'saw %', t; RETURN true; END$$;
+ALTER TABLE employees ADD CONSTRAINT spy CHECK (looks_pure(diagnosis)) NOT VALID;
+SELECT count(*) AS constraints FROM pg_constraint WHERE conname = 'spy';
+DROP FUNCTION looks_pure(text);
+
 DROP TABLE patients, employees;
 DROP EXTENSION compliance CASCADE;
 DROP ROLE clinic_app;

@@ -148,6 +148,36 @@ SELECT compliance.remaining_bases('1');
 SELECT line FROM regexp_split_to_table(compliance.policy_document('en'), E'\n') line
  WHERE line ~ 'State statistics|Payroll' ORDER BY line;
 
+-- Only a role that holds the purpose records or ends its grounds (Art. 17.3).
+CREATE ROLE reminder_app NOLOGIN;
+GRANT compliance_app TO reminder_app;
+SELECT compliance.grant_purpose('reminders', 'reminder_app');
+SET ROLE reminder_app;
+SELECT compliance.record_basis('1', 'billing');
+SELECT compliance.end_basis('1', 'treatment');
+RESET ROLE;
+SELECT compliance.revoke_purpose('reminders', 'reminder_app');
+DROP ROLE reminder_app;
+
+-- An end is a finite time; one recorded for later can be brought forward,
+-- never pushed back, and its erase task moves with it.
+SELECT compliance.record_basis('6', 'billing') > 0 AS recorded;
+SELECT compliance.end_basis('6', 'billing', 'infinity');
+SELECT compliance.record_basis('6', 'billing', valid_until => 'infinity');
+SELECT compliance.end_basis('6', 'billing', now() + interval '1 year');
+SELECT compliance.end_basis('6', 'billing', now() + interval '2 years');
+SELECT compliance.end_basis('6', 'billing', reason => 'terminated early');
+SELECT compliance.may_process('6', 'billing');
+SELECT count(*) AS open_tasks, bool_and(created_at <= now()) AS due_now
+  FROM compliance.erase_tasks WHERE subject = '6' AND done_at IS NULL;
+
+-- A contract that expires by its term (valid_until) gets its erase task
+-- at the next process_erase_tasks, as one terminated by end_basis.
+SELECT compliance.record_basis('7', 'billing', '2026-01-01 00:00+00', '2026-06-01 00:00+00') > 0 AS recorded;
+SELECT count(*) AS tasks_before FROM compliance.erase_tasks WHERE subject = '7';
+SELECT (compliance.process_erase_tasks() -> 'tasks')::int >= 1 AS processed;
+SELECT subject, due_at, done_at IS NOT NULL AS done FROM compliance.erase_tasks WHERE subject = '7';
+
 -- The ledger is written only through the functions.
 SET ROLE clinic_app;
 SELECT count(*) FROM compliance.subject_grounds;

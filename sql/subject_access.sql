@@ -13,11 +13,11 @@ SELECT compliance.subject_access('1');
 
 SELECT compliance.set_processor('Clinic "Zdorovie" <Minsk> & Co', 'Minsk, Nezavisimosti Ave 1');
 SELECT compliance.register_purpose('care', 'Medical care', 'medical_assistance',
-    data_items => ARRAY['name', 'diagnosis', 'visited_on', 'note'], basis_scope => 'all_subjects');
+    data_items => ARRAY['name', 'patients.diagnosis', 'visited_on', 'note'], basis_scope => 'all_subjects');
 SELECT compliance.register_purpose('marketing', 'Marketing e-mails', data_items => ARRAY['email'],
     description => 'Offers & news, <monthly>.');
 SELECT compliance.register_purpose('research', 'Research', 'consent');
-SELECT compliance.register_purpose('stats', 'Health statistics', 'state_statistics', data_items => ARRAY['diagnosis'], basis_scope => 'all_subjects');
+SELECT compliance.register_purpose('stats', 'Health statistics', 'state_statistics', data_items => ARRAY['patients.diagnosis'], basis_scope => 'all_subjects');
 SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', data_items => ARRAY['amount', 'items'], basis_scope => 'all_subjects');
 SELECT compliance.register_purpose('security', 'CCTV', 'legal_obligation', data_items => ARRAY['camera'], basis_scope => 'all_subjects');
 SELECT compliance.register_recipient('lab', 'Lab "Analiz" LLC', 'Minsk, Lab St 5', 'BY', 'authorised_person');

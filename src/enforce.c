@@ -60,6 +60,7 @@
 PG_FUNCTION_INFO_V1(row_allowed);
 PG_FUNCTION_INFO_V1(enforce_write);
 PG_FUNCTION_INFO_V1(may_process);
+PG_FUNCTION_INFO_V1(require_purpose_held);
 PG_FUNCTION_INFO_V1(invalidate_relation);
 
 /* ---------------------------------------------------------------------
@@ -497,6 +498,30 @@ may_process(PG_FUNCTION_ARGS)
 								 purpose, false) == VERDICT_ALLOWED);
 }
 
+/*
+ * require_purpose_held(purpose compliance.purpose) returns void
+ *
+ * For the SECURITY DEFINER functions that record a subject's ground for a
+ * purpose (record_basis, end_basis): the role that called them, not their
+ * owner, must hold the purpose (Art. 17.3).  The role in effect outside
+ * any SECURITY DEFINER function is the session's, after SET ROLE.
+ */
+Datum
+require_purpose_held(PG_FUNCTION_ARGS)
+{
+	const PurposeInfo *purpose;
+	Oid			role = GetOuterUserId();
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_VOID();
+	purpose = purpose_lookup(PG_GETARG_PURPOSE(0));
+	if (purpose == NULL)
+		purpose_code_from_id(PG_GETARG_PURPOSE(0));	/* raises the error */
+	if (!purpose_held_by(purpose, role))
+		refuse_purpose_not_held(purpose, role);
+	PG_RETURN_VOID();
+}
+
 /* ---------------------------------------------------------------------
  * Writes: the row trigger
  * ---------------------------------------------------------------------
@@ -902,26 +927,43 @@ enforce_check_plan(PlannedStmt *stmt, int cursorOptions)
  */
 /*
  * Does a data item name this column: "column" in every table, "table.column"
- * or "schema.table.column" only there?
+ * or "schema.table.column" only there?  The item is split at its dots and
+ * each part compared whole, as items_touch() does in SQL: a name that
+ * itself holds a dot never matches (a table called "public.patients" is
+ * not public.patients).
  */
 static bool
 data_item_names(const char *item, const char *nspname, const char *relname,
 				const char *attname, bool *qualified)
 {
-	const char *dot = strrchr(item, '.');
-	size_t		tablen;
+	const char *parts[3];
+	int			lens[3];
+	int			n = 0;
+	const char *start = item;
 
-	*qualified = dot != NULL;
-	if (dot == NULL)
-		return strcmp(item, attname) == 0;
-	if (strcmp(dot + 1, attname) != 0)
+	for (const char *c = item;; c++)
+	{
+		if (*c == '.' || *c == '\0')
+		{
+			if (n == 3)
+				return false;
+			parts[n] = start;
+			lens[n++] = c - start;
+			if (*c == '\0')
+				break;
+			start = c + 1;
+		}
+	}
+#define PART_IS(i, s) (strlen(s) == (size_t) lens[i] && strncmp(parts[i], (s), lens[i]) == 0)
+	*qualified = n > 1;
+	if (!PART_IS(n - 1, attname))
 		return false;
-	tablen = dot - item;
-	if (strlen(relname) == tablen && strncmp(item, relname, tablen) == 0)
-		return true;
-	return strlen(nspname) + 1 + strlen(relname) == tablen &&
-		strncmp(item, nspname, strlen(nspname)) == 0 && item[strlen(nspname)] == '.' &&
-		strncmp(item + strlen(nspname) + 1, relname, strlen(relname)) == 0;
+	if (n >= 2 && !PART_IS(n - 2, relname))
+		return false;
+	if (n == 3 && !PART_IS(0, nspname))
+		return false;
+#undef PART_IS
+	return true;
 }
 
 /*

@@ -1034,8 +1034,9 @@ stored_calls_untrusted(int cacheid, HeapTuple tuple, AttrNumber attno)
  * What of the table would run code its owner could replace over every
  * stored row, as the owner, in ANALYZE (autovacuum's too), REINDEX,
  * CLUSTER or VACUUM FULL: a column whose type runs user code (a range
- * type's subtype_diff), or an index or extended statistics expression
- * calling a function owner_function_trusted() does not trust.  NULL if
+ * type's subtype_diff), or an index, extended statistics or check
+ * constraint expression calling a function owner_function_trusted() does
+ * not trust (or, for a check, a volatile one).  NULL if
  * nothing.  protect() refuses such a table, and the DDL event trigger a
  * partition or child of a protected table that has one.
  */
@@ -1071,9 +1072,11 @@ user_code_over_rows(PG_FUNCTION_ARGS)
 		ReleaseSysCache(tuple);
 	}
 	/*
-	 * A check constraint runs when an officer's erasure cascades an update
-	 * (ON DELETE SET NULL) into the table, over rows no purpose may see:
-	 * a volatile built-in in it (lo_from_bytea, pg_notify) could keep them.
+	 * A check constraint runs over every row a statement writes, whatever
+	 * columns the purpose may touch, and when an officer's erasure cascades
+	 * an update (ON DELETE SET NULL) into the table, over rows no purpose
+	 * may see: a function of the owner's (its volatility is only declared)
+	 * or a volatile built-in (lo_from_bytea, pg_notify) could keep them.
 	 */
 	if (found == NULL)
 	{
@@ -1094,9 +1097,14 @@ user_code_over_rows(PG_FUNCTION_ARGS)
 			if (con->contype != CONSTRAINT_CHECK)
 				continue;
 			bin = heap_getattr(tuple, Anum_pg_constraint_conbin, RelationGetDescr(conrel), &isnull);
-			if (!isnull && contain_volatile_functions(stringToNode(TextDatumGetCString(bin))))
-				found = psprintf("check constraint \"%s\", which calls a volatile function,",
-								 NameStr(con->conname));
+			if (!isnull)
+			{
+				Node	   *expr = stringToNode(TextDatumGetCString(bin));
+
+				if (contain_volatile_functions(expr) || calls_untrusted_function(expr, NULL))
+					found = psprintf("check constraint \"%s\", which calls a volatile or untrusted function,",
+									 NameStr(con->conname));
+			}
 		}
 		systable_endscan(scan);
 		table_close(conrel, AccessShareLock);

@@ -600,23 +600,34 @@ COMMENT ON FUNCTION compliance.register_purpose(text, text, compliance.legal_bas
 
 -- Art. 4.5: may a purpose with these data items touch one of the tables?
 -- An item names a column in every table ('email') or in one table
--- ('patients.email', 'public.patients.email'); NULL: every ordinary column.
--- The row filter applies the same reading in C (check_data_items, enforce.c).
+-- ('patients.email', 'public.patients.email'): split at its dots, each
+-- part compared whole, so a name that itself holds a dot never matches.
+-- A special-category column (Art. 8) is touched only when named with its
+-- table; NULL items touch every ordinary column.  The row filter reads
+-- items the same way in C (data_item_names, check_data_items in enforce.c).
 CREATE FUNCTION compliance.items_touch(data_items text[], tables regclass[]) RETURNS boolean
     LANGUAGE sql STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN data_items IS NULL THEN cardinality(tables) > 0
-           ELSE EXISTS (SELECT FROM pg_attribute a
-                          JOIN pg_class c ON c.oid = a.attrelid
-                          JOIN pg_namespace n ON n.oid = c.relnamespace
-                         WHERE a.attrelid = ANY (tables) AND a.attnum > 0 AND NOT a.attisdropped
-                           AND (a.attname::text = ANY (data_items)
-                                OR c.relname || '.' || a.attname = ANY (data_items)
-                                OR n.nspname || '.' || c.relname || '.' || a.attname = ANY (data_items))) END
+    SELECT EXISTS (
+        SELECT FROM pg_attribute a
+          JOIN pg_class c ON c.oid = a.attrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+          LEFT JOIN compliance.protected_columns pc
+                 ON pc.relid = a.attrelid AND pc.column_name = a.attname
+                AND pc.category > 'publicly_accessible'
+         WHERE a.attrelid = ANY (tables) AND a.attnum > 0 AND NOT a.attisdropped
+           AND CASE WHEN data_items IS NULL THEN pc.relid IS NULL
+               ELSE EXISTS (
+                   SELECT FROM unnest(data_items) i, string_to_array(i, '.') p
+                    WHERE CASE cardinality(p)
+                          WHEN 1 THEN pc.relid IS NULL AND p[1] = a.attname
+                          WHEN 2 THEN p[1] = c.relname AND p[2] = a.attname
+                          WHEN 3 THEN p[1] = n.nspname AND p[2] = c.relname AND p[3] = a.attname
+                          ELSE false END) END)
 $$;
 COMMENT ON FUNCTION compliance.items_touch(text[], regclass[]) IS
-    'Internal: true if data items (Art. 4.5 of Law 99-Z) may touch a column of one of the tables: NULL items touch every table; ''column'' names it in every table, ''table.column'' or ''schema.table.column'' only there.';
+    'Internal: true if data items (Art. 4.5 of Law 99-Z) may touch a column of one of the tables: NULL items every ordinary column; ''column'' that ordinary column in every table; ''table.column'' or ''schema.table.column'' only there, special categories (Art. 8) included.';
 
 -- Art. 17.3: who may declare a purpose.  A role holds the purposes granted
 -- to it or to a role whose privileges it has (has_privs_of_role, as for

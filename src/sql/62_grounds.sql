@@ -54,6 +54,11 @@ SELECT g.subject, g.purpose, 'given'::text AS status, min(g.valid_from) AS valid
 COMMENT ON VIEW compliance.ground_state IS
     'Per subject and purpose: when its first ground other than consent began, and the end of its grounds (NULL while one is open), for the row filter and retention; in force while valid_until is NULL or later than now.';
 
+CREATE FUNCTION compliance.require_purpose_held(purpose compliance.purpose) RETURNS void
+    LANGUAGE C STABLE AS 'MODULE_PATHNAME', 'require_purpose_held';
+COMMENT ON FUNCTION compliance.require_purpose_held(compliance.purpose) IS
+    'Internal: raises 42501 unless the role that called the SECURITY DEFINER function it is called from (the session''s role, after SET ROLE) holds the purpose (Art. 17.3 of Law 99-Z).';
+
 CREATE FUNCTION compliance.check_ground_purpose(purpose compliance.purpose) RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -98,6 +103,15 @@ DECLARE
 BEGIN
     PERFORM compliance.check_subject(subject);
     PERFORM compliance.check_ground_purpose(purpose);
+    -- Art. 17.3: only those authorised for the purpose record its grounds
+    PERFORM compliance.require_purpose_held(purpose);
+    IF NOT isfinite(valid_from) OR NOT isfinite(valid_until) THEN
+        RAISE EXCEPTION 'a ground begins and ends at finite times'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = CASE WHEN isfinite(valid_from) THEN format('Got valid_until %s.', valid_until)
+                                ELSE format('Got valid_from %s.', valid_from) END,
+                  HINT = 'Pass real dates; NULL valid_until means no fixed end.';
+    END IF;
     IF valid_from IS NULL THEN
         RAISE EXCEPTION 'valid_from is required'
             USING ERRCODE = 'null_value_not_allowed',
@@ -129,7 +143,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.record_basis(text, compliance.purpose, timestamptz, timestamptz, jsonb) IS
-    'Records a ground other than consent of one subject for a purpose registered per subject (a contract, an employment: Art. 6, 8.2 of Law 99-Z), in force from valid_from (not later than now) until valid_until or compliance.end_basis(); returns its id.';
+    'Records a ground other than consent of one subject for a purpose registered per subject (a contract, an employment: Art. 6, 8.2 of Law 99-Z), in force from valid_from (not later than now) until valid_until or compliance.end_basis(); the caller must hold the purpose (Art. 17.3). Returns its id.';
 
 CREATE FUNCTION compliance.end_basis(subject text, purpose compliance.purpose,
         ended_at timestamptz DEFAULT now(), reason text DEFAULT NULL)
@@ -142,27 +156,36 @@ DECLARE
 BEGIN
     PERFORM compliance.check_subject(subject);
     PERFORM compliance.check_ground_purpose(purpose);
+    PERFORM compliance.require_purpose_held(purpose);
     IF ended_at IS NULL THEN
         RAISE EXCEPTION 'ended_at is required'
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Pass when the ground ended (the contract''s termination date, say), or omit it for now.';
     END IF;
-    -- Grounds in force at ended_at, or begun before it and open.
+    IF NOT isfinite(ended_at) THEN
+        RAISE EXCEPTION 'a ground ends at a finite time'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Got ended_at %s.', ended_at),
+                  HINT = 'Pass when the ground ends; a ground without a fixed end needs no end_basis.';
+    END IF;
+    -- Grounds in force at ended_at: open, or ending later (an end already
+    -- recorded for a later date is brought forward, never pushed back).
     UPDATE compliance.subject_grounds g
        SET ended_at = end_basis.ended_at, end_reason = end_basis.reason, ended_by = session_user
      WHERE g.subject = end_basis.subject AND g.purpose = end_basis.purpose
-       AND g.ended_at IS NULL
        AND g.valid_from <= end_basis.ended_at
+       AND (g.ended_at IS NULL OR g.ended_at > end_basis.ended_at)
        AND (g.valid_until IS NULL OR g.valid_until > end_basis.ended_at);
     GET DIAGNOSTICS v_ended = ROW_COUNT;
     RETURN v_ended;
 END
 $$;
 COMMENT ON FUNCTION compliance.end_basis(text, compliance.purpose, timestamptz, text) IS
-    'Ends the subject''s grounds for the purpose that are in force at ended_at (default now): from then on its rows are not processed for the purpose, and the purpose''s retention runs (Art. 4.8 of Law 99-Z); the end of a contract has the effect of a withdrawal (Art. 10.3). Returns how many grounds ended.';
+    'Ends the subject''s grounds for the purpose that are in force at ended_at (default now; an end already recorded for a later time is brought forward); the caller must hold the purpose (Art. 17.3). From then on its rows are not processed for the purpose, and the purpose''s retention runs (Art. 4.8 of Law 99-Z); the end of a contract has the effect of a withdrawal (Art. 10.3). Returns how many grounds ended.';
 
 REVOKE ALL ON compliance.subject_grounds, compliance.ground_state FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION
+    compliance.require_purpose_held(compliance.purpose),
     compliance.check_ground_purpose(compliance.purpose),
     compliance.record_basis(text, compliance.purpose, timestamptz, timestamptz, jsonb),
     compliance.end_basis(text, compliance.purpose, timestamptz, text)

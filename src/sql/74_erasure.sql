@@ -536,6 +536,8 @@ AS $$
 BEGIN
     IF EXISTS (SELECT FROM compliance.purposes p
                 WHERE p.id = NEW.registry_ref AND p.legal_basis = 'contract_with_subject') THEN
+        -- an end brought forward replaces the task of the later one
+        DELETE FROM compliance.erase_tasks t WHERE t.ground_id = NEW.id AND t.done_at IS NULL;
         -- due 15 days after the end itself, even if it is recorded late
         INSERT INTO compliance.erase_tasks (subject, created_at, due_at, ground_id)
         VALUES (NEW.subject, greatest(NEW.ended_at, now()),
@@ -547,7 +549,7 @@ $$;
 COMMENT ON FUNCTION compliance.erase_task_on_contract_end() IS
     'Trigger on compliance.subject_grounds: compliance.end_basis() of a contract with the subject creates an erase task due 15 days after the end, as a withdrawal does (Art. 10.2, 10.3 of Law 99-Z); rows restored from a dump do not.';
 CREATE TRIGGER erase_task_on_contract_end AFTER UPDATE OF ended_at ON compliance.subject_grounds
-    FOR EACH ROW WHEN (OLD.ended_at IS NULL AND NEW.ended_at IS NOT NULL)
+    FOR EACH ROW WHEN (NEW.ended_at IS NOT NULL AND NEW.ended_at IS DISTINCT FROM OLD.ended_at)
     EXECUTE FUNCTION compliance.erase_task_on_contract_end();
 
 CREATE VIEW compliance.erase_tasks_due AS
@@ -588,6 +590,7 @@ BEGIN
                               WHERE g.subject = remaining_bases.subject
                                 AND g.purpose = p.code::compliance.purpose
                                 AND (g.valid_until IS NULL OR g.valid_until > now()))
+                     AND compliance.items_touch(p.data_items, v_tables)
                 ELSE compliance.items_touch(p.data_items, v_tables) END;
     RETURN v_bases;
 END
@@ -610,6 +613,16 @@ DECLARE
     v_erased jsonb := '[]';
     v_kept jsonb := '[]';
 BEGIN
+    -- Art. 10.3: a contract that expired by its term (valid_until) has the
+    -- effect of a withdrawal as one terminated by end_basis does.
+    INSERT INTO compliance.erase_tasks (subject, created_at, due_at, ground_id)
+    SELECT g.subject, g.valid_until, compliance.belarus_date(g.valid_until) + 15, g.id
+      FROM compliance.subject_grounds g
+      JOIN compliance.purposes p ON p.id = g.registry_ref
+     WHERE p.legal_basis = 'contract_with_subject'
+       AND g.ended_at IS NULL AND g.valid_until <= now()
+       AND NOT EXISTS (SELECT FROM compliance.erase_tasks t WHERE t.ground_id = g.id);
+
     FOR v_subject IN
         SELECT DISTINCT t.subject FROM compliance.erase_tasks t
          WHERE t.done_at IS NULL AND t.created_at <= now() ORDER BY t.subject
@@ -638,7 +651,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.process_erase_tasks() IS
-    'Does every open erase task whose time has come (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased with compliance.erase_subject(); otherwise the task is closed as kept, with the bases. Returns the counts and subjects.';
+    'Opens the erase tasks of contracts that expired by their term, then does every open erase task whose time has come (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased with compliance.erase_subject(); otherwise the task is closed as kept, with the bases. Returns the counts and subjects.';
 
 -- ---------------------------------------------------------------------
 -- Dropped tables leave the subject-rights registry
