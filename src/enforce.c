@@ -315,8 +315,22 @@ row_allowed_fast(const RowFilterCache *cache, Datum value)
 {
 	int64		k;
 
-	return cache->transfer_table == 0 && compliance_int_subject(value, cache->typid, &k) &&
+	return compliance_int_subject(value, cache->typid, &k) &&
 		cache_view_allows(&cache->view, k, cache->needs_ground);
+}
+
+/*
+ * The purpose's marks for row_allowed_fast(), or none while a per-subject
+ * transfer exception must also be checked: every row then goes the long
+ * way, and the common case pays nothing for it.
+ */
+static void
+take_view(RowFilterCache *cache)
+{
+	if (cache->transfer_table == 0)
+		cache_view(cache->purpose, &cache->view);
+	else
+		memset(&cache->view, 0, sizeof(cache->view));
 }
 
 /*
@@ -412,7 +426,7 @@ row_allowed(PG_FUNCTION_ARGS)
 			cache->enforcing = true;
 			cache->needs_ground = purpose->needs_ground || (special && !purpose->allows_special);
 			statement_transfer(cache, fcinfo->flinfo->fn_mcxt);
-			cache_view(purpose, &cache->view);
+			take_view(cache);
 			if (!PG_ARGISNULL(0) && row_allowed_fast(cache, PG_GETARG_DATUM(0)))
 				PG_RETURN_BOOL(true);
 		}
@@ -451,7 +465,7 @@ row_allowed(PG_FUNCTION_ARGS)
 							purpose, special);
 	/* the long way may have read or grown the table: look at it again */
 	if (cache->typid == INT2OID || cache->typid == INT4OID || cache->typid == INT8OID)
-		cache_view(purpose, &cache->view);
+		take_view(cache);
 	if (verdict == VERDICT_ALLOWED)
 	{
 		if (cache->transfer_table == 0 ||
