@@ -86,10 +86,12 @@ BEGIN
                   DETAIL = format('Its basis %s was registered as covering every subject; no ground per subject is kept for it.', v_basis),
                   HINT = 'Record grounds only for purposes registered with basis_scope => ''per_subject''.';
     END IF;
+    -- Art. 17.3: only those authorised for the purpose record or end its grounds
+    PERFORM compliance.require_purpose_held(purpose);
 END
 $$;
 COMMENT ON FUNCTION compliance.check_ground_purpose(compliance.purpose) IS
-    'Raises an error unless grounds per subject are kept for the purpose: its basis is not consent and it was registered per subject.';
+    'Raises an error unless grounds per subject are kept for the purpose (its basis is not consent and it was registered per subject) and the calling role holds it (Art. 17.3).';
 
 CREATE FUNCTION compliance.record_basis(subject text, purpose compliance.purpose,
         valid_from timestamptz DEFAULT now(), valid_until timestamptz DEFAULT NULL,
@@ -103,8 +105,6 @@ DECLARE
 BEGIN
     PERFORM compliance.check_subject(subject);
     PERFORM compliance.check_ground_purpose(purpose);
-    -- Art. 17.3: only those authorised for the purpose record its grounds
-    PERFORM compliance.require_purpose_held(purpose);
     IF NOT isfinite(valid_from) OR NOT isfinite(valid_until) THEN
         RAISE EXCEPTION 'a ground begins and ends at finite times'
             USING ERRCODE = 'invalid_parameter_value',
@@ -156,7 +156,6 @@ DECLARE
 BEGIN
     PERFORM compliance.check_subject(subject);
     PERFORM compliance.check_ground_purpose(purpose);
-    PERFORM compliance.require_purpose_held(purpose);
     IF ended_at IS NULL THEN
         RAISE EXCEPTION 'ended_at is required'
             USING ERRCODE = 'null_value_not_allowed',
