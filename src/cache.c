@@ -815,12 +815,10 @@ cache_transfer_table(const char *basis, PurposeId purpose, const char *country)
 bool
 cache_transfer_allows(PurposeId table, const char *subject, int len, bool integer, int64 k)
 {
-	PurposeInfo rule;
-
 	/* read like a consent: in force without end, or until a later time */
-	memset(&rule, 0, sizeof(rule));
+	static PurposeInfo rule = {.needs_consent = true, .needs_ground = true, .allows_special = true};
+
 	rule.id = table;
-	rule.needs_consent = rule.needs_ground = rule.allows_special = true;
 	return (integer ? cache_verdict_int(k, &rule, false)
 			: cache_verdict(subject, len, &rule, false)) == VERDICT_ALLOWED;
 }
