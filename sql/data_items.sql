@@ -103,6 +103,26 @@ ALTER TABLE employees ADD CONSTRAINT spy CHECK (looks_pure(diagnosis)) NOT VALID
 SELECT count(*) AS constraints FROM pg_constraint WHERE conname = 'spy';
 DROP FUNCTION looks_pure(text);
 
+-- Items name tables and schemas, so an owner may not rename or move a
+-- protected table, nor rename its schema: staff renamed "patients" would
+-- hand its columns to purposes registered for patients.
+CREATE ROLE staff_owner NOLOGIN;
+CREATE SCHEMA hr AUTHORIZATION staff_owner;
+SET ROLE staff_owner;
+CREATE TABLE hr.staff (id int PRIMARY KEY, diagnosis text);
+CREATE TABLE hr.notes (id int);
+RESET ROLE;
+SELECT compliance.protect('hr.staff', 'id', '{"diagnosis": "health"}');
+SET ROLE staff_owner;
+ALTER TABLE hr.staff RENAME TO patients;
+ALTER TABLE hr.staff SET SCHEMA public;
+ALTER SCHEMA hr RENAME TO public2;
+-- unprotected tables are the owner's to rename
+ALTER TABLE hr.notes RENAME TO notes2;
+RESET ROLE;
+DROP SCHEMA hr CASCADE;
+DROP ROLE staff_owner;
+
 DROP TABLE patients, employees;
 DROP EXTENSION compliance CASCADE;
 DROP ROLE clinic_app;

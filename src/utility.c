@@ -20,9 +20,11 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
@@ -783,6 +785,62 @@ is_before_write_trigger(Oid relid, const char *trigname)
 	return result;
 }
 
+/*
+ * Does the schema hold a protected relation?  Data items name tables and
+ * schemas ("schema.table.column", Art. 4.5): renaming either would hand a
+ * table's columns to purposes registered for another's.
+ */
+static bool
+schema_holds_protected(Oid nspid)
+{
+	Relation	classrel = table_open(RelationRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(classrel, 0, NULL);
+	HeapTuple	tuple;
+	bool		found = false;
+
+	while (!found && (tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tuple);
+
+		found = cls->relnamespace == nspid && protection_lookup(cls->oid) != NULL;
+	}
+	table_endscan(scan);
+	table_close(classrel, AccessShareLock);
+	return found;
+}
+
+/* ALTER TABLE ... RENAME TO, ALTER SCHEMA ... RENAME TO, ... SET SCHEMA */
+static void
+check_rename_names(Node *stmt)
+{
+	const char *hint = "Ask a superuser to rename it, then review the purposes whose data items name it.";
+
+	if (IsA(stmt, RenameStmt) && ((RenameStmt *) stmt)->renameType == OBJECT_SCHEMA)
+	{
+		const char *nspname = ((RenameStmt *) stmt)->subname;
+		Oid			nspid = get_namespace_oid(nspname, true);
+
+		if (OidIsValid(nspid) && schema_holds_protected(nspid))
+			refuse("rename the schema of protected tables", nspname, hint);
+	}
+	else if (IsA(stmt, RenameStmt) && ((RenameStmt *) stmt)->relation != NULL &&
+			 ((RenameStmt *) stmt)->renameType == OBJECT_TABLE)
+	{
+		RangeVar   *rv = ((RenameStmt *) stmt)->relation;
+
+		if (protected_rangevar(rv, AccessExclusiveLock) != NULL)
+			refuse("rename protected table", rv->relname, hint);
+	}
+	else if (IsA(stmt, AlterObjectSchemaStmt) && ((AlterObjectSchemaStmt *) stmt)->relation != NULL &&
+			 ((AlterObjectSchemaStmt *) stmt)->objectType == OBJECT_TABLE)
+	{
+		RangeVar   *rv = ((AlterObjectSchemaStmt *) stmt)->relation;
+
+		if (protected_rangevar(rv, AccessExclusiveLock) != NULL)
+			refuse("move protected table", rv->relname, hint);
+	}
+}
+
 static void
 check_rename(RenameStmt *stmt)
 {
@@ -791,6 +849,8 @@ check_rename(RenameStmt *stmt)
 	List	   *rels;
 	ListCell   *lc;
 
+	if (!superuser())
+		check_rename_names((Node *) stmt);
 	if (stmt->relation == NULL ||
 		(stmt->renameType != OBJECT_COLUMN && stmt->renameType != OBJECT_TRIGGER))
 		return;
@@ -921,6 +981,7 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 		case T_AlterPolicyStmt:
 		case T_RuleStmt:
 		case T_DropStmt:
+		case T_AlterObjectSchemaStmt:
 			/* names get pinned to the relation found: work on a copy */
 			pstmt = copyObject(pstmt);
 			*readOnlyTree = false;
@@ -983,6 +1044,10 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 						 ((CreatePolicyStmt *) parsetree)->qual,
 						 ((CreatePolicyStmt *) parsetree)->with_check,
 						 !((CreatePolicyStmt *) parsetree)->permissive);
+			break;
+		case T_AlterObjectSchemaStmt:
+			if (!superuser())
+				check_rename_names(parsetree);
 			break;
 		case T_AlterPolicyStmt:
 			check_policy(((AlterPolicyStmt *) parsetree)->table,
