@@ -265,5 +265,158 @@ CREATE TABLE from_raw (c compliance.consent);
 COPY from_raw FROM :'binfile' (FORMAT binary);
 SELECT c FROM from_raw;
 
-DROP TABLE receipts, receipts_copy, raw, from_raw;
+-- subject_kind and transfer_countries (Art. 9.1): optional, the last keys,
+-- and left out of every form when absent, so that a receipt without them
+-- keeps the text (which the ledger's hash covers), jsonb and binary forms
+-- it had before they existed
+CREATE TABLE kinds (n int, c compliance.consent);
+INSERT INTO kinds VALUES
+(1, '(subject=42, purposes=marketing, form=checkbox, given_at="2026-11-22 10:00:00+00")'),
+(2, '(subject=42, purposes=marketing, form=checkbox, given_at="2026-11-22 10:00:00+00", subject_kind=patient)'),
+(3, E'(transfer_countries=" { US, CN ,US,\tAE } ", subject=42, purposes=marketing, form=checkbox, given_at="2026-11-22 10:00:00+00")'),
+(4, '(subject=42, purposes=marketing, form=checkbox, given_at="2026-11-22 10:00:00+00", subject_kind=person, transfer_countries="{CN}")'),
+(5, '(subject=42, purposes=marketing, form=checkbox, given_at="2026-11-22 10:00:00+00", subject_kind=NULL, transfer_countries="{}")'),
+(6, '(subject_kind=x_9, transfer_countries=NULL, subject=42, purposes=marketing, form=checkbox, given_at="2026-11-22 10:00:00+00")'),
+(7, '(subject=42, purposes=marketing, form=checkbox, given_at="2026-11-22 10:00:00+00", subject_kind=employee, transfer_countries="{US,CN}")');
+SELECT n, c FROM kinds ORDER BY n;
+-- accessors: absent subject_kind reads as 'person', absent countries as NULL
+SELECT n, compliance.subject_kind(c), compliance.transfer_countries(c),
+       pg_typeof(compliance.transfer_countries(c)) AS countries_type
+  FROM kinds ORDER BY n;
+SELECT compliance.subject_kind(NULL) IS NULL AND compliance.transfer_countries(NULL) IS NULL AS strict_ok;
+SELECT n, c::jsonb FROM kinds ORDER BY n;
+-- text and jsonb round trips
+SELECT n, c::text::compliance.consent = c AS text_equal,
+       c::text::compliance.consent::text = c::text AS same_text,
+       c::jsonb::compliance.consent = c AS jsonb_equal
+  FROM kinds ORDER BY n;
+-- binary round trip; a receipt without the new keys sends what it did before
+COPY kinds TO :'binfile' (FORMAT binary);
+CREATE TABLE kinds_copy (LIKE kinds);
+COPY kinds_copy FROM :'binfile' (FORMAT binary);
+SELECT count(*) AS rows, count(*) FILTER (WHERE a.c = b.c) AS equal,
+       count(*) FILTER (WHERE a.c::text = b.c::text) AS same_text
+  FROM kinds a JOIN kinds_copy b USING (n);
+SELECT n, compliance.consent_send(c) FROM kinds WHERE n IN (1, 2, 3) ORDER BY n;
+-- equality and hashing: every field counts; 'person' stated is not 'person'
+-- left unstated, but "{}" and NULL countries are the same (none)
+SELECT a.n, b.n AS m FROM kinds a JOIN kinds b ON a.c = b.c AND a.n < b.n;
+SET enable_sort = off;
+SELECT count(*) AS groups FROM (SELECT c FROM kinds GROUP BY c) g;
+RESET enable_sort;
+SELECT compliance.consent_hash(a.c) = compliance.consent_hash(b.c) AS same_hash,
+       compliance.consent_hash_extended(a.c, 7) = compliance.consent_hash_extended(b.c, 7) AS same_hash_extended
+  FROM kinds a, kinds b WHERE a.n = 1 AND b.n = 5;
+SELECT '(subject=42, purposes=marketing, form=checkbox, given_at="2026-11-22 10:00:00+00", transfer_countries="{CN}")'::compliance.consent
+     = '(subject=42, purposes=marketing, form=checkbox, given_at="2026-11-22 10:00:00+00", transfer_countries="{US}")'::compliance.consent AS same_countries;
+-- jsonb input
+SELECT '{"subject": "42", "purposes": ["marketing"], "form": "checkbox", "given_at": "2026-11-22T10:00:00Z",
+         "subject_kind": "employee", "transfer_countries": ["US", "CN", "US"]}'::jsonb::compliance.consent;
+SELECT '{"subject": "42", "purposes": ["marketing"], "form": "checkbox", "given_at": "2026-11-22T10:00:00Z",
+         "subject_kind": null, "transfer_countries": []}'::jsonb::compliance.consent;
+SELECT '{"subject": "42", "purposes": ["marketing"], "form": "checkbox", "given_at": "2026-01-01", "subject_kind": 1}'::jsonb::compliance.consent;
+SELECT '{"subject": "42", "purposes": ["marketing"], "form": "checkbox", "given_at": "2026-01-01", "subject_kind": "Patient"}'::jsonb::compliance.consent;
+SELECT '{"subject": "42", "purposes": ["marketing"], "form": "checkbox", "given_at": "2026-01-01", "transfer_countries": "US"}'::jsonb::compliance.consent;
+SELECT '{"subject": "42", "purposes": ["marketing"], "form": "checkbox", "given_at": "2026-01-01", "transfer_countries": ["US", null]}'::jsonb::compliance.consent;
+SELECT '{"subject": "42", "purposes": ["marketing"], "form": "checkbox", "given_at": "2026-01-01", "transfer_countries": ["USA"]}'::jsonb::compliance.consent;
+-- make_consent: the two trailing arguments, by position and by name
+SELECT compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00',
+    NULL, 'subject', NULL, NULL, NULL, NULL, 'ru', 'patient', '{US,CN,US}');
+SELECT compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00',
+    transfer_countries => '{}', subject_kind => NULL)
+     = c AS none_is_absent FROM kinds WHERE n = 1;
+SELECT compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00',
+    subject_kind => 'employee', transfer_countries => '{{US,CN},{CN,AE}}')
+     = '(subject=42, purposes=marketing, form=checkbox, given_at="2026-11-22 10:00:00+00", subject_kind=employee, transfer_countries="{AE,CN,US}")'::compliance.consent AS same;
+SELECT compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00', subject_kind => '');
+SELECT compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00', subject_kind => 'Patient');
+SELECT compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00', subject_kind => '_patient');
+SELECT compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00', subject_kind => 'in-patient');
+SELECT compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00', subject_kind => repeat('k', 64));
+SELECT compliance.subject_kind(compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00', subject_kind => repeat('k', 63))) = repeat('k', 63) AS longest_kind;
+SELECT compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00', transfer_countries => '{us}');
+SELECT compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00', transfer_countries => '{US,NULL}');
+SELECT compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00', transfer_countries => '{GBR}');
+-- literal errors
+SELECT '(subject=1, purposes=marketing, form=checkbox, given_at=2026-01-01, subject_kind="")'::compliance.consent;
+SELECT '(subject=1, purposes=marketing, form=checkbox, given_at=2026-01-01, subject_kind=9lives)'::compliance.consent;
+SELECT '(subject=1, purposes=marketing, form=checkbox, given_at=2026-01-01, subject_kind="Пациент")'::compliance.consent;
+SELECT '(subject=1, purposes=marketing, form=checkbox, given_at=2026-01-01, transfer_countries=US)'::compliance.consent;
+SELECT '(subject=1, purposes=marketing, form=checkbox, given_at=2026-01-01, transfer_countries="{US,,CN}")'::compliance.consent;
+SELECT '(subject=1, purposes=marketing, form=checkbox, given_at=2026-01-01, transfer_countries="{US,cn}")'::compliance.consent;
+SELECT '(subject=1, purposes=marketing, form=checkbox, given_at=2026-01-01, transfer_countries="{\"US\"}")'::compliance.consent;
+SELECT '(subject=1, purposes=marketing, form=checkbox, given_at=2026-01-01, subject_kind=a, subject_kind=b)'::compliance.consent;
+-- their SQLSTATEs: 22P02 in a literal, 22023 from make_consent
+SELECT pg_temp.sqlstate_of(l) AS sqlstate, count(*) FROM (VALUES
+    ('(subject=1, purposes=marketing, form=checkbox, given_at=2026-01-01, subject_kind="")'),
+    ('(subject=1, purposes=marketing, form=checkbox, given_at=2026-01-01, subject_kind=9lives)'),
+    ('(subject=1, purposes=marketing, form=checkbox, given_at=2026-01-01, transfer_countries=US)'),
+    ('(subject=1, purposes=marketing, form=checkbox, given_at=2026-01-01, transfer_countries="{US,cn}")')) v(l)
+GROUP BY 1 ORDER BY 1;
+CREATE FUNCTION pg_temp.make_sqlstate(kind text, countries text[]) RETURNS text
+    LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM compliance.make_consent(0, '42', 'marketing', 'checkbox', '2026-11-22 10:00:00+00',
+                                    subject_kind => kind, transfer_countries => countries);
+    RETURN 'accepted';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE;
+END
+$$;
+SELECT pg_temp.make_sqlstate(k, c) AS sqlstate, count(*) FROM (VALUES
+    ('', NULL::text[]), ('Patient', NULL), (repeat('k', 64), NULL),
+    (NULL, '{us}'), (NULL, '{US,NULL}'), (NULL, '{GBR}'), ('patient', '{US}')) v(k, c)
+GROUP BY 1 ORDER BY 1;
+-- binary input: the message may end before either new field (as before
+-- they existed), and what it carries is validated
+TRUNCATE raw;
+-- version, id, subject, 1 purpose, form, given_at, valid_until, indicated_by, 5 absent fields, subject_kind
+INSERT INTO raw SELECT '\x01'::bytea || int8send(0) || int4send(2) || convert_to('42', 'UTF8')
+    || int4send(1) || int4send(9) || convert_to('marketing', 'UTF8')
+    || int4send(8) || convert_to('checkbox', 'UTF8') || int8send(0) || int4send(-1)
+    || int4send(7) || convert_to('subject', 'UTF8')
+    || int4send(-1) || int4send(-1) || int4send(-1) || int4send(-1) || int4send(-1)
+    || int4send(7) || convert_to('patient', 'UTF8');
+-- the same, subject_kind absent, then 3 countries
+INSERT INTO raw SELECT '\x01'::bytea || int8send(0) || int4send(2) || convert_to('42', 'UTF8')
+    || int4send(1) || int4send(9) || convert_to('marketing', 'UTF8')
+    || int4send(8) || convert_to('checkbox', 'UTF8') || int8send(0) || int4send(-1)
+    || int4send(7) || convert_to('subject', 'UTF8')
+    || int4send(-1) || int4send(-1) || int4send(-1) || int4send(-1) || int4send(-1)
+    || int4send(-1) || int4send(3) || int4send(2) || convert_to('US', 'UTF8')
+    || int4send(2) || convert_to('CN', 'UTF8') || int4send(2) || convert_to('US', 'UTF8');
+COPY raw TO :'binfile' (FORMAT binary);
+TRUNCATE from_raw;
+COPY from_raw FROM :'binfile' (FORMAT binary);
+SELECT c FROM from_raw;
+TRUNCATE raw;
+INSERT INTO raw SELECT '\x01'::bytea || int8send(0) || int4send(2) || convert_to('42', 'UTF8')
+    || int4send(1) || int4send(9) || convert_to('marketing', 'UTF8')
+    || int4send(8) || convert_to('checkbox', 'UTF8') || int8send(0) || int4send(-1)
+    || int4send(7) || convert_to('subject', 'UTF8')
+    || int4send(-1) || int4send(-1) || int4send(-1) || int4send(-1) || int4send(-1)
+    || int4send(2) || convert_to('P1', 'UTF8');
+COPY raw TO :'binfile' (FORMAT binary);
+COPY from_raw FROM :'binfile' (FORMAT binary);
+TRUNCATE raw;
+INSERT INTO raw SELECT '\x01'::bytea || int8send(0) || int4send(2) || convert_to('42', 'UTF8')
+    || int4send(1) || int4send(9) || convert_to('marketing', 'UTF8')
+    || int4send(8) || convert_to('checkbox', 'UTF8') || int8send(0) || int4send(-1)
+    || int4send(7) || convert_to('subject', 'UTF8')
+    || int4send(-1) || int4send(-1) || int4send(-1) || int4send(-1) || int4send(-1)
+    || int4send(-1) || int4send(1) || int4send(2) || convert_to('us', 'UTF8');
+COPY raw TO :'binfile' (FORMAT binary);
+COPY from_raw FROM :'binfile' (FORMAT binary);
+TRUNCATE raw;
+INSERT INTO raw SELECT '\x01'::bytea || int8send(0) || int4send(2) || convert_to('42', 'UTF8')
+    || int4send(1) || int4send(9) || convert_to('marketing', 'UTF8')
+    || int4send(8) || convert_to('checkbox', 'UTF8') || int8send(0) || int4send(-1)
+    || int4send(7) || convert_to('subject', 'UTF8')
+    || int4send(-1) || int4send(-1) || int4send(-1) || int4send(-1) || int4send(-1)
+    || int4send(-1) || int4send(1) || int4send(3) || convert_to('USA', 'UTF8');
+COPY raw TO :'binfile' (FORMAT binary);
+COPY from_raw FROM :'binfile' (FORMAT binary);
+SELECT count(*) AS loaded FROM from_raw;
+
+DROP TABLE receipts, receipts_copy, raw, from_raw, kinds, kinds_copy;
 DROP EXTENSION compliance CASCADE;

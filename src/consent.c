@@ -36,6 +36,16 @@
  *					legally_incapable, deceased_on), or absent
  *	notice_lang		language tag of the notice shown ('ru', 'be', 'en'), or
  *					absent [language]
+ *	subject_kind	the kind of data subject ('patient', 'employee'): a
+ *					subject is the pair (kind, key); 1..63 bytes of
+ *					[a-z][a-z0-9_]*, or absent: not stated, read as 'person'
+ *	transfer_countries	ISO 3166-1 alpha-2 codes of the countries without
+ *					adequate protection the subject agreed to a transfer to
+ *					(Art. 9.1), sorted and unique, or absent: none
+ *
+ * subject_kind and transfer_countries are elided when absent (consent.h):
+ * a receipt without them is stored, written and hashed by the ledger as
+ * before they existed.
  *
  * On-disk layout: a varlena, alignment double, storage extended.  Values
  * are always built whole and are canonical (absent fields zeroed, JSON in
@@ -59,6 +69,9 @@
  *				unaligned) followed by that many bytes without a terminator:
  *				subject, representative, identity, notice_lang (length 0
  *				when absent)
+ *	...		then, only when present (flags say), the same way:
+ *				subject_kind, then transfer_countries (the codes
+ *				concatenated, "CNUS")
  *
  * A value read from disk is checked against all of the above before use;
  * a violation is reported as data corruption.
@@ -67,10 +80,12 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/jsonb.h"
@@ -98,6 +113,8 @@ PG_FUNCTION_INFO_V1(consent_notice_digest);
 PG_FUNCTION_INFO_V1(consent_evidence_digest);
 PG_FUNCTION_INFO_V1(consent_identity);
 PG_FUNCTION_INFO_V1(consent_notice_lang);
+PG_FUNCTION_INFO_V1(consent_subject_kind);
+PG_FUNCTION_INFO_V1(consent_transfer_countries);
 PG_FUNCTION_INFO_V1(consent_eq);
 PG_FUNCTION_INFO_V1(consent_ne);
 PG_FUNCTION_INFO_V1(consent_hash);
@@ -115,9 +132,13 @@ PG_FUNCTION_INFO_V1(consent_hash_extended);
 #define CONSENT_HAS_EVIDENCE_DIGEST	0x08
 #define CONSENT_HAS_IDENTITY		0x10
 #define CONSENT_HAS_NOTICE_LANG		0x20
-#define CONSENT_KNOWN_FLAGS			0x3f
+#define CONSENT_HAS_SUBJECT_KIND	0x40
+#define CONSENT_HAS_TRANSFER_COUNTRIES	0x80
+#define CONSENT_KNOWN_FLAGS			0xff
 
 #define CONSENT_LANG_MAXLEN			35	/* BCP 47 tags need no more */
+#define CONSENT_KIND_MAXLEN			63	/* like purpose codes */
+#define CONSENT_DEFAULT_SUBJECT_KIND	"person"	/* when not stated */
 
 struct Consent
 {
@@ -178,7 +199,9 @@ const char *const consent_keys[CK_NKEYS] = {
 	"notice_digest",
 	"evidence_digest",
 	"identity",
-	"notice_lang"
+	"notice_lang",
+	"subject_kind",
+	"transfer_countries"
 };
 
 #define CK_REQUIRED			(CK_BIT(CK_SUBJECT) | CK_BIT(CK_PURPOSES) | \
@@ -197,7 +220,9 @@ static const char *const consent_key_hints[CK_NKEYS] = {
 	"Write the SHA-256 digest of the notice shown to the subject as 64 hexadecimal digits, or NULL.",
 	"Write the SHA-256 digest of the evidence of consent as 64 hexadecimal digits, or NULL.",
 	"Write a JSON object with the keys of Art. 5.6 (surname, first_name, patronymic, birth_date, id_number, document_number, married, legally_incapable, deceased_on), dates as YYYY-MM-DD, or use NULL.",
-	"Write a language tag such as \"ru\", \"be\" or \"en\", or NULL."
+	"Write a language tag such as \"ru\", \"be\" or \"en\", or NULL.",
+	"Write the kind of data subject in lower case, such as \"patient\" or \"employee\": a letter, then letters, digits or underscores, at most 63 bytes; or NULL, which reads as \"person\".",
+	"List ISO 3166-1 alpha-2 codes in upper case, such as \"{CN,US}\" (Art. 9.1 of Law 99-Z), or use NULL when the subject agreed to no transfer."
 };
 
 /* Members of the identity object (Art. 5.6) and their JSON types. */
@@ -227,18 +252,20 @@ static const struct
 #define CV(member)			offsetof(ConsentValues, member)
 
 const ConsentField consent_fields[CK_NKEYS] = {
-	[CK_ID] = {FK_ID, false, CV(id), 0, NULL},
-	[CK_SUBJECT] = {FK_STRING, false, CV(subject), CV(subject_len), NULL},
-	[CK_PURPOSES] = {FK_PURPOSES, false, CV(purposes), 0, NULL},
-	[CK_FORM] = {FK_LABEL, false, CV(form), 0, consent_forms},
-	[CK_GIVEN_AT] = {FK_TIMESTAMP, false, CV(given_at), 0, NULL},
-	[CK_VALID_UNTIL] = {FK_TIMESTAMP, true, CV(valid_until), 0, NULL},
-	[CK_INDICATED_BY] = {FK_LABEL, false, CV(indicated_by), 0, consent_indicators},
-	[CK_REPRESENTATIVE] = {FK_JSON, true, CV(representative), CV(representative_len), NULL},
-	[CK_NOTICE_DIGEST] = {FK_DIGEST, true, CV(notice_digest), 0, NULL},
-	[CK_EVIDENCE_DIGEST] = {FK_DIGEST, true, CV(evidence_digest), 0, NULL},
-	[CK_IDENTITY] = {FK_JSON, true, CV(identity), CV(identity_len), NULL},
-	[CK_NOTICE_LANG] = {FK_STRING, true, CV(notice_lang), CV(notice_lang_len), NULL}
+	[CK_ID] = {FK_ID, false, false, CV(id), 0, NULL},
+	[CK_SUBJECT] = {FK_STRING, false, false, CV(subject), CV(subject_len), NULL},
+	[CK_PURPOSES] = {FK_PURPOSES, false, false, CV(purposes), 0, NULL},
+	[CK_FORM] = {FK_LABEL, false, false, CV(form), 0, consent_forms},
+	[CK_GIVEN_AT] = {FK_TIMESTAMP, false, false, CV(given_at), 0, NULL},
+	[CK_VALID_UNTIL] = {FK_TIMESTAMP, true, false, CV(valid_until), 0, NULL},
+	[CK_INDICATED_BY] = {FK_LABEL, false, false, CV(indicated_by), 0, consent_indicators},
+	[CK_REPRESENTATIVE] = {FK_JSON, true, false, CV(representative), CV(representative_len), NULL},
+	[CK_NOTICE_DIGEST] = {FK_DIGEST, true, false, CV(notice_digest), 0, NULL},
+	[CK_EVIDENCE_DIGEST] = {FK_DIGEST, true, false, CV(evidence_digest), 0, NULL},
+	[CK_IDENTITY] = {FK_JSON, true, false, CV(identity), CV(identity_len), NULL},
+	[CK_NOTICE_LANG] = {FK_STRING, true, false, CV(notice_lang), CV(notice_lang_len), NULL},
+	[CK_SUBJECT_KIND] = {FK_STRING, true, true, CV(subject_kind), CV(subject_kind_len), NULL},
+	[CK_TRANSFER_COUNTRIES] = {FK_COUNTRIES, true, true, CV(transfer_countries), CV(transfer_countries_len), NULL}
 };
 
 
@@ -846,6 +873,138 @@ set_notice_lang(ConsentValues *v, const char *s, size_t len,
 	v->present |= CK_BIT(CK_NOTICE_LANG);
 }
 
+/* a subject kind: 1..63 bytes of [a-z][a-z0-9_]* */
+static void
+set_subject_kind(ConsentValues *v, const char *s, size_t len,
+				 const ConsentSource *src)
+{
+	size_t		i;
+
+	if (len == 0)
+		consent_fail(src, 0, CK_SUBJECT_KIND, "the subject kind is empty", NULL);
+	if (len > CONSENT_KIND_MAXLEN)
+		consent_fail(src, 0, CK_SUBJECT_KIND,
+					 psprintf("the subject kind has %zu bytes, more than %d",
+							  len, CONSENT_KIND_MAXLEN),
+					 NULL);
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			  (i > 0 && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'))))
+			consent_fail(src, 0, CK_SUBJECT_KIND,
+						 psprintf("\"%s\" is not a subject kind",
+								  consent_shown_value(s, len)),
+						 NULL);
+	v->subject_kind = s;
+	v->subject_kind_len = (int) len;
+	v->present |= CK_BIT(CK_SUBJECT_KIND);
+}
+
+void
+consent_countries_init(ConsentCountries *set)
+{
+	memset(set, 0, sizeof(*set));
+}
+
+/* one code of transfer_countries: two uppercase letters */
+void
+consent_countries_add(ConsentCountries *set, const char *s, size_t len,
+					  int element, const ConsentSource *src)
+{
+	int			code;
+
+	if (len != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z')
+		consent_fail(src, 0, CK_TRANSFER_COUNTRIES,
+					 psprintf("element %d, \"%s\", is not an ISO 3166-1 alpha-2 code in upper case",
+							  element, consent_shown_value(s, len)),
+					 NULL);
+	code = (s[0] - 'A') * 26 + (s[1] - 'A');
+	if ((set->member[code / 8] & (1 << (code % 8))) == 0)
+	{
+		set->member[code / 8] |= (uint8) (1 << (code % 8));
+		set->count++;
+	}
+}
+
+/* the codes in order, concatenated; no code at all: absent (none) */
+void
+consent_set_countries(ConsentValues *v, const ConsentCountries *set,
+					  const ConsentSource *src)
+{
+	char	   *codes;
+	int			n = 0;
+
+	if (set->count == 0)
+	{
+		consent_set_null(v, CK_TRANSFER_COUNTRIES, src);
+		return;
+	}
+	codes = palloc(2 * set->count);
+	for (int code = 0; code < CONSENT_COUNTRY_CODES; code++)
+		if (set->member[code / 8] & (1 << (code % 8)))
+		{
+			codes[n++] = (char) ('A' + code / 26);
+			codes[n++] = (char) ('A' + code % 26);
+		}
+	Assert(n == 2 * set->count);
+	v->transfer_countries = codes;
+	v->transfer_countries_len = n;
+	v->present |= CK_BIT(CK_TRANSFER_COUNTRIES);
+}
+
+static inline bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* "{CN,US}": braces, codes separated by commas, blanks around them */
+static void
+set_countries_text(ConsentValues *v, const char *s, size_t len,
+				   const ConsentSource *src)
+{
+	ConsentCountries set;
+	size_t		start = 0;
+	size_t		end = len;
+	int			element = 0;
+
+	while (start < end && is_blank(s[start]))
+		start++;
+	while (end > start && is_blank(s[end - 1]))
+		end--;
+	if (end - start < 2 || s[start] != '{' || s[end - 1] != '}')
+		consent_fail(src, 0, CK_TRANSFER_COUNTRIES,
+					 psprintf("\"%s\" is not a list of country codes in braces",
+							  consent_shown_value(s, len)),
+					 NULL);
+	start++;
+	end--;
+
+	consent_countries_init(&set);
+	while (start < end && is_blank(s[start]))
+		start++;
+	if (start < end)
+	{
+		for (;;)
+		{
+			size_t		a = start;
+			size_t		b;
+
+			while (start < end && s[start] != ',')
+				start++;
+			b = start;
+			while (a < b && is_blank(s[a]))
+				a++;
+			while (b > a && is_blank(s[b - 1]))
+				b--;
+			consent_countries_add(&set, s + a, b - a, ++element, src);
+			if (start == end)
+				break;
+			start++;			/* the comma */
+		}
+	}
+	consent_set_countries(v, &set, src);
+}
+
 /* a missing required field: 22004 for function arguments, else as usual */
 static int
 null_sqlstate(const ConsentSource *src)
@@ -911,6 +1070,12 @@ consent_set_from_text(ConsentValues *v, ConsentKey key, const char *s, size_t le
 		case CK_NOTICE_LANG:
 			set_notice_lang(v, s, len, src);
 			break;
+		case CK_SUBJECT_KIND:
+			set_subject_kind(v, s, len, src);
+			break;
+		case CK_TRANSFER_COUNTRIES:
+			set_countries_text(v, s, len, src);
+			break;
 		case CK_NKEYS:
 			elog(ERROR, "unexpected consent key");
 	}
@@ -974,6 +1139,10 @@ consent_build(const ConsentValues *v, const ConsentSource *src)
 		size += v->identity_len;
 	if (HAS(v, CK_NOTICE_LANG))
 		size += v->notice_lang_len;
+	if (HAS(v, CK_SUBJECT_KIND))
+		size += sizeof(uint32) + v->subject_kind_len;
+	if (HAS(v, CK_TRANSFER_COUNTRIES))
+		size += sizeof(uint32) + v->transfer_countries_len;
 	if (!AllocSizeIsValid(size))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -1029,6 +1198,17 @@ consent_build(const ConsentValues *v, const ConsentSource *src)
 	}
 	else
 		p = put_string(p, NULL, 0);
+	/* elided fields: nothing at all when absent */
+	if (HAS(v, CK_SUBJECT_KIND))
+	{
+		c->flags |= CONSENT_HAS_SUBJECT_KIND;
+		p = put_string(p, v->subject_kind, v->subject_kind_len);
+	}
+	if (HAS(v, CK_TRANSFER_COUNTRIES))
+	{
+		c->flags |= CONSENT_HAS_TRANSFER_COUNTRIES;
+		p = put_string(p, v->transfer_countries, v->transfer_countries_len);
+	}
 	Assert(p == (char *) c + size);
 
 	return c;
@@ -1122,6 +1302,26 @@ consent_deform(const Consent *c, ConsentValues *v)
 							 "a truncated identity");
 	v->notice_lang = get_string(&p, end, &v->notice_lang_len,
 								"a truncated notice_lang");
+	if (c->flags & CONSENT_HAS_SUBJECT_KIND)
+	{
+		v->subject_kind = get_string(&p, end, &v->subject_kind_len,
+									 "a truncated subject_kind");
+		if (v->subject_kind_len < 1 ||
+			v->subject_kind_len > CONSENT_KIND_MAXLEN)
+			consent_corrupted("a subject_kind of impossible length");
+		v->present |= CK_BIT(CK_SUBJECT_KIND);
+	}
+	if (c->flags & CONSENT_HAS_TRANSFER_COUNTRIES)
+	{
+		v->transfer_countries = get_string(&p, end,
+										   &v->transfer_countries_len,
+										   "truncated transfer_countries");
+		if (v->transfer_countries_len < 2 ||
+			v->transfer_countries_len % 2 != 0 ||
+			v->transfer_countries_len > 2 * CONSENT_COUNTRY_CODES)
+			consent_corrupted("transfer_countries of impossible length");
+		v->present |= CK_BIT(CK_TRANSFER_COUNTRIES);
+	}
 	if (p != end)
 		consent_corrupted("bytes after its last field");
 
@@ -1183,6 +1383,33 @@ consent_digest_hex(const uint8 *digest)
  * make_consent: the constructor for SQL and the ledger code
  * ----------------------------------------------------------------
  */
+
+/* transfer_countries from a text[] of any shape; empty: none */
+static void
+set_countries_array(ConsentValues *v, ArrayType *array,
+					const ConsentSource *src)
+{
+	ConsentCountries set;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	consent_countries_init(&set);
+	for (int i = 0; i < n; i++)
+	{
+		text	   *t;
+
+		if (nulls[i])
+			consent_fail(src, 0, CK_TRANSFER_COUNTRIES,
+						 psprintf("element %d is NULL", i + 1), NULL);
+		t = DatumGetTextPP(elems[i]);
+		consent_countries_add(&set, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+							  i + 1, src);
+	}
+	consent_set_countries(v, &set, src);
+}
 
 Datum
 consent_make(PG_FUNCTION_ARGS)
@@ -1253,6 +1480,14 @@ consent_make(PG_FUNCTION_ARGS)
 
 		set_notice_lang(&v, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &src);
 	}
+	if (!PG_ARGISNULL(12))
+	{
+		text	   *t = PG_GETARG_TEXT_PP(12);
+
+		set_subject_kind(&v, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &src);
+	}
+	if (!PG_ARGISNULL(13))
+		set_countries_array(&v, PG_GETARG_ARRAYTYPE_P(13), &src);
 
 	PG_RETURN_CONSENT(consent_build(&v, &src));
 }
@@ -1483,6 +1718,39 @@ consent_notice_lang(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(v.notice_lang,
 											  v.notice_lang_len));
+}
+
+/* absent: not stated, which reads as 'person' */
+Datum
+consent_subject_kind(PG_FUNCTION_ARGS)
+{
+	ConsentValues v;
+
+	consent_deform(PG_GETARG_CONSENT(0), &v);
+	if (!HAS(&v, CK_SUBJECT_KIND))
+		PG_RETURN_TEXT_P(cstring_to_text(CONSENT_DEFAULT_SUBJECT_KIND));
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(v.subject_kind,
+											  v.subject_kind_len));
+}
+
+/* sorted codes; absent (none): NULL, as in the consent ledger */
+Datum
+consent_transfer_countries(PG_FUNCTION_ARGS)
+{
+	ConsentValues v;
+	Datum	   *elems;
+	int			n;
+
+	consent_deform(PG_GETARG_CONSENT(0), &v);
+	if (!HAS(&v, CK_TRANSFER_COUNTRIES))
+		PG_RETURN_NULL();
+	n = v.transfer_countries_len / 2;
+	elems = (Datum *) palloc(sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
+		elems[i] = PointerGetDatum(cstring_to_text_with_len(v.transfer_countries + 2 * i,
+															2));
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, TEXTOID, -1, false,
+										  TYPALIGN_INT));
 }
 
 /* ----------------------------------------------------------------

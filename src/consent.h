@@ -32,6 +32,8 @@ typedef enum ConsentKey
 	CK_EVIDENCE_DIGEST,
 	CK_IDENTITY,
 	CK_NOTICE_LANG,
+	CK_SUBJECT_KIND,
+	CK_TRANSFER_COUNTRIES,
 	CK_NKEYS
 } ConsentKey;
 
@@ -65,6 +67,10 @@ typedef struct ConsentValues
 	int			identity_len;
 	const char *notice_lang;
 	int			notice_lang_len;
+	const char *subject_kind;	/* if present; absent reads as "person" */
+	int			subject_kind_len;
+	const char *transfer_countries; /* codes, 2 bytes each, if present */
+	int			transfer_countries_len;
 } ConsentValues;
 
 #define HAS(v, k)			(((v)->present & CK_BIT(k)) != 0)
@@ -74,7 +80,11 @@ typedef struct ConsentValues
  * order, which the text writer (consent_out), the jsonb writer
  * (consent_to_jsonb) and the binary pair (consent_send, consent_recv)
  * walk.  An optional field may be absent: NULL in text, null in jsonb, a
- * byte count of -1 in binary.
+ * byte count of -1 in binary.  The fields marked elided came after the
+ * others: when absent they are left out of every form (and of the stored
+ * value), so that a receipt without them has the text, jsonb and binary
+ * forms it had before they existed; the consent ledger's hash covers the
+ * text form.  Elided fields come last in the key order.
  */
 typedef enum FieldKind
 {
@@ -84,13 +94,17 @@ typedef enum FieldKind
 	FK_LABEL,					/* an index into labels[] */
 	FK_TIMESTAMP,				/* timestamptz, written in UTC */
 	FK_JSON,					/* a JSON object, as canonical jsonb text */
-	FK_DIGEST					/* SHA-256; hex in text and jsonb */
+	FK_DIGEST,					/* SHA-256; hex in text and jsonb */
+	FK_COUNTRIES				/* ISO 3166-1 alpha-2 codes, sorted and
+								 * unique, stored as their concatenation;
+								 * "{CN,US}" in text, an array in jsonb */
 } FieldKind;
 
 typedef struct ConsentField
 {
 	FieldKind	kind;
 	bool		optional;
+	bool		elided;			/* absent: left out (implies optional) */
 	size_t		value;			/* offset of the value in ConsentValues */
 	size_t		len;			/* FK_STRING, FK_JSON: offset of its length */
 	const char *const *labels;	/* FK_LABEL */
@@ -103,6 +117,8 @@ extern const ConsentField consent_fields[CK_NKEYS];
 #define FIELD_BYTES(v, f)	((const uint8 *) ((const char *) (v) + (f)->value))
 #define FIELD_LEN(v, f)		(*(const int *) ((const char *) (v) + (f)->len))
 #define FIELD_PRESENT(v, k)	(!consent_fields[k].optional || HAS(v, k))
+/* Is the key written at all (elided fields only when present)? */
+#define FIELD_WRITTEN(v, k)	(!consent_fields[k].elided || HAS(v, k))
 
 /* Where the values being set come from, for the wording of errors. */
 typedef enum ConsentSourceKind
@@ -148,6 +164,27 @@ extern void consent_set_json_object(ConsentValues *v, ConsentKey key, Jsonb *jb,
 extern void consent_set_digest(ConsentValues *v, ConsentKey key, const uint8 *bytes,
 							   size_t len, const ConsentSource *src);
 extern void consent_set_null(ConsentValues *v, ConsentKey key, const ConsentSource *src);
+
+/*
+ * transfer_countries are gathered code by code (each checked, element
+ * numbered from 1 for errors) into a set, then set at once: sorted, without
+ * duplicates, absent when empty.
+ */
+#define CONSENT_COUNTRY_CODES	(26 * 26)
+
+typedef struct ConsentCountries
+{
+	uint8		member[(CONSENT_COUNTRY_CODES + 7) / 8];
+	int			count;			/* distinct codes */
+} ConsentCountries;
+
+extern void consent_countries_init(ConsentCountries *set);
+extern void consent_countries_add(ConsentCountries *set, const char *s,
+								  size_t len, int element,
+								  const ConsentSource *src);
+extern void consent_set_countries(ConsentValues *v, const ConsentCountries *set,
+								  const ConsentSource *src);
+
 /* s NUL-terminated, len strlen(s) */
 extern void consent_set_from_text(ConsentValues *v, ConsentKey key, const char *s,
 								  size_t len, const ConsentSource *src);

@@ -12,14 +12,18 @@
  *	(id=0, subject="42", purposes="{marketing}", form="checkbox",
  *	 given_at="2026-11-22 10:00:00+00", valid_until=NULL,
  *	 indicated_by="subject", representative=NULL, notice_digest="ab...",
- *	 evidence_digest=NULL, identity=NULL, notice_lang="ru")
+ *	 evidence_digest=NULL, identity=NULL, notice_lang="ru",
+ *	 subject_kind="patient", transfer_countries="{CN,US}")
  *
  * Output has every key in this order, id as a bare number, every other
  * value quoted or NULL, timestamps in ISO 8601 in UTC whatever DateStyle
- * and TimeZone say, digests as 64 lowercase hex digits: the text form of a
- * value is stable and reads back to an equal value.  Input accepts the keys
- * in any order; subject, purposes, form and given_at are required, id
- * defaults to 0 and indicated_by to 'subject', the rest to absent (NULL).
+ * and TimeZone say, digests as 64 lowercase hex digits, countries as
+ * "{CN,US}" sorted: the text form of a value is stable and reads back to
+ * an equal value.  subject_kind and transfer_countries are elided
+ * (consent.h): left out when absent, so receipts without them print as
+ * they did before those keys existed.  Input accepts the keys in any
+ * order; subject, purposes, form and given_at are required, id defaults
+ * to 0 and indicated_by to 'subject', the rest to absent (NULL).
  *
  * Binary form (send/recv): purposes travel as codes, not registry ids, so
  * binary COPY works between databases.  "text" is an int32 byte count and
@@ -39,10 +43,16 @@
  *	nullable bytes	evidence_digest (count 32)
  *	nullable text	identity (JSON)
  *	nullable text	notice_lang
+ *	nullable text	subject_kind
+ *	nullable int32	number of transfer_countries, then that many: text code
  *
- * jsonb form: an object with the same keys; purposes as an array of codes,
- * timestamps as ISO 8601 strings in UTC, digests as hex strings, absent
- * fields as null (and may be left out on input).
+ * The last two are elided: the message may end before either, which then
+ * is absent, and send ends the message after the last one present.
+ *
+ * jsonb form: an object with the same keys; purposes and
+ * transfer_countries as arrays of codes, timestamps as ISO 8601 strings in
+ * UTC, digests as hex strings, absent fields as null (and may be left out
+ * on input); absent elided fields are left out.
  *
  *-------------------------------------------------------------------------
  */
@@ -125,7 +135,7 @@ literal_syntax_error(const char *str, size_t len, const ConsentParseError *err)
 					   consent_character_number(str, len, err->position),
 					   err->found),
 			 errhint("Write a consent as (key=value, ...) with the keys subject, purposes, form and given_at, "
-					 "and optionally id, valid_until, indicated_by, representative, notice_digest, evidence_digest, identity, notice_lang; "
+					 "and optionally id, valid_until, indicated_by, representative, notice_digest, evidence_digest, identity, notice_lang, subject_kind, transfer_countries; "
 					 "double-quote values that are not a single word, and write \\\" and \\\\ inside quotes.")));
 }
 
@@ -158,7 +168,7 @@ literal_pair(const ConsentParsePair *pair, void *arg)
 						   consent_character_number(st->src.literal,
 											st->src.literal_len,
 											pair->key_position)),
-				 errhint("The keys are id, subject, purposes, form, given_at, valid_until, indicated_by, representative, notice_digest, evidence_digest, identity and notice_lang.")));
+				 errhint("The keys are id, subject, purposes, form, given_at, valid_until, indicated_by, representative, notice_digest, evidence_digest, identity, notice_lang, subject_kind and transfer_countries.")));
 	if (st->seen & CK_BIT(key))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -247,6 +257,24 @@ append_text_value(StringInfo buf, const ConsentValues *v, ConsentKey key)
 		case FK_DIGEST:
 			append_quoted_cstring(buf, consent_digest_hex(FIELD_BYTES(v, f)));
 			break;
+		case FK_COUNTRIES:
+			{
+				const char *codes = FIELD(v, f, char *);
+				StringInfoData list;
+
+				initStringInfo(&list);
+				appendStringInfoChar(&list, '{');
+				for (int i = 0; i < FIELD_LEN(v, f); i += 2)
+				{
+					if (i > 0)
+						appendStringInfoChar(&list, ',');
+					appendBinaryStringInfo(&list, codes + i, 2);
+				}
+				appendStringInfoChar(&list, '}');
+				append_quoted(buf, list.data, list.len);
+				pfree(list.data);
+			}
+			break;
 	}
 }
 
@@ -261,6 +289,8 @@ consent_out(PG_FUNCTION_ARGS)
 	initStringInfo(&buf);
 	for (int key = 0; key < CK_NKEYS; key++)
 	{
+		if (!FIELD_WRITTEN(&v, key))
+			continue;
 		append_key(&buf, key);
 		append_text_value(&buf, &v, key);
 	}
@@ -350,6 +380,33 @@ recv_purposes(StringInfo buf, ConsentValues *v, const ConsentSource *src)
 	consent_set_purposes(v, purpose_set_from_ids(ids, count), src);
 }
 
+/* transfer_countries: a count (-1: absent), then codes of 2 bytes */
+static void
+recv_countries(StringInfo buf, ConsentValues *v, const ConsentSource *src)
+{
+	int32		count = (int32) pq_getmsgint(buf, 4);
+	ConsentCountries set;
+
+	if (count == -1)
+		return;
+	if (count < 0 || count > (buf->len - buf->cursor) / 6)
+		consent_fail(src, 0, CK_TRANSFER_COUNTRIES,
+					 psprintf("member count %d does not fit the %d bytes left",
+							  count, buf->len - buf->cursor),
+					 NULL);
+	consent_countries_init(&set);
+	for (int i = 0; i < count; i++)
+	{
+		int			n = recv_count(buf, src, CK_TRANSFER_COUNTRIES, false);
+		char	   *s;
+		int			len;
+
+		s = pq_getmsgtext(buf, n, &len);
+		consent_countries_add(&set, s, len, i + 1, src);
+	}
+	consent_set_countries(v, &set, src);
+}
+
 /* Reads one field (layout in the banner) and sets it, validated. */
 static void
 recv_field(StringInfo buf, ConsentValues *v, ConsentKey key,
@@ -360,6 +417,9 @@ recv_field(StringInfo buf, ConsentValues *v, ConsentKey key,
 	int			len;
 	int			n;
 
+	/* an elided field may be missing from the end of the message */
+	if (f->elided && buf->len - buf->cursor < (int) sizeof(int32))
+		return;
 	switch (f->kind)
 	{
 		case FK_ID:
@@ -391,6 +451,9 @@ recv_field(StringInfo buf, ConsentValues *v, ConsentKey key,
 			n = recv_count(buf, src, key, f->optional);
 			if (n >= 0)
 				consent_set_digest(v, key, (const uint8 *) pq_getmsgbytes(buf, n), n, src);
+			break;
+		case FK_COUNTRIES:
+			recv_countries(buf, v, src);
 			break;
 	}
 }
@@ -481,6 +544,15 @@ send_field(StringInfo buf, const ConsentValues *v, ConsentKey key)
 			pq_sendint32(buf, CONSENT_DIGEST_LEN);
 			pq_sendbytes(buf, (const char *) FIELD_BYTES(v, f), CONSENT_DIGEST_LEN);
 			break;
+		case FK_COUNTRIES:
+			/* codes are plain ASCII: the same bytes in every encoding */
+			pq_sendint32(buf, (uint32) (FIELD_LEN(v, f) / 2));
+			for (int i = 0; i < FIELD_LEN(v, f); i += 2)
+			{
+				pq_sendint32(buf, 2);
+				pq_sendbytes(buf, FIELD(v, f, char *) + i, 2);
+			}
+			break;
 	}
 }
 
@@ -490,11 +562,16 @@ consent_send(PG_FUNCTION_ARGS)
 	Consent    *c = PG_GETARG_CONSENT(0);
 	ConsentValues v;
 	StringInfoData buf;
+	int			last;
 
 	consent_deform(c, &v);
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, CONSENT_VERSION);
-	for (int key = 0; key < CK_NKEYS; key++)
+	/* up to the last field that is not an absent elided one */
+	last = CK_NKEYS - 1;
+	while (!FIELD_WRITTEN(&v, last))
+		last--;
+	for (int key = 0; key <= last; key++)
 		send_field(&buf, &v, key);
 
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
@@ -579,6 +656,17 @@ push_json_value(JsonbParseState **state, const ConsentValues *v, ConsentKey key)
 		case FK_DIGEST:
 			push_json_string(state, consent_digest_hex(FIELD_BYTES(v, f)), 2 * CONSENT_DIGEST_LEN);
 			break;
+		case FK_COUNTRIES:
+			pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
+			for (int i = 0; i < FIELD_LEN(v, f); i += 2)
+			{
+				jv.type = jbvString;
+				jv.val.string.val = (char *) FIELD(v, f, char *) + i;
+				jv.val.string.len = 2;
+				pushJsonbValue(state, WJB_ELEM, &jv);
+			}
+			pushJsonbValue(state, WJB_END_ARRAY, NULL);
+			break;
 	}
 }
 
@@ -597,6 +685,8 @@ consent_to_jsonb(PG_FUNCTION_ARGS)
 	{
 		JsonbValue	name;
 
+		if (!FIELD_WRITTEN(&v, key))
+			continue;
 		name.type = jbvString;
 		name.val.string.val = (char *) consent_keys[key];
 		name.val.string.len = (int) strlen(consent_keys[key]);
@@ -662,6 +752,37 @@ set_purposes_json(ConsentValues *v, const JsonbValue *jv,
 }
 
 static void
+set_countries_json(ConsentValues *v, const JsonbValue *jv,
+				   const ConsentSource *src)
+{
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	elem;
+	ConsentCountries set;
+	int			n = 0;
+
+	if (jv->type != jbvBinary || !JsonContainerIsArray(jv->val.binary.data))
+		json_wrong_type(src, CK_TRANSFER_COUNTRIES, "an array of country codes", jv);
+
+	consent_countries_init(&set);
+	it = JsonbIteratorInit(jv->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+	{
+		if (tok != WJB_ELEM)
+			continue;
+		n++;
+		if (elem.type != jbvString)
+			consent_fail(src, 0, CK_TRANSFER_COUNTRIES,
+						 psprintf("element %d must be a country code string, not %s",
+								  n, consent_json_kind(&elem)),
+						 NULL);
+		consent_countries_add(&set, elem.val.string.val, elem.val.string.len,
+							  n, src);
+	}
+	consent_set_countries(v, &set, src);
+}
+
+static void
 set_from_json(ConsentValues *v, ConsentKey key, JsonbValue *jv,
 			  const ConsentSource *src)
 {
@@ -685,6 +806,9 @@ set_from_json(ConsentValues *v, ConsentKey key, JsonbValue *jv,
 			return;
 		case CK_PURPOSES:
 			set_purposes_json(v, jv, src);
+			return;
+		case CK_TRANSFER_COUNTRIES:
+			set_countries_json(v, jv, src);
 			return;
 		case CK_REPRESENTATIVE:
 		case CK_IDENTITY:
@@ -720,7 +844,7 @@ consent_from_jsonb(PG_FUNCTION_ARGS)
 				 errmsg("cannot convert jsonb to type consent"),
 				 errdetail("The value is a JSON %s, not an object.",
 						   JB_ROOT_IS_SCALAR(jb) ? "scalar" : "array"),
-				 errhint("Convert an object with the keys subject, purposes, form, given_at and optionally id, valid_until, indicated_by, representative, notice_digest, evidence_digest, identity, notice_lang.")));
+				 errhint("Convert an object with the keys subject, purposes, form, given_at and optionally id, valid_until, indicated_by, representative, notice_digest, evidence_digest, identity, notice_lang, subject_kind, transfer_countries.")));
 
 	consent_source_init(&src, SRC_JSONB, NULL, 0);
 	consent_values_init(&v);
@@ -742,7 +866,7 @@ consent_from_jsonb(PG_FUNCTION_ARGS)
 						 errdetail("Key \"%s\" is not a field of consent.",
 								   consent_shown_value(jv.val.string.val,
 											   jv.val.string.len)),
-						 errhint("The keys are id, subject, purposes, form, given_at, valid_until, indicated_by, representative, notice_digest, evidence_digest, identity and notice_lang.")));
+						 errhint("The keys are id, subject, purposes, form, given_at, valid_until, indicated_by, representative, notice_digest, evidence_digest, identity, notice_lang, subject_kind and transfer_countries.")));
 		}
 		else if (tok == WJB_VALUE)
 		{

@@ -40,11 +40,11 @@ CREATE TYPE compliance.consent (
     STORAGE = extended
 );
 COMMENT ON TYPE compliance.consent IS
-    'A consent receipt (Art. 5 of Law 99-Z; the processor proves consent, Art. 5.7): subject, purposes, form (Art. 5.2-5.3), given_at, valid_until, indicated_by (Art. 5.9), representative, notice and evidence digests (Art. 5.5), identity (Art. 5.6), notice language. Text form (key=value, ...); see doc/consent.md.';
+    'A consent receipt (Art. 5 of Law 99-Z; the processor proves consent, Art. 5.7): subject, purposes, form (Art. 5.2-5.3), given_at, valid_until, indicated_by (Art. 5.9), representative, notice and evidence digests (Art. 5.5), identity (Art. 5.6), notice language, subject kind, transfer countries (Art. 9.1). Text form (key=value, ...); see doc/consent.md.';
 COMMENT ON FUNCTION compliance.consent_in(pg_catalog.cstring) IS
     'Input function of compliance.consent: parses (key=value, ...), validates every field and looks the purposes up in compliance.purposes.';
 COMMENT ON FUNCTION compliance.consent_out(compliance.consent) IS
-    'Output function of compliance.consent: every key in a fixed order, timestamps in ISO 8601 in UTC, so the text form does not depend on DateStyle or TimeZone.';
+    'Output function of compliance.consent: every key in a fixed order (subject_kind and transfer_countries only when present), timestamps in ISO 8601 in UTC, so the text form does not depend on DateStyle or TimeZone.';
 COMMENT ON FUNCTION compliance.consent_recv(internal) IS
     'Binary input of compliance.consent: a version byte, then each field; purposes as codes. Validates like the text input.';
 COMMENT ON FUNCTION compliance.consent_send(compliance.consent) IS
@@ -60,7 +60,7 @@ CREATE FUNCTION compliance.consent_from_jsonb(receipt pg_catalog.jsonb)
     LANGUAGE C STABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'consent_from_jsonb';
 COMMENT ON FUNCTION compliance.consent_to_jsonb(compliance.consent) IS
-    'The consent receipt as a JSON object with the keys of its text form; purposes as an array of codes, timestamps as ISO 8601 strings in UTC, digests as hex, absent fields as null (Art. 5.7: proof of consent in a portable form).';
+    'The consent receipt as a JSON object with the keys of its text form; purposes and transfer countries as arrays of codes, timestamps as ISO 8601 strings in UTC, digests as hex, absent fields as null, except subject_kind and transfer_countries, which are left out (Art. 5.7: proof of consent in a portable form).';
 COMMENT ON FUNCTION compliance.consent_from_jsonb(pg_catalog.jsonb) IS
     'A consent receipt from a JSON object with the keys of its text form; missing optional keys are absent; validates like the text input.';
 
@@ -82,12 +82,13 @@ CREATE FUNCTION compliance.make_consent(id bigint, subject text,
         indicated_by text DEFAULT 'subject',
         representative pg_catalog.jsonb DEFAULT NULL,
         notice_digest bytea DEFAULT NULL, evidence_digest bytea DEFAULT NULL,
-        identity pg_catalog.jsonb DEFAULT NULL, notice_lang text DEFAULT NULL)
+        identity pg_catalog.jsonb DEFAULT NULL, notice_lang text DEFAULT NULL,
+        subject_kind text DEFAULT NULL, transfer_countries text[] DEFAULT NULL)
     RETURNS compliance.consent
     LANGUAGE C STABLE PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'consent_make';
-COMMENT ON FUNCTION compliance.make_consent(bigint, text, compliance.purpose_set, compliance.consent_form, timestamptz, timestamptz, text, pg_catalog.jsonb, bytea, bytea, pg_catalog.jsonb, text) IS
-    'Builds a consent receipt, validating like the text input: non-empty subject of at most 1024 bytes, non-empty purposes (Art. 4.4, 5.5), valid_until after given_at, indicated_by per Art. 5.9, JSON objects for representative and identity (Art. 5.6 keys), 32-byte SHA-256 digests. Does not record anything: compliance.give_consent does (Art. 5.7).';
+COMMENT ON FUNCTION compliance.make_consent(bigint, text, compliance.purpose_set, compliance.consent_form, timestamptz, timestamptz, text, pg_catalog.jsonb, bytea, bytea, pg_catalog.jsonb, text, text, text[]) IS
+    'Builds a consent receipt, validating like the text input: non-empty subject of at most 1024 bytes, non-empty purposes (Art. 4.4, 5.5), valid_until after given_at, indicated_by per Art. 5.9, JSON objects for representative and identity (Art. 5.6 keys), 32-byte SHA-256 digests, subject_kind of [a-z][a-z0-9_]* (NULL: not stated, read as person), transfer_countries as upper-case ISO 3166-1 alpha-2 codes, kept sorted and without duplicates (NULL or empty: none; Art. 9.1). Does not record anything: compliance.give_consent does (Art. 5.7).';
 
 -- Accessors.  A receipt's fields never change, so these are IMMUTABLE,
 -- except form(), which looks the label up in compliance.consent_form.
@@ -144,6 +145,14 @@ CREATE FUNCTION compliance.notice_lang(consent compliance.consent)
     RETURNS text
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'consent_notice_lang';
+CREATE FUNCTION compliance.subject_kind(consent compliance.consent)
+    RETURNS text
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'consent_subject_kind';
+CREATE FUNCTION compliance.transfer_countries(consent compliance.consent)
+    RETURNS text[]
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'consent_transfer_countries';
 
 COMMENT ON FUNCTION compliance.subject(compliance.consent) IS
     'The subject key of a consent receipt (the text form of the protected tables'' subject column).';
@@ -171,6 +180,10 @@ COMMENT ON FUNCTION compliance.identity(compliance.consent) IS
     'Identity data the subject indicated when consenting (Art. 5.6 of Law 99-Z: surname, first_name, patronymic, birth_date, id_number or document_number; married, legally_incapable, deceased_on for Art. 5.9), as a JSON object; NULL if the purposes did not need it.';
 COMMENT ON FUNCTION compliance.notice_lang(compliance.consent) IS
     'Language of the notice shown to the subject (Art. 5.5 of Law 99-Z: in simple and clear language), e.g. ''ru''; NULL if not recorded.';
+COMMENT ON FUNCTION compliance.subject_kind(compliance.consent) IS
+    'The kind of data subject, e.g. ''patient'' or ''employee'': a subject is the pair (kind, subject key). ''person'' when the receipt does not state it.';
+COMMENT ON FUNCTION compliance.transfer_countries(compliance.consent) IS
+    'The countries without adequate protection the subject agreed to a transfer to (Art. 9.1 of Law 99-Z), as ISO 3166-1 alpha-2 codes, sorted; NULL if none, as in compliance.consent_ledger.transfer_countries.';
 
 -- Equality: values are canonical, so equal receipts have equal bytes.
 CREATE FUNCTION compliance.consent_eq(compliance.consent, compliance.consent)
