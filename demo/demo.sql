@@ -13,6 +13,9 @@ SELECT extversion FROM pg_extension WHERE extname = 'compliance';
 \echo
 \echo '=== 2. The DBA registers the processor and the purposes of processing (Art. 4.4, 6, 8)'
 SELECT compliance.set_processor('Clinic "Zdorovye" LLC', 'Minsk, Nezavisimosti Ave 10');
+-- patients and employees are both numbered from 1: a subject is a kind and a key (Art. 1)
+SELECT compliance.register_subject_kind('patient', 'patient', 'пациент'),
+       compliance.register_subject_kind('employee', 'employee', 'работник');
 -- a special-category column is named with its table (Art. 8)
 SELECT compliance.register_purpose('treatment', 'Medical treatment', 'medical_assistance',
            retention => interval '10 years',
@@ -22,6 +25,8 @@ SELECT compliance.register_purpose('reminders', 'Appointment reminders by SMS',
            actions => ARRAY['collection', 'storage', 'use']::compliance.processing_action[],
            retention => interval '1 month');
 SELECT compliance.register_purpose('research', 'Anonymised outcome research');
+SELECT compliance.register_purpose('payroll', 'Payroll', 'labour_relations',
+           data_items => ARRAY['employees.full_name', 'employees.salary']);
 SELECT compliance.register_recipient('sms_gateway', 'SMS Gateway LLC', 'Minsk, Surganova St 2', 'BY', 'authorised_person');
 SELECT code, title, legal_basis, data_items FROM compliance.purposes ORDER BY id;
 SELECT basis, article, allows_special FROM compliance.legal_bases
@@ -41,15 +46,15 @@ INSERT INTO patients VALUES
     (2, 'Boris Petrov',   '+375 29 222-22-22', 'asthma'),
     (3, 'Vera Sidorova',  '+375 29 333-33-33', NULL),
     (4, 'Gleb Kozlov',    '+375 29 444-44-44', 'diabetes');
-SELECT compliance.protect('patients', 'id', '{"diagnosis": "health"}');
+SELECT compliance.protect('patients', 'id', '{"diagnosis": "health"}', subject_kind => 'patient');
 CREATE ROLE clinic_app NOLOGIN IN ROLE compliance_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON patients TO clinic_app;
 -- the purposes the application may process for (Art. 17.3)
 SELECT compliance.grant_purpose('reminders', 'clinic_app'), compliance.grant_purpose('treatment', 'clinic_app');
 \echo '--- treatment is a ground of each patient under care (Art. 8.2), recorded when care begins; Gleb was discharged:'
-SELECT count(compliance.record_basis(id::text, 'treatment', '2026-01-15 09:00+03')) AS grounds
+SELECT count(compliance.record_basis(id::text, 'treatment', '2026-01-15 09:00+03', subject_kind => 'patient')) AS grounds
   FROM generate_series(1, 4) id;
-SELECT compliance.end_basis('4', 'treatment', '2026-11-20 12:00+03', 'discharged') AS ended;
+SELECT compliance.end_basis('4', 'treatment', '2026-11-20 12:00+03', 'discharged', subject_kind => 'patient') AS ended;
 
 \echo
 \echo '=== 5. Before consent the patient sees the notice of Art. 5.5 (English here; Russian is the default)'
@@ -62,13 +67,13 @@ SELECT compliance.consent_notice('{reminders}', 'en');
 \echo
 \echo '=== 6. The application records consent; each receipt is hash-chained in the ledger (Art. 5.7)'
 SET ROLE clinic_app;
-SELECT compliance.give_consent('1', '{reminders}', 'sms_code', evidence => '{"code": "4711"}');
-SELECT compliance.purposes(compliance.give_consent('2', '{reminders}', 'checkbox'));
-SELECT compliance.purposes(compliance.give_consent('3', '{reminders,research}', 'written'));
+SELECT compliance.give_consent('1', '{reminders}', 'sms_code', evidence => '{"code": "4711"}', subject_kind => 'patient');
+SELECT compliance.purposes(compliance.give_consent('2', '{reminders}', 'checkbox', subject_kind => 'patient'));
+SELECT compliance.purposes(compliance.give_consent('3', '{reminders,research}', 'written', subject_kind => 'patient'));
 \echo '--- a 15-year-old needs a legal representative (Art. 5.9):'
 \set ON_ERROR_STOP off
 SELECT compliance.give_consent('4', '{reminders}', 'checkbox',
-       identity => jsonb_build_object('birth_date', (current_date - interval '15 years')::date));
+       identity => jsonb_build_object('birth_date', (current_date - interval '15 years')::date), subject_kind => 'patient');
 \set ON_ERROR_STOP on
 RESET ROLE;
 
@@ -95,12 +100,12 @@ SELECT id, full_name, diagnosis FROM patients ORDER BY id;
 
 \echo
 \echo '=== 8. Patient 2 withdraws consent, in another session (Art. 10)'
-\! psql -X -q -c "SELECT compliance.withdraw_consent('2', '{reminders}') AS withdrawn"
+\! psql -X -q -c "SELECT compliance.withdraw_consent('2', '{reminders}', subject_kind => 'patient') AS withdrawn"
 SET compliance.purpose = 'reminders';
 \echo '--- the very next statement returns fewer rows:'
 SELECT id, full_name, phone FROM patients ORDER BY id;
 \echo '--- and the application can ask before sending:'
-SELECT compliance.may_process('1') AS patient_1, compliance.may_process('2') AS patient_2;
+SELECT compliance.may_process('1', subject_kind => 'patient') AS patient_1, compliance.may_process('2', subject_kind => 'patient') AS patient_2;
 \echo '--- an UPDATE no longer reaches patient 2:'
 UPDATE patients SET phone = '+375 29 000-00-00' WHERE id = 2 RETURNING id;
 \echo '--- and writing a row of a subject without consent is refused (42501):'
@@ -112,10 +117,10 @@ RESET ROLE;
 
 \echo
 \echo '=== 9. The history stays: withdrawal is not retroactive (Art. 10.4), and the chain verifies'
-SELECT compliance.consent_status('2', 'reminders') AS patient_2_reminders,
-       compliance.consent_status('3', 'research') AS patient_3_research,
-       compliance.consent_status('4', 'reminders') AS patient_4_reminders;
-SELECT id, event, subject, purposes, left(encode(hash, 'hex'), 16) || '...' AS hash
+SELECT compliance.consent_status('2', 'reminders', subject_kind => 'patient') AS patient_2_reminders,
+       compliance.consent_status('3', 'research', subject_kind => 'patient') AS patient_3_research,
+       compliance.consent_status('4', 'reminders', subject_kind => 'patient') AS patient_4_reminders;
+SELECT id, event, subject, subject_kind, purposes, left(encode(hash, 'hex'), 16) || '...' AS hash
   FROM compliance.consent_ledger ORDER BY id;
 SELECT * FROM compliance.verify_ledger();
 \echo '--- nobody, not even the owner, can rewrite it:'
@@ -124,17 +129,47 @@ DELETE FROM compliance.consent_ledger WHERE subject = '2';
 \set ON_ERROR_STOP on
 
 \echo
+\echo '=== 9a. Employees are numbered from 1 too: employee 1 is not patient 1 (Art. 1, 5, 11)'
+CREATE TABLE employees (id int PRIMARY KEY, full_name text, salary numeric);
+INSERT INTO employees VALUES (1, 'Ivan Sokolov', 2100), (2, 'Olga Belova', 2400);
+SELECT compliance.protect('employees', 'id', subject_kind => 'employee');
+SELECT relid, subject_column, subject_kind FROM compliance.protected_tables ORDER BY relid::text;
+CREATE ROLE clinic_hr NOLOGIN IN ROLE compliance_app;
+GRANT SELECT ON employees TO clinic_hr;
+GRANT SELECT ON employees TO clinic_app;
+SELECT compliance.grant_purpose('payroll', 'clinic_hr');
+\echo '--- payroll rests on employment, a ground of each employee from its start (Art. 6):'
+SET ROLE clinic_hr;
+SELECT compliance.record_basis('1', 'payroll', '2025-03-01 09:00+03', subject_kind => 'employee') > 0 AS recorded;
+SET compliance.purpose = 'payroll';
+SELECT id, full_name, salary FROM employees ORDER BY id;
+RESET compliance.purpose;
+RESET ROLE;
+\echo '--- patient 1 consented to reminders; that says nothing about employee 1:'
+SET ROLE clinic_app;
+SET compliance.purpose = 'reminders';
+SELECT id, full_name FROM employees ORDER BY id;
+SELECT compliance.may_process('1', subject_kind => 'patient') AS patient_1,
+       compliance.may_process('1', subject_kind => 'employee') AS employee_1;
+\echo '--- and the application, not granted payroll, may not declare it (Art. 17.3):'
+\set ON_ERROR_STOP off
+SET compliance.purpose = 'payroll';
+\set ON_ERROR_STOP on
+RESET compliance.purpose;
+RESET ROLE;
+
+\echo
 \echo '=== 10. Patient 1 applies for the information of Art. 11 (due in 5 working days, Art. 11.2)'
 SELECT compliance.set_data_source('patients', 'registration form at the reception desk');
 SELECT compliance.file_request('1', 'access', received_at => '2026-12-30 10:00+03', channel => 'email',
-       applicant => '{"surname": "Ivanova", "first_name": "Anna", "address": "Minsk, Lenina St 5", "birth_date": "1980-04-12", "signature": "e-signature #4711"}') AS request_id \gset
-SELECT id, subject, kind, received_at::date, due_at::date, status FROM compliance.requests;
+       applicant => '{"surname": "Ivanova", "first_name": "Anna", "address": "Minsk, Lenina St 5", "birth_date": "1980-04-12", "signature": "e-signature #4711"}', subject_kind => 'patient') AS request_id \gset
+SELECT id, subject, subject_kind, kind, received_at::date, due_at::date, status FROM compliance.requests;
 \echo '--- 31 December and 1, 2 and 7 January are days off in Belarus, so 30 December + 5 working days ='
 SELECT compliance.working_days_add('2026-12-30', 5);
 \echo '--- the officer sends the report in accessible form (English here; Russian is the default):'
 \pset format unaligned
 \pset tuples_only on
-SELECT compliance.subject_access_report('1', 'en');
+SELECT compliance.subject_access_report('1', 'en', subject_kind => 'patient');
 \pset tuples_only off
 \pset format aligned
 SELECT compliance.complete_request(:request_id, 'fulfilled', 'Report sent by e-mail');
@@ -158,10 +193,10 @@ RESET compliance.recipient;
 RESET compliance.purpose;
 RESET ROLE;
 \echo '--- a file handed over by hand is recorded explicitly:'
-SELECT compliance.record_disclosure('1', 'sms_gateway', ARRAY['phone'], 'reminders', disclosed_at => '2026-06-01 12:00+03') > 0 AS recorded;
+SELECT compliance.record_disclosure('1', 'sms_gateway', ARRAY['phone'], 'reminders', disclosed_at => '2026-06-01 12:00+03', subject_kind => 'patient') > 0 AS recorded;
 \echo '--- patient 1 asks whom their data went to in the year before the application (Art. 12.2):'
 SELECT recipient_name, recipient_location, country, data_items, purpose
-  FROM compliance.disclosure_history('1', current_date + 1) ORDER BY disclosed_at;
+  FROM compliance.disclosure_history('1', current_date + 1, subject_kind => 'patient') ORDER BY disclosed_at;
 SELECT * FROM compliance.verify_ledger();
 
 
@@ -170,8 +205,8 @@ SELECT * FROM compliance.verify_ledger();
 \echo '--- treatment keeps its records 10 years after care ends (Art. 4.8): nothing has outlived its purposes yet'
 SELECT * FROM compliance.expired_data();
 \echo '--- a stolen laptop held an export of reminders: the authority is due a notice within 3 working days (Art. 16.1)'
-SELECT compliance.report_breach(now() - interval '2 hours', 'Laptop with an export of reminder phone numbers stolen', ARRAY['1', '3']) AS breach_id \gset
-SELECT id, subjects, notify_by, status, overdue FROM compliance.breaches;
+SELECT compliance.report_breach(now() - interval '2 hours', 'Laptop with an export of reminder phone numbers stolen', ARRAY['1', '3'], subject_kind => 'patient') AS breach_id \gset
+SELECT id, subjects, subject_kind, notify_by, status, overdue FROM compliance.breaches;
 \echo '--- the policy the clinic publishes before processing (Art. 17.3-17.4; English here, Russian is the default):'
 \pset format unaligned
 \pset tuples_only on

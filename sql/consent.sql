@@ -136,7 +136,7 @@ SELECT compliance.withdraw_consent('200');
 INSERT INTO compliance.consent_ledger (id, event, subject, purposes, recorded_at, recorded_by, prev_hash, hash)
 VALUES (999, 'given', '200', '{newsletter}', now(), 'x', '\x00', '\x00');
 UPDATE compliance.consent_state SET status = 'given';
-SELECT compliance.consent_ledger_append('given', '200', '{newsletter}');
+SELECT compliance.consent_ledger_append('given', '200', 'person', '{newsletter}');
 SELECT * FROM compliance.verify_ledger();
 SET compliance.ledger_protection = off;
 RESET ROLE;

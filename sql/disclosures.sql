@@ -250,7 +250,7 @@ SELECT compliance.check_transfer('crm_us', 'informed_consent');
 SELECT count(*) FROM compliance.disclosure_log;
 SELECT count(*) FROM compliance.disclosures_per_recipient_month;
 SELECT * FROM compliance.disclosure_history('60');
-SELECT compliance.disclosure_append('60', 'bank', ARRAY['email'], 'billing', 'domestic', NULL, NULL, 'explicit', now());
+SELECT compliance.disclosure_append('60', 'person', 'bank', ARRAY['email'], 'billing', 'domestic', NULL, NULL, 'explicit', now());
 SELECT compliance.disclosure_append_batch(ARRAY['60'], 'bank', NULL, ARRAY['email'], NULL, 'domestic', NULL, now());
 SELECT compliance.ensure_disclosure_partition('2030-01-01');
 INSERT INTO compliance.disclosure_log (id) VALUES (1000);

@@ -129,11 +129,11 @@ SELECT subject, done_at IS NOT NULL AS done FROM compliance.erase_tasks ORDER BY
 -- has ended (Gleb's contract ended on 30 June).
 SELECT compliance.record_basis('5', 'billing', '2026-01-01 00:00+00') > 0 AS recorded;
 SELECT compliance.end_basis('5', 'billing', '2026-06-30 12:00+00');
-SELECT compliance.basis_end('2', compliance.purpose_id('billing')) = 'infinity' AS in_force,
-       compliance.basis_end('5', compliance.purpose_id('billing')) = '2026-06-30 12:00+00' AS ended_then,
-       compliance.basis_end('1', compliance.purpose_id('billing')) IS NULL AS never_had_one,
-       compliance.basis_end('1', compliance.purpose_id('treatment')) = 'infinity' AS open,
-       compliance.basis_end('1', compliance.purpose_id('statistics')) = 'infinity' AS all_subjects;
+SELECT compliance.basis_end('2', 'person', compliance.purpose_id('billing')) = 'infinity' AS in_force,
+       compliance.basis_end('5', 'person', compliance.purpose_id('billing')) = '2026-06-30 12:00+00' AS ended_then,
+       compliance.basis_end('1', 'person', compliance.purpose_id('billing')) IS NULL AS never_had_one,
+       compliance.basis_end('1', 'person', compliance.purpose_id('treatment')) = 'infinity' AS open,
+       compliance.basis_end('1', 'person', compliance.purpose_id('statistics')) = 'infinity' AS all_subjects;
 
 -- The access report lists the purposes with a ground for the subject, and
 -- those covering all subjects; never payroll, nor billing for Anna.

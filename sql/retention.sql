@@ -102,10 +102,10 @@ SELECT compliance.complete_request(:erase4, 'refused', 'Needed for your treatmen
 UPDATE compliance.subject_requests SET completed_at = '2019-01-20 00:00+00' WHERE id = :erase4;
 SELECT count(*) AS expired_4 FROM compliance.expired_data() WHERE subject = '4';
 -- a consent given after a block or request is not ended by it
-SELECT compliance.basis_end('2', compliance.purpose_id('care')) AS care_2,
-       compliance.basis_end('4', compliance.purpose_id('care')) AS care_4,
-       compliance.basis_end('d1', compliance.purpose_id('research')) AS research_d1,
-       compliance.basis_end('d2', compliance.purpose_id('research')) AS research_d2;
+SELECT compliance.basis_end('2', 'person', compliance.purpose_id('care')) AS care_2,
+       compliance.basis_end('4', 'person', compliance.purpose_id('care')) AS care_4,
+       compliance.basis_end('d1', 'person', compliance.purpose_id('research')) AS research_d1,
+       compliance.basis_end('d2', 'person', compliance.purpose_id('research')) AS research_d2;
 
 -- Everything expired now
 SELECT * FROM compliance.expired_data();

@@ -408,10 +408,10 @@ SELECT ledger, ok, first_bad_id FROM compliance.verify_ledger() ORDER BY 1;
 ROLLBACK;
 SET SESSION AUTHORIZATION sec_app;
 -- attack: append forged events through the internal functions
-SELECT compliance.consent_ledger_append('give', '2', '{research}', NULL);
+SELECT compliance.consent_ledger_append('give', '2', 'person', '{research}', NULL);
 SELECT compliance.disclosure_append_batch('{2}', 'lab', 'sec_patients', '{diagnosis}', 'research',
                                           'domestic', NULL, now());
-SELECT compliance.disclosure_append('2', 'lab', '{diagnosis}', 'research', 'domestic', NULL, NULL, 'explicit', now());
+SELECT compliance.disclosure_append('2', 'person', 'lab', '{diagnosis}', 'research', 'domestic', NULL, NULL, 'explicit', now());
 SELECT compliance.set_enforcement('sec_patients', false);
 SELECT compliance.invalidate_relation('sec_patients');
 RESET SESSION AUTHORIZATION;

@@ -4,11 +4,12 @@
  *	  Backend-local cache of who may be processed under each purpose: the
  *	  hot path of enforcement.
  *
- * For each purpose a session uses, a mark table says of every subject
- * whether it holds a consent covering the purpose now (Art. 5), or a
- * ground of its own recorded with record_basis() (a contract: Art. 6),
- * holds one that ends at some time, is blocked (Art. 13.2), or none of
- * these.  It is read from compliance.consent_state, compliance.ground_state
+ * For each purpose a session uses and each kind of subject (patient,
+ * employee: equal keys of different kinds are different people), a mark
+ * table says of every subject of that kind whether it holds a consent
+ * covering the purpose now (Art. 5), or a ground of its own recorded with
+ * record_basis() (a contract: Art. 6), holds one that ends at some time,
+ * is blocked (Art. 13.2), or none of these.  It is read from compliance.consent_state, compliance.ground_state
  * and compliance.blocked_subjects in one scan with the latest committed
  * snapshot, keeping only the subjects with a consent or ground for that
  * purpose or a block, so its size follows the consents given, not the
@@ -113,10 +114,11 @@ typedef struct TextMark
 /* Keys in [0, DENSE_LIMIT) have their mark in a byte array. */
 #define DENSE_LIMIT		(16 * 1024 * 1024)
 
-/* The marks of all subjects for one purpose. */
+/* The marks of all subjects of one kind for one purpose. */
 typedef struct PurposeTable
 {
 	PurposeId	purpose;
+	char		kind[NAMEDATALEN];	/* compliance.subject_kinds */
 	bool		complete;		/* every subject with a consent or block is marked */
 	uint8	   *dense;			/* MARK_* per integer key, default below */
 	int64		dense_size;
@@ -132,7 +134,7 @@ typedef struct PurposeTable
 
 static int	learned_this_statement = 0;
 
-#define MAX_TABLES		16		/* purposes a session keeps at once */
+#define MAX_TABLES		32		/* purposes and kinds a session keeps at once */
 
 static MemoryContext cache_context = NULL;
 static PurposeTable *tables[MAX_TABLES];
@@ -152,8 +154,8 @@ static uint64 changes_seen = 0; /* position in subject_changes.c's ring */
 static uint64 filled_generation = 0;	/* registry generation at the fill */
 
 /*
- * Who may be processed under a purpose: consents and grounds recorded per
- * subject in force (or ending later), and blocks.  A purpose has either
+ * Who of a kind ($3) may be processed under a purpose: consents and
+ * grounds recorded per subject in force (or ending later), and blocks.  A purpose has either
  * consents or grounds (give_consent and record_basis each refuse the
  * other's purposes), so a subject has at most one row of them; a block
  * wins over it.
@@ -162,23 +164,26 @@ static const char *table_query =
 "SELECT subject, CASE WHEN valid_until IS NULL THEN 1 ELSE 2 END, valid_until"
 "  FROM compliance.consent_state"
 " WHERE compliance.purpose_id(purpose) OPERATOR(pg_catalog.=) $1"
+"   AND subject_kind OPERATOR(pg_catalog.=) $3"
 "   AND status OPERATOR(pg_catalog.=) ANY ('{given,renewed}')"
 "   AND (valid_until IS NULL OR valid_until OPERATOR(pg_catalog.>) $2)"
 " UNION ALL SELECT subject, CASE WHEN valid_until IS NULL THEN 1 ELSE 2 END, valid_until"
 "  FROM compliance.ground_state"
 " WHERE compliance.purpose_id(purpose) OPERATOR(pg_catalog.=) $1"
+"   AND subject_kind OPERATOR(pg_catalog.=) $3"
 "   AND (valid_until IS NULL OR valid_until OPERATOR(pg_catalog.>) $2)"
-" UNION ALL SELECT subject, 3, NULL FROM compliance.blocked_subjects";
+" UNION ALL SELECT subject, 3, NULL FROM compliance.blocked_subjects"
+" WHERE subject_kind OPERATOR(pg_catalog.=) $3";
 static SPIPlanPtr table_plan = NULL;
 
 /* One subject's whole state: its consents, grounds and whether it is blocked. */
 static const char *subject_query =
 "SELECT compliance.purpose_id(purpose), status, valid_until FROM compliance.consent_state"
-" WHERE subject OPERATOR(pg_catalog.=) $1"
+" WHERE subject OPERATOR(pg_catalog.=) $1 AND subject_kind OPERATOR(pg_catalog.=) $2"
 " UNION ALL SELECT compliance.purpose_id(purpose), status, valid_until FROM compliance.ground_state"
-" WHERE subject OPERATOR(pg_catalog.=) $1"
+" WHERE subject OPERATOR(pg_catalog.=) $1 AND subject_kind OPERATOR(pg_catalog.=) $2"
 " UNION ALL SELECT 0, 'blocked', NULL FROM compliance.blocked_subjects"
-" WHERE subject OPERATOR(pg_catalog.=) $1";
+" WHERE subject OPERATOR(pg_catalog.=) $1 AND subject_kind OPERATOR(pg_catalog.=) $2";
 static SPIPlanPtr subject_plan = NULL;
 
 /*
@@ -194,19 +199,21 @@ static const char *transfer_table_query =
 "SELECT subject, CASE WHEN valid_until IS NULL THEN 1 ELSE 2 END, valid_until"
 "  FROM compliance.consent_state"
 " WHERE compliance.purpose_id(purpose) OPERATOR(pg_catalog.=) $1"
+"   AND subject_kind OPERATOR(pg_catalog.=) $3"
 "   AND status OPERATOR(pg_catalog.=) ANY ('{given,renewed}')"
 "   AND (valid_until IS NULL OR valid_until OPERATOR(pg_catalog.>) $2)"
-"   AND transfer_countries OPERATOR(pg_catalog.@>) ARRAY[$3]"
-" UNION ALL SELECT subject, 3, NULL FROM compliance.blocked_subjects";
+"   AND transfer_countries OPERATOR(pg_catalog.@>) ARRAY[$4]"
+" UNION ALL SELECT subject, 3, NULL FROM compliance.blocked_subjects"
+" WHERE subject_kind OPERATOR(pg_catalog.=) $3";
 static SPIPlanPtr transfer_table_plan = NULL;
 
 static const char *transfer_subject_query =
 "SELECT $2, status, valid_until FROM compliance.consent_state"
-" WHERE subject OPERATOR(pg_catalog.=) $1"
+" WHERE subject OPERATOR(pg_catalog.=) $1 AND subject_kind OPERATOR(pg_catalog.=) $5"
 "   AND compliance.purpose_id(purpose) OPERATOR(pg_catalog.=) $3"
 "   AND transfer_countries OPERATOR(pg_catalog.@>) ARRAY[$4]"
 " UNION ALL SELECT 0, 'blocked', NULL FROM compliance.blocked_subjects"
-" WHERE subject OPERATOR(pg_catalog.=) $1";
+" WHERE subject OPERATOR(pg_catalog.=) $1 AND subject_kind OPERATOR(pg_catalog.=) $5";
 static SPIPlanPtr transfer_subject_plan = NULL;
 
 /* a subject's contracts: open (mark 1) while one has no end, else the latest end */
@@ -216,9 +223,11 @@ static const char *contract_table_query =
 "  FROM compliance.ground_state g"
 "  JOIN compliance.purposes p ON p.id OPERATOR(pg_catalog.=) compliance.purpose_id(g.purpose)"
 " WHERE p.legal_basis OPERATOR(pg_catalog.=) 'contract_with_subject' AND $1 IS NOT NULL"
+"   AND g.subject_kind OPERATOR(pg_catalog.=) $3"
 "   AND (g.valid_until IS NULL OR g.valid_until OPERATOR(pg_catalog.>) $2)"
 " GROUP BY g.subject"
-" UNION ALL SELECT subject, 3, NULL FROM compliance.blocked_subjects";
+" UNION ALL SELECT subject, 3, NULL FROM compliance.blocked_subjects"
+" WHERE subject_kind OPERATOR(pg_catalog.=) $3";
 static SPIPlanPtr contract_table_plan = NULL;
 
 static const char *contract_subject_query =
@@ -226,11 +235,11 @@ static const char *contract_subject_query =
 "       CASE WHEN pg_catalog.bool_and(g.valid_until IS NOT NULL) THEN pg_catalog.max(g.valid_until) END"
 "  FROM compliance.ground_state g"
 "  JOIN compliance.purposes p ON p.id OPERATOR(pg_catalog.=) compliance.purpose_id(g.purpose)"
-" WHERE g.subject OPERATOR(pg_catalog.=) $1"
+" WHERE g.subject OPERATOR(pg_catalog.=) $1 AND g.subject_kind OPERATOR(pg_catalog.=) $3"
 "   AND p.legal_basis OPERATOR(pg_catalog.=) 'contract_with_subject'"
 " HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0"
 " UNION ALL SELECT 0, 'blocked', NULL FROM compliance.blocked_subjects"
-" WHERE subject OPERATOR(pg_catalog.=) $1";
+" WHERE subject OPERATOR(pg_catalog.=) $1 AND subject_kind OPERATOR(pg_catalog.=) $3";
 static SPIPlanPtr contract_subject_plan = NULL;
 
 /* The country of a transfer table, as text ("US"). */
@@ -493,20 +502,21 @@ read_latest(SPIPlanPtr *plan, const char *query, int nargs, Oid *argtypes, Datum
 static void
 table_fill_rows(PurposeTable *t)
 {
-	Oid			argtypes[3] = {INT4OID, TIMESTAMPTZOID, TEXTOID};
-	Datum		values[3];
+	Oid			argtypes[4] = {INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID};
+	Datum		values[4];
 	CatalogUserSave save;
 	Portal		portal;
 	bool		fits = true;
 
 	SPIPlanPtr *plan = &table_plan;
 	const char *query = table_query;
-	int			nargs = 2;
+	int			nargs = 3;
 
 	table_clear(t, true);
 	values[0] = Int32GetDatum(t->purpose & 0xFFFF);
 	/* real time: what lapses earlier under consent_clock_advance is judged per lookup */
 	values[1] = TimestampTzGetDatum(GetCurrentStatementStartTimestamp());
+	values[2] = CStringGetTextDatum(t->kind);
 	if (t->purpose == CONTRACT_TABLE)
 	{
 		plan = &contract_table_plan;
@@ -516,8 +526,8 @@ table_fill_rows(PurposeTable *t)
 	{
 		plan = &transfer_table_plan;
 		query = transfer_table_query;
-		values[2] = PointerGetDatum(transfer_country(t->purpose));
-		nargs = 3;
+		values[3] = PointerGetDatum(transfer_country(t->purpose));
+		nargs = 4;
 	}
 	compliance_become_owner(&save);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -600,23 +610,25 @@ fill_after_learns(void)
 	return Max(FILL_AFTER_STATEMENT_LEARNS, (int64) (reltuples / 1024));
 }
 
-/* The table of a purpose, made and filled on first use. */
+/* The table of a purpose and a subject kind, made and filled on first use. */
 static PurposeTable *
-table_for(PurposeId purpose)
+table_for(PurposeId purpose, const char *kind)
 {
 	PurposeTable *t;
 
 	if (unlikely(!cache_valid))
 		cache_reset();
-	if (last_table != NULL && last_table->purpose == purpose)
+	if (last_table != NULL && last_table->purpose == purpose &&
+		strcmp(last_table->kind, kind) == 0)
 		return last_table;
 	for (int i = 0; i < ntables; i++)
-		if (tables[i]->purpose == purpose)
+		if (tables[i]->purpose == purpose && strcmp(tables[i]->kind, kind) == 0)
 			return last_table = tables[i];
 	if (ntables == MAX_TABLES)
 		cache_reset();
 	t = MemoryContextAllocZero(cache_context, sizeof(PurposeTable));
 	t->purpose = purpose;
+	strlcpy(t->kind, kind, NAMEDATALEN);
 	tables[ntables++] = t;
 	last_table = t;
 	table_clear(t, false);		/* learns first: see the header */
@@ -629,37 +641,38 @@ table_for(PurposeId purpose)
  * its consent for the purpose ('\0': none).
  */
 static void
-read_subject(const char *subject, int len, PurposeId purpose, bool *blocked,
+read_subject(const char *kind, const char *subject, int len, PurposeId purpose, bool *blocked,
 			 char *status, TimestampTz *until, bool *has_until)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
 	CatalogUserSave save;
 
 	*blocked = false;
 	*status = '\0';
 	*has_until = false;
 	values[0] = PointerGetDatum(cstring_to_text_with_len(subject, len));
+	values[1] = CStringGetTextDatum(kind);
 	compliance_become_owner(&save);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (purpose == CONTRACT_TABLE)
 	{
-		Oid			types[2] = {TEXTOID, INT4OID};
-		Datum		vals[2] = {values[0], Int32GetDatum(purpose)};
+		Oid			types[3] = {TEXTOID, INT4OID, TEXTOID};
+		Datum		vals[3] = {values[0], Int32GetDatum(purpose), values[1]};
 
-		read_latest(&contract_subject_plan, contract_subject_query, 2, types, vals);
+		read_latest(&contract_subject_plan, contract_subject_query, 3, types, vals);
 	}
 	else if (purpose >> TRANSFER_COUNTRY_SHIFT)
 	{
-		Oid			types[4] = {TEXTOID, INT4OID, INT4OID, TEXTOID};
-		Datum		vals[4] = {values[0], Int32GetDatum(purpose),
-			Int32GetDatum(purpose & 0xFFFF), PointerGetDatum(transfer_country(purpose))};
+		Oid			types[5] = {TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID};
+		Datum		vals[5] = {values[0], Int32GetDatum(purpose),
+			Int32GetDatum(purpose & 0xFFFF), PointerGetDatum(transfer_country(purpose)), values[1]};
 
-		read_latest(&transfer_subject_plan, transfer_subject_query, 4, types, vals);
+		read_latest(&transfer_subject_plan, transfer_subject_query, 5, types, vals);
 	}
 	else
-		read_latest(&subject_plan, subject_query, 1, argtypes, values);
+		read_latest(&subject_plan, subject_query, 2, argtypes, values);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -692,7 +705,7 @@ table_learn(PurposeTable *t, const char *subject, int len, TimestampTz *until)
 	bool		has_until;
 	uint8		mark;
 
-	read_subject(subject, len, t->purpose, &blocked, &status, until, &has_until);
+	read_subject(t->kind, subject, len, t->purpose, &blocked, &status, until, &has_until);
 	if (blocked)
 		mark = MARK_BLOCKED;
 	else if (status != 'g')
@@ -736,15 +749,16 @@ mark_verdict(uint8 mark, TimestampTz until, const PurposeInfo *purpose, bool spe
  * consent says VERDICT_NO_CONSENT whatever the reason.
  */
 Verdict
-cache_verdict(const char *subject, int len, const PurposeInfo *purpose, bool special)
+cache_verdict(const char *kind, const char *subject, int len, const PurposeInfo *purpose,
+			  bool special)
 {
-	PurposeTable *t = table_for(purpose->id);
+	PurposeTable *t = table_for(purpose->id, kind);
 	SubjectKey	key = {subject, len};
 	TextMark   *e;
 	int64		k;
 
 	if (int_subject_key(subject, len, &k))
-		return cache_verdict_int(k, purpose, special);
+		return cache_verdict_int(kind, k, purpose, special);
 	e = hash_search(t->texts, &key, HASH_FIND, NULL);
 	if (e == NULL || e->mark == MARK_UNKNOWN)
 	{
@@ -759,9 +773,9 @@ cache_verdict(const char *subject, int len, const PurposeInfo *purpose, bool spe
 
 /* The same for an integer subject key: one byte read when warm. */
 Verdict
-cache_verdict_int(int64 subject, const PurposeInfo *purpose, bool special)
+cache_verdict_int(const char *kind, int64 subject, const PurposeInfo *purpose, bool special)
 {
-	PurposeTable *t = table_for(purpose->id);
+	PurposeTable *t = table_for(purpose->id, kind);
 	uint8		mark;
 	TimestampTz until = 0;
 	IntMark    *e = NULL;
@@ -813,14 +827,15 @@ cache_transfer_table(const char *basis, PurposeId purpose, const char *country)
 
 /* May the subject's data go to the recipient under that exception now? */
 bool
-cache_transfer_allows(PurposeId table, const char *subject, int len, bool integer, int64 k)
+cache_transfer_allows(PurposeId table, const char *kind, const char *subject, int len,
+					  bool integer, int64 k)
 {
 	/* read like a consent: in force without end, or until a later time */
 	static PurposeInfo rule = {.needs_consent = true, .needs_ground = true, .allows_special = true};
 
 	rule.id = table;
-	return (integer ? cache_verdict_int(k, &rule, false)
-			: cache_verdict(subject, len, &rule, false)) == VERDICT_ALLOWED;
+	return (integer ? cache_verdict_int(kind, k, &rule, false)
+			: cache_verdict(kind, subject, len, &rule, false)) == VERDICT_ALLOWED;
 }
 
 /*
@@ -828,14 +843,15 @@ cache_transfer_allows(PurposeId table, const char *subject, int len, bool intege
  * message of a refusal.
  */
 Verdict
-cache_exact_verdict(const char *subject, int len, const PurposeInfo *purpose, bool special)
+cache_exact_verdict(const char *kind, const char *subject, int len, const PurposeInfo *purpose,
+					bool special)
 {
 	bool		blocked;
 	char		status;
 	TimestampTz until;
 	bool		has_until;
 
-	read_subject(subject, len, purpose->id, &blocked, &status, &until, &has_until);
+	read_subject(kind, subject, len, purpose->id, &blocked, &status, &until, &has_until);
 	if (blocked)
 		return VERDICT_BLOCKED;
 	if (!purpose->needs_ground && !(special && !purpose->allows_special))
@@ -879,10 +895,10 @@ cache_accept_changes(void)
  * during a parallel operation is read with the active snapshot.
  */
 void
-cache_prepare(const PurposeInfo *purpose)
+cache_prepare(const PurposeInfo *purpose, const char *kind)
 {
 	cache_accept_changes();
-	(void) table_for(purpose->id);
+	(void) table_for(purpose->id, kind);
 }
 
 /* Forgets everything: the next use reads every table again. */
@@ -900,9 +916,9 @@ cache_forget_all(void)
  * cache_verdict_int().
  */
 void
-cache_view(const PurposeInfo *purpose, CacheView *view)
+cache_view(const PurposeInfo *purpose, const char *kind, CacheView *view)
 {
-	PurposeTable *t = table_for(purpose->id);
+	PurposeTable *t = table_for(purpose->id, kind);
 
 	view->current = &cache_epoch;
 	view->epoch = cache_epoch;

@@ -315,6 +315,7 @@ typedef struct Protection
 	Oid			protected_relid;	/* the registered table: itself or an ancestor */
 	AttrNumber	subject_attno;	/* subject column in this relation */
 	const char *subject_column;
+	const char *subject_kind;	/* compliance.subject_kinds: whose key it is */
 	Oid			subject_type;	/* its type, typmod and collation, for the */
 	int32		subject_typmod; /* planner's row filter (no relation open */
 	Oid			subject_collation;	/* per statement) */
@@ -325,6 +326,7 @@ typedef struct Protection
 extern void protection_relcache_callback(Datum arg, Oid relid);
 extern bool protection_any(void);
 extern const Protection *protection_lookup(Oid relid);
+extern bool protection_kind_known(const char *kind);	/* compliance.subject_kinds */
 
 /* ---------------------------------------------------------------------
  * cache.c: per-subject consent state and blocks, the hot path of
@@ -385,22 +387,28 @@ cache_view_allows(const CacheView *view, int64 k, bool needs_ground)
 	return mark == CACHE_MARK_CONSENT || (mark == CACHE_MARK_NONE && !needs_ground);
 }
 
+/*
+ * A subject is a kind and a key (compliance.subject_kinds): the cache keeps
+ * one table per purpose and kind, and every lookup names the kind, the
+ * protected table's (Protection.subject_kind).
+ */
 extern void cache_relcache_callback(Datum arg, Oid relid);
-extern void cache_prepare(const PurposeInfo *purpose);	/* per statement */
-extern void cache_view(const PurposeInfo *purpose, CacheView *view);
+extern void cache_prepare(const PurposeInfo *purpose, const char *kind);	/* per statement */
+extern void cache_view(const PurposeInfo *purpose, const char *kind, CacheView *view);
 extern void cache_accept_changes(void);	/* once per statement */
+/* forgets the key in every kind: a change is noted by key alone */
 extern void cache_forget_subject(const char *subject, int len);
 extern void cache_forget_all(void);
-extern Verdict cache_verdict(const char *subject, int len,
+extern Verdict cache_verdict(const char *kind, const char *subject, int len,
 							 const PurposeInfo *purpose, bool special);
-extern Verdict cache_verdict_int(int64 subject, const PurposeInfo *purpose,
+extern Verdict cache_verdict_int(const char *kind, int64 subject, const PurposeInfo *purpose,
 								 bool special);
-/* why not, read now: for the message of a refusal */
 /* Art. 9.1 exceptions that depend on the subject (0: none) */
 extern PurposeId cache_transfer_table(const char *basis, PurposeId purpose, const char *country);
-extern bool cache_transfer_allows(PurposeId table, const char *subject, int len,
+extern bool cache_transfer_allows(PurposeId table, const char *kind, const char *subject, int len,
 								  bool integer, int64 k);
-extern Verdict cache_exact_verdict(const char *subject, int len,
+/* why not, read now: for the message of a refusal */
+extern Verdict cache_exact_verdict(const char *kind, const char *subject, int len,
 								   const PurposeInfo *purpose, bool special);
 
 /* ---------------------------------------------------------------------

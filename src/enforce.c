@@ -174,14 +174,21 @@ verdict_detail(Verdict verdict, const PurposeInfo *purpose, bool special)
 	}
 }
 
+/* How messages name a subject of the kind: "subject" for person, else the kind. */
+static const char *
+kind_word(const char *kind)
+{
+	return kind[0] == '\0' || strcmp(kind, "person") == 0 ? "subject" : kind;
+}
+
 static void
-report_refusal(Verdict verdict, const PurposeInfo *purpose, const char *subject,
-			   bool special, bool writing)
+report_refusal(Verdict verdict, const PurposeInfo *purpose, const char *kind,
+			   const char *subject, bool special, bool writing)
 {
 	/* the cache knows that consent is missing, not why: ask now */
 	if (verdict == VERDICT_NO_CONSENT)
 	{
-		Verdict		exact = cache_exact_verdict(subject, strlen(subject), purpose, special);
+		Verdict		exact = cache_exact_verdict(kind, subject, strlen(subject), purpose, special);
 
 		if (exact != VERDICT_ALLOWED)
 			verdict = exact;
@@ -189,10 +196,10 @@ report_refusal(Verdict verdict, const PurposeInfo *purpose, const char *subject,
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 writing
-			 ? errmsg("purpose \"%s\" may not process personal data of subject \"%s\"",
-					  purpose->code, subject)
-			 : errmsg("purpose \"%s\" may not read personal data of subject \"%s\"",
-					  purpose->code, subject),
+			 ? errmsg("purpose \"%s\" may not process personal data of %s \"%s\"",
+					  purpose->code, kind_word(kind), subject)
+			 : errmsg("purpose \"%s\" may not read personal data of %s \"%s\"",
+					  purpose->code, kind_word(kind), subject),
 			 verdict_detail(verdict, purpose, special),
 			 verdict == VERDICT_BLOCKED
 			 ? errhint("An officer may lift the block with compliance.unblock_subject().")
@@ -207,7 +214,7 @@ report_refusal(Verdict verdict, const PurposeInfo *purpose, const char *subject,
  * which is looked up on first use (out->fn_oid InvalidOid) in out->fn_mcxt.
  */
 static Verdict
-value_verdict(Datum value, bool isnull, Oid typid, FmgrInfo *out,
+value_verdict(Datum value, bool isnull, Oid typid, FmgrInfo *out, const char *kind,
 			  const PurposeInfo *purpose, bool special)
 {
 	const char *subject;
@@ -215,9 +222,9 @@ value_verdict(Datum value, bool isnull, Oid typid, FmgrInfo *out,
 	int64		k;
 
 	if (isnull)					/* no subject: no consent and no block */
-		return cache_verdict("", 0, purpose, special);
+		return cache_verdict(kind, "", 0, purpose, special);
 	if (compliance_int_subject(value, typid, &k))
-		return cache_verdict_int(k, purpose, special);
+		return cache_verdict_int(kind, k, purpose, special);
 	if (typid != TEXTOID && typid != VARCHAROID && !OidIsValid(out->fn_oid))
 	{
 		Oid			outfunc;
@@ -227,7 +234,7 @@ value_verdict(Datum value, bool isnull, Oid typid, FmgrInfo *out,
 		fmgr_info_cxt(outfunc, out, out->fn_mcxt);
 	}
 	subject = compliance_subject_key(value, typid, out, &len);
-	return cache_verdict(subject, len, purpose, special);
+	return cache_verdict(kind, subject, len, purpose, special);
 }
 
 /* The subject key of a value, for messages. */
@@ -268,6 +275,8 @@ accept_invalidations_once_per_statement(void)
 typedef struct RowFilterCache
 {
 	Oid			typid;
+	/* the protected table's subject kind; "" (nobody's) if it is no longer protected */
+	char		kind[NAMEDATALEN];
 	FmgrInfo	out;
 	const PurposeInfo *purpose; /* decided at the first row of this execution */
 	uint64		run;			/* the executor run it was decided in */
@@ -328,7 +337,7 @@ static void
 take_view(RowFilterCache *cache)
 {
 	if (cache->transfer_table == 0)
-		cache_view(cache->purpose, &cache->view);
+		cache_view(cache->purpose, cache->kind, &cache->view);
 	else
 		memset(&cache->view, 0, sizeof(cache->view));
 }
@@ -347,9 +356,9 @@ transfer_allowed(RowFilterCache *cache, Datum value, bool isnull)
 	if (isnull)
 		return false;
 	if (compliance_int_subject(value, cache->typid, &k))
-		return cache_transfer_allows(cache->transfer_table, NULL, 0, true, k);
+		return cache_transfer_allows(cache->transfer_table, cache->kind, NULL, 0, true, k);
 	subject = value_text(value, false, cache->typid);
-	return cache_transfer_allows(cache->transfer_table, subject, strlen(subject), false, 0);
+	return cache_transfer_allows(cache->transfer_table, cache->kind, subject, strlen(subject), false, 0);
 }
 
 /* The subject may not be sent abroad under the statement's exception. */
@@ -360,8 +369,8 @@ refuse_transfer(const RowFilterCache *cache, const char *subject)
 
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("personal data of subject \"%s\" may not be transmitted to %s under transfer basis \"%s\"",
-					subject, cache->transfer_country, cache->transfer_basis),
+			 errmsg("personal data of %s \"%s\" may not be transmitted to %s under transfer basis \"%s\"",
+					kind_word(cache->kind), subject, cache->transfer_country, cache->transfer_basis),
 			 consent
 			 ? errdetail("%s does not ensure an adequate level of protection; Art. 9.1 of Law 99-Z allows the transmission only with the subject's consent, given after being informed of the risks, and the subject's consent in force for purpose \"%s\" does not name %s.",
 						 cache->transfer_country, cache->purpose->code, cache->transfer_country)
@@ -451,6 +460,8 @@ row_allowed(PG_FUNCTION_ARGS)
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCache));
 		cache->typid = p != NULL ? p->subject_base_type
 			: getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0));
+		if (p != NULL)
+			strlcpy(cache->kind, p->subject_kind, NAMEDATALEN);
 		cache->out.fn_oid = InvalidOid;
 		cache->out.fn_mcxt = fcinfo->flinfo->fn_mcxt;
 		cache->purpose = purpose;
@@ -462,7 +473,7 @@ row_allowed(PG_FUNCTION_ARGS)
 	}
 
 	verdict = value_verdict(PG_GETARG_DATUM(0), PG_ARGISNULL(0), cache->typid, &cache->out,
-							purpose, special);
+							cache->kind, purpose, special);
 	/* the long way may have read or grown the table: look at it again */
 	if (cache->typid == INT2OID || cache->typid == INT4OID || cache->typid == INT8OID)
 		take_view(cache);
@@ -477,14 +488,15 @@ row_allowed(PG_FUNCTION_ARGS)
 	}
 	/* a cascade that skipped the row would leave it referring to nothing */
 	if (compliance_on_blocked_read == BLOCKED_READ_ERROR || compliance_in_integrity_statement())
-		report_refusal(verdict, purpose,
+		report_refusal(verdict, purpose, cache->kind,
 					   value_text(PG_GETARG_DATUM(0), PG_ARGISNULL(0), cache->typid),
 					   special, false);
 	PG_RETURN_BOOL(false);
 }
 
 /*
- * may_process(subject text, purpose compliance.purpose DEFAULT NULL)
+ * may_process(subject text, purpose compliance.purpose DEFAULT NULL,
+ *			   subject_kind text DEFAULT 'person')
  *
  * The same decision for the application: NULL purpose means the declared one.
  */
@@ -493,10 +505,23 @@ may_process(PG_FUNCTION_ARGS)
 {
 	const PurposeInfo *purpose;
 	text	   *subject;
+	char	   *kind;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	subject = PG_GETARG_TEXT_PP(0);
+	if (PG_NARGS() < 3 || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("subject kind is required"),
+				 errdetail("A subject is a kind and a key: patient 1 and employee 1 are different people."),
+				 errhint("Pass subject_kind => a kind of compliance.subject_kinds, or leave it out for 'person'.")));
+	kind = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (!protection_kind_known(kind))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("subject kind \"%s\" does not exist", kind),
+				 errhint("Register it with compliance.register_subject_kind(), or pass the kind of the protected table (compliance.protected_tables.subject_kind).")));
 	if (PG_ARGISNULL(1))
 		purpose = declared_purpose();
 	else
@@ -508,7 +533,7 @@ may_process(PG_FUNCTION_ARGS)
 	AcceptInvalidationMessages();
 	cache_accept_changes();
 	PG_RETURN_BOOL(purpose_held(purpose) &&
-				   cache_verdict(VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject),
+				   cache_verdict(kind, VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject),
 								 purpose, false) == VERDICT_ALLOWED);
 }
 
@@ -566,9 +591,10 @@ check_write(HeapTuple tuple, TupleDesc desc, const Protection *p,
 
 	out.fn_oid = InvalidOid;
 	out.fn_mcxt = CurrentMemoryContext;
-	verdict = value_verdict(value, isnull, typid, &out, purpose, special);
+	verdict = value_verdict(value, isnull, typid, &out, p->subject_kind, purpose, special);
 	if (verdict != VERDICT_ALLOWED)
-		report_refusal(verdict, purpose, value_text(value, isnull, typid), special, true);
+		report_refusal(verdict, purpose, p->subject_kind, value_text(value, isnull, typid),
+					   special, true);
 }
 
 /*
@@ -1100,7 +1126,7 @@ enforce_check_relation(Oid relid, Bitmapset *cols)
 			refuse_purpose_not_held(purpose, role);
 		check_data_items(relid, p, purpose, cols);
 		/* fill the cache now: no new snapshot may be taken once parallel workers run */
-		cache_prepare(purpose);
+		cache_prepare(purpose, p->subject_kind);
 	}
 	return true;
 }

@@ -38,6 +38,7 @@ typedef struct RegisteredTable
 {
 	Oid			relid;			/* hash key */
 	char		subject_column[NAMEDATALEN];
+	char		subject_kind[NAMEDATALEN];
 	int			nspecial;
 	char	  **special_columns;
 } RegisteredTable;
@@ -45,18 +46,22 @@ typedef struct RegisteredTable
 static MemoryContext protection_context = NULL;
 static HTAB *registered = NULL;	/* relid -> RegisteredTable */
 static HTAB *by_relation = NULL;	/* relid -> Protection */
+static List *subject_kinds = NIL;	/* compliance.subject_kinds, as C strings */
 static uint64 loaded_generation = 0;
 static bool loaded = false;
 static bool loading = false;
 
 static const char *protection_query =
 "SELECT t.relid::pg_catalog.oid, t.subject_column::pg_catalog.text,"
-"       pg_catalog.array_remove(pg_catalog.array_agg(c.column_name::pg_catalog.text), NULL)"
+"       pg_catalog.array_remove(pg_catalog.array_agg(c.column_name::pg_catalog.text), NULL),"
+"       t.subject_kind"
 "  FROM compliance.protected_tables t"
 "  LEFT JOIN compliance.protected_columns c"
 "         ON c.relid OPERATOR(pg_catalog.=) t.relid"
 "        AND c.category OPERATOR(pg_catalog.<>) ALL ('{ordinary,publicly_accessible}')"
-" GROUP BY 1, 2";
+" GROUP BY 1, 2, 4";
+
+static const char *kinds_query = "SELECT kind FROM compliance.subject_kinds";
 
 void
 protection_relcache_callback(Datum arg, Oid relid)
@@ -79,6 +84,7 @@ protection_load(void)
 	HTAB	   *rel;
 	uint64		gen = registry_generation();
 	CatalogUserSave save;
+	List	   *kinds;
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "compliance protection",
 								ALLOCSET_SMALL_SIZES);
@@ -114,6 +120,7 @@ protection_load(void)
 			bool	   *nulls;
 
 			strlcpy(t->subject_column, SPI_getvalue(tup, desc, 2), NAMEDATALEN);
+			strlcpy(t->subject_kind, SPI_getvalue(tup, desc, 4), NAMEDATALEN);
 			deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 3, &isnull)),
 							  TEXTOID, -1, false, TYPALIGN_INT,
 							  &items, &nulls, &t->nspecial);
@@ -121,6 +128,15 @@ protection_load(void)
 			for (int j = 0; j < t->nspecial; j++)
 				t->special_columns[j] = TextDatumGetCString(items[j]);
 		}
+		MemoryContextSwitchTo(oldcxt);
+		if (SPI_execute_snapshot(SPI_prepare(kinds_query, 0, NULL), NULL, NULL,
+								 compliance_fresh_snapshot(), InvalidSnapshot,
+								 true, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read compliance.subject_kinds");
+		oldcxt = MemoryContextSwitchTo(cxt);
+		kinds = NIL;
+		for (uint64 i = 0; i < SPI_processed; i++)
+			kinds = lappend(kinds, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
 		MemoryContextSwitchTo(oldcxt);
 		SPI_finish();
 		compliance_restore_user(&save);
@@ -132,6 +148,7 @@ protection_load(void)
 	protection_context = cxt;
 	registered = reg;
 	by_relation = rel;
+	subject_kinds = kinds;
 	loaded_generation = gen;
 	loaded = true;
 }
@@ -167,6 +184,20 @@ protection_ready(void)
 		PG_END_TRY();
 	}
 	return true;
+}
+
+/* True if the subject kind is registered (compliance.subject_kinds). */
+bool
+protection_kind_known(const char *kind)
+{
+	ListCell   *lc;
+
+	if (!protection_ready())
+		return false;
+	foreach(lc, subject_kinds)
+		if (strcmp((const char *) lfirst(lc), kind) == 0)
+			return true;
+	return false;
 }
 
 /* True if any table is protected in this database. */
@@ -260,6 +291,7 @@ protection_lookup(Oid relid)
 		}
 		MemoryContextSwitchTo(oldcxt);
 		built.subject_column = t->subject_column;
+		built.subject_kind = t->subject_kind;
 	}
 
 	p = hash_search(by_relation, &relid, HASH_ENTER, &found);

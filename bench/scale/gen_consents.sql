@@ -71,12 +71,12 @@ BEGIN
         PERFORM bench_chain_from('bench_consent_chain', coalesce(v_head.last_hash, zero));
         -- k: the subject's position among the consenting ones (= its ledger id).
         WITH ins AS (
-        INSERT INTO compliance.consent_ledger (id, event, subject, purposes, recorded_at, recorded_by,
+        INSERT INTO compliance.consent_ledger (id, event, subject, subject_kind, purposes, recorded_at, recorded_by,
                                                receipt, prev_hash, hash)
-        SELECT y.id, 'given', y.subject, y.purposes, y.at, session_user, y.receipt,
+        SELECT y.id, 'given', y.subject, 'person', y.purposes, y.at, session_user, y.receipt,
                coalesce(lag(y.hash) OVER (ORDER BY y.id), v_head.last_hash, zero), y.hash
           FROM (SELECT x.*,
-                       bench_consent_chain(ARRAY[x.id::text, 'given', x.subject, x.purposes::text,
+                       bench_consent_chain(ARRAY[x.id::text, 'given', x.subject, 'person', x.purposes::text,
                                          to_char(x.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                                          session_user::text, x.receipt::text,
                                          NULL::text]) OVER (ORDER BY x.id) AS hash  -- no transfer_countries
@@ -95,8 +95,8 @@ BEGIN
         VALUES ('consent', v_last_id, v_last_hash)
         ON CONFLICT (ledger) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash;
 
-        INSERT INTO compliance.consent_state (subject, purpose, status, given_at, valid_until, ledger_id, changed_at)
-        SELECT l.subject, p, 'given', l.recorded_at, NULL, l.id, l.recorded_at
+        INSERT INTO compliance.consent_state (subject, subject_kind, purpose, status, given_at, valid_until, ledger_id, changed_at)
+        SELECT l.subject, l.subject_kind, p, 'given', l.recorded_at, NULL, l.id, l.recorded_at
           FROM compliance.consent_ledger l
          CROSS JOIN LATERAL compliance.purposes(l.purposes) p
          WHERE l.id > coalesce(v_head.last_id, 0);

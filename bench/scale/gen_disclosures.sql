@@ -92,14 +92,14 @@ BEGIN
             SELECT * INTO v_head FROM compliance.ledger_heads WHERE ledger = 'disclosure';
             PERFORM bench_chain_from('bench_disclosure_chain', coalesce(v_head.last_hash, zero));
             WITH ins AS (
-            INSERT INTO compliance.disclosure_log (id, subject, recipient, country, data_items, purpose,
+            INSERT INTO compliance.disclosure_log (id, subject, subject_kind, recipient, country, data_items, purpose,
                     transfer_kind, transfer_basis, permit, source, source_table, disclosed_at,
                     recorded_at, recorded_by, prev_hash, hash)
-            SELECT y.id, y.subject, y.recipient, y.country, y.data_items, y.purpose, y.transfer_kind,
+            SELECT y.id, y.subject, 'person', y.recipient, y.country, y.data_items, y.purpose, y.transfer_kind,
                    y.transfer_basis, NULL, y.source, y.source_table, y.disclosed_at, y.recorded_at,
                    session_user, coalesce(lag(y.hash) OVER (ORDER BY y.id), v_head.last_hash, zero), y.hash
               FROM (SELECT x.*,
-                           bench_disclosure_chain(ARRAY[x.id::text, x.subject, x.recipient, x.country, x.data_items::text,
+                           bench_disclosure_chain(ARRAY[x.id::text, x.subject, 'person', x.recipient, x.country, x.data_items::text,
                                              x.purpose, x.transfer_kind, x.transfer_basis, NULL, x.source,
                                              x.source_table,
                                              to_char(x.disclosed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),

@@ -302,6 +302,31 @@ $$;
 COMMENT ON FUNCTION compliance.check_country(text) IS
     'Returns the country code if it is an ISO 3166-1 alpha-2 code in compliance.countries; raises invalid_parameter_value otherwise.';
 
+-- Every function that names a subject takes its kind: raises unless the
+-- kind is registered; returns it.
+CREATE FUNCTION compliance.check_subject_kind(subject_kind text) RETURNS text
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF subject_kind IS NULL THEN
+        RAISE EXCEPTION 'subject kind is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'A subject is a kind and a key: patient 1 and employee 1 are different people.',
+                  HINT = 'Pass subject_kind => a kind of compliance.subject_kinds, or leave it out for ''person''.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM compliance.subject_kinds k WHERE k.kind = subject_kind) THEN
+        RAISE EXCEPTION 'subject kind "%" does not exist', subject_kind
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = format('Registered kinds: %s.', (SELECT string_agg(k.kind, ', ' ORDER BY k.kind) FROM compliance.subject_kinds k)),
+                  HINT = 'Register it with compliance.register_subject_kind(), or pass the kind of the protected table (compliance.protected_tables.subject_kind).';
+    END IF;
+    RETURN subject_kind;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_subject_kind(text) IS
+    'Returns the subject kind if it is registered in compliance.subject_kinds; raises an error naming the registered kinds otherwise.';
+
 -- Art. 5.5, 11.1, 17.3: the processor named in notices, reports and the policy.
 CREATE TABLE compliance.processor (
     singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -365,14 +390,29 @@ CREATE TABLE compliance.recipients (
 COMMENT ON TABLE compliance.recipients IS
     'Recipients of personal data: third parties, or authorised persons processing on the processor''s behalf (Art. 1, 7 of Law 99-Z). A recipient outside the processor''s country receives transborder transmissions (Art. 9). Add with compliance.register_recipient().';
 
+-- Art. 1, 5, 11, 13: a subject is a person of one kind (a patient, an
+-- employee): kinds keep different people with equal keys apart, so patient
+-- 1 and employee 1 never share consents, grounds, blocks, reports,
+-- erasure or disclosures.  Every protected table holds subjects of one kind.
+CREATE TABLE compliance.subject_kinds (
+    kind            text PRIMARY KEY CHECK (kind ~ '^[a-z][a-z0-9_]{0,62}$'),
+    title           text NOT NULL CHECK (btrim(title) <> ''),
+    title_ru        text CHECK (btrim(title_ru) <> ''),
+    registered_at   timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE compliance.subject_kinds IS
+    'Kinds of data subjects (patient, employee, ...): a subject is the pair (kind, key), so equal keys of different kinds are different people (Art. 1 of Law 99-Z). The kind person exists at installation. Add with compliance.register_subject_kind().';
+INSERT INTO compliance.subject_kinds (kind, title, title_ru) VALUES ('person', 'person', 'физическое лицо');
+
 CREATE TABLE compliance.protected_tables (
     relid           regclass PRIMARY KEY,
     subject_column  name NOT NULL,
+    subject_kind    text NOT NULL REFERENCES compliance.subject_kinds (kind),
     protected_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
     protected_by    name NOT NULL DEFAULT session_user
 );
 COMMENT ON TABLE compliance.protected_tables IS
-    'Tables holding personal data, with the column that identifies the data subject. Add with compliance.protect().';
+    'Tables holding personal data, with the column that identifies the data subject and the kind of subject it identifies. Add with compliance.protect().';
 
 CREATE TABLE compliance.protected_columns (
     relid           regclass NOT NULL REFERENCES compliance.protected_tables (relid) ON DELETE CASCADE,
@@ -471,6 +511,8 @@ CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON 
     FOR EACH STATEMENT EXECUTE FUNCTION compliance.registry_changed();
 CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.recipients
     FOR EACH STATEMENT EXECUTE FUNCTION compliance.registry_changed();
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.subject_kinds
+    FOR EACH STATEMENT EXECUTE FUNCTION compliance.registry_changed();
 CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.protected_tables
     FOR EACH STATEMENT EXECUTE FUNCTION compliance.registry_changed();
 CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compliance.protected_columns
@@ -481,6 +523,7 @@ SELECT pg_catalog.pg_extension_config_dump('compliance.purposes', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.purposes_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.purpose_role_grants', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.recipients', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.subject_kinds', 'WHERE kind <> ''person''');
 SELECT pg_catalog.pg_extension_config_dump('compliance.protected_tables', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.protected_columns', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.adequate_countries', 'WHERE NOT is_default');
@@ -690,6 +733,36 @@ SELECT p.code::compliance.purpose AS purpose,
 COMMENT ON VIEW compliance.purpose_grants IS
     'Which role may process personal data for which purpose (Art. 17.3 of Law 99-Z), granted with compliance.grant_purpose(); members of a grantee hold the purpose too.';
 
+CREATE FUNCTION compliance.register_subject_kind(kind text, title text, title_ru text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF kind IS NULL OR kind !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+        RAISE EXCEPTION 'invalid subject kind "%"', kind
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A kind starts with a lowercase letter and has at most 63 lowercase letters, digits or underscores.',
+                  HINT = 'Choose a kind such as "patient" or "employee".';
+    END IF;
+    IF coalesce(btrim(title), '') = '' OR (title_ru IS NOT NULL AND btrim(title_ru) = '') THEN
+        RAISE EXCEPTION 'a subject kind needs a title'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'The title names the kind of person in access reports and the policy document (Art. 11.1, 17.3 of Law 99-Z).',
+                  HINT = 'Pass title => ''patient'' and title_ru => ''пациент''.';
+    END IF;
+    IF EXISTS (SELECT FROM compliance.subject_kinds k WHERE k.kind = register_subject_kind.kind) THEN
+        RAISE EXCEPTION 'subject kind "%" is already registered', kind
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'See compliance.subject_kinds for the registered kinds.';
+    END IF;
+    INSERT INTO compliance.subject_kinds (kind, title, title_ru)
+    VALUES (kind, btrim(title), btrim(title_ru));
+END
+$$;
+COMMENT ON FUNCTION compliance.register_subject_kind(text, text, text) IS
+    'Registers a kind of data subject (patient, employee, ...): subjects of different kinds are different people even with equal keys (Art. 1 of Law 99-Z); pass it to compliance.protect() and, by name, to every function that names a subject.';
+
 CREATE FUNCTION compliance.register_recipient(code text, name text, location text,
         country text, kind text DEFAULT 'third_party')
     RETURNS void
@@ -728,7 +801,8 @@ COMMENT ON FUNCTION compliance.user_code_over_rows(regclass) IS
     'Internal: what of the table would run code its owner could replace over every stored row in ANALYZE, REINDEX, CLUSTER or VACUUM FULL (a column type''s range functions, an index or statistics expression); NULL if nothing.';
 REVOKE EXECUTE ON FUNCTION compliance.user_code_over_rows(regclass) FROM PUBLIC;
 
-CREATE FUNCTION compliance.protect(tbl regclass, subject_column name, categories jsonb DEFAULT NULL)
+CREATE FUNCTION compliance.protect(tbl regclass, subject_column name, categories jsonb DEFAULT NULL,
+        subject_kind text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -739,6 +813,7 @@ DECLARE
     v_value jsonb;
     v_tree_rel regclass;
     v_user_code text;
+    v_subject_kind text := subject_kind;
 BEGIN
     IF tbl IS NULL OR subject_column IS NULL THEN
         RAISE EXCEPTION 'table and subject column are required'
@@ -825,15 +900,33 @@ BEGIN
                   HINT = 'Use built-in functions or functions of a superuser, or drop it; then protect the table.';
     END IF;
 
-    INSERT INTO compliance.protected_tables (relid, subject_column) VALUES (tbl, subject_column);
+    -- A subject column that references a protected table's subject column
+    -- by foreign key names the same people (an appointment's patient), so
+    -- it takes that table's kind; else the default kind.
+    IF v_subject_kind IS NULL THEN
+        SELECT p.subject_kind INTO v_subject_kind
+          FROM pg_constraint c
+          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+          JOIN compliance.protected_tables p ON p.relid = c.confrelid
+          JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
+         WHERE c.conrelid = tbl AND c.contype = 'f' AND cardinality(c.conkey) = 1
+           AND a.attname = protect.subject_column AND fa.attname = p.subject_column
+         ORDER BY c.oid
+         LIMIT 1;
+        v_subject_kind := coalesce(v_subject_kind, 'person');
+    END IF;
+    PERFORM compliance.check_subject_kind(v_subject_kind);
+
+    INSERT INTO compliance.protected_tables (relid, subject_column, subject_kind)
+    VALUES (tbl, subject_column, v_subject_kind);
     INSERT INTO compliance.protected_columns (relid, column_name, category)
     SELECT tbl, e.key, (e.value #>> '{}')::compliance.data_category
       FROM jsonb_each(coalesce(categories, '{}')) e;
     PERFORM compliance.set_enforcement(tbl, true);
 END
 $$;
-COMMENT ON FUNCTION compliance.protect(regclass, name, jsonb) IS
-    'Protects a table holding personal data: subject_column identifies the data subject; categories maps columns to data categories (Art. 1, 8 of Law 99-Z), e.g. {"diagnosis":"health"}.';
+COMMENT ON FUNCTION compliance.protect(regclass, name, jsonb, text) IS
+    'Protects a table holding personal data: subject_column identifies the data subject; categories maps columns to data categories (Art. 1, 8 of Law 99-Z), e.g. {"diagnosis":"health"}; subject_kind is the kind of subject the column identifies (NULL: the kind of the protected table it references by foreign key, else person).';
 
 CREATE FUNCTION compliance.unprotect(tbl regclass) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER

@@ -134,6 +134,7 @@ CREATE TABLE compliance.consent_ledger (
     id          bigint PRIMARY KEY,
     event       text NOT NULL CHECK (event IN ('given', 'renewed', 'withdrawn', 'refused', 'erased')),
     subject     text NOT NULL,
+    subject_kind text NOT NULL REFERENCES compliance.subject_kinds (kind),
     purposes    compliance.purpose_set NOT NULL,
     recorded_at timestamptz NOT NULL,
     recorded_by name NOT NULL,
@@ -144,7 +145,7 @@ CREATE TABLE compliance.consent_ledger (
     registry_ref integer GENERATED ALWAYS AS (compliance.first_purpose_id(purposes)) STORED
                  REFERENCES compliance.purposes (id)
 );
-CREATE INDEX consent_ledger_subject ON compliance.consent_ledger (subject, id);
+CREATE INDEX consent_ledger_subject ON compliance.consent_ledger (subject, subject_kind, id);
 COMMENT ON TABLE compliance.consent_ledger IS
     'Every consent event (given, renewed, withdrawn, refused, erased), append-only and hash-chained: the processor''s proof of consent (Art. 5.7 of Law 99-Z). Withdrawal is not retroactive (Art. 10.4), so history stays. It holds no more personal data than the receipts themselves.';
 COMMENT ON COLUMN compliance.consent_ledger.receipt IS 'The consent receipt for given and renewed events; NULL otherwise.';
@@ -169,7 +170,7 @@ ALTER TABLE compliance.consent_ledger ENABLE ALWAYS TRIGGER ledger_guard_truncat
 CREATE FUNCTION compliance.consent_ledger_fields(r compliance.consent_ledger) RETURNS text[]
     LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT ARRAY[r.id::text, r.event, r.subject, r.purposes::text,
+    SELECT ARRAY[r.id::text, r.event, r.subject, r.subject_kind, r.purposes::text,
                  to_char(r.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                  r.recorded_by::text, r.receipt::text, r.transfer_countries::text]
 $$;
@@ -196,7 +197,7 @@ COMMENT ON FUNCTION compliance.consent_ledger_lock() IS
 
 -- Appends one consent event and returns its id.  Internal: called by the
 -- consent functions, which validate their input.
-CREATE FUNCTION compliance.consent_ledger_append(p_event text, p_subject text,
+CREATE FUNCTION compliance.consent_ledger_append(p_event text, p_subject text, p_subject_kind text,
         p_purposes compliance.purpose_set, p_receipt compliance.consent DEFAULT NULL,
         p_transfer_countries text[] DEFAULT NULL)
     RETURNS bigint
@@ -211,6 +212,7 @@ BEGIN
     v_row.id := v_tail.last_id OPERATOR(pg_catalog.+) 1;
     v_row.event := p_event;
     v_row.subject := p_subject;
+    v_row.subject_kind := p_subject_kind;
     v_row.purposes := p_purposes;
     v_row.recorded_at := pg_catalog.clock_timestamp();
     v_row.recorded_by := session_user;
@@ -221,15 +223,15 @@ BEGIN
     v_row.prev_hash := v_tail.last_hash;
     v_row.hash := compliance.ledger_digest(v_row.prev_hash, compliance.consent_ledger_fields(v_row));
 
-    INSERT INTO compliance.consent_ledger (id, event, subject, purposes, recorded_at, recorded_by,
+    INSERT INTO compliance.consent_ledger (id, event, subject, subject_kind, purposes, recorded_at, recorded_by,
                                            receipt, transfer_countries, prev_hash, hash)
-    VALUES (v_row.id, v_row.event, v_row.subject, v_row.purposes, v_row.recorded_at,
+    VALUES (v_row.id, v_row.event, v_row.subject, v_row.subject_kind, v_row.purposes, v_row.recorded_at,
             v_row.recorded_by, v_row.receipt, v_row.transfer_countries, v_row.prev_hash, v_row.hash);
     PERFORM compliance.ledger_extend('consent', v_row.id, v_row.hash);
     RETURN v_row.id;
 END
 $$;
-COMMENT ON FUNCTION compliance.consent_ledger_append(text, text, compliance.purpose_set, compliance.consent, text[]) IS
+COMMENT ON FUNCTION compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[]) IS
     'Internal: appends one consent event to the hash chain and returns its id; concurrent callers are serialised on the chain head.';
 
 -- Checks one hash chain.  rows_query returns (id, prev_hash, hash, fields)

@@ -4,6 +4,7 @@
 
 CREATE TABLE compliance.consent_state (
     subject     text NOT NULL,
+    subject_kind text NOT NULL REFERENCES compliance.subject_kinds (kind),
     purpose     compliance.purpose NOT NULL,
     status      text NOT NULL CHECK (status IN ('given', 'renewed', 'withdrawn', 'refused')),
     given_at    timestamptz,
@@ -13,7 +14,7 @@ CREATE TABLE compliance.consent_state (
     changed_at  timestamptz NOT NULL,
     registry_ref integer GENERATED ALWAYS AS (compliance.purpose_id(purpose)) STORED
                  REFERENCES compliance.purposes (id),
-    PRIMARY KEY (subject, purpose)
+    PRIMARY KEY (subject, subject_kind, purpose)
 );
 COMMENT ON COLUMN compliance.consent_state.registry_ref IS 'The purpose''s registry id (generated): its foreign key makes pg_dump restore the purpose registry before this table.';
 COMMENT ON TABLE compliance.consent_state IS
@@ -126,8 +127,8 @@ $$;
 COMMENT ON FUNCTION compliance.check_consent_capacity(jsonb, text, jsonb, timestamptz, compliance.purpose_set) IS
     'Raises an error unless the consent may be given as described: capacity rules of Art. 5.9 (minors under 16, incapable, deceased subjects) and identity fields of Art. 5.6.';
 
-CREATE FUNCTION compliance.check_subject(subject text) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+CREATE FUNCTION compliance.check_subject(subject text, subject_kind text) RETURNS text
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -142,11 +143,12 @@ BEGIN
                   DETAIL = format('Subject keys have at most 1024 bytes; got %s.', octet_length(subject)),
                   HINT = 'Use the subject''s identifier, not its data.';
     END IF;
+    PERFORM compliance.check_subject_kind(subject_kind);
     RETURN subject;
 END
 $$;
-COMMENT ON FUNCTION compliance.check_subject(text) IS
-    'Returns the subject key if it is a valid one (non-empty, at most 1024 bytes); raises an error otherwise.';
+COMMENT ON FUNCTION compliance.check_subject(text, text) IS
+    'Returns the subject key if it is a valid one (non-empty, at most 1024 bytes) of a registered subject kind; raises an error otherwise.';
 
 CREATE FUNCTION compliance.give_consent(subject text, purposes compliance.purpose_set,
         form compliance.consent_form,
@@ -156,7 +158,8 @@ CREATE FUNCTION compliance.give_consent(subject text, purposes compliance.purpos
         representative jsonb DEFAULT NULL,
         identity jsonb DEFAULT NULL,
         notice_lang text DEFAULT 'ru',
-        transfer_countries text[] DEFAULT NULL)
+        transfer_countries text[] DEFAULT NULL,
+        subject_kind text DEFAULT 'person')
     RETURNS compliance.consent
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -169,7 +172,7 @@ DECLARE
     v_other_basis text;
     v_countries text[];
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
         RAISE EXCEPTION 'consent needs at least one purpose'
             USING ERRCODE = 'invalid_parameter_value',
@@ -211,6 +214,7 @@ BEGIN
 
     SELECT EXISTS (SELECT FROM compliance.consent_state s
                     WHERE s.subject = give_consent.subject
+                      AND s.subject_kind = give_consent.subject_kind
                       AND give_consent.purposes @> s.purpose
                       AND s.status IN ('given', 'renewed'))
       INTO v_renewed;
@@ -219,13 +223,14 @@ BEGIN
         indicated_by, representative,
         sha256(convert_to(compliance.consent_notice(purposes, notice_lang, valid_until, v_countries), 'UTF8')),
         CASE WHEN evidence IS NULL THEN NULL ELSE sha256(convert_to(evidence::text, 'UTF8')) END,
-        identity, notice_lang);
+        -- the default kind is left unstated: a receipt without one is a person's
+        identity, notice_lang, subject_kind => nullif(subject_kind, 'person'), transfer_countries => v_countries);
     v_id := compliance.consent_ledger_append(CASE WHEN v_renewed THEN 'renewed' ELSE 'given' END,
-                                             subject, purposes, v_receipt, v_countries);
+                                             subject, subject_kind, purposes, v_receipt, v_countries);
 
-    INSERT INTO compliance.consent_state AS s (subject, purpose, status, given_at, valid_until,
+    INSERT INTO compliance.consent_state AS s (subject, subject_kind, purpose, status, given_at, valid_until,
                                                transfer_countries, ledger_id, changed_at)
-    SELECT give_consent.subject, p.code::compliance.purpose, 'given', v_now, give_consent.valid_until,
+    SELECT give_consent.subject, give_consent.subject_kind, p.code::compliance.purpose, 'given', v_now, give_consent.valid_until,
            v_countries, v_id, v_now
       FROM compliance.purposes p
      WHERE give_consent.purposes @> p.code::compliance.purpose
@@ -238,11 +243,12 @@ BEGIN
     RETURN (SELECT l.receipt FROM compliance.consent_ledger l WHERE l.id = v_id);
 END
 $$;
-COMMENT ON FUNCTION compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[]) IS
+COMMENT ON FUNCTION compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], text) IS
     'Records a consent (Art. 5 of Law 99-Z) after checking capacity (Art. 5.9) and identity fields (Art. 5.6); the receipt keeps digests of the notice shown (Art. 5.5) and of the evidence, and is appended to the hash-chained ledger (Art. 5.7). transfer_countries: the countries without adequate protection the subject agreed to a transfer to, after the notice stated the risks (Art. 9.1). Returns the receipt.';
 
 CREATE FUNCTION compliance.withdraw_consent(subject text,
-        purposes compliance.purpose_set DEFAULT NULL)
+        purposes compliance.purpose_set DEFAULT NULL,
+        subject_kind text DEFAULT 'person')
     RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -252,13 +258,14 @@ DECLARE
     v_withdrawn compliance.purpose[];
     v_id bigint;
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     PERFORM compliance.consent_ledger_lock();
 
     -- Consents that still authorise processing (given or renewed, not expired).
     SELECT array_agg(s.purpose ORDER BY s.purpose) INTO v_withdrawn
       FROM compliance.consent_state s
      WHERE s.subject = withdraw_consent.subject
+       AND s.subject_kind = withdraw_consent.subject_kind
        AND s.status IN ('given', 'renewed')
        AND (s.valid_until IS NULL OR s.valid_until > v_now)
        AND (withdraw_consent.purposes IS NULL OR withdraw_consent.purposes @> s.purpose);
@@ -266,17 +273,19 @@ BEGIN
         RETURN 0;
     END IF;
 
-    v_id := compliance.consent_ledger_append('withdrawn', subject, compliance.purpose_set(v_withdrawn));
+    v_id := compliance.consent_ledger_append('withdrawn', subject, subject_kind, compliance.purpose_set(v_withdrawn));
     UPDATE compliance.consent_state s
        SET status = 'withdrawn', ledger_id = v_id, changed_at = v_now
-     WHERE s.subject = withdraw_consent.subject AND s.purpose = ANY (v_withdrawn);
+     WHERE s.subject = withdraw_consent.subject AND s.subject_kind = withdraw_consent.subject_kind
+       AND s.purpose = ANY (v_withdrawn);
     RETURN cardinality(v_withdrawn);
 END
 $$;
-COMMENT ON FUNCTION compliance.withdraw_consent(text, compliance.purpose_set) IS
+COMMENT ON FUNCTION compliance.withdraw_consent(text, compliance.purpose_set, text) IS
     'Withdraws the subject''s consent for the given purposes (NULL = all) at any time without reasons (Art. 10 of Law 99-Z); takes effect at commit and is not retroactive (Art. 10.4). Returns how many consents were withdrawn.';
 
-CREATE FUNCTION compliance.refuse_consent(subject text, purposes compliance.purpose_set)
+CREATE FUNCTION compliance.refuse_consent(subject text, purposes compliance.purpose_set,
+        subject_kind text DEFAULT 'person')
     RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -286,7 +295,7 @@ DECLARE
     v_refused compliance.purpose[];
     v_id bigint;
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
         RAISE EXCEPTION 'a refusal needs at least one purpose'
             USING ERRCODE = 'invalid_parameter_value',
@@ -300,6 +309,7 @@ BEGIN
      WHERE refuse_consent.purposes @> p.code::compliance.purpose
        AND NOT EXISTS (SELECT FROM compliance.consent_state s
                         WHERE s.subject = refuse_consent.subject
+                          AND s.subject_kind = refuse_consent.subject_kind
                           AND s.purpose = p.code::compliance.purpose
                           AND s.status IN ('given', 'renewed')
                           AND (s.valid_until IS NULL OR s.valid_until > v_now));
@@ -307,16 +317,16 @@ BEGIN
         RETURN 0;
     END IF;
 
-    v_id := compliance.consent_ledger_append('refused', subject, compliance.purpose_set(v_refused));
-    INSERT INTO compliance.consent_state AS s (subject, purpose, status, ledger_id, changed_at)
-    SELECT refuse_consent.subject, r, 'refused', v_id, v_now FROM unnest(v_refused) r
+    v_id := compliance.consent_ledger_append('refused', subject, subject_kind, compliance.purpose_set(v_refused));
+    INSERT INTO compliance.consent_state AS s (subject, subject_kind, purpose, status, ledger_id, changed_at)
+    SELECT refuse_consent.subject, refuse_consent.subject_kind, r, 'refused', v_id, v_now FROM unnest(v_refused) r
     ON CONFLICT ON CONSTRAINT consent_state_pkey DO UPDATE
        SET status = 'refused', given_at = NULL, valid_until = NULL,
            ledger_id = excluded.ledger_id, changed_at = excluded.changed_at;
     RETURN cardinality(v_refused);
 END
 $$;
-COMMENT ON FUNCTION compliance.refuse_consent(text, compliance.purpose_set) IS
+COMMENT ON FUNCTION compliance.refuse_consent(text, compliance.purpose_set, text) IS
     'Records that the subject refused consent for purposes they hold no consent in force for (Art. 5.5: the consequences of refusing were explained). Returns how many purposes were refused.';
 
 -- Like every subject function, consent_status and consents_of refuse a
@@ -328,7 +338,8 @@ CREATE FUNCTION compliance.consent_clock()
 COMMENT ON FUNCTION compliance.consent_clock() IS
     'The time a consent''s valid_until is judged at: statement_timestamp() run ahead by compliance.consent_clock_advance (0 unless a superuser sets it). Enforcement, consent_status and the access report use it.';
 
-CREATE FUNCTION compliance.consent_status(subject text, purpose compliance.purpose)
+CREATE FUNCTION compliance.consent_status(subject text, purpose compliance.purpose,
+        subject_kind text DEFAULT 'person')
     RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -336,7 +347,7 @@ AS $$
 DECLARE
     v_status text;
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     IF purpose IS NULL THEN
         RAISE EXCEPTION 'purpose is required'
             USING ERRCODE = 'null_value_not_allowed',
@@ -347,25 +358,27 @@ BEGIN
       INTO v_status
       FROM compliance.consent_state s
      WHERE s.subject OPERATOR(pg_catalog.=) consent_status.subject
+       AND s.subject_kind OPERATOR(pg_catalog.=) consent_status.subject_kind
        AND s.purpose OPERATOR(pg_catalog.=) consent_status.purpose;
     RETURN coalesce(v_status, 'none');
 END
 $$;
-COMMENT ON FUNCTION compliance.consent_status(text, compliance.purpose) IS
+COMMENT ON FUNCTION compliance.consent_status(text, compliance.purpose, text) IS
     'Consent status of a subject for a purpose: given, renewed (a newer consent replaced one in force or expired), withdrawn, expired (past valid_until), refused, or none.';
 
-CREATE FUNCTION compliance.consents_of(subject text)
+CREATE FUNCTION compliance.consents_of(subject text, subject_kind text DEFAULT 'person')
     RETURNS SETOF compliance.consent
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     RETURN QUERY
         SELECT l.receipt FROM compliance.consent_ledger l
-         WHERE l.subject OPERATOR(pg_catalog.=) consents_of.subject AND l.receipt IS NOT NULL
+         WHERE l.subject OPERATOR(pg_catalog.=) consents_of.subject
+           AND l.subject_kind OPERATOR(pg_catalog.=) consents_of.subject_kind AND l.receipt IS NOT NULL
          ORDER BY l.id;
 END
 $$;
-COMMENT ON FUNCTION compliance.consents_of(text) IS
+COMMENT ON FUNCTION compliance.consents_of(text, text) IS
     'Every consent receipt the subject gave, oldest first, including withdrawn and expired ones (Art. 5.7: the processor proves consent; Art. 10.4: withdrawal is not retroactive).';

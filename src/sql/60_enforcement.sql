@@ -3,10 +3,12 @@
 
 -- Art. 13.2: blocked subjects are processed for no purpose until unblocked.
 CREATE TABLE compliance.blocked_subjects (
-    subject     text PRIMARY KEY,
+    subject     text NOT NULL,
+    subject_kind text NOT NULL REFERENCES compliance.subject_kinds (kind),
     reason      text NOT NULL,
     blocked_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    blocked_by  name NOT NULL DEFAULT session_user
+    blocked_by  name NOT NULL DEFAULT session_user,
+    PRIMARY KEY (subject, subject_kind)
 );
 COMMENT ON TABLE compliance.blocked_subjects IS
     'Subjects whose personal data are blocked (Art. 1, 13.2 of Law 99-Z): no purpose may process them until unblocked; nothing is deleted.';
@@ -74,10 +76,11 @@ CREATE FUNCTION compliance.invalidate_relation(tbl regclass) RETURNS void
 COMMENT ON FUNCTION compliance.invalidate_relation(regclass) IS
     'Makes every backend rebuild cached plans of the table, its partitions and children (after protect and unprotect).';
 
-CREATE FUNCTION compliance.may_process(subject text, purpose compliance.purpose DEFAULT NULL)
+CREATE FUNCTION compliance.may_process(subject text, purpose compliance.purpose DEFAULT NULL,
+        subject_kind text DEFAULT 'person')
     RETURNS boolean
     LANGUAGE C STABLE PARALLEL RESTRICTED AS 'MODULE_PATHNAME', 'may_process';
-COMMENT ON FUNCTION compliance.may_process(text, compliance.purpose) IS
+COMMENT ON FUNCTION compliance.may_process(text, compliance.purpose, text) IS
     'True if the subject''s personal data may be processed now under the purpose (NULL: the declared compliance.purpose): not blocked, and consent in force where the purpose relies on consent (Art. 4.3, 5, 10, 13 of Law 99-Z).';
 
 -- Installs or removes what enforcement needs on a protected table and on
@@ -195,32 +198,37 @@ CREATE EVENT TRIGGER compliance_ddl_command_end ON ddl_command_end
     WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE INDEX', 'CREATE STATISTICS')
     EXECUTE FUNCTION compliance.on_ddl_command_end();
 
-CREATE FUNCTION compliance.block_subject(subject text, reason text) RETURNS void
+CREATE FUNCTION compliance.block_subject(subject text, reason text, subject_kind text DEFAULT 'person')
+    RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     IF coalesce(btrim(reason), '') = '' THEN
         RAISE EXCEPTION 'a reason for the block is required'
             USING ERRCODE = 'null_value_not_allowed',
                   DETAIL = 'The subject is told why processing was blocked (Art. 10.2, 13.2 of Law 99-Z).',
                   HINT = 'Pass the reason, e.g. ''erasure requested, deletion technically impossible''.';
     END IF;
-    INSERT INTO compliance.blocked_subjects AS b (subject, reason) VALUES (subject, reason)
+    INSERT INTO compliance.blocked_subjects AS b (subject, subject_kind, reason)
+    VALUES (subject, subject_kind, reason)
     ON CONFLICT ON CONSTRAINT blocked_subjects_pkey DO UPDATE SET reason = excluded.reason;
 END
 $$;
-COMMENT ON FUNCTION compliance.block_subject(text, text) IS
+COMMENT ON FUNCTION compliance.block_subject(text, text, text) IS
     'Blocks the subject''s personal data (Art. 1, 13.2 of Law 99-Z): no purpose may process them, in any session from its next statement after commit; nothing is deleted.';
 
-CREATE FUNCTION compliance.unblock_subject(subject text) RETURNS void
+CREATE FUNCTION compliance.unblock_subject(subject text, subject_kind text DEFAULT 'person')
+    RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM compliance.check_subject(subject);
-    DELETE FROM compliance.blocked_subjects b WHERE b.subject OPERATOR(pg_catalog.=) unblock_subject.subject;
+    PERFORM compliance.check_subject(subject, subject_kind);
+    DELETE FROM compliance.blocked_subjects b
+     WHERE b.subject OPERATOR(pg_catalog.=) unblock_subject.subject
+       AND b.subject_kind OPERATOR(pg_catalog.=) unblock_subject.subject_kind;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'subject "%" is not blocked', subject
             USING ERRCODE = 'undefined_object',
@@ -228,5 +236,5 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION compliance.unblock_subject(text) IS
+COMMENT ON FUNCTION compliance.unblock_subject(text, text) IS
     'Lifts a block: the subject''s data may be processed again where a basis exists.';

@@ -10,6 +10,7 @@ CREATE SEQUENCE compliance.subject_grounds_id_seq AS bigint;
 CREATE TABLE compliance.subject_grounds (
     id          bigint PRIMARY KEY DEFAULT pg_catalog.nextval('compliance.subject_grounds_id_seq'),
     subject     text NOT NULL,
+    subject_kind text NOT NULL REFERENCES compliance.subject_kinds (kind),
     purpose     compliance.purpose NOT NULL,
     valid_from  timestamptz NOT NULL,
     valid_until timestamptz CHECK (valid_until > valid_from),
@@ -23,7 +24,7 @@ CREATE TABLE compliance.subject_grounds (
                  REFERENCES compliance.purposes (id)
 );
 ALTER SEQUENCE compliance.subject_grounds_id_seq OWNED BY compliance.subject_grounds.id;
-CREATE INDEX subject_grounds_subject ON compliance.subject_grounds (subject, purpose);
+CREATE INDEX subject_grounds_subject ON compliance.subject_grounds (subject, subject_kind, purpose);
 CREATE INDEX subject_grounds_purpose ON compliance.subject_grounds (compliance.purpose_id(purpose));
 COMMENT ON TABLE compliance.subject_grounds IS
     'Grounds other than consent of one subject for one purpose (Art. 6, 8.2 of Law 99-Z): in force from valid_from until valid_until or ended_at, whichever comes first. Written only by compliance.record_basis() and compliance.end_basis().';
@@ -46,11 +47,11 @@ ALTER TABLE compliance.subject_grounds ENABLE ALWAYS TRIGGER cache_invalidate_al
 -- the latest end.  Every ground has started (record_basis refuses a
 -- future start), so a later ground is never hidden behind an earlier one.
 CREATE VIEW compliance.ground_state AS
-SELECT g.subject, g.purpose, 'given'::text AS status, min(g.valid_from) AS valid_from,
+SELECT g.subject, g.subject_kind, g.purpose, 'given'::text AS status, min(g.valid_from) AS valid_from,
        CASE WHEN bool_and(least(g.valid_until, g.ended_at) IS NOT NULL)
             THEN max(least(g.valid_until, g.ended_at)) END AS valid_until
   FROM compliance.subject_grounds g
- GROUP BY g.subject, g.purpose;
+ GROUP BY g.subject, g.subject_kind, g.purpose;
 COMMENT ON VIEW compliance.ground_state IS
     'Per subject and purpose: when its first ground other than consent began, and the end of its grounds (NULL while one is open), for the row filter and retention; in force while valid_until is NULL or later than now.';
 
@@ -95,7 +96,7 @@ COMMENT ON FUNCTION compliance.check_ground_purpose(compliance.purpose) IS
 
 CREATE FUNCTION compliance.record_basis(subject text, purpose compliance.purpose,
         valid_from timestamptz DEFAULT now(), valid_until timestamptz DEFAULT NULL,
-        evidence jsonb DEFAULT NULL)
+        evidence jsonb DEFAULT NULL, subject_kind text DEFAULT 'person')
     RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -103,7 +104,7 @@ AS $$
 DECLARE
     v_id bigint;
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     PERFORM compliance.check_ground_purpose(purpose);
     IF NOT isfinite(valid_from) OR NOT isfinite(valid_until) THEN
         RAISE EXCEPTION 'a ground begins and ends at finite times'
@@ -136,17 +137,18 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass e.g. ''{"contract": "2026/114", "signed": "2026-03-01"}''.';
     END IF;
-    INSERT INTO compliance.subject_grounds (subject, purpose, valid_from, valid_until, evidence)
-    VALUES (subject, purpose, valid_from, valid_until, evidence)
+    INSERT INTO compliance.subject_grounds (subject, subject_kind, purpose, valid_from, valid_until, evidence)
+    VALUES (subject, subject_kind, purpose, valid_from, valid_until, evidence)
     RETURNING id INTO v_id;
     RETURN v_id;
 END
 $$;
-COMMENT ON FUNCTION compliance.record_basis(text, compliance.purpose, timestamptz, timestamptz, jsonb) IS
+COMMENT ON FUNCTION compliance.record_basis(text, compliance.purpose, timestamptz, timestamptz, jsonb, text) IS
     'Records a ground other than consent of one subject for a purpose registered per subject (a contract, an employment: Art. 6, 8.2 of Law 99-Z), in force from valid_from (not later than now) until valid_until or compliance.end_basis(); the caller must hold the purpose (Art. 17.3). Returns its id.';
 
 CREATE FUNCTION compliance.end_basis(subject text, purpose compliance.purpose,
-        ended_at timestamptz DEFAULT now(), reason text DEFAULT NULL)
+        ended_at timestamptz DEFAULT now(), reason text DEFAULT NULL,
+        subject_kind text DEFAULT 'person')
     RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -154,7 +156,7 @@ AS $$
 DECLARE
     v_ended integer;
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     PERFORM compliance.check_ground_purpose(purpose);
     IF ended_at IS NULL THEN
         RAISE EXCEPTION 'ended_at is required'
@@ -171,7 +173,8 @@ BEGIN
     -- recorded for a later date is brought forward, never pushed back).
     UPDATE compliance.subject_grounds g
        SET ended_at = end_basis.ended_at, end_reason = end_basis.reason, ended_by = session_user
-     WHERE g.subject = end_basis.subject AND g.purpose = end_basis.purpose
+     WHERE g.subject = end_basis.subject AND g.subject_kind = end_basis.subject_kind
+       AND g.purpose = end_basis.purpose
        AND g.valid_from <= end_basis.ended_at
        AND (g.ended_at IS NULL OR g.ended_at > end_basis.ended_at)
        AND (g.valid_until IS NULL OR g.valid_until > end_basis.ended_at);
@@ -179,18 +182,18 @@ BEGIN
     RETURN v_ended;
 END
 $$;
-COMMENT ON FUNCTION compliance.end_basis(text, compliance.purpose, timestamptz, text) IS
+COMMENT ON FUNCTION compliance.end_basis(text, compliance.purpose, timestamptz, text, text) IS
     'Ends the subject''s grounds for the purpose that are in force at ended_at (default now; an end already recorded for a later time is brought forward); the caller must hold the purpose (Art. 17.3). From then on its rows are not processed for the purpose, and the purpose''s retention runs (Art. 4.8 of Law 99-Z); the end of a contract has the effect of a withdrawal (Art. 10.3). Returns how many grounds ended.';
 
 REVOKE ALL ON compliance.subject_grounds, compliance.ground_state FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION
     compliance.require_purpose_held(compliance.purpose),
     compliance.check_ground_purpose(compliance.purpose),
-    compliance.record_basis(text, compliance.purpose, timestamptz, timestamptz, jsonb),
-    compliance.end_basis(text, compliance.purpose, timestamptz, text)
+    compliance.record_basis(text, compliance.purpose, timestamptz, timestamptz, jsonb, text),
+    compliance.end_basis(text, compliance.purpose, timestamptz, text, text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
-    compliance.record_basis(text, compliance.purpose, timestamptz, timestamptz, jsonb),
-    compliance.end_basis(text, compliance.purpose, timestamptz, text)
+    compliance.record_basis(text, compliance.purpose, timestamptz, timestamptz, jsonb, text),
+    compliance.end_basis(text, compliance.purpose, timestamptz, text, text)
 TO compliance_app, compliance_officer;
 GRANT SELECT ON compliance.subject_grounds, compliance.ground_state TO compliance_officer;

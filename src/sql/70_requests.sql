@@ -204,6 +204,7 @@ CREATE SEQUENCE compliance.subject_requests_id_seq AS bigint;
 CREATE TABLE compliance.subject_requests (
     id              bigint PRIMARY KEY DEFAULT pg_catalog.nextval('compliance.subject_requests_id_seq'),
     subject         text NOT NULL,
+    subject_kind    text NOT NULL REFERENCES compliance.subject_kinds (kind),
     kind            compliance.request_kind NOT NULL,
     received_at     timestamptz NOT NULL,
     due_at          date NOT NULL,
@@ -222,7 +223,7 @@ CREATE TABLE compliance.subject_requests (
     CHECK ((completed_at IS NULL) = (outcome IS NULL))
 );
 ALTER SEQUENCE compliance.subject_requests_id_seq OWNED BY compliance.subject_requests.id;
-CREATE INDEX subject_requests_subject ON compliance.subject_requests (subject, kind, received_at);
+CREATE INDEX subject_requests_subject ON compliance.subject_requests (subject, subject_kind, kind, received_at);
 CREATE INDEX subject_requests_open ON compliance.subject_requests (due_at) WHERE completed_at IS NULL;
 COMMENT ON TABLE compliance.subject_requests IS
     'Applications of data subjects (Art. 14 of Law 99-Z) with their deadlines and outcomes. Written by compliance.file_request() and compliance.complete_request(); read through the view compliance.requests.';
@@ -274,7 +275,7 @@ COMMENT ON FUNCTION compliance.request_due(compliance.request_kind, timestamptz)
 CREATE FUNCTION compliance.file_request(subject text, kind compliance.request_kind,
         received_at timestamptz DEFAULT now(), channel text DEFAULT 'written',
         applicant jsonb DEFAULT NULL, essence text DEFAULT NULL,
-        reply_form text DEFAULT NULL)
+        reply_form text DEFAULT NULL, subject_kind text DEFAULT 'person')
     RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -285,7 +286,7 @@ DECLARE
     v_birth date;
     v_id bigint;
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     IF kind IS NULL OR received_at IS NULL THEN
         RAISE EXCEPTION 'kind and received_at are required'
             USING ERRCODE = 'null_value_not_allowed',
@@ -344,15 +345,15 @@ BEGIN
         essence := NULL;
     END IF;
 
-    INSERT INTO compliance.subject_requests (subject, kind, received_at, due_at, channel,
+    INSERT INTO compliance.subject_requests (subject, subject_kind, kind, received_at, due_at, channel,
                                              reply_form, applicant, essence)
-    VALUES (subject, kind, received_at, compliance.request_due(kind, received_at), channel,
+    VALUES (subject, subject_kind, kind, received_at, compliance.request_due(kind, received_at), channel,
             coalesce(reply_form, channel), applicant, essence)
     RETURNING id INTO v_id;
     RETURN v_id;
 END
 $$;
-COMMENT ON FUNCTION compliance.file_request(text, compliance.request_kind, timestamptz, text, jsonb, text, text) IS
+COMMENT ON FUNCTION compliance.file_request(text, compliance.request_kind, timestamptz, text, jsonb, text, text, text) IS
     'Records a data subject''s application (Art. 14 of Law 99-Z) and its deadline (Art. 10.2, 11.2, 11.4, 12.2, 13.2): channel written, email, electronic_document (or consent_channel for a withdrawal, Art. 10.1); applicant holds the identity fields of Art. 14.2; the reply form is the channel unless the application asks otherwise (Art. 14.3). Returns the request id.';
 
 CREATE FUNCTION compliance.complete_request(id bigint, outcome text, response text DEFAULT NULL,
@@ -408,7 +409,7 @@ COMMENT ON FUNCTION compliance.complete_request(bigint, text, text, text) IS
     'Records the outcome of a request (fulfilled, partially_fulfilled, blocked, refused, cancelled) and the response sent; a refusal or partial refusal needs its legal ground (Art. 11.2, 11.4, 12.2, 13.3 of Law 99-Z). A request is completed once.';
 
 CREATE VIEW compliance.requests AS
-SELECT r.id, r.subject, r.kind, r.received_at, r.due_at,
+SELECT r.id, r.subject, r.subject_kind, r.kind, r.received_at, r.due_at,
        CASE WHEN r.completed_at IS NULL THEN 'open' ELSE 'completed' END AS status,
        r.channel, r.reply_form, r.completed_at, r.outcome, r.legal_ground, r.response,
        r.completed_at IS NULL AND compliance.belarus_date(now()) > r.due_at AS overdue,
@@ -416,7 +417,7 @@ SELECT r.id, r.subject, r.kind, r.received_at, r.due_at,
        -- Art. 12.1: free once per calendar year; refused or cancelled ones do not count
        r.kind = 'third_party_info'
          AND count(*) FILTER (WHERE r.outcome IS NULL OR r.outcome NOT IN ('refused', 'cancelled'))
-             OVER (PARTITION BY r.subject, r.kind, extract(year FROM compliance.belarus_date(r.received_at))
+             OVER (PARTITION BY r.subject, r.subject_kind, r.kind, extract(year FROM compliance.belarus_date(r.received_at))
                    ORDER BY r.received_at, r.id
                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) > 0 AS chargeable,
        CASE r.kind WHEN 'withdraw_consent' THEN 'Art. 10.2' WHEN 'access' THEN 'Art. 11.2'
@@ -433,7 +434,7 @@ COMMENT ON VIEW compliance.requests IS
     'Applications of data subjects (Art. 14 of Law 99-Z): deadline (due_at, a Belarus date), status (open or completed), overdue (open past due_at), late (completed after due_at), chargeable (a second third_party_info request in a calendar year, Art. 12.1), the statutory article, and the Art. 14.2 fields the application lacks (missing_fields).';
 
 CREATE VIEW compliance.overdue_requests AS
-SELECT r.id, r.subject, r.kind, r.received_at, r.due_at,
+SELECT r.id, r.subject, r.subject_kind, r.kind, r.received_at, r.due_at,
        compliance.belarus_date(now()) - r.due_at AS days_overdue,
        r.channel, r.reply_form, r.article, r.filed_by
   FROM compliance.requests r
@@ -449,7 +450,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.working_days_add(date, integer),
     compliance.set_working_day(date, boolean, text),
     compliance.request_due(compliance.request_kind, timestamptz),
-    compliance.file_request(text, compliance.request_kind, timestamptz, text, jsonb, text, text),
+    compliance.file_request(text, compliance.request_kind, timestamptz, text, jsonb, text, text, text),
     compliance.complete_request(bigint, text, text, text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
@@ -462,7 +463,7 @@ GRANT SELECT ON compliance.working_weekends
 TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
 GRANT INSERT, UPDATE, DELETE ON compliance.working_weekends TO compliance_admin;
 GRANT EXECUTE ON FUNCTION
-    compliance.file_request(text, compliance.request_kind, timestamptz, text, jsonb, text, text),
+    compliance.file_request(text, compliance.request_kind, timestamptz, text, jsonb, text, text, text),
     compliance.complete_request(bigint, text, text, text)
 TO compliance_officer;
 GRANT SELECT ON compliance.requests, compliance.overdue_requests TO compliance_officer, compliance_analyst;

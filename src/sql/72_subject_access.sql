@@ -152,7 +152,7 @@ $$;
 COMMENT ON FUNCTION compliance.subject_match(text, name, text, text) IS
     'Internal: SQL condition selecting the rows of a subject through a table alias (subject column equal to the key, compared as its type and as text); NULL if the key cannot be a value of the column''s type.';
 
-CREATE FUNCTION compliance.subject_access(subject text) RETURNS jsonb
+CREATE FUNCTION compliance.subject_access(subject text, subject_kind text DEFAULT 'person') RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET compliance.enforce = off
@@ -171,7 +171,7 @@ DECLARE
     v_authorised jsonb;
     v_rel record;
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     SELECT * INTO v_proc FROM compliance.processor;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'the processor is not set'
@@ -181,7 +181,8 @@ BEGIN
     END IF;
     v_processor := jsonb_build_object('name', v_proc.name, 'location', v_proc.location, 'country', v_proc.country);
 
-    -- The subject's rows, table by table, columns in table order.
+    -- The subject's rows, table by table, columns in table order: only the
+    -- tables holding subjects of its kind (employee 1 is not patient 1).
     FOR v_rel IN
         SELECT p.relid, p.subject_column, format_type(a.atttypid, a.atttypmod) AS column_type,
                s.source, obj_description(p.relid, 'pg_class') AS description,
@@ -191,6 +192,7 @@ BEGIN
           FROM compliance.protected_tables p
           JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
           LEFT JOIN compliance.data_sources s ON s.relid = p.relid
+         WHERE p.subject_kind = subject_access.subject_kind
          ORDER BY p.relid::text
     LOOP
         v_match := compliance.subject_match(subject, v_rel.subject_column, v_rel.column_type, 'subject_row');
@@ -219,9 +221,11 @@ BEGIN
           FROM compliance.purposes p
           JOIN compliance.legal_bases b ON b.basis = p.legal_basis
           LEFT JOIN compliance.consent_state s
-                 ON s.subject = subject_access.subject AND s.purpose = p.code::compliance.purpose
+                 ON s.subject = subject_access.subject AND s.subject_kind = subject_access.subject_kind
+                AND s.purpose = p.code::compliance.purpose
           LEFT JOIN compliance.ground_state g
-                 ON g.subject = subject_access.subject AND g.purpose = p.code::compliance.purpose
+                 ON g.subject = subject_access.subject AND g.subject_kind = subject_access.subject_kind
+                AND g.purpose = p.code::compliance.purpose
           LEFT JOIN compliance.purpose_exemptions x
                  ON x.purpose = p.code::compliance.purpose AND x.access_exempt
          WHERE CASE WHEN p.legal_basis = 'consent'
@@ -251,20 +255,21 @@ BEGIN
 
     IF cardinality(v_tables) = 0 AND v_purposes = '[]' AND v_withheld IS NULL THEN
         RETURN jsonb_build_object(
-            'subject', subject, 'generated_at', now(), 'processor', v_processor,
+            'subject', subject, 'subject_kind', subject_kind, 'generated_at', now(), 'processor', v_processor,
             'processing', false,
             'message', 'The processor holds no personal data of this subject and does not process any.');
     END IF;
 
     SELECT jsonb_build_object('since', b.blocked_at, 'reason', b.reason) INTO v_blocked
-      FROM compliance.blocked_subjects b WHERE b.subject = subject_access.subject;
+      FROM compliance.blocked_subjects b
+     WHERE b.subject = subject_access.subject AND b.subject_kind = subject_access.subject_kind;
     SELECT coalesce(jsonb_agg(jsonb_build_object('name', rc.name, 'location', rc.location, 'country', rc.country)
                               ORDER BY rc.code), '[]')
       INTO v_authorised
       FROM compliance.recipients rc WHERE rc.kind = 'authorised_person';
 
     RETURN jsonb_strip_nulls(jsonb_build_object(
-        'subject', subject, 'generated_at', now(), 'processor', v_processor,
+        'subject', subject, 'subject_kind', subject_kind, 'generated_at', now(), 'processor', v_processor,
         'processing', true, 'blocked', v_blocked, 'data', v_data, 'purposes', v_purposes,
         'authorised_persons', v_authorised, 'withheld', v_withheld,
         'notes', (SELECT jsonb_agg(format('Information on %s purpose%s of processing is not provided under %s.',
@@ -274,7 +279,7 @@ BEGIN
                     FROM jsonb_array_elements(v_withheld) w)));
 END
 $$;
-COMMENT ON FUNCTION compliance.subject_access(text) IS
+COMMENT ON FUNCTION compliance.subject_access(text, text) IS
     'Everything Art. 11.1 of Law 99-Z entitles the subject to, as jsonb: processor name and location, confirmation of processing, the subject''s rows in every protected table with their source, the legal bases and purposes with consent status and period, authorised persons; purposes exempt under Art. 11.3 are left out with a note. A subject with no data gets processing = false and a message. Reads all rows whatever the declared purpose.';
 
 -- ---------------------------------------------------------------------
@@ -432,7 +437,7 @@ COMMENT ON FUNCTION compliance.report_render(text, text, text, jsonb) IS
     'Internal: renders a document given as a jsonb array of blocks (h2, h3, p, ul, table) as plain text or as a self-contained HTML page with every value escaped.';
 
 CREATE FUNCTION compliance.subject_access_report(subject text, lang text DEFAULT 'ru',
-        format text DEFAULT 'text')
+        format text DEFAULT 'text', subject_kind text DEFAULT 'person')
     RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -451,14 +456,16 @@ BEGIN
                   DETAIL = 'Information is provided to the subject in accessible form (Art. 11.2 of Law 99-Z): plain text or an HTML page.',
                   HINT = 'Pass ''text'' or ''html''.';
     END IF;
-    v := compliance.subject_access(subject);
+    v := compliance.subject_access(subject, subject_kind);
 
     b := b || jsonb_build_array(
         jsonb_build_object('p', CASE WHEN ru
             THEN '(пункт 1 статьи 11 Закона Республики Беларусь от 7 мая 2021 г. № 99-З «О защите персональных данных»)'
             ELSE '(Article 11.1 of Law of the Republic of Belarus No. 99-Z of 7 May 2021 "On the protection of personal data")' END),
-        jsonb_build_object('p', CASE WHEN ru THEN 'Субъект персональных данных (идентификатор у оператора): '
-                                     ELSE 'Data subject (identifier used by the processor): ' END || subject),
+        jsonb_build_object('p', (SELECT CASE WHEN ru
+                    THEN 'Субъект персональных данных (' || coalesce(k.title_ru, k.title) || ', идентификатор у оператора): '
+                    ELSE 'Data subject (' || k.title || ', identifier used by the processor): ' END
+               FROM compliance.subject_kinds k WHERE k.kind = subject_access_report.subject_kind) || subject),
         jsonb_build_object('p', CASE WHEN ru THEN 'Дата: ' ELSE 'Date: ' END
                                 || compliance.report_date((v ->> 'generated_at')::timestamptz, lang)),
         jsonb_build_object('h2', CASE WHEN ru THEN '1. Оператор' ELSE '1. Processor' END),
@@ -583,7 +590,7 @@ BEGIN
                                     lang, format, b);
 END
 $$;
-COMMENT ON FUNCTION compliance.subject_access_report(text, text, text) IS
+COMMENT ON FUNCTION compliance.subject_access_report(text, text, text, text) IS
     'The information of Art. 11.1 of Law 99-Z (compliance.subject_access) as a document for the subject in accessible form (Art. 11.2): Russian (ru, default) or English (en), plain text or a self-contained HTML page with every value escaped.';
 
 -- ---------------------------------------------------------------------
@@ -593,16 +600,16 @@ REVOKE EXECUTE ON FUNCTION
     compliance.set_data_source(regclass, text),
     compliance.set_purpose_exemption(compliance.purpose, boolean, boolean, text),
     compliance.subject_match(text, name, text, text),
-    compliance.subject_access(text),
-    compliance.subject_access_report(text, text, text)
+    compliance.subject_access(text, text),
+    compliance.subject_access_report(text, text, text, text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     compliance.set_data_source(regclass, text),
     compliance.set_purpose_exemption(compliance.purpose, boolean, boolean, text)
 TO compliance_admin;
 GRANT EXECUTE ON FUNCTION
-    compliance.subject_access(text),
-    compliance.subject_access_report(text, text, text)
+    compliance.subject_access(text, text),
+    compliance.subject_access_report(text, text, text, text)
 TO compliance_officer;
 GRANT SELECT ON compliance.data_sources, compliance.purpose_exemptions
 TO compliance_admin, compliance_officer, compliance_analyst;

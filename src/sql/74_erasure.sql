@@ -132,7 +132,7 @@ REVOKE EXECUTE ON FUNCTION compliance.read_as_table_owner(regclass, text) FROM P
 -- Internal: the protected tables holding rows of a subject, each with the
 -- condition that matches them through alias subject_row: what an erasure
 -- deletes, what the remaining bases and retention look at.
-CREATE FUNCTION compliance.tables_holding(subject text)
+CREATE FUNCTION compliance.tables_holding(subject text, subject_kind text)
     RETURNS TABLE (relid regclass, match text)
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -146,6 +146,7 @@ BEGIN
                                         format_type(a.atttypid, a.atttypmod), 'subject_row') AS cond
           FROM compliance.protected_tables p
           JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
+         WHERE p.subject_kind = tables_holding.subject_kind
          ORDER BY p.relid::text
     LOOP
         CONTINUE WHEN r.cond IS NULL;
@@ -158,9 +159,9 @@ BEGIN
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION compliance.tables_holding(text) IS
-    'Internal: protected tables holding rows of the subject, each with the condition (alias subject_row) matching them; read as each table''s owner.';
-REVOKE EXECUTE ON FUNCTION compliance.tables_holding(text) FROM PUBLIC;
+COMMENT ON FUNCTION compliance.tables_holding(text, text) IS
+    'Internal: protected tables of the subject''s kind holding rows of the subject, each with the condition (alias subject_row) matching them; read as each table''s owner.';
+REVOKE EXECUTE ON FUNCTION compliance.tables_holding(text, text) FROM PUBLIC;
 
 -- Internal: deletes the rows of tbl that satisfy cond (through alias
 -- subject_row), after counting the rows each cascading foreign key will
@@ -194,7 +195,8 @@ COMMENT ON FUNCTION compliance.erase_rows(regclass, text, jsonb) IS
 -- otherwise a row of the subject inserted by a transaction still open when
 -- erase_subject() ran would be left behind, unreported, once both
 -- committed (test/specs/erasure_race.spec).
-CREATE FUNCTION compliance.erase_subject(subject text, request_id bigint DEFAULT NULL)
+CREATE FUNCTION compliance.erase_subject(subject text, request_id bigint DEFAULT NULL,
+        subject_kind text DEFAULT 'person')
     RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -241,7 +243,7 @@ DECLARE
     fk record;
     r record;
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     IF request_id IS NOT NULL THEN
         SELECT * INTO v_req FROM compliance.subject_requests q WHERE q.id = request_id FOR UPDATE;
         IF NOT FOUND THEN
@@ -255,10 +257,10 @@ BEGIN
                       DETAIL = format('Its outcome was recorded as %s.', v_req.outcome),
                       HINT = 'Call compliance.erase_subject() without a request, or file a new request.';
         END IF;
-        IF v_req.subject <> subject THEN
-            RAISE EXCEPTION 'request % is not an application of subject "%"', request_id, subject
+        IF v_req.subject <> subject OR v_req.subject_kind <> subject_kind THEN
+            RAISE EXCEPTION 'request % is not an application of subject "%" (%)', request_id, subject, subject_kind
                 USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = format('It was filed for subject "%s".', v_req.subject),
+                      DETAIL = format('It was filed for subject "%s" (%s).', v_req.subject, v_req.subject_kind),
                       HINT = 'Pass the request of the subject being erased.';
         END IF;
         IF v_req.kind NOT IN ('erase', 'withdraw_consent', 'stop_processing') THEN
@@ -288,7 +290,7 @@ BEGIN
     FOR r IN
         SELECT h.relid, h.match, p.subject_column, format_type(a.atttypid, a.atttypmod) AS column_type,
                t.ground
-          FROM compliance.tables_holding(subject) h
+          FROM compliance.tables_holding(subject, subject_kind) h
           JOIN compliance.protected_tables p ON p.relid = h.relid
           JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
           LEFT JOIN compliance.retained_tables t ON t.relid = p.relid
@@ -422,35 +424,39 @@ BEGIN
     END IF;
 
     -- Art. 13.2: what cannot be deleted is blocked.
-    SELECT EXISTS (SELECT FROM compliance.blocked_subjects b WHERE b.subject = erase_subject.subject)
+    SELECT EXISTS (SELECT FROM compliance.blocked_subjects b
+                    WHERE b.subject = erase_subject.subject AND b.subject_kind = erase_subject.subject_kind)
       INTO v_was_blocked;
     IF cardinality(v_kept_tables) > 0 THEN
         v_blocked := true;
         IF NOT v_was_blocked THEN
             PERFORM compliance.block_subject(subject,
                 format('Art. 13.2 of Law 99-Z: erasure requested; rows that cannot be deleted are blocked (%s)',
-                       array_to_string(v_kept_tables, ', ')));
+                       array_to_string(v_kept_tables, ', ')), subject_kind);
         END IF;
     END IF;
 
     -- The consent ledger records the erasure, not the erased data; consents
     -- in force end with it.
     v_known := jsonb_array_length(v_deleted) + jsonb_array_length(v_retained) + jsonb_array_length(v_refused) > 0
-               OR EXISTS (SELECT FROM compliance.consent_state s WHERE s.subject = erase_subject.subject);
+               OR EXISTS (SELECT FROM compliance.consent_state s
+                           WHERE s.subject = erase_subject.subject AND s.subject_kind = erase_subject.subject_kind);
     IF v_known THEN
         SELECT coalesce(array_agg(s.purpose ORDER BY s.purpose), '{}') INTO v_purposes
           FROM compliance.consent_state s
-         WHERE s.subject = erase_subject.subject AND s.status IN ('given', 'renewed')
+         WHERE s.subject = erase_subject.subject AND s.subject_kind = erase_subject.subject_kind
+           AND s.status IN ('given', 'renewed')
            AND (s.valid_until IS NULL OR s.valid_until > v_now);
-        v_ledger_id := compliance.consent_ledger_append('erased', subject, compliance.purpose_set(v_purposes));
+        v_ledger_id := compliance.consent_ledger_append('erased', subject, subject_kind, compliance.purpose_set(v_purposes));
         UPDATE compliance.consent_state s
            SET status = 'withdrawn', ledger_id = v_ledger_id, changed_at = v_now
-         WHERE s.subject = erase_subject.subject AND s.purpose = ANY (v_purposes);
+         WHERE s.subject = erase_subject.subject AND s.subject_kind = erase_subject.subject_kind
+           AND s.purpose = ANY (v_purposes);
     END IF;
 
     v_outcome := CASE WHEN v_blocked THEN 'blocked' ELSE 'fulfilled' END;
     v_report := jsonb_build_object(
-        'subject', subject, 'erased_at', v_now,
+        'subject', subject, 'subject_kind', subject_kind, 'erased_at', v_now,
         'deleted', v_deleted, 'cascaded', v_cascaded,
         'retained', v_retained, 'refused', v_refused,
         'blocked', v_blocked, 'consents_ended', to_jsonb(coalesce(v_purposes::text[], '{}')),
@@ -478,8 +484,8 @@ BEGIN
     RETURN v_report;
 END
 $$;
-COMMENT ON FUNCTION compliance.erase_subject(text, bigint) IS
-    'Deletes the subject''s rows from every protected table, children before parents, in one transaction (Art. 13 of Law 99-Z); waits for open writers of protected tables and keeps new ones out until it commits, so no row of the subject is left behind. Rows of retained tables, and rows that foreign keys without ON DELETE CASCADE / SET NULL / SET DEFAULT (or retained rows) still refer to, are kept and the subject is blocked (Art. 13.2). Appends an erased event to the consent ledger and ends consents in force. With request_id, completes that request. Returns a report: deleted, cascaded, retained, refused, blocked.';
+COMMENT ON FUNCTION compliance.erase_subject(text, bigint, text) IS
+    'Deletes the subject''s rows from every protected table of its kind, children before parents, in one transaction (Art. 13 of Law 99-Z); waits for open writers of protected tables and keeps new ones out until it commits, so no row of the subject is left behind. Rows of retained tables, and rows that foreign keys without ON DELETE CASCADE / SET NULL / SET DEFAULT (or retained rows) still refer to, are kept and the subject is blocked (Art. 13.2). Appends an erased event to the consent ledger and ends consents in force. With request_id, completes that request. Returns a report: deleted, cascaded, retained, refused, blocked.';
 
 -- ---------------------------------------------------------------------
 -- Erase tasks after a withdrawal (Art. 10.2)
@@ -489,6 +495,7 @@ CREATE SEQUENCE compliance.erase_tasks_id_seq AS bigint;
 CREATE TABLE compliance.erase_tasks (
     id          bigint PRIMARY KEY DEFAULT pg_catalog.nextval('compliance.erase_tasks_id_seq'),
     subject     text NOT NULL,
+    subject_kind text NOT NULL REFERENCES compliance.subject_kinds (kind),
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     due_at      date NOT NULL,
     ledger_id   bigint,
@@ -497,7 +504,7 @@ CREATE TABLE compliance.erase_tasks (
     report      jsonb
 );
 ALTER SEQUENCE compliance.erase_tasks_id_seq OWNED BY compliance.erase_tasks.id;
-CREATE INDEX erase_tasks_open ON compliance.erase_tasks (subject) WHERE done_at IS NULL;
+CREATE INDEX erase_tasks_open ON compliance.erase_tasks (subject, subject_kind) WHERE done_at IS NULL;
 COMMENT ON TABLE compliance.erase_tasks IS
     'Subjects to erase after a withdrawal of consent, due 15 days after it (Art. 10.2 of Law 99-Z), or after the end of a contract with the subject (Art. 10.3); one task per withdrawal event (ledger_id) or ended ground (ground_id), taken up from created_at. compliance.process_erase_tasks() does them and keeps its report.';
 SELECT pg_catalog.pg_extension_config_dump('compliance.erase_tasks', '');
@@ -514,8 +521,8 @@ BEGIN
     IF NEW.recorded_at < now() THEN
         RETURN NULL;
     END IF;
-    INSERT INTO compliance.erase_tasks (subject, created_at, due_at, ledger_id)
-    VALUES (NEW.subject, NEW.recorded_at, compliance.belarus_date(NEW.recorded_at) + 15, NEW.id);
+    INSERT INTO compliance.erase_tasks (subject, subject_kind, created_at, due_at, ledger_id)
+    VALUES (NEW.subject, NEW.subject_kind, NEW.recorded_at, compliance.belarus_date(NEW.recorded_at) + 15, NEW.id);
     RETURN NULL;
 END
 $$;
@@ -539,8 +546,8 @@ BEGIN
         -- an end brought forward replaces the task of the later one
         DELETE FROM compliance.erase_tasks t WHERE t.ground_id = NEW.id AND t.done_at IS NULL;
         -- due 15 days after the end itself, even if it is recorded late
-        INSERT INTO compliance.erase_tasks (subject, created_at, due_at, ground_id)
-        VALUES (NEW.subject, greatest(NEW.ended_at, now()),
+        INSERT INTO compliance.erase_tasks (subject, subject_kind, created_at, due_at, ground_id)
+        VALUES (NEW.subject, NEW.subject_kind, greatest(NEW.ended_at, now()),
                 compliance.belarus_date(NEW.ended_at) + 15, NEW.id);
     END IF;
     RETURN NULL;
@@ -553,7 +560,7 @@ CREATE TRIGGER erase_task_on_contract_end AFTER UPDATE OF ended_at ON compliance
     EXECUTE FUNCTION compliance.erase_task_on_contract_end();
 
 CREATE VIEW compliance.erase_tasks_due AS
-SELECT t.id, t.subject, t.created_at, t.due_at,
+SELECT t.id, t.subject, t.subject_kind, t.created_at, t.due_at,
        compliance.belarus_date(now()) > t.due_at AS overdue, t.ledger_id, t.ground_id
   FROM compliance.erase_tasks t
  WHERE t.done_at IS NULL AND t.created_at <= now();
@@ -563,7 +570,7 @@ COMMENT ON VIEW compliance.erase_tasks_due IS
 -- The remaining bases of a subject: consents in force, its own grounds in
 -- force for purposes recorded per subject, and purposes whose basis covers
 -- all subjects that may touch a table holding its rows.
-CREATE FUNCTION compliance.remaining_bases(subject text) RETURNS jsonb
+CREATE FUNCTION compliance.remaining_bases(subject text, subject_kind text DEFAULT 'person') RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET compliance.enforce = off
@@ -573,8 +580,9 @@ DECLARE
     v_tables regclass[];
     v_bases jsonb;
 BEGIN
+    PERFORM compliance.check_subject(subject, subject_kind);
     SELECT coalesce(array_agg(h.relid), '{}') INTO v_tables
-      FROM compliance.tables_holding(remaining_bases.subject) h;
+      FROM compliance.tables_holding(remaining_bases.subject, remaining_bases.subject_kind) h;
 
     SELECT coalesce(jsonb_agg(jsonb_build_object('purpose', p.code, 'legal_basis', p.legal_basis) ORDER BY p.id), '[]')
       INTO v_bases
@@ -582,12 +590,14 @@ BEGIN
      WHERE CASE WHEN p.legal_basis = 'consent'
                 THEN EXISTS (SELECT FROM compliance.consent_state s
                               WHERE s.subject = remaining_bases.subject
+                                AND s.subject_kind = remaining_bases.subject_kind
                                 AND s.purpose = p.code::compliance.purpose
                                 AND s.status IN ('given', 'renewed')
                                 AND (s.valid_until IS NULL OR s.valid_until > now()))
                 WHEN p.basis_scope = 'per_subject'
                 THEN EXISTS (SELECT FROM compliance.ground_state g
                               WHERE g.subject = remaining_bases.subject
+                                AND g.subject_kind = remaining_bases.subject_kind
                                 AND g.purpose = p.code::compliance.purpose
                                 AND (g.valid_until IS NULL OR g.valid_until > now()))
                      AND compliance.items_touch(p.data_items, v_tables)
@@ -595,7 +605,7 @@ BEGIN
     RETURN v_bases;
 END
 $$;
-COMMENT ON FUNCTION compliance.remaining_bases(text) IS
+COMMENT ON FUNCTION compliance.remaining_bases(text, text) IS
     'Purposes that still give a basis to process the subject: consent purposes with a consent in force, purposes recorded per subject with a ground of the subject in force (compliance.record_basis), and purposes whose basis covers all subjects that may touch a protected table holding the subject''s rows (their data items name one of its columns, or are unrestricted).';
 
 CREATE FUNCTION compliance.process_erase_tasks() RETURNS jsonb
@@ -606,6 +616,7 @@ CREATE FUNCTION compliance.process_erase_tasks() RETURNS jsonb
 AS $$
 DECLARE
     v_subject text;
+    v_kind text;
     v_bases jsonb;
     v_result jsonb;
     v_tasks bigint;
@@ -615,35 +626,38 @@ DECLARE
 BEGIN
     -- Art. 10.3: a contract that expired by its term (valid_until) has the
     -- effect of a withdrawal as one terminated by end_basis does.
-    INSERT INTO compliance.erase_tasks (subject, created_at, due_at, ground_id)
-    SELECT g.subject, g.valid_until, compliance.belarus_date(g.valid_until) + 15, g.id
+    INSERT INTO compliance.erase_tasks (subject, subject_kind, created_at, due_at, ground_id)
+    SELECT g.subject, g.subject_kind, g.valid_until, compliance.belarus_date(g.valid_until) + 15, g.id
       FROM compliance.subject_grounds g
       JOIN compliance.purposes p ON p.id = g.registry_ref
      WHERE p.legal_basis = 'contract_with_subject'
        AND g.ended_at IS NULL AND g.valid_until <= now()
        AND NOT EXISTS (SELECT FROM compliance.erase_tasks t WHERE t.ground_id = g.id);
 
-    FOR v_subject IN
-        SELECT DISTINCT t.subject FROM compliance.erase_tasks t
-         WHERE t.done_at IS NULL AND t.created_at <= now() ORDER BY t.subject
+    FOR v_subject, v_kind IN
+        SELECT DISTINCT t.subject, t.subject_kind FROM compliance.erase_tasks t
+         WHERE t.done_at IS NULL AND t.created_at <= now() ORDER BY t.subject, t.subject_kind
     LOOP
         PERFORM compliance.consent_ledger_lock();
         -- another session may have done them meanwhile
         CONTINUE WHEN NOT EXISTS (SELECT FROM compliance.erase_tasks t
-                                   WHERE t.subject = v_subject AND t.done_at IS NULL
-                                     AND t.created_at <= now());
-        v_bases := compliance.remaining_bases(v_subject);
+                                   WHERE t.subject = v_subject AND t.subject_kind = v_kind
+                                     AND t.done_at IS NULL AND t.created_at <= now());
+        v_bases := compliance.remaining_bases(v_subject, v_kind);
         IF jsonb_array_length(v_bases) > 0 THEN
             v_result := jsonb_build_object('action', 'kept', 'bases', v_bases,
                 'note', 'Processing under the withdrawn consent or ended ground stopped when it ended; the data are still processed on the bases listed.');
-            v_kept := v_kept || jsonb_build_array(jsonb_build_object('subject', v_subject, 'bases', v_bases));
+            v_kept := v_kept || jsonb_build_array(jsonb_build_object('subject', v_subject,
+                'subject_kind', v_kind, 'bases', v_bases));
         ELSE
-            v_result := jsonb_build_object('action', 'erased', 'report', compliance.erase_subject(v_subject));
+            v_result := jsonb_build_object('action', 'erased',
+                'report', compliance.erase_subject(v_subject, subject_kind => v_kind));
             v_erased := v_erased || jsonb_build_array(jsonb_build_object('subject', v_subject,
-                'blocked', v_result #> '{report,blocked}'));
+                'subject_kind', v_kind, 'blocked', v_result #> '{report,blocked}'));
         END IF;
         UPDATE compliance.erase_tasks t SET done_at = now(), report = v_result
-         WHERE t.subject = v_subject AND t.done_at IS NULL AND t.created_at <= now();
+         WHERE t.subject = v_subject AND t.subject_kind = v_kind
+           AND t.done_at IS NULL AND t.created_at <= now();
         GET DIAGNOSTICS v_tasks = ROW_COUNT;
         v_total := v_total + v_tasks;
     END LOOP;
@@ -678,18 +692,18 @@ CREATE EVENT TRIGGER compliance_sql_drop_subject_rights ON sql_drop
 -- ---------------------------------------------------------------------
 REVOKE EXECUTE ON FUNCTION
     compliance.set_retained(regclass, text),
-    compliance.erase_subject(text, bigint),
+    compliance.erase_subject(text, bigint, text),
     compliance.erase_rows(regclass, text, jsonb),
     compliance.erase_task_on_withdrawal(),
     compliance.erase_task_on_contract_end(),
-    compliance.remaining_bases(text),
+    compliance.remaining_bases(text, text),
     compliance.process_erase_tasks(),
     compliance.on_sql_drop_subject_rights()
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION compliance.set_retained(regclass, text) TO compliance_admin;
 GRANT EXECUTE ON FUNCTION
-    compliance.erase_subject(text, bigint),
-    compliance.remaining_bases(text),
+    compliance.erase_subject(text, bigint, text),
+    compliance.remaining_bases(text, text),
     compliance.process_erase_tasks()
 TO compliance_officer;
 GRANT SELECT ON compliance.retained_tables TO compliance_admin, compliance_officer, compliance_analyst;

@@ -169,6 +169,7 @@ COMMENT ON FUNCTION compliance.check_transfer(text, text, text) IS
 CREATE TABLE compliance.disclosure_log (
     id              bigint NOT NULL,
     subject         text NOT NULL CHECK (subject <> '' AND octet_length(subject) <= 1024),
+    subject_kind    text NOT NULL,
     recipient       text NOT NULL,
     country         text NOT NULL,
     data_items      text[] NOT NULL CHECK (array_position(data_items, NULL) IS NULL),
@@ -191,6 +192,7 @@ CREATE TABLE compliance.disclosure_log (
 COMMENT ON TABLE compliance.disclosure_log IS
     'Every provision of personal data to a recipient (Art. 1, 12 of Law 99-Z): explicit records and automatic capture, append-only and hash-chained like the consent ledger; compliance.disclosure_history() answers a subject''s application. Partitioned by month of disclosed_at (UTC); partitions are created as needed by compliance.ensure_disclosure_partition().';
 COMMENT ON COLUMN compliance.disclosure_log.id IS 'Position in the hash chain; ledger_heads row ''disclosure'' holds the last one.';
+COMMENT ON COLUMN compliance.disclosure_log.subject_kind IS 'The kind of the subject (compliance.subject_kinds): patient 1 and employee 1 are different people.';
 COMMENT ON COLUMN compliance.disclosure_log.country IS 'The recipient''s country (ISO 3166-1 alpha-2) when the data were provided.';
 COMMENT ON COLUMN compliance.disclosure_log.data_items IS 'Which personal data were provided (Art. 12.2): the columns read, or the items named by record_disclosure. Empty only for captured reads that named no column, such as count(*).';
 COMMENT ON COLUMN compliance.disclosure_log.purpose IS 'Code of the declared purpose, if any.';
@@ -220,7 +222,7 @@ CREATE FUNCTION compliance.disclosure_log_fields(r compliance.disclosure_log) RE
     LANGUAGE sql STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT ARRAY[r.id::text, r.subject, r.recipient, r.country, r.data_items::text, r.purpose,
+    SELECT ARRAY[r.id::text, r.subject, r.subject_kind, r.recipient, r.country, r.data_items::text, r.purpose,
                  r.transfer_kind, r.transfer_basis, r.permit, r.source, r.source_table,
                  to_char(r.disclosed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                  to_char(r.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
@@ -323,7 +325,7 @@ CREATE EVENT TRIGGER compliance_disclosure_log_drop ON sql_drop
 -- id of the first (NULL if there was none).  Internal: callers validate.
 -- One lock on the chain head for the whole array; the partition is made
 -- before that lock, so creators of partitions always lock in one order.
-CREATE FUNCTION compliance.disclosure_append_rows(p_subjects text[], p_recipient text,
+CREATE FUNCTION compliance.disclosure_append_rows(p_subjects text[], p_subject_kind text, p_recipient text,
         p_source_table text, p_data_items text[], p_purpose text, p_transfer_kind text,
         p_transfer_basis text, p_permit text, p_source text, p_disclosed_at timestamptz,
         p_recorded_by name)
@@ -353,6 +355,7 @@ BEGIN
       FROM compliance.ledger_tail('disclosure') t;
 
     -- Every field but id and subject is shared: encode them once.
+    v_row.subject_kind := p_subject_kind;
     v_row.data_items := coalesce(p_data_items, '{}');
     v_row.purpose := p_purpose;
     v_row.transfer_kind := p_transfer_kind;
@@ -367,10 +370,10 @@ BEGIN
 
     -- One call hashes the whole run (ledger.c); rows link to the previous one.
     v_hashes := compliance.ledger_chain(v_head.last_hash, v_fields, v_head.last_id + 1, p_subjects);
-    INSERT INTO compliance.disclosure_log (id, subject, recipient, country, data_items, purpose,
+    INSERT INTO compliance.disclosure_log (id, subject, subject_kind, recipient, country, data_items, purpose,
             transfer_kind, transfer_basis, permit, source, source_table, disclosed_at,
             recorded_at, recorded_by, prev_hash, hash)
-    SELECT v_head.last_id + u.n, u.subject, v_row.recipient, v_row.country, v_row.data_items,
+    SELECT v_head.last_id + u.n, u.subject, v_row.subject_kind, v_row.recipient, v_row.country, v_row.data_items,
            v_row.purpose, v_row.transfer_kind, v_row.transfer_basis, v_row.permit, v_row.source,
            v_row.source_table, v_row.disclosed_at, v_row.recorded_at, v_row.recorded_by,
            coalesce(lag(u.hash) OVER (ORDER BY u.n), v_head.last_hash), u.hash
@@ -380,21 +383,21 @@ BEGIN
     RETURN v_head.last_id + 1;
 END
 $$;
-COMMENT ON FUNCTION compliance.disclosure_append_rows(text[], text, text, text[], text, text, text, text, text, timestamptz, name) IS
+COMMENT ON FUNCTION compliance.disclosure_append_rows(text[], text, text, text, text[], text, text, text, text, text, timestamptz, name) IS
     'Internal: appends one disclosure per subject to the hash chain under a single lock of its head and returns the first id; callers validate their input.';
 
-CREATE FUNCTION compliance.disclosure_append(subject text, recipient text, data_items text[],
+CREATE FUNCTION compliance.disclosure_append(subject text, subject_kind text, recipient text, data_items text[],
         purpose text, transfer_kind text, transfer_basis text, permit text, source text,
         disclosed_at timestamptz)
     RETURNS bigint
     LANGUAGE sql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT compliance.disclosure_append_rows(ARRAY[subject], recipient, NULL, data_items, purpose,
+    SELECT compliance.disclosure_append_rows(ARRAY[subject], subject_kind, recipient, NULL, data_items, purpose,
                                              transfer_kind, transfer_basis, permit, source,
                                              disclosed_at, NULL)
 $$;
-COMMENT ON FUNCTION compliance.disclosure_append(text, text, text[], text, text, text, text, text, timestamptz) IS
+COMMENT ON FUNCTION compliance.disclosure_append(text, text, text, text[], text, text, text, text, text, timestamptz) IS
     'Internal: appends one disclosure to the hash-chained log and returns its id; concurrent callers are serialised on the chain head. Callers validate their input.';
 
 -- Called by the capture writer (capture.c) with the subjects of one group
@@ -425,7 +428,11 @@ BEGIN
     IF v_kind IS NULL THEN
         v_kind := compliance.check_transfer(recipient, transfer_basis, permit);
     END IF;
-    PERFORM compliance.disclosure_append_rows(v_subjects, recipient, relid::text,
+    -- the captured table's subjects are of its kind
+    PERFORM compliance.disclosure_append_rows(v_subjects,
+                                              coalesce((SELECT p.subject_kind FROM compliance.protected_tables p
+                                                         WHERE p.relid = disclosure_append_batch.relid), 'person'),
+                                              recipient, relid::text,
                                               data_items, purpose, v_kind,
                                               nullif(transfer_basis, ''), nullif(permit, ''),
                                               'capture', coalesce(disclosed_at, pg_catalog.now()),
@@ -441,7 +448,7 @@ COMMENT ON FUNCTION compliance.disclosure_append_batch(text[], text, regclass, t
 -- (informed_consent), or a contract with it in force then
 -- (contract_with_subject).  The row filter decides the same for captured
 -- reads from its cache (cache_transfer_table, src/cache.c).
-CREATE FUNCTION compliance.transfer_exception_holds(subject text, purpose text, basis text,
+CREATE FUNCTION compliance.transfer_exception_holds(subject text, subject_kind text, purpose text, basis text,
         country text, at timestamptz) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -450,6 +457,7 @@ AS $$
         WHEN 'informed_consent' THEN EXISTS (
             SELECT FROM compliance.consent_state s
              WHERE s.subject = transfer_exception_holds.subject
+               AND s.subject_kind = transfer_exception_holds.subject_kind
                AND s.purpose::text = transfer_exception_holds.purpose
                AND s.transfer_countries @> ARRAY[transfer_exception_holds.country]
                AND s.given_at <= transfer_exception_holds.at
@@ -460,22 +468,24 @@ AS $$
             SELECT FROM compliance.subject_grounds g
               JOIN compliance.purposes p ON p.id = g.registry_ref
              WHERE g.subject = transfer_exception_holds.subject
+               AND g.subject_kind = transfer_exception_holds.subject_kind
                AND p.legal_basis = 'contract_with_subject'
                AND g.valid_from <= transfer_exception_holds.at
                AND (least(g.valid_until, g.ended_at) IS NULL
                     OR least(g.valid_until, g.ended_at) > transfer_exception_holds.at))
         ELSE true END
       AND NOT EXISTS (SELECT FROM compliance.blocked_subjects b
-                       WHERE b.subject = transfer_exception_holds.subject)
+                       WHERE b.subject = transfer_exception_holds.subject
+                         AND b.subject_kind = transfer_exception_holds.subject_kind)
 $$;
-COMMENT ON FUNCTION compliance.transfer_exception_holds(text, text, text, text, timestamptz) IS
+COMMENT ON FUNCTION compliance.transfer_exception_holds(text, text, text, text, text, timestamptz) IS
     'Internal: does an Art. 9.1 exception that depends on the subject hold for it at a time: informed_consent (its consent for the purpose, in force then, names the country) or contract_with_subject (a contract with it in force then)? True for the other exceptions.';
 
 CREATE FUNCTION compliance.record_disclosure(subject text, recipient text, data_items text[],
         purpose compliance.purpose DEFAULT NULL,
         transfer_basis text DEFAULT NULL,
         disclosed_at timestamptz DEFAULT pg_catalog.now(),
-        permit text DEFAULT NULL)
+        permit text DEFAULT NULL, subject_kind text DEFAULT 'person')
     RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -488,7 +498,7 @@ DECLARE
     v_kind text;
     v_country text;
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     IF data_items IS NULL OR cardinality(data_items) = 0 THEN
         RAISE EXCEPTION 'data items are required'
             USING ERRCODE = 'invalid_parameter_value',
@@ -530,7 +540,7 @@ BEGIN
                       DETAIL = 'The subject consents to a transfer together with the purposes it serves (Art. 5.5, 9.1 of Law 99-Z).',
                       HINT = 'Pass purpose => the consent purpose, or declare it with SET compliance.purpose.';
         END IF;
-        IF NOT compliance.transfer_exception_holds(subject, v_purpose, v_basis, v_country, disclosed_at) THEN
+        IF NOT compliance.transfer_exception_holds(subject, subject_kind, v_purpose, v_basis, v_country, disclosed_at) THEN
             RAISE EXCEPTION 'personal data of subject "%" may not be transmitted to % under transfer basis "%"',
                             subject, v_country, v_basis
                 USING ERRCODE = 'insufficient_privilege',
@@ -546,11 +556,11 @@ BEGIN
     END IF;
 
     SELECT array_agg(DISTINCT btrim(i) ORDER BY btrim(i)) INTO v_items FROM unnest(data_items) i;
-    RETURN compliance.disclosure_append(subject, recipient, v_items, v_purpose, v_kind,
+    RETURN compliance.disclosure_append(subject, subject_kind, recipient, v_items, v_purpose, v_kind,
                                         v_basis, v_permit, 'explicit', disclosed_at);
 END
 $$;
-COMMENT ON FUNCTION compliance.record_disclosure(text, text, text[], compliance.purpose, text, timestamptz, text) IS
+COMMENT ON FUNCTION compliance.record_disclosure(text, text, text[], compliance.purpose, text, timestamptz, text, text) IS
     'Records that personal data (data_items) of the subject were provided to a registered recipient (Art. 12 of Law 99-Z), e.g. a file handed over or an API call; purpose defaults to the declared compliance.purpose. A recipient in a foreign state without adequate protection needs an Art. 9.1 transfer_basis (authority_permission also a permit; informed_consent the subject''s consent for the purpose naming the country; contract_with_subject a contract with the subject in force); otherwise refused. Returns the log id.';
 
 -- Art. 12.3: disclosures under purposes exempt from Art. 12 are not
@@ -599,7 +609,7 @@ COMMENT ON FUNCTION compliance.disclosure_window(date) IS
     'The year preceding an application date (Art. 12.2 of Law 99-Z): [applied_on - 1 year, applied_on) at midnight in the session''s TimeZone.';
 
 -- The subject's disclosures in the window, exempt ones marked.
-CREATE FUNCTION compliance.disclosure_history_rows(subject text, applied_on date)
+CREATE FUNCTION compliance.disclosure_history_rows(subject text, applied_on date, subject_kind text)
     RETURNS TABLE (recipient text, recipient_name text, recipient_location text, country text,
                    data_items text[], purpose text, disclosed_at timestamptz, exempt boolean)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -609,7 +619,7 @@ DECLARE
     v_window record;
     v_exempt text[];
 BEGIN
-    PERFORM compliance.check_subject(subject);
+    PERFORM compliance.check_subject(subject, subject_kind);
     v_window := compliance.disclosure_window(applied_on);
     SELECT coalesce(array_agg(e.purpose), '{}') INTO v_exempt FROM compliance.disclosure_exempt_purposes() e;
     RETURN QUERY
@@ -618,15 +628,17 @@ BEGIN
           FROM compliance.disclosure_log d
           LEFT JOIN compliance.recipients r ON r.code = d.recipient
          WHERE d.subject = disclosure_history_rows.subject
+           AND d.subject_kind = disclosure_history_rows.subject_kind
            AND d.disclosed_at >= v_window.from_at
            AND d.disclosed_at < v_window.to_at
          ORDER BY d.disclosed_at, d.id;
 END
 $$;
-COMMENT ON FUNCTION compliance.disclosure_history_rows(text, date) IS
+COMMENT ON FUNCTION compliance.disclosure_history_rows(text, date, text) IS
     'Internal: the subject''s disclosures in the year preceding applied_on, each marked exempt if its purpose is exempt under Art. 12.3 of Law 99-Z.';
 
-CREATE FUNCTION compliance.disclosure_history(subject text, applied_on date DEFAULT current_date)
+CREATE FUNCTION compliance.disclosure_history(subject text, applied_on date DEFAULT current_date,
+        subject_kind text DEFAULT 'person')
     RETURNS TABLE (recipient text, recipient_name text, recipient_location text, country text,
                    data_items text[], purpose text, disclosed_at timestamptz)
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -634,13 +646,14 @@ CREATE FUNCTION compliance.disclosure_history(subject text, applied_on date DEFA
 AS $$
     SELECT h.recipient, h.recipient_name, h.recipient_location, h.country,
            h.data_items, h.purpose, h.disclosed_at
-      FROM compliance.disclosure_history_rows(subject, applied_on) h
+      FROM compliance.disclosure_history_rows(subject, applied_on, subject_kind) h
      WHERE NOT h.exempt
 $$;
-COMMENT ON FUNCTION compliance.disclosure_history(text, date) IS
+COMMENT ON FUNCTION compliance.disclosure_history(text, date, text) IS
     'Which personal data of the subject were provided to whom in the year preceding the application date (Art. 12.2 of Law 99-Z): from applied_on - 1 year (included) to applied_on (excluded), at midnight in the session''s TimeZone. Disclosures under purposes exempt by Art. 12.3 are left out; disclosure_history_report() says so.';
 
-CREATE FUNCTION compliance.disclosure_history_report(subject text, applied_on date DEFAULT current_date)
+CREATE FUNCTION compliance.disclosure_history_report(subject text, applied_on date DEFAULT current_date,
+        subject_kind text DEFAULT 'person')
     RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -652,7 +665,7 @@ DECLARE
 BEGIN
     v_window := compliance.disclosure_window(applied_on);
     WITH h AS (
-        SELECT * FROM compliance.disclosure_history_rows(subject, applied_on) WITH ORDINALITY
+        SELECT * FROM compliance.disclosure_history_rows(subject, applied_on, subject_kind) WITH ORDINALITY
     ), left_out AS (
         SELECT h.purpose, count(*) AS n FROM h WHERE h.exempt GROUP BY h.purpose
     )
@@ -674,6 +687,7 @@ BEGIN
       INTO v_rows, v_notes;
     RETURN jsonb_build_object(
         'subject', subject,
+        'subject_kind', subject_kind,
         'applied_on', applied_on,
         'period', jsonb_build_object('from', v_window.from_at, 'to', v_window.to_at,
                                      'note', 'from included, to excluded (Art. 12.2 of Law 99-Z)'),
@@ -681,7 +695,7 @@ BEGIN
         'notes', v_notes);
 END
 $$;
-COMMENT ON FUNCTION compliance.disclosure_history_report(text, date) IS
+COMMENT ON FUNCTION compliance.disclosure_history_report(text, date, text) IS
     'The answer to an Art. 12 application as JSON: the period, the disclosures of disclosure_history(), and notes on disclosures left out because their purpose is exempt (Art. 12.3 of Law 99-Z).';
 
 -- Dashboards for analysts.  Months are calendar months in the session's
@@ -690,7 +704,7 @@ CREATE VIEW compliance.disclosures_per_recipient_month AS
 SELECT d.recipient,
        date_trunc('month', d.disclosed_at)::date AS month,
        count(*) AS disclosures,
-       count(DISTINCT d.subject) AS subjects
+       count(DISTINCT (d.subject_kind, d.subject)) AS subjects
   FROM compliance.disclosure_log d
  GROUP BY d.recipient, date_trunc('month', d.disclosed_at)::date;
 COMMENT ON VIEW compliance.disclosures_per_recipient_month IS
@@ -707,7 +721,7 @@ COMMENT ON VIEW compliance.cross_border_transfers IS
     'Transborder transmissions (Art. 1, 9 of Law 99-Z) per recipient country, kind (adequate or exception), Art. 9.1 basis and calendar month.';
 
 CREATE VIEW compliance.top_data_items AS
-SELECT i.data_item, count(*) AS disclosures, count(DISTINCT d.subject) AS subjects
+SELECT i.data_item, count(*) AS disclosures, count(DISTINCT (d.subject_kind, d.subject)) AS subjects
   FROM compliance.disclosure_log d
  CROSS JOIN LATERAL unnest(d.data_items) AS i(data_item)
  GROUP BY i.data_item
@@ -720,19 +734,19 @@ COMMENT ON VIEW compliance.top_data_items IS
 REVOKE EXECUTE ON FUNCTION
     compliance.set_recipient_agreement(text, compliance.purpose_set, compliance.processing_action[], boolean, text),
     compliance.check_transfer(text, text, text),
-    compliance.transfer_exception_holds(text, text, text, text, timestamptz),
+    compliance.transfer_exception_holds(text, text, text, text, text, timestamptz),
     compliance.disclosure_log_fields(compliance.disclosure_log),
     compliance.ensure_disclosure_partition(timestamptz),
     compliance.disclosure_log_drop_guard(),
-    compliance.disclosure_append_rows(text[], text, text, text[], text, text, text, text, text, timestamptz, name),
-    compliance.disclosure_append(text, text, text[], text, text, text, text, text, timestamptz),
+    compliance.disclosure_append_rows(text[], text, text, text, text[], text, text, text, text, text, timestamptz, name),
+    compliance.disclosure_append(text, text, text, text[], text, text, text, text, text, timestamptz),
     compliance.disclosure_append_batch(text[], text, regclass, text[], text, text, text, timestamptz, text, name),
-    compliance.record_disclosure(text, text, text[], compliance.purpose, text, timestamptz, text),
+    compliance.record_disclosure(text, text, text[], compliance.purpose, text, timestamptz, text, text),
     compliance.disclosure_exempt_purposes(),
     compliance.disclosure_window(date),
-    compliance.disclosure_history_rows(text, date),
-    compliance.disclosure_history(text, date),
-    compliance.disclosure_history_report(text, date)
+    compliance.disclosure_history_rows(text, date, text),
+    compliance.disclosure_history(text, date, text),
+    compliance.disclosure_history_report(text, date, text)
 FROM PUBLIC;
 REVOKE ALL ON compliance.recipient_agreements, compliance.disclosure_log,
     compliance.disclosures_per_recipient_month, compliance.cross_border_transfers,
@@ -745,12 +759,12 @@ GRANT EXECUTE ON FUNCTION
 TO compliance_admin;
 GRANT EXECUTE ON FUNCTION compliance.check_transfer(text, text, text)
 TO compliance_admin, compliance_officer, compliance_app;
-GRANT EXECUTE ON FUNCTION compliance.record_disclosure(text, text, text[], compliance.purpose, text, timestamptz, text)
+GRANT EXECUTE ON FUNCTION compliance.record_disclosure(text, text, text[], compliance.purpose, text, timestamptz, text, text)
 TO compliance_app;
 GRANT EXECUTE ON FUNCTION
     compliance.disclosure_window(date),
-    compliance.disclosure_history(text, date),
-    compliance.disclosure_history_report(text, date)
+    compliance.disclosure_history(text, date, text),
+    compliance.disclosure_history_report(text, date, text)
 TO compliance_officer;
 GRANT SELECT ON compliance.recipient_agreements
 TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;

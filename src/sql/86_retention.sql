@@ -21,7 +21,7 @@
 -- current, NULL if the subject never had one (no consent for a consent
 -- purpose, no ground for a purpose recorded per subject).  Reads
 -- consent_state, ground_state, blocked_subjects and subject_requests.
-CREATE FUNCTION compliance.basis_end(subject text, purpose_id integer) RETURNS timestamptz
+CREATE FUNCTION compliance.basis_end(subject text, subject_kind text, purpose_id integer) RETURNS timestamptz
     LANGUAGE sql STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -29,24 +29,28 @@ AS $$
         SELECT p.code, p.legal_basis, p.basis_scope FROM compliance.purposes p WHERE p.id = basis_end.purpose_id
     ), ends AS (
         SELECT (SELECT b.blocked_at FROM compliance.blocked_subjects b
-                 WHERE b.subject = basis_end.subject) AS blocked_at,
+                 WHERE b.subject = basis_end.subject AND b.subject_kind = basis_end.subject_kind) AS blocked_at,
                -- Art. 13: an erase or stop-processing request carried out;
                -- a refused or partly refused one leaves the basis in place.
                (SELECT max(r.completed_at) FROM compliance.subject_requests r
-                 WHERE r.subject = basis_end.subject AND r.kind IN ('erase', 'stop_processing')
+                 WHERE r.subject = basis_end.subject AND r.subject_kind = basis_end.subject_kind
+                   AND r.kind IN ('erase', 'stop_processing')
                    AND r.outcome IN ('fulfilled', 'blocked')) AS erased_at
     ), c AS (
         SELECT s.status, s.given_at, s.valid_until, s.changed_at,
                s.status = 'refused'
                  AND EXISTS (SELECT FROM compliance.consent_ledger l
-                              WHERE l.subject = basis_end.subject AND l.event IN ('given', 'renewed')
+                              WHERE l.subject = basis_end.subject AND l.subject_kind = basis_end.subject_kind
+                                AND l.event IN ('given', 'renewed')
                                 AND l.purposes @> s.purpose) AS had_consent
           FROM compliance.consent_state s, p
-         WHERE s.subject = basis_end.subject AND s.purpose = p.code::compliance.purpose
+         WHERE s.subject = basis_end.subject AND s.subject_kind = basis_end.subject_kind
+           AND s.purpose = p.code::compliance.purpose
     ), g AS (
         SELECT g.valid_from, g.valid_until
           FROM compliance.ground_state g, p
-         WHERE g.subject = basis_end.subject AND g.purpose = p.code::compliance.purpose
+         WHERE g.subject = basis_end.subject AND g.subject_kind = basis_end.subject_kind
+           AND g.purpose = p.code::compliance.purpose
     )
     SELECT CASE
         WHEN p.legal_basis <> 'consent' AND p.basis_scope = 'all_subjects'
@@ -71,7 +75,7 @@ AS $$
         END
       FROM p, ends e
 $$;
-COMMENT ON FUNCTION compliance.basis_end(text, integer) IS
+COMMENT ON FUNCTION compliance.basis_end(text, text, integer) IS
     'Internal: when the subject''s basis for a purpose (by registry id) ended: infinity while current, NULL if there never was one. Consent purposes end with the consent (withdrawn, expired, refused after an earlier consent), purposes recorded per subject with the subject''s last ground (compliance.end_basis, valid_until), every purpose with a block (Art. 13.2) or a fulfilled erase or stop-processing request (Art. 13) of the subject.';
 
 -- The purposes that may touch a table (Art. 4.5): data items unrestricted,
@@ -104,7 +108,7 @@ DECLARE
     r record;
 BEGIN
     FOR r IN
-        SELECT p.relid, p.subject_column, format_type(a.atttypid, a.atttypmod) AS column_type,
+        SELECT p.relid, p.subject_column, p.subject_kind, format_type(a.atttypid, a.atttypmod) AS column_type,
                t.ground IS NOT NULL AS retained, compliance.purposes_touching(p.relid) AS purposes
           FROM compliance.protected_tables p
           JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
@@ -127,13 +131,14 @@ BEGIN
                        format('SELECT coalesce(jsonb_agg(DISTINCT k.%I::text), ''[]'') FROM %s AS k WHERE %s',
                               r.subject_column, r.relid, v_match))::jsonb) AS s(subject)
               LEFT JOIN LATERAL (
-                   SELECT p.code, compliance.basis_end(s.subject, p.id) + coalesce(p.retention, interval '0') AS until
+                   SELECT p.code, compliance.basis_end(s.subject, r.subject_kind, p.id) + coalesce(p.retention, interval '0') AS until
                      FROM compliance.purposes p
                     WHERE p.id = ANY (r.purposes)
                     ORDER BY 2 DESC NULLS LAST, p.id
                     LIMIT 1) x ON true
              WHERE (x.until IS NULL OR x.until <= pg_catalog.now())
-               AND NOT (r.retained AND EXISTS (SELECT FROM compliance.blocked_subjects b WHERE b.subject = s.subject))
+               AND NOT (r.retained AND EXISTS (SELECT FROM compliance.blocked_subjects b
+                                                WHERE b.subject = s.subject AND b.subject_kind = r.subject_kind))
              ORDER BY s.subject;
     END LOOP;
 END
@@ -203,6 +208,7 @@ AS $$
 DECLARE
     v_now timestamptz := now();
     v_subject text;
+    v_kind text;
     v_expired regclass[];
     v_held regclass[];
     v_order regclass[];
@@ -233,35 +239,37 @@ BEGIN
     -- consents again between the check and the deletion.
     PERFORM compliance.consent_ledger_lock();
 
-    FOR v_subject, v_expired IN
-        SELECT e.subject, array_agg(e.tbl ORDER BY e.tbl::text)
+    FOR v_subject, v_kind, v_expired IN
+        SELECT e.subject, p.subject_kind, array_agg(e.tbl ORDER BY e.tbl::text)
           FROM compliance.retention_expiry(NULL) e
-         GROUP BY e.subject ORDER BY e.subject
+          JOIN compliance.protected_tables p ON p.relid = e.tbl
+         GROUP BY e.subject, p.subject_kind ORDER BY e.subject, p.subject_kind
     LOOP
         v_subjects := v_subjects + 1;
         SELECT coalesce(array_agg(h.relid), '{}') INTO v_held
-          FROM compliance.tables_holding(v_subject) h;
-        v_blocked := EXISTS (SELECT FROM compliance.blocked_subjects b WHERE b.subject = v_subject);
+          FROM compliance.tables_holding(v_subject, v_kind) h;
+        v_blocked := EXISTS (SELECT FROM compliance.blocked_subjects b
+                              WHERE b.subject = v_subject AND b.subject_kind = v_kind);
         v_consents := EXISTS (SELECT FROM compliance.consent_state s
-                               WHERE s.subject = v_subject AND s.status IN ('given', 'renewed')
+                               WHERE s.subject = v_subject AND s.subject_kind = v_kind AND s.status IN ('given', 'renewed')
                                  AND (s.valid_until IS NULL OR s.valid_until > v_now));
 
         IF v_held <@ v_expired AND NOT v_blocked AND NOT v_consents THEN
             -- Nothing of the subject may be kept: erase it as on an
             -- application (Art. 13), with what must stay blocked.
-            v_rep := compliance.erase_subject(v_subject);
-            v_erased := v_erased || to_jsonb(v_subject);
-            v_deleted := v_deleted || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject) || d ORDER BY n)
+            v_rep := compliance.erase_subject(v_subject, subject_kind => v_kind);
+            v_erased := v_erased || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind);
+            v_deleted := v_deleted || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject, 'subject_kind', v_kind) || d ORDER BY n)
                                                   FROM jsonb_array_elements(v_rep -> 'deleted') WITH ORDINALITY x(d, n)), '[]');
-            v_cascaded := v_cascaded || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject) || d ORDER BY n)
+            v_cascaded := v_cascaded || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject, 'subject_kind', v_kind) || d ORDER BY n)
                                                     FROM jsonb_array_elements(v_rep -> 'cascaded') WITH ORDINALITY x(d, n)), '[]');
-            v_retained := v_retained || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject) || d
+            v_retained := v_retained || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject, 'subject_kind', v_kind) || d
                                                                    || jsonb_build_object('blocked', true) ORDER BY n)
                                                     FROM jsonb_array_elements(v_rep -> 'retained') WITH ORDINALITY x(d, n)), '[]');
-            v_refused := v_refused || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject) || d ORDER BY n)
+            v_refused := v_refused || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject, 'subject_kind', v_kind) || d ORDER BY n)
                                                   FROM jsonb_array_elements(v_rep -> 'refused') WITH ORDINALITY x(d, n)), '[]');
             IF (v_rep ->> 'blocked')::boolean THEN
-                v_newly_blocked := v_newly_blocked || to_jsonb(v_subject);
+                v_newly_blocked := v_newly_blocked || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind);
             END IF;
             v_rows := v_rows + coalesce((SELECT sum((d ->> 'rows')::bigint) FROM jsonb_array_elements(v_rep -> 'deleted') d), 0);
             CONTINUE;
@@ -291,17 +299,17 @@ BEGIN
                 v_n := compliance.read_as_table_owner(v_tbl,
                     format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match))::bigint;
                 v_retained := v_retained || jsonb_build_array(jsonb_build_object(
-                    'subject', v_subject, 'table', v_tbl::text, 'rows', v_n, 'ground', v_ground, 'blocked', v_blocked));
+                    'subject', v_subject, 'subject_kind', v_kind, 'table', v_tbl::text, 'rows', v_n, 'ground', v_ground, 'blocked', v_blocked));
                 CONTINUE;
             END IF;
             BEGIN
                 v_res := compliance.erase_rows(v_tbl, v_match, compliance.fk_cascades(v_tbl));
                 IF (v_res ->> 'rows')::bigint > 0 THEN
                     v_deleted := v_deleted || jsonb_build_array(jsonb_build_object(
-                        'subject', v_subject, 'table', v_tbl::text, 'rows', v_res -> 'rows'));
+                        'subject', v_subject, 'subject_kind', v_kind, 'table', v_tbl::text, 'rows', v_res -> 'rows'));
                     v_rows := v_rows + (v_res ->> 'rows')::bigint;
                 END IF;
-                v_cascaded := v_cascaded || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject) || d ORDER BY n)
+                v_cascaded := v_cascaded || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject, 'subject_kind', v_kind) || d ORDER BY n)
                                                         FROM jsonb_array_elements(v_res -> 'cascaded') WITH ORDINALITY x(d, n)), '[]');
             EXCEPTION WHEN foreign_key_violation OR restrict_violation THEN
                 GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT, v_con = CONSTRAINT_NAME,
@@ -309,7 +317,7 @@ BEGIN
                 v_n := compliance.read_as_table_owner(v_tbl,
                     format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match))::bigint;
                 v_refused := v_refused || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
-                    'subject', v_subject, 'table', v_tbl::text, 'rows', v_n, 'constraint', v_con,
+                    'subject', v_subject, 'subject_kind', v_kind, 'table', v_tbl::text, 'rows', v_n, 'constraint', v_con,
                     'referencing_table', CASE WHEN v_ctab <> '' THEN format('%I.%I', v_csch, v_ctab)::regclass::text END,
                     'reason', v_msg)));
             END;
@@ -333,7 +341,7 @@ COMMENT ON FUNCTION compliance.purge_expired() IS
     'Deletes the personal data compliance.expired_data() lists (Art. 4.8 of Law 99-Z) and logs the run in compliance.purge_log. A subject with nothing left to keep, no block and no consent in force is erased with compliance.erase_subject() (retained tables blocked, Art. 13.2; an erased event in the consent ledger); otherwise only the expired tables'' rows are deleted, children first, and rows of retained tables are kept. Rows a foreign key keeps are reported as refused. Returns the report: subjects, rows_deleted, erased, deleted, cascaded, retained, refused, blocked.';
 
 REVOKE EXECUTE ON FUNCTION
-    compliance.basis_end(text, integer),
+    compliance.basis_end(text, text, integer),
     compliance.purposes_touching(regclass),
     compliance.retention_expiry(text),
     compliance.expired_data(),

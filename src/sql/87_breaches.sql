@@ -12,6 +12,7 @@ CREATE TABLE compliance.breach_register (
     detected_at     timestamptz NOT NULL,
     description     text NOT NULL CHECK (btrim(description) <> ''),
     subjects        text[],
+    subject_kind    text NOT NULL DEFAULT 'person' REFERENCES compliance.subject_kinds (kind),
     notify_by       date NOT NULL,
     reported_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
     reported_by     name NOT NULL DEFAULT session_user,
@@ -28,7 +29,7 @@ CREATE INDEX breach_register_open ON compliance.breach_register (notify_by)
 COMMENT ON TABLE compliance.breach_register IS
     'Breaches of the system for protecting personal data (Art. 16.1 of Law 99-Z) and their notification to the authorised data subject protection body. Written by compliance.report_breach() and compliance.record_breach_notification(); read through the view compliance.breaches.';
 COMMENT ON COLUMN compliance.breach_register.detected_at IS 'When the processor became aware of the breach; the notification period runs from it.';
-COMMENT ON COLUMN compliance.breach_register.subjects IS 'Keys of the subjects whose personal data the breach affected, as far as known; NULL: not (yet) known.';
+COMMENT ON COLUMN compliance.breach_register.subjects IS 'Keys of the subjects (of kind subject_kind) whose personal data the breach affected, as far as known; NULL: not (yet) known.';
 COMMENT ON COLUMN compliance.breach_register.notify_by IS 'Last day (Belarus date) to notify the authority: three working days after the Belarus date of detection (Art. 16.1).';
 COMMENT ON COLUMN compliance.breach_register.notice_reference IS 'Number, date or channel of the notice sent to the authority.';
 COMMENT ON COLUMN compliance.breach_register.not_notified_ground IS 'The case provided for by the authority in which no notice is due (Art. 16.1), if the breach is not notified.';
@@ -45,7 +46,7 @@ COMMENT ON FUNCTION compliance.breach_notify_by(timestamptz) IS
     'Last day to notify the authority of a breach detected then: three working days after the Belarus date of detection (Art. 16.1 of Law 99-Z), skipping Saturdays, Sundays and compliance.holidays.';
 
 CREATE FUNCTION compliance.report_breach(detected_at timestamptz, description text,
-        subjects text[] DEFAULT NULL)
+        subjects text[] DEFAULT NULL, subject_kind text DEFAULT 'person')
     RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -73,17 +74,18 @@ BEGIN
                   HINT = 'Describe what happened, which data and systems were affected and the measures taken.';
     END IF;
     IF subjects IS NOT NULL THEN
-        PERFORM compliance.check_subject(s) FROM unnest(subjects) AS s;
+        PERFORM compliance.check_subject(s, subject_kind) FROM unnest(subjects) AS s;
         SELECT array_agg(DISTINCT s ORDER BY s) INTO v_subjects FROM unnest(subjects) AS s;
         v_subjects := coalesce(v_subjects, '{}');
     END IF;
-    INSERT INTO compliance.breach_register (detected_at, description, subjects, notify_by)
-    VALUES (detected_at, btrim(description), v_subjects, compliance.breach_notify_by(detected_at))
+    PERFORM compliance.check_subject_kind(subject_kind);
+    INSERT INTO compliance.breach_register (detected_at, description, subjects, subject_kind, notify_by)
+    VALUES (detected_at, btrim(description), v_subjects, subject_kind, compliance.breach_notify_by(detected_at))
     RETURNING id INTO v_id;
     RETURN v_id;
 END
 $$;
-COMMENT ON FUNCTION compliance.report_breach(timestamptz, text, text[]) IS
+COMMENT ON FUNCTION compliance.report_breach(timestamptz, text, text[], text) IS
     'Records a breach of the system for protecting personal data (Art. 16.1 of Law 99-Z): when the processor became aware of it, what happened, and the affected subjects (NULL: not known yet). The authority is to be notified by notify_by, three working days after detection. Returns the breach id.';
 
 CREATE FUNCTION compliance.record_breach_notification(breach_id bigint,
@@ -146,7 +148,7 @@ COMMENT ON FUNCTION compliance.record_breach_notification(bigint, timestamptz, t
     'Records that the authorised data subject protection body was notified of a breach (Art. 16.1 of Law 99-Z): when, and the notice''s reference; or, with not_notified_ground, the case provided for by the authority in which no notice is due. A breach is settled once.';
 
 CREATE VIEW compliance.breaches AS
-SELECT b.id, b.detected_at, b.description, b.subjects,
+SELECT b.id, b.detected_at, b.description, b.subjects, b.subject_kind,
        cardinality(b.subjects) AS subjects_affected,
        b.notify_by, b.notified_at, b.notice_reference, b.not_notified_ground,
        CASE WHEN b.notified_at IS NOT NULL THEN 'notified'
@@ -164,14 +166,14 @@ COMMENT ON VIEW compliance.breaches IS
 
 REVOKE EXECUTE ON FUNCTION
     compliance.breach_notify_by(timestamptz),
-    compliance.report_breach(timestamptz, text, text[]),
+    compliance.report_breach(timestamptz, text, text[], text),
     compliance.record_breach_notification(bigint, timestamptz, text, text)
 FROM PUBLIC;
 REVOKE ALL ON compliance.breach_register, compliance.breach_register_id_seq, compliance.breaches FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION compliance.breach_notify_by(timestamptz)
 TO compliance_admin, compliance_officer, compliance_analyst;
 GRANT EXECUTE ON FUNCTION
-    compliance.report_breach(timestamptz, text, text[]),
+    compliance.report_breach(timestamptz, text, text[], text),
     compliance.record_breach_notification(bigint, timestamptz, text, text)
 TO compliance_officer;
 GRANT SELECT ON compliance.breach_register, compliance.breaches TO compliance_officer, compliance_analyst;

@@ -11,6 +11,7 @@ CREATE SEQUENCE compliance.authority_demands_id_seq AS bigint;
 CREATE TABLE compliance.authority_demands (
     id              bigint PRIMARY KEY DEFAULT pg_catalog.nextval('compliance.authority_demands_id_seq'),
     subject         text,
+    subject_kind    text NOT NULL DEFAULT 'person' REFERENCES compliance.subject_kinds (kind),
     action          text NOT NULL CHECK (action IN ('modify', 'block', 'delete', 'other')),
     received_at     timestamptz NOT NULL,
     reference       text,
@@ -39,7 +40,7 @@ SELECT pg_catalog.pg_extension_config_dump('compliance.authority_demands_id_seq'
 
 CREATE FUNCTION compliance.record_authority_demand(subject text, action text,
         received_at timestamptz DEFAULT now(), reference text DEFAULT NULL,
-        essence text DEFAULT NULL, due_at date DEFAULT NULL)
+        essence text DEFAULT NULL, due_at date DEFAULT NULL, subject_kind text DEFAULT 'person')
     RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -59,7 +60,7 @@ BEGIN
                   HINT = 'Pass the subject key the demand concerns.';
     END IF;
     IF subject IS NOT NULL THEN
-        PERFORM compliance.check_subject(subject);
+        PERFORM compliance.check_subject(subject, subject_kind);
     END IF;
     IF received_at IS NULL OR received_at > now() THEN
         RAISE EXCEPTION 'invalid moment of receipt'
@@ -71,13 +72,13 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Pass essence => what the authority demands.';
     END IF;
-    INSERT INTO compliance.authority_demands (subject, action, received_at, reference, essence, due_at)
-    VALUES (subject, action, received_at, nullif(btrim(reference), ''), nullif(btrim(essence), ''), due_at)
+    INSERT INTO compliance.authority_demands (subject, subject_kind, action, received_at, reference, essence, due_at)
+    VALUES (subject, compliance.check_subject_kind(subject_kind), action, received_at, nullif(btrim(reference), ''), nullif(btrim(essence), ''), due_at)
     RETURNING id INTO v_id;
     RETURN v_id;
 END
 $$;
-COMMENT ON FUNCTION compliance.record_authority_demand(text, text, timestamptz, text, text, date) IS
+COMMENT ON FUNCTION compliance.record_authority_demand(text, text, timestamptz, text, text, date, text) IS
     'Records a demand of the authorised data subject protection body (Art. 16.1 of Law 99-Z) to modify, block or delete the subject''s personal data (or, with action other, to remedy another infringement), with its reference, essence and deadline. Returns the demand id.';
 
 -- Internal: the open demand, locked.
@@ -125,12 +126,14 @@ BEGIN
     v_reason := format('Art. 16.1 of Law 99-Z: demand of the authorised data subject protection body%s',
                        coalesce(' ' || v.reference, ''));
     IF v.action = 'block' THEN
-        PERFORM compliance.block_subject(v.subject, v_reason);
-        SELECT jsonb_build_object('blocked', true, 'subject', b.subject, 'since', b.blocked_at, 'reason', b.reason)
-          INTO v_report FROM compliance.blocked_subjects b WHERE b.subject = v.subject;
+        PERFORM compliance.block_subject(v.subject, v_reason, v.subject_kind);
+        SELECT jsonb_build_object('blocked', true, 'subject', b.subject, 'subject_kind', b.subject_kind,
+                                  'since', b.blocked_at, 'reason', b.reason)
+          INTO v_report FROM compliance.blocked_subjects b
+         WHERE b.subject = v.subject AND b.subject_kind = v.subject_kind;
         v_taken := 'The subject''s personal data were blocked.';
     ELSIF v.action = 'delete' THEN
-        v_report := compliance.erase_subject(v.subject);
+        v_report := compliance.erase_subject(v.subject, subject_kind => v.subject_kind);
         v_taken := CASE WHEN (v_report ->> 'blocked')::boolean
             THEN format('Deleted %s row(s); rows that cannot be deleted are blocked (Art. 13.2 of Law 99-Z).',
                         coalesce((SELECT sum((d ->> 'rows')::bigint) FROM jsonb_array_elements(v_report -> 'deleted') d), 0))
@@ -176,14 +179,14 @@ COMMENT ON FUNCTION compliance.complete_authority_demand(bigint, text, jsonb) IS
     'Records how a demand of the authority (Art. 16.1 of Law 99-Z) was executed when it was done by hand (a modification, another remedy), with an optional machine-readable report. A demand is completed once.';
 
 REVOKE EXECUTE ON FUNCTION
-    compliance.record_authority_demand(text, text, timestamptz, text, text, date),
+    compliance.record_authority_demand(text, text, timestamptz, text, text, date, text),
     compliance.open_authority_demand(bigint),
     compliance.carry_out_authority_demand(bigint),
     compliance.complete_authority_demand(bigint, text, jsonb)
 FROM PUBLIC;
 REVOKE ALL ON compliance.authority_demands, compliance.authority_demands_id_seq FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
-    compliance.record_authority_demand(text, text, timestamptz, text, text, date),
+    compliance.record_authority_demand(text, text, timestamptz, text, text, date, text),
     compliance.carry_out_authority_demand(bigint),
     compliance.complete_authority_demand(bigint, text, jsonb)
 TO compliance_officer;

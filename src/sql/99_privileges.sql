@@ -19,7 +19,8 @@ REVOKE EXECUTE ON FUNCTION
     compliance.set_processor(text, text, text),
     compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text),
     compliance.register_recipient(text, text, text, text, text),
-    compliance.protect(regclass, name, jsonb),
+    compliance.protect(regclass, name, jsonb, text),
+    compliance.register_subject_kind(text, text, text),
     compliance.unprotect(regclass),
     compliance.grant_purpose(compliance.purpose, regrole),
     compliance.revoke_purpose(compliance.purpose, regrole)
@@ -31,7 +32,7 @@ GRANT SELECT ON compliance.legal_bases, compliance.countries TO PUBLIC;
 -- The registry is readable by every compliance role; the processing policy
 -- publishes it anyway (Art. 17.4).
 GRANT SELECT ON compliance.processor, compliance.purposes, compliance.recipients,
-    compliance.protected_tables, compliance.protected_columns,
+    compliance.subject_kinds, compliance.protected_tables, compliance.protected_columns,
     compliance.adequate_countries, compliance.holidays, compliance.removed_defaults,
     compliance.purpose_role_grants, compliance.purpose_grants
 TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
@@ -42,7 +43,8 @@ GRANT EXECUTE ON FUNCTION
     compliance.set_processor(text, text, text),
     compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text),
     compliance.register_recipient(text, text, text, text, text),
-    compliance.protect(regclass, name, jsonb),
+    compliance.protect(regclass, name, jsonb, text),
+    compliance.register_subject_kind(text, text, text),
     compliance.unprotect(regclass),
     compliance.grant_purpose(compliance.purpose, regrole),
     compliance.revoke_purpose(compliance.purpose, regrole)
@@ -54,25 +56,25 @@ GRANT INSERT, DELETE ON compliance.adequate_countries, compliance.holidays TO co
 -- ledgers are written only through these functions.
 REVOKE EXECUTE ON FUNCTION
     compliance.ledger_guard(),
-    compliance.consent_ledger_append(text, text, compliance.purpose_set, compliance.consent, text[]),
+    compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[]),
     compliance.check_transfer_countries(text[]),
     compliance.consent_ledger_lock(),
     compliance.verify_ledger(),
     compliance.verify_chain(text, text),
     compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]),
-    compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[]),
-    compliance.withdraw_consent(text, compliance.purpose_set),
-    compliance.refuse_consent(text, compliance.purpose_set),
-    compliance.consent_status(text, compliance.purpose),
-    compliance.consents_of(text)
+    compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], text),
+    compliance.withdraw_consent(text, compliance.purpose_set, text),
+    compliance.refuse_consent(text, compliance.purpose_set, text),
+    compliance.consent_status(text, compliance.purpose, text),
+    compliance.consents_of(text, text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]),
-    compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[]),
-    compliance.withdraw_consent(text, compliance.purpose_set),
-    compliance.refuse_consent(text, compliance.purpose_set),
-    compliance.consent_status(text, compliance.purpose),
-    compliance.consents_of(text)
+    compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], text),
+    compliance.withdraw_consent(text, compliance.purpose_set, text),
+    compliance.refuse_consent(text, compliance.purpose_set, text),
+    compliance.consent_status(text, compliance.purpose, text),
+    compliance.consents_of(text, text)
 TO compliance_app, compliance_officer;
 GRANT EXECUTE ON FUNCTION compliance.verify_ledger()
 TO compliance_admin, compliance_officer, compliance_analyst;
@@ -86,12 +88,12 @@ REVOKE EXECUTE ON FUNCTION
     compliance.invalidate_relation(regclass),
     compliance.set_enforcement(regclass, boolean),
     compliance.on_ddl_command_end(),
-    compliance.may_process(text, compliance.purpose),
-    compliance.block_subject(text, text),
-    compliance.unblock_subject(text)
+    compliance.may_process(text, compliance.purpose, text),
+    compliance.block_subject(text, text, text),
+    compliance.unblock_subject(text, text)
 FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION compliance.may_process(text, compliance.purpose)
+GRANT EXECUTE ON FUNCTION compliance.may_process(text, compliance.purpose, text)
 TO compliance_app, compliance_officer;
-GRANT EXECUTE ON FUNCTION compliance.block_subject(text, text), compliance.unblock_subject(text)
+GRANT EXECUTE ON FUNCTION compliance.block_subject(text, text, text), compliance.unblock_subject(text, text)
 TO compliance_officer;
 GRANT SELECT ON compliance.blocked_subjects TO compliance_officer, compliance_analyst;
