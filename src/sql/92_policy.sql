@@ -136,7 +136,10 @@ BEGIN
 
     -- 3. Categories of personal data per table (Art. 1, 8), and what is kept by law (Art. 13.3).
     SELECT jsonb_agg(concat(
-               t.relid::text, coalesce(' (' || obj_description(t.relid, 'pg_class') || ')', ''), ': ',
+               t.relid::text, coalesce(' (' || obj_description(t.relid, 'pg_class') || ')', ''),
+               -- whose data: the kind of subject the table holds
+               CASE WHEN ru THEN ' [субъекты персональных данных: ' || coalesce(k.title_ru, k.title) || ']'
+                    ELSE ' [data subjects: ' || k.title || ']' END, ': ',
                (SELECT string_agg(format('%s — %s%s', g.cols, compliance.category_text(g.category, lang),
                                          CASE WHEN g.category > 'publicly_accessible'
                                               THEN CASE WHEN ru THEN ' (специальные персональные данные, статья 8 Закона)'
@@ -154,6 +157,7 @@ BEGIN
                          || r.ground || '.' END) ORDER BY t.relid::text)
       INTO v_list
       FROM compliance.protected_tables t
+      JOIN compliance.subject_kinds k ON k.kind = t.subject_kind
       LEFT JOIN compliance.retained_tables r ON r.relid = t.relid;
     b := b || jsonb_build_array(
         jsonb_build_object('h2', CASE WHEN ru THEN '3. Категории обрабатываемых персональных данных'
