@@ -123,6 +123,19 @@ SELECT compliance.refuse_consent('4', '{marketing}');
 SELECT compliance.give_consent('5', '{marketing}', 'checkbox');
 SELECT compliance.block_subject('5', 'erasure requested, deletion pending');
 
+-- staff are numbered from 1 too: employee 1 is not patient 1
+SELECT compliance.register_subject_kind('employee', 'employee', 'работник');
+CREATE TABLE staff (id int PRIMARY KEY, name text);
+SELECT compliance.protect('staff', 'id', subject_kind => 'employee');
+GRANT SELECT ON staff TO clerk;
+SELECT compliance.give_consent('2', '{marketing}', 'checkbox', subject_kind => 'employee');
+SET compliance.purpose = 'marketing';
+INSERT INTO staff VALUES (2, 'Gus');
+RESET compliance.purpose;
+SET compliance.enforce = off;
+INSERT INTO staff VALUES (1, 'Fay');
+RESET compliance.enforce;
+
 INSERT INTO compliance.adequate_countries (country, note) VALUES ('JP', 'added by the admin');
 DELETE FROM compliance.adequate_countries WHERE country = 'TR';
 INSERT INTO compliance.holidays (day, name) VALUES
@@ -133,8 +146,8 @@ is( $node->safe_psql(
 		'src',
 		"SELECT ledger, rows, ok FROM compliance.verify_ledger() WHERE ledger = 'consent'"
 	),
-	'consent|7|t',
-	'source: the consent ledger has 7 intact rows');
+	'consent|8|t',
+	'source: the consent ledger has 8 intact rows');
 
 # ---------------------------------------------------------------------
 # Dump
@@ -208,9 +221,17 @@ same_in_both('SELECT name, location, country, updated_at FROM compliance.process
 	'processor');
 same_in_both('SELECT * FROM compliance.recipients ORDER BY code',
 	'recipients');
+is( same_in_both(
+		'SELECT kind, title, title_ru FROM compliance.subject_kinds ORDER BY 1',
+		'subject kinds'),
+	"employee|employee|работник\nperson|person|физическое лицо",
+	'... the registered kind and the shipped one, once each');
 same_in_both(
-	'SELECT relid::text, subject_column, protected_at, protected_by
+	'SELECT relid::text, subject_column, subject_kind, protected_at, protected_by
 	   FROM compliance.protected_tables ORDER BY 1', 'protected_tables');
+same_in_both(
+	'SELECT subject, subject_kind, purpose::text, status FROM compliance.consent_state ORDER BY 1, 2, 3',
+	'consent state with its kinds');
 same_in_both(
 	'SELECT relid::text, column_name, category
 	   FROM compliance.protected_columns ORDER BY 1, 2', 'protected_columns');
@@ -237,7 +258,7 @@ same_in_both("SELECT relacl FROM pg_class WHERE oid = 'public.patients'::regclas
 # Ledger, consent state, blocks
 my $ledger = same_in_both('SELECT * FROM compliance.verify_ledger() ORDER BY 1',
 	'verify_ledger()');
-like($ledger, qr/^consent\|7\|t\|$/m, '... the consent ledger is ok with 7 rows');
+like($ledger, qr/^consent\|8\|t\|$/m, '... the consent ledger is ok with 8 rows');
 unlike($ledger, qr/\|f\|/, '... and every ledger is ok');
 same_in_both('SELECT * FROM compliance.consent_ledger ORDER BY id',
 	'consent ledger rows, hashes and receipts');
@@ -318,6 +339,13 @@ for my $db ('src', 'dst')
 	);
 	is($stdout, "1|Ann\n3|Cid",
 		"$db: under a consent purpose only consenting subjects' rows are visible"
+	) or diag($stderr);
+
+	($ret, $stdout, $stderr) = as_clerk($db,
+		"SET compliance.purpose = 'marketing'; SELECT id, name FROM staff ORDER BY id"
+	);
+	is($stdout, "2|Gus",
+		"$db: employee 2's own consent, not patient 1's, opens the staff table"
 	) or diag($stderr);
 
 	($ret, $stdout, $stderr) = as_clerk($db,
