@@ -33,6 +33,16 @@ SELECT compliance.protect('appointments', 'patient_id');
 SELECT compliance.protect('visitors', 'id');
 SELECT relid, subject_column, subject_kind FROM compliance.protected_tables ORDER BY relid::text;
 SELECT compliance.protect('visitors', 'id', subject_kind => 'nobody');
+-- a kind that contradicts the foreign key is refused; a table protected
+-- before the one it references is pointed out
+CREATE TABLE lab_results (id int PRIMARY KEY, patient_id int REFERENCES patients (id), result text);
+SELECT compliance.protect('lab_results', 'patient_id', subject_kind => 'employee');
+CREATE TABLE shifts (employee_id int, at date);
+CREATE TABLE staff (id int PRIMARY KEY);
+ALTER TABLE shifts ADD FOREIGN KEY (employee_id) REFERENCES staff (id);
+SELECT compliance.protect('shifts', 'employee_id');
+SELECT compliance.protect('staff', 'id', subject_kind => 'employee');
+DROP TABLE lab_results, shifts, staff;
 
 -- Consent for reminders: full name and phone, in every table.
 SELECT compliance.register_purpose('reminders', 'Appointment reminders', data_items => ARRAY['full_name', 'phone']);

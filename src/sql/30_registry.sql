@@ -814,6 +814,7 @@ DECLARE
     v_tree_rel regclass;
     v_user_code text;
     v_subject_kind text := subject_kind;
+    v_ref record;
 BEGIN
     IF tbl IS NULL OR subject_column IS NULL THEN
         RAISE EXCEPTION 'table and subject column are required'
@@ -903,19 +904,43 @@ BEGIN
     -- A subject column that references a protected table's subject column
     -- by foreign key names the same people (an appointment's patient), so
     -- it takes that table's kind; else the default kind.
+    SELECT p.relid, p.subject_column, p.subject_kind INTO v_ref
+      FROM pg_constraint c
+      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+      JOIN compliance.protected_tables p ON p.relid = c.confrelid
+      JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
+     WHERE c.conrelid = tbl AND c.contype = 'f' AND cardinality(c.conkey) = 1
+       AND a.attname = protect.subject_column AND fa.attname = p.subject_column
+       AND (v_subject_kind IS NULL OR p.subject_kind <> v_subject_kind)
+     ORDER BY c.oid
+     LIMIT 1;
     IF v_subject_kind IS NULL THEN
-        SELECT p.subject_kind INTO v_subject_kind
-          FROM pg_constraint c
-          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-          JOIN compliance.protected_tables p ON p.relid = c.confrelid
-          JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
-         WHERE c.conrelid = tbl AND c.contype = 'f' AND cardinality(c.conkey) = 1
-           AND a.attname = protect.subject_column AND fa.attname = p.subject_column
-         ORDER BY c.oid
-         LIMIT 1;
-        v_subject_kind := coalesce(v_subject_kind, 'person');
+        v_subject_kind := coalesce(v_ref.subject_kind, 'person');
+    ELSIF v_ref.relid IS NOT NULL THEN
+        RAISE EXCEPTION 'subject column "%" names subjects of kind "%", not "%"', subject_column, v_ref.subject_kind, v_subject_kind
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('It references %s.%I by a foreign key, whose subjects are of kind "%s".',
+                                  v_ref.relid, v_ref.subject_column, v_ref.subject_kind),
+                  HINT = 'Omit subject_kind, or protect the table by a column that identifies the other kind of subject.';
     END IF;
     PERFORM compliance.check_subject_kind(v_subject_kind);
+    -- Tables protected earlier whose subject column references this one
+    -- took the default kind; they name this table's subjects.
+    FOR v_ref IN
+        SELECT p.relid, p.subject_column, p.subject_kind
+          FROM pg_constraint c
+          JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = c.confkey[1]
+          JOIN compliance.protected_tables p ON p.relid = c.conrelid
+          JOIN pg_attribute ca ON ca.attrelid = c.conrelid AND ca.attnum = c.conkey[1]
+         WHERE c.confrelid = tbl AND c.contype = 'f' AND cardinality(c.conkey) = 1
+           AND a.attname = protect.subject_column AND ca.attname = p.subject_column
+           AND p.subject_kind <> v_subject_kind
+    LOOP
+        RAISE WARNING 'protected table % holds subjects of kind "%", but its subject column references %', v_ref.relid, v_ref.subject_kind, tbl
+            USING DETAIL = format('The foreign key says its column %I names the subjects of %s, of kind "%s".', v_ref.subject_column, tbl, v_subject_kind),
+                  HINT = format('Protect it again with this kind: SELECT compliance.unprotect(%L); SELECT compliance.protect(%L, %L, subject_kind => %L);',
+                                v_ref.relid, v_ref.relid, v_ref.subject_column, v_subject_kind);
+    END LOOP;
 
     INSERT INTO compliance.protected_tables (relid, subject_column, subject_kind)
     VALUES (tbl, subject_column, v_subject_kind);
