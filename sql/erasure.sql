@@ -201,6 +201,33 @@ SET ROLE compliance_officer;
 SELECT compliance.process_erase_tasks() -> 'kept';
 RESET ROLE;
 
+-- Art. 10.2: a withdrawal made on an application is due 15 days after the
+-- application was received (20 November: 5 December), not after the
+-- withdrawal was recorded; doing the task completes the application
+SELECT compliance.purposes(compliance.give_consent('s3', '{marketing}', 'checkbox'));
+SET ROLE compliance_officer;
+SELECT compliance.file_request('s3', 'withdraw_consent', '2026-11-20 10:00+03') AS withdraw_s3 \gset
+SELECT compliance.file_request('s2', 'access', '2026-11-20 10:00+03') AS access_s2 \gset
+RESET ROLE;
+SET ROLE clinic_app;
+SELECT compliance.withdraw_consent('s3', request_id => :withdraw_s3);
+-- an application of another subject or kind, or not to withdraw, is refused
+SELECT compliance.withdraw_consent('s2', request_id => :withdraw_s3);
+SELECT compliance.withdraw_consent('s3', request_id => :withdraw_s3, subject_kind => 'person');
+SELECT compliance.withdraw_consent('s2', request_id => :access_s2);
+SELECT compliance.withdraw_consent('s2', request_id => -1);
+RESET ROLE;
+SELECT subject, due_at, request_id = :withdraw_s3 AS answers_application
+  FROM compliance.erase_tasks WHERE subject = 's3';
+SELECT l.request_id = :withdraw_s3 AS in_ledger FROM compliance.consent_ledger l
+ WHERE l.subject = 's3' AND l.event = 'withdrawn';
+SET ROLE compliance_officer;
+SELECT (compliance.process_erase_tasks() -> 'erased') @> '[{"subject": "s3"}]' AS s3_erased;
+SELECT status, outcome, response FROM compliance.requests WHERE id = :withdraw_s3;
+SELECT compliance.withdraw_consent('s3', request_id => :withdraw_s3);
+RESET ROLE;
+SELECT ledger, ok FROM compliance.verify_ledger() WHERE ledger = 'consent';
+
 -- Privileges: the application may not erase or mark tables; the officer
 -- (not a superuser, no purpose declared) erases rows that enforcement hides
 -- from every purpose (a blocked subject)

@@ -140,6 +140,7 @@ CREATE TABLE compliance.consent_ledger (
     recorded_by name NOT NULL,
     receipt     compliance.consent,
     transfer_countries text[],
+    request_id  bigint,
     prev_hash   bytea NOT NULL,
     hash        bytea NOT NULL,
     registry_ref integer GENERATED ALWAYS AS (compliance.first_purpose_id(purposes)) STORED
@@ -150,6 +151,7 @@ COMMENT ON TABLE compliance.consent_ledger IS
     'Every consent event (given, renewed, withdrawn, refused, erased), append-only and hash-chained: the processor''s proof of consent (Art. 5.7 of Law 99-Z). Withdrawal is not retroactive (Art. 10.4), so history stays. It holds no more personal data than the receipts themselves.';
 COMMENT ON COLUMN compliance.consent_ledger.receipt IS 'The consent receipt for given and renewed events; NULL otherwise.';
 COMMENT ON COLUMN compliance.consent_ledger.transfer_countries IS 'For given and renewed events: the countries without adequate protection the subject agreed to a transfer to, after a notice stating the risks (Art. 9.1); NULL: none.';
+COMMENT ON COLUMN compliance.consent_ledger.request_id IS 'For a withdrawn event made on a data subject''s application: the application (compliance.requests), whose receipt starts the 15 days of Art. 10.2.';
 COMMENT ON COLUMN compliance.consent_ledger.hash IS 'compliance.ledger_digest(prev_hash, compliance.consent_ledger_fields(row)).';
 
 COMMENT ON COLUMN compliance.consent_ledger.registry_ref IS 'A purpose of the row (generated, outside the hash): its foreign key makes pg_dump restore the purpose registry before this table, whose purpose values are read through it.';
@@ -172,7 +174,7 @@ CREATE FUNCTION compliance.consent_ledger_fields(r compliance.consent_ledger) RE
 AS $$
     SELECT ARRAY[r.id::text, r.event, r.subject, r.subject_kind, r.purposes::text,
                  to_char(r.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                 r.recorded_by::text, r.receipt::text, r.transfer_countries::text]
+                 r.recorded_by::text, r.receipt::text, r.transfer_countries::text, r.request_id::text]
 $$;
 COMMENT ON FUNCTION compliance.consent_ledger_fields(compliance.consent_ledger) IS
     'Fields of a consent ledger row in the fixed order its hash covers; timestamps in UTC, so the hash does not depend on settings.';
@@ -199,7 +201,7 @@ COMMENT ON FUNCTION compliance.consent_ledger_lock() IS
 -- consent functions, which validate their input.
 CREATE FUNCTION compliance.consent_ledger_append(p_event text, p_subject text, p_subject_kind text,
         p_purposes compliance.purpose_set, p_receipt compliance.consent DEFAULT NULL,
-        p_transfer_countries text[] DEFAULT NULL)
+        p_transfer_countries text[] DEFAULT NULL, p_request_id bigint DEFAULT NULL)
     RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -220,18 +222,20 @@ BEGIN
     v_row.receipt := CASE WHEN p_receipt IS NULL THEN NULL
                           ELSE pg_catalog.jsonb_set(p_receipt::jsonb, '{id}', pg_catalog.to_jsonb(v_row.id))::compliance.consent END;
     v_row.transfer_countries := p_transfer_countries;
+    v_row.request_id := p_request_id;
     v_row.prev_hash := v_tail.last_hash;
     v_row.hash := compliance.ledger_digest(v_row.prev_hash, compliance.consent_ledger_fields(v_row));
 
     INSERT INTO compliance.consent_ledger (id, event, subject, subject_kind, purposes, recorded_at, recorded_by,
-                                           receipt, transfer_countries, prev_hash, hash)
+                                           receipt, transfer_countries, request_id, prev_hash, hash)
     VALUES (v_row.id, v_row.event, v_row.subject, v_row.subject_kind, v_row.purposes, v_row.recorded_at,
-            v_row.recorded_by, v_row.receipt, v_row.transfer_countries, v_row.prev_hash, v_row.hash);
+            v_row.recorded_by, v_row.receipt, v_row.transfer_countries, v_row.request_id,
+            v_row.prev_hash, v_row.hash);
     PERFORM compliance.ledger_extend('consent', v_row.id, v_row.hash);
     RETURN v_row.id;
 END
 $$;
-COMMENT ON FUNCTION compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[]) IS
+COMMENT ON FUNCTION compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[], bigint) IS
     'Internal: appends one consent event to the hash chain and returns its id; concurrent callers are serialised on the chain head.';
 
 -- Checks one hash chain.  rows_query returns (id, prev_hash, hash, fields)

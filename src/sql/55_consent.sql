@@ -248,6 +248,7 @@ COMMENT ON FUNCTION compliance.give_consent(text, compliance.purpose_set, compli
 
 CREATE FUNCTION compliance.withdraw_consent(subject text,
         purposes compliance.purpose_set DEFAULT NULL,
+        request_id bigint DEFAULT NULL,
         subject_kind text DEFAULT 'person')
     RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
@@ -257,8 +258,37 @@ DECLARE
     v_now timestamptz := now();
     v_withdrawn compliance.purpose[];
     v_id bigint;
+    v_req record;
 BEGIN
     PERFORM compliance.check_subject(subject, subject_kind);
+    -- Art. 10.2: the 15 days run from the application, not from when the
+    -- withdrawal was recorded.
+    IF request_id IS NOT NULL THEN
+        SELECT q.subject, q.subject_kind, q.kind, q.completed_at INTO v_req
+          FROM compliance.subject_requests q WHERE q.id = withdraw_consent.request_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'request % does not exist', request_id
+                USING ERRCODE = 'undefined_object',
+                      HINT = 'Pass the id compliance.file_request() returned for the application; see compliance.requests.';
+        END IF;
+        IF v_req.subject <> subject OR v_req.subject_kind <> subject_kind THEN
+            RAISE EXCEPTION 'request % is not an application of subject "%" (%)', request_id, subject, subject_kind
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('It was filed for subject "%s" (%s).', v_req.subject, v_req.subject_kind),
+                      HINT = 'Pass the application of the subject withdrawing consent.';
+        END IF;
+        IF v_req.kind NOT IN ('withdraw_consent', 'stop_processing', 'erase') THEN
+            RAISE EXCEPTION 'request % is of kind %', request_id, v_req.kind
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A withdrawal answers an application to withdraw consent (Art. 10.1 of Law 99-Z) or to stop processing (Art. 13.1).',
+                      HINT = 'Pass the application to withdraw consent, or none.';
+        END IF;
+        IF v_req.completed_at IS NOT NULL THEN
+            RAISE EXCEPTION 'request % is already completed', request_id
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'File a new application if the subject applied again.';
+        END IF;
+    END IF;
     PERFORM compliance.consent_ledger_lock();
 
     -- Consents that still authorise processing (given or renewed, not expired).
@@ -273,7 +303,8 @@ BEGIN
         RETURN 0;
     END IF;
 
-    v_id := compliance.consent_ledger_append('withdrawn', subject, subject_kind, compliance.purpose_set(v_withdrawn));
+    v_id := compliance.consent_ledger_append('withdrawn', subject, subject_kind, compliance.purpose_set(v_withdrawn),
+                                             p_request_id => request_id);
     UPDATE compliance.consent_state s
        SET status = 'withdrawn', ledger_id = v_id, changed_at = v_now
      WHERE s.subject = withdraw_consent.subject AND s.subject_kind = withdraw_consent.subject_kind
@@ -281,8 +312,8 @@ BEGIN
     RETURN cardinality(v_withdrawn);
 END
 $$;
-COMMENT ON FUNCTION compliance.withdraw_consent(text, compliance.purpose_set, text) IS
-    'Withdraws the subject''s consent for the given purposes (NULL = all) at any time without reasons (Art. 10 of Law 99-Z); takes effect at commit and is not retroactive (Art. 10.4). Returns how many consents were withdrawn.';
+COMMENT ON FUNCTION compliance.withdraw_consent(text, compliance.purpose_set, bigint, text) IS
+    'Withdraws the subject''s consent for the given purposes (NULL = all) at any time without reasons (Art. 10 of Law 99-Z); takes effect at commit and is not retroactive (Art. 10.4). With request_id, the withdrawal answers that application: its erase task is due 15 days after the application was received (Art. 10.2), not after the withdrawal was recorded. Returns how many consents were withdrawn.';
 
 CREATE FUNCTION compliance.refuse_consent(subject text, purposes compliance.purpose_set,
         subject_kind text DEFAULT 'person')

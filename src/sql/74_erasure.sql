@@ -500,6 +500,7 @@ CREATE TABLE compliance.erase_tasks (
     due_at      date NOT NULL,
     ledger_id   bigint,
     ground_id   bigint,
+    request_id  bigint,
     done_at     timestamptz,
     report      jsonb
 );
@@ -521,13 +522,18 @@ BEGIN
     IF NEW.recorded_at < now() THEN
         RETURN NULL;
     END IF;
-    INSERT INTO compliance.erase_tasks (subject, subject_kind, created_at, due_at, ledger_id)
-    VALUES (NEW.subject, NEW.subject_kind, NEW.recorded_at, compliance.belarus_date(NEW.recorded_at) + 15, NEW.id);
+    -- Art. 10.2: within 15 days of the application, if the withdrawal was
+    -- made on one; else of the withdrawal itself (the consent channel)
+    INSERT INTO compliance.erase_tasks (subject, subject_kind, created_at, due_at, ledger_id, request_id)
+    VALUES (NEW.subject, NEW.subject_kind, NEW.recorded_at,
+            compliance.belarus_date(coalesce((SELECT q.received_at FROM compliance.subject_requests q
+                                               WHERE q.id = NEW.request_id), NEW.recorded_at)) + 15,
+            NEW.id, NEW.request_id);
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION compliance.erase_task_on_withdrawal() IS
-    'Trigger on compliance.consent_ledger: a withdrawn event appended now creates an erase task due 15 days later (Art. 10.2 of Law 99-Z); rows restored from a dump do not.';
+    'Trigger on compliance.consent_ledger: a withdrawn event appended now creates an erase task due 15 days after the application it answers was received, or after the withdrawal without one (Art. 10.2 of Law 99-Z); rows restored from a dump do not.';
 CREATE TRIGGER erase_task_on_withdrawal AFTER INSERT ON compliance.consent_ledger
     FOR EACH ROW WHEN (NEW.event = 'withdrawn')
     EXECUTE FUNCTION compliance.erase_task_on_withdrawal();
@@ -561,7 +567,7 @@ CREATE TRIGGER erase_task_on_contract_end AFTER UPDATE OF ended_at ON compliance
 
 CREATE VIEW compliance.erase_tasks_due AS
 SELECT t.id, t.subject, t.subject_kind, t.created_at, t.due_at,
-       compliance.belarus_date(now()) > t.due_at AS overdue, t.ledger_id, t.ground_id
+       compliance.belarus_date(now()) > t.due_at AS overdue, t.ledger_id, t.ground_id, t.request_id
   FROM compliance.erase_tasks t
  WHERE t.done_at IS NULL AND t.created_at <= now();
 COMMENT ON VIEW compliance.erase_tasks_due IS
@@ -617,6 +623,8 @@ AS $$
 DECLARE
     v_subject text;
     v_kind text;
+    v_requests bigint[];
+    v_request bigint;
     v_bases jsonb;
     v_result jsonb;
     v_tasks bigint;
@@ -655,17 +663,34 @@ BEGIN
             v_erased := v_erased || jsonb_build_array(jsonb_build_object('subject', v_subject,
                 'subject_kind', v_kind, 'blocked', v_result #> '{report,blocked}'));
         END IF;
-        UPDATE compliance.erase_tasks t SET done_at = now(), report = v_result
-         WHERE t.subject = v_subject AND t.subject_kind = v_kind
-           AND t.done_at IS NULL AND t.created_at <= now();
-        GET DIAGNOSTICS v_tasks = ROW_COUNT;
+        WITH done AS (
+            UPDATE compliance.erase_tasks t SET done_at = now(), report = v_result
+             WHERE t.subject = v_subject AND t.subject_kind = v_kind
+               AND t.done_at IS NULL AND t.created_at <= now()
+            RETURNING t.request_id)
+        SELECT count(*), array_agg(DISTINCT done.request_id) FILTER (WHERE done.request_id IS NOT NULL)
+          INTO v_tasks, v_requests FROM done;
         v_total := v_total + v_tasks;
+        -- the applications answered by these withdrawals are done with them (Art. 10.2)
+        FOR v_request IN
+            SELECT q.id FROM compliance.subject_requests q
+             WHERE q.id = ANY (v_requests) AND q.completed_at IS NULL ORDER BY q.id
+        LOOP
+            PERFORM compliance.complete_request(v_request,
+                CASE WHEN (v_result #>> '{report,blocked}')::boolean THEN 'blocked' ELSE 'fulfilled' END,
+                CASE WHEN v_result ->> 'action' = 'kept'
+                     THEN format('Consent withdrawn; processing under it has stopped. The data are still processed on other bases: %s.',
+                                 (SELECT string_agg(format('%s (%s)', b ->> 'purpose', b ->> 'legal_basis'), ', ')
+                                    FROM jsonb_array_elements(v_result -> 'bases') b))
+                     ELSE 'Consent withdrawn; the personal data were deleted (Art. 10.2 of Law 99-Z).' END);
+            UPDATE compliance.subject_requests q SET report = v_result WHERE q.id = v_request;
+        END LOOP;
     END LOOP;
     RETURN jsonb_build_object('tasks', v_total, 'erased', v_erased, 'kept', v_kept);
 END
 $$;
 COMMENT ON FUNCTION compliance.process_erase_tasks() IS
-    'Opens the erase tasks of contracts that expired by their term, then does every open erase task whose time has come (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased with compliance.erase_subject(); otherwise the task is closed as kept, with the bases. Returns the counts and subjects.';
+    'Opens the erase tasks of contracts that expired by their term, then does every open erase task whose time has come (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased with compliance.erase_subject(); otherwise the task is closed as kept, with the bases. The applications the withdrawals answered are completed with the outcome. Returns the counts and subjects.';
 
 -- ---------------------------------------------------------------------
 -- Dropped tables leave the subject-rights registry

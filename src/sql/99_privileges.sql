@@ -56,14 +56,14 @@ GRANT INSERT, DELETE ON compliance.adequate_countries, compliance.holidays TO co
 -- ledgers are written only through these functions.
 REVOKE EXECUTE ON FUNCTION
     compliance.ledger_guard(),
-    compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[]),
+    compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[], bigint),
     compliance.check_transfer_countries(text[]),
     compliance.consent_ledger_lock(),
     compliance.verify_ledger(),
     compliance.verify_chain(text, text),
     compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]),
     compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], text),
-    compliance.withdraw_consent(text, compliance.purpose_set, text),
+    compliance.withdraw_consent(text, compliance.purpose_set, bigint, text),
     compliance.refuse_consent(text, compliance.purpose_set, text),
     compliance.consent_status(text, compliance.purpose, text),
     compliance.consents_of(text, text)
@@ -71,7 +71,7 @@ FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]),
     compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], text),
-    compliance.withdraw_consent(text, compliance.purpose_set, text),
+    compliance.withdraw_consent(text, compliance.purpose_set, bigint, text),
     compliance.refuse_consent(text, compliance.purpose_set, text),
     compliance.consent_status(text, compliance.purpose, text),
     compliance.consents_of(text, text)
