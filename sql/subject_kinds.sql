@@ -43,6 +43,24 @@ ALTER TABLE shifts ADD FOREIGN KEY (employee_id) REFERENCES staff (id);
 SELECT compliance.protect('shifts', 'employee_id');
 SELECT compliance.protect('staff', 'id', subject_kind => 'employee');
 DROP TABLE lab_results, shifts, staff;
+-- a column referencing two kinds is no one kind's; a reference to a
+-- protected table's child names that table's kind
+CREATE TABLE links (sid int, note text);
+ALTER TABLE links ADD FOREIGN KEY (sid) REFERENCES patients (id) NOT VALID;
+ALTER TABLE links ADD FOREIGN KEY (sid) REFERENCES employees (id) NOT VALID;
+SELECT compliance.protect('links', 'sid');
+CREATE TABLE patients_2026 () INHERITS (patients);
+ALTER TABLE patients_2026 ADD PRIMARY KEY (id);
+CREATE TABLE referrals (patient_id int REFERENCES patients_2026 (id));
+SELECT compliance.protect('referrals', 'patient_id');
+SELECT subject_kind FROM compliance.protected_tables WHERE relid = 'referrals'::regclass;
+-- a table may not inherit from two protected tables: its rows would be
+-- two people's at once
+CREATE TABLE mixed () INHERITS (patients, employees);
+CREATE TABLE orphan (id int, full_name text, phone text, salary numeric);
+CREATE TABLE mixed () INHERITS (orphan, patients);
+SELECT compliance.protect('orphan', 'id', subject_kind => 'employee');
+DROP TABLE mixed, orphan, links, referrals, patients_2026;
 
 -- Consent for reminders: full name and phone, in every table.
 SELECT compliance.register_purpose('reminders', 'Appointment reminders', data_items => ARRAY['full_name', 'phone']);
@@ -135,13 +153,18 @@ SELECT count(*) AS patient_1 FROM compliance.disclosure_history('1', current_dat
 SELECT count(*) AS employee_1 FROM compliance.disclosure_history('1', current_date + 1, subject_kind => 'employee');
 SELECT count(*) AS person_1 FROM compliance.disclosure_history('1', current_date + 1);
 
--- Requests and erasure: patient 1's erasure leaves employee 1 alone.
+-- Requests and erasure: patient 1's erasure leaves employee 1 alone, even
+-- where a foreign key would cascade from patients into employees' rows:
+-- those rows of the patient are kept, and the patient blocked.
+ALTER TABLE employees ADD CONSTRAINT employees_patient FOREIGN KEY (id) REFERENCES patients (id)
+    ON DELETE CASCADE NOT VALID;
 SELECT compliance.file_request('1', 'erase', subject_kind => 'employee') AS employee_request \gset
 SELECT compliance.erase_subject('1', :employee_request, subject_kind => 'patient');
 SELECT compliance.file_request('1', 'erase', subject_kind => 'patient') AS patient_request \gset
 SELECT subject, subject_kind, kind FROM compliance.requests ORDER BY id;
-SELECT r -> 'deleted' AS deleted, r ->> 'subject_kind' AS kind
+SELECT r -> 'deleted' AS deleted, r -> 'refused' AS refused, r -> 'blocked' AS blocked, r ->> 'subject_kind' AS kind
   FROM compliance.erase_subject('1', :patient_request, subject_kind => 'patient') r;
+ALTER TABLE employees DROP CONSTRAINT employees_patient;
 SET compliance.enforce = off;
 SELECT 'patients' AS t, id FROM patients UNION ALL SELECT 'employees', id FROM employees
 UNION ALL SELECT 'appointments', patient_id FROM appointments UNION ALL SELECT 'visitors', id::int FROM visitors

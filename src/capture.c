@@ -111,7 +111,9 @@ static Size ring_size;
  * A chunk of captured subjects: those one call site of one statement
  * returned while the settings stayed the same.  This header; then the
  * fields recipient, purpose, transfer kind, transfer basis, the columns'
- * array literal, the permit reference and the reading session's user;
+ * array literal, the permit reference, the reading session's user and the
+ * table's subject kind (as the rows were read: the table may be protected
+ * again with another kind before the writer commits them);
  * then nsubjects subject keys, each a uint16 length and its bytes; then
  * padding to MAXALIGN.  Chunks are pushed to the ring whole, so they
  * never interleave with another backend's.
@@ -122,12 +124,12 @@ typedef struct CaptureChunk
 	uint32		nsubjects;
 	TimestampTz disclosed_at;
 	Oid			relid;
-	uint16		lens[7];
+	uint16		lens[8];			/* of each field; 0: NULL */
 } CaptureChunk;
 
 enum
 {
-	F_RECIPIENT, F_PURPOSE, F_KIND, F_BASIS, F_ITEMS, F_PERMIT, F_USER, F_NFIELDS
+	F_RECIPIENT, F_PURPOSE, F_KIND, F_BASIS, F_ITEMS, F_PERMIT, F_USER, F_SUBJECT_KIND, F_NFIELDS
 };
 
 static CaptureShared *capture = NULL;
@@ -911,6 +913,11 @@ start_chunk(const CaptureCallSite *site, Oid relid, TimestampTz disclosed_at)
 	append_field(site->settings != NULL ? site->settings->transfer_permit : compliance_transfer_permit,
 				 &chunk.lens[F_PERMIT]);
 	append_field(site->user, &chunk.lens[F_USER]);
+	{
+		const Protection *p = protection_lookup(relid);
+
+		append_field(p != NULL ? p->subject_kind : NULL, &chunk.lens[F_SUBJECT_KIND]);
+	}
 	memcpy(local_buffer->data + open_chunk, &chunk, sizeof(chunk));
 	open_site = site->serial;
 	open_relid = relid;
@@ -1207,10 +1214,10 @@ group_subjects(CaptureChunk **chunks, int n)
 static void
 write_group(CaptureChunk **chunks, int n)
 {
-	Oid			argtypes[10] = {TEXTARRAYOID, TEXTOID, REGCLASSOID, TEXTARRAYOID,
-	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, NAMEOID};
-	Datum		values[10];
-	char		nulls[10];
+	Oid			argtypes[11] = {TEXTARRAYOID, TEXTOID, REGCLASSOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, NAMEOID, TEXTOID};
+	Datum		values[11];
+	char		nulls[11];
 	int			nsubjects = group_subjects(chunks, n);
 	Datum	   *subjects = palloc(sizeof(Datum) * Max(nsubjects, 1));
 	int			k = 0;
@@ -1257,9 +1264,15 @@ write_group(CaptureChunk **chunks, int n)
 		values[9] = user ? DirectFunctionCall1(namein, CStringGetDatum(user)) : (Datum) 0;
 		nulls[9] = user ? ' ' : 'n';
 	}
+	{
+		char	   *kind = chunk_field(chunks[0], F_SUBJECT_KIND);
 
-	if (SPI_execute_with_args("SELECT compliance.disclosure_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-							  10, argtypes, values, nulls, false, 1) != SPI_OK_SELECT)
+		values[10] = kind ? CStringGetTextDatum(kind) : (Datum) 0;
+		nulls[10] = kind ? ' ' : 'n';
+	}
+
+	if (SPI_execute_with_args("SELECT compliance.disclosure_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+							  11, argtypes, values, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not append captured disclosures");
 }
 

@@ -414,6 +414,25 @@ CREATE TABLE compliance.protected_tables (
 COMMENT ON TABLE compliance.protected_tables IS
     'Tables holding personal data, with the column that identifies the data subject and the kind of subject it identifies. Add with compliance.protect().';
 
+-- The registered tables a relation is protected by: itself or its
+-- ancestors through inheritance and partitioning.  More than one would make
+-- its rows two subjects' at once (CREATE TABLE ... INHERITS (patients,
+-- employees)), so a relation may have at most one.
+CREATE FUNCTION compliance.protected_ancestors(rel regclass) RETURNS regclass[]
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE anc(oid) AS (
+        SELECT rel::oid
+        UNION
+        SELECT i.inhparent FROM pg_inherits i JOIN anc ON i.inhrelid = anc.oid
+    )
+    SELECT coalesce(array_agg(p.relid ORDER BY p.relid::text), '{}')
+      FROM anc JOIN compliance.protected_tables p ON p.relid::oid = anc.oid
+$$;
+COMMENT ON FUNCTION compliance.protected_ancestors(regclass) IS
+    'Internal: the protected tables whose protection covers the relation (itself, or an ancestor by inheritance or partitioning).';
+
 CREATE TABLE compliance.protected_columns (
     relid           regclass NOT NULL REFERENCES compliance.protected_tables (relid) ON DELETE CASCADE,
     column_name     name NOT NULL,
@@ -815,6 +834,8 @@ DECLARE
     v_user_code text;
     v_subject_kind text := subject_kind;
     v_ref record;
+    v_ref_kinds text[];
+    v_refs text;
 BEGIN
     IF tbl IS NULL OR subject_column IS NULL THEN
         RAISE EXCEPTION 'table and subject column are required'
@@ -852,6 +873,23 @@ BEGIN
         RAISE EXCEPTION 'column "%" of relation "%" does not exist', subject_column, tbl
             USING ERRCODE = 'undefined_column',
                   HINT = 'Name the column that identifies the data subject, such as the patient or customer id.';
+    END IF;
+    -- a child of this table that is also a child of another protected one
+    SELECT t.relid::regclass INTO v_tree_rel
+      FROM (WITH RECURSIVE tree(relid) AS (
+                SELECT tbl::oid
+                UNION
+                SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid)
+            SELECT relid FROM tree) t
+     WHERE cardinality(compliance.protected_ancestors(t.relid::regclass)) > 0
+       AND t.relid <> tbl::oid
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'table "%" is already protected as a child of %', v_tree_rel,
+                        array_to_string(compliance.protected_ancestors(v_tree_rel), ', ')
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('Protecting %s would protect it twice: its rows would belong to the subjects of both tables.', tbl),
+                  HINT = 'Detach it (ALTER TABLE ... NO INHERIT) from one of them first.';
     END IF;
     IF EXISTS (SELECT FROM compliance.protected_tables p WHERE p.relid = tbl) THEN
         RAISE EXCEPTION 'table "%" is already protected', tbl
@@ -902,25 +940,32 @@ BEGIN
     END IF;
 
     -- A subject column that references a protected table's subject column
-    -- by foreign key names the same people (an appointment's patient), so
-    -- it takes that table's kind; else the default kind.
-    SELECT p.relid, p.subject_column, p.subject_kind INTO v_ref
+    -- by foreign key (to it, or to one of its partitions or children) names
+    -- the same people (an appointment's patient), so it takes that table's
+    -- kind; else the default kind.  References to two kinds contradict
+    -- each other: the kind must then be given, and agree with all of them.
+    SELECT array_agg(DISTINCT p.subject_kind ORDER BY p.subject_kind),
+           string_agg(DISTINCT format('%s.%I (%s)', p.relid, p.subject_column, p.subject_kind), ', ')
+      INTO v_ref_kinds, v_refs
       FROM pg_constraint c
       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-      JOIN compliance.protected_tables p ON p.relid = c.confrelid
       JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
+     CROSS JOIN LATERAL unnest(compliance.protected_ancestors(c.confrelid::regclass)) AS anc(relid)
+      JOIN compliance.protected_tables p ON p.relid = anc.relid
      WHERE c.conrelid = tbl AND c.contype = 'f' AND cardinality(c.conkey) = 1
-       AND a.attname = protect.subject_column AND fa.attname = p.subject_column
-       AND (v_subject_kind IS NULL OR p.subject_kind <> v_subject_kind)
-     ORDER BY c.oid
-     LIMIT 1;
-    IF v_subject_kind IS NULL THEN
-        v_subject_kind := coalesce(v_ref.subject_kind, 'person');
-    ELSIF v_ref.relid IS NOT NULL THEN
-        RAISE EXCEPTION 'subject column "%" names subjects of kind "%", not "%"', subject_column, v_ref.subject_kind, v_subject_kind
+       AND a.attname = protect.subject_column AND fa.attname = p.subject_column;
+    IF v_subject_kind IS NULL AND cardinality(v_ref_kinds) > 1 THEN
+        RAISE EXCEPTION 'subject column "%" references subjects of more than one kind', subject_column
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = format('It references %s.%I by a foreign key, whose subjects are of kind "%s".',
-                                  v_ref.relid, v_ref.subject_column, v_ref.subject_kind),
+                  DETAIL = format('Its foreign keys reference %s.', v_refs),
+                  HINT = 'Drop the foreign keys that do not name the table''s subjects, or protect it by another column.';
+    ELSIF v_subject_kind IS NULL THEN
+        v_subject_kind := coalesce(v_ref_kinds[1], 'person');
+    ELSIF v_ref_kinds IS NOT NULL AND v_ref_kinds <> ARRAY[v_subject_kind] THEN
+        RAISE EXCEPTION 'subject column "%" names subjects of kind "%", not "%"', subject_column,
+                        array_to_string(array_remove(v_ref_kinds, v_subject_kind), '", "'), v_subject_kind
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Its foreign keys reference %s.', v_refs),
                   HINT = 'Omit subject_kind, or protect the table by a column that identifies the other kind of subject.';
     END IF;
     PERFORM compliance.check_subject_kind(v_subject_kind);

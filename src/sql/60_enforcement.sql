@@ -161,7 +161,23 @@ DECLARE
     v_root regclass;
     v_rel regclass;
     v_user_code text;
+    v_ancestors regclass[];
 BEGIN
+    -- one protection per relation: a child of two protected tables would
+    -- hold rows of two subjects, each read under the other's rules
+    FOR v_rel, v_ancestors IN
+        SELECT c.oid::regclass, compliance.protected_ancestors(c.oid::regclass)
+          FROM pg_event_trigger_ddl_commands() cmd
+          JOIN pg_class c ON c.oid = cmd.objid
+         WHERE cmd.object_type = 'table'
+    LOOP
+        IF cardinality(v_ancestors) > 1 THEN
+            RAISE EXCEPTION 'table "%" would be protected by both %', v_rel, array_to_string(v_ancestors, ' and ')
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = 'Its rows would belong to the subjects of each of them at once, and be read under either one''s rules.',
+                      HINT = 'Inherit from at most one protected table.';
+        END IF;
+    END LOOP;
     FOR v_root, v_rel IN
         SELECT DISTINCT p.relid, c.oid::regclass
           FROM pg_event_trigger_ddl_commands() cmd

@@ -407,7 +407,8 @@ CREATE FUNCTION compliance.disclosure_append_batch(subjects text[], recipient te
         data_items text[], purpose text, transfer_kind text, transfer_basis text,
         disclosed_at timestamptz,
         permit text DEFAULT NULL,
-        recorded_by name DEFAULT NULL)
+        recorded_by name DEFAULT NULL,
+        subject_kind text DEFAULT NULL)
     RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -428,9 +429,10 @@ BEGIN
     IF v_kind IS NULL THEN
         v_kind := compliance.check_transfer(recipient, transfer_basis, permit);
     END IF;
-    -- the captured table's subjects are of its kind
+    -- the kind of the table's subjects when the rows were read; else now
     PERFORM compliance.disclosure_append_rows(v_subjects,
-                                              coalesce((SELECT p.subject_kind FROM compliance.protected_tables p
+                                              coalesce(disclosure_append_batch.subject_kind,
+                                                       (SELECT p.subject_kind FROM compliance.protected_tables p
                                                          WHERE p.relid = disclosure_append_batch.relid), 'person'),
                                               recipient, relid::text,
                                               data_items, purpose, v_kind,
@@ -440,8 +442,8 @@ BEGIN
     RETURN cardinality(v_subjects);
 END
 $$;
-COMMENT ON FUNCTION compliance.disclosure_append_batch(text[], text, regclass, text[], text, text, text, timestamptz, text, name) IS
-    'Internal, for the capture writer: appends one disclosure with source ''capture'' per distinct non-empty subject, under one lock of the chain head; returns how many were appended. recorded_by defaults to the session user.';
+COMMENT ON FUNCTION compliance.disclosure_append_batch(text[], text, regclass, text[], text, text, text, timestamptz, text, name, text) IS
+    'Internal, for the capture writer: appends one disclosure with source ''capture'' per distinct non-empty subject, of the subject kind the table had when the rows were read, under one lock of the chain head; returns how many were appended. recorded_by defaults to the session user.';
 
 -- Art. 9.1 exceptions that hold per subject: its consent in force at the
 -- time for the purpose, naming the country, after a notice of the risks
@@ -541,7 +543,8 @@ BEGIN
                       HINT = 'Pass purpose => the consent purpose, or declare it with SET compliance.purpose.';
         END IF;
         IF NOT compliance.transfer_exception_holds(subject, subject_kind, v_purpose, v_basis, v_country, disclosed_at) THEN
-            RAISE EXCEPTION 'personal data of subject "%" may not be transmitted to % under transfer basis "%"',
+            RAISE EXCEPTION 'personal data of % "%" may not be transmitted to % under transfer basis "%"',
+                            CASE WHEN subject_kind = 'person' THEN 'subject' ELSE subject_kind END,
                             subject, v_country, v_basis
                 USING ERRCODE = 'insufficient_privilege',
                       DETAIL = CASE v_basis
@@ -740,7 +743,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.disclosure_log_drop_guard(),
     compliance.disclosure_append_rows(text[], text, text, text, text[], text, text, text, text, text, timestamptz, name),
     compliance.disclosure_append(text, text, text, text[], text, text, text, text, text, timestamptz),
-    compliance.disclosure_append_batch(text[], text, regclass, text[], text, text, text, timestamptz, text, name),
+    compliance.disclosure_append_batch(text[], text, regclass, text[], text, text, text, timestamptz, text, name, text),
     compliance.record_disclosure(text, text, text[], compliance.purpose, text, timestamptz, text, text),
     compliance.disclosure_exempt_purposes(),
     compliance.disclosure_window(date),

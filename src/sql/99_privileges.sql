@@ -16,6 +16,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.apply_removed_default(),
     compliance.on_sql_drop(),
     compliance.items_touch(text[], regclass[]),
+    compliance.protected_ancestors(regclass),
     compliance.set_processor(text, text, text),
     compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text),
     compliance.register_recipient(text, text, text, text, text),
