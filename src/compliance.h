@@ -356,7 +356,7 @@ typedef enum CacheMark
 /*
  * The row filter's one-byte path: a purpose's marks of integer keys
  * [0, dense_size), filled by cache_view() and read only through
- * cache_view_allows().  The view holds while the cache's epoch (*current)
+ * cache_view_answer().  The view holds while the cache's epoch (*current)
  * is still the one it was taken at; a zeroed view holds nothing.
  */
 typedef struct CacheView
@@ -367,24 +367,35 @@ typedef struct CacheView
 	int64		dense_size;
 } CacheView;
 
+/* What the view says at once of an integer key. */
+typedef enum CacheViewAnswer
+{
+	CACHE_VIEW_ASK,				/* ask cache_verdict_int() */
+	CACHE_VIEW_ALLOWS,
+	CACHE_VIEW_DENIES
+} CacheViewAnswer;
+
 /*
- * True if the view says at once that integer subject k may be processed:
- * a consent or ground without end, or none under a basis that needs no
- * ground per subject (needs_ground false).  False means "ask
- * cache_verdict_int()": blocked, a consent or ground with an end, unknown,
- * outside the array, or a stale view.
+ * Allowed: a consent or ground without end, or none under a basis that
+ * needs no ground per subject (needs_ground false).  Denied: blocked, or
+ * none where a ground is needed.  Anything else (a consent or ground with
+ * an end, unknown, outside the array, a stale view) is asked the long way.
  */
-static inline bool
-cache_view_allows(const CacheView *view, int64 k, bool needs_ground)
+static inline CacheViewAnswer
+cache_view_answer(const CacheView *view, int64 k, bool needs_ground)
 {
 	uint8		mark;
 
 	if (view->current == NULL || *view->current != view->epoch)
-		return false;
+		return CACHE_VIEW_ASK;
 	if (k < 0 || k >= view->dense_size)
-		return false;
+		return CACHE_VIEW_ASK;
 	mark = view->dense[k];
-	return mark == CACHE_MARK_CONSENT || (mark == CACHE_MARK_NONE && !needs_ground);
+	if (mark == CACHE_MARK_CONSENT || (mark == CACHE_MARK_NONE && !needs_ground))
+		return CACHE_VIEW_ALLOWS;
+	if (mark == CACHE_MARK_NONE || mark == CACHE_MARK_BLOCKED)
+		return CACHE_VIEW_DENIES;
+	return CACHE_VIEW_ASK;
 }
 
 /*

@@ -282,6 +282,8 @@ typedef struct RowFilterCache
 	uint64		run;			/* the executor run it was decided in */
 	bool		enforcing;		/* compliance_enforcing() then */
 	bool		needs_ground;	/* for this purpose and call site's "special" */
+	/* a denied row is left out, not reported (on_blocked_read, integrity) */
+	bool		deny_silently;
 	PurposeId	transfer_table; /* an Art. 9.1 exception checked per subject */
 	const char *transfer_basis;
 	char		transfer_country[3];
@@ -316,16 +318,32 @@ statement_transfer(RowFilterCache *cache, MemoryContext cxt)
 }
 
 /*
- * The common case in one byte: an integer key that the cache's view allows
- * at once.  Anything else goes the long way.
+ * Is a row this run may not process left out without a word?  Not under
+ * on_blocked_read = 'error', and not in PostgreSQL's own foreign-key
+ * query, whose cascades must refuse rather than skip a row.  Decided once
+ * per executor run, like the purpose.
  */
 static inline bool
+silent_denial(void)
+{
+	return compliance_on_blocked_read != BLOCKED_READ_ERROR && !compliance_in_integrity_statement();
+}
+
+/*
+ * The common case in one byte: an integer key that the cache's view
+ * allows, or denies where a denial is silent, at once.  Anything else
+ * (CACHE_VIEW_ASK) goes the long way.
+ */
+static inline CacheViewAnswer
 row_allowed_fast(const RowFilterCache *cache, Datum value)
 {
 	int64		k;
+	CacheViewAnswer answer;
 
-	return compliance_int_subject(value, cache->typid, &k) &&
-		cache_view_allows(&cache->view, k, cache->needs_ground);
+	if (!compliance_int_subject(value, cache->typid, &k))
+		return CACHE_VIEW_ASK;
+	answer = cache_view_answer(&cache->view, k, cache->needs_ground);
+	return answer == CACHE_VIEW_DENIES && !cache->deny_silently ? CACHE_VIEW_ASK : answer;
 }
 
 /*
@@ -408,8 +426,13 @@ row_allowed(PG_FUNCTION_ARGS)
 	{
 		if (!cache->enforcing)
 			PG_RETURN_BOOL(true);
-		if (!PG_ARGISNULL(0) && row_allowed_fast(cache, PG_GETARG_DATUM(0)))
-			PG_RETURN_BOOL(true);
+		if (!PG_ARGISNULL(0))
+		{
+			CacheViewAnswer answer = row_allowed_fast(cache, PG_GETARG_DATUM(0));
+
+			if (answer != CACHE_VIEW_ASK)
+				PG_RETURN_BOOL(answer == CACHE_VIEW_ALLOWS);
+		}
 		purpose = cache->purpose;
 	}
 	else
@@ -434,9 +457,10 @@ row_allowed(PG_FUNCTION_ARGS)
 			cache->run = compliance_executor_runs;
 			cache->enforcing = true;
 			cache->needs_ground = purpose->needs_ground || (special && !purpose->allows_special);
+			cache->deny_silently = silent_denial();
 			statement_transfer(cache, fcinfo->flinfo->fn_mcxt);
 			take_view(cache);
-			if (!PG_ARGISNULL(0) && row_allowed_fast(cache, PG_GETARG_DATUM(0)))
+			if (!PG_ARGISNULL(0) && row_allowed_fast(cache, PG_GETARG_DATUM(0)) == CACHE_VIEW_ALLOWS)
 				PG_RETURN_BOOL(true);
 		}
 	}
@@ -468,6 +492,7 @@ row_allowed(PG_FUNCTION_ARGS)
 		cache->run = compliance_executor_runs;
 		cache->enforcing = true;
 		cache->needs_ground = purpose->needs_ground || (special && !purpose->allows_special);
+		cache->deny_silently = silent_denial();
 		statement_transfer(cache, fcinfo->flinfo->fn_mcxt);
 		fcinfo->flinfo->fn_extra = cache;
 	}
