@@ -74,6 +74,37 @@ SELECT compliance.protect('visits', 'patient_id', '{"notes": "health"}');
 DROP TABLE visits;
 SELECT count(*) AS protected FROM compliance.protected_tables;
 
+-- Only a table's owner (or a superuser) may remove its protection, and
+-- every change is recorded; the owner adds partitions without a superuser.
+CREATE ROLE reg_owner;
+CREATE ROLE reg_admin IN ROLE compliance_admin;
+GRANT CREATE ON SCHEMA public TO reg_owner;
+SET ROLE reg_owner;
+CREATE TABLE lab (id int, patient int, at date) PARTITION BY RANGE (at);
+RESET ROLE;
+SET ROLE reg_admin;
+SELECT compliance.protect('lab', 'patient');
+SELECT compliance.unprotect('lab');
+RESET ROLE;
+SET ROLE reg_owner;
+CREATE TABLE lab_2027 PARTITION OF lab FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+CREATE TABLE lab_2028 (id int, patient int, at date);
+ALTER TABLE lab ATTACH PARTITION lab_2028 FOR VALUES FROM ('2028-01-01') TO ('2029-01-01');
+RESET ROLE;
+SELECT c.relname, c.relforcerowsecurity,
+       EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'compliance_enforce_write') AS write_trigger
+  FROM pg_class c WHERE c.relname LIKE 'lab%' AND c.relkind IN ('r', 'p') ORDER BY 1;
+SET ROLE reg_owner;
+SELECT count(*) FROM lab;
+SELECT compliance.unprotect('lab');
+RESET ROLE;
+SELECT table_name, action, subject_column, subject_kind FROM compliance.protection_changes
+ WHERE table_name = 'public.lab' ORDER BY id;
+DROP TABLE lab;
+DROP ROLE reg_admin;
+REVOKE CREATE ON SCHEMA public FROM reg_owner;
+DROP ROLE reg_owner;
+
 -- adequate countries (Art. 9.2) and holidays: admins edit, shipped rows are marked
 SELECT count(*) > 40 AS has_default_list, bool_and(is_default) FROM compliance.adequate_countries;
 SELECT country FROM compliance.adequate_countries WHERE country IN ('DE', 'RU', 'KZ', 'US', 'BY') ORDER BY 1;

@@ -39,6 +39,7 @@
 #include "catalog/pg_proc.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -52,6 +53,23 @@
 
 PG_FUNCTION_INFO_V1(run_as_table_owner);
 PG_FUNCTION_INFO_V1(read_as_table_owner);
+PG_FUNCTION_INFO_V1(require_table_owner);
+
+/* The owner of a relation; an error if there is none. */
+static Oid
+table_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
 
 /* the table the officer's statement running now is on (for messages) */
 static Oid	restricted_relid = InvalidOid;
@@ -151,16 +169,9 @@ run_restricted(Oid relid, const char *statement, char **value)
 	Oid			save_relid = restricted_relid;
 	int			rc;
 	uint64		processed = 0;
-	HeapTuple	tuple;
 	Relation	rel;
 
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
+	owner = table_owner(relid);
 
 	/*
 	 * A rule's actions run at the statement's own depth, unenforced: a rule
@@ -256,4 +267,33 @@ read_as_table_owner(PG_FUNCTION_ARGS)
 	if (value == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(value));
+}
+
+/*
+ * require_table_owner(tbl regclass) returns void
+ *
+ * For unprotect(), a SECURITY DEFINER function: the role that called it
+ * (the session's, after SET ROLE) must own the table, or have its owner's
+ * privileges, or be a superuser.  Switching enforcement off for a table is
+ * the owner's decision, not a registry administrator's.
+ */
+Datum
+require_table_owner(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	Oid			owner;
+	Oid			role = GetOuterUserId();
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_VOID();
+	relid = PG_GETARG_OID(0);
+	owner = table_owner(relid);
+	if (!superuser_arg(role) && !has_privs_of_role(role, owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of table %s to remove its protection", get_rel_name(relid)),
+				 errdetail("Removing protection switches enforcement off for every row of the table (Art. 4, 5, 13 of Law 99-Z); only its owner or a superuser may."),
+				 errhint("Ask the table's owner (%s) or a superuser to call compliance.unprotect().",
+						 GetUserNameFromId(owner, false))));
+	PG_RETURN_VOID();
 }

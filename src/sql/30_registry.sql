@@ -433,6 +433,26 @@ $$;
 COMMENT ON FUNCTION compliance.protected_ancestors(regclass) IS
     'Internal: the protected tables whose protection covers the relation (itself, or an ancestor by inheritance or partitioning).';
 
+-- Who protected and unprotected which table, when (Art. 17.1: the
+-- measures the processor takes are documented).  The table's name is kept
+-- as it was: a dropped table's OID names nothing.
+CREATE SEQUENCE compliance.protection_changes_id_seq AS bigint;
+CREATE TABLE compliance.protection_changes (
+    id              bigint PRIMARY KEY DEFAULT pg_catalog.nextval('compliance.protection_changes_id_seq'),
+    relid           oid NOT NULL,
+    table_name      text NOT NULL,
+    action          text NOT NULL CHECK (action IN ('protect', 'unprotect')),
+    subject_column  name NOT NULL,
+    subject_kind    text NOT NULL,
+    changed_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    changed_by      name NOT NULL DEFAULT session_user
+);
+ALTER SEQUENCE compliance.protection_changes_id_seq OWNED BY compliance.protection_changes.id;
+COMMENT ON TABLE compliance.protection_changes IS
+    'Every protect() and unprotect(): the table (its OID and name then), its subject column and kind, when, and the session user. Written only by those functions.';
+SELECT pg_catalog.pg_extension_config_dump('compliance.protection_changes', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.protection_changes_id_seq', '');
+
 CREATE TABLE compliance.protected_columns (
     relid           regclass NOT NULL REFERENCES compliance.protected_tables (relid) ON DELETE CASCADE,
     column_name     name NOT NULL,
@@ -989,6 +1009,8 @@ BEGIN
 
     INSERT INTO compliance.protected_tables (relid, subject_column, subject_kind)
     VALUES (tbl, subject_column, v_subject_kind);
+    INSERT INTO compliance.protection_changes (relid, table_name, action, subject_column, subject_kind)
+    VALUES (tbl, tbl::text, 'protect', subject_column, v_subject_kind);
     INSERT INTO compliance.protected_columns (relid, column_name, category)
     SELECT tbl, e.key, (e.value #>> '{}')::compliance.data_category
       FROM jsonb_each(coalesce(categories, '{}')) e;
@@ -998,22 +1020,38 @@ $$;
 COMMENT ON FUNCTION compliance.protect(regclass, name, jsonb, text) IS
     'Protects a table holding personal data: subject_column identifies the data subject; categories maps columns to data categories (Art. 1, 8 of Law 99-Z), e.g. {"diagnosis":"health"}; subject_kind is the kind of subject the column identifies (NULL: the kind of the protected table it references by foreign key, else person).';
 
+CREATE FUNCTION compliance.require_table_owner(tbl regclass) RETURNS void
+    LANGUAGE C STABLE AS 'MODULE_PATHNAME', 'require_table_owner';
+COMMENT ON FUNCTION compliance.require_table_owner(regclass) IS
+    'Internal: raises 42501 unless the role that called the SECURITY DEFINER function it is called from (the session''s role, after SET ROLE) owns the table, has its owner''s privileges, or is a superuser.';
+
 CREATE FUNCTION compliance.unprotect(tbl regclass) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_old compliance.protected_tables;
 BEGIN
-    DELETE FROM compliance.protected_tables p WHERE p.relid = tbl;
+    IF tbl IS NULL THEN
+        RAISE EXCEPTION 'table is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Call compliance.unprotect(''schema.table'').';
+    END IF;
+    -- the owner's decision, not a registry administrator's
+    PERFORM compliance.require_table_owner(tbl);
+    DELETE FROM compliance.protected_tables p WHERE p.relid = tbl RETURNING * INTO v_old;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'table "%" is not protected', tbl
             USING ERRCODE = 'undefined_object',
                   HINT = 'See compliance.protected_tables for the protected tables.';
     END IF;
+    INSERT INTO compliance.protection_changes (relid, table_name, action, subject_column, subject_kind)
+    VALUES (tbl, tbl::text, 'unprotect', v_old.subject_column, v_old.subject_kind);
     PERFORM compliance.set_enforcement(tbl, false);
 END
 $$;
 COMMENT ON FUNCTION compliance.unprotect(regclass) IS
-    'Removes protection from a table: its rows are no longer checked against purposes, consent and blocks.';
+    'Removes protection from a table: its rows are no longer checked against purposes, consent and blocks. Only the table''s owner (or a role with its privileges) or a superuser may; the change is recorded in compliance.protection_changes.';
 
 -- Keeps the registry consistent with DDL: a dropped protected table leaves
 -- the registry, and the subject column of a protected table cannot be dropped.

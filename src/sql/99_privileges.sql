@@ -22,7 +22,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.register_recipient(text, text, text, text, text),
     compliance.protect(regclass, name, jsonb, text),
     compliance.register_subject_kind(text, text, text),
-    compliance.unprotect(regclass),
+    compliance.require_table_owner(regclass),
     compliance.grant_purpose(compliance.purpose, regrole),
     compliance.revoke_purpose(compliance.purpose, regrole)
 FROM PUBLIC;
@@ -34,6 +34,7 @@ GRANT SELECT ON compliance.legal_bases, compliance.countries TO PUBLIC;
 -- publishes it anyway (Art. 17.4).
 GRANT SELECT ON compliance.processor, compliance.purposes, compliance.recipients,
     compliance.subject_kinds, compliance.protected_tables, compliance.protected_columns,
+    compliance.protection_changes,
     compliance.adequate_countries, compliance.holidays, compliance.removed_defaults,
     compliance.purpose_role_grants, compliance.purpose_grants
 TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
@@ -46,10 +47,12 @@ GRANT EXECUTE ON FUNCTION
     compliance.register_recipient(text, text, text, text, text),
     compliance.protect(regclass, name, jsonb, text),
     compliance.register_subject_kind(text, text, text),
-    compliance.unprotect(regclass),
     compliance.grant_purpose(compliance.purpose, regrole),
     compliance.revoke_purpose(compliance.purpose, regrole)
 TO compliance_admin;
+-- unprotect() is the table owner's (or a superuser's) and checks it itself:
+-- the owner need not be an administrator of the registry
+GRANT EXECUTE ON FUNCTION compliance.unprotect(regclass) TO PUBLIC;
 -- INSERT and DELETE only: an updated shipped row would not survive a dump.
 GRANT INSERT, DELETE ON compliance.adequate_countries, compliance.holidays TO compliance_admin;
 
@@ -85,7 +88,6 @@ TO compliance_officer, compliance_analyst;
 -- Enforcement: may_process for the application; blocks for officers.
 REVOKE EXECUTE ON FUNCTION
     compliance.cache_invalidate(),
-    compliance.enforce_write(),
     compliance.invalidate_relation(regclass),
     compliance.set_enforcement(regclass, boolean),
     compliance.on_ddl_command_end(),
@@ -98,3 +100,8 @@ TO compliance_app, compliance_officer;
 GRANT EXECUTE ON FUNCTION compliance.block_subject(text, text, text), compliance.unblock_subject(text, text)
 TO compliance_officer;
 GRANT SELECT ON compliance.blocked_subjects TO compliance_officer, compliance_analyst;
+-- The write trigger is cloned onto every new partition of a protected
+-- table, which needs EXECUTE of the role creating the partition (the
+-- table's owner, pg_partman's).  It runs only as a trigger, and changes
+-- nothing on a table that is not protected.
+GRANT EXECUTE ON FUNCTION compliance.enforce_write() TO PUBLIC;
