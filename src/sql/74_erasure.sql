@@ -223,6 +223,151 @@ COMMENT ON FUNCTION compliance.foreign_subject_refs(regclass, text) IS
     'Internal to erasure and purges: the foreign keys that would cascade, set NULL or set a default from rows of tbl (of subjects of the kind) into a table protected for another kind of subject.';
 REVOKE EXECUTE ON FUNCTION compliance.foreign_subject_refs(regclass, text) FROM PUBLIC;
 
+-- ---------------------------------------------------------------------
+-- Notices to recipients (Art. 13.2)
+-- ---------------------------------------------------------------------
+
+-- Art. 13.2: the processor stops processing, deletes or blocks the data
+-- "and shall ensure the implementation of the said actions by the
+-- authorised person".  Whoever received the subject's data (the
+-- disclosure log) and every authorised person processing under an
+-- agreement (Art. 7) is told, and confirms; the application it answers
+-- is fulfilled once every notice is confirmed.  The disclosure log and
+-- the agreements come from 80_disclosures.sql, read at run time.
+CREATE SEQUENCE compliance.recipient_notices_id_seq AS bigint;
+CREATE TABLE compliance.recipient_notices (
+    id              bigint PRIMARY KEY DEFAULT pg_catalog.nextval('compliance.recipient_notices_id_seq'),
+    subject         text NOT NULL,
+    subject_kind    text NOT NULL REFERENCES compliance.subject_kinds (kind),
+    recipient       text NOT NULL REFERENCES compliance.recipients (code),
+    cause           text NOT NULL CHECK (cause IN ('erasure', 'block')),
+    request_id      bigint,
+    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    due_at          date NOT NULL,
+    confirmed_at    timestamptz,
+    confirmed_by    name,
+    CHECK ((confirmed_at IS NULL) = (confirmed_by IS NULL))
+);
+ALTER SEQUENCE compliance.recipient_notices_id_seq OWNED BY compliance.recipient_notices.id;
+-- one open notice per subject and recipient: an erasure that also blocks
+-- what it keeps tells each recipient once
+CREATE UNIQUE INDEX recipient_notices_open ON compliance.recipient_notices (subject, subject_kind, recipient)
+    WHERE confirmed_at IS NULL;
+CREATE INDEX recipient_notices_request ON compliance.recipient_notices (request_id) WHERE request_id IS NOT NULL;
+COMMENT ON TABLE compliance.recipient_notices IS
+    'Notices to the recipients and authorised persons that received an erased or blocked subject''s data, asking them to do the same (Art. 13.2 of Law 99-Z), with the due date and the recipient''s confirmation. Written by compliance.erase_subject(), compliance.block_subject() and compliance.confirm_erasure_notice(); read through compliance.erasure_notices.';
+SELECT pg_catalog.pg_extension_config_dump('compliance.recipient_notices', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.recipient_notices_id_seq', '');
+
+-- Opens the notices for a subject erased or blocked: due 15 days after
+-- the application (or now).  Returns the recipients with an open notice.
+CREATE FUNCTION compliance.notify_recipients(subject text, subject_kind text, cause text,
+        request_id bigint, received_at timestamptz)
+    RETURNS text[]
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    INSERT INTO compliance.recipient_notices AS n (subject, subject_kind, recipient, cause, request_id, due_at)
+    SELECT notify_recipients.subject, notify_recipients.subject_kind, r.recipient, notify_recipients.cause,
+           notify_recipients.request_id, compliance.belarus_date(notify_recipients.received_at) + 15
+      FROM (SELECT DISTINCT d.recipient FROM compliance.disclosure_log d
+             WHERE d.subject = notify_recipients.subject AND d.subject_kind = notify_recipients.subject_kind
+            UNION
+            SELECT a.recipient FROM compliance.recipient_agreements a
+              JOIN compliance.recipients rc ON rc.code = a.recipient AND rc.kind = 'authorised_person') r
+     WHERE EXISTS (SELECT FROM compliance.recipients rc WHERE rc.code = r.recipient)
+    ON CONFLICT (subject, subject_kind, recipient) WHERE confirmed_at IS NULL DO UPDATE
+       SET cause = CASE WHEN excluded.cause = 'erasure' THEN 'erasure' ELSE n.cause END,
+           request_id = coalesce(n.request_id, excluded.request_id),
+           due_at = least(n.due_at, excluded.due_at);
+    RETURN ARRAY(SELECT n.recipient FROM compliance.recipient_notices n
+                  WHERE n.subject = notify_recipients.subject AND n.subject_kind = notify_recipients.subject_kind
+                    AND n.confirmed_at IS NULL ORDER BY n.recipient);
+END
+$$;
+COMMENT ON FUNCTION compliance.notify_recipients(text, text, text, bigint, timestamptz) IS
+    'Internal: opens a notice (Art. 13.2 of Law 99-Z) to every recipient the disclosure log shows received the subject''s data and to every authorised person with an agreement, due 15 days after received_at; returns the recipients with an open notice.';
+REVOKE EXECUTE ON FUNCTION compliance.notify_recipients(text, text, text, bigint, timestamptz) FROM PUBLIC;
+
+-- A block (block_subject, or what an erasure keeps) notifies too.
+CREATE FUNCTION compliance.notify_on_block() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM compliance.notify_recipients(NEW.subject, NEW.subject_kind, 'block', NULL, NEW.blocked_at);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION compliance.notify_on_block() IS
+    'Trigger on compliance.blocked_subjects: a block opens notices to the recipients of the subject''s data (Art. 13.2 of Law 99-Z).';
+CREATE TRIGGER notify_on_block AFTER INSERT ON compliance.blocked_subjects
+    FOR EACH ROW EXECUTE FUNCTION compliance.notify_on_block();
+
+CREATE VIEW compliance.erasure_notices AS
+SELECT n.id, n.subject, n.subject_kind, n.recipient, r.name AS recipient_name,
+       r.location AS recipient_location, r.country, r.kind AS recipient_kind,
+       n.cause, n.request_id, n.created_at, n.due_at,
+       n.confirmed_at, n.confirmed_by,
+       n.confirmed_at IS NULL AND compliance.belarus_date(now()) > n.due_at AS overdue
+  FROM compliance.recipient_notices n
+  JOIN compliance.recipients r ON r.code = n.recipient;
+COMMENT ON VIEW compliance.erasure_notices IS
+    'One row per recipient or authorised person that received an erased or blocked subject''s data (from the disclosure log, and authorised persons with an agreement), to be told to erase or block them too (Art. 13.2 of Law 99-Z): due date (a Belarus date, 15 days after the application), confirmation, overdue.';
+
+CREATE FUNCTION compliance.confirm_erasure_notice(id bigint, confirmed_at timestamptz DEFAULT now())
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_notice compliance.recipient_notices;
+    v_req compliance.subject_requests;
+BEGIN
+    IF id IS NULL OR confirmed_at IS NULL THEN
+        RAISE EXCEPTION 'notice id and confirmation time are required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the id from compliance.erasure_notices and when the recipient confirmed.';
+    END IF;
+    SELECT * INTO v_notice FROM compliance.recipient_notices n WHERE n.id = confirm_erasure_notice.id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'notice % does not exist', id
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'See compliance.erasure_notices.';
+    END IF;
+    IF v_notice.confirmed_at IS NOT NULL THEN
+        RAISE EXCEPTION 'notice % is already confirmed', id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('The recipient confirmed it at %s.', v_notice.confirmed_at);
+    END IF;
+    IF confirmed_at < v_notice.created_at OR confirmed_at > clock_timestamp() THEN
+        RAISE EXCEPTION 'confirmation time % is outside the notice''s life', confirmed_at
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The notice was opened at %s.', v_notice.created_at),
+                  HINT = 'Pass when the recipient confirmed, not before the notice and not in the future.';
+    END IF;
+    UPDATE compliance.recipient_notices n
+       SET confirmed_at = confirm_erasure_notice.confirmed_at, confirmed_by = session_user
+     WHERE n.id = confirm_erasure_notice.id;
+    -- the application is fulfilled once every recipient confirmed (Art. 13.2)
+    IF v_notice.request_id IS NOT NULL
+       AND NOT EXISTS (SELECT FROM compliance.recipient_notices n
+                        WHERE n.request_id = v_notice.request_id AND n.confirmed_at IS NULL) THEN
+        SELECT * INTO v_req FROM compliance.subject_requests q WHERE q.id = v_notice.request_id FOR UPDATE;
+        IF FOUND AND v_req.completed_at IS NULL AND v_req.report ? 'outcome' THEN
+            PERFORM compliance.complete_request(v_req.id, v_req.report ->> 'outcome',
+                concat_ws(' ', v_req.report ->> 'response',
+                          'Every recipient of the data was told to do the same and confirmed it (Art. 13.2 of Law 99-Z).'),
+                v_req.report ->> 'legal_ground');
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.confirm_erasure_notice(bigint, timestamptz) IS
+    'Records that a recipient confirmed erasing or blocking the subject''s data as told (Art. 13.2 of Law 99-Z); the last confirmation for an application completes it with the outcome of the erasure. An officer who cannot obtain one completes the application with compliance.complete_request() and says why.';
+
 -- Erasure waits for the writers of protected tables (see the lock below):
 -- otherwise a row of the subject inserted by a transaction still open when
 -- erase_subject() ran would be left behind, unreported, once both
@@ -272,6 +417,7 @@ DECLARE
     v_item jsonb;
     v_key text;
     v_row record;
+    v_notified text[];
     fk record;
     r record;
 BEGIN
@@ -501,32 +647,46 @@ BEGIN
            AND s.purpose = ANY (v_purposes);
     END IF;
 
+    -- Art. 13.2: those who received the data are told to do the same
+    v_notified := CASE WHEN v_known
+                       THEN compliance.notify_recipients(subject, subject_kind, 'erasure', request_id,
+                                                         coalesce(v_req.received_at, v_now))
+                       ELSE '{}' END;
+
     v_outcome := CASE WHEN v_blocked THEN 'blocked' ELSE 'fulfilled' END;
     v_report := jsonb_build_object(
         'subject', subject, 'subject_kind', subject_kind, 'erased_at', v_now,
         'deleted', v_deleted, 'cascaded', v_cascaded,
         'retained', v_retained, 'refused', v_refused,
         'blocked', v_blocked, 'consents_ended', to_jsonb(coalesce(v_purposes::text[], '{}')),
-        'ledger_id', v_ledger_id, 'request_id', request_id, 'outcome', v_outcome);
+        'ledger_id', v_ledger_id, 'request_id', request_id, 'outcome', v_outcome,
+        'notices', to_jsonb(v_notified));
     IF NOT v_known THEN
         v_report := v_report || jsonb_build_object('message', 'The processor held no personal data of this subject.');
     END IF;
 
     IF request_id IS NOT NULL THEN
-        UPDATE compliance.subject_requests q SET report = v_report WHERE q.id = request_id;
-        PERFORM compliance.complete_request(request_id, v_outcome,
+        v_report := v_report || jsonb_strip_nulls(jsonb_build_object(
+            'response',
             CASE WHEN NOT v_known THEN 'No personal data of the subject were held.'
                  WHEN v_blocked THEN format('Deleted %s row(s); the rows that cannot be deleted are blocked (Art. 13.2 of Law 99-Z): %s.',
                                             coalesce((SELECT sum((d ->> 'rows')::bigint) FROM jsonb_array_elements(v_deleted) d), 0),
                                             array_to_string(v_kept_tables, ', '))
                  ELSE format('Deleted %s row(s); no personal data of the subject are kept.',
                              coalesce((SELECT sum((d ->> 'rows')::bigint) FROM jsonb_array_elements(v_deleted) d), 0)) END,
+            'legal_ground',
             CASE WHEN v_blocked THEN (
                 SELECT string_agg(g, '; ') FROM (
                     SELECT format('%s: %s', e ->> 'table', e ->> 'ground') AS g FROM jsonb_array_elements(v_retained) e
                     UNION ALL
                     SELECT format('%s: deletion impossible, %s', e ->> 'table', e ->> 'reason') FROM jsonb_array_elements(v_refused) e) x)
-            END);
+            END));
+        UPDATE compliance.subject_requests q SET report = v_report WHERE q.id = request_id;
+        -- fulfilled once every recipient confirmed (confirm_erasure_notice)
+        IF cardinality(v_notified) = 0 THEN
+            PERFORM compliance.complete_request(request_id, v_outcome, v_report ->> 'response',
+                                                v_report ->> 'legal_ground');
+        END IF;
     END IF;
     RETURN v_report;
 END
@@ -770,8 +930,13 @@ REVOKE EXECUTE ON FUNCTION
     compliance.erase_task_on_contract_end(),
     compliance.remaining_bases(text, text),
     compliance.process_erase_tasks(),
-    compliance.on_sql_drop_subject_rights()
+    compliance.on_sql_drop_subject_rights(),
+    compliance.notify_on_block(),
+    compliance.confirm_erasure_notice(bigint, timestamptz)
 FROM PUBLIC;
+REVOKE ALL ON compliance.recipient_notices, compliance.erasure_notices FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION compliance.confirm_erasure_notice(bigint, timestamptz) TO compliance_officer;
+GRANT SELECT ON compliance.recipient_notices, compliance.erasure_notices TO compliance_officer, compliance_analyst;
 GRANT EXECUTE ON FUNCTION compliance.set_retained(regclass, text) TO compliance_admin;
 GRANT EXECUTE ON FUNCTION
     compliance.erase_subject(text, bigint, text),

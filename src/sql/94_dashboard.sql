@@ -36,15 +36,20 @@ SELECT d.item, d.total, d.overdue, d.next_due, d.article, d.see
            'compliance.erase_tasks_due; compliance.process_erase_tasks()'
       FROM compliance.erase_tasks_due t
     UNION ALL
+    SELECT 6, 'erasure_notices_open',
+           count(*), count(*) FILTER (WHERE n.overdue), min(n.due_at), 'Art. 13.2',
+           'compliance.erasure_notices; tell the recipient, then compliance.confirm_erasure_notice()'
+      FROM compliance.erasure_notices n WHERE n.confirmed_at IS NULL
+    UNION ALL
     -- Past their time already, so all of them are overdue.
-    SELECT 6, 'expired_data',
+    SELECT 7, 'expired_data',
            count(*), count(*), compliance.belarus_date(min(e.expired_at)), 'Art. 4.8',
            'compliance.expired_data(); compliance.purge_expired()'
       FROM compliance.expired_data() e
   ) d
  ORDER BY d.ord;
 COMMENT ON VIEW compliance.officer_dashboard IS
-    'What the officer must act on, one row per kind: open_requests (applications of subjects, Art. 10-14), breaches_awaiting_notification (Art. 16.1), authority_demands_open (Art. 16.1), consents_expiring_30_days, erase_tasks_due (Art. 10.2) and expired_data (table-subject pairs past retention, Art. 4.8). total, overdue (past the deadline), next_due (earliest deadline, a Belarus date), the article, and where to look and what to call. Reading it scans every protected table (expired_data).';
+    'What the officer must act on, one row per kind: open_requests (applications of subjects, Art. 10-14), breaches_awaiting_notification (Art. 16.1), authority_demands_open (Art. 16.1), consents_expiring_30_days, erase_tasks_due (Art. 10.2), erasure_notices_open (Art. 13.2) and expired_data (table-subject pairs past retention, Art. 4.8). total, overdue (past the deadline), next_due (earliest deadline, a Belarus date), the article, and where to look and what to call. Reading it scans every protected table (expired_data).';
 
 REVOKE ALL ON compliance.officer_dashboard FROM PUBLIC;
 GRANT SELECT ON compliance.officer_dashboard TO compliance_officer, compliance_analyst;
