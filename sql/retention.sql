@@ -127,7 +127,18 @@ SELECT count(*) AS granted FROM (SELECT compliance.grant_purpose(p::compliance.p
     FROM unnest(ARRAY['research']) p, unnest(ARRAY['retention_officer']) r) g;
 SET ROLE retention_officer;
 SET compliance.purpose = 'research';
-SELECT jsonb_pretty(compliance.purge_expired() - 'purged_at');
+-- a dry run reports the purge and changes nothing; subjects of whom
+-- nothing was ever recorded are left alone unless the officer says so
+SELECT count(*) AS expired_before, (SELECT count(*) FROM compliance.purge_log) AS purges_before
+  FROM compliance.expired_data();
+SELECT r ->> 'dry_run' AS dry_run, r -> 'skipped_unrecorded' AS skipped, r -> 'erased' AS would_erase
+  FROM compliance.purge_expired(dry_run => true) r;
+SELECT r -> 'erased' AS would_erase, r -> 'skipped_unrecorded' AS skipped
+  FROM compliance.purge_expired(dry_run => true, purge_unrecorded => true) r;
+SELECT count(*) AS expired_after, (SELECT count(*) FROM compliance.purge_log) AS purges_after
+  FROM compliance.expired_data();
+SELECT compliance.purge_expired(dry_run => NULL);
+SELECT jsonb_pretty(compliance.purge_expired(purge_unrecorded => true) - 'purged_at');
 RESET compliance.purpose;
 RESET ROLE;
 
@@ -171,7 +182,7 @@ RESET compliance.enforce;
 BEGIN;
 SELECT jsonb_path_query_array(r, '$.refused[*] ? (@.subject == "s5")') AS refused,
        r -> 'deleted' AS deleted, r -> 'blocked' AS blocked
-  FROM compliance.purge_expired() r;
+  FROM compliance.purge_expired(purge_unrecorded => true) r;
 COMMIT;
 SELECT subject FROM compliance.blocked_subjects WHERE subject = 's5';
 SET compliance.enforce = off;

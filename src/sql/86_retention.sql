@@ -199,13 +199,16 @@ $$;
 COMMENT ON FUNCTION compliance.fk_cascades(regclass) IS
     'Internal to compliance.purge_expired(): the foreign keys with ON DELETE CASCADE, SET NULL or SET DEFAULT that refer to a table, as compliance.erase_rows() takes them.';
 
-CREATE FUNCTION compliance.purge_expired() RETURNS jsonb
+-- The purge itself; purge_expired() runs it, or runs it and undoes it.
+CREATE FUNCTION compliance.purge_expired_run(purge_unrecorded boolean) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET compliance.enforce = off
     SET compliance.recipient = ''
 AS $$
 DECLARE
+    v_unrecorded boolean;
+    v_skipped jsonb := '[]';
     v_now timestamptz := now();
     v_subject text;
     v_kind text;
@@ -240,12 +243,21 @@ BEGIN
     -- consents again between the check and the deletion.
     PERFORM compliance.consent_ledger_lock();
 
-    FOR v_subject, v_kind, v_expired IN
-        SELECT e.subject, p.subject_kind, array_agg(e.tbl ORDER BY e.tbl::text)
+    FOR v_subject, v_kind, v_expired, v_unrecorded IN
+        SELECT e.subject, p.subject_kind, array_agg(e.tbl ORDER BY e.tbl::text),
+               bool_and(e.purpose IS NULL)
           FROM compliance.retention_expiry(NULL) e
           JOIN compliance.protected_tables p ON p.relid = e.tbl
          GROUP BY e.subject, p.subject_kind ORDER BY e.subject, p.subject_kind
     LOOP
+        -- Nothing was ever recorded of the subject (no consent, no ground):
+        -- its rows are likely older than the extension, not past their
+        -- time.  They go only when the officer says so.
+        IF v_unrecorded AND NOT purge_unrecorded THEN
+            v_skipped := v_skipped || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind,
+                                                         'tables', to_jsonb(v_expired::text[]));
+            CONTINUE;
+        END IF;
         v_subjects := v_subjects + 1;
         SELECT coalesce(array_agg(h.relid), '{}') INTO v_held
           FROM compliance.tables_holding(v_subject, v_kind) h;
@@ -346,14 +358,48 @@ BEGIN
     v_report := jsonb_build_object(
         'purged_at', v_now, 'subjects', v_subjects, 'rows_deleted', v_rows,
         'erased', v_erased, 'deleted', v_deleted, 'cascaded', v_cascaded,
-        'retained', v_retained, 'refused', v_refused, 'blocked', v_newly_blocked);
+        'retained', v_retained, 'refused', v_refused, 'blocked', v_newly_blocked,
+        'skipped_unrecorded', v_skipped);
     INSERT INTO compliance.purge_log (purged_at, subjects, rows_deleted, report)
     VALUES (v_now, v_subjects, v_rows, v_report);
     RETURN v_report;
 END
 $$;
-COMMENT ON FUNCTION compliance.purge_expired() IS
-    'Deletes the personal data compliance.expired_data() lists (Art. 4.8 of Law 99-Z) and logs the run in compliance.purge_log. A subject with nothing left to keep, no block and no consent in force is erased with compliance.erase_subject() (retained tables blocked, Art. 13.2; an erased event in the consent ledger); otherwise only the expired tables'' rows are deleted, children first, and rows of retained tables are kept. Rows a foreign key keeps are reported as refused. Returns the report: subjects, rows_deleted, erased, deleted, cascaded, retained, refused, blocked.';
+COMMENT ON FUNCTION compliance.purge_expired_run(boolean) IS
+    'Internal to compliance.purge_expired(): the purge, logged in compliance.purge_log.';
+
+CREATE FUNCTION compliance.purge_expired(dry_run boolean DEFAULT false,
+        purge_unrecorded boolean DEFAULT false)
+    RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_report jsonb;
+BEGIN
+    IF dry_run IS NULL OR purge_unrecorded IS NULL THEN
+        RAISE EXCEPTION 'dry_run and purge_unrecorded must be true or false'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Call compliance.purge_expired(dry_run => true) to see what would go.';
+    END IF;
+    IF NOT dry_run THEN
+        RETURN compliance.purge_expired_run(purge_unrecorded);
+    END IF;
+    -- The very purge, undone: the report says exactly what a purge now
+    -- would delete, block and keep.
+    BEGIN
+        v_report := compliance.purge_expired_run(purge_unrecorded);
+        RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'compliance purge dry run';
+    EXCEPTION WHEN raise_exception THEN
+        IF SQLERRM <> 'compliance purge dry run' THEN
+            RAISE;
+        END IF;
+    END;
+    RETURN v_report || jsonb_build_object('dry_run', true);
+END
+$$;
+COMMENT ON FUNCTION compliance.purge_expired(boolean, boolean) IS
+    'Deletes the personal data compliance.expired_data() lists (Art. 4.8 of Law 99-Z) and logs the run in compliance.purge_log. A subject with nothing left to keep, no block and no consent in force is erased with compliance.erase_subject() (retained tables blocked, Art. 13.2; an erased event in the consent ledger); otherwise only the expired tables'' rows are deleted, children first, and rows of retained tables are kept. Rows a foreign key keeps are reported as refused. Subjects of whom nothing was ever recorded (no consent, no ground: data older than the extension) are left alone and listed under skipped_unrecorded unless purge_unrecorded. dry_run: the same purge, undone, reporting what would go; nothing is changed or logged. Returns the report: subjects, rows_deleted, erased, deleted, cascaded, retained, refused, blocked, skipped_unrecorded.';
 
 REVOKE EXECUTE ON FUNCTION
     compliance.basis_end(text, text, integer),
@@ -361,9 +407,10 @@ REVOKE EXECUTE ON FUNCTION
     compliance.retention_expiry(text),
     compliance.expired_data(),
     compliance.fk_cascades(regclass),
-    compliance.purge_expired()
+    compliance.purge_expired_run(boolean),
+    compliance.purge_expired(boolean, boolean)
 FROM PUBLIC;
 REVOKE ALL ON compliance.purge_log, compliance.purge_log_id_seq FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION compliance.expired_data() TO compliance_officer, compliance_analyst;
-GRANT EXECUTE ON FUNCTION compliance.purge_expired() TO compliance_officer;
+GRANT EXECUTE ON FUNCTION compliance.purge_expired(boolean, boolean) TO compliance_officer;
 GRANT SELECT ON compliance.purge_log TO compliance_officer, compliance_analyst;
