@@ -10,6 +10,11 @@ SELECT compliance.set_processor('Shop LLC', 'Minsk');
 SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', basis_scope => 'all_subjects');
 SELECT compliance.register_recipient('bureau', 'Credit Bureau JSC', 'Minsk', 'BY');
 SELECT compliance.register_recipient('us_partner', 'Partner Inc', 'New York', 'US');
+-- an unregistered recipient is refused when it is declared, not at the
+-- first read; a typo in its code too
+SET compliance.recipient = 'bureau_typo';
+SET compliance.recipient = 'Bureau';
+SHOW compliance.recipient;
 -- customer 8 has a delivery contract: the Art. 9.1 exception of a contract with the subject
 SELECT compliance.register_purpose('delivery', 'Delivery', 'contract_with_subject');
 SELECT compliance.record_basis('8', 'delivery') > 0 AS contract;

@@ -126,7 +126,12 @@ check_purpose(char **newval, void **extra, GucSource source)
 	return true;
 }
 
-/* Recipient codes share the purpose code syntax; registration is checked when a disclosure is logged. */
+/*
+ * Recipient codes share the purpose code syntax, and the recipient must be
+ * registered when it is declared: a read for nobody known would log
+ * nothing.  Like a purpose, it is checked again when a disclosure is
+ * logged where the registry cannot be consulted here.
+ */
 static bool
 check_recipient(char **newval, void **extra, GucSource source)
 {
@@ -140,6 +145,17 @@ check_recipient(char **newval, void **extra, GucSource source)
 		GUC_check_errmsg("invalid recipient code \"%s\"", code);
 		GUC_check_errdetail("A recipient code starts with a lowercase letter and has at most %d lowercase letters, digits or underscores.",
 							PURPOSE_CODE_MAXLEN);
+		return false;
+	}
+	if (!IsTransactionState() || InitializingParallelWorker || IsParallelWorker() ||
+		!compliance_extension_present())
+		return true;
+	if (!recipient_registered(code))
+	{
+		GUC_check_errcode(ERRCODE_UNDEFINED_OBJECT);
+		GUC_check_errmsg("recipient \"%s\" is not registered", code);
+		GUC_check_errdetail("Every provision of personal data is logged with its recipient's name and location (Art. 12.2 of Law 99-Z).");
+		GUC_check_errhint("Register it with compliance.register_recipient(), or choose one from compliance.recipients.");
 		return false;
 	}
 	return true;

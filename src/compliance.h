@@ -272,8 +272,9 @@ extern void compliance_become_owner(CatalogUserSave *save);
 extern void compliance_restore_user(const CatalogUserSave *save);
 
 /* ---------------------------------------------------------------------
- * registry.c: backend cache of compliance.purposes (and recipients),
- * invalidated at commit of any change through registry_changed()
+ * registry.c: backend cache of compliance.purposes, invalidated at
+ * commit of any change through registry_changed(); recipients looked up
+ * when compliance.recipient is set
  * ---------------------------------------------------------------------
  */
 typedef struct PurposeInfo
@@ -299,6 +300,7 @@ extern void registry_role_callback(Datum arg, int cacheid, uint32 hashvalue);
 /* does the current role hold it (grant_purpose; superusers hold all)? */
 extern bool purpose_held(const PurposeInfo *info);
 extern bool purpose_held_by(const PurposeInfo *info, Oid role);
+extern bool recipient_registered(const char *code);	/* compliance.recipients, read now */
 extern void registry_watch(void);	/* start listening even if not loaded */
 extern uint64 registry_generation(void);	/* bumped on every invalidation */
 /* bumped on every reload; what a lookup returned lives until then or the transaction's end */

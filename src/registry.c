@@ -382,3 +382,30 @@ registry_changed(PG_FUNCTION_ARGS)
 	CacheInvalidateRelcacheByRelid(compliance_relid("purposes", false));
 	PG_RETURN_POINTER(NULL);
 }
+
+/*
+ * Is the recipient registered (compliance.recipients)?  Read now, with the
+ * latest snapshot: asked only when compliance.recipient is set.
+ */
+bool
+recipient_registered(const char *code)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	CatalogUserSave save;
+	bool		found;
+
+	values[0] = CStringGetTextDatum(code);
+	compliance_become_owner(&save);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_snapshot(SPI_prepare("SELECT FROM compliance.recipients WHERE code OPERATOR(pg_catalog.=) $1",
+										 1, argtypes),
+							 values, NULL, compliance_fresh_snapshot(), InvalidSnapshot,
+							 true, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read compliance.recipients");
+	found = SPI_processed > 0;
+	SPI_finish();
+	compliance_restore_user(&save);
+	return found;
+}
