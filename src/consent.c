@@ -137,7 +137,7 @@ PG_FUNCTION_INFO_V1(consent_hash_extended);
 #define CONSENT_KNOWN_FLAGS			0xff
 
 #define CONSENT_LANG_MAXLEN			35	/* BCP 47 tags need no more */
-#define CONSENT_KIND_MAXLEN			63	/* like purpose codes */
+#define CONSENT_KIND_MAXLEN			PURPOSE_CODE_MAXLEN	/* a kind is spelt like a purpose code */
 #define CONSENT_DEFAULT_SUBJECT_KIND	"person"	/* when not stated */
 
 struct Consent
@@ -873,13 +873,11 @@ set_notice_lang(ConsentValues *v, const char *s, size_t len,
 	v->present |= CK_BIT(CK_NOTICE_LANG);
 }
 
-/* a subject kind: 1..63 bytes of [a-z][a-z0-9_]* */
+/* a subject kind: the syntax of purpose codes, 1..63 bytes of [a-z][a-z0-9_]* */
 static void
 set_subject_kind(ConsentValues *v, const char *s, size_t len,
 				 const ConsentSource *src)
 {
-	size_t		i;
-
 	if (len == 0)
 		consent_fail(src, 0, CK_SUBJECT_KIND, "the subject kind is empty", NULL);
 	if (len > CONSENT_KIND_MAXLEN)
@@ -887,13 +885,11 @@ set_subject_kind(ConsentValues *v, const char *s, size_t len,
 					 psprintf("the subject kind has %zu bytes, more than %d",
 							  len, CONSENT_KIND_MAXLEN),
 					 NULL);
-	for (i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-			  (i > 0 && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'))))
-			consent_fail(src, 0, CK_SUBJECT_KIND,
-						 psprintf("\"%s\" is not a subject kind",
-								  consent_shown_value(s, len)),
-						 NULL);
+	if (!purpose_code_is_valid(s, (int) len))
+		consent_fail(src, 0, CK_SUBJECT_KIND,
+					 psprintf("\"%s\" is not a subject kind",
+							  consent_shown_value(s, len)),
+					 NULL);
 	v->subject_kind = s;
 	v->subject_kind_len = (int) len;
 	v->present |= CK_BIT(CK_SUBJECT_KIND);

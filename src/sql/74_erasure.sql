@@ -198,30 +198,49 @@ COMMENT ON FUNCTION compliance.erase_rows(regclass, text, jsonb) IS
 -- another's data (Art. 13); those rows of the subject are kept instead,
 -- and the subject blocked.  Within one kind the cascade is the schema's
 -- own statement that the referencing rows are the subject's data too.
-CREATE FUNCTION compliance.foreign_subject_refs(tbl regclass, subject_kind text)
-    RETURNS TABLE (conname name, child regclass, join_on text, holder text)
-    LANGUAGE sql STABLE
+CREATE FUNCTION compliance.foreign_subject_refs(tbl regclass, subject_kind text, match text)
+    RETURNS TABLE (keep text, refused jsonb)
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT c.conname, c.conrelid::regclass,
-           (SELECT string_agg(format('ref.%I = subject_row.%I', ca.attname, pa.attname), ' AND ')
-              FROM unnest(c.conkey, c.confkey) AS k(fkey, pkey)
-              JOIN pg_attribute ca ON ca.attrelid = c.conrelid AND ca.attnum = k.fkey
-              JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = k.pkey),
-           h.holder
-      FROM pg_constraint c
-     CROSS JOIN LATERAL (
-           SELECT string_agg(format('%s, subjects of kind %s', p.relid, p.subject_kind), '; ') AS holder
-             FROM unnest(compliance.protected_ancestors(c.conrelid::regclass)) AS anc(relid)
-             JOIN compliance.protected_tables p ON p.relid = anc.relid
-            WHERE p.subject_kind <> foreign_subject_refs.subject_kind) h
-     WHERE c.contype = 'f' AND c.conparentid = 0 AND c.confrelid = foreign_subject_refs.tbl
-       AND c.confdeltype IN ('c', 'n', 'd') AND h.holder IS NOT NULL
-     ORDER BY c.conrelid::regclass::text, c.conname
+DECLARE
+    fk record;
+    v_n bigint;
+BEGIN
+    FOR fk IN
+        SELECT c.conname, c.conrelid::regclass AS child,
+               (SELECT string_agg(format('ref.%I = subject_row.%I', ca.attname, pa.attname), ' AND ')
+                  FROM unnest(c.conkey, c.confkey) AS k(fkey, pkey)
+                  JOIN pg_attribute ca ON ca.attrelid = c.conrelid AND ca.attnum = k.fkey
+                  JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = k.pkey) AS join_on,
+               h.holder
+          FROM pg_constraint c
+         CROSS JOIN LATERAL (
+               SELECT string_agg(format('%s, subjects of kind %s', p.relid, p.subject_kind), '; ') AS holder
+                 FROM unnest(compliance.protected_ancestors(c.conrelid::regclass)) AS anc(relid)
+                 JOIN compliance.protected_tables p ON p.relid = anc.relid
+                WHERE p.subject_kind <> foreign_subject_refs.subject_kind) h
+         WHERE c.contype = 'f' AND c.conparentid = 0 AND c.confrelid = foreign_subject_refs.tbl
+           AND c.confdeltype IN ('c', 'n', 'd') AND h.holder IS NOT NULL
+         ORDER BY c.conrelid::regclass::text, c.conname
+    LOOP
+        v_n := compliance.read_as_table_owner(tbl,
+            format('SELECT count(*) FROM %s AS subject_row WHERE %s AND EXISTS (SELECT FROM %s AS ref WHERE %s)',
+                   tbl, match, fk.child, fk.join_on))::bigint;
+        CONTINUE WHEN v_n = 0;
+        keep := format('EXISTS (SELECT FROM %s AS ref WHERE %s)', fk.child, fk.join_on);
+        refused := jsonb_build_object(
+            'table', tbl::text, 'rows', v_n, 'constraint', fk.conname,
+            'referencing_table', fk.child::text,
+            'reason', format('referenced from %s through foreign key %s, whose rows are personal data of other subjects (%s)',
+                             fk.child, fk.conname, fk.holder));
+        RETURN NEXT;
+    END LOOP;
+END
 $$;
-COMMENT ON FUNCTION compliance.foreign_subject_refs(regclass, text) IS
-    'Internal to erasure and purges: the foreign keys that would cascade, set NULL or set a default from rows of tbl (of subjects of the kind) into a table protected for another kind of subject.';
-REVOKE EXECUTE ON FUNCTION compliance.foreign_subject_refs(regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION compliance.foreign_subject_refs(regclass, text, text) IS
+    'Internal to erasure and purges: for each foreign key that would cascade, set NULL or set a default from the rows of tbl matching match (alias subject_row; a subject of the kind) into a table protected for another kind of subject, and reaches some: the condition of the rows to keep, and the refusal to report.';
+REVOKE EXECUTE ON FUNCTION compliance.foreign_subject_refs(regclass, text, text) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------
 -- Notices to recipients (Art. 13.2)
@@ -541,19 +560,9 @@ BEGIN
             END IF;
         END LOOP;
         -- rows that other subjects' rows refer to with a cascading action
-        FOR fk IN SELECT * FROM compliance.foreign_subject_refs(v_tbl, subject_kind) LOOP
-            v_n := compliance.read_as_table_owner(v_tbl,
-                format('SELECT count(*) FROM %s AS subject_row WHERE %s AND EXISTS (SELECT FROM %s AS ref WHERE %s)',
-                       v_tbl, v_match, fk.child, fk.join_on))::bigint;
-            CONTINUE WHEN v_n = 0;
-            v_keep := v_keep || format('EXISTS (SELECT FROM %s AS ref WHERE %s)', fk.child, fk.join_on);
-            v_cascade := (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(v_cascade) e
-                           WHERE e ->> 'constraint' <> fk.conname OR e ->> 'table' <> fk.child::text);
-            v_refused := v_refused || jsonb_build_array(jsonb_build_object(
-                'table', v_tbl::text, 'rows', v_n, 'constraint', fk.conname,
-                'referencing_table', fk.child::text,
-                'reason', format('referenced from %s through foreign key %s, whose rows are personal data of other subjects (%s)',
-                                 fk.child, fk.conname, fk.holder)));
+        FOR fk IN SELECT * FROM compliance.foreign_subject_refs(v_tbl, subject_kind, v_match) LOOP
+            v_keep := v_keep || fk.keep;
+            v_refused := v_refused || jsonb_build_array(fk.refused);
         END LOOP;
         v_keep_sql := coalesce(nullif(array_to_string(v_keep, ' OR '), ''), 'false');
 

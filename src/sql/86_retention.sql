@@ -238,6 +238,7 @@ DECLARE
     v_newly_blocked jsonb := '[]';
     v_report jsonb;
     v_fk record;
+    v_keep text[];
 BEGIN
     -- Consent writers wait until the purge commits, so that no subject
     -- consents again between the check and the deletion.
@@ -306,18 +307,14 @@ BEGIN
              WHERE p.relid = v_tbl;
             -- rows that other subjects' rows refer to with a cascading
             -- action stay (see compliance.foreign_subject_refs)
-            FOR v_fk IN SELECT * FROM compliance.foreign_subject_refs(v_tbl, v_kind) LOOP
-                v_n := compliance.read_as_table_owner(v_tbl,
-                    format('SELECT count(*) FROM %s AS subject_row WHERE %s AND EXISTS (SELECT FROM %s AS ref WHERE %s)',
-                           v_tbl, v_match, v_fk.child, v_fk.join_on))::bigint;
-                CONTINUE WHEN v_n = 0;
-                v_match := format('%s AND NOT EXISTS (SELECT FROM %s AS ref WHERE %s)', v_match, v_fk.child, v_fk.join_on);
-                v_refused := v_refused || jsonb_build_array(jsonb_build_object(
-                    'subject', v_subject, 'subject_kind', v_kind, 'table', v_tbl::text, 'rows', v_n,
-                    'constraint', v_fk.conname, 'referencing_table', v_fk.child::text,
-                    'reason', format('referenced from %s through foreign key %s, whose rows are personal data of other subjects (%s)',
-                                     v_fk.child, v_fk.conname, v_fk.holder)));
+            v_keep := '{}';
+            FOR v_fk IN SELECT * FROM compliance.foreign_subject_refs(v_tbl, v_kind, v_match) LOOP
+                v_keep := v_keep || v_fk.keep;
+                v_refused := v_refused || jsonb_build_array(
+                    jsonb_build_object('subject', v_subject, 'subject_kind', v_kind) || v_fk.refused);
             END LOOP;
+            v_match := format('%s AND NOT (%s)', v_match,
+                              coalesce(nullif(array_to_string(v_keep, ' OR '), ''), 'false'));
             IF v_ground IS NOT NULL THEN
                 -- Kept by law (Art. 13.3).  No purpose that may touch the
                 -- table has a basis, so enforcement already keeps them from
