@@ -74,8 +74,9 @@ SELECT compliance.protect('visits', 'patient_id', '{"notes": "health"}');
 DROP TABLE visits;
 SELECT count(*) AS protected FROM compliance.protected_tables;
 
--- Only a table's owner (or a superuser) may remove its protection, and
--- every change is recorded; the owner adds partitions without a superuser.
+-- Only an administrator who owns the table (or a superuser) may remove its
+-- protection: neither the owner nor an administrator alone; every change
+-- is recorded.  The owner adds partitions without a superuser.
 CREATE ROLE reg_owner;
 CREATE ROLE reg_admin IN ROLE compliance_admin;
 GRANT CREATE ON SCHEMA public TO reg_owner;
@@ -96,6 +97,10 @@ SELECT c.relname, c.relforcerowsecurity,
   FROM pg_class c WHERE c.relname LIKE 'lab%' AND c.relkind IN ('r', 'p') ORDER BY 1;
 SET ROLE reg_owner;
 SELECT count(*) FROM lab;
+SELECT compliance.unprotect('lab');
+RESET ROLE;
+GRANT compliance_admin TO reg_owner;
+SET ROLE reg_owner;
 SELECT compliance.unprotect('lab');
 RESET ROLE;
 SELECT table_name, action, subject_column, subject_kind FROM compliance.protection_changes

@@ -39,8 +39,7 @@ INSERT INTO compliance.purposes (code, title, legal_basis) VALUES ('sneaky', 'Sn
 DELETE FROM compliance.protected_tables;
 RESET ROLE;
 
--- functions are not executable by PUBLIC, but unprotect(), which lets only
--- the table's owner or a superuser through
+-- functions are not executable by PUBLIC
 SELECT p.oid::regprocedure
   FROM pg_proc p
  WHERE p.pronamespace = 'compliance'::regnamespace AND p.prosecdef

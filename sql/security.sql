@@ -373,9 +373,9 @@ SELECT c.relname, r.role, p.priv
    AND c.relkind <> 'S' AND has_table_privilege(r.role, c.oid, p.priv)
  ORDER BY 1, 2, 3;
 -- attack: any function of the extension PUBLIC may execute that is not a
--- type's support function, an accessor or a pure helper: only unprotect()
--- (the table's owner or a superuser only) and the write trigger (cloned
--- onto the partitions a table's owner creates; it runs only as a trigger)
+-- type's support function, an accessor or a pure helper: only the write
+-- trigger (cloned onto the partitions a table's owner creates; it runs
+-- only as a trigger)
 SELECT p.oid::regprocedure AS public_function
   FROM pg_proc p
  WHERE p.pronamespace = 'compliance'::regnamespace

@@ -272,10 +272,11 @@ read_as_table_owner(PG_FUNCTION_ARGS)
 /*
  * require_table_owner(tbl regclass) returns void
  *
- * For unprotect(), a SECURITY DEFINER function: the role that called it
- * (the session's, after SET ROLE) must own the table, or have its owner's
- * privileges, or be a superuser.  Switching enforcement off for a table is
- * the owner's decision, not a registry administrator's.
+ * For unprotect(), a SECURITY DEFINER function only compliance_admin may
+ * execute: the role that called it (the session's, after SET ROLE) must
+ * also own the table, or have its owner's privileges, or be a superuser.
+ * Neither an administrator of the registry nor a table's owner alone may
+ * switch enforcement off for a table.
  */
 Datum
 require_table_owner(PG_FUNCTION_ARGS)
@@ -292,8 +293,8 @@ require_table_owner(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("must be owner of table %s to remove its protection", get_rel_name(relid)),
-				 errdetail("Removing protection switches enforcement off for every row of the table (Art. 4, 5, 13 of Law 99-Z); only its owner or a superuser may."),
-				 errhint("Ask the table's owner (%s) or a superuser to call compliance.unprotect().",
+				 errdetail("Removing protection switches enforcement off for every row of the table (Art. 4, 5, 13 of Law 99-Z); only an administrator of the registry who owns it, or a superuser, may."),
+				 errhint("Ask a superuser, or an administrator with the privileges of the table's owner (%s), to call compliance.unprotect().",
 						 GetUserNameFromId(owner, false))));
 	PG_RETURN_VOID();
 }

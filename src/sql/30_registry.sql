@@ -1037,7 +1037,8 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Call compliance.unprotect(''schema.table'').';
     END IF;
-    -- the owner's decision, not a registry administrator's
+    -- an administrator of the registry (EXECUTE) who owns the table: neither
+    -- alone may switch enforcement off
     PERFORM compliance.require_table_owner(tbl);
     DELETE FROM compliance.protected_tables p WHERE p.relid = tbl RETURNING * INTO v_old;
     IF NOT FOUND THEN
@@ -1051,7 +1052,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.unprotect(regclass) IS
-    'Removes protection from a table: its rows are no longer checked against purposes, consent and blocks. Only the table''s owner (or a role with its privileges) or a superuser may; the change is recorded in compliance.protection_changes.';
+    'Removes protection from a table: its rows are no longer checked against purposes, consent and blocks. Only a compliance_admin who owns the table (or has its owner''s privileges), or a superuser, may; the change is recorded in compliance.protection_changes.';
 
 -- Keeps the registry consistent with DDL: a dropped protected table leaves
 -- the registry, and the subject column of a protected table cannot be dropped.

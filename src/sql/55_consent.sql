@@ -271,10 +271,11 @@ BEGIN
                 USING ERRCODE = 'undefined_object',
                       HINT = 'Pass the id compliance.file_request() returned for the application; see compliance.requests.';
         END IF;
+        -- the application's own subject is not told: the caller (an
+        -- application role) may not read the register of applications
         IF v_req.subject <> subject OR v_req.subject_kind <> subject_kind THEN
             RAISE EXCEPTION 'request % is not an application of subject "%" (%)', request_id, subject, subject_kind
                 USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = format('It was filed for subject "%s" (%s).', v_req.subject, v_req.subject_kind),
                       HINT = 'Pass the application of the subject withdrawing consent.';
         END IF;
         IF v_req.kind NOT IN ('withdraw_consent', 'stop_processing', 'erase') THEN

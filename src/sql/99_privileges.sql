@@ -22,6 +22,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.register_recipient(text, text, text, text, text),
     compliance.protect(regclass, name, jsonb, text),
     compliance.register_subject_kind(text, text, text),
+    compliance.unprotect(regclass),
     compliance.require_table_owner(regclass),
     compliance.grant_purpose(compliance.purpose, regrole),
     compliance.revoke_purpose(compliance.purpose, regrole)
@@ -48,11 +49,11 @@ GRANT EXECUTE ON FUNCTION
     compliance.protect(regclass, name, jsonb, text),
     compliance.register_subject_kind(text, text, text),
     compliance.grant_purpose(compliance.purpose, regrole),
-    compliance.revoke_purpose(compliance.purpose, regrole)
+    compliance.revoke_purpose(compliance.purpose, regrole),
+    -- and only on tables it owns, or as a superuser: unprotect() checks
+    -- the caller owns the table (an owner alone may not switch it off)
+    compliance.unprotect(regclass)
 TO compliance_admin;
--- unprotect() is the table owner's (or a superuser's) and checks it itself:
--- the owner need not be an administrator of the registry
-GRANT EXECUTE ON FUNCTION compliance.unprotect(regclass) TO PUBLIC;
 -- INSERT and DELETE only: an updated shipped row would not survive a dump.
 GRANT INSERT, DELETE ON compliance.adequate_countries, compliance.holidays TO compliance_admin;
 
