@@ -47,12 +47,17 @@ SELECT compliance.protect('invoices', 'patient_id');
 SELECT compliance.protect('newsletter', 'subscriber');
 
 -- Art. 13.3: invoices are kept by law; marking needs a table
-SELECT compliance.set_retained('invoices', 'Tax Code of the Republic of Belarus: accounting documents are kept 5 years');
-SELECT compliance.set_retained('newsletter', 'temporary');
-SELECT compliance.set_retained('newsletter', NULL);
-SELECT compliance.set_retained('compliance.requests', 'a view');
-SELECT compliance.set_retained(NULL, 'x');
-SELECT relid, ground FROM compliance.retained_tables;
+SELECT compliance.set_retained('invoices', 'Tax Code of the Republic of Belarus: accounting documents are kept 5 years', interval '5 years');
+SELECT compliance.set_retained('newsletter', 'temporary', interval '1 year');
+SELECT compliance.set_retained('newsletter', NULL, NULL);
+SELECT compliance.set_retained('compliance.requests', 'a view', interval '1 year');
+SELECT compliance.set_retained(NULL, 'x', interval '1 year');
+-- Art. 4.8: the act that obliges keeping sets the term; it runs from a date column
+SELECT compliance.set_retained('newsletter', 'temporary', NULL);
+SELECT compliance.set_retained('newsletter', 'temporary', interval '-1 day');
+SELECT compliance.set_retained('newsletter', 'temporary', interval '1 year', 'sent_on');
+SELECT compliance.set_retained('newsletter', 'temporary', interval '1 year', 'email');
+SELECT relid, ground, period, from_column FROM compliance.retained_tables;
 
 SELECT compliance.purposes(compliance.give_consent('2', '{marketing}', 'checkbox'));
 SELECT compliance.purposes(compliance.give_consent('1', '{marketing}', 'checkbox'));
@@ -234,17 +239,17 @@ SELECT ledger, ok FROM compliance.verify_ledger() WHERE ledger = 'consent';
 SET ROLE compliance_app;
 SELECT compliance.erase_subject('3');
 SELECT compliance.process_erase_tasks();
-SELECT compliance.set_retained('visits', 'x');
+SELECT compliance.set_retained('visits', 'x', interval '1 year');
 SELECT count(*) FROM compliance.erase_tasks_due;
 RESET ROLE;
 SET ROLE compliance_admin;
 SELECT compliance.erase_subject('3');
-SELECT compliance.set_retained('visits', 'Order of the Ministry of Health: medical records are kept 25 years');
-SELECT compliance.set_retained('visits', NULL);
+SELECT compliance.set_retained('visits', 'Order of the Ministry of Health: medical records are kept 25 years', interval '25 years');
+SELECT compliance.set_retained('visits', NULL, NULL);
 RESET ROLE;
 SET ROLE compliance_officer;
 SHOW compliance.purpose;
-SELECT compliance.set_retained('visits', 'x');
+SELECT compliance.set_retained('visits', 'x', interval '1 year');
 SELECT compliance.block_subject('3', 'Erasure requested');
 SELECT compliance.file_request('3', 'erase', '2026-12-30 10:00+03') AS erase3b \gset
 SELECT show(compliance.erase_subject('3', :erase3b));

@@ -37,7 +37,7 @@ COMMENT ON TABLE patients IS 'patient records';
 CREATE TABLE invoices (id int PRIMARY KEY, patient_id int, amount numeric);
 SELECT compliance.protect('patients', 'id', '{"diagnosis": "health", "photo": "biometric", "full_name": "ordinary"}');
 SELECT compliance.protect('invoices', 'patient_id');
-SELECT compliance.set_retained('invoices', 'Tax Code of the Republic of Belarus: accounting documents are kept 5 years');
+SELECT compliance.set_retained('invoices', 'Tax Code of the Republic of Belarus: accounting documents are kept 5 years', interval '5 years');
 
 -- Russian is the default; dates are the only thing that changes
 \pset format unaligned

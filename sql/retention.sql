@@ -40,7 +40,7 @@ SELECT compliance.protect('patients', 'id', '{"diagnosis": "health"}');
 SELECT compliance.protect('invoices', 'patient_id');
 SELECT compliance.protect('subscribers', 'key');
 SELECT compliance.protect('samples', 'donor');
-SELECT compliance.set_retained('invoices', 'Tax Code: accounting documents are kept 5 years');
+SELECT compliance.set_retained('invoices', 'Tax Code: accounting documents are kept 10 years', interval '10 years');
 
 -- Which purposes may touch which table (Art. 4.5)
 SELECT p.relid, ARRAY(SELECT pu.code FROM compliance.purposes pu
@@ -188,6 +188,70 @@ SELECT subject FROM compliance.blocked_subjects WHERE subject = 's5';
 SET compliance.enforce = off;
 SELECT key FROM subscribers;
 RESET compliance.enforce;
+
+-- Rows kept by law have a term (Art. 4.8, 13.3): payslips are kept 5 years
+-- from their date, tax cards 5 years from the end of the last ground
+CREATE TABLE staff (id int PRIMARY KEY, full_name text);
+CREATE TABLE payslips (id int PRIMARY KEY, staff_id int REFERENCES staff, issued_on date, gross numeric);
+CREATE TABLE tax_cards (staff_id int REFERENCES staff, tax_year int);
+INSERT INTO staff VALUES (7, 'Inna'), (8, 'Oleg');
+INSERT INTO payslips VALUES (70, 7, '2019-03-01', 100), (71, 7, current_date - 30, 200), (72, 7, NULL, 300),
+                            (80, 8, '2024-03-01', 400);
+INSERT INTO tax_cards VALUES (7, 2019), (8, 2017);
+SELECT compliance.register_purpose('payroll', 'Payroll', 'labour_relations',
+    data_items => ARRAY['staff.full_name', 'payslips.gross', 'tax_cards.tax_year']);
+SELECT compliance.protect('staff', 'id');
+SELECT compliance.protect('payslips', 'staff_id');
+SELECT compliance.protect('tax_cards', 'staff_id');
+SELECT compliance.set_retained('payslips', 'Tax Code: accounting documents are kept 5 years', interval '5 years', 'issued_on');
+SELECT compliance.set_retained('tax_cards', 'Tax Code: accounting documents are kept 5 years', interval '5 years');
+-- Oleg's employment ended in 2018; Inna's is current
+SELECT compliance.record_basis('8', 'payroll', '2010-01-01', '2018-06-30') IS NOT NULL AS recorded;
+SELECT compliance.record_basis('7', 'payroll', '2015-01-01') IS NOT NULL AS recorded;
+SELECT compliance.ground_end('8', 'person', 'tax_cards') AS oleg_ground_end,
+       compliance.ground_end('7', 'person', 'tax_cards') AS inna_ground_end;
+
+-- Erasure keeps what is still within its term and blocks it; Inna's 2019
+-- payslip is past its term and goes at once
+SELECT r -> 'deleted' AS deleted, r -> 'retained' AS retained, r -> 'blocked' AS blocked
+  FROM compliance.erase_subject('7') r;
+SET compliance.enforce = off;
+SELECT id, staff_id, issued_on IS NOT NULL AS dated FROM payslips ORDER BY id;
+RESET compliance.enforce;
+-- the retained rows within their term are not listed; Inna's staff record,
+-- which they refer to, is (a foreign key keeps it)
+SELECT tbl, subject, purpose FROM compliance.expired_data() WHERE subject = '7';
+
+-- Oleg: the ground ended in 2018, so his tax card's term ran in 2023 and
+-- the purge deletes it; his 2024 payslip is kept to 2029, blocked
+SELECT tbl, subject, purpose, expired_at FROM compliance.expired_data() WHERE subject = '8';
+SELECT r -> 'deleted' AS deleted, r -> 'retained' AS retained, r -> 'blocked' AS blocked
+  FROM compliance.purge_expired() r;
+SET compliance.enforce = off;
+SELECT * FROM tax_cards ORDER BY staff_id;
+SELECT id, staff_id FROM payslips ORDER BY id;
+RESET compliance.enforce;
+SELECT subject FROM compliance.blocked_subjects WHERE subject IN ('7', '8') ORDER BY 1;
+
+-- Five years on (the rows' dates moved back as time would move forward):
+-- the terms have run, the purge deletes the rows and the staff records
+-- they kept
+SET compliance.enforce = off;
+UPDATE payslips SET issued_on = issued_on - interval '5 years 1 day';
+RESET compliance.enforce;
+SELECT tbl, subject, purpose, expired_at < now() AS term_ran
+  FROM compliance.expired_data() WHERE tbl = 'payslips'::regclass ORDER BY subject;
+SELECT r -> 'deleted' AS deleted, r -> 'retained' AS retained
+  FROM compliance.purge_expired() r;
+SET compliance.enforce = off;
+SELECT id, staff_id FROM payslips ORDER BY id;
+SELECT * FROM staff ORDER BY id;
+RESET compliance.enforce;
+SELECT ledger, ok FROM compliance.verify_ledger();
+SELECT compliance.unprotect('tax_cards');
+SELECT compliance.unprotect('payslips');
+SELECT compliance.unprotect('staff');
+DROP TABLE tax_cards, payslips, staff;
 
 -- An empty registry purges nothing
 DROP TABLE letters;

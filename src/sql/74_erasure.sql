@@ -9,26 +9,39 @@
 -- consents, a contract, a legal obligation).  The erase task decides,
 -- within the 15 days of Art. 10.2, whether anything is left to delete.
 
--- Art. 13.2, 13.3: tables whose rows the processor must keep by law.
+-- Art. 13.2, 13.3: tables whose rows the processor must keep by law, and
+-- for how long.  A legislative act that obliges keeping also sets the term
+-- (accounting documents, medical records), so the term is required: a row
+-- is kept for `period` after its `from_column` (the document's date), or,
+-- without one, after the end of the subject's last ground for the purposes
+-- that may touch the table (Art. 4.8: no longer than the purposes require).
+-- Past its term the row is deleted like any expired row.
 CREATE TABLE compliance.retained_tables (
     relid   regclass PRIMARY KEY,
     ground  text NOT NULL CHECK (btrim(ground) <> ''),
+    period  interval NOT NULL CHECK (period > interval '0'),
+    from_column name,
     set_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     set_by  name NOT NULL DEFAULT session_user
 );
 COMMENT ON TABLE compliance.retained_tables IS
-    'Tables whose rows are kept by law when a subject''s data are erased (Art. 13.3 of Law 99-Z): compliance.erase_subject() blocks them instead of deleting them (Art. 13.2), and keeps the rows they reference. Set with compliance.set_retained().';
+    'Tables whose rows are kept by law when a subject''s data are erased (Art. 13.3 of Law 99-Z), and for how long: compliance.erase_subject() blocks them instead of deleting them (Art. 13.2), and keeps the rows they reference, until period has run from the row''s from_column (or from the end of the subject''s last ground); then compliance.purge_expired() deletes them. Set with compliance.set_retained().';
+COMMENT ON COLUMN compliance.retained_tables.period IS 'How long the law keeps a row: from from_column, or from the end of the subject''s last ground.';
+COMMENT ON COLUMN compliance.retained_tables.from_column IS 'A date or timestamp column the term runs from (the document''s date); NULL: the term runs from the end of the subject''s last ground for the purposes that may touch the table. A row whose column is NULL also counts from the ground''s end.';
 SELECT pg_catalog.pg_extension_config_dump('compliance.retained_tables', '');
 
-CREATE FUNCTION compliance.set_retained(tbl regclass, ground text) RETURNS void
+CREATE FUNCTION compliance.set_retained(tbl regclass, ground text, period interval,
+        from_column name DEFAULT NULL) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_type regtype;
 BEGIN
     IF tbl IS NULL THEN
         RAISE EXCEPTION 'table is required'
             USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'E.g. compliance.set_retained(''invoices'', ''Tax Code: accounting documents are kept for the statutory period'').';
+                  HINT = 'E.g. compliance.set_retained(''invoices'', ''Tax Code: accounting documents are kept 5 years'', interval ''5 years'', ''issued_on'').';
     END IF;
     IF coalesce(btrim(ground), '') = '' THEN
         DELETE FROM compliance.retained_tables t WHERE t.relid = tbl;
@@ -39,13 +52,158 @@ BEGIN
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Mark the table that holds the rows to keep.';
     END IF;
-    INSERT INTO compliance.retained_tables AS t (relid, ground) VALUES (tbl, btrim(ground))
+    IF period IS NULL THEN
+        RAISE EXCEPTION 'the term of keeping is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'Art. 4.8 of Law 99-Z: personal data are kept no longer than the purposes of their processing require; the act that obliges keeping also sets for how long.',
+                  HINT = 'Pass the term the act sets, e.g. interval ''5 years''.';
+    END IF;
+    IF period <= interval '0' THEN
+        RAISE EXCEPTION 'the term of keeping must be positive, not %', period
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the term the act sets, e.g. interval ''5 years''; to stop keeping the table''s rows, pass a NULL ground.';
+    END IF;
+    IF from_column IS NOT NULL THEN
+        SELECT a.atttypid INTO v_type FROM pg_attribute a
+         WHERE a.attrelid = tbl AND a.attname = from_column AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'column "%" of table % does not exist', from_column, tbl
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'Name the date or timestamp column the term runs from, or pass NULL to count from the end of the subject''s last ground.';
+        END IF;
+        IF v_type NOT IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN
+            RAISE EXCEPTION 'column "%" of table % is of type %, not a date or timestamp', from_column, tbl, v_type
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'The term runs from a column of type date, timestamp or timestamp with time zone.';
+        END IF;
+    END IF;
+    INSERT INTO compliance.retained_tables AS t (relid, ground, period, from_column)
+    VALUES (tbl, btrim(ground), period, from_column)
     ON CONFLICT ON CONSTRAINT retained_tables_pkey DO UPDATE
-       SET ground = excluded.ground, set_at = excluded.set_at, set_by = excluded.set_by;
+       SET ground = excluded.ground, period = excluded.period, from_column = excluded.from_column,
+           set_at = excluded.set_at, set_by = excluded.set_by;
 END
 $$;
-COMMENT ON FUNCTION compliance.set_retained(regclass, text) IS
-    'Marks a table whose rows must be kept by law (Art. 13.3 of Law 99-Z), with the provision requiring it: erasure blocks its rows instead of deleting them (Art. 13.2). A NULL or empty ground clears the mark.';
+COMMENT ON FUNCTION compliance.set_retained(regclass, text, interval, name) IS
+    'Marks a table whose rows must be kept by law (Art. 13.3 of Law 99-Z), with the provision requiring it and its term: erasure blocks its rows instead of deleting them (Art. 13.2) until period has run from the row''s from_column (a date or timestamp column; NULL: from the end of the subject''s last ground), then compliance.purge_expired() deletes them (Art. 4.8). A NULL or empty ground clears the mark.';
+
+-- ---------------------------------------------------------------------
+-- When a subject's grounds ended: erasure keeps a retained row until its
+-- term has run from it, retention (86_retention.sql) adds the purposes'
+-- retention periods to it
+-- ---------------------------------------------------------------------
+
+-- When the subject's basis for a purpose ended: 'infinity' while it is
+-- current, NULL if the subject never had one (no consent for a consent
+-- purpose, no ground for a purpose recorded per subject).  Reads
+-- consent_state, ground_state, blocked_subjects and subject_requests.
+CREATE FUNCTION compliance.basis_end(subject text, subject_kind text, purpose_id integer) RETURNS timestamptz
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH p AS (
+        SELECT p.code, p.legal_basis, p.basis_scope FROM compliance.purposes p WHERE p.id = basis_end.purpose_id
+    ), ends AS (
+        SELECT (SELECT b.blocked_at FROM compliance.blocked_subjects b
+                 WHERE b.subject = basis_end.subject AND b.subject_kind = basis_end.subject_kind) AS blocked_at,
+               -- Art. 13: an erase or stop-processing request carried out;
+               -- a refused or partly refused one leaves the basis in place.
+               (SELECT max(r.completed_at) FROM compliance.subject_requests r
+                 WHERE r.subject = basis_end.subject AND r.subject_kind = basis_end.subject_kind
+                   AND r.kind IN ('erase', 'stop_processing')
+                   AND r.outcome IN ('fulfilled', 'blocked')) AS erased_at
+    ), c AS (
+        SELECT s.status, s.given_at, s.valid_until, s.changed_at,
+               s.status = 'refused'
+                 AND EXISTS (SELECT FROM compliance.consent_ledger l
+                              WHERE l.subject = basis_end.subject AND l.subject_kind = basis_end.subject_kind
+                                AND l.event IN ('given', 'renewed')
+                                AND l.purposes @> s.purpose) AS had_consent
+          FROM compliance.consent_state s, p
+         WHERE s.subject = basis_end.subject AND s.subject_kind = basis_end.subject_kind
+           AND s.purpose = p.code::compliance.purpose
+    ), g AS (
+        SELECT g.valid_from, g.valid_until
+          FROM compliance.ground_state g, p
+         WHERE g.subject = basis_end.subject AND g.subject_kind = basis_end.subject_kind
+           AND g.purpose = p.code::compliance.purpose
+    )
+    SELECT CASE
+        WHEN p.legal_basis <> 'consent' AND p.basis_scope = 'all_subjects'
+        THEN coalesce(least(e.blocked_at, e.erased_at), 'infinity')
+        WHEN p.legal_basis <> 'consent'
+        THEN (SELECT least(CASE WHEN g.valid_until IS NULL OR g.valid_until > now() THEN 'infinity'
+                                ELSE g.valid_until END,
+                           CASE WHEN e.blocked_at IS NOT NULL THEN greatest(e.blocked_at, g.valid_from) END,
+                           CASE WHEN e.erased_at > g.valid_from THEN e.erased_at END)
+                FROM g)
+        ELSE (SELECT least(
+                  CASE WHEN c.status IN ('given', 'renewed')
+                       THEN CASE WHEN c.valid_until <= now() THEN c.valid_until ELSE 'infinity' END
+                       WHEN c.status = 'withdrawn' THEN c.changed_at
+                       -- refused after an earlier consent had ended: from the refusal
+                       WHEN c.had_consent THEN c.changed_at END,
+                  -- a block or request older than the consent does not end it
+                  CASE WHEN e.blocked_at IS NOT NULL THEN greatest(e.blocked_at, c.given_at) END,
+                  CASE WHEN e.erased_at > coalesce(c.given_at, '-infinity') THEN e.erased_at END)
+                FROM c
+               WHERE c.status <> 'refused' OR c.had_consent)
+        END
+      FROM p, ends e
+$$;
+COMMENT ON FUNCTION compliance.basis_end(text, text, integer) IS
+    'Internal: when the subject''s basis for a purpose (by registry id) ended: infinity while current, NULL if there never was one. Consent purposes end with the consent (withdrawn, expired, refused after an earlier consent), purposes recorded per subject with the subject''s last ground (compliance.end_basis, valid_until), every purpose with a block (Art. 13.2) or a fulfilled erase or stop-processing request (Art. 13) of the subject.';
+
+-- The purposes that may touch a table (Art. 4.5): data items unrestricted,
+-- or naming one of its columns.
+CREATE FUNCTION compliance.purposes_touching(tbl regclass) RETURNS integer[]
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(p.id ORDER BY p.id), '{}')
+      FROM compliance.purposes p
+     WHERE compliance.items_touch(p.data_items, ARRAY[purposes_touching.tbl])
+$$;
+COMMENT ON FUNCTION compliance.purposes_touching(regclass) IS
+    'Internal: registry ids of the purposes that may touch a table (Art. 4.5 of Law 99-Z): data items unrestricted or naming one of its columns.';
+
+-- When the subject's last ground for the purposes that may touch a table
+-- ended (the term of a retained table without from_column runs from it):
+-- NULL if none ever had a basis, 'infinity' while one is current.
+CREATE FUNCTION compliance.ground_end(subject text, subject_kind text, tbl regclass) RETURNS timestamptz
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT max(compliance.basis_end(ground_end.subject, ground_end.subject_kind, p.id))
+      FROM unnest(compliance.purposes_touching(ground_end.tbl)) AS p(id)
+$$;
+COMMENT ON FUNCTION compliance.ground_end(text, text, regclass) IS
+    'Internal: when the subject''s last ground for the purposes that may touch a table ended: infinity while one is current, NULL if none ever had a basis.';
+
+-- The rows of a retained table whose term has run at a time, as an SQL
+-- condition over the alias subject_row; 'false' for a table not retained
+-- or when no row's term can have run.  The column is used only while it
+-- is still a live date or timestamp column: renamed, dropped or retyped,
+-- every row counts from the ground's end.
+CREATE FUNCTION compliance.retention_term_run(tbl regclass, ground_end timestamptz, at timestamptz) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce((
+        SELECT CASE
+            WHEN a.attname IS NOT NULL
+            THEN format('coalesce((subject_row.%I)::timestamptz, %L::timestamptz) + %L::interval <= %L::timestamptz',
+                        a.attname, retention_term_run.ground_end, t.period, retention_term_run.at)
+            WHEN retention_term_run.ground_end + t.period <= retention_term_run.at THEN 'true'
+            END
+          FROM compliance.retained_tables t
+          LEFT JOIN pg_attribute a ON a.attrelid = t.relid AND a.attname = t.from_column
+                                  AND a.attnum > 0 AND NOT a.attisdropped
+                                  AND a.atttypid IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype)
+         WHERE t.relid = retention_term_run.tbl), 'false')
+$$;
+COMMENT ON FUNCTION compliance.retention_term_run(regclass, timestamptz, timestamptz) IS
+    'Internal: an SQL condition over subject_row selecting the rows of a retained table whose term of keeping (compliance.retained_tables) has run at the given time.';
 
 -- ---------------------------------------------------------------------
 -- Erasure
@@ -408,6 +566,7 @@ DECLARE
     v_tbl regclass;
     v_match text;
     v_ground text;
+    v_run text;
     v_n bigint;
     v_keep text[];
     v_keep_sql text;
@@ -509,12 +668,22 @@ BEGIN
         v_ground := v_cand #>> ARRAY[v_tbl::oid::text, 'retained'];
 
         IF v_ground IS NOT NULL THEN
+            -- Kept by law (Art. 13.3) until the row's term has run, from
+            -- its from_column or from the end of the subject's last ground
+            -- (now, for grounds this erasure ends); a row whose term ran
+            -- already goes as any other.
+            v_run := compliance.retention_term_run(v_tbl,
+                least(compliance.ground_end(subject, subject_kind, v_tbl), v_now), v_now);
             v_n := compliance.read_as_table_owner(v_tbl,
-                format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match))::bigint;
-            v_retained := v_retained || jsonb_build_array(jsonb_build_object(
-                'table', v_tbl::text, 'rows', v_n, 'ground', v_ground));
-            v_kept_tables := v_kept_tables || v_tbl::text;
-            CONTINUE;
+                format('SELECT count(*) FROM %s AS subject_row WHERE (%s) AND NOT coalesce(%s, false)',
+                       v_tbl, v_match, v_run))::bigint;
+            IF v_n > 0 THEN
+                v_retained := v_retained || jsonb_build_array(jsonb_build_object(
+                    'table', v_tbl::text, 'rows', v_n, 'ground', v_ground));
+                v_kept_tables := v_kept_tables || v_tbl::text;
+            END IF;
+            CONTINUE WHEN v_run = 'false';
+            v_match := format('(%s) AND coalesce(%s, false)', v_match, v_run);
         END IF;
 
         -- Rows referenced through a foreign key that does not allow their
@@ -616,7 +785,7 @@ BEGIN
 
         v_n := compliance.read_as_table_owner(v_tbl,
             format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match))::bigint;
-        IF v_n > 0 THEN
+        IF v_n > 0 AND NOT v_tbl::text = ANY (v_kept_tables) THEN
             v_kept_tables := v_kept_tables || v_tbl::text;
         END IF;
     END LOOP;
@@ -932,7 +1101,11 @@ CREATE EVENT TRIGGER compliance_sql_drop_subject_rights ON sql_drop
 -- Privileges
 -- ---------------------------------------------------------------------
 REVOKE EXECUTE ON FUNCTION
-    compliance.set_retained(regclass, text),
+    compliance.set_retained(regclass, text, interval, name),
+    compliance.basis_end(text, text, integer),
+    compliance.purposes_touching(regclass),
+    compliance.ground_end(text, text, regclass),
+    compliance.retention_term_run(regclass, timestamptz, timestamptz),
     compliance.erase_subject(text, bigint, text),
     compliance.erase_rows(regclass, text, jsonb),
     compliance.erase_task_on_withdrawal(),
@@ -946,7 +1119,7 @@ FROM PUBLIC;
 REVOKE ALL ON compliance.recipient_notices, compliance.erasure_notices FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION compliance.confirm_erasure_notice(bigint, timestamptz) TO compliance_officer;
 GRANT SELECT ON compliance.recipient_notices, compliance.erasure_notices TO compliance_officer, compliance_analyst;
-GRANT EXECUTE ON FUNCTION compliance.set_retained(regclass, text) TO compliance_admin;
+GRANT EXECUTE ON FUNCTION compliance.set_retained(regclass, text, interval, name) TO compliance_admin;
 GRANT EXECUTE ON FUNCTION
     compliance.erase_subject(text, bigint, text),
     compliance.remaining_bases(text, text),

@@ -8,7 +8,10 @@
 -- block or such a request ends it.  A subject's rows in a protected table
 -- are expired once no purpose that may touch that table (Art. 4.5: its data
 -- items name a column of the table, or are unrestricted) still has a
--- current basis for the subject or an unexpired retention.
+-- current basis for the subject or an unexpired retention.  When a basis
+-- ended (basis_end) and which purposes may touch a table
+-- (purposes_touching) are defined with erasure (74_erasure.sql), which keeps
+-- the rows of retained tables until their term has run.
 --
 -- expired_data() lists them; purge_expired() deletes them through the
 -- erasure machinery of 74_erasure.sql, blocks what a table retained by law
@@ -17,84 +20,11 @@
 -- demands this processing): SECURITY DEFINER, owned by the superuser who
 -- created the extension, with enforcement off in their SET clause.
 
--- When the subject's basis for a purpose ended: 'infinity' while it is
--- current, NULL if the subject never had one (no consent for a consent
--- purpose, no ground for a purpose recorded per subject).  Reads
--- consent_state, ground_state, blocked_subjects and subject_requests.
-CREATE FUNCTION compliance.basis_end(subject text, subject_kind text, purpose_id integer) RETURNS timestamptz
-    LANGUAGE sql STABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-    WITH p AS (
-        SELECT p.code, p.legal_basis, p.basis_scope FROM compliance.purposes p WHERE p.id = basis_end.purpose_id
-    ), ends AS (
-        SELECT (SELECT b.blocked_at FROM compliance.blocked_subjects b
-                 WHERE b.subject = basis_end.subject AND b.subject_kind = basis_end.subject_kind) AS blocked_at,
-               -- Art. 13: an erase or stop-processing request carried out;
-               -- a refused or partly refused one leaves the basis in place.
-               (SELECT max(r.completed_at) FROM compliance.subject_requests r
-                 WHERE r.subject = basis_end.subject AND r.subject_kind = basis_end.subject_kind
-                   AND r.kind IN ('erase', 'stop_processing')
-                   AND r.outcome IN ('fulfilled', 'blocked')) AS erased_at
-    ), c AS (
-        SELECT s.status, s.given_at, s.valid_until, s.changed_at,
-               s.status = 'refused'
-                 AND EXISTS (SELECT FROM compliance.consent_ledger l
-                              WHERE l.subject = basis_end.subject AND l.subject_kind = basis_end.subject_kind
-                                AND l.event IN ('given', 'renewed')
-                                AND l.purposes @> s.purpose) AS had_consent
-          FROM compliance.consent_state s, p
-         WHERE s.subject = basis_end.subject AND s.subject_kind = basis_end.subject_kind
-           AND s.purpose = p.code::compliance.purpose
-    ), g AS (
-        SELECT g.valid_from, g.valid_until
-          FROM compliance.ground_state g, p
-         WHERE g.subject = basis_end.subject AND g.subject_kind = basis_end.subject_kind
-           AND g.purpose = p.code::compliance.purpose
-    )
-    SELECT CASE
-        WHEN p.legal_basis <> 'consent' AND p.basis_scope = 'all_subjects'
-        THEN coalesce(least(e.blocked_at, e.erased_at), 'infinity')
-        WHEN p.legal_basis <> 'consent'
-        THEN (SELECT least(CASE WHEN g.valid_until IS NULL OR g.valid_until > now() THEN 'infinity'
-                                ELSE g.valid_until END,
-                           CASE WHEN e.blocked_at IS NOT NULL THEN greatest(e.blocked_at, g.valid_from) END,
-                           CASE WHEN e.erased_at > g.valid_from THEN e.erased_at END)
-                FROM g)
-        ELSE (SELECT least(
-                  CASE WHEN c.status IN ('given', 'renewed')
-                       THEN CASE WHEN c.valid_until <= now() THEN c.valid_until ELSE 'infinity' END
-                       WHEN c.status = 'withdrawn' THEN c.changed_at
-                       -- refused after an earlier consent had ended: from the refusal
-                       WHEN c.had_consent THEN c.changed_at END,
-                  -- a block or request older than the consent does not end it
-                  CASE WHEN e.blocked_at IS NOT NULL THEN greatest(e.blocked_at, c.given_at) END,
-                  CASE WHEN e.erased_at > coalesce(c.given_at, '-infinity') THEN e.erased_at END)
-                FROM c
-               WHERE c.status <> 'refused' OR c.had_consent)
-        END
-      FROM p, ends e
-$$;
-COMMENT ON FUNCTION compliance.basis_end(text, text, integer) IS
-    'Internal: when the subject''s basis for a purpose (by registry id) ended: infinity while current, NULL if there never was one. Consent purposes end with the consent (withdrawn, expired, refused after an earlier consent), purposes recorded per subject with the subject''s last ground (compliance.end_basis, valid_until), every purpose with a block (Art. 13.2) or a fulfilled erase or stop-processing request (Art. 13) of the subject.';
-
--- The purposes that may touch a table (Art. 4.5): data items unrestricted,
--- or naming one of its columns.
-CREATE FUNCTION compliance.purposes_touching(tbl regclass) RETURNS integer[]
-    LANGUAGE sql STABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT coalesce(array_agg(p.id ORDER BY p.id), '{}')
-      FROM compliance.purposes p
-     WHERE compliance.items_touch(p.data_items, ARRAY[purposes_touching.tbl])
-$$;
-COMMENT ON FUNCTION compliance.purposes_touching(regclass) IS
-    'Internal: registry ids of the purposes that may touch a table (Art. 4.5 of Law 99-Z): data items unrestricted or naming one of its columns.';
-
 -- The expired rows, per protected table and subject; only_subject limits
 -- the scan to one subject (by the subject column, so an index is used).
 -- Rows of a table retained by law whose subject is already blocked are in
--- their final lawful state (Art. 13.2) and are not listed.
+-- their lawful state (Art. 13.2) until their term has run
+-- (compliance.retained_tables): listed only once some row's has.
 CREATE FUNCTION compliance.retention_expiry(only_subject text DEFAULT NULL)
     RETURNS TABLE (tbl regclass, subject text, purpose text, expired_at timestamptz)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -105,14 +35,20 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_match text;
+    v_from text;
     r record;
 BEGIN
     FOR r IN
         SELECT p.relid, p.subject_column, p.subject_kind, format_type(a.atttypid, a.atttypmod) AS column_type,
-               t.ground IS NOT NULL AS retained, compliance.purposes_touching(p.relid) AS purposes
+               t.ground IS NOT NULL AS retained, t.period, f.attname AS from_column,
+               compliance.purposes_touching(p.relid) AS purposes
           FROM compliance.protected_tables p
           JOIN pg_attribute a ON a.attrelid = p.relid AND a.attname = p.subject_column
           LEFT JOIN compliance.retained_tables t ON t.relid = p.relid
+          -- the term's column, while it is a live date or timestamp column
+          LEFT JOIN pg_attribute f ON f.attrelid = t.relid AND f.attname = t.from_column
+                                  AND f.attnum > 0 AND NOT f.attisdropped
+                                  AND f.atttypid IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype)
          ORDER BY p.relid::text
     LOOP
         IF only_subject IS NULL THEN
@@ -121,24 +57,40 @@ BEGIN
             v_match := compliance.subject_match(only_subject, r.subject_column, r.column_type, 'k');
             CONTINUE WHEN v_match IS NULL;
         END IF;
+        -- per subject: the earliest date a retained row's term runs from,
+        -- and whether some row counts from the end of the ground instead
+        v_from := CASE WHEN r.from_column IS NOT NULL
+                       THEN format('min(k.%I)::timestamptz, bool_or(k.%I IS NULL)', r.from_column, r.from_column)
+                       ELSE 'NULL::timestamptz, true' END;
         -- The purpose whose retention ends last decides; none with a
         -- basis ever: expired, with no purpose and no date.
         -- the subjects are read as the table's owner (owner.c); the rest here
         RETURN QUERY
             SELECT r.relid::regclass, s.subject,
-                   CASE WHEN x.until IS NOT NULL THEN x.code END, x.until
-              FROM jsonb_array_elements_text(compliance.read_as_table_owner(r.relid,
-                       format('SELECT coalesce(jsonb_agg(DISTINCT k.%I::text), ''[]'') FROM %s AS k WHERE %s',
-                              r.subject_column, r.relid, v_match))::jsonb) AS s(subject)
+                   CASE WHEN x.until IS NOT NULL THEN x.code END,
+                   CASE WHEN b.blocked THEN greatest(x.until, kept.until) ELSE x.until END
+              FROM jsonb_array_elements(compliance.read_as_table_owner(r.relid,
+                       format('SELECT coalesce(jsonb_agg(jsonb_build_array(x.s, x.f, x.n)), ''[]'') FROM (SELECT k.%I::text, %s FROM %s AS k WHERE %s GROUP BY 1) AS x(s, f, n)',
+                              r.subject_column, v_from, r.relid, v_match))::jsonb) AS e(v)
+             CROSS JOIN LATERAL (SELECT e.v ->> 0 AS subject, (e.v ->> 1)::timestamptz AS first_from,
+                                        (e.v ->> 2)::boolean AS from_ground) s
               LEFT JOIN LATERAL (
                    SELECT p.code, compliance.basis_end(s.subject, r.subject_kind, p.id) + coalesce(p.retention, interval '0') AS until
                      FROM compliance.purposes p
                     WHERE p.id = ANY (r.purposes)
                     ORDER BY 2 DESC NULLS LAST, p.id
                     LIMIT 1) x ON true
+             CROSS JOIN LATERAL (
+                   SELECT r.retained AND EXISTS (SELECT FROM compliance.blocked_subjects b
+                                                  WHERE b.subject = s.subject AND b.subject_kind = r.subject_kind) AS blocked) b
+             -- when the first retained row's term runs out (Art. 4.8, 13.3)
+              LEFT JOIN LATERAL (
+                   SELECT least(s.first_from,
+                                CASE WHEN s.from_ground THEN compliance.ground_end(s.subject, r.subject_kind, r.relid) END)
+                          + r.period AS until
+                    WHERE b.blocked) kept ON true
              WHERE (x.until IS NULL OR x.until <= pg_catalog.now())
-               AND NOT (r.retained AND EXISTS (SELECT FROM compliance.blocked_subjects b
-                                                WHERE b.subject = s.subject AND b.subject_kind = r.subject_kind))
+               AND (NOT b.blocked OR kept.until <= pg_catalog.now())
              ORDER BY s.subject;
     END LOOP;
 END
@@ -218,6 +170,7 @@ DECLARE
     v_tbl regclass;
     v_match text;
     v_ground text;
+    v_run text;
     v_blocked boolean;
     v_consents boolean;
     v_n bigint;
@@ -316,15 +269,21 @@ BEGIN
             v_match := format('%s AND NOT (%s)', v_match,
                               coalesce(nullif(array_to_string(v_keep, ' OR '), ''), 'false'));
             IF v_ground IS NOT NULL THEN
-                -- Kept by law (Art. 13.3).  No purpose that may touch the
-                -- table has a basis, so enforcement already keeps them from
-                -- being processed; a block would stop the subject's other
-                -- processing too.
+                -- Kept by law (Art. 13.3) until the row's term has run.  No
+                -- purpose that may touch the table has a basis, so
+                -- enforcement already keeps them from being processed; a
+                -- block would stop the subject's other processing too.
+                v_run := compliance.retention_term_run(v_tbl, compliance.ground_end(v_subject, v_kind, v_tbl), v_now);
                 v_n := compliance.read_as_table_owner(v_tbl,
-                    format('SELECT count(*) FROM %s AS subject_row WHERE %s', v_tbl, v_match))::bigint;
-                v_retained := v_retained || jsonb_build_array(jsonb_build_object(
-                    'subject', v_subject, 'subject_kind', v_kind, 'table', v_tbl::text, 'rows', v_n, 'ground', v_ground, 'blocked', v_blocked));
-                CONTINUE;
+                    format('SELECT count(*) FROM %s AS subject_row WHERE (%s) AND NOT coalesce(%s, false)',
+                           v_tbl, v_match, v_run))::bigint;
+                IF v_n > 0 THEN
+                    v_retained := v_retained || jsonb_build_array(jsonb_build_object(
+                        'subject', v_subject, 'subject_kind', v_kind, 'table', v_tbl::text, 'rows', v_n, 'ground', v_ground, 'blocked', v_blocked));
+                END IF;
+                CONTINUE WHEN v_run = 'false';
+                -- past their term: deleted as any expired row (Art. 4.8)
+                v_match := format('(%s) AND coalesce(%s, false)', v_match, v_run);
             END IF;
             BEGIN
                 v_res := compliance.erase_rows(v_tbl, v_match, compliance.fk_cascades(v_tbl));
@@ -399,8 +358,6 @@ COMMENT ON FUNCTION compliance.purge_expired(boolean, boolean) IS
     'Deletes the personal data compliance.expired_data() lists (Art. 4.8 of Law 99-Z) and logs the run in compliance.purge_log. A subject with nothing left to keep, no block and no consent in force is erased with compliance.erase_subject() (retained tables blocked, Art. 13.2; an erased event in the consent ledger); otherwise only the expired tables'' rows are deleted, children first, and rows of retained tables are kept. Rows a foreign key keeps are reported as refused. Subjects of whom nothing was ever recorded (no consent, no ground: data older than the extension) are left alone and listed under skipped_unrecorded unless purge_unrecorded. dry_run: the same purge, undone, reporting what would go; nothing is changed or logged. Returns the report: subjects, rows_deleted, erased, deleted, cascaded, retained, refused, blocked, skipped_unrecorded.';
 
 REVOKE EXECUTE ON FUNCTION
-    compliance.basis_end(text, text, integer),
-    compliance.purposes_touching(regclass),
     compliance.retention_expiry(text),
     compliance.expired_data(),
     compliance.fk_cascades(regclass),
