@@ -11,7 +11,7 @@ SET DateStyle = 'ISO, YMD';
 SELECT compliance.set_processor('Clinic LLC', 'Minsk');
 SELECT compliance.register_purpose('research', 'Research');
 SELECT compliance.register_recipient('lab', 'Lab', 'Minsk', 'BY');
-CREATE TABLE hostile_t (id int PRIMARY KEY, name text, diagnosis text);
+CREATE TABLE hostile_t (id text PRIMARY KEY, name text, diagnosis text);
 SELECT compliance.protect('hostile_t', 'id');
 CREATE TABLE hostile_u (id int PRIMARY KEY, name text);
 SELECT compliance.subject(compliance.give_consent('h1', '{research}', 'checkbox'));

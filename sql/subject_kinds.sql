@@ -187,6 +187,41 @@ SELECT compliance.record_authority_demand('2', 'block', subject_kind => 'employe
 SELECT (compliance.carry_out_authority_demand(:demand) ->> 'subject_kind') AS blocked_kind;
 SELECT subject, subject_kind FROM compliance.blocked_subjects;
 
+-- Keys as the tables hold them: rows meet consents by the text form of
+-- their subject column, so a key written otherwise is taken in that form.
+SELECT compliance.register_subject_kind('customer', 'customer', 'покупатель');
+CREATE TABLE orders (customer uuid, full_name text);
+INSERT INTO orders VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'Olga Customer');
+SELECT compliance.protect('orders', 'customer', subject_kind => 'customer');
+SELECT compliance.subject(compliance.give_consent('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', '{reminders}', 'checkbox',
+                                                  subject_kind => 'customer')) AS stored_as;
+SELECT compliance.may_process('{a0eebc999c0b4ef8bb6d6bb9bd380a11}', 'reminders', 'customer') AS upper_braces_no_hyphens;
+SET compliance.purpose = 'reminders';
+SELECT full_name FROM orders;
+-- a withdrawal written another way withdraws the same consent
+SELECT compliance.withdraw_consent('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', subject_kind => 'customer') AS withdrawn;
+SELECT full_name FROM orders;
+RESET compliance.purpose;
+SELECT compliance.give_consent('a0eebc99-9c0b', '{reminders}', 'checkbox', subject_kind => 'customer');
+-- integer columns: ' 042', '+42' and '042' are patient 42
+SELECT compliance.subject(compliance.give_consent(' 042', '{reminders}', 'checkbox', subject_kind => 'patient')) AS stored_as;
+SELECT compliance.consent_status('+42', 'reminders', 'patient') AS status_of_plus_42,
+       compliance.may_process('042', 'reminders', 'patient') AS may_042;
+SELECT compliance.withdraw_consent('042', subject_kind => 'patient') AS withdrawn;
+SELECT subject, status FROM compliance.consent_state WHERE subject_kind = 'patient' AND subject LIKE '%42' ORDER BY 1;
+-- a key no table of the kind can hold, or out of the column's range
+SELECT compliance.give_consent('anna', '{reminders}', 'checkbox', subject_kind => 'patient');
+SELECT compliance.block_subject('99999999999', 'x', subject_kind => 'patient');
+SELECT compliance.may_process('4.2', 'reminders', 'patient');
+-- a kind with a text column holds every key as written ('042' is not '42')
+SELECT compliance.subject(compliance.give_consent('042', '{reminders}', 'checkbox')) AS person_stored_as;
+SELECT compliance.consent_status('42', 'reminders') AS person_42, compliance.consent_status('042', 'reminders') AS person_042;
+-- a kind with no protected table yet takes the key as given
+SELECT compliance.register_subject_kind('supplier', 'supplier');
+SELECT compliance.subject(compliance.give_consent(' 7', '{reminders}', 'checkbox', subject_kind => 'supplier')) AS supplier_stored_as;
+SELECT compliance.unprotect('orders');
+DROP TABLE orders;
+
 -- A dump keeps the registered kinds, not the shipped one.
 SELECT tbl, cond FROM (SELECT c.relname AS tbl, x.cond FROM pg_extension e,
        unnest(e.extconfig, e.extcondition) AS x(oid, cond) JOIN pg_class c ON c.oid = x.oid

@@ -329,6 +329,8 @@ extern void protection_relcache_callback(Datum arg, Oid relid);
 extern bool protection_any(void);
 extern const Protection *protection_lookup(Oid relid);
 extern bool protection_kind_known(const char *kind);	/* compliance.subject_kinds */
+/* a subject key as the kind's protected tables hold it ('042' -> '42') */
+extern const char *protection_subject_key(const char *kind, const char *key);
 
 /* ---------------------------------------------------------------------
  * cache.c: per-subject consent state and blocks, the hot path of

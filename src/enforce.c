@@ -531,6 +531,7 @@ may_process(PG_FUNCTION_ARGS)
 	const PurposeInfo *purpose;
 	text	   *subject;
 	char	   *kind;
+	const char *key;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -557,9 +558,10 @@ may_process(PG_FUNCTION_ARGS)
 	}
 	AcceptInvalidationMessages();
 	cache_accept_changes();
+	/* the key as the tables hold it, as give_consent() recorded it */
+	key = protection_subject_key(kind, text_to_cstring(subject));
 	PG_RETURN_BOOL(purpose_held(purpose) &&
-				   cache_verdict(kind, VARDATA_ANY(subject), VARSIZE_ANY_EXHDR(subject),
-								 purpose, false) == VERDICT_ALLOWED);
+				   cache_verdict(kind, key, strlen(key), purpose, false) == VERDICT_ALLOWED);
 }
 
 /*

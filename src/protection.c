@@ -21,8 +21,11 @@
 #include "catalog/indexing.h"
 #include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "nodes/value.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -297,4 +300,179 @@ protection_lookup(Oid relid)
 	p = hash_search(by_relation, &relid, HASH_ENTER, &found);
 	*p = built;
 	return p->protected_relid == InvalidOid ? NULL : p;
+}
+
+/* ---------------------------------------------------------------------
+ * Subject keys as the protected tables hold them
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * An integer key in int8out's form, if the key reads as one of the type's
+ * range (with int8in's leading and trailing spaces and sign).
+ */
+static bool
+integer_form(const char *key, Oid type, char *out, size_t outlen)
+{
+	const char *p = key;
+	bool		negative = false;
+	uint64		v = 0;
+	int			digits = 0;
+	int64		value;
+
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	if (*p == '-' || *p == '+')
+		negative = *p++ == '-';
+	for (; *p >= '0' && *p <= '9'; p++)
+	{
+		if (v > (PG_UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (*p - '0');
+		digits++;
+	}
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	if (digits == 0 || *p != '\0' || v > (uint64) PG_INT64_MAX + (negative ? 1 : 0))
+		return false;
+	value = negative ? (int64) (0 - v) : (int64) v;
+	if ((type == INT2OID && (value < PG_INT16_MIN || value > PG_INT16_MAX)) ||
+		(type == INT4OID && (value < PG_INT32_MIN || value > PG_INT32_MAX)))
+		return false;
+	snprintf(out, outlen, INT64_FORMAT, value);
+	return true;
+}
+
+/*
+ * A uuid key in uuid_out's form (lower case, 8-4-4-4-12), if it reads as
+ * uuid_in reads one: optional braces, a hyphen allowed after any group of
+ * four digits.
+ */
+static bool
+uuid_form(const char *key, char *out, size_t outlen)
+{
+	const char *p = key;
+	char		hex[33];
+	int			n = 0;
+	bool		braces = *p == '{';
+
+	if (braces)
+		p++;
+	while (n < 32)
+	{
+		char		c = *p;
+
+		if (c >= 'A' && c <= 'F')
+			c += 'a' - 'A';
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+		hex[n++] = c;
+		p++;
+		if (n % 4 == 0 && n < 32 && *p == '-')
+			p++;
+	}
+	if (braces && *p++ != '}')
+		return false;
+	if (*p != '\0')
+		return false;
+	hex[32] = '\0';
+	snprintf(out, outlen, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+	return true;
+}
+
+/*
+ * The subject key as the protected tables of its kind hold it.  Consents,
+ * grounds, blocks and applications are matched to rows by the text form
+ * of the row's subject column (its type's output function), so a key
+ * written otherwise (' 42' or '042' for an integer column, an upper-case
+ * uuid) would name nobody: a withdrawal of '042' would leave the consent
+ * of 42 in force.  The key is kept if one of the tables can hold it as
+ * written; otherwise, if the integer and uuid columns all read it as one
+ * value, that value's form is the key.  Columns of other types compare
+ * the key as written.  No protected table of the kind: the key as given.
+ */
+const char *
+protection_subject_key(const char *kind, const char *key)
+{
+	List	   *relids = NIL;
+	List	   *forms = NIL;
+	HASH_SEQ_STATUS seq;
+	RegisteredTable *t;
+	ListCell   *lc;
+	StringInfoData types;
+	bool		any = false;
+
+	if (!protection_ready() || hash_get_num_entries(registered) == 0)
+		return key;
+	/* lookups below may reload the registry: collect first */
+	hash_seq_init(&seq, registered);
+	while ((t = hash_seq_search(&seq)) != NULL)
+		if (strcmp(t->subject_kind, kind) == 0)
+			relids = lappend_oid(relids, t->relid);
+
+	initStringInfo(&types);
+	foreach(lc, relids)
+	{
+		const Protection *p = protection_lookup(lfirst_oid(lc));
+		char		form[64];
+		bool		readable;
+
+		if (p == NULL || p->subject_attno == InvalidAttrNumber)
+			continue;
+		any = true;
+		appendStringInfo(&types, "%s%s.%s (%s)", types.len > 0 ? ", " : "",
+						 get_rel_name(p->protected_relid), p->subject_column,
+						 format_type_be(p->subject_type));
+		switch (p->subject_base_type)
+		{
+			case INT2OID:
+			case INT4OID:
+			case INT8OID:
+				readable = integer_form(key, p->subject_base_type, form, sizeof(form));
+				break;
+			case UUIDOID:
+				readable = uuid_form(key, form, sizeof(form));
+				break;
+			default:
+				return key;		/* held as written */
+		}
+		if (!readable)
+			continue;
+		if (strcmp(form, key) == 0)
+			return key;
+		if (!list_member(forms, makeString(pstrdup(form))))
+			forms = lappend(forms, makeString(pstrdup(form)));
+	}
+	if (!any)
+		return key;
+	if (forms == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("subject key \"%s\" cannot name a subject of kind \"%s\"", key, kind),
+				 errdetail("The subject columns of the kind's protected tables cannot hold it: %s.", types.data),
+				 errhint("Pass the key as the subject column holds it, e.g. '42' for an integer column.")));
+	if (list_length(forms) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("subject key \"%s\" reads as different subjects of kind \"%s\"", key, kind),
+				 errdetail("The subject columns of the kind's protected tables read it as \"%s\" and \"%s\": %s.",
+						   strVal(linitial(forms)), strVal(lsecond(forms)), types.data),
+				 errhint("Pass the key exactly as the subject column holds it.")));
+	return strVal(linitial(forms));
+}
+
+/*
+ * subject_key(subject text, subject_kind text) returns text
+ *
+ * The key as the kind's protected tables hold it (see above), for
+ * compliance.check_subject().
+ */
+PG_FUNCTION_INFO_V1(subject_key);
+Datum
+subject_key(PG_FUNCTION_ARGS)
+{
+	char	   *key = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	PG_RETURN_TEXT_P(cstring_to_text(protection_subject_key(kind, key)));
 }

@@ -127,6 +127,17 @@ $$;
 COMMENT ON FUNCTION compliance.check_consent_capacity(jsonb, text, jsonb, timestamptz, compliance.purpose_set) IS
     'Raises an error unless the consent may be given as described: capacity rules of Art. 5.9 (minors under 16, incapable, deceased subjects) and identity fields of Art. 5.6.';
 
+-- Consents, grounds, blocks and applications meet rows by the text form of
+-- the row's subject column: ' 42' or '042' for an integer column, or an
+-- upper-case uuid, would name nobody (a withdrawal of '042' would leave the
+-- consent of 42 in force).  Keys are taken as the tables hold them.
+CREATE FUNCTION compliance.subject_key(subject text, subject_kind text) RETURNS text
+    LANGUAGE C STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'subject_key';
+COMMENT ON FUNCTION compliance.subject_key(text, text) IS
+    'Internal to compliance.check_subject(): the subject key as the protected tables of its kind hold it. Kept as written if one of their subject columns can hold it so; else, if their integer and uuid columns all read it as one value, that value''s text form (''042'' -> ''42'', upper-case uuid -> lower case); an error if none can hold it or they read it differently. With no protected table of the kind, the key as given.';
+REVOKE EXECUTE ON FUNCTION compliance.subject_key(text, text) FROM PUBLIC;
+
 CREATE FUNCTION compliance.check_subject(subject text, subject_kind text) RETURNS text
     LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -144,11 +155,11 @@ BEGIN
                   HINT = 'Use the subject''s identifier, not its data.';
     END IF;
     PERFORM compliance.check_subject_kind(subject_kind);
-    RETURN subject;
+    RETURN compliance.subject_key(subject, subject_kind);
 END
 $$;
 COMMENT ON FUNCTION compliance.check_subject(text, text) IS
-    'Returns the subject key if it is a valid one (non-empty, at most 1024 bytes) of a registered subject kind; raises an error otherwise.';
+    'Returns the subject key as the protected tables of its kind hold it (compliance.subject_key) if it is a valid one (non-empty, at most 1024 bytes) of a registered subject kind; raises an error otherwise.';
 
 CREATE FUNCTION compliance.give_consent(subject text, purposes compliance.purpose_set,
         form compliance.consent_form,
@@ -172,7 +183,7 @@ DECLARE
     v_other_basis text;
     v_countries text[];
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
         RAISE EXCEPTION 'consent needs at least one purpose'
             USING ERRCODE = 'invalid_parameter_value',
@@ -260,7 +271,7 @@ DECLARE
     v_id bigint;
     v_req record;
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     -- Art. 10.2: the 15 days run from the application, not from when the
     -- withdrawal was recorded.
     IF request_id IS NOT NULL THEN
@@ -327,7 +338,7 @@ DECLARE
     v_refused compliance.purpose[];
     v_id bigint;
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
         RAISE EXCEPTION 'a refusal needs at least one purpose'
             USING ERRCODE = 'invalid_parameter_value',
@@ -379,7 +390,7 @@ AS $$
 DECLARE
     v_status text;
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     IF purpose IS NULL THEN
         RAISE EXCEPTION 'purpose is required'
             USING ERRCODE = 'null_value_not_allowed',
@@ -404,7 +415,7 @@ CREATE FUNCTION compliance.consents_of(subject text, subject_kind text DEFAULT '
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     RETURN QUERY
         SELECT l.receipt FROM compliance.consent_ledger l
          WHERE l.subject OPERATOR(pg_catalog.=) consents_of.subject

@@ -220,7 +220,7 @@ CREATE FUNCTION compliance.block_subject(subject text, reason text, subject_kind
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     IF coalesce(btrim(reason), '') = '' THEN
         RAISE EXCEPTION 'a reason for the block is required'
             USING ERRCODE = 'null_value_not_allowed',
@@ -241,7 +241,7 @@ CREATE FUNCTION compliance.unblock_subject(subject text, subject_kind text DEFAU
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     DELETE FROM compliance.blocked_subjects b
      WHERE b.subject OPERATOR(pg_catalog.=) unblock_subject.subject
        AND b.subject_kind OPERATOR(pg_catalog.=) unblock_subject.subject_kind;

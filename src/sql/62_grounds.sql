@@ -104,7 +104,7 @@ AS $$
 DECLARE
     v_id bigint;
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     PERFORM compliance.check_ground_purpose(purpose);
     IF NOT isfinite(valid_from) OR NOT isfinite(valid_until) THEN
         RAISE EXCEPTION 'a ground begins and ends at finite times'
@@ -156,7 +156,7 @@ AS $$
 DECLARE
     v_ended integer;
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     PERFORM compliance.check_ground_purpose(purpose);
     IF ended_at IS NULL THEN
         RAISE EXCEPTION 'ended_at is required'

@@ -286,7 +286,7 @@ DECLARE
     v_birth date;
     v_id bigint;
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     IF kind IS NULL OR received_at IS NULL THEN
         RAISE EXCEPTION 'kind and received_at are required'
             USING ERRCODE = 'null_value_not_allowed',

@@ -171,7 +171,7 @@ DECLARE
     v_authorised jsonb;
     v_rel record;
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     SELECT * INTO v_proc FROM compliance.processor;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'the processor is not set'

@@ -599,7 +599,7 @@ DECLARE
     fk record;
     r record;
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     IF request_id IS NOT NULL THEN
         SELECT * INTO v_req FROM compliance.subject_requests q WHERE q.id = request_id FOR UPDATE;
         IF NOT FOUND THEN
@@ -971,7 +971,7 @@ DECLARE
     v_tables regclass[];
     v_bases jsonb;
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     SELECT coalesce(array_agg(h.relid), '{}') INTO v_tables
       FROM compliance.tables_holding(remaining_bases.subject, remaining_bases.subject_kind) h;
 

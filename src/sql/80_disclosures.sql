@@ -500,7 +500,7 @@ DECLARE
     v_kind text;
     v_country text;
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     IF data_items IS NULL OR cardinality(data_items) = 0 THEN
         RAISE EXCEPTION 'data items are required'
             USING ERRCODE = 'invalid_parameter_value',
@@ -622,7 +622,7 @@ DECLARE
     v_window record;
     v_exempt text[];
 BEGIN
-    PERFORM compliance.check_subject(subject, subject_kind);
+    subject := compliance.check_subject(subject, subject_kind);
     v_window := compliance.disclosure_window(applied_on);
     SELECT coalesce(array_agg(e.purpose), '{}') INTO v_exempt FROM compliance.disclosure_exempt_purposes() e;
     RETURN QUERY

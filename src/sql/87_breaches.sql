@@ -74,8 +74,8 @@ BEGIN
                   HINT = 'Describe what happened, which data and systems were affected and the measures taken.';
     END IF;
     IF subjects IS NOT NULL THEN
-        PERFORM compliance.check_subject(s, subject_kind) FROM unnest(subjects) AS s;
-        SELECT array_agg(DISTINCT s ORDER BY s) INTO v_subjects FROM unnest(subjects) AS s;
+        SELECT array_agg(DISTINCT compliance.check_subject(s, subject_kind) ORDER BY compliance.check_subject(s, subject_kind))
+          INTO v_subjects FROM unnest(subjects) AS s;
         v_subjects := coalesce(v_subjects, '{}');
     END IF;
     PERFORM compliance.check_subject_kind(subject_kind);

@@ -60,7 +60,7 @@ BEGIN
                   HINT = 'Pass the subject key the demand concerns.';
     END IF;
     IF subject IS NOT NULL THEN
-        PERFORM compliance.check_subject(subject, subject_kind);
+        subject := compliance.check_subject(subject, subject_kind);
     END IF;
     IF received_at IS NULL OR received_at > now() THEN
         RAISE EXCEPTION 'invalid moment of receipt'
