@@ -106,6 +106,24 @@ SELECT id FROM patients WHERE id = 1;
 SELECT id FROM patients ORDER BY id;
 RESET compliance.on_blocked_read;
 
+-- compliance.notice_filtered_rows: how many rows were left out, per table
+-- (off by default; it names no subject)
+SELECT id FROM patients ORDER BY id;
+SET compliance.notice_filtered_rows = on;
+SELECT id FROM patients ORDER BY id;
+SELECT count(*) FROM patients p1, patients p2;
+SELECT id FROM patients WHERE id = 1;
+CREATE FUNCTION patient_count() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM patients';
+SELECT patient_count() AS counted_in_a_function;
+DROP FUNCTION patient_count();
+BEGIN;
+DECLARE c CURSOR FOR SELECT id FROM patients ORDER BY id;
+FETCH 1 FROM c;
+FETCH ALL FROM c;
+CLOSE c;
+COMMIT;
+RESET compliance.notice_filtered_rows;
+
 -- writes: INSERT and COPY FROM of rows the purpose may not process fail (42501)
 INSERT INTO patients (id, name) VALUES (4, 'Gleb');
 DO $$ BEGIN

@@ -225,6 +225,15 @@ define_settings(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomBoolVariable("compliance.notice_filtered_rows",
+							 "Says in a NOTICE how many rows of protected tables a statement left out.",
+							 "Off by default. Rows that may not be processed are left out without a word under compliance.on_blocked_read = 'filter'; the NOTICE counts them per table at the end of the client's statement.",
+							 &compliance_notice_filtered_rows,
+							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
 	DefineCustomBoolVariable("compliance.enforce",
 							 "Enforces purposes, consent and blocking on protected tables.",
 							 "Only a superuser may turn enforcement off.",
@@ -418,6 +427,8 @@ compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_vio
 	foreach(lc, rtePermInfos)
 		action |= changes_rows(((RTEPermissionInfo *) lfirst(lc))->requiredPerms,
 							   ((RTEPermissionInfo *) lfirst(lc))->updatedCols);
+	if (compliance_statement_depth == 0)
+		enforce_statement_start();
 	if (protection_any() && !integrity_statement_start(action))
 	{
 		AcceptInvalidationMessages();
@@ -447,6 +458,8 @@ compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 		if (((RangeTblEntry *) lfirst(lc))->rtekind == RTE_RELATION)
 			action |= changes_rows(((RangeTblEntry *) lfirst(lc))->requiredPerms,
 								   ((RangeTblEntry *) lfirst(lc))->updatedCols);
+	if (compliance_statement_depth == 0)
+		enforce_statement_start();
 	if (protection_any() && !integrity_statement_start(action))
 	{
 		AcceptInvalidationMessages();
@@ -528,6 +541,8 @@ compliance_executor_end(QueryDesc *queryDesc)
 	else
 		standard_ExecutorEnd(queryDesc);
 	capture_statement_end();
+	if (compliance_statement_depth == 0)
+		enforce_statement_end();
 }
 
 /* ---------------------------------------------------------------------
@@ -599,9 +614,9 @@ run_nested_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 }
 
 static void
-compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
-				   ProcessUtilityContext context, ParamListInfo params,
-				   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+dispatch_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+				 ProcessUtilityContext context, ParamListInfo params,
+				 QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 
@@ -626,6 +641,21 @@ compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 		return;
 	}
 	run_nested_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+}
+
+/* The rows a client's FETCH, DO or CALL had left out are told at its end. */
+static void
+compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+				   ProcessUtilityContext context, ParamListInfo params,
+				   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	bool		client_statement = compliance_statement_depth == 0;
+
+	if (client_statement)
+		enforce_statement_start();
+	dispatch_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	if (client_statement)
+		enforce_statement_end();
 }
 
 /* ---------------------------------------------------------------------

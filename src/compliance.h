@@ -62,6 +62,7 @@ typedef enum BlockedReadMode
 extern char *compliance_purpose;	/* compliance.purpose */
 extern char *compliance_recipient;	/* compliance.recipient */
 extern int	compliance_on_blocked_read; /* compliance.on_blocked_read */
+extern bool compliance_notice_filtered_rows;	/* compliance.notice_filtered_rows */
 extern bool compliance_enforce; /* compliance.enforce */
 extern int	compliance_cache_subjects;	/* compliance.cache_subjects */
 extern bool compliance_ledger_protection;	/* compliance.ledger_protection */
@@ -458,6 +459,9 @@ extern void enforce_check_plan(PlannedStmt *stmt, int cursorOptions);	/* planner
 extern bool enforce_check_relation(Oid relid, Bitmapset *cols);
 /* executor run of the plan an EXPLAIN ANALYZE shows: refused over protected tables */
 extern void enforce_refuse_instrumented(PlannedStmt *stmt);
+/* a client's statement starts and ends: the rows the filter left out */
+extern void enforce_statement_start(void);
+extern void enforce_statement_end(void);
 
 /* ---------------------------------------------------------------------
  * owner.c: the statements officer functions run on protected tables

@@ -40,6 +40,7 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -272,6 +273,79 @@ accept_invalidations_once_per_statement(void)
  * Reads: the row filter
  * ---------------------------------------------------------------------
  */
+
+/*
+ * Rows the filter left out without a word in the client's statement
+ * running, per table, for compliance.notice_filtered_rows: a developer
+ * sees that rows are missing, not why (the NOTICE names no subject).
+ */
+#define FILTERED_TABLES 8
+static struct
+{
+	Oid			relid;
+	uint64		rows;
+}			filtered[FILTERED_TABLES];
+static int	nfiltered = 0;
+static uint64 filtered_elsewhere = 0;	/* in tables past the first eight */
+
+static void
+note_filtered(FunctionCallInfo fcinfo)
+{
+	Oid			relid = PG_ARGISNULL(1) ? InvalidOid : PG_GETARG_OID(1);
+
+	for (int i = 0; i < nfiltered; i++)
+		if (filtered[i].relid == relid)
+		{
+			filtered[i].rows++;
+			return;
+		}
+	if (nfiltered == FILTERED_TABLES)
+	{
+		filtered_elsewhere++;
+		return;
+	}
+	filtered[nfiltered].relid = relid;
+	filtered[nfiltered++].rows = 1;
+}
+
+void
+enforce_statement_start(void)
+{
+	nfiltered = 0;
+	filtered_elsewhere = 0;
+}
+
+void
+enforce_statement_end(void)
+{
+	StringInfoData detail;
+	uint64		total = filtered_elsewhere;
+
+	if (!compliance_notice_filtered_rows || (nfiltered == 0 && filtered_elsewhere == 0))
+	{
+		enforce_statement_start();
+		return;
+	}
+	initStringInfo(&detail);
+	for (int i = 0; i < nfiltered; i++)
+	{
+		char	   *rel = get_rel_name(filtered[i].relid);
+		char	   *nsp = get_namespace_name(get_rel_namespace(filtered[i].relid));
+
+		total += filtered[i].rows;
+		appendStringInfo(&detail, "%s%s: " UINT64_FORMAT, i > 0 ? ", " : "",
+						 rel != NULL && nsp != NULL ? quote_qualified_identifier(nsp, rel) : "?",
+						 filtered[i].rows);
+	}
+	if (filtered_elsewhere > 0)
+		appendStringInfo(&detail, ", other tables: " UINT64_FORMAT, filtered_elsewhere);
+	enforce_statement_start();
+	ereport(NOTICE,
+			(errmsg("%s row(s) read from protected tables were left out", psprintf(UINT64_FORMAT, total)),
+			 errdetail("Reads per table: %s. Their subjects may not be processed under the declared purpose: no consent or ground in force, or blocked (Art. 4, 5, 10, 13 of Law 99-Z).",
+					   detail.data),
+			 errhint("compliance.consent_status() tells why for one subject; SET compliance.on_blocked_read = 'error' stops at the first such row.")));
+}
 typedef struct RowFilterCache
 {
 	Oid			typid;
@@ -430,6 +504,8 @@ row_allowed(PG_FUNCTION_ARGS)
 		{
 			CacheViewAnswer answer = row_allowed_fast(cache, PG_GETARG_DATUM(0));
 
+			if (answer == CACHE_VIEW_DENIES && unlikely(compliance_notice_filtered_rows))
+				note_filtered(fcinfo);
 			if (answer != CACHE_VIEW_ASK)
 				PG_RETURN_BOOL(answer == CACHE_VIEW_ALLOWS);
 		}
@@ -509,6 +585,8 @@ row_allowed(PG_FUNCTION_ARGS)
 			PG_RETURN_BOOL(true);
 		if (compliance_on_blocked_read == BLOCKED_READ_ERROR)
 			refuse_transfer(cache, value_text(PG_GETARG_DATUM(0), PG_ARGISNULL(0), cache->typid));
+		if (compliance_notice_filtered_rows)
+			note_filtered(fcinfo);
 		PG_RETURN_BOOL(false);
 	}
 	/* a cascade that skipped the row would leave it referring to nothing */
@@ -516,6 +594,8 @@ row_allowed(PG_FUNCTION_ARGS)
 		report_refusal(verdict, purpose, cache->kind,
 					   value_text(PG_GETARG_DATUM(0), PG_ARGISNULL(0), cache->typid),
 					   special, false);
+	if (compliance_notice_filtered_rows)
+		note_filtered(fcinfo);
 	PG_RETURN_BOOL(false);
 }
 
