@@ -73,6 +73,13 @@ SELECT compliance.consent_id(c) AS id, compliance.purposes(c), compliance.form(c
   FROM compliance.consents_of('42') c;
 SELECT id, event, subject, purposes, receipt IS NOT NULL AS has_receipt
   FROM compliance.consent_ledger ORDER BY id;
+-- the same at a glance: one row per purpose, status as consent_status says
+SELECT purpose, title, status, given_at IS NOT NULL AS dated, valid_until IS NOT NULL AS timed,
+       form, indicated_by, consent_id
+  FROM compliance.consent_overview('42');
+SELECT purpose, status, form FROM compliance.consent_overview('43');
+SELECT count(*) AS nothing_of_99 FROM compliance.consent_overview('99');
+SELECT * FROM compliance.consent_overview(NULL);
 
 -- bad input
 SELECT compliance.give_consent(NULL, '{marketing}', 'checkbox');

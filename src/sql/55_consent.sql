@@ -425,3 +425,42 @@ END
 $$;
 COMMENT ON FUNCTION compliance.consents_of(text, text) IS
     'Every consent receipt the subject gave, oldest first, including withdrawn and expired ones (Art. 5.7: the processor proves consent; Art. 10.4: withdrawal is not retroactive).';
+
+-- The subject's consents as a table, one row per purpose the subject ever
+-- gave, withdrew or refused consent for: what an application shows a user
+-- or an officer reads at a glance (consents_of gives the receipts).
+CREATE FUNCTION compliance.consent_overview(subject text, subject_kind text DEFAULT 'person')
+    RETURNS TABLE (purpose compliance.purpose, title text, status text, given_at timestamptz,
+                   valid_until timestamptz, changed_at timestamptz, form compliance.consent_form,
+                   indicated_by text, transfer_countries text[], consent_id bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    subject := compliance.check_subject(subject, subject_kind);
+    RETURN QUERY
+        SELECT s.purpose, p.title,
+               CASE WHEN s.status IN ('given', 'renewed') AND s.valid_until OPERATOR(pg_catalog.<=) compliance.consent_clock()
+                    THEN 'expired' ELSE s.status END,
+               s.given_at, s.valid_until, s.changed_at,
+               compliance.form(r.receipt), compliance.indicated_by(r.receipt),
+               s.transfer_countries, compliance.consent_id(r.receipt)
+          FROM compliance.consent_state s
+          JOIN compliance.purposes p ON p.id OPERATOR(pg_catalog.=) s.registry_ref
+          -- the receipt of the consent in force, withdrawn or expired; none
+          -- for a refusal
+          LEFT JOIN LATERAL (
+               SELECT l.receipt FROM compliance.consent_ledger l
+                WHERE s.status OPERATOR(pg_catalog.<>) 'refused'
+                  AND l.subject OPERATOR(pg_catalog.=) s.subject
+                  AND l.subject_kind OPERATOR(pg_catalog.=) s.subject_kind
+                  AND l.event IN ('given', 'renewed') AND l.id OPERATOR(pg_catalog.<=) s.ledger_id
+                  AND l.purposes OPERATOR(pg_catalog.@>) s.purpose
+                ORDER BY l.id DESC LIMIT 1) r ON true
+         WHERE s.subject OPERATOR(pg_catalog.=) consent_overview.subject
+           AND s.subject_kind OPERATOR(pg_catalog.=) consent_overview.subject_kind
+         ORDER BY p.id;
+END
+$$;
+COMMENT ON FUNCTION compliance.consent_overview(text, text) IS
+    'The subject''s consents as a table, one row per purpose the subject gave, withdrew or refused consent for: purpose, title, status (given, renewed, withdrawn, expired, refused, as compliance.consent_status()), dates, the form and who indicated it (from the receipt), the countries a transfer was agreed to, and the receipt''s id (compliance.consents_of() returns the receipts).';

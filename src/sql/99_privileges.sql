@@ -71,7 +71,8 @@ REVOKE EXECUTE ON FUNCTION
     compliance.withdraw_consent(text, compliance.purpose_set, bigint, text),
     compliance.refuse_consent(text, compliance.purpose_set, text),
     compliance.consent_status(text, compliance.purpose, text),
-    compliance.consents_of(text, text)
+    compliance.consents_of(text, text),
+    compliance.consent_overview(text, text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]),
@@ -79,7 +80,8 @@ GRANT EXECUTE ON FUNCTION
     compliance.withdraw_consent(text, compliance.purpose_set, bigint, text),
     compliance.refuse_consent(text, compliance.purpose_set, text),
     compliance.consent_status(text, compliance.purpose, text),
-    compliance.consents_of(text, text)
+    compliance.consents_of(text, text),
+    compliance.consent_overview(text, text)
 TO compliance_app, compliance_officer;
 GRANT EXECUTE ON FUNCTION compliance.verify_ledger()
 TO compliance_admin, compliance_officer, compliance_analyst;
