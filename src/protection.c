@@ -409,6 +409,7 @@ protection_subject_key(const char *kind, const char *key)
 	while ((t = hash_seq_search(&seq)) != NULL)
 		if (strcmp(t->subject_kind, kind) == 0)
 			relids = lappend_oid(relids, t->relid);
+	list_sort(relids, list_oid_cmp);	/* a stable order for the messages */
 
 	initStringInfo(&types);
 	foreach(lc, relids)
