@@ -169,11 +169,11 @@ SELECT compliance.working_days_add('2026-12-30', 5);
 \echo '--- the officer sends the report in accessible form (English here; Russian is the default):'
 \pset format unaligned
 \pset tuples_only on
-SELECT compliance.subject_access_report('1', 'en', subject_kind => 'patient');
+SELECT compliance.answer_request(:request_id, 'en');
 \pset tuples_only off
 \pset format aligned
-SELECT compliance.complete_request(:request_id, 'fulfilled', 'Report sent by e-mail');
-SELECT id, status, outcome FROM compliance.requests;
+\echo '--- the report is stored with the application, with its digest, and the application is completed:'
+SELECT id, status, outcome, answer_lang, left(answer_digest, 16) AS answer_digest FROM compliance.requests;
 
 \echo
 \echo '=== 11. The clinic exports reminders to its SMS gateway; every row returned is logged (Art. 12)'

@@ -229,6 +229,13 @@ SELECT d ->> 'recipient' AS recipient, d ->> 'recipient_name' AS recipient_name,
        d -> 'data_items' AS data_items, d ->> 'purpose' AS purpose, d ->> 'disclosed_at' AS disclosed_at
   FROM jsonb_array_elements((:'report')::jsonb -> 'disclosures') d;
 SELECT jsonb_pretty(compliance.disclosure_history_report('50', '2025-03-10') - 'disclosures');
+-- the answer to the application as a letter, stored with the application
+SELECT compliance.file_request('42', 'third_party_info', '2025-03-10 10:00+03') AS art12 \gset
+SELECT compliance.answer_request(:art12, 'ru');
+SELECT outcome, answer_digest = encode(sha256(convert_to(answer, 'UTF8')), 'hex') AS digest_matches
+  FROM compliance.requests WHERE id = :art12;
+SELECT compliance.disclosure_answer('50', '2025-03-10', 'en', 'text');
+SELECT compliance.disclosure_answer('nobody', '2025-03-10', 'en', 'html') ~ 'were not provided' AS none_provided;
 SELECT compliance.set_purpose_exemption('court_orders', false, false);
 SELECT count(*) FROM compliance.disclosure_history('42', '2025-03-10');
 

@@ -107,9 +107,13 @@ SELECT id FROM patients ORDER BY id;
 RESET compliance.on_blocked_read;
 
 -- compliance.notice_filtered_rows: how many rows were left out, per table
--- (off by default; it names no subject)
+-- (off by default; it names no subject).  Only a superuser sets it: a
+-- role that could would learn whether a subject it looks up is hidden.
 SELECT id FROM patients ORDER BY id;
 SET compliance.notice_filtered_rows = on;
+RESET ROLE;
+SET compliance.notice_filtered_rows = on;
+SET ROLE clinic_owner;
 SELECT id FROM patients ORDER BY id;
 SELECT count(*) FROM patients p1, patients p2;
 SELECT id FROM patients WHERE id = 1;
@@ -122,7 +126,9 @@ FETCH 1 FROM c;
 FETCH ALL FROM c;
 CLOSE c;
 COMMIT;
+RESET ROLE;
 RESET compliance.notice_filtered_rows;
+SET ROLE clinic_owner;
 
 -- writes: INSERT and COPY FROM of rows the purpose may not process fail (42501)
 INSERT INTO patients (id, name) VALUES (4, 'Gleb');

@@ -52,7 +52,7 @@ SELECT CASE
     WHEN arg = 'indicated_by' THEN '''subject'''
     WHEN arg = 'recipient' THEN '''lab'''
     WHEN arg = 'code' THEN '''hostile_code'''
-    WHEN arg = 'subject_column' THEN '''id'''
+    WHEN arg IN ('subject_column', 'from_column') THEN '''id'''
     WHEN arg = 'id' THEN '(SELECT max(id) FROM compliance.subject_requests)'
     WHEN arg IN ('transfer_basis', 'permit', 'evidence', 'representative', 'identity',
                  'categories', 'actions', 'retention', 'valid_until',
@@ -72,6 +72,7 @@ SELECT CASE
         THEN '(SELECT c FROM compliance.consents_of(''h1'') c LIMIT 1)'
     WHEN typ = 'timestamp with time zone'::regtype THEN '''2024-03-01 10:00+00'''
     WHEN typ = 'date'::regtype THEN '''2024-03-04'''
+    WHEN typ = 'interval'::regtype THEN '''5 years'''
     WHEN typ IN ('integer'::regtype, 'bigint'::regtype) THEN '1'
     WHEN typ = 'boolean'::regtype THEN 'true'
     ELSE 'NULL'
@@ -92,7 +93,8 @@ INSERT INTO contract VALUES
     ('subject_access'), ('subject_access_report'), ('erase_subject'),
     ('block_subject'), ('unblock_subject'), ('expired_data'), ('purge_expired'),
     ('report_breach'), ('policy_document'), ('subject'), ('purposes'), ('covers'),
-    ('check_transfer'), ('flush_disclosures'), ('disclosure_history_report');
+    ('check_transfer'), ('flush_disclosures'), ('disclosure_history_report'),
+    ('answer_request'), ('consent_overview'), ('set_retained');
 
 CREATE TEMP TABLE null_calls AS
 SELECT format('%s/%s', p.proname, p.pronargs) AS fn, a.n, a.argname,
@@ -237,9 +239,9 @@ SELECT call, hostile_try(call) AS outcome FROM (VALUES
     ($$SELECT compliance.working_days_add('2024-03-01', -2147483648)::text$$),
     ($$SELECT compliance.working_days_add('infinity', 1)::text$$),
     ($$SELECT compliance.working_days_add('2024-03-01', 99999999999)::text$$),
-    ($$SELECT compliance.complete_request(-1, 'fulfilled')::text$$),
-    ($$SELECT compliance.complete_request(9223372036854775807, 'fulfilled')::text$$),
-    ($$SELECT compliance.complete_request(99999999999999999999, 'fulfilled')::text$$),
+    ($$SELECT compliance.complete_request(-1, 'fulfilled', 'sent')::text$$),
+    ($$SELECT compliance.complete_request(9223372036854775807, 'fulfilled', 'sent')::text$$),
+    ($$SELECT compliance.complete_request(99999999999999999999, 'fulfilled', 'sent')::text$$),
     ($$SELECT compliance.erase_subject('h1', -1)::text$$),
     ($$SELECT compliance.register_purpose('neg_ret', 'X', retention => '-1 year')::text$$),
     ($$SELECT compliance.register_purpose('zero_ret', 'X', retention => '0')::text$$),

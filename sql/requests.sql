@@ -93,12 +93,15 @@ SELECT received_at, outcome, chargeable FROM compliance.requests
 
 -- completion: outcome, response, legal ground of a refusal (Art. 13.3)
 SELECT compliance.complete_request(:second_2026, 'fulfilled', 'Your data were provided to: none.');
-SELECT compliance.complete_request(:second_2026, 'fulfilled');
-SELECT compliance.complete_request(999999, 'fulfilled');
+SELECT compliance.complete_request(:second_2026, 'fulfilled', 'Again.');
+SELECT compliance.complete_request(999999, 'fulfilled', 'To nobody.');
+-- every outcome but cancelled needs the response sent
+SELECT compliance.complete_request(:third_2026, 'fulfilled');
+SELECT compliance.complete_request(:third_2026, 'fulfilled', '  ');
 SELECT compliance.complete_request(NULL, 'fulfilled');
 SELECT compliance.complete_request(:third_2026, 'done');
 SELECT compliance.complete_request(:third_2026, NULL);
-SELECT compliance.complete_request(:third_2026, 'refused');
+SELECT compliance.complete_request(:third_2026, 'refused', 'No.');
 SELECT compliance.complete_request(:third_2026, 'partially_fulfilled', 'Part of it.', '  ');
 SELECT compliance.complete_request(:third_2026, 'refused', 'We may not tell you.',
                                    legal_ground => 'Art. 12.3: enforcement proceedings');
@@ -113,8 +116,22 @@ SELECT compliance.file_request('late', 'erase', '2025-03-03 10:00+03') AS late_e
 SELECT compliance.file_request('fresh', 'access') AS fresh_access \gset
 SELECT subject, kind, due_at, days_overdue > 0 AS past_due, article
   FROM compliance.overdue_requests WHERE subject IN ('late', 'fresh') ORDER BY id;
-SELECT compliance.complete_request(:late_access, 'fulfilled');
-SELECT compliance.complete_request(:fresh_access, 'fulfilled');
+-- answer_request generates the document, stores it with its digest and
+-- completes the application
+SELECT compliance.set_processor('City Clinic', 'Minsk, Lenina 1');
+SELECT length(compliance.answer_request(:late_access)) > 0 AS answered;
+SELECT length(compliance.answer_request(:fresh_access, 'en', 'html')) > 0 AS answered;
+SELECT id = :late_access AS late, outcome, answer_lang, answer_format,
+       answer_digest = encode(sha256(convert_to(answer, 'UTF8')), 'hex') AS digest_matches,
+       response LIKE 'Information on the processing of personal data (Art. 11.1 of Law 99-Z) sent (' || answer_lang || ', ' || answer_format || '; SHA-256 ' || answer_digest || ').' AS response_names_it,
+       answered_at IS NOT NULL AS dated, split_part(answer, E'\n', 1) AS title
+  FROM compliance.requests WHERE id IN (:late_access, :fresh_access) ORDER BY id;
+SELECT compliance.answer_request(:late_access);
+SELECT compliance.answer_request(:late_erase);
+SELECT compliance.answer_request(NULL);
+SELECT compliance.answer_request(999999);
+SELECT compliance.answer_request(:late_erase, 'de');
+SELECT compliance.answer_request(:late_erase, 'en', 'pdf');
 SELECT subject, kind, status, overdue, late FROM compliance.requests
  WHERE subject IN ('late', 'fresh') ORDER BY id;
 SELECT subject, kind FROM compliance.overdue_requests WHERE subject IN ('late', 'fresh');

@@ -185,7 +185,7 @@ SELECT compliance.file_request('1', 'access', '2024-03-01 10:00+00') AS request_
 SELECT pg_catalog.jsonb_exists(compliance.subject_access('1'), 'subject') AS access_report;
 SELECT pg_catalog.length(compliance.subject_access_report('1', 'en')) OPERATOR(pg_catalog.>) 0 AS text_report;
 SELECT count(*) FROM compliance.disclosure_history('1', '2024-06-01');
-SELECT compliance.complete_request(:request_id, 'fulfilled');
+SELECT pg_catalog.length(compliance.answer_request(:request_id, 'en')) OPERATOR(pg_catalog.>) 0 AS answered;
 SELECT compliance.block_subject('2', 'checking the attack');
 SELECT compliance.unblock_subject('2');
 SELECT pg_catalog.jsonb_typeof(compliance.erase_subject('2')) AS erased;

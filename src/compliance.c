@@ -227,10 +227,10 @@ define_settings(void)
 
 	DefineCustomBoolVariable("compliance.notice_filtered_rows",
 							 "Says in a NOTICE how many rows of protected tables a statement left out.",
-							 "Off by default. Rows that may not be processed are left out without a word under compliance.on_blocked_read = 'filter'; the NOTICE counts them per table at the end of the client's statement.",
+							 "Off by default; only a superuser sets it (ALTER ROLE developer SET ...): a count per statement would tell an application role whether a subject it looks up has rows it may not see.",
 							 &compliance_notice_filtered_rows,
 							 false,
-							 PGC_USERSET,
+							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
 

@@ -220,6 +220,11 @@ CREATE TABLE compliance.subject_requests (
     legal_ground    text,
     response        text,
     report          jsonb,
+    answer          text,
+    answer_lang     text,
+    answer_format   text,
+    answer_digest   text,
+    answered_at     timestamptz,
     CHECK ((completed_at IS NULL) = (outcome IS NULL))
 );
 ALTER SEQUENCE compliance.subject_requests_id_seq OWNED BY compliance.subject_requests.id;
@@ -230,6 +235,7 @@ COMMENT ON TABLE compliance.subject_requests IS
 COMMENT ON COLUMN compliance.subject_requests.due_at IS 'Last day (Belarus date) on which the reply is due: 5 working days after receipt for access (Art. 11.2), 15 days for the other kinds (Art. 10.2, 11.4, 12.2, 13.2).';
 COMMENT ON COLUMN compliance.subject_requests.applicant IS 'Identity fields of the application (Art. 14.2): surname, first_name, patronymic, address, birth_date, id_number or document_number, signature, and an email address for replies.';
 COMMENT ON COLUMN compliance.subject_requests.report IS 'Machine-readable result, e.g. the report of compliance.erase_subject() for an erase request.';
+COMMENT ON COLUMN compliance.subject_requests.answer IS 'The document sent to the applicant, as compliance.answer_request() generated it (access report, Art. 12 answer), with its language, format, SHA-256 digest (hex) and time.';
 SELECT pg_catalog.pg_extension_config_dump('compliance.subject_requests', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.subject_requests_id_seq', '');
 
@@ -378,6 +384,17 @@ BEGIN
     IF btrim(legal_ground) = '' THEN
         legal_ground := NULL;
     END IF;
+    IF btrim(response) = '' THEN
+        response := NULL;
+    END IF;
+    -- Art. 11.2, 12.2, 13.2: the applicant is answered; what was sent is
+    -- the processor's proof that it was
+    IF outcome <> 'cancelled' AND response IS NULL THEN
+        RAISE EXCEPTION 'a completed application needs the response sent'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'The subject is answered within the statutory time (Art. 11.2, 12.2, 13.2 of Law 99-Z); the response is the proof.',
+                  HINT = 'Pass response => what was sent, or call compliance.answer_request(id) for an access or Art. 12 application, which generates the document, stores it and completes the application.';
+    END IF;
     IF outcome IN ('refused', 'partially_fulfilled') AND legal_ground IS NULL THEN
         RAISE EXCEPTION 'a refusal needs its legal ground'
             USING ERRCODE = 'null_value_not_allowed',
@@ -406,7 +423,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.complete_request(bigint, text, text, text) IS
-    'Records the outcome of a request (fulfilled, partially_fulfilled, blocked, refused, cancelled) and the response sent; a refusal or partial refusal needs its legal ground (Art. 11.2, 11.4, 12.2, 13.3 of Law 99-Z). A request is completed once.';
+    'Records the outcome of a request (fulfilled, partially_fulfilled, blocked, refused, cancelled) and the response sent, which every outcome but cancelled needs; a refusal or partial refusal needs its legal ground (Art. 11.2, 11.4, 12.2, 13.3 of Law 99-Z). A request is completed once.';
 
 CREATE VIEW compliance.requests AS
 SELECT r.id, r.subject, r.subject_kind, r.kind, r.received_at, r.due_at,
@@ -428,7 +445,8 @@ SELECT r.id, r.subject, r.subject_kind, r.kind, r.received_at, r.due_at,
             ELSE ARRAY(SELECT f FROM unnest(ARRAY['surname', 'first_name', 'address', 'birth_date', 'essence', 'signature']) AS f
                         WHERE CASE f WHEN 'essence' THEN r.essence IS NULL
                                      ELSE NOT coalesce(r.applicant ? f, false) END) END AS missing_fields,
-       r.filed_at, r.filed_by, r.completed_by, r.report
+       r.filed_at, r.filed_by, r.completed_by, r.report,
+       r.answer, r.answer_lang, r.answer_format, r.answer_digest, r.answered_at
   FROM compliance.subject_requests r;
 COMMENT ON VIEW compliance.requests IS
     'Applications of data subjects (Art. 14 of Law 99-Z): deadline (due_at, a Belarus date), status (open or completed), overdue (open past due_at), late (completed after due_at), chargeable (a second third_party_info request in a calendar year, Art. 12.1), the statutory article, and the Art. 14.2 fields the application lacks (missing_fields).';
