@@ -63,6 +63,14 @@ SELECT compliance.protect('visits', 'patient_id', '{"notes": 7}');
 SELECT compliance.protect('visits', 'patient_id', '["notes"]');
 SELECT count(*) AS protected FROM compliance.protected_tables;
 
+-- data items that name no column the purpose may touch: listed, and a
+-- WARNING once tables are protected (a typo allows nothing)
+SELECT purpose, data_item FROM compliance.unmatched_data_items;
+SELECT compliance.register_purpose('reception', 'Reception',
+    data_items => ARRAY['name', 'nmae', 'diagnosis', 'patients.diagnosis', 'visits.notes', 'public.patients.photo']);
+SELECT compliance.register_purpose('x', 'X', data_items => ARRAY['a.b.c.d', 'patients.', '.name', 'ok']);
+SELECT purpose, data_item FROM compliance.unmatched_data_items;
+
 -- DDL keeps the registry consistent
 DROP VIEW patient_names;
 ALTER TABLE patients DROP COLUMN id;

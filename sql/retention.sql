@@ -198,11 +198,11 @@ INSERT INTO staff VALUES (7, 'Inna'), (8, 'Oleg');
 INSERT INTO payslips VALUES (70, 7, '2019-03-01', 100), (71, 7, current_date - 30, 200), (72, 7, NULL, 300),
                             (80, 8, '2024-03-01', 400);
 INSERT INTO tax_cards VALUES (7, 2019), (8, 2017);
-SELECT compliance.register_purpose('payroll', 'Payroll', 'labour_relations',
-    data_items => ARRAY['staff.full_name', 'payslips.gross', 'tax_cards.tax_year']);
 SELECT compliance.protect('staff', 'id');
 SELECT compliance.protect('payslips', 'staff_id');
 SELECT compliance.protect('tax_cards', 'staff_id');
+SELECT compliance.register_purpose('payroll', 'Payroll', 'labour_relations',
+    data_items => ARRAY['staff.full_name', 'payslips.gross', 'tax_cards.tax_year']);
 SELECT compliance.set_retained('payslips', 'Tax Code: accounting documents are kept 5 years', interval '5 years', 'issued_on');
 SELECT compliance.set_retained('tax_cards', 'Tax Code: accounting documents are kept 5 years', interval '5 years');
 -- Oleg's employment ended in 2018; Inna's is current

@@ -609,6 +609,7 @@ CREATE FUNCTION compliance.register_purpose(code text, title text,
 AS $$
 DECLARE
     v_items text[];
+    v_unmatched text;
 BEGIN
     PERFORM compliance.check_code(code, 'purpose');
     IF coalesce(btrim(title), '') = '' THEN
@@ -635,6 +636,16 @@ BEGIN
             RAISE EXCEPTION 'data items must be non-empty column names'
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'List the columns the purpose may touch (Art. 4.5), e.g. ARRAY[''email'', ''name''].';
+        END IF;
+        SELECT string_agg(format('"%s"', CASE WHEN char_length(i) > 64 THEN left(i, 64) || '...' ELSE i END), ', ')
+          INTO v_unmatched FROM unnest(data_items) i
+         WHERE cardinality(string_to_array(i, '.')) > 3 OR '' = ANY (string_to_array(i, '.'))
+            OR EXISTS (SELECT FROM unnest(string_to_array(i, '.')) p WHERE octet_length(p) > 63);
+        IF v_unmatched IS NOT NULL THEN
+            RAISE EXCEPTION 'malformed data items: %', v_unmatched
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A data item is a column name, or one qualified by its table, or by its schema and table; names have at most 63 bytes.',
+                      HINT = 'Write ''email'', ''patients.email'' or ''public.patients.email''.';
         END IF;
         SELECT array_agg(DISTINCT i ORDER BY i) INTO v_items FROM unnest(data_items) i;
         IF cardinality(data_items) = 0 THEN
@@ -674,6 +685,15 @@ BEGIN
     VALUES (code, btrim(title), legal_basis, retention, v_items,
             (SELECT array_agg(DISTINCT a ORDER BY a) FROM unnest(actions) a), description,
             coalesce(requires_identity, false), basis_scope);
+    -- Once tables are protected, an item that names none of their columns
+    -- is most likely a typo (before, the tables come later).
+    SELECT string_agg(format('"%s"', u.data_item), ', ') INTO v_unmatched
+      FROM compliance.unmatched_data_items u WHERE u.purpose = code::compliance.purpose;
+    IF v_unmatched IS NOT NULL AND EXISTS (SELECT FROM compliance.protected_tables) THEN
+        RAISE WARNING 'data items of purpose "%" name no column it may touch in a protected table: %', code, v_unmatched
+            USING DETAIL = 'The purpose may touch only the columns its data items name (Art. 4.5 of Law 99-Z); these name none.',
+                  HINT = 'Items are ''column'', ''table.column'' or ''schema.table.column'' (special-category columns only with their table). Protect the table that holds them, or see compliance.unmatched_data_items.';
+    END IF;
     RETURN code::compliance.purpose;
 END
 $$;
@@ -710,6 +730,18 @@ AS $$
 $$;
 COMMENT ON FUNCTION compliance.items_touch(text[], regclass[]) IS
     'Internal: true if data items (Art. 4.5 of Law 99-Z) may touch a column of one of the tables: NULL items every ordinary column; ''column'' that ordinary column in every table; ''table.column'' or ''schema.table.column'' only there, special categories (Art. 8) included.';
+
+-- Data items that name no column a purpose may touch in any protected
+-- table: a misspelt item silently allows nothing, or the table is not
+-- protected yet.  register_purpose() warns; the DBA reads the list.
+CREATE VIEW compliance.unmatched_data_items AS
+SELECT p.code::compliance.purpose AS purpose, i.item AS data_item
+  FROM compliance.purposes p
+ CROSS JOIN LATERAL unnest(p.data_items) WITH ORDINALITY AS i(item, n)
+ WHERE NOT compliance.items_touch(ARRAY[i.item], ARRAY(SELECT t.relid FROM compliance.protected_tables t))
+ ORDER BY p.id, i.n;
+COMMENT ON VIEW compliance.unmatched_data_items IS
+    'Data items of registered purposes (Art. 4.5 of Law 99-Z) that name no column the purpose may touch in any protected table: a misspelt column, a table not protected yet, or an unqualified name of a special-category column (those are named with their table).';
 
 -- Art. 17.3: who may declare a purpose.  A role holds the purposes granted
 -- to it or to a role whose privileges it has (has_privs_of_role, as for

@@ -37,7 +37,7 @@ GRANT SELECT ON compliance.processor, compliance.purposes, compliance.recipients
     compliance.subject_kinds, compliance.protected_tables, compliance.protected_columns,
     compliance.protection_changes,
     compliance.adequate_countries, compliance.holidays, compliance.removed_defaults,
-    compliance.purpose_role_grants, compliance.purpose_grants
+    compliance.purpose_role_grants, compliance.purpose_grants, compliance.unmatched_data_items
 TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
 
 -- compliance_admin writes the registry through the functions, and edits the
