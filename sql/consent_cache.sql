@@ -34,7 +34,9 @@ SELECT id, note FROM members ORDER BY id;
 SELECT email, note FROM contacts ORDER BY email;
 SELECT purposes, dense_keys > 0 AS has_byte_array, hashed_subjects FROM compliance.consent_cache_stats();
 SELECT s, compliance.may_process(s) FROM unnest(ARRAY['1', '2', '5', '7', '20000000', '-5', 'a@example.by', 'c@example.by']) s;
--- a key is an integer only as int8 prints it: '007' is not subject 7 (blocked)
+-- a key the integer column reads as 7 ('007', '+7') is subject 7 (blocked),
+-- as the table holds it; past the integer range it stays a text key (the
+-- text table can hold it) and the cache hashes it
 SELECT count(compliance.give_consent(s, '{mailing}', 'checkbox'))
   FROM unnest(ARRAY['007', '9223372036854775808', '-9223372036854775808']) s;
 SELECT s, compliance.may_process(s)

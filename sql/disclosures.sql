@@ -233,7 +233,7 @@ SELECT jsonb_pretty(compliance.disclosure_history_report('50', '2025-03-10') - '
 SELECT compliance.file_request('42', 'third_party_info', '2025-03-10 10:00+03') AS art12 \gset
 SELECT compliance.answer_request(:art12, 'ru');
 SELECT outcome, answer_digest = encode(sha256(convert_to(answer, 'UTF8')), 'hex') AS digest_matches
-  FROM compliance.requests WHERE id = :art12;
+  FROM compliance.requests JOIN compliance.request_answers USING (id, answer_digest) WHERE id = :art12;
 SELECT compliance.disclosure_answer('50', '2025-03-10', 'en', 'text');
 SELECT compliance.disclosure_answer('nobody', '2025-03-10', 'en', 'html') ~ 'were not provided' AS none_provided;
 SELECT compliance.set_purpose_exemption('court_orders', false, false);

@@ -138,6 +138,61 @@ SELECT x.tbl::regclass, x.cond
   FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(tbl, cond)
  WHERE e.extname = 'compliance' AND x.cond <> '' ORDER BY x.tbl::regclass::text;
 
+-- Correcting the registry: alter_purpose keeps the replaced version, with
+-- who changed it and why; retire_purpose ends a purpose
+CREATE TABLE subscribers (id int PRIMARY KEY, email text, city text);
+INSERT INTO subscribers VALUES (1, 'a@example.by', 'Minsk'), (2, 'b@example.by', 'Brest');
+SELECT compliance.protect('subscribers', 'id');
+SELECT compliance.register_purpose('newsletter', 'Newsletr', data_items => ARRAY['email']);
+SELECT compliance.subject(compliance.give_consent('1', '{newsletter}', 'checkbox')) AS consented;
+SELECT compliance.alter_purpose('newsletter', title => 'Newsletter', data_items => ARRAY['email', 'city'],
+                                retention => interval '30 days', reason => 'title misspelt; the city is used for regional issues') AS version;
+SELECT code, title, data_items, retention, version, changed_by = session_user AS by_me FROM compliance.purposes WHERE code = 'newsletter';
+SELECT purpose, version, title, data_items, retention, valid_to IS NULL AS current, change_reason
+  FROM compliance.purpose_versions WHERE purpose = 'newsletter' ORDER BY version;
+-- the receipt given before the change was given under version 1
+SELECT v.version, v.title FROM compliance.consents_of('1') c
+  JOIN compliance.purpose_versions v ON v.purpose = 'newsletter'
+       AND compliance.given_at(c) >= v.valid_from AND (v.valid_to IS NULL OR compliance.given_at(c) < v.valid_to);
+-- enforcement follows at once
+SET compliance.purpose = 'newsletter';
+SELECT id, email, city FROM subscribers;
+RESET compliance.purpose;
+SELECT compliance.alter_purpose('newsletter', clear => ARRAY['retention'], reason => 'no retention after withdrawal') AS version;
+SELECT retention FROM compliance.purposes WHERE code = 'newsletter';
+SELECT compliance.alter_purpose('newsletter', title => 'Newsletter', reason => 'same');
+SELECT compliance.alter_purpose('newsletter', title => 'Newsletter 2');
+SELECT compliance.alter_purpose('newsletter', clear => ARRAY['title'], reason => 'x');
+SELECT compliance.alter_purpose('newsletter', retention => interval '-1 day', reason => 'x');
+SELECT compliance.alter_purpose('newsletter', legal_basis => 'consent', basis_scope => 'all_subjects', reason => 'x');
+SELECT compliance.alter_purpose('nonexistent', title => 'x', reason => 'x');
+SELECT compliance.alter_purpose(NULL, title => 'x', reason => 'x');
+-- retiring: nothing may be processed, consented to or granted for it, and
+-- the basis ends now (retention runs from here)
+SELECT compliance.retire_purpose('newsletter', 'newsletter discontinued');
+SET compliance.purpose = 'newsletter';
+SELECT id FROM subscribers;
+RESET compliance.purpose;
+SELECT compliance.may_process('1', 'newsletter') AS may_process_retired;
+SELECT compliance.give_consent('2', '{newsletter}', 'checkbox');
+SELECT compliance.consent_notice('{newsletter}');
+CREATE ROLE registry_reader;
+SELECT compliance.grant_purpose('newsletter', 'registry_reader');
+DROP ROLE registry_reader;
+SELECT compliance.basis_end('1', 'person', compliance.purpose_id('newsletter')) <= now() AS basis_ended;
+SELECT compliance.alter_purpose('newsletter', title => 'x', reason => 'x');
+SELECT compliance.retire_purpose('newsletter', 'again');
+SELECT compliance.retire_purpose('newsletter', NULL);
+SELECT code, retired_reason, retired_at IS NOT NULL AS retired FROM compliance.purposes WHERE code = 'newsletter';
+SELECT count(*) AS in_policy FROM regexp_matches(compliance.policy_document('en'), 'Newsletter', 'g');
+-- only compliance_admin corrects the registry
+SET ROLE compliance_officer;
+SELECT compliance.alter_purpose('marketing', title => 'x', reason => 'x');
+SELECT compliance.retire_purpose('marketing', 'x');
+RESET ROLE;
+SELECT compliance.unprotect('subscribers');
+DROP TABLE subscribers;
+
 -- every object is documented
 SELECT p.oid::regprocedure FROM pg_proc p
  WHERE p.pronamespace = 'compliance'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL;

@@ -98,6 +98,7 @@ SELECT compliance.complete_request(999999, 'fulfilled', 'To nobody.');
 -- every outcome but cancelled needs the response sent
 SELECT compliance.complete_request(:third_2026, 'fulfilled');
 SELECT compliance.complete_request(:third_2026, 'fulfilled', '  ');
+SELECT compliance.complete_request(:third_2026, 'fulfilled', E'\n\t\u00a0\u3000');
 SELECT compliance.complete_request(NULL, 'fulfilled');
 SELECT compliance.complete_request(:third_2026, 'done');
 SELECT compliance.complete_request(:third_2026, NULL);
@@ -121,11 +122,21 @@ SELECT subject, kind, due_at, days_overdue > 0 AS past_due, article
 SELECT compliance.set_processor('City Clinic', 'Minsk, Lenina 1');
 SELECT length(compliance.answer_request(:late_access)) > 0 AS answered;
 SELECT length(compliance.answer_request(:fresh_access, 'en', 'html')) > 0 AS answered;
-SELECT id = :late_access AS late, outcome, answer_lang, answer_format,
-       answer_digest = encode(sha256(convert_to(answer, 'UTF8')), 'hex') AS digest_matches,
-       response LIKE 'Information on the processing of personal data (Art. 11.1 of Law 99-Z) sent (' || answer_lang || ', ' || answer_format || '; SHA-256 ' || answer_digest || ').' AS response_names_it,
-       answered_at IS NOT NULL AS dated, split_part(answer, E'\n', 1) AS title
-  FROM compliance.requests WHERE id IN (:late_access, :fresh_access) ORDER BY id;
+SELECT r.id = :late_access AS late, r.outcome, a.answer_lang, a.answer_format,
+       a.answer_digest = encode(sha256(convert_to(a.answer, 'UTF8')), 'hex') AS digest_matches,
+       r.response LIKE 'Information on the processing of personal data (Art. 11.1 of Law 99-Z) sent (' || r.answer_lang || ', ' || r.answer_format || '; SHA-256 ' || r.answer_digest || ').' AS response_names_it,
+       r.answered_at IS NOT NULL AS dated, split_part(a.answer, E'\n', 1) AS title
+  FROM compliance.requests r JOIN compliance.request_answers a USING (id)
+ WHERE r.id IN (:late_access, :fresh_access) ORDER BY r.id;
+-- the document itself is for officers: analysts see that it was sent, not what it said
+SET ROLE compliance_analyst;
+SELECT answer_digest IS NOT NULL AS analyst_sees_digest FROM compliance.requests WHERE id = :late_access;
+SELECT count(*) FROM compliance.request_answers;
+RESET ROLE;
+-- erasing the subject erases the documents sent; their digests stay
+SELECT (compliance.erase_subject('fresh') ->> 'outcome') AS erased;
+SELECT id = :fresh_access AS fresh, answer IS NULL AS answer_gone, answer_digest IS NOT NULL AS digest_kept
+  FROM compliance.request_answers WHERE id IN (:late_access, :fresh_access) ORDER BY id;
 SELECT compliance.answer_request(:late_access);
 SELECT compliance.answer_request(:late_erase);
 SELECT compliance.answer_request(NULL);

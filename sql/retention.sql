@@ -233,11 +233,31 @@ SELECT id, staff_id FROM payslips ORDER BY id;
 RESET compliance.enforce;
 SELECT subject FROM compliance.blocked_subjects WHERE subject IN ('7', '8') ORDER BY 1;
 
+-- Dates the application may store do not stop the purge: past the
+-- timestamp range the row is within its term; an infinite one counts from
+-- the end of the ground, like a missing one
+SET compliance.enforce = off;
+INSERT INTO payslips VALUES (73, 7, '300000-01-01', 1), (74, 7, 'infinity', 1);
+RESET compliance.enforce;
+SELECT tbl, subject FROM compliance.expired_data() WHERE subject = '7' ORDER BY 1;
+SELECT jsonb_array_length(compliance.purge_expired(dry_run => true) -> 'deleted') >= 0 AS dry_run_works;
+
+-- A subject of whom nothing was recorded (data older than the extension),
+-- blocked 10 years ago: the term of a row without a date runs from the block
+SET compliance.enforce = off;
+INSERT INTO staff VALUES (9, 'Petr');
+INSERT INTO tax_cards VALUES (9, 2014);
+RESET compliance.enforce;
+SELECT compliance.block_subject('9', 'data older than the register');
+UPDATE compliance.blocked_subjects SET blocked_at = now() - interval '10 years' WHERE subject = '9';
+SELECT tbl, subject, expired_at < now() - interval '4 years' AS from_the_block
+  FROM compliance.expired_data() WHERE subject = '9' AND tbl = 'tax_cards'::regclass;
+
 -- Five years on (the rows' dates moved back as time would move forward):
 -- the terms have run, the purge deletes the rows and the staff records
 -- they kept
 SET compliance.enforce = off;
-UPDATE payslips SET issued_on = issued_on - interval '5 years 1 day';
+UPDATE payslips SET issued_on = issued_on - interval '5 years 1 day' WHERE id NOT IN (73, 74);
 RESET compliance.enforce;
 SELECT tbl, subject, purpose, expired_at < now() AS term_ran
   FROM compliance.expired_data() WHERE tbl = 'payslips'::regclass ORDER BY subject;
@@ -251,6 +271,7 @@ SELECT ledger, ok FROM compliance.verify_ledger();
 SELECT compliance.unprotect('tax_cards');
 SELECT compliance.unprotect('payslips');
 SELECT compliance.unprotect('staff');
+DELETE FROM compliance.blocked_subjects WHERE subject = '9';
 DROP TABLE tax_cards, payslips, staff;
 
 -- An empty registry purges nothing

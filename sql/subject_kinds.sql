@@ -213,7 +213,15 @@ SELECT subject, status FROM compliance.consent_state WHERE subject_kind = 'patie
 SELECT compliance.give_consent('anna', '{reminders}', 'checkbox', subject_kind => 'patient');
 SELECT compliance.block_subject('99999999999', 'x', subject_kind => 'patient');
 SELECT compliance.may_process('4.2', 'reminders', 'patient');
--- a kind with a text column holds every key as written ('042' is not '42')
+-- a text table of the kind does not change that: its keys must match the
+-- integer ones, and a withdrawal must not miss because it was protected
+CREATE TABLE patient_notes (patient text, note text);
+SELECT compliance.protect('patient_notes', 'patient', subject_kind => 'patient');
+SELECT compliance.subject(compliance.give_consent('042', '{reminders}', 'checkbox', subject_kind => 'patient')) AS still_42;
+SELECT compliance.subject(compliance.give_consent('anna', '{reminders}', 'checkbox', subject_kind => 'patient')) AS text_key_kept;
+SELECT compliance.unprotect('patient_notes');
+DROP TABLE patient_notes;
+-- a kind with only a text column holds every key as written ('042' is not '42')
 SELECT compliance.subject(compliance.give_consent('042', '{reminders}', 'checkbox')) AS person_stored_as;
 SELECT compliance.consent_status('42', 'reminders') AS person_42, compliance.consent_status('042', 'reminders') AS person_042;
 -- a kind with no protected table yet takes the key as given

@@ -287,6 +287,7 @@ typedef struct PurposeInfo
 	bool		needs_ground;
 	bool		allows_special; /* basis allows special categories (Art. 8.2) */
 	char		basis[NAMEDATALEN]; /* compliance.legal_basis label */
+	bool		retired;		/* retire_purpose(): nothing may be processed for it */
 	int			ndata_items;	/* -1: every column (no data_items) */
 	char	  **data_items;		/* column names the purpose may touch (Art. 4.5) */
 	int			ngrantees;

@@ -101,6 +101,12 @@ purpose_declared(const char *code)
 		last_generation = registry_generation();
 		last_reloads = registry_reloads();
 	}
+	if (last_info->retired)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("purpose \"%s\" is retired", last_info->code),
+				 errdetail("The processor no longer pursues it (compliance.retire_purpose): personal data may not be processed for it (Art. 4.4 of Law 99-Z)."),
+				 errhint("Declare a purpose in force; see compliance.purposes.")));
 	return last_info;
 }
 
@@ -640,7 +646,7 @@ may_process(PG_FUNCTION_ARGS)
 	cache_accept_changes();
 	/* the key as the tables hold it, as give_consent() recorded it */
 	key = protection_subject_key(kind, text_to_cstring(subject));
-	PG_RETURN_BOOL(purpose_held(purpose) &&
+	PG_RETURN_BOOL(!purpose->retired && purpose_held(purpose) &&
 				   cache_verdict(kind, key, strlen(key), purpose, false) == VERDICT_ALLOWED);
 }
 

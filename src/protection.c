@@ -386,10 +386,13 @@ uuid_form(const char *key, char *out, size_t outlen)
  * of the row's subject column (its type's output function), so a key
  * written otherwise (' 42' or '042' for an integer column, an upper-case
  * uuid) would name nobody: a withdrawal of '042' would leave the consent
- * of 42 in force.  The key is kept if one of the tables can hold it as
- * written; otherwise, if the integer and uuid columns all read it as one
- * value, that value's form is the key.  Columns of other types compare
- * the key as written.  No protected table of the kind: the key as given.
+ * of 42 in force.  Where the kind has integer or uuid subject columns and
+ * they read the key as one value, that value's form is the key, whatever
+ * other tables of the kind hold: their keys must match the typed ones, and
+ * a withdrawal must not miss because someone protected a text table.  Where
+ * none of them can read it, the key stands as written if a column of
+ * another type (text) can hold it.  No protected table of the kind: the key
+ * as given.
  */
 const char *
 protection_subject_key(const char *kind, const char *key)
@@ -400,7 +403,8 @@ protection_subject_key(const char *kind, const char *key)
 	RegisteredTable *t;
 	ListCell   *lc;
 	StringInfoData types;
-	bool		any = false;
+	bool		typed = false;
+	bool		untyped = false;
 
 	if (!protection_ready() || hash_get_num_entries(registered) == 0)
 		return key;
@@ -420,7 +424,6 @@ protection_subject_key(const char *kind, const char *key)
 
 		if (p == NULL || p->subject_attno == InvalidAttrNumber)
 			continue;
-		any = true;
 		appendStringInfo(&types, "%s%s.%s (%s)", types.len > 0 ? ", " : "",
 						 get_rel_name(p->protected_relid), p->subject_column,
 						 format_type_be(p->subject_type));
@@ -435,23 +438,15 @@ protection_subject_key(const char *kind, const char *key)
 				readable = uuid_form(key, form, sizeof(form));
 				break;
 			default:
-				return key;		/* held as written */
+				untyped = true; /* held as written */
+				continue;
 		}
-		if (!readable)
-			continue;
-		if (strcmp(form, key) == 0)
-			return key;
-		if (!list_member(forms, makeString(pstrdup(form))))
+		typed = true;
+		if (readable && !list_member(forms, makeString(pstrdup(form))))
 			forms = lappend(forms, makeString(pstrdup(form)));
 	}
-	if (!any)
-		return key;
-	if (forms == NIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("subject key \"%s\" cannot name a subject of kind \"%s\"", key, kind),
-				 errdetail("The subject columns of the kind's protected tables cannot hold it: %s.", types.data),
-				 errhint("Pass the key as the subject column holds it, e.g. '42' for an integer column.")));
+	if (list_length(forms) == 1)
+		return strVal(linitial(forms));
 	if (list_length(forms) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -459,7 +454,13 @@ protection_subject_key(const char *kind, const char *key)
 				 errdetail("The subject columns of the kind's protected tables read it as \"%s\" and \"%s\": %s.",
 						   strVal(linitial(forms)), strVal(lsecond(forms)), types.data),
 				 errhint("Pass the key exactly as the subject column holds it.")));
-	return strVal(linitial(forms));
+	if (typed && !untyped)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("subject key \"%s\" cannot name a subject of kind \"%s\"", key, kind),
+				 errdetail("The subject columns of the kind's protected tables cannot hold it: %s.", types.data),
+				 errhint("Pass the key as the subject column holds it, e.g. '42' for an integer column.")));
+	return key;
 }
 
 /*

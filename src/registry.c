@@ -56,7 +56,8 @@ static const char *registry_query =
 "       ARRAY(SELECT r.oid FROM compliance.purpose_role_grants g"
 "               JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) g.grantee"
 "              WHERE g.purpose_id OPERATOR(pg_catalog.=) p.id),"
-"       p.basis_scope OPERATOR(pg_catalog.=) 'per_subject', p.legal_basis::pg_catalog.text"
+"       p.basis_scope OPERATOR(pg_catalog.=) 'per_subject', p.legal_basis::pg_catalog.text,"
+"       p.retired_at IS NOT NULL"
 "  FROM compliance.purposes p"
 "  JOIN compliance.legal_bases b ON b.basis OPERATOR(pg_catalog.=) p.legal_basis";
 
@@ -112,6 +113,7 @@ purpose_info_from_row(HeapTuple tup, TupleDesc desc)
 	info->needs_ground = info->needs_consent ||
 		DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
 	strlcpy(info->basis, SPI_getvalue(tup, desc, 8), sizeof(info->basis));
+	info->retired = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
 
 	d = SPI_getbinval(tup, desc, 5, &isnull);
 	info->ndata_items = -1;

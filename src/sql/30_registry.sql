@@ -353,7 +353,14 @@ CREATE TABLE compliance.purposes (
     basis_scope     text NOT NULL DEFAULT 'per_subject'
                     CHECK (basis_scope IN ('per_subject', 'all_subjects')),
     registered_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    registered_by   name NOT NULL DEFAULT session_user
+    registered_by   name NOT NULL DEFAULT session_user,
+    version         integer NOT NULL DEFAULT 1 CHECK (version >= 1),
+    changed_at      timestamptz,
+    changed_by      name,
+    retired_at      timestamptz,
+    retired_by      name,
+    retired_reason  text,
+    CHECK ((retired_at IS NULL) = (retired_reason IS NULL))
 );
 ALTER SEQUENCE compliance.purposes_id_seq OWNED BY compliance.purposes.id;
 COMMENT ON TABLE compliance.purposes IS
@@ -364,6 +371,31 @@ COMMENT ON COLUMN compliance.purposes.data_items IS 'Column names this purpose m
 COMMENT ON COLUMN compliance.purposes.requires_identity IS 'True if consent for this purpose must carry the subject''s surname, first name, patronymic, date of birth and identification number (Art. 5.6); otherwise those fields may not be collected.';
 COMMENT ON COLUMN compliance.purposes.basis_scope IS 'per_subject: a subject''s rows are processed only under that subject''s own ground (a consent, or a ground recorded with compliance.record_basis()); all_subjects: the legal basis covers every subject in the tables the purpose touches (a statutory register, say), as the policy document states.';
 COMMENT ON COLUMN compliance.purposes.actions IS 'Actions on personal data the purpose involves (Art. 1, Art. 5.5); NULL: not stated.';
+COMMENT ON COLUMN compliance.purposes.version IS 'The version in force: 1 at registration, one more at each compliance.alter_purpose(); earlier versions are in compliance.purpose_history.';
+COMMENT ON COLUMN compliance.purposes.retired_at IS 'When compliance.retire_purpose() ended the purpose: from then on it may not be declared, consented to or granted, and the bases for it have ended (Art. 4.8: retention runs from then).';
+
+-- Earlier versions of purposes: what a consent given, a notice shown or a
+-- policy published under a version said stays readable after the registry
+-- is corrected (Art. 5.5, 5.7, 17).
+CREATE TABLE compliance.purpose_history (
+    purpose_id      integer NOT NULL REFERENCES compliance.purposes (id),
+    version         integer NOT NULL,
+    title           text NOT NULL,
+    legal_basis     compliance.legal_basis NOT NULL,
+    retention       interval,
+    data_items      text[],
+    actions         compliance.processing_action[],
+    description     text,
+    requires_identity boolean NOT NULL,
+    basis_scope     text NOT NULL,
+    valid_from      timestamptz NOT NULL,
+    valid_to        timestamptz NOT NULL,
+    changed_by      name NOT NULL,
+    change_reason   text NOT NULL,
+    PRIMARY KEY (purpose_id, version)
+);
+COMMENT ON TABLE compliance.purpose_history IS
+    'Superseded versions of registered purposes, each in force from valid_from to valid_to (excluded), with who replaced it and why; written only by compliance.alter_purpose(). compliance.purpose_versions shows them with the versions in force.';
 
 -- Art. 17.3 (the procedure for access to personal data): the roles that
 -- may process personal data for each purpose.  Kept by role name, so that
@@ -560,6 +592,7 @@ CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON 
 SELECT pg_catalog.pg_extension_config_dump('compliance.processor', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.purposes', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.purposes_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.purpose_history', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.purpose_role_grants', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.recipients', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.subject_kinds', 'WHERE kind <> ''person''');
@@ -595,23 +628,18 @@ $$;
 COMMENT ON FUNCTION compliance.set_processor(text, text, text) IS
     'Records the processor''s name, location and ISO 3166-1 alpha-2 country, shown in consent notices (Art. 5.5), access reports (Art. 11.1) and the policy (Art. 17.3). Replaces any earlier value.';
 
-CREATE FUNCTION compliance.register_purpose(code text, title text,
-        legal_basis compliance.legal_basis DEFAULT 'consent',
-        retention interval DEFAULT NULL,
-        data_items text[] DEFAULT NULL,
-        actions compliance.processing_action[] DEFAULT NULL,
-        description text DEFAULT NULL,
-        requires_identity boolean DEFAULT false,
-        basis_scope text DEFAULT 'per_subject')
-    RETURNS compliance.purpose
-    LANGUAGE plpgsql SECURITY DEFINER
+-- What register_purpose() and alter_purpose() accept of a purpose; returns
+-- the data items as stored (sorted, without duplicates).
+CREATE FUNCTION compliance.check_purpose_fields(title text, legal_basis compliance.legal_basis,
+        retention interval, data_items text[], actions compliance.processing_action[], basis_scope text)
+    RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_items text[];
     v_unmatched text;
 BEGIN
-    PERFORM compliance.check_code(code, 'purpose');
     IF coalesce(btrim(title), '') = '' THEN
         RAISE EXCEPTION 'purpose title is required'
             USING ERRCODE = 'null_value_not_allowed',
@@ -675,6 +703,29 @@ BEGIN
                   DETAIL = 'Consent is given by each subject for itself (Art. 5.1 of Law 99-Z).',
                   HINT = 'Omit basis_scope, or register the purpose under the legal basis that covers every subject.';
     END IF;
+    RETURN v_items;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_purpose_fields(text, compliance.legal_basis, interval, text[], compliance.processing_action[], text) IS
+    'Internal to compliance.register_purpose() and compliance.alter_purpose(): checks a purpose''s title, legal basis, retention, data items, actions and basis scope; returns the data items sorted and without duplicates.';
+
+CREATE FUNCTION compliance.register_purpose(code text, title text,
+        legal_basis compliance.legal_basis DEFAULT 'consent',
+        retention interval DEFAULT NULL,
+        data_items text[] DEFAULT NULL,
+        actions compliance.processing_action[] DEFAULT NULL,
+        description text DEFAULT NULL,
+        requires_identity boolean DEFAULT false,
+        basis_scope text DEFAULT 'per_subject')
+    RETURNS compliance.purpose
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_items text[];
+BEGIN
+    PERFORM compliance.check_code(code, 'purpose');
+    v_items := compliance.check_purpose_fields(title, legal_basis, retention, data_items, actions, basis_scope);
     IF EXISTS (SELECT FROM compliance.purposes p WHERE p.code = register_purpose.code) THEN
         RAISE EXCEPTION 'purpose "%" is already registered', code
             USING ERRCODE = 'duplicate_object',
@@ -685,15 +736,7 @@ BEGIN
     VALUES (code, btrim(title), legal_basis, retention, v_items,
             (SELECT array_agg(DISTINCT a ORDER BY a) FROM unnest(actions) a), description,
             coalesce(requires_identity, false), basis_scope);
-    -- Once tables are protected, an item that names none of their columns
-    -- is most likely a typo (before, the tables come later).
-    SELECT string_agg(format('"%s"', u.data_item), ', ') INTO v_unmatched
-      FROM compliance.unmatched_data_items u WHERE u.purpose = code::compliance.purpose;
-    IF v_unmatched IS NOT NULL AND EXISTS (SELECT FROM compliance.protected_tables) THEN
-        RAISE WARNING 'data items of purpose "%" name no column it may touch in a protected table: %', code, v_unmatched
-            USING DETAIL = 'The purpose may touch only the columns its data items name (Art. 4.5 of Law 99-Z); these name none.',
-                  HINT = 'Items are ''column'', ''table.column'' or ''schema.table.column'' (special-category columns only with their table). Protect the table that holds them, or see compliance.unmatched_data_items.';
-    END IF;
+    PERFORM compliance.warn_unmatched_items(code);
     RETURN code::compliance.purpose;
 END
 $$;
@@ -743,6 +786,189 @@ SELECT p.code::compliance.purpose AS purpose, i.item AS data_item
 COMMENT ON VIEW compliance.unmatched_data_items IS
     'Data items of registered purposes (Art. 4.5 of Law 99-Z) that name no column the purpose may touch in any protected table: a misspelt column, a table not protected yet, or an unqualified name of a special-category column (those are named with their table).';
 
+-- Once tables are protected, a data item that names none of their columns
+-- is most likely a typo (before, the tables come later).
+CREATE FUNCTION compliance.warn_unmatched_items(code text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_unmatched text;
+BEGIN
+    SELECT string_agg(format('"%s"', u.data_item), ', ') INTO v_unmatched
+      FROM compliance.unmatched_data_items u WHERE u.purpose = code::compliance.purpose;
+    IF v_unmatched IS NOT NULL AND EXISTS (SELECT FROM compliance.protected_tables) THEN
+        RAISE WARNING 'data items of purpose "%" name no column it may touch in a protected table: %', code, v_unmatched
+            USING DETAIL = 'The purpose may touch only the columns its data items name (Art. 4.5 of Law 99-Z); these name none.',
+                  HINT = 'Items are ''column'', ''table.column'' or ''schema.table.column'' (special-category columns only with their table). Protect the table that holds them, or see compliance.unmatched_data_items.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.warn_unmatched_items(text) IS
+    'Internal: a WARNING naming the data items of a purpose that name no column it may touch in a protected table (compliance.unmatched_data_items), once any table is protected.';
+
+-- Correcting the registry (Art. 4.4, 4.5, 4.8): a purpose is changed in
+-- place, so enforcement, consents and grants keep pointing at it, and the
+-- version it replaces goes to purpose_history with who changed it and why.
+-- NULL leaves a field as it is; clear names the fields to empty (retention,
+-- data_items, actions, description).
+CREATE FUNCTION compliance.alter_purpose(purpose compliance.purpose,
+        title text DEFAULT NULL,
+        legal_basis compliance.legal_basis DEFAULT NULL,
+        retention interval DEFAULT NULL,
+        data_items text[] DEFAULT NULL,
+        actions compliance.processing_action[] DEFAULT NULL,
+        description text DEFAULT NULL,
+        requires_identity boolean DEFAULT NULL,
+        basis_scope text DEFAULT NULL,
+        reason text DEFAULT NULL,
+        clear text[] DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_old compliance.purposes;
+    v_new compliance.purposes;
+    v_items text[];
+    v_bad text;
+BEGIN
+    IF purpose IS NULL THEN
+        RAISE EXCEPTION 'purpose is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the code of a registered purpose.';
+    END IF;
+    IF coalesce(btrim(reason), '') = '' THEN
+        RAISE EXCEPTION 'a change of purpose "%" needs its reason', purpose
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'Earlier versions stay on record with who changed them and why: consents and notices given under them say what they said (Art. 5.5, 5.7 of Law 99-Z).',
+                  HINT = 'Pass reason => why the purpose changes, e.g. ''title corrected''.';
+    END IF;
+    SELECT string_agg(c, ', ') INTO v_bad FROM unnest(clear) c
+     WHERE c IS NULL OR c NOT IN ('retention', 'data_items', 'actions', 'description');
+    IF v_bad IS NOT NULL OR array_position(clear, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot clear %', coalesce(v_bad, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'clear takes retention, data_items, actions and description; title, legal basis, identity and scope always have a value.';
+    END IF;
+    SELECT * INTO v_old FROM compliance.purposes p WHERE p.code = purpose::text FOR UPDATE;
+    IF v_old.retired_at IS NOT NULL THEN
+        RAISE EXCEPTION 'purpose "%" is retired', purpose
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('It was retired: %s.', v_old.retired_reason),
+                  HINT = 'Register a new purpose.';
+    END IF;
+    v_new := v_old;
+    v_new.title := coalesce(btrim(alter_purpose.title), v_old.title);
+    v_new.legal_basis := coalesce(alter_purpose.legal_basis, v_old.legal_basis);
+    v_new.retention := CASE WHEN 'retention' = ANY (clear) THEN NULL ELSE coalesce(alter_purpose.retention, v_old.retention) END;
+    v_new.data_items := CASE WHEN 'data_items' = ANY (clear) THEN NULL ELSE coalesce(alter_purpose.data_items, v_old.data_items) END;
+    v_new.actions := CASE WHEN 'actions' = ANY (clear) THEN NULL ELSE coalesce(alter_purpose.actions, v_old.actions) END;
+    v_new.description := CASE WHEN 'description' = ANY (clear) THEN NULL ELSE coalesce(alter_purpose.description, v_old.description) END;
+    v_new.requires_identity := coalesce(alter_purpose.requires_identity, v_old.requires_identity);
+    v_new.basis_scope := coalesce(alter_purpose.basis_scope, v_old.basis_scope);
+    v_items := compliance.check_purpose_fields(v_new.title, v_new.legal_basis, v_new.retention,
+                                               v_new.data_items, v_new.actions, v_new.basis_scope);
+    IF (v_new.title, v_new.legal_basis, v_new.retention, v_items, v_new.actions, v_new.description,
+        v_new.requires_identity, v_new.basis_scope)
+       IS NOT DISTINCT FROM
+       (v_old.title, v_old.legal_basis, v_old.retention, v_old.data_items, v_old.actions, v_old.description,
+        v_old.requires_identity, v_old.basis_scope) THEN
+        RAISE NOTICE 'purpose "%" is unchanged', purpose;
+        RETURN v_old.version;
+    END IF;
+    INSERT INTO compliance.purpose_history (purpose_id, version, title, legal_basis, retention, data_items,
+                                            actions, description, requires_identity, basis_scope,
+                                            valid_from, valid_to, changed_by, change_reason)
+    VALUES (v_old.id, v_old.version, v_old.title, v_old.legal_basis, v_old.retention, v_old.data_items,
+            v_old.actions, v_old.description, v_old.requires_identity, v_old.basis_scope,
+            coalesce(v_old.changed_at, v_old.registered_at), now(), session_user, btrim(reason));
+    UPDATE compliance.purposes p
+       SET title = v_new.title, legal_basis = v_new.legal_basis, retention = v_new.retention,
+           data_items = v_items,
+           actions = (SELECT array_agg(DISTINCT a ORDER BY a) FROM unnest(v_new.actions) a),
+           description = v_new.description, requires_identity = v_new.requires_identity,
+           basis_scope = v_new.basis_scope,
+           version = v_old.version + 1, changed_at = now(), changed_by = session_user
+     WHERE p.id = v_old.id;
+    PERFORM compliance.warn_unmatched_items(purpose::text);
+    RETURN v_old.version + 1;
+END
+$$;
+COMMENT ON FUNCTION compliance.alter_purpose(compliance.purpose, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text, text, text[]) IS
+    'Changes a registered purpose in place (title, legal basis, retention, data items, actions, description, identity requirement, basis scope; NULL keeps a field, clear empties retention, data_items, actions or description), checked as register_purpose checks them; the version replaced goes to compliance.purpose_history with who changed it and why (reason is required). Enforcement follows from the next statement. Returns the new version.';
+
+-- Art. 4.4, 4.8: a purpose the processor no longer pursues.  Kept in the
+-- registry (consents, grounds, disclosures and receipts refer to it), but
+-- nothing may be processed, consented to or granted for it any more, and
+-- the bases for it end now: retention runs from here.
+CREATE FUNCTION compliance.retire_purpose(purpose compliance.purpose, reason text)
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_old compliance.purposes;
+BEGIN
+    IF purpose IS NULL OR coalesce(btrim(reason), '') = '' THEN
+        RAISE EXCEPTION 'purpose and reason are required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'E.g. compliance.retire_purpose(''newsletter'', ''newsletter discontinued'').';
+    END IF;
+    SELECT * INTO v_old FROM compliance.purposes p WHERE p.code = purpose::text FOR UPDATE;
+    IF v_old.retired_at IS NOT NULL THEN
+        RAISE EXCEPTION 'purpose "%" is already retired', purpose
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('It was retired: %s.', v_old.retired_reason);
+    END IF;
+    UPDATE compliance.purposes p
+       SET retired_at = now(), retired_by = session_user, retired_reason = btrim(reason)
+     WHERE p.id = v_old.id;
+END
+$$;
+COMMENT ON FUNCTION compliance.retire_purpose(compliance.purpose, text) IS
+    'Retires a purpose (Art. 4.4, 4.8 of Law 99-Z): from the next statement it may not be declared, consented to, recorded as a ground or granted; the bases for it end now, so its retention runs from now. It stays in the registry for the consents, grounds and disclosures that name it.';
+
+-- Nothing new is started for a retired purpose: no consent, notice, ground
+-- or grant.
+CREATE FUNCTION compliance.check_purposes_in_force(purposes compliance.purpose_set) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_retired text;
+BEGIN
+    SELECT string_agg(format('%s (%s)', p.code, p.retired_reason), ', ' ORDER BY p.id)
+      INTO v_retired
+      FROM compliance.purposes p
+     WHERE p.retired_at IS NOT NULL AND check_purposes_in_force.purposes @> p.code::compliance.purpose;
+    IF v_retired IS NOT NULL THEN
+        RAISE EXCEPTION 'retired purposes: %', v_retired
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The processor no longer pursues them (compliance.retire_purpose); personal data may not be processed for them (Art. 4.4 of Law 99-Z).',
+                  HINT = 'Use purposes in force; see compliance.purposes.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_purposes_in_force(compliance.purpose_set) IS
+    'Internal: raises an error naming the retired purposes among those given (consents, notices, grounds and grants are refused for them).';
+
+-- Every version of every purpose, with the time it was in force: the one
+-- a receipt was given under is the one in force at its given_at.
+CREATE VIEW compliance.purpose_versions AS
+SELECT p.code::compliance.purpose AS purpose, h.version, h.title, h.legal_basis, h.retention,
+       h.data_items, h.actions, h.description, h.requires_identity, h.basis_scope,
+       h.valid_from, h.valid_to, h.changed_by, h.change_reason
+  FROM compliance.purpose_history h
+  JOIN compliance.purposes p ON p.id = h.purpose_id
+UNION ALL
+SELECT p.code::compliance.purpose, p.version, p.title, p.legal_basis, p.retention,
+       p.data_items, p.actions, p.description, p.requires_identity, p.basis_scope,
+       coalesce(p.changed_at, p.registered_at), p.retired_at, NULL, NULL
+  FROM compliance.purposes p;
+COMMENT ON VIEW compliance.purpose_versions IS
+    'Every version of every registered purpose with the time it was in force (valid_from included, valid_to excluded; NULL: in force now) and, for superseded ones, who replaced them and why. The version a consent was given under is the one in force at its given_at.';
+
 -- Art. 17.3: who may declare a purpose.  A role holds the purposes granted
 -- to it or to a role whose privileges it has (has_privs_of_role, as for
 -- table privileges); superusers hold every purpose.
@@ -756,6 +982,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Call compliance.grant_purpose(''marketing'', ''app_role'').';
     END IF;
+    PERFORM compliance.check_purposes_in_force(compliance.purpose_set(ARRAY[purpose]));
     IF grantee::oid = 0 THEN
         RAISE EXCEPTION 'purposes are granted to roles, not to PUBLIC'
             USING ERRCODE = 'invalid_grant_operation',

@@ -87,6 +87,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass the purposes consent is asked for, e.g. ''{marketing}''.';
     END IF;
+    PERFORM compliance.check_purposes_in_force(purposes);
     SELECT * INTO v_proc FROM compliance.processor;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'the processor is not set'

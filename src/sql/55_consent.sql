@@ -190,6 +190,7 @@ BEGIN
                   DETAIL = 'Consent authorises processing for specific purposes (Art. 4.4, 5.1 of Law 99-Z).',
                   HINT = 'Pass the purposes, e.g. ''{marketing}''.';
     END IF;
+    PERFORM compliance.check_purposes_in_force(purposes);
     SELECT string_agg(p.code || ' (' || p.legal_basis || ')', ', ' ORDER BY p.id) INTO v_other_basis
       FROM compliance.purposes p
      WHERE p.legal_basis <> 'consent' AND give_consent.purposes @> p.code::compliance.purpose;

@@ -106,6 +106,7 @@ DECLARE
 BEGIN
     subject := compliance.check_subject(subject, subject_kind);
     PERFORM compliance.check_ground_purpose(purpose);
+    PERFORM compliance.check_purposes_in_force(compliance.purpose_set(ARRAY[purpose]));
     IF NOT isfinite(valid_from) OR NOT isfinite(valid_until) THEN
         RAISE EXCEPTION 'a ground begins and ends at finite times'
             USING ERRCODE = 'invalid_parameter_value',

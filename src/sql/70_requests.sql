@@ -384,7 +384,8 @@ BEGIN
     IF btrim(legal_ground) = '' THEN
         legal_ground := NULL;
     END IF;
-    IF btrim(response) = '' THEN
+    -- blank is no response, whatever the white space
+    IF regexp_replace(response, '[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]', '', 'g') = '' THEN
         response := NULL;
     END IF;
     -- Art. 11.2, 12.2, 13.2: the applicant is answered; what was sent is
@@ -446,7 +447,8 @@ SELECT r.id, r.subject, r.subject_kind, r.kind, r.received_at, r.due_at,
                         WHERE CASE f WHEN 'essence' THEN r.essence IS NULL
                                      ELSE NOT coalesce(r.applicant ? f, false) END) END AS missing_fields,
        r.filed_at, r.filed_by, r.completed_by, r.report,
-       r.answer, r.answer_lang, r.answer_format, r.answer_digest, r.answered_at
+       -- what was sent (its content: compliance.request_answers, officers only)
+       r.answer_lang, r.answer_format, r.answer_digest, r.answered_at
   FROM compliance.subject_requests r;
 COMMENT ON VIEW compliance.requests IS
     'Applications of data subjects (Art. 14 of Law 99-Z): deadline (due_at, a Belarus date), status (open or completed), overdue (open past due_at), late (completed after due_at), chargeable (a second third_party_info request in a calendar year, Art. 12.1), the statutory article, and the Art. 14.2 fields the application lacks (missing_fields).';

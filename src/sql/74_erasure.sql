@@ -19,7 +19,7 @@
 CREATE TABLE compliance.retained_tables (
     relid   regclass PRIMARY KEY,
     ground  text NOT NULL CHECK (btrim(ground) <> ''),
-    period  interval NOT NULL CHECK (period > interval '0'),
+    period  interval NOT NULL CHECK (period > interval '0' AND period <= interval '1000 years'),
     from_column name,
     set_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     set_by  name NOT NULL DEFAULT session_user
@@ -58,8 +58,8 @@ BEGIN
                   DETAIL = 'Art. 4.8 of Law 99-Z: personal data are kept no longer than the purposes of their processing require; the act that obliges keeping also sets for how long.',
                   HINT = 'Pass the term the act sets, e.g. interval ''5 years''.';
     END IF;
-    IF period <= interval '0' THEN
-        RAISE EXCEPTION 'the term of keeping must be positive, not %', period
+    IF period <= interval '0' OR period > interval '1000 years' THEN
+        RAISE EXCEPTION 'the term of keeping must be positive and at most 1000 years, not %', period
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass the term the act sets, e.g. interval ''5 years''; to stop keeping the table''s rows, pass a NULL ground.';
     END IF;
@@ -102,7 +102,7 @@ CREATE FUNCTION compliance.basis_end(subject text, subject_kind text, purpose_id
     SET search_path = pg_catalog, pg_temp
 AS $$
     WITH p AS (
-        SELECT p.code, p.legal_basis, p.basis_scope FROM compliance.purposes p WHERE p.id = basis_end.purpose_id
+        SELECT p.code, p.legal_basis, p.basis_scope, p.retired_at FROM compliance.purposes p WHERE p.id = basis_end.purpose_id
     ), ends AS (
         SELECT (SELECT b.blocked_at FROM compliance.blocked_subjects b
                  WHERE b.subject = basis_end.subject AND b.subject_kind = basis_end.subject_kind) AS blocked_at,
@@ -128,31 +128,34 @@ AS $$
          WHERE g.subject = basis_end.subject AND g.subject_kind = basis_end.subject_kind
            AND g.purpose = p.code::compliance.purpose
     )
-    SELECT CASE
-        WHEN p.legal_basis <> 'consent' AND p.basis_scope = 'all_subjects'
-        THEN coalesce(least(e.blocked_at, e.erased_at), 'infinity')
-        WHEN p.legal_basis <> 'consent'
-        THEN (SELECT least(CASE WHEN g.valid_until IS NULL OR g.valid_until > now() THEN 'infinity'
-                                ELSE g.valid_until END,
-                           CASE WHEN e.blocked_at IS NOT NULL THEN greatest(e.blocked_at, g.valid_from) END,
-                           CASE WHEN e.erased_at > g.valid_from THEN e.erased_at END)
-                FROM g)
-        ELSE (SELECT least(
-                  CASE WHEN c.status IN ('given', 'renewed')
-                       THEN CASE WHEN c.valid_until <= now() THEN c.valid_until ELSE 'infinity' END
-                       WHEN c.status = 'withdrawn' THEN c.changed_at
-                       -- refused after an earlier consent had ended: from the refusal
-                       WHEN c.had_consent THEN c.changed_at END,
-                  -- a block or request older than the consent does not end it
-                  CASE WHEN e.blocked_at IS NOT NULL THEN greatest(e.blocked_at, c.given_at) END,
-                  CASE WHEN e.erased_at > coalesce(c.given_at, '-infinity') THEN e.erased_at END)
-                FROM c
-               WHERE c.status <> 'refused' OR c.had_consent)
-        END
-      FROM p, ends e
+    -- a retired purpose's bases all ended when it was retired
+    SELECT CASE WHEN r.ended IS NULL THEN NULL ELSE least(r.ended, r.retired_at) END
+      FROM (
+        SELECT CASE
+            WHEN p.legal_basis <> 'consent' AND p.basis_scope = 'all_subjects'
+            THEN coalesce(least(e.blocked_at, e.erased_at), 'infinity')
+            WHEN p.legal_basis <> 'consent'
+            THEN (SELECT least(CASE WHEN g.valid_until IS NULL OR g.valid_until > now() THEN 'infinity'
+                                    ELSE g.valid_until END,
+                               CASE WHEN e.blocked_at IS NOT NULL THEN greatest(e.blocked_at, g.valid_from) END,
+                               CASE WHEN e.erased_at > g.valid_from THEN e.erased_at END)
+                    FROM g)
+            ELSE (SELECT least(
+                      CASE WHEN c.status IN ('given', 'renewed')
+                           THEN CASE WHEN c.valid_until <= now() THEN c.valid_until ELSE 'infinity' END
+                           WHEN c.status = 'withdrawn' THEN c.changed_at
+                           -- refused after an earlier consent had ended: from the refusal
+                           WHEN c.had_consent THEN c.changed_at END,
+                      -- a block or request older than the consent does not end it
+                      CASE WHEN e.blocked_at IS NOT NULL THEN greatest(e.blocked_at, c.given_at) END,
+                      CASE WHEN e.erased_at > coalesce(c.given_at, '-infinity') THEN e.erased_at END)
+                    FROM c
+                   WHERE c.status <> 'refused' OR c.had_consent)
+            END AS ended, p.retired_at
+          FROM p, ends e) r
 $$;
 COMMENT ON FUNCTION compliance.basis_end(text, text, integer) IS
-    'Internal: when the subject''s basis for a purpose (by registry id) ended: infinity while current, NULL if there never was one. Consent purposes end with the consent (withdrawn, expired, refused after an earlier consent), purposes recorded per subject with the subject''s last ground (compliance.end_basis, valid_until), every purpose with a block (Art. 13.2) or a fulfilled erase or stop-processing request (Art. 13) of the subject.';
+    'Internal: when the subject''s basis for a purpose (by registry id) ended: infinity while current, NULL if there never was one. Consent purposes end with the consent (withdrawn, expired, refused after an earlier consent), purposes recorded per subject with the subject''s last ground (compliance.end_basis, valid_until), every purpose with a block (Art. 13.2) or a fulfilled erase or stop-processing request (Art. 13) of the subject, or with its own retirement (compliance.retire_purpose).';
 
 -- The purposes that may touch a table (Art. 4.5): data items unrestricted,
 -- or naming one of its columns.
@@ -182,9 +185,12 @@ COMMENT ON FUNCTION compliance.ground_end(text, text, regclass) IS
 
 -- The rows of a retained table whose term has run at a time, as an SQL
 -- condition over the alias subject_row; 'false' for a table not retained
--- or when no row's term can have run.  The column is used only while it
--- is still a live date or timestamp column: renamed, dropped or retyped,
--- every row counts from the ground's end.
+-- or when no row's term can have run.  The row's date is compared with the
+-- time less the term, never cast or added to (a date past the timestamp
+-- range, which the application may store, would make every purge fail);
+-- a NULL or infinite date counts from the ground's end.  The column is used
+-- only while it is still a live date or timestamp column: renamed, dropped
+-- or retyped, every row counts from the ground's end.
 CREATE FUNCTION compliance.retention_term_run(tbl regclass, ground_end timestamptz, at timestamptz) RETURNS text
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -192,8 +198,11 @@ AS $$
     SELECT coalesce((
         SELECT CASE
             WHEN a.attname IS NOT NULL
-            THEN format('coalesce((subject_row.%I)::timestamptz, %L::timestamptz) + %L::interval <= %L::timestamptz',
-                        a.attname, retention_term_run.ground_end, t.period, retention_term_run.at)
+            THEN format('CASE WHEN subject_row.%1$I IS NULL OR NOT isfinite(subject_row.%1$I) THEN %2$s'
+                        ' ELSE subject_row.%1$I <= %3$L::timestamptz END',
+                        a.attname, CASE WHEN retention_term_run.ground_end + t.period <= retention_term_run.at
+                                        THEN 'true' ELSE 'false' END,
+                        retention_term_run.at - t.period)
             WHEN retention_term_run.ground_end + t.period <= retention_term_run.at THEN 'true'
             END
           FROM compliance.retained_tables t
@@ -825,6 +834,12 @@ BEGIN
            AND s.purpose = ANY (v_purposes);
     END IF;
 
+    -- The documents the subject was sent (access reports list every row)
+    -- go too; their digests stay, the proof of what was sent and when.
+    UPDATE compliance.subject_requests q SET answer = NULL
+     WHERE q.subject = erase_subject.subject AND q.subject_kind = erase_subject.subject_kind
+       AND q.answer IS NOT NULL;
+
     -- Art. 13.2: those who received the data are told to do the same
     v_notified := CASE WHEN v_known
                        THEN compliance.notify_recipients(subject, subject_kind, 'erasure', request_id,
@@ -978,7 +993,8 @@ BEGIN
     SELECT coalesce(jsonb_agg(jsonb_build_object('purpose', p.code, 'legal_basis', p.legal_basis) ORDER BY p.id), '[]')
       INTO v_bases
       FROM compliance.purposes p
-     WHERE CASE WHEN p.legal_basis = 'consent'
+     WHERE p.retired_at IS NULL
+       AND CASE WHEN p.legal_basis = 'consent'
                 THEN EXISTS (SELECT FROM compliance.consent_state s
                               WHERE s.subject = remaining_bases.subject
                                 AND s.subject_kind = remaining_bases.subject_kind

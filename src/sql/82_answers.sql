@@ -127,7 +127,19 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.answer_request(bigint, text, text) IS
-    'Answers an open access (Art. 11) or Art. 12 application: generates the document its kind calls for (compliance.subject_access_report(), compliance.disclosure_answer()) in the language and format given, stores it on the application with its SHA-256 digest (compliance.requests.answer, answer_digest, answered_at) and completes the application as fulfilled. Applications to withdraw consent, rectify, stop processing or erase are answered by carrying them out.';
+    'Answers an open access (Art. 11) or Art. 12 application: generates the document its kind calls for (compliance.subject_access_report(), compliance.disclosure_answer()) in the language and format given, stores it on the application with its SHA-256 digest (compliance.request_answers; compliance.requests shows the digest and time) and completes the application as fulfilled. Applications to withdraw consent, rectify, stop processing or erase are answered by carrying them out.';
+
+-- The documents sent hold the subject's data (an access report lists every
+-- row, special categories included): officers only, not analysts.
+CREATE VIEW compliance.request_answers AS
+SELECT r.id, r.subject, r.subject_kind, r.kind, r.answer, r.answer_lang, r.answer_format,
+       r.answer_digest, r.answered_at
+  FROM compliance.subject_requests r
+ WHERE r.answered_at IS NOT NULL;
+COMMENT ON VIEW compliance.request_answers IS
+    'The documents compliance.answer_request() sent, with their language, format, SHA-256 digest and time; the answer is NULL once the subject was erased (the digest stays). compliance_officer only: they hold the subject''s personal data.';
+REVOKE ALL ON compliance.request_answers FROM PUBLIC;
+GRANT SELECT ON compliance.request_answers TO compliance_officer;
 
 REVOKE EXECUTE ON FUNCTION
     compliance.disclosure_answer(text, date, text, text, text),

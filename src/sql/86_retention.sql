@@ -57,10 +57,14 @@ BEGIN
             v_match := compliance.subject_match(only_subject, r.subject_column, r.column_type, 'k');
             CONTINUE WHEN v_match IS NULL;
         END IF;
-        -- per subject: the earliest date a retained row's term runs from,
-        -- and whether some row counts from the end of the ground instead
+        -- per subject: the earliest date of a retained row whose term has
+        -- run (compared, not cast: a date past the timestamp range must not
+        -- fail the scan), and whether some row counts from the end of the
+        -- ground instead (no date, or an infinite one)
         v_from := CASE WHEN r.from_column IS NOT NULL
-                       THEN format('min(k.%I)::timestamptz, bool_or(k.%I IS NULL)', r.from_column, r.from_column)
+                       THEN format('min(k.%1$I) FILTER (WHERE isfinite(k.%1$I) AND k.%1$I <= %2$L::timestamptz)::timestamptz,'
+                                   ' bool_or(k.%1$I IS NULL OR NOT isfinite(k.%1$I))',
+                                   r.from_column, pg_catalog.now() - r.period)
                        ELSE 'NULL::timestamptz, true' END;
         -- The purpose whose retention ends last decides; none with a
         -- basis ever: expired, with no purpose and no date.
@@ -86,7 +90,11 @@ BEGIN
              -- when the first retained row's term runs out (Art. 4.8, 13.3)
               LEFT JOIN LATERAL (
                    SELECT least(s.first_from,
-                                CASE WHEN s.from_ground THEN compliance.ground_end(s.subject, r.subject_kind, r.relid) END)
+                                CASE WHEN s.from_ground
+                                     -- nothing recorded (data older than the extension): from the block
+                                     THEN coalesce(compliance.ground_end(s.subject, r.subject_kind, r.relid),
+                                                   (SELECT bs.blocked_at FROM compliance.blocked_subjects bs
+                                                     WHERE bs.subject = s.subject AND bs.subject_kind = r.subject_kind)) END)
                           + r.period AS until
                     WHERE b.blocked) kept ON true
              WHERE (x.until IS NULL OR x.until <= pg_catalog.now())
@@ -273,7 +281,10 @@ BEGIN
                 -- purpose that may touch the table has a basis, so
                 -- enforcement already keeps them from being processed; a
                 -- block would stop the subject's other processing too.
-                v_run := compliance.retention_term_run(v_tbl, compliance.ground_end(v_subject, v_kind, v_tbl), v_now);
+                v_run := compliance.retention_term_run(v_tbl,
+                    coalesce(compliance.ground_end(v_subject, v_kind, v_tbl),
+                             (SELECT b.blocked_at FROM compliance.blocked_subjects b
+                               WHERE b.subject = v_subject AND b.subject_kind = v_kind)), v_now);
                 v_n := compliance.read_as_table_owner(v_tbl,
                     format('SELECT count(*) FROM %s AS subject_row WHERE (%s) AND NOT coalesce(%s, false)',
                            v_tbl, v_match, v_run))::bigint;

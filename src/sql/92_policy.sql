@@ -71,7 +71,7 @@ BEGIN
 
     -- The edition is dated by the last change of the registry it reflects.
     SELECT greatest(v_proc.updated_at,
-                    (SELECT max(p.registered_at) FROM compliance.purposes p),
+                    (SELECT max(greatest(p.registered_at, p.changed_at, p.retired_at)) FROM compliance.purposes p),
                     (SELECT max(r.registered_at) FROM compliance.recipients r),
                     (SELECT max(t.protected_at) FROM compliance.protected_tables t),
                     (SELECT max(a.updated_at) FROM compliance.recipient_agreements a),
@@ -125,7 +125,8 @@ BEGIN
                                            ELSE ' after it ends; then the data are deleted' END END),
                p.description) ORDER BY p.id)
       INTO v_list
-      FROM compliance.purposes p JOIN compliance.legal_bases b ON b.basis = p.legal_basis;
+      FROM compliance.purposes p JOIN compliance.legal_bases b ON b.basis = p.legal_basis
+     WHERE p.retired_at IS NULL;
     b := b || jsonb_build_array(
         jsonb_build_object('h2', CASE WHEN ru THEN '2. Цели обработки, правовые основания и сроки хранения'
                                       ELSE '2. Purposes of processing, legal bases and retention' END),
@@ -177,7 +178,7 @@ BEGIN
                               ELSE 'Authorised person processing personal data on the processor''s behalf (Article 7 of the Law)' END
                          || coalesce(CASE WHEN ru THEN '; цели: ' ELSE '; purposes: ' END
                                      || (SELECT string_agg(p.title, ', ' ORDER BY p.id) FROM compliance.purposes p
-                                          WHERE a.purposes @> p.code::compliance.purpose)
+                                          WHERE a.purposes @> p.code::compliance.purpose AND p.retired_at IS NULL)
                                      || CASE WHEN ru THEN '; действия: ' ELSE '; actions: ' END
                                      || array_to_string(a.actions, ', '), '') || '.'
                     ELSE CASE WHEN ru THEN 'Третье лицо, которому персональные данные предоставляются.'

@@ -16,9 +16,14 @@ REVOKE EXECUTE ON FUNCTION
     compliance.apply_removed_default(),
     compliance.on_sql_drop(),
     compliance.items_touch(text[], regclass[]),
+    compliance.check_purpose_fields(text, compliance.legal_basis, interval, text[], compliance.processing_action[], text),
+    compliance.warn_unmatched_items(text),
+    compliance.check_purposes_in_force(compliance.purpose_set),
     compliance.protected_ancestors(regclass),
     compliance.set_processor(text, text, text),
     compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text),
+    compliance.alter_purpose(compliance.purpose, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text, text, text[]),
+    compliance.retire_purpose(compliance.purpose, text),
     compliance.register_recipient(text, text, text, text, text),
     compliance.protect(regclass, name, jsonb, text),
     compliance.register_subject_kind(text, text, text),
@@ -37,7 +42,8 @@ GRANT SELECT ON compliance.processor, compliance.purposes, compliance.recipients
     compliance.subject_kinds, compliance.protected_tables, compliance.protected_columns,
     compliance.protection_changes,
     compliance.adequate_countries, compliance.holidays, compliance.removed_defaults,
-    compliance.purpose_role_grants, compliance.purpose_grants, compliance.unmatched_data_items
+    compliance.purpose_role_grants, compliance.purpose_grants, compliance.unmatched_data_items,
+    compliance.purpose_history, compliance.purpose_versions
 TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
 
 -- compliance_admin writes the registry through the functions, and edits the
@@ -45,6 +51,8 @@ TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
 GRANT EXECUTE ON FUNCTION
     compliance.set_processor(text, text, text),
     compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text),
+    compliance.alter_purpose(compliance.purpose, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text, text, text[]),
+    compliance.retire_purpose(compliance.purpose, text),
     compliance.register_recipient(text, text, text, text, text),
     compliance.protect(regclass, name, jsonb, text),
     compliance.register_subject_kind(text, text, text),
