@@ -160,7 +160,7 @@ COMMENT ON FUNCTION compliance.fk_cascades(regclass) IS
     'Internal to compliance.purge_expired(): the foreign keys with ON DELETE CASCADE, SET NULL or SET DEFAULT that refer to a table, as compliance.erase_rows() takes them.';
 
 -- The purge itself; purge_expired() runs it, or runs it and undoes it.
-CREATE FUNCTION compliance.purge_expired_run(purge_unrecorded boolean) RETURNS jsonb
+CREATE FUNCTION compliance.purge_expired_run(purge_unrecorded boolean, only_subjects text[] DEFAULT NULL) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET compliance.enforce = off
@@ -208,7 +208,11 @@ BEGIN
     FOR v_subject, v_kind, v_expired, v_unrecorded IN
         SELECT e.subject, p.subject_kind, array_agg(e.tbl ORDER BY e.tbl::text),
                bool_and(e.purpose IS NULL)
-          FROM compliance.retention_expiry(NULL) e
+          FROM (SELECT x.* FROM compliance.retention_expiry(NULL) x WHERE only_subjects IS NULL
+                UNION ALL
+                -- a batch: only these subjects, each looked up by its key
+                SELECT x.* FROM unnest(only_subjects) AS k(subject)
+                 CROSS JOIN LATERAL compliance.retention_expiry(k.subject) x) e
           JOIN compliance.protected_tables p ON p.relid = e.tbl
          GROUP BY e.subject, p.subject_kind ORDER BY e.subject, p.subject_kind
     LOOP
@@ -332,8 +336,8 @@ BEGIN
     RETURN v_report;
 END
 $$;
-COMMENT ON FUNCTION compliance.purge_expired_run(boolean) IS
-    'Internal to compliance.purge_expired(): the purge, logged in compliance.purge_log.';
+COMMENT ON FUNCTION compliance.purge_expired_run(boolean, text[]) IS
+    'Internal to compliance.purge_expired() and compliance.purge_expired_in_batches(): the purge, of every expired subject or only of those given, logged in compliance.purge_log.';
 
 CREATE FUNCTION compliance.purge_expired(dry_run boolean DEFAULT false,
         purge_unrecorded boolean DEFAULT false)
@@ -350,12 +354,12 @@ BEGIN
                   HINT = 'Call compliance.purge_expired(dry_run => true) to see what would go.';
     END IF;
     IF NOT dry_run THEN
-        RETURN compliance.purge_expired_run(purge_unrecorded);
+        RETURN compliance.purge_expired_run(purge_unrecorded, NULL);
     END IF;
     -- The very purge, undone: the report says exactly what a purge now
     -- would delete, block and keep.
     BEGIN
-        v_report := compliance.purge_expired_run(purge_unrecorded);
+        v_report := compliance.purge_expired_run(purge_unrecorded, NULL);
         RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'compliance purge dry run';
     EXCEPTION WHEN raise_exception THEN
         IF SQLERRM <> 'compliance purge dry run' THEN
@@ -368,14 +372,82 @@ $$;
 COMMENT ON FUNCTION compliance.purge_expired(boolean, boolean) IS
     'Deletes the personal data compliance.expired_data() lists (Art. 4.8 of Law 99-Z) and logs the run in compliance.purge_log. A subject with nothing left to keep, no block and no consent in force is erased with compliance.erase_subject() (retained tables blocked, Art. 13.2; an erased event in the consent ledger); otherwise only the expired tables'' rows are deleted, children first, and rows of retained tables are kept. Rows a foreign key keeps are reported as refused. Subjects of whom nothing was ever recorded (no consent, no ground: data older than the extension) are left alone and listed under skipped_unrecorded unless purge_unrecorded. dry_run: the same purge, undone, reporting what would go; nothing is changed or logged. Returns the report: subjects, rows_deleted, erased, deleted, cascaded, retained, refused, blocked, skipped_unrecorded.';
 
+-- Art. 4.8 at scale: a purge of many subjects in batches, each committed on
+-- its own, so that a cancel or a crash loses at most the batch under way
+-- (its subjects keep all their rows: each is purged whole inside it),
+-- consent writers wait only for one batch at a time, and the officer sees
+-- how far it got.  A procedure (transaction control) runs with its
+-- caller's rights and no SET clause; what it reads and deletes goes
+-- through the SECURITY DEFINER functions above, which are the officer's.
+CREATE FUNCTION compliance.purge_expired_batch(subjects text[], purge_unrecorded boolean) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN compliance.purge_expired_run(purge_unrecorded, coalesce(subjects, '{}'));
+END
+$$;
+COMMENT ON FUNCTION compliance.purge_expired_batch(text[], boolean) IS
+    'Internal to compliance.purge_expired_in_batches(): purges the given subjects if their data are still expired, as compliance.purge_expired() would, and logs the batch in compliance.purge_log.';
+
+CREATE PROCEDURE compliance.purge_expired_in_batches(max_subjects integer DEFAULT 1000,
+        purge_unrecorded boolean DEFAULT false, INOUT summary jsonb DEFAULT NULL)
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_subjects text[];
+    v_total integer;
+    v_done integer := 0;
+    v_batches integer := 0;
+    v_rows bigint := 0;
+    v_erased integer := 0;
+    v_skipped integer := 0;
+    v_report jsonb;
+    v_started timestamptz := pg_catalog.clock_timestamp();
+BEGIN
+    IF max_subjects IS NULL OR max_subjects < 1 OR purge_unrecorded IS NULL THEN
+        RAISE EXCEPTION 'max_subjects must be a positive number and purge_unrecorded true or false'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'E.g. CALL compliance.purge_expired_in_batches(1000);';
+    END IF;
+    -- the subjects with expired data now; each batch checks them again
+    SELECT pg_catalog.array_agg(DISTINCT e.subject ORDER BY e.subject) INTO v_subjects
+      FROM compliance.expired_data() e;
+    v_subjects := coalesce(v_subjects, '{}');
+    v_total := pg_catalog.cardinality(v_subjects);
+    COMMIT;
+    WHILE v_done < v_total LOOP
+        v_report := compliance.purge_expired_batch(v_subjects[v_done + 1 : v_done + max_subjects], purge_unrecorded);
+        v_done := LEAST(v_done + max_subjects, v_total);
+        v_batches := v_batches + 1;
+        v_rows := v_rows + (v_report ->> 'rows_deleted')::bigint;
+        v_erased := v_erased + pg_catalog.jsonb_array_length(v_report -> 'erased');
+        v_skipped := v_skipped + pg_catalog.jsonb_array_length(v_report -> 'skipped_unrecorded');
+        COMMIT;
+        RAISE NOTICE 'purged % of % subjects with expired data: % rows deleted, % subjects erased, % skipped as unrecorded',
+            v_done, v_total, v_rows, v_erased, v_skipped
+            USING DETAIL = pg_catalog.format('%s batch(es) committed in %s s; each is in compliance.purge_log.',
+                                             v_batches, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1));
+    END LOOP;
+    summary := pg_catalog.jsonb_build_object('subjects', v_total, 'batches', v_batches, 'rows_deleted', v_rows,
+                                             'erased', v_erased, 'skipped_unrecorded', v_skipped);
+END
+$$;
+COMMENT ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) IS
+    'Purges the expired data of compliance.expired_data() as compliance.purge_expired() does, max_subjects subjects per transaction (Art. 4.8 of Law 99-Z): each batch commits on its own and is logged in compliance.purge_log, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way (whose subjects keep all their rows), and consent writers wait for one batch at a time. Returns a summary: subjects, batches, rows_deleted, erased, skipped_unrecorded. CALL it outside a transaction block.';
+
 REVOKE EXECUTE ON FUNCTION
     compliance.retention_expiry(text),
     compliance.expired_data(),
     compliance.fk_cascades(regclass),
-    compliance.purge_expired_run(boolean),
+    compliance.purge_expired_run(boolean, text[]),
+    compliance.purge_expired_batch(text[], boolean),
     compliance.purge_expired(boolean, boolean)
 FROM PUBLIC;
 REVOKE ALL ON compliance.purge_log, compliance.purge_log_id_seq FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION compliance.expired_data() TO compliance_officer, compliance_analyst;
 GRANT EXECUTE ON FUNCTION compliance.purge_expired(boolean, boolean) TO compliance_officer;
+GRANT EXECUTE ON FUNCTION compliance.purge_expired_batch(text[], boolean) TO compliance_officer;
+REVOKE EXECUTE ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) TO compliance_officer;
 GRANT SELECT ON compliance.purge_log TO compliance_officer, compliance_analyst;
