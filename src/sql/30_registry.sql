@@ -1274,6 +1274,27 @@ BEGIN
     SELECT tbl, e.key, (e.value #>> '{}')::compliance.data_category
       FROM jsonb_each(coalesce(categories, '{}')) e;
     PERFORM compliance.set_enforcement(tbl, true);
+
+    -- Erasing or purging a subject's rows checks every foreign key into
+    -- them: without an index on its columns each deletion is a scan of the
+    -- whole referencing table (a purge of 50,000 subjects ran 25 minutes).
+    FOR v_ref IN
+        SELECT format('%s (%s)', c.conrelid::regclass,
+                      (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.n)
+                         FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n)
+                         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum)) AS target,
+               c.conname
+          FROM pg_constraint c
+         WHERE c.contype = 'f' AND c.confrelid = tbl AND c.conparentid = 0
+           AND NOT EXISTS (SELECT FROM pg_index i
+                            WHERE i.indrelid = c.conrelid
+                              AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)] @> c.conkey
+                              AND cardinality(c.conkey) <= i.indnkeyatts)
+    LOOP
+        RAISE WARNING 'no index on %, which refers to protected table %', v_ref.target, tbl
+            USING DETAIL = format('Erasing or purging a subject''s rows checks foreign key %s; without an index on its columns each deletion scans the whole referencing table.', v_ref.conname),
+                  HINT = format('CREATE INDEX ON %s;', v_ref.target);
+    END LOOP;
 END
 $$;
 COMMENT ON FUNCTION compliance.protect(regclass, name, jsonb, text) IS
