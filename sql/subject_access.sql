@@ -148,6 +148,33 @@ SELECT a -> 'withheld' AS withheld, jsonb_path_query_array(a, '$.purposes[*].pur
 DROP TABLE invoices;
 SELECT relid, source FROM compliance.data_sources ORDER BY relid::text;
 
+-- Art. 11.4: a rectify application carried out by the officer, the change
+-- logged without the values, the application completed
+SELECT compliance.file_request('1', 'rectify', essence => 'my e-mail changed') AS rect \gset
+SELECT compliance.answer_request(:rect);
+SET ROLE compliance_officer;
+SELECT compliance.rectify_subject(:rect, 'patients', '{"email": "anna.new@example.by", "name": "Anna K."}');
+RESET ROLE;
+SET compliance.enforce = off;
+SELECT id, name, email FROM patients WHERE id = 1;
+RESET compliance.enforce;
+SELECT table_name, columns, rows, rectified_by FROM compliance.rectifications;
+SELECT status, outcome, response FROM compliance.requests WHERE id = :rect;
+SELECT compliance.rectify_subject(:rect, 'patients', '{"email": "x"}');
+SELECT compliance.file_request('1', 'rectify') AS rect2 \gset
+SELECT compliance.rectify_subject(:rect2, 'patients', '{"id": 5}');
+SELECT compliance.rectify_subject(:rect2, 'patients', '{"nonexistent": 5}');
+SELECT compliance.rectify_subject(:rect2, 'patients', '[1]');
+SELECT compliance.rectify_subject(:rect2, 'compliance.purposes', '{"title": "x"}');
+SELECT compliance.rectify_subject(:rect2, 'visits', '{"visited_on": "not a date"}');
+SELECT compliance.rectify_subject(:rect2, 'visits', '{"note": null}', complete => false);
+SELECT status FROM compliance.requests WHERE id = :rect2;
+SELECT compliance.file_request('1', 'access') AS acc \gset
+SELECT compliance.rectify_subject(:acc, 'patients', '{"email": "x"}');
+SET ROLE compliance_app;
+SELECT compliance.rectify_subject(:rect2, 'patients', '{"email": "x"}');
+RESET ROLE;
+
 DROP FUNCTION show(jsonb), show_report(text);
 DROP TABLE visits, patients;
 DROP EXTENSION compliance;

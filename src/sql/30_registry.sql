@@ -1290,6 +1290,7 @@ BEGIN
                             WHERE i.indrelid = c.conrelid
                               AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)] @> c.conkey
                               AND cardinality(c.conkey) <= i.indnkeyatts)
+         ORDER BY 1, 2
     LOOP
         RAISE WARNING 'no index on %, which refers to protected table %', v_ref.target, tbl
             USING DETAIL = format('Erasing or purging a subject''s rows checks foreign key %s; without an index on its columns each deletion scans the whole referencing table.', v_ref.conname),
