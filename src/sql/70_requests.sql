@@ -362,6 +362,38 @@ $$;
 COMMENT ON FUNCTION compliance.file_request(text, compliance.request_kind, timestamptz, text, jsonb, text, text, text) IS
     'Records a data subject''s application (Art. 14 of Law 99-Z) and its deadline (Art. 10.2, 11.2, 11.4, 12.2, 13.2): channel written, email, electronic_document (or consent_channel for a withdrawal, Art. 10.1); applicant holds the identity fields of Art. 14.2; the reply form is the channel unless the application asks otherwise (Art. 14.3). Returns the request id.';
 
+-- An open application, locked for the function that completes it.
+CREATE FUNCTION compliance.lock_open_request(request_id bigint) RETURNS compliance.subject_requests
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_req compliance.subject_requests;
+BEGIN
+    IF request_id IS NULL THEN
+        RAISE EXCEPTION 'request id is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the id compliance.file_request() returned; see compliance.requests.';
+    END IF;
+    SELECT * INTO v_req FROM compliance.subject_requests r WHERE r.id = lock_open_request.request_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'request % does not exist', request_id
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'See compliance.requests for the requests on file.';
+    END IF;
+    IF v_req.completed_at IS NOT NULL THEN
+        RAISE EXCEPTION 'request % is already completed', request_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('Its outcome was recorded as %s.', v_req.outcome),
+                  HINT = 'File a new request if the subject applied again.';
+    END IF;
+    RETURN v_req;
+END
+$$;
+COMMENT ON FUNCTION compliance.lock_open_request(bigint) IS
+    'Internal: the open application with this id, locked FOR UPDATE; an error if the id is NULL (22004), unknown (42704) or the application already completed (55000).';
+REVOKE EXECUTE ON FUNCTION compliance.lock_open_request(bigint) FROM PUBLIC;
+
 CREATE FUNCTION compliance.complete_request(id bigint, outcome text, response text DEFAULT NULL,
         legal_ground text DEFAULT NULL)
     RETURNS void
@@ -403,18 +435,7 @@ BEGIN
                   HINT = 'Pass legal_ground => the provision relied on, e.g. ''Art. 11.3: processing under the legislation on state statistics''.';
     END IF;
 
-    SELECT * INTO v_req FROM compliance.subject_requests r WHERE r.id = complete_request.id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'request % does not exist', id
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'See compliance.requests for the requests on file.';
-    END IF;
-    IF v_req.completed_at IS NOT NULL THEN
-        RAISE EXCEPTION 'request % is already completed', id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = format('Its outcome was recorded as %s.', v_req.outcome),
-                  HINT = 'File a new request if the subject applied again.';
-    END IF;
+    v_req := compliance.lock_open_request(id);
 
     UPDATE compliance.subject_requests r
        SET completed_at = now(), completed_by = session_user,

@@ -82,24 +82,8 @@ DECLARE
     v_what text;
     v_digest text;
 BEGIN
-    IF request_id IS NULL THEN
-        RAISE EXCEPTION 'request id is required'
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Pass the id compliance.file_request() returned; see compliance.requests.';
-    END IF;
+    v_req := compliance.lock_open_request(request_id);
     PERFORM compliance.check_lang(lang);
-    SELECT * INTO v_req FROM compliance.subject_requests q WHERE q.id = request_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'request % does not exist', request_id
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'See compliance.requests for the requests on file.';
-    END IF;
-    IF v_req.completed_at IS NOT NULL THEN
-        RAISE EXCEPTION 'request % is already completed', request_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = format('Its outcome was recorded as %s.', v_req.outcome),
-                  HINT = 'File a new request if the subject applied again.';
-    END IF;
     CASE v_req.kind
         WHEN 'access' THEN
             v_doc := compliance.subject_access_report(v_req.subject, lang, format, v_req.subject_kind);
@@ -175,22 +159,11 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'E.g. compliance.rectify_subject(7, ''patients'', ''{"phone": "+375 29 555 11 22"}'').';
     END IF;
-    SELECT * INTO v_req FROM compliance.subject_requests q WHERE q.id = request_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'request % does not exist', request_id
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'See compliance.requests for the requests on file.';
-    END IF;
+    v_req := compliance.lock_open_request(request_id);
     IF v_req.kind <> 'rectify' THEN
         RAISE EXCEPTION 'request % is of kind %, not rectify', request_id, v_req.kind
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Personal data are modified on the subject''s application to rectify them (Art. 11.4 of Law 99-Z).';
-    END IF;
-    IF v_req.completed_at IS NOT NULL THEN
-        RAISE EXCEPTION 'request % is already completed', request_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = format('Its outcome was recorded as %s.', v_req.outcome),
-                  HINT = 'File a new request if the subject applied again.';
     END IF;
     SELECT * INTO v_prot FROM compliance.protected_tables p WHERE p.relid = tbl;
     IF NOT FOUND OR v_prot.subject_kind <> v_req.subject_kind THEN
