@@ -144,9 +144,17 @@ CREATE TABLE subscribers (id int PRIMARY KEY, email text, city text);
 INSERT INTO subscribers VALUES (1, 'a@example.by', 'Minsk'), (2, 'b@example.by', 'Brest');
 SELECT compliance.protect('subscribers', 'id');
 SELECT compliance.register_purpose('newsletter', 'Newsletr', data_items => ARRAY['email']);
+-- before anyone consented, the data items may grow
+SELECT compliance.alter_purpose('newsletter', data_items => ARRAY['email', 'city'], reason => 'regional issues') AS version;
 SELECT compliance.subject(compliance.give_consent('1', '{newsletter}', 'checkbox')) AS consented;
-SELECT compliance.alter_purpose('newsletter', title => 'Newsletter', data_items => ARRAY['email', 'city'],
-                                retention => interval '30 days', reason => 'title misspelt; the city is used for regional issues') AS version;
+SELECT compliance.alter_purpose('newsletter', title => 'Newsletter',
+                                retention => interval '30 days', reason => 'title misspelt; kept a month after withdrawal') AS version;
+-- once consents are given: the basis stays, the data items only narrow,
+-- and nothing makes the purpose touch every column
+SELECT compliance.alter_purpose('newsletter', legal_basis => 'contract_with_subject', basis_scope => 'all_subjects', reason => 'x');
+SELECT compliance.alter_purpose('newsletter', requires_identity => true, reason => 'x');
+SELECT compliance.alter_purpose('newsletter', data_items => ARRAY['email', 'city', 'name'], reason => 'x');
+SELECT compliance.alter_purpose('newsletter', clear => ARRAY['data_items'], reason => 'x');
 SELECT code, title, data_items, retention, version, changed_by = session_user AS by_me FROM compliance.purposes WHERE code = 'newsletter';
 SELECT purpose, version, title, data_items, retention, valid_to IS NULL AS current, change_reason
   FROM compliance.purpose_versions WHERE purpose = 'newsletter' ORDER BY version;
@@ -158,8 +166,9 @@ SELECT v.version, v.title FROM compliance.consents_of('1') c
 SET compliance.purpose = 'newsletter';
 SELECT id, email, city FROM subscribers;
 RESET compliance.purpose;
-SELECT compliance.alter_purpose('newsletter', clear => ARRAY['retention'], reason => 'no retention after withdrawal') AS version;
-SELECT retention FROM compliance.purposes WHERE code = 'newsletter';
+SELECT compliance.alter_purpose('newsletter', clear => ARRAY['retention'], data_items => ARRAY['email'],
+                                reason => 'no retention after withdrawal; the city is no longer used') AS version;
+SELECT retention, data_items FROM compliance.purposes WHERE code = 'newsletter';
 SELECT compliance.alter_purpose('newsletter', title => 'Newsletter', reason => 'same');
 SELECT compliance.alter_purpose('newsletter', title => 'Newsletter 2');
 SELECT compliance.alter_purpose('newsletter', clear => ARRAY['title'], reason => 'x');
@@ -174,6 +183,10 @@ SET compliance.purpose = 'newsletter';
 SELECT id FROM subscribers;
 RESET compliance.purpose;
 SELECT compliance.may_process('1', 'newsletter') AS may_process_retired;
+SELECT compliance.register_recipient('mailer', 'Mailer LLC', 'Minsk', 'BY', 'authorised_person');
+SELECT compliance.set_recipient_agreement('mailer', '{newsletter}', ARRAY['storage']::compliance.processing_action[]);
+SELECT compliance.record_disclosure('1', 'mailer', ARRAY['email'], 'newsletter');
+SELECT compliance.record_disclosure('1', 'mailer', ARRAY['email'], 'newsletter', disclosed_at => now() - interval '1 day') IS NOT NULL AS before_retirement;
 SELECT compliance.give_consent('2', '{newsletter}', 'checkbox');
 SELECT compliance.consent_notice('{newsletter}');
 CREATE ROLE registry_reader;

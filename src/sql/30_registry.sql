@@ -845,11 +845,11 @@ BEGIN
                   HINT = 'Pass reason => why the purpose changes, e.g. ''title corrected''.';
     END IF;
     SELECT string_agg(c, ', ') INTO v_bad FROM unnest(clear) c
-     WHERE c IS NULL OR c NOT IN ('retention', 'data_items', 'actions', 'description');
+     WHERE c IS NULL OR c NOT IN ('retention', 'actions', 'description');
     IF v_bad IS NOT NULL OR array_position(clear, NULL) IS NOT NULL THEN
         RAISE EXCEPTION 'cannot clear %', coalesce(v_bad, 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'clear takes retention, data_items, actions and description; title, legal basis, identity and scope always have a value.';
+                  HINT = 'clear takes retention, actions and description. Data items are replaced, not cleared: no items would let the purpose touch every column.';
     END IF;
     SELECT * INTO v_old FROM compliance.purposes p WHERE p.code = purpose::text FOR UPDATE;
     IF v_old.retired_at IS NOT NULL THEN
@@ -862,13 +862,36 @@ BEGIN
     v_new.title := coalesce(btrim(alter_purpose.title), v_old.title);
     v_new.legal_basis := coalesce(alter_purpose.legal_basis, v_old.legal_basis);
     v_new.retention := CASE WHEN 'retention' = ANY (clear) THEN NULL ELSE coalesce(alter_purpose.retention, v_old.retention) END;
-    v_new.data_items := CASE WHEN 'data_items' = ANY (clear) THEN NULL ELSE coalesce(alter_purpose.data_items, v_old.data_items) END;
+    v_new.data_items := coalesce(alter_purpose.data_items, v_old.data_items);
     v_new.actions := CASE WHEN 'actions' = ANY (clear) THEN NULL ELSE coalesce(alter_purpose.actions, v_old.actions) END;
     v_new.description := CASE WHEN 'description' = ANY (clear) THEN NULL ELSE coalesce(alter_purpose.description, v_old.description) END;
     v_new.requires_identity := coalesce(alter_purpose.requires_identity, v_old.requires_identity);
     v_new.basis_scope := coalesce(alter_purpose.basis_scope, v_old.basis_scope);
     v_items := compliance.check_purpose_fields(v_new.title, v_new.legal_basis, v_new.retention,
                                                v_new.data_items, v_new.actions, v_new.basis_scope);
+    -- What subjects agreed to, and the grounds recorded, were given under
+    -- the basis as it was: a new basis is a new purpose (Art. 4.3, 5.1).
+    IF (v_new.legal_basis, v_new.basis_scope, v_new.requires_identity)
+       IS DISTINCT FROM (v_old.legal_basis, v_old.basis_scope, v_old.requires_identity)
+       AND (EXISTS (SELECT FROM compliance.consent_ledger l WHERE l.registry_ref = v_old.id
+                       OR l.purposes @> purpose)
+            OR EXISTS (SELECT FROM compliance.subject_grounds g WHERE g.registry_ref = v_old.id)) THEN
+        RAISE EXCEPTION 'the legal basis, scope and identity requirement of purpose "%" cannot change', purpose
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Consents or grounds were recorded under them: subjects agreed, and grounds were kept, under the purpose as it was (Art. 4.3, 5.1 of Law 99-Z).',
+                  HINT = 'Register a new purpose with the new basis and retire this one.';
+    END IF;
+    -- a consent covers the data it named: a consent purpose may touch less, not more
+    IF v_old.legal_basis = 'consent'
+       AND (v_old.data_items IS NOT NULL AND NOT v_items <@ v_old.data_items)
+       AND EXISTS (SELECT FROM compliance.consent_ledger l WHERE l.purposes @> purpose) THEN
+        RAISE EXCEPTION 'the data items of consent purpose "%" can only be narrowed', purpose
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('Subjects consented to processing of %s (Art. 5.1, 5.5 of Law 99-Z); %s were not in it.',
+                                  array_to_string(v_old.data_items, ', '),
+                                  (SELECT string_agg(i, ', ') FROM unnest(v_items) i WHERE NOT i = ANY (v_old.data_items))),
+                  HINT = 'Register a new purpose for the wider data and ask for consent to it.';
+    END IF;
     IF (v_new.title, v_new.legal_basis, v_new.retention, v_items, v_new.actions, v_new.description,
         v_new.requires_identity, v_new.basis_scope)
        IS NOT DISTINCT FROM
@@ -896,7 +919,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.alter_purpose(compliance.purpose, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text, text, text[]) IS
-    'Changes a registered purpose in place (title, legal basis, retention, data items, actions, description, identity requirement, basis scope; NULL keeps a field, clear empties retention, data_items, actions or description), checked as register_purpose checks them; the version replaced goes to compliance.purpose_history with who changed it and why (reason is required). Enforcement follows from the next statement. Returns the new version.';
+    'Changes a registered purpose in place (title, legal basis, retention, data items, actions, description, identity requirement, basis scope; NULL keeps a field, clear empties retention, actions or description; the basis, scope and identity requirement stay once consents or grounds were recorded, and a consent purpose''s data items only narrow once consents were given), checked as register_purpose checks them; the version replaced goes to compliance.purpose_history with who changed it and why (reason is required). Enforcement follows from the next statement. Returns the new version.';
 
 -- Art. 4.4, 4.8: a purpose the processor no longer pursues.  Kept in the
 -- registry (consents, grounds, disclosures and receipts refer to it), but

@@ -63,6 +63,7 @@ BEGIN
                   DETAIL = 'Art. 7.1 of Law 99-Z: the agreement defines the purposes of processing.',
                   HINT = 'Pass the registered purposes, e.g. ''{reminders}''.';
     END IF;
+    PERFORM compliance.check_purposes_in_force(purposes);
     IF actions IS NULL OR cardinality(actions) = 0 OR array_position(actions, NULL) IS NOT NULL THEN
         RAISE EXCEPTION 'the agreement must list the actions on personal data'
             USING ERRCODE = 'invalid_parameter_value',
@@ -461,6 +462,10 @@ AS $$
              WHERE s.subject = transfer_exception_holds.subject
                AND s.subject_kind = transfer_exception_holds.subject_kind
                AND s.purpose::text = transfer_exception_holds.purpose
+               -- a consent to a purpose retired by then holds nothing
+               AND NOT EXISTS (SELECT FROM compliance.purposes p
+                                WHERE p.code = transfer_exception_holds.purpose
+                                  AND p.retired_at <= transfer_exception_holds.at)
                AND s.transfer_countries @> ARRAY[transfer_exception_holds.country]
                AND s.given_at <= transfer_exception_holds.at
                AND (s.valid_until IS NULL OR s.valid_until > transfer_exception_holds.at)
@@ -532,6 +537,11 @@ BEGIN
     END IF;
     v_purpose := coalesce(purpose::text,
                           nullif(current_setting('compliance.purpose', true), '')::compliance.purpose::text);
+    -- a purpose retired before the data were provided could not justify it
+    IF EXISTS (SELECT FROM compliance.purposes p
+                WHERE p.code = v_purpose AND p.retired_at <= record_disclosure.disclosed_at) THEN
+        PERFORM compliance.check_purposes_in_force(compliance.purpose_set(ARRAY[v_purpose::compliance.purpose]));
+    END IF;
     v_kind := compliance.check_transfer(recipient, v_basis, v_permit);
     -- Art. 9.1: these two exceptions are the subject's, not the session's
     IF v_kind = 'exception' AND v_basis IN ('informed_consent', 'contract_with_subject') THEN

@@ -192,7 +192,8 @@ BEGIN
     END IF;
     SELECT string_agg(format('%I = %s', a.attname,
                              CASE WHEN jsonb_typeof(c.value) = 'null' THEN 'NULL'
-                                  ELSE format('%L::%s', c.value #>> '{}', format_type(a.atttypid, a.atttypmod)) END),
+                                  -- assigned, not cast: a value too long for varchar(n) is an error, not cut
+                                  ELSE format('%L', c.value #>> '{}') END),
                       ', ' ORDER BY a.attnum),
            array_agg(a.attname::text ORDER BY a.attnum)
       INTO v_set, v_cols

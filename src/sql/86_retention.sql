@@ -384,7 +384,8 @@ CREATE FUNCTION compliance.purge_expired_batch(subjects text[], purge_unrecorded
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN compliance.purge_expired_run(purge_unrecorded, coalesce(subjects, '{}'));
+    -- a NULL key would mean every subject: a batch is the keys it names
+    RETURN compliance.purge_expired_run(purge_unrecorded, coalesce(array_remove(subjects, NULL), '{}'));
 END
 $$;
 COMMENT ON FUNCTION compliance.purge_expired_batch(text[], boolean) IS
