@@ -380,6 +380,27 @@ uuid_form(const char *key, char *out, size_t outlen)
 	return true;
 }
 
+/* The kind's subject columns, for an error message: "patients.id (integer), ...". */
+static char *
+subject_columns_text(List *relids)
+{
+	StringInfoData types;
+	ListCell   *lc;
+
+	initStringInfo(&types);
+	foreach(lc, relids)
+	{
+		const Protection *p = protection_lookup(lfirst_oid(lc));
+
+		if (p == NULL || p->subject_attno == InvalidAttrNumber)
+			continue;
+		appendStringInfo(&types, "%s%s.%s (%s)", types.len > 0 ? ", " : "",
+						 get_rel_name(p->protected_relid), p->subject_column,
+						 format_type_be(p->subject_type));
+	}
+	return types.data;
+}
+
 /*
  * The subject key as the protected tables of its kind hold it.  Consents,
  * grounds, blocks and applications are matched to rows by the text form
@@ -402,7 +423,6 @@ protection_subject_key(const char *kind, const char *key)
 	HASH_SEQ_STATUS seq;
 	RegisteredTable *t;
 	ListCell   *lc;
-	StringInfoData types;
 	bool		typed = false;
 	bool		untyped = false;
 
@@ -415,7 +435,6 @@ protection_subject_key(const char *kind, const char *key)
 			relids = lappend_oid(relids, t->relid);
 	list_sort(relids, list_oid_cmp);	/* a stable order for the messages */
 
-	initStringInfo(&types);
 	foreach(lc, relids)
 	{
 		const Protection *p = protection_lookup(lfirst_oid(lc));
@@ -424,9 +443,6 @@ protection_subject_key(const char *kind, const char *key)
 
 		if (p == NULL || p->subject_attno == InvalidAttrNumber)
 			continue;
-		appendStringInfo(&types, "%s%s.%s (%s)", types.len > 0 ? ", " : "",
-						 get_rel_name(p->protected_relid), p->subject_column,
-						 format_type_be(p->subject_type));
 		switch (p->subject_base_type)
 		{
 			case INT2OID:
@@ -452,13 +468,14 @@ protection_subject_key(const char *kind, const char *key)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("subject key \"%s\" reads as different subjects of kind \"%s\"", key, kind),
 				 errdetail("The subject columns of the kind's protected tables read it as \"%s\" and \"%s\": %s.",
-						   strVal(linitial(forms)), strVal(lsecond(forms)), types.data),
+						   strVal(linitial(forms)), strVal(lsecond(forms)), subject_columns_text(relids)),
 				 errhint("Pass the key exactly as the subject column holds it.")));
 	if (typed && !untyped)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("subject key \"%s\" cannot name a subject of kind \"%s\"", key, kind),
-				 errdetail("The subject columns of the kind's protected tables cannot hold it: %s.", types.data),
+				 errdetail("The subject columns of the kind's protected tables cannot hold it: %s.",
+						   subject_columns_text(relids)),
 				 errhint("Pass the key as the subject column holds it, e.g. '42' for an integer column.")));
 	return key;
 }

@@ -363,7 +363,9 @@ COMMENT ON FUNCTION compliance.file_request(text, compliance.request_kind, times
     'Records a data subject''s application (Art. 14 of Law 99-Z) and its deadline (Art. 10.2, 11.2, 11.4, 12.2, 13.2): channel written, email, electronic_document (or consent_channel for a withdrawal, Art. 10.1); applicant holds the identity fields of Art. 14.2; the reply form is the channel unless the application asks otherwise (Art. 14.3). Returns the request id.';
 
 -- An open application, locked for the function that completes it.
-CREATE FUNCTION compliance.lock_open_request(request_id bigint) RETURNS compliance.subject_requests
+CREATE FUNCTION compliance.lock_open_request(request_id bigint,
+        completed_hint text DEFAULT 'File a new request if the subject applied again.')
+    RETURNS compliance.subject_requests
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -385,14 +387,14 @@ BEGIN
         RAISE EXCEPTION 'request % is already completed', request_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = format('Its outcome was recorded as %s.', v_req.outcome),
-                  HINT = 'File a new request if the subject applied again.';
+                  HINT = completed_hint;
     END IF;
     RETURN v_req;
 END
 $$;
-COMMENT ON FUNCTION compliance.lock_open_request(bigint) IS
-    'Internal: the open application with this id, locked FOR UPDATE; an error if the id is NULL (22004), unknown (42704) or the application already completed (55000).';
-REVOKE EXECUTE ON FUNCTION compliance.lock_open_request(bigint) FROM PUBLIC;
+COMMENT ON FUNCTION compliance.lock_open_request(bigint, text) IS
+    'Internal: the open application with this id, locked FOR UPDATE; an error if the id is NULL (22004), unknown (42704) or the application already completed (55000, with the hint given).';
+REVOKE EXECUTE ON FUNCTION compliance.lock_open_request(bigint, text) FROM PUBLIC;
 
 CREATE FUNCTION compliance.complete_request(id bigint, outcome text, response text DEFAULT NULL,
         legal_ground text DEFAULT NULL)

@@ -184,7 +184,7 @@ COMMENT ON FUNCTION compliance.ground_end(text, text, regclass) IS
     'Internal: when the subject''s last ground for the purposes that may touch a table ended: infinity while one is current, NULL if none ever had a basis.';
 
 -- The rows of a retained table whose term has run at a time, as an SQL
--- condition over the alias subject_row; 'false' for a table not retained
+-- condition over the alias subject_row, never NULL; 'false' for a table not retained
 -- or when no row's term can have run.  The row's date is compared with the
 -- time less the term, never cast or added to (a date past the timestamp
 -- range, which the application may store, would make every purge fail);
@@ -610,18 +610,8 @@ DECLARE
 BEGIN
     subject := compliance.check_subject(subject, subject_kind);
     IF request_id IS NOT NULL THEN
-        SELECT * INTO v_req FROM compliance.subject_requests q WHERE q.id = request_id FOR UPDATE;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'request % does not exist', request_id
-                USING ERRCODE = 'undefined_object',
-                      HINT = 'See compliance.requests for the requests on file.';
-        END IF;
-        IF v_req.completed_at IS NOT NULL THEN
-            RAISE EXCEPTION 'request % is already completed', request_id
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      DETAIL = format('Its outcome was recorded as %s.', v_req.outcome),
-                      HINT = 'Call compliance.erase_subject() without a request, or file a new request.';
-        END IF;
+        v_req := compliance.lock_open_request(request_id,
+            'Call compliance.erase_subject() without a request, or file a new request.');
         IF v_req.subject <> subject OR v_req.subject_kind <> subject_kind THEN
             RAISE EXCEPTION 'request % is not an application of subject "%" (%)', request_id, subject, subject_kind
                 USING ERRCODE = 'invalid_parameter_value',
@@ -684,7 +674,7 @@ BEGIN
             v_run := compliance.retention_term_run(v_tbl,
                 least(compliance.ground_end(subject, subject_kind, v_tbl), v_now), v_now);
             v_n := compliance.read_as_table_owner(v_tbl,
-                format('SELECT count(*) FROM %s AS subject_row WHERE (%s) AND NOT coalesce(%s, false)',
+                format('SELECT count(*) FROM %s AS subject_row WHERE (%s) AND NOT (%s)',
                        v_tbl, v_match, v_run))::bigint;
             IF v_n > 0 THEN
                 v_retained := v_retained || jsonb_build_array(jsonb_build_object(
@@ -692,7 +682,7 @@ BEGIN
                 v_kept_tables := v_kept_tables || v_tbl::text;
             END IF;
             CONTINUE WHEN v_run = 'false';
-            v_match := format('(%s) AND coalesce(%s, false)', v_match, v_run);
+            v_match := format('(%s) AND (%s)', v_match, v_run);
         END IF;
 
         -- Rows referenced through a foreign key that does not allow their

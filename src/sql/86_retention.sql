@@ -290,7 +290,7 @@ BEGIN
                              (SELECT b.blocked_at FROM compliance.blocked_subjects b
                                WHERE b.subject = v_subject AND b.subject_kind = v_kind)), v_now);
                 v_n := compliance.read_as_table_owner(v_tbl,
-                    format('SELECT count(*) FROM %s AS subject_row WHERE (%s) AND NOT coalesce(%s, false)',
+                    format('SELECT count(*) FROM %s AS subject_row WHERE (%s) AND NOT (%s)',
                            v_tbl, v_match, v_run))::bigint;
                 IF v_n > 0 THEN
                     v_retained := v_retained || jsonb_build_array(jsonb_build_object(
@@ -298,7 +298,7 @@ BEGIN
                 END IF;
                 CONTINUE WHEN v_run = 'false';
                 -- past their term: deleted as any expired row (Art. 4.8)
-                v_match := format('(%s) AND coalesce(%s, false)', v_match, v_run);
+                v_match := format('(%s) AND (%s)', v_match, v_run);
             END IF;
             BEGIN
                 v_res := compliance.erase_rows(v_tbl, v_match, compliance.fk_cascades(v_tbl));
