@@ -94,7 +94,8 @@ INSERT INTO contract VALUES
     ('block_subject'), ('unblock_subject'), ('expired_data'), ('purge_expired'),
     ('report_breach'), ('policy_document'), ('subject'), ('purposes'), ('covers'),
     ('check_transfer'), ('flush_disclosures'), ('disclosure_history_report'),
-    ('answer_request'), ('consent_overview'), ('set_retained'), ('alter_purpose'), ('retire_purpose');
+    ('answer_request'), ('consent_overview'), ('set_retained'), ('alter_purpose'), ('retire_purpose'),
+    ('set_protection_mode'), ('reset_protection_report');
 
 CREATE TEMP TABLE null_calls AS
 SELECT format('%s/%s', p.proname, p.pronargs) AS fn, a.n, a.argname,

@@ -299,6 +299,7 @@ compliance_shmem_request(void)
 		prev_shmem_request_hook();
 	subject_changes_shmem_request();
 	capture_shmem_request();
+	report_shmem_request();
 }
 
 static void
@@ -308,6 +309,7 @@ compliance_shmem_startup(void)
 		prev_shmem_startup_hook();
 	subject_changes_shmem_startup();
 	capture_shmem_startup();
+	report_shmem_startup();
 }
 
 /* ---------------------------------------------------------------------

@@ -325,6 +325,7 @@ typedef struct Protection
 	Oid			subject_collation;	/* per statement) */
 	Oid			subject_base_type;	/* the type under a domain: the cache key */
 	Bitmapset  *special_attnos; /* special-category columns (Art. 8) */
+	bool		report;			/* report mode: noted (report.c), not enforced */
 } Protection;
 
 extern void protection_relcache_callback(Datum arg, Oid relid);
@@ -463,6 +464,34 @@ extern void enforce_refuse_instrumented(PlannedStmt *stmt);
 /* a client's statement starts and ends: the rows the filter left out */
 extern void enforce_statement_start(void);
 extern void enforce_statement_end(void);
+
+/* ---------------------------------------------------------------------
+ * report.c: report mode (set_protection_mode): what enforcement would have
+ * refused or filtered, noted by enforce.c during a client's statement and
+ * counted at its end in shared memory (compliance.protection_report)
+ * ---------------------------------------------------------------------
+ */
+typedef enum ReportEvent
+{
+	REPORT_NO_PURPOSE,			/* no purpose declared (Art. 4.4) */
+	REPORT_PURPOSE_NOT_HELD,	/* the role does not hold it (Art. 17.3) */
+	REPORT_PURPOSE_RETIRED,
+	REPORT_COLUMN,				/* outside the purpose's data items (Art. 4.5) */
+	REPORT_SPECIAL_COLUMN,		/* special category not allowed (Art. 8) */
+	REPORT_WHOLE_ROW,			/* a whole-row reference the purpose may not make */
+	REPORT_ROWS_FILTERED,		/* rows left out: no ground, withdrawn, blocked */
+	REPORT_ROWS_REFUSED,		/* the same under on_blocked_read = 'error' */
+	REPORT_WRITE_REFUSED,		/* a written row's subject may not be processed */
+	REPORT_TRANSFER_REFUSED,	/* a row refused to a recipient abroad (Art. 9.1) */
+	REPORT_HELD_CURSOR			/* a cursor WITH HOLD over the table */
+} ReportEvent;
+
+extern void report_shmem_request(void);
+extern void report_shmem_startup(void);
+extern void report_note(Oid relid, const PurposeInfo *purpose, ReportEvent event,
+						const char *detail, uint64 rows);
+extern void report_statement_start(void);
+extern void report_statement_end(void);
 
 /* ---------------------------------------------------------------------
  * owner.c: the statements officer functions run on protected tables

@@ -25,7 +25,13 @@
  * INSERT ... ON CONFLICT DO UPDATE meets the filter first in its WHERE.
  *
  * At executor start, ExecutorCheckPerms_hook checks that a purpose is
- * declared and that it touches only its data items (Art. 4.5).  The hooks
+ * declared and that it touches only its data items (Art. 4.5).
+ *
+ * A table in report mode (set_protection_mode) gets the same filter,
+ * trigger and checks, but each refusal or denial is noted (report.c) and
+ * the statement runs unchanged.  A read-only transaction of a member of
+ * compliance_backup that declares no purpose reads every row (a backup
+ * with pg_dump), and is logged.  The hooks
  * themselves are in compliance.c; they call enforce_add_row_filters(),
  * enforce_plan_relation(), enforce_check_plan() and
  * enforce_check_relation().
@@ -49,12 +55,14 @@
 #include "parser/parsetree.h"
 #include "parser/parse_func.h"
 #include "tcop/pquery.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/portal.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 
 #include "compliance.h"
 
@@ -70,12 +78,12 @@ PG_FUNCTION_INFO_V1(invalidate_relation);
  */
 
 /*
- * The purpose declared with code; an error if none is.  Memoised on the
- * code, the registry generation and its reloads, because the row filter
- * and the write trigger ask for every row.
+ * The purpose declared with code, retired or not; NULL if none is.
+ * Memoised on the code, the registry generation and its reloads, because
+ * the row filter and the write trigger ask for every row.
  */
 static const PurposeInfo *
-purpose_declared(const char *code)
+purpose_of(const char *code)
 {
 	static char last_code[PURPOSE_CODE_MAXLEN + 1];
 	static uint64 last_generation = 0;
@@ -83,12 +91,7 @@ purpose_declared(const char *code)
 	static const PurposeInfo *last_info = NULL;
 
 	if (code == NULL || code[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("no purpose of processing is declared"),
-				 errdetail("Personal data in protected tables may be processed only for a specific, previously stated purpose (Art. 4.4 of Law 99-Z)."),
-				 errhint("Declare one first, e.g. SET compliance.purpose = 'marketing' (or SET LOCAL for one transaction).")));
-
+		return NULL;
 	if (last_info == NULL || last_generation != registry_generation() ||
 		last_reloads != registry_reloads() || strcmp(last_code, code) != 0)
 	{
@@ -101,13 +104,28 @@ purpose_declared(const char *code)
 		last_generation = registry_generation();
 		last_reloads = registry_reloads();
 	}
-	if (last_info->retired)
+	return last_info;
+}
+
+/* The purpose declared with code; an error if none is, or it is retired. */
+static const PurposeInfo *
+purpose_declared(const char *code)
+{
+	const PurposeInfo *info = purpose_of(code);
+
+	if (info == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("purpose \"%s\" is retired", last_info->code),
+				 errmsg("no purpose of processing is declared"),
+				 errdetail("Personal data in protected tables may be processed only for a specific, previously stated purpose (Art. 4.4 of Law 99-Z)."),
+				 errhint("Declare one first, e.g. SET compliance.purpose = 'marketing' (or SET LOCAL for one transaction).")));
+	if (info->retired)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("purpose \"%s\" is retired", info->code),
 				 errdetail("The processor no longer pursues it (compliance.retire_purpose): personal data may not be processed for it (Art. 4.4 of Law 99-Z)."),
 				 errhint("Declare a purpose in force; see compliance.purposes.")));
-	return last_info;
+	return info;
 }
 
 /* The purpose of compliance.purpose now. */
@@ -118,15 +136,62 @@ declared_purpose(void)
 }
 
 /*
- * The purpose of the statement that cxt belongs to, as fixed when it
+ * The purpose code of the statement that cxt belongs to, as fixed when it
  * started; the current setting if cxt is no statement's.
  */
-static const PurposeInfo *
-statement_purpose(MemoryContext cxt)
+static const char *
+statement_purpose_code(MemoryContext cxt)
 {
 	const StatementSettings *settings = compliance_statement_settings(cxt);
 
-	return purpose_declared(settings != NULL ? settings->purpose : compliance_purpose);
+	return settings != NULL ? settings->purpose : compliance_purpose;
+}
+
+/*
+ * Does this read-only transaction back the database up: a member of
+ * compliance_backup (not merely a superuser, whose backups turn
+ * compliance.enforce off), as the session and as the current role (no
+ * SECURITY DEFINER function of a member lends it), with no purpose and no
+ * recipient declared?  Storing a copy is processing the processor must
+ * secure (Art. 17.1 of Law 99-Z), and a backup that silently left rows out
+ * would lose the data of blocked subjects the processor must keep.
+ */
+static bool
+backup_read(const char *purpose_code)
+{
+	Oid			backup;
+
+	if (!XactReadOnly || (purpose_code != NULL && purpose_code[0] != '\0') ||
+		compliance_recipient_set())
+		return false;
+	backup = get_role_oid("compliance_backup", true);
+	return OidIsValid(backup) &&
+		is_member_of_role_nosuper(GetSessionUserId(), backup) &&
+		has_privs_of_role(GetSessionUserId(), backup) &&
+		is_member_of_role_nosuper(GetUserId(), backup) &&
+		has_privs_of_role(GetUserId(), backup);
+}
+
+/* A verdict's name in the report (report.c). */
+static const char *
+verdict_name(Verdict verdict)
+{
+	switch (verdict)
+	{
+		case VERDICT_BLOCKED:
+			return "blocked";
+		case VERDICT_NO_CONSENT:
+			return "no_ground";
+		case VERDICT_WITHDRAWN:
+			return "withdrawn";
+		case VERDICT_EXPIRED:
+			return "expired";
+		case VERDICT_REFUSED:
+			return "refused";
+		case VERDICT_ALLOWED:
+			break;
+	}
+	return "allowed";
 }
 
 /* The current role may not declare the purpose (Art. 17.3). */
@@ -189,7 +254,7 @@ kind_word(const char *kind)
 }
 
 static void
-report_refusal(Verdict verdict, const PurposeInfo *purpose, const char *kind,
+refuse_subject(Verdict verdict, const PurposeInfo *purpose, const char *kind,
 			   const char *subject, bool special, bool writing)
 {
 	/* the cache knows that consent is missing, not why: ask now */
@@ -319,6 +384,7 @@ enforce_statement_start(void)
 {
 	nfiltered = 0;
 	filtered_elsewhere = 0;
+	report_statement_start();
 }
 
 void
@@ -327,6 +393,7 @@ enforce_statement_end(void)
 	StringInfoData detail;
 	uint64		total = filtered_elsewhere;
 
+	report_statement_end();
 	if (!compliance_notice_filtered_rows || (nfiltered == 0 && filtered_elsewhere == 0))
 	{
 		enforce_statement_start();
@@ -360,7 +427,9 @@ typedef struct RowFilterCache
 	FmgrInfo	out;
 	const PurposeInfo *purpose; /* decided at the first row of this execution */
 	uint64		run;			/* the executor run it was decided in */
-	bool		enforcing;		/* compliance_enforcing() then */
+	bool		enforcing;		/* compliance_enforcing() then, and a purpose to check */
+	bool		report;			/* the table is in report mode: note, do not deny */
+	Oid			relid;			/* the protected table, for the report */
 	bool		needs_ground;	/* for this purpose and call site's "special" */
 	/* a denied row is left out, not reported (on_blocked_read, integrity) */
 	bool		deny_silently;
@@ -428,13 +497,14 @@ row_allowed_fast(const RowFilterCache *cache, Datum value)
 
 /*
  * The purpose's marks for row_allowed_fast(), or none while a per-subject
- * transfer exception must also be checked: every row then goes the long
+ * transfer exception must also be checked, or the table is in report mode
+ * (whose notes name why a row was denied): every row then goes the long
  * way, and the common case pays nothing for it.
  */
 static void
 take_view(RowFilterCache *cache)
 {
-	if (cache->transfer_table == 0)
+	if (cache->transfer_table == 0 && !cache->report)
 		cache_view(cache->purpose, cache->kind, &cache->view);
 	else
 		memset(&cache->view, 0, sizeof(cache->view));
@@ -481,6 +551,60 @@ refuse_transfer(const RowFilterCache *cache, const char *subject)
 }
 
 /*
+ * The row filter's state for its call site, on its first call: refused if
+ * SQL called it (not the planner), or a held cursor runs it (noted in
+ * report mode).
+ */
+static RowFilterCache *
+row_filter_cache(FunctionCallInfo fcinfo)
+{
+	const Protection *p;
+	RowFilterCache *cache;
+
+	if (!compliance_called_by_planner(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("compliance.row_allowed() cannot be called directly"),
+				 errdetail("It is the row filter the planner adds to protected tables; called directly it would tell any role whether a subject's personal data may be processed (Art. 4, 5, 13 of Law 99-Z)."),
+				 errhint("Use compliance.may_process(), granted to compliance_app.")));
+	p = PG_ARGISNULL(1) ? NULL : protection_lookup(PG_GETARG_OID(1));
+	/* what a held cursor reads, even through a function, outlives a withdrawal */
+	if (compliance_holdable_runs > 0 ||
+		(ActivePortal != NULL && (ActivePortal->cursorOptions & CURSOR_OPT_HOLD)))
+	{
+		if (p == NULL || !p->report)
+			refuse_held_cursor(NULL);
+		report_note(p->protected_relid, NULL, REPORT_HELD_CURSOR, NULL, 0);
+	}
+
+	cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCache));
+	cache->typid = p != NULL ? p->subject_base_type
+		: getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0));
+	if (p != NULL)
+	{
+		strlcpy(cache->kind, p->subject_kind, NAMEDATALEN);
+		cache->report = p->report;
+		cache->relid = p->protected_relid;
+	}
+	cache->out.fn_oid = InvalidOid;
+	cache->out.fn_mcxt = fcinfo->flinfo->fn_mcxt;
+	fcinfo->flinfo->fn_extra = cache;
+	return cache;
+}
+
+/*
+ * A row the purpose may not process, in report mode: noted, and the row
+ * passes.
+ */
+static Datum
+note_denied_row(RowFilterCache *cache, ReportEvent event, Verdict verdict)
+{
+	report_note(cache->relid, cache->purpose, event,
+				event == REPORT_TRANSFER_REFUSED ? cache->transfer_basis : verdict_name(verdict), 1);
+	return BoolGetDatum(true);
+}
+
+/*
  * row_allowed(subject anyelement, tbl regclass, special boolean) returns boolean
  *
  * The security barrier qual: may this row be processed under the declared
@@ -519,6 +643,9 @@ row_allowed(PG_FUNCTION_ARGS)
 	}
 	else
 	{
+		const char *code;
+		bool		usable;
+
 		if (!compliance_enforcing())
 		{
 			if (cache != NULL)
@@ -529,54 +656,45 @@ row_allowed(PG_FUNCTION_ARGS)
 			PG_RETURN_BOOL(true);
 		}
 		accept_invalidations_once_per_statement();
-		purpose = statement_purpose(fcinfo->flinfo->fn_mcxt);
+		code = statement_purpose_code(fcinfo->flinfo->fn_mcxt);
+		purpose = purpose_of(code);
+		usable = purpose != NULL && !purpose->retired;
 		/* a cursor's FETCH after revoke_purpose() */
-		if (cache != NULL && !compliance_in_integrity_statement() && !purpose_held(purpose))
-			refuse_purpose_not_held(purpose, GetUserId());
-		if (cache != NULL)
+		if (cache != NULL && usable && !compliance_in_integrity_statement() && !purpose_held(purpose))
 		{
-			cache->purpose = purpose;
-			cache->run = compliance_executor_runs;
-			cache->enforcing = true;
-			cache->needs_ground = purpose->needs_ground || (special && !purpose->allows_special);
-			cache->deny_silently = silent_denial();
-			statement_transfer(cache, fcinfo->flinfo->fn_mcxt);
-			take_view(cache);
-			if (!PG_ARGISNULL(0) && row_allowed_fast(cache, PG_GETARG_DATUM(0)) == CACHE_VIEW_ALLOWS)
-				PG_RETURN_BOOL(true);
+			if (!cache->report)
+				refuse_purpose_not_held(purpose, GetUserId());
+			usable = false;
 		}
-	}
-
-	if (cache == NULL)
-	{
-		const Protection *p;
-
-		if (!compliance_called_by_planner(fcinfo))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("compliance.row_allowed() cannot be called directly"),
-					 errdetail("It is the row filter the planner adds to protected tables; called directly it would tell any role whether a subject's personal data may be processed (Art. 4, 5, 13 of Law 99-Z)."),
-					 errhint("Use compliance.may_process(), granted to compliance_app.")));
-		/* what a held cursor reads, even through a function, outlives a withdrawal */
-		if (compliance_holdable_runs > 0 ||
-			(ActivePortal != NULL && (ActivePortal->cursorOptions & CURSOR_OPT_HOLD)))
-			refuse_held_cursor(NULL);
-		p = PG_ARGISNULL(1) ? NULL : protection_lookup(PG_GETARG_OID(1));
-
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCache));
-		cache->typid = p != NULL ? p->subject_base_type
-			: getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0));
-		if (p != NULL)
-			strlcpy(cache->kind, p->subject_kind, NAMEDATALEN);
-		cache->out.fn_oid = InvalidOid;
-		cache->out.fn_mcxt = fcinfo->flinfo->fn_mcxt;
-		cache->purpose = purpose;
+		if (cache == NULL)
+		{
+			/* the errors of a missing purpose come first, as at executor start */
+			if (!usable && !backup_read(code) &&
+				(PG_ARGISNULL(1) || protection_lookup(PG_GETARG_OID(1)) == NULL ||
+				 !protection_lookup(PG_GETARG_OID(1))->report))
+				purpose_declared(code);
+			cache = row_filter_cache(fcinfo);
+		}
 		cache->run = compliance_executor_runs;
+		/*
+		 * Nothing to check the rows against: report mode noted why at
+		 * executor start, and a backup reads every row.
+		 */
+		if (!usable)
+		{
+			if (!cache->report && !backup_read(code))
+				purpose_declared(code);
+			cache->enforcing = false;
+			PG_RETURN_BOOL(true);
+		}
+		cache->purpose = purpose;
 		cache->enforcing = true;
 		cache->needs_ground = purpose->needs_ground || (special && !purpose->allows_special);
 		cache->deny_silently = silent_denial();
 		statement_transfer(cache, fcinfo->flinfo->fn_mcxt);
-		fcinfo->flinfo->fn_extra = cache;
+		take_view(cache);
+		if (!PG_ARGISNULL(0) && row_allowed_fast(cache, PG_GETARG_DATUM(0)) == CACHE_VIEW_ALLOWS)
+			PG_RETURN_BOOL(true);
 	}
 
 	verdict = value_verdict(PG_GETARG_DATUM(0), PG_ARGISNULL(0), cache->typid, &cache->out,
@@ -589,15 +707,20 @@ row_allowed(PG_FUNCTION_ARGS)
 		if (cache->transfer_table == 0 ||
 			transfer_allowed(cache, PG_GETARG_DATUM(0), PG_ARGISNULL(0)))
 			PG_RETURN_BOOL(true);
+		if (cache->report)
+			return note_denied_row(cache, REPORT_TRANSFER_REFUSED, verdict);
 		if (compliance_on_blocked_read == BLOCKED_READ_ERROR)
 			refuse_transfer(cache, value_text(PG_GETARG_DATUM(0), PG_ARGISNULL(0), cache->typid));
 		if (compliance_notice_filtered_rows)
 			note_filtered(fcinfo);
 		PG_RETURN_BOOL(false);
 	}
+	if (cache->report)
+		return note_denied_row(cache, cache->deny_silently ? REPORT_ROWS_FILTERED : REPORT_ROWS_REFUSED,
+							   verdict);
 	/* a cascade that skipped the row would leave it referring to nothing */
 	if (compliance_on_blocked_read == BLOCKED_READ_ERROR || compliance_in_integrity_statement())
-		report_refusal(verdict, purpose, cache->kind,
+		refuse_subject(verdict, purpose, cache->kind,
 					   value_text(PG_GETARG_DATUM(0), PG_ARGISNULL(0), cache->typid),
 					   special, false);
 	if (compliance_notice_filtered_rows)
@@ -691,6 +814,7 @@ tuple_has_special(HeapTuple tuple, TupleDesc desc, const Protection *p)
 	return false;
 }
 
+/* A row written: refused if its subject may not be processed (noted in report mode). */
 static void
 check_write(HeapTuple tuple, TupleDesc desc, const Protection *p,
 			const PurposeInfo *purpose)
@@ -705,8 +829,12 @@ check_write(HeapTuple tuple, TupleDesc desc, const Protection *p,
 	out.fn_oid = InvalidOid;
 	out.fn_mcxt = CurrentMemoryContext;
 	verdict = value_verdict(value, isnull, typid, &out, p->subject_kind, purpose, special);
-	if (verdict != VERDICT_ALLOWED)
-		report_refusal(verdict, purpose, p->subject_kind, value_text(value, isnull, typid),
+	if (verdict == VERDICT_ALLOWED)
+		return;
+	if (p->report)
+		report_note(p->protected_relid, purpose, REPORT_WRITE_REFUSED, verdict_name(verdict), 1);
+	else
+		refuse_subject(verdict, purpose, p->subject_kind, value_text(value, isnull, typid),
 					   special, true);
 }
 
@@ -753,7 +881,16 @@ enforce_write(PG_FUNCTION_ARGS)
 		fcinfo->flinfo->fn_extra = settings;
 	}
 	settings = *(const StatementSettings **) fcinfo->flinfo->fn_extra;
-	purpose = purpose_declared(settings != NULL ? settings->purpose : compliance_purpose);
+	if (p->report)
+	{
+		/* without a purpose in force, executor start noted why */
+		purpose = purpose_of(settings != NULL ? settings->purpose : compliance_purpose);
+		if (purpose == NULL || purpose->retired)
+			return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)
+								   ? trigdata->tg_newtuple : trigdata->tg_trigtuple);
+	}
+	else
+		purpose = purpose_declared(settings != NULL ? settings->purpose : compliance_purpose);
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		check_write(trigdata->tg_trigtuple, desc, p, purpose);
@@ -984,19 +1121,24 @@ typedef struct PlanCheck
 	PlannedStmt *stmt;
 	Oid			funcoid;
 	Oid			protected_scan;	/* a protected relation scanned, if any */
+	Oid			report_scan;	/* a protected table in report mode scanned, if any */
 } PlanCheck;
 
 static void
 check_scan(Scan *scan, PlanCheck *check)
 {
 	RangeTblEntry *rte;
+	const Protection *p;
 
 	if (scan->scanrelid == 0)
 		return;
 	rte = rt_fetch(scan->scanrelid, check->stmt->rtable);
-	if (rte->rtekind != RTE_RELATION || protection_lookup(rte->relid) == NULL)
+	if (rte->rtekind != RTE_RELATION || (p = protection_lookup(rte->relid)) == NULL)
 		return;
-	check->protected_scan = rte->relid;
+	if (p->report)
+		check->report_scan = p->protected_relid;
+	else
+		check->protected_scan = rte->relid;
 	if (!contains_row_filter((Node *) scan->plan.qual, &check->funcoid))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -1064,14 +1206,19 @@ check_plan_tree(Plan *plan, PlanCheck *check)
 void
 enforce_check_plan(PlannedStmt *stmt, int cursorOptions)
 {
-	PlanCheck	check = {stmt, row_allowed_oid(), InvalidOid};
+	PlanCheck	check = {stmt, row_allowed_oid(), InvalidOid, InvalidOid};
 	ListCell   *lc;
 
 	check_plan_tree(stmt->planTree, &check);
 	foreach(lc, stmt->subplans)
 		check_plan_tree(lfirst(lc), &check);
-	if ((cursorOptions & CURSOR_OPT_HOLD) && OidIsValid(check.protected_scan) && compliance_enforcing())
-		refuse_held_cursor(get_rel_name(check.protected_scan));
+	if ((cursorOptions & CURSOR_OPT_HOLD) && compliance_enforcing())
+	{
+		if (OidIsValid(check.protected_scan))
+			refuse_held_cursor(get_rel_name(check.protected_scan));
+		if (OidIsValid(check.report_scan))
+			report_note(check.report_scan, NULL, REPORT_HELD_CURSOR, NULL, 0);
+	}
 }
 
 /* ---------------------------------------------------------------------
@@ -1125,7 +1272,8 @@ data_item_names(const char *item, const char *nspname, const char *relname,
  * (Art. 8) must be named with its table by a purpose whose basis is
  * consent or one of Art. 8.2: an unqualified name or NULL data items never
  * reach it, so that a purpose registered for one table's "email" does not
- * read another table's diagnosis (doc/decisions.md).
+ * read another table's diagnosis (doc/decisions.md).  In report mode each
+ * such column is noted and nothing refused.
  */
 static void
 check_data_items(Oid relid, const Protection *p, const PurposeInfo *purpose,
@@ -1154,11 +1302,15 @@ check_data_items(Oid relid, const Protection *p, const PurposeInfo *purpose,
 		}
 		if (attno == InvalidAttrNumber)
 		{
-			if (purpose->ndata_items < 0)
+			/* every column but the special ones: name them instead */
+			if (purpose->ndata_items < 0 && bms_is_empty(p->special_attnos))
+				continue;
+			if (p->report)
 			{
-				/* every column but the special ones: name them instead */
-				if (bms_is_empty(p->special_attnos))
-					continue;
+				report_note(p->protected_relid, purpose, REPORT_WHOLE_ROW, NULL, 0);
+				continue;
+			}
+			if (purpose->ndata_items < 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 						 errmsg("purpose \"%s\" may not touch every column of table \"%s\"",
@@ -1166,7 +1318,6 @@ check_data_items(Oid relid, const Protection *p, const PurposeInfo *purpose,
 						 errdetail("A whole-row reference touches the table's special categories of personal data, which purpose \"%s\" does not name (Art. 4.5, 8 of Law 99-Z).",
 								   purpose->code),
 						 errhint("Name the columns the purpose needs instead of the whole row.")));
-			}
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("purpose \"%s\" may not touch every column of table \"%s\"",
@@ -1188,6 +1339,12 @@ check_data_items(Oid relid, const Protection *p, const PurposeInfo *purpose,
 			}
 		}
 		if (special && !(named && (purpose->needs_consent || purpose->allows_special)))
+		{
+			if (p->report)
+			{
+				report_note(p->protected_relid, purpose, REPORT_SPECIAL_COLUMN, attname, 0);
+				continue;
+			}
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("purpose \"%s\" may not touch special-category column \"%s\" of table \"%s\"",
@@ -1200,7 +1357,14 @@ check_data_items(Oid relid, const Protection *p, const PurposeInfo *purpose,
 					 ? errhint("Register a purpose whose basis is consent or allows special categories with data item '%s.%s'.",
 							   relname, attname)
 					 : errhint("Process the column under a purpose based on consent or on a basis of Art. 8.2.")));
+		}
 		if (!listed && purpose->ndata_items >= 0)
+		{
+			if (p->report)
+			{
+				report_note(p->protected_relid, purpose, REPORT_COLUMN, attname, 0);
+				continue;
+			}
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("purpose \"%s\" may not touch column \"%s\" of table \"%s\"",
@@ -1208,7 +1372,26 @@ check_data_items(Oid relid, const Protection *p, const PurposeInfo *purpose,
 					 errdetail("Processed data must not be excessive for the stated purpose; purpose \"%s\" may touch only its data items (Art. 4.5 of Law 99-Z).",
 							   purpose->code),
 					 errhint("Leave the column out, or process it under a purpose whose data items include it.")));
+		}
 	}
+}
+
+/*
+ * row_security = off asks for every row or an error: pg_dump and
+ * pg_restore set it, so that a dump never silently holds fewer rows.
+ * PostgreSQL refuses protected tables (which force row level security) to
+ * roles that do not bypass it; for those that do, a declared purpose would
+ * still leave rows out, so it is refused the same way.
+ */
+pg_noreturn static void
+refuse_partial_dump(Oid relid, const PurposeInfo *purpose)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("protected table \"%s\" cannot be read in full under purpose \"%s\" with row_security off",
+					get_rel_name(relid), purpose->code),
+			 errdetail("row_security = off asks for every row or an error, as pg_dump does; the purpose may process only some rows, and a backup made so would silently lose the others, blocked subjects' data included, which the processor must keep (Art. 13.2, 17.1 of Law 99-Z)."),
+			 errhint("Back up as a member of compliance_backup without a purpose (pg_dump --enable-row-security), or as a superuser with compliance.enforce = off; to read what the purpose may process, turn row_security on.")));
 }
 
 /*
@@ -1220,27 +1403,49 @@ bool
 enforce_check_relation(Oid relid, Bitmapset *cols)
 {
 	const Protection *p = protection_lookup(relid);
+	const PurposeInfo *purpose;
+	Oid			role;
 
 	if (p == NULL)
 		return false;
-	if (compliance_enforcing())
+	if (!compliance_enforcing())
+		return true;
+
+	purpose = purpose_of(compliance_purpose);
+	if (purpose == NULL && backup_read(compliance_purpose))
 	{
-		const PurposeInfo *purpose = declared_purpose();
-
-		/*
-		 * PostgreSQL's foreign-key cascades (and what runs inside them) run
-		 * as the table's owner; the role that caused them is the session's
-		 * (outside SECURITY DEFINER functions), which must hold the purpose
-		 * even if its own statement touched no protected table.
-		 */
-		Oid			role = InNoForceRLSOperation() ? GetOuterUserId() : GetUserId();
-
-		if (!purpose_held_by(purpose, role))
-			refuse_purpose_not_held(purpose, role);
-		check_data_items(relid, p, purpose, cols);
-		/* fill the cache now: no new snapshot may be taken once parallel workers run */
-		cache_prepare(purpose, p->subject_kind);
+		ereport(LOG,
+				(errmsg("protected table \"%s\" read in full by role \"%s\" under compliance_backup",
+						get_rel_name(relid), GetUserNameFromId(GetUserId(), false))));
+		return true;
 	}
+	if (p->report && (purpose == NULL || purpose->retired))
+	{
+		report_note(p->protected_relid, purpose,
+					purpose == NULL ? REPORT_NO_PURPOSE : REPORT_PURPOSE_RETIRED, NULL, 0);
+		return true;
+	}
+	purpose = purpose_declared(compliance_purpose);
+
+	/*
+	 * PostgreSQL's foreign-key cascades (and what runs inside them) run
+	 * as the table's owner; the role that caused them is the session's
+	 * (outside SECURITY DEFINER functions), which must hold the purpose
+	 * even if its own statement touched no protected table.
+	 */
+	role = InNoForceRLSOperation() ? GetOuterUserId() : GetUserId();
+	if (!row_security && !p->report)
+		refuse_partial_dump(relid, purpose);
+	if (!purpose_held_by(purpose, role))
+	{
+		if (!p->report)
+			refuse_purpose_not_held(purpose, role);
+		report_note(p->protected_relid, purpose, REPORT_PURPOSE_NOT_HELD, NULL, 0);
+		return true;
+	}
+	check_data_items(relid, p, purpose, cols);
+	/* fill the cache now: no new snapshot may be taken once parallel workers run */
+	cache_prepare(purpose, p->subject_kind);
 	return true;
 }
 
@@ -1261,7 +1466,11 @@ enforce_refuse_instrumented(PlannedStmt *stmt)
 	{
 		RangeTblEntry *rte = lfirst(lc);
 
-		if (rte->rtekind == RTE_RELATION && protection_lookup(rte->relid) != NULL)
+		const Protection *p;
+
+		/* a table in report mode filters nothing, so its counts tell nothing */
+		if (rte->rtekind == RTE_RELATION && (p = protection_lookup(rte->relid)) != NULL &&
+			!p->report)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("EXPLAIN ANALYZE over protected table \"%s\" is reserved to superusers",

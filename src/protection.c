@@ -42,6 +42,7 @@ typedef struct RegisteredTable
 	Oid			relid;			/* hash key */
 	char		subject_column[NAMEDATALEN];
 	char		subject_kind[NAMEDATALEN];
+	bool		report;			/* set_protection_mode(..., 'report') */
 	int			nspecial;
 	char	  **special_columns;
 } RegisteredTable;
@@ -57,12 +58,12 @@ static bool loading = false;
 static const char *protection_query =
 "SELECT t.relid::pg_catalog.oid, t.subject_column::pg_catalog.text,"
 "       pg_catalog.array_remove(pg_catalog.array_agg(c.column_name::pg_catalog.text), NULL),"
-"       t.subject_kind"
+"       t.subject_kind, t.mode OPERATOR(pg_catalog.=) 'report'"
 "  FROM compliance.protected_tables t"
 "  LEFT JOIN compliance.protected_columns c"
 "         ON c.relid OPERATOR(pg_catalog.=) t.relid"
 "        AND c.category OPERATOR(pg_catalog.<>) ALL ('{ordinary,publicly_accessible}')"
-" GROUP BY 1, 2, 4";
+" GROUP BY 1, 2, 4, 5";
 
 static const char *kinds_query = "SELECT kind FROM compliance.subject_kinds";
 
@@ -124,6 +125,7 @@ protection_load(void)
 
 			strlcpy(t->subject_column, SPI_getvalue(tup, desc, 2), NAMEDATALEN);
 			strlcpy(t->subject_kind, SPI_getvalue(tup, desc, 4), NAMEDATALEN);
+			t->report = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
 			deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 3, &isnull)),
 							  TEXTOID, -1, false, TYPALIGN_INT,
 							  &items, &nulls, &t->nspecial);
@@ -295,6 +297,7 @@ protection_lookup(Oid relid)
 		MemoryContextSwitchTo(oldcxt);
 		built.subject_column = t->subject_column;
 		built.subject_kind = t->subject_kind;
+		built.report = t->report;
 	}
 
 	p = hash_search(by_relation, &relid, HASH_ENTER, &found);

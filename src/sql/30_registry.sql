@@ -441,10 +441,13 @@ CREATE TABLE compliance.protected_tables (
     subject_column  name NOT NULL,
     subject_kind    text NOT NULL REFERENCES compliance.subject_kinds (kind),
     protected_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    protected_by    name NOT NULL DEFAULT session_user
+    protected_by    name NOT NULL DEFAULT session_user,
+    mode            text NOT NULL DEFAULT 'enforce' CHECK (mode IN ('enforce', 'report'))
 );
 COMMENT ON TABLE compliance.protected_tables IS
     'Tables holding personal data, with the column that identifies the data subject and the kind of subject it identifies. Add with compliance.protect().';
+COMMENT ON COLUMN compliance.protected_tables.mode IS
+    'enforce: rows are filtered and refusals are errors; report: queries run unchanged and what enforcement would have refused or filtered is counted in compliance.protection_report (compliance.set_protection_mode).';
 
 -- The registered tables a relation is protected by: itself or its
 -- ancestors through inheritance and partitioning.  More than one would make
@@ -473,7 +476,7 @@ CREATE TABLE compliance.protection_changes (
     id              bigint PRIMARY KEY DEFAULT pg_catalog.nextval('compliance.protection_changes_id_seq'),
     relid           oid NOT NULL,
     table_name      text NOT NULL,
-    action          text NOT NULL CHECK (action IN ('protect', 'unprotect')),
+    action          text NOT NULL CHECK (action IN ('protect', 'unprotect', 'report', 'enforce')),
     subject_column  name NOT NULL,
     subject_kind    text NOT NULL,
     changed_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -481,7 +484,7 @@ CREATE TABLE compliance.protection_changes (
 );
 ALTER SEQUENCE compliance.protection_changes_id_seq OWNED BY compliance.protection_changes.id;
 COMMENT ON TABLE compliance.protection_changes IS
-    'Every protect() and unprotect(): the table (its OID and name then), its subject column and kind, when, and the session user. Written only by those functions.';
+    'Every protect(), unprotect() and change of mode (report, enforce; compliance.set_protection_mode): the table (its OID and name then), its subject column and kind, when, and the session user. Written only by those functions.';
 SELECT pg_catalog.pg_extension_config_dump('compliance.protection_changes', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.protection_changes_id_seq', '');
 
@@ -1123,7 +1126,7 @@ COMMENT ON FUNCTION compliance.user_code_over_rows(regclass) IS
 REVOKE EXECUTE ON FUNCTION compliance.user_code_over_rows(regclass) FROM PUBLIC;
 
 CREATE FUNCTION compliance.protect(tbl regclass, subject_column name, categories jsonb DEFAULT NULL,
-        subject_kind text DEFAULT NULL)
+        subject_kind text DEFAULT NULL, mode text DEFAULT 'enforce')
     RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -1143,6 +1146,11 @@ BEGIN
         RAISE EXCEPTION 'table and subject column are required'
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Call compliance.protect(''schema.table'', ''subject_id_column'').';
+    END IF;
+    PERFORM compliance.check_protection_mode(mode);
+    IF mode = 'report' THEN
+        -- as for unprotect(): only the table's owner may leave it unenforced
+        PERFORM compliance.require_table_owner(tbl);
     END IF;
     SELECT c.relkind INTO v_kind FROM pg_class c WHERE c.oid = tbl;
     IF v_kind IS NULL THEN
@@ -1289,10 +1297,14 @@ BEGIN
                                 v_ref.relid, v_ref.relid, v_ref.subject_column, v_subject_kind);
     END LOOP;
 
-    INSERT INTO compliance.protected_tables (relid, subject_column, subject_kind)
-    VALUES (tbl, subject_column, v_subject_kind);
+    INSERT INTO compliance.protected_tables (relid, subject_column, subject_kind, mode)
+    VALUES (tbl, subject_column, v_subject_kind, protect.mode);
     INSERT INTO compliance.protection_changes (relid, table_name, action, subject_column, subject_kind)
     VALUES (tbl, tbl::text, 'protect', subject_column, v_subject_kind);
+    IF mode = 'report' THEN
+        INSERT INTO compliance.protection_changes (relid, table_name, action, subject_column, subject_kind)
+        VALUES (tbl, tbl::text, 'report', subject_column, v_subject_kind);
+    END IF;
     INSERT INTO compliance.protected_columns (relid, column_name, category)
     SELECT tbl, e.key, (e.value #>> '{}')::compliance.data_category
       FROM jsonb_each(coalesce(categories, '{}')) e;
@@ -1321,8 +1333,8 @@ BEGIN
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION compliance.protect(regclass, name, jsonb, text) IS
-    'Protects a table holding personal data: subject_column identifies the data subject; categories maps columns to data categories (Art. 1, 8 of Law 99-Z), e.g. {"diagnosis":"health"}; subject_kind is the kind of subject the column identifies (NULL: the kind of the protected table it references by foreign key, else person).';
+COMMENT ON FUNCTION compliance.protect(regclass, name, jsonb, text, text) IS
+    'Protects a table holding personal data: subject_column identifies the data subject; categories maps columns to data categories (Art. 1, 8 of Law 99-Z), e.g. {"diagnosis":"health"}; subject_kind is the kind of subject the column identifies (NULL: the kind of the protected table it references by foreign key, else person); mode enforce (default) or report (compliance.set_protection_mode; only the table''s owner).';
 
 CREATE FUNCTION compliance.require_table_owner(tbl regclass) RETURNS void
     LANGUAGE C STABLE AS 'MODULE_PATHNAME', 'require_table_owner';
