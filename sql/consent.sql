@@ -36,8 +36,12 @@ SELECT compliance.subject((:'receipt')::compliance.consent),
        compliance.indicated_by((:'receipt')::compliance.consent),
        compliance.notice_digest((:'receipt')::compliance.consent)
          = sha256(convert_to(compliance.consent_notice('{marketing,newsletter}', 'ru'), 'UTF8')) AS notice_digest_ok,
+       -- salted with the ledger row's salt: no match without it
        compliance.evidence_digest((:'receipt')::compliance.consent)
-         = sha256(convert_to('{"page": "/signup", "checkbox": "marketing"}'::jsonb::text, 'UTF8')) AS evidence_digest_ok,
+         = (SELECT compliance.salted_digest(l.evidence_salt, '{"page": "/signup", "checkbox": "marketing"}'::jsonb::text)
+              FROM compliance.consent_ledger l WHERE l.id = compliance.consent_id((:'receipt')::compliance.consent)) AS evidence_digest_ok,
+       compliance.evidence_digest((:'receipt')::compliance.consent)
+         <> sha256(convert_to('{"page": "/signup", "checkbox": "marketing"}'::jsonb::text, 'UTF8')) AS not_plain_sha256,
        compliance.covers((:'receipt')::compliance.consent, 'marketing') AS covers_marketing,
        compliance.covers((:'receipt')::compliance.consent, 'treatment') AS covers_treatment;
 -- the evidence itself is not kept, only its digest
@@ -130,8 +134,21 @@ SELECT compliance.give_consent('105', '{newsletter}', 'written', indicated_by =>
 SELECT compliance.give_consent('106', '{newsletter}', 'written', identity => '{"surname": "Sidorov"}');
 SELECT compliance.give_consent('106', '{loyalty}', 'written');
 SELECT compliance.give_consent('106', '{loyalty}', 'written', identity => '{"surname": "Sidorov", "first_name": "Ivan", "birth_date": "1990-05-01"}');
-SELECT compliance.identity(compliance.give_consent('106', '{loyalty}', 'written',
-    identity => '{"surname": "Sidorov", "first_name": "Ivan", "patronymic": "Petrovich", "birth_date": "1990-05-01", "id_number": "3010590A001PB1"}'));
+-- the receipt holds the identity sealed; the plaintext is kept apart, for
+-- the officer, until erasure (Art. 13)
+SELECT compliance.give_consent('106', '{loyalty}', 'written',
+    identity => '{"surname": "Sidorov", "first_name": "Ivan", "patronymic": "Petrovich", "birth_date": "1990-05-01", "id_number": "3010590A001PB1"}') AS sealed \gset
+SELECT compliance.identity(:'sealed'::compliance.consent) ? 'digest' AS sealed_identity,
+       :'sealed' LIKE '%Sidorov%' AS receipt_names_subject;
+SELECT identity FROM compliance.consent_evidence WHERE ledger_id = compliance.consent_id(:'sealed'::compliance.consent);
+SELECT * FROM compliance.confirm_consent_evidence(compliance.consent_id(:'sealed'::compliance.consent),
+    identity => '{"surname": "Sidorov", "first_name": "Ivan", "patronymic": "Petrovich", "birth_date": "1990-05-01", "id_number": "3010590A001PB1"}');
+SELECT * FROM compliance.confirm_consent_evidence(compliance.consent_id(:'sealed'::compliance.consent),
+    identity => '{"surname": "Sidorov", "first_name": "Ivan", "patronymic": "Petrovich", "birth_date": "1990-05-02", "id_number": "3010590A001PB1"}');
+SELECT * FROM compliance.confirm_consent_evidence(NULL);
+SELECT * FROM compliance.confirm_consent_evidence(-1);
+-- a sealed identity is a digest and nothing else
+SELECT '{"id": 1, "subject": "1", "purposes": "{loyalty}", "form": "written", "given_at": "2026-01-01 00:00:00+00", "identity": {"digest": "00", "surname": "X"}}'::jsonb::compliance.consent;
 SELECT compliance.give_consent('106', '{loyalty}', 'written', identity => '{"shoe_size": 44}');
 SELECT compliance.give_consent('106', '{newsletter}', 'written', identity => '{"birth_date": "not a date"}');
 SELECT compliance.give_consent('106', '{newsletter}', 'written', identity => '"text"');

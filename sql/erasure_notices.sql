@@ -43,7 +43,9 @@ SELECT compliance.confirm_erasure_notice(:insurer_notice, '2999-01-01 00:00+00')
 \set VERBOSITY default
 -- the second completes it with the erasure's outcome
 SELECT compliance.confirm_erasure_notice(:insurer_notice);
-SELECT status, outcome, response FROM compliance.requests WHERE id = :req;
+-- the response is kept as a digest once the erasure is answered (Art. 13)
+SELECT status, outcome, response, sealed ? 'response' AS response_digest FROM compliance.requests WHERE id = :req;
+SELECT report ->> 'response' AS reported FROM compliance.requests WHERE id = :req;
 RESET ROLE;
 SELECT recipient, confirmed_at IS NOT NULL AS confirmed, confirmed_by FROM compliance.erasure_notices ORDER BY recipient;
 

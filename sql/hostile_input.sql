@@ -95,7 +95,7 @@ INSERT INTO contract VALUES
     ('report_breach'), ('policy_document'), ('subject'), ('purposes'), ('covers'),
     ('check_transfer'), ('flush_disclosures'), ('disclosure_history_report'),
     ('answer_request'), ('consent_overview'), ('set_retained'), ('alter_purpose'), ('retire_purpose'),
-    ('set_protection_mode'), ('reset_protection_report');
+    ('set_protection_mode'), ('reset_protection_report'), ('confirm_consent_evidence');
 
 CREATE TEMP TABLE null_calls AS
 SELECT format('%s/%s', p.proname, p.pronargs) AS fn, a.n, a.argname,

@@ -214,6 +214,7 @@ SELECT event, detail, statement, rows FROM compliance.protection_report ORDER BY
 RESET compliance.purpose;
 RESET ROLE;
 
+SELECT compliance.reset_protection_report() >= 0 AS reset;
 DROP FUNCTION rm_all_ids();
 DROP TABLE customers, orders;
 DROP EXTENSION compliance CASCADE;

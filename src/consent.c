@@ -33,7 +33,9 @@
  *					absent [proof]
  *	identity		JSON object of Art. 5.6 (surname, first_name, patronymic,
  *					birth_date, id_number, document_number, married,
- *					legally_incapable, deceased_on), or absent
+ *					legally_incapable, deceased_on), or sealed: {"digest":
+ *					64 hex digits} (the consent ledger keeps identity so,
+ *					erasable; see consent_ledger_append), or absent
  *	notice_lang		language tag of the notice shown ('ru', 'be', 'en'), or
  *					absent [language]
  *	subject_kind	the kind of data subject ('patient', 'employee'): a
@@ -672,11 +674,37 @@ iso_date_is_valid(const char *s, int len)
 static void
 check_identity(Jsonb *jb, const ConsentSource *src)
 {
-	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbIterator *it;
 	JsonbIteratorToken tok;
 	JsonbValue	jv;
 	int			member = -1;
 	char	   *name = NULL;
+	JsonbValue	key;
+	JsonbValue *digest;
+
+	/*
+	 * Sealed: only the salted digest of the identity, whose plaintext lived
+	 * outside the ledger and may have been erased (Art. 13).
+	 */
+	key.type = jbvString;
+	key.val.string.val = "digest";
+	key.val.string.len = 6;
+	digest = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &key);
+	if (digest != NULL)
+	{
+		bool		hex = digest->type == jbvString && digest->val.string.len == 2 * CONSENT_DIGEST_LEN;
+
+		for (int i = 0; hex && i < digest->val.string.len; i++)
+			hex = isdigit((unsigned char) digest->val.string.val[i]) ||
+				(digest->val.string.val[i] >= 'a' && digest->val.string.val[i] <= 'f');
+		if (!hex || JsonContainerSize(&jb->root) != 1)
+			consent_fail(src, 0, CK_IDENTITY,
+						 "a sealed identity is exactly {\"digest\": 64 lowercase hexadecimal digits}",
+						 NULL);
+		return;
+	}
+
+	it = JsonbIteratorInit(&jb->root);
 
 	while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
 	{

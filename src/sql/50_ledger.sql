@@ -141,6 +141,7 @@ CREATE TABLE compliance.consent_ledger (
     receipt     compliance.consent,
     transfer_countries text[],
     request_id  bigint,
+    evidence_salt bytea CHECK (octet_length(evidence_salt) = 32),
     prev_hash   bytea NOT NULL,
     hash        bytea NOT NULL,
     registry_ref integer GENERATED ALWAYS AS (compliance.first_purpose_id(purposes)) STORED
@@ -149,7 +150,8 @@ CREATE TABLE compliance.consent_ledger (
 CREATE INDEX consent_ledger_subject ON compliance.consent_ledger (subject, subject_kind, id);
 COMMENT ON TABLE compliance.consent_ledger IS
     'Every consent event (given, renewed, withdrawn, refused, erased), append-only and hash-chained: the processor''s proof of consent (Art. 5.7 of Law 99-Z). Withdrawal is not retroactive (Art. 10.4), so history stays. It holds no more personal data than the receipts themselves.';
-COMMENT ON COLUMN compliance.consent_ledger.receipt IS 'The consent receipt for given and renewed events; NULL otherwise.';
+COMMENT ON COLUMN compliance.consent_ledger.receipt IS 'The consent receipt for given and renewed events; NULL otherwise. Its identity and representative are sealed ({"digest": ...}: SHA-256 over evidence_salt and the JSON text), and its evidence_digest is salted the same way; the plaintext is in compliance.consent_evidence until the subject is erased.';
+COMMENT ON COLUMN compliance.consent_ledger.evidence_salt IS 'Random 32 bytes of a given or renewed event: the salt of the receipt''s sealed identity, representative and evidence digests (Art. 5.7), so that a digest confirms what is presented later and cannot be matched across receipts; compliance.confirm_consent_evidence() checks.';
 COMMENT ON COLUMN compliance.consent_ledger.transfer_countries IS 'For given and renewed events: the countries without adequate protection the subject agreed to a transfer to, after a notice stating the risks (Art. 9.1); NULL: none.';
 COMMENT ON COLUMN compliance.consent_ledger.request_id IS 'For a withdrawn event made on a data subject''s application: the application (compliance.requests), whose receipt starts the 15 days of Art. 10.2.';
 COMMENT ON COLUMN compliance.consent_ledger.hash IS 'compliance.ledger_digest(prev_hash, compliance.consent_ledger_fields(row)).';
@@ -174,7 +176,8 @@ CREATE FUNCTION compliance.consent_ledger_fields(r compliance.consent_ledger) RE
 AS $$
     SELECT ARRAY[r.id::text, r.event, r.subject, r.subject_kind, r.purposes::text,
                  to_char(r.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                 r.recorded_by::text, r.receipt::text, r.transfer_countries::text, r.request_id::text]
+                 r.recorded_by::text, r.receipt::text, r.transfer_countries::text, r.request_id::text,
+                 pg_catalog.encode(r.evidence_salt, 'hex')]
 $$;
 COMMENT ON FUNCTION compliance.consent_ledger_fields(compliance.consent_ledger) IS
     'Fields of a consent ledger row in the fixed order its hash covers; timestamps in UTC, so the hash does not depend on settings.';
@@ -197,11 +200,52 @@ $$;
 COMMENT ON FUNCTION compliance.consent_ledger_lock() IS
     'Internal: locks the head of the consent chain until the transaction ends, serialising consent writers.';
 
+-- What identifies a subject in a receipt (the identity fields of Art. 5.6,
+-- the representative) is kept outside the hash chain, so that erasure can
+-- delete it while the chain still verifies; the chain holds salted
+-- digests, which confirm a document presented later (Art. 5.7) and cannot
+-- be read back.
+CREATE TABLE compliance.consent_evidence (
+    ledger_id       bigint PRIMARY KEY REFERENCES compliance.consent_ledger (id),
+    subject         text NOT NULL,
+    subject_kind    text NOT NULL,
+    identity        jsonb,
+    representative  jsonb,
+    CHECK (identity IS NOT NULL OR representative IS NOT NULL)
+);
+CREATE INDEX consent_evidence_subject ON compliance.consent_evidence (subject, subject_kind);
+COMMENT ON TABLE compliance.consent_evidence IS
+    'The identity fields (Art. 5.6) and the representative of each consent receipt, in plain text, outside the hash chain: the ledger keeps only their salted digests. Deleted when the subject is erased (Art. 13); compliance.confirm_consent_evidence() then still confirms a document presented later.';
+SELECT pg_catalog.pg_extension_config_dump('compliance.consent_evidence', '');
+
+-- 32 random bytes (two version-4 UUIDs, from pg_strong_random).
+CREATE FUNCTION compliance.new_salt() RETURNS bytea
+    LANGUAGE sql VOLATILE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex')
+$$;
+COMMENT ON FUNCTION compliance.new_salt() IS
+    'Internal: 32 random bytes for a salted digest.';
+
+-- SHA-256 over the salt and the value's UTF-8 text.
+CREATE FUNCTION compliance.salted_digest(salt bytea, value text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT sha256(salt || convert_to(value, 'UTF8'))
+$$;
+COMMENT ON FUNCTION compliance.salted_digest(bytea, text) IS
+    'SHA-256 over the salt and the UTF-8 text of the value: how sealed evidence is kept (a JSON value as its jsonb text).';
+
 -- Appends one consent event and returns its id.  Internal: called by the
--- consent functions, which validate their input.
+-- consent functions, which validate their input.  A receipt's identity and
+-- representative go to consent_evidence, and the chain gets them sealed
+-- with p_salt (a new salt when none is given).
 CREATE FUNCTION compliance.consent_ledger_append(p_event text, p_subject text, p_subject_kind text,
         p_purposes compliance.purpose_set, p_receipt compliance.consent DEFAULT NULL,
-        p_transfer_countries text[] DEFAULT NULL, p_request_id bigint DEFAULT NULL)
+        p_transfer_countries text[] DEFAULT NULL, p_request_id bigint DEFAULT NULL,
+        p_salt bytea DEFAULT NULL)
     RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -209,6 +253,9 @@ AS $$
 DECLARE
     v_tail record;
     v_row compliance.consent_ledger;
+    v_receipt jsonb;
+    v_identity jsonb;
+    v_representative jsonb;
 BEGIN
     SELECT * INTO v_tail FROM compliance.ledger_tail('consent');
     v_row.id := v_tail.last_id OPERATOR(pg_catalog.+) 1;
@@ -218,25 +265,43 @@ BEGIN
     v_row.purposes := p_purposes;
     v_row.recorded_at := pg_catalog.clock_timestamp();
     v_row.recorded_by := session_user;
-    -- the receipt carries the id of the event that recorded it
-    v_row.receipt := CASE WHEN p_receipt IS NULL THEN NULL
-                          ELSE pg_catalog.jsonb_set(p_receipt::jsonb, '{id}', pg_catalog.to_jsonb(v_row.id))::compliance.consent END;
+    -- the receipt carries the id of the event that recorded it, and the
+    -- identity and representative sealed
+    IF p_receipt IS NOT NULL THEN
+        v_receipt := pg_catalog.jsonb_set(p_receipt::jsonb, '{id}', pg_catalog.to_jsonb(v_row.id));
+        v_row.evidence_salt := coalesce(p_salt, compliance.new_salt());
+        IF pg_catalog.jsonb_typeof(v_receipt -> 'identity') = 'object' AND NOT (v_receipt -> 'identity') ? 'digest' THEN
+            v_identity := v_receipt -> 'identity';
+            v_receipt := pg_catalog.jsonb_set(v_receipt, '{identity}', pg_catalog.jsonb_build_object('digest',
+                pg_catalog.encode(compliance.salted_digest(v_row.evidence_salt, v_identity::text), 'hex')));
+        END IF;
+        IF pg_catalog.jsonb_typeof(v_receipt -> 'representative') = 'object' AND NOT (v_receipt -> 'representative') ? 'digest' THEN
+            v_representative := v_receipt -> 'representative';
+            v_receipt := pg_catalog.jsonb_set(v_receipt, '{representative}', pg_catalog.jsonb_build_object('digest',
+                pg_catalog.encode(compliance.salted_digest(v_row.evidence_salt, v_representative::text), 'hex')));
+        END IF;
+        v_row.receipt := v_receipt::compliance.consent;
+    END IF;
     v_row.transfer_countries := p_transfer_countries;
     v_row.request_id := p_request_id;
     v_row.prev_hash := v_tail.last_hash;
     v_row.hash := compliance.ledger_digest(v_row.prev_hash, compliance.consent_ledger_fields(v_row));
 
     INSERT INTO compliance.consent_ledger (id, event, subject, subject_kind, purposes, recorded_at, recorded_by,
-                                           receipt, transfer_countries, request_id, prev_hash, hash)
+                                           receipt, transfer_countries, request_id, evidence_salt, prev_hash, hash)
     VALUES (v_row.id, v_row.event, v_row.subject, v_row.subject_kind, v_row.purposes, v_row.recorded_at,
             v_row.recorded_by, v_row.receipt, v_row.transfer_countries, v_row.request_id,
-            v_row.prev_hash, v_row.hash);
+            v_row.evidence_salt, v_row.prev_hash, v_row.hash);
+    IF v_identity IS NOT NULL OR v_representative IS NOT NULL THEN
+        INSERT INTO compliance.consent_evidence (ledger_id, subject, subject_kind, identity, representative)
+        VALUES (v_row.id, p_subject, p_subject_kind, v_identity, v_representative);
+    END IF;
     PERFORM compliance.ledger_extend('consent', v_row.id, v_row.hash);
     RETURN v_row.id;
 END
 $$;
-COMMENT ON FUNCTION compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[], bigint) IS
-    'Internal: appends one consent event to the hash chain and returns its id; concurrent callers are serialised on the chain head.';
+COMMENT ON FUNCTION compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[], bigint, bytea) IS
+    'Internal: appends one consent event to the hash chain and returns its id; concurrent callers are serialised on the chain head. A receipt''s identity and representative go to compliance.consent_evidence and are chained sealed with the salt (a new one when NULL).';
 
 -- Checks one hash chain.  rows_query returns (id, prev_hash, hash, fields)
 -- for every row of the ledger; a fixed text from verify_ledger(), never

@@ -182,6 +182,7 @@ DECLARE
     v_id bigint;
     v_other_basis text;
     v_countries text[];
+    v_salt bytea := compliance.new_salt();
 BEGIN
     subject := compliance.check_subject(subject, subject_kind);
     IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
@@ -234,11 +235,13 @@ BEGIN
     v_receipt := compliance.make_consent(0, subject, purposes, form, v_now, valid_until,
         indicated_by, representative,
         sha256(convert_to(compliance.consent_notice(purposes, notice_lang, valid_until, v_countries), 'UTF8')),
-        CASE WHEN evidence IS NULL THEN NULL ELSE sha256(convert_to(evidence::text, 'UTF8')) END,
+        -- salted like the sealed identity: a digest matches nothing else
+        CASE WHEN evidence IS NULL THEN NULL ELSE compliance.salted_digest(v_salt, evidence::text) END,
         -- the default kind is left unstated: a receipt without one is a person's
         identity, notice_lang, subject_kind => nullif(subject_kind, 'person'), transfer_countries => v_countries);
     v_id := compliance.consent_ledger_append(CASE WHEN v_renewed THEN 'renewed' ELSE 'given' END,
-                                             subject, subject_kind, purposes, v_receipt, v_countries);
+                                             subject, subject_kind, purposes, v_receipt, v_countries,
+                                             p_salt => v_salt);
 
     INSERT INTO compliance.consent_state AS s (subject, subject_kind, purpose, status, given_at, valid_until,
                                                transfer_countries, ledger_id, changed_at)
@@ -256,7 +259,54 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], text) IS
-    'Records a consent (Art. 5 of Law 99-Z) after checking capacity (Art. 5.9) and identity fields (Art. 5.6); the receipt keeps digests of the notice shown (Art. 5.5) and of the evidence, and is appended to the hash-chained ledger (Art. 5.7). transfer_countries: the countries without adequate protection the subject agreed to a transfer to, after the notice stated the risks (Art. 9.1). Returns the receipt.';
+    'Records a consent (Art. 5 of Law 99-Z) after checking capacity (Art. 5.9) and identity fields (Art. 5.6); the receipt keeps digests of the notice shown (Art. 5.5) and of the evidence, and is appended to the hash-chained ledger (Art. 5.7) with the identity and representative sealed (salted digests; the plaintext is in compliance.consent_evidence until erasure). transfer_countries: the countries without adequate protection the subject agreed to a transfer to, after the notice stated the risks (Art. 9.1). Returns the receipt.';
+
+-- Art. 5.7: the processor proves consent.  After erasure only digests
+-- remain; a document presented later (in a dispute) is confirmed against
+-- them.
+CREATE FUNCTION compliance.confirm_consent_evidence(consent_id bigint, identity jsonb DEFAULT NULL,
+        representative jsonb DEFAULT NULL, evidence jsonb DEFAULT NULL)
+    RETURNS TABLE (item text, kept text, matches boolean)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_row compliance.consent_ledger;
+    v_receipt jsonb;
+BEGIN
+    IF consent_id IS NULL THEN
+        RAISE EXCEPTION 'consent id is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the id of the consent receipt (compliance.consent_id(receipt), compliance.consent_ledger.id).';
+    END IF;
+    SELECT * INTO v_row FROM compliance.consent_ledger l
+     WHERE l.id = confirm_consent_evidence.consent_id AND l.receipt IS NOT NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'consent receipt % does not exist', consent_id
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Pass the id of a given or renewed event of compliance.consent_ledger.';
+    END IF;
+    v_receipt := v_row.receipt::jsonb;
+    FOR item, kept, matches IN
+        SELECT x.item,
+               CASE WHEN x.stored IS NULL THEN 'nothing'
+                    WHEN v_row.evidence_salt IS NULL THEN 'SHA-256 digest'
+                    ELSE 'salted SHA-256 digest' END,
+               CASE WHEN x.stored IS NULL OR x.presented IS NULL THEN NULL
+                    WHEN v_row.evidence_salt IS NULL THEN x.stored = encode(sha256(convert_to(x.presented::text, 'UTF8')), 'hex')
+                    ELSE x.stored = encode(compliance.salted_digest(v_row.evidence_salt, x.presented::text), 'hex') END
+          FROM (VALUES (1, 'identity', v_receipt #>> '{identity,digest}', confirm_consent_evidence.identity),
+                       (2, 'representative', v_receipt #>> '{representative,digest}', confirm_consent_evidence.representative),
+                       (3, 'evidence', v_receipt ->> 'evidence_digest', confirm_consent_evidence.evidence))
+               AS x(n, item, stored, presented)
+         ORDER BY x.n
+    LOOP
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION compliance.confirm_consent_evidence(bigint, jsonb, jsonb, jsonb) IS
+    'Confirms a consent''s identity fields, representative or evidence presented later (a dispute, Art. 5.7 of Law 99-Z) against the salted digests the consent ledger keeps, also after the subject was erased: per item, what is kept (nothing, or a salted SHA-256 digest) and whether the presented value matches (NULL: nothing presented or nothing kept). JSON is compared in its canonical jsonb form.';
 
 CREATE FUNCTION compliance.withdraw_consent(subject text,
         purposes compliance.purpose_set DEFAULT NULL,

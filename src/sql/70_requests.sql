@@ -225,6 +225,7 @@ CREATE TABLE compliance.subject_requests (
     answer_format   text,
     answer_digest   text,
     answered_at     timestamptz,
+    sealed          jsonb,
     CHECK ((completed_at IS NULL) = (outcome IS NULL))
 );
 ALTER SEQUENCE compliance.subject_requests_id_seq OWNED BY compliance.subject_requests.id;
@@ -234,6 +235,7 @@ COMMENT ON TABLE compliance.subject_requests IS
     'Applications of data subjects (Art. 14 of Law 99-Z) with their deadlines and outcomes. Written by compliance.file_request() and compliance.complete_request(); read through the view compliance.requests.';
 COMMENT ON COLUMN compliance.subject_requests.due_at IS 'Last day (Belarus date) on which the reply is due: 5 working days after receipt for access (Art. 11.2), 15 days for the other kinds (Art. 10.2, 11.4, 12.2, 13.2).';
 COMMENT ON COLUMN compliance.subject_requests.applicant IS 'Identity fields of the application (Art. 14.2): surname, first_name, patronymic, address, birth_date, id_number or document_number, signature, and an email address for replies.';
+COMMENT ON COLUMN compliance.subject_requests.sealed IS 'Set when the subject was erased (Art. 13): the salt and the salted SHA-256 digests (hex) of the applicant details, essence and response, which are then deleted; compliance.salted_digest(decode(salt, ''hex''), value) confirms a copy presented later.';
 COMMENT ON COLUMN compliance.subject_requests.report IS 'Machine-readable result, e.g. the report of compliance.erase_subject() for an erase request.';
 COMMENT ON COLUMN compliance.subject_requests.answer IS 'The document sent to the applicant, as compliance.answer_request() generated it (access report, Art. 12 answer), with its language, format, SHA-256 digest (hex) and time.';
 SELECT pg_catalog.pg_extension_config_dump('compliance.subject_requests', '');
@@ -396,6 +398,43 @@ COMMENT ON FUNCTION compliance.lock_open_request(bigint, text) IS
     'Internal: the open application with this id, locked FOR UPDATE; an error if the id is NULL (22004), unknown (42704) or the application already completed (55000, with the hint given).';
 REVOKE EXECUTE ON FUNCTION compliance.lock_open_request(bigint, text) FROM PUBLIC;
 
+-- Completed applications of an erased subject keep salted digests of the
+-- applicant details, essence and response instead of the text (Art. 13):
+-- the processor can still show that it answered, and confirm a copy
+-- presented later, but no longer holds who applied or what was written.
+CREATE FUNCTION compliance.seal_requests(p_subject text, p_subject_kind text, p_id bigint DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_sealed integer;
+BEGIN
+    WITH s AS (
+        SELECT q.id, compliance.new_salt() AS salt
+          FROM compliance.subject_requests q
+         WHERE q.subject = p_subject AND q.subject_kind = p_subject_kind
+           AND q.completed_at IS NOT NULL AND q.sealed IS NULL
+           AND (p_id IS NULL OR q.id = p_id)
+           AND (q.applicant IS NOT NULL OR q.essence IS NOT NULL OR q.response IS NOT NULL)
+    )
+    UPDATE compliance.subject_requests q
+       SET sealed = jsonb_strip_nulls(jsonb_build_object(
+               'salt', encode(s.salt, 'hex'),
+               'applicant', encode(compliance.salted_digest(s.salt, q.applicant::text), 'hex'),
+               'essence', encode(compliance.salted_digest(s.salt, q.essence), 'hex'),
+               'response', encode(compliance.salted_digest(s.salt, q.response), 'hex'))),
+           applicant = NULL, essence = NULL, response = NULL, answer = NULL
+      FROM s
+     WHERE q.id = s.id;
+    GET DIAGNOSTICS v_sealed = ROW_COUNT;
+    RETURN v_sealed;
+END
+$$;
+COMMENT ON FUNCTION compliance.seal_requests(text, text, bigint) IS
+    'Internal: replaces the applicant details, essence and response of the subject''s completed applications (one, with p_id) by their salted digests (column sealed); erasure and the completion of an erasure application call it.';
+REVOKE EXECUTE ON FUNCTION compliance.seal_requests(text, text, bigint) FROM PUBLIC;
+
 CREATE FUNCTION compliance.complete_request(id bigint, outcome text, response text DEFAULT NULL,
         legal_ground text DEFAULT NULL)
     RETURNS void
@@ -444,6 +483,16 @@ BEGIN
            outcome = complete_request.outcome, response = complete_request.response,
            legal_ground = complete_request.legal_ground
      WHERE r.id = complete_request.id;
+
+    -- An erasure carried out, or a subject erased since the application
+    -- arrived: the application keeps only digests of who applied and what
+    -- was written (Art. 13), now that it is answered.
+    IF (v_req.kind = 'erase' AND outcome IN ('fulfilled', 'partially_fulfilled', 'blocked'))
+       OR EXISTS (SELECT FROM compliance.consent_ledger l
+                   WHERE l.subject = v_req.subject AND l.subject_kind = v_req.subject_kind
+                     AND l.event = 'erased' AND l.recorded_at >= v_req.received_at) THEN
+        PERFORM compliance.seal_requests(v_req.subject, v_req.subject_kind, id);
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION compliance.complete_request(bigint, text, text, text) IS
@@ -465,13 +514,15 @@ SELECT r.id, r.subject, r.subject_kind, r.kind, r.received_at, r.due_at,
                    WHEN 'rectify' THEN 'Art. 11.4' WHEN 'third_party_info' THEN 'Art. 12.2'
                    ELSE 'Art. 13.2' END AS article,
        r.applicant, r.essence,
-       CASE WHEN r.channel = 'consent_channel' THEN '{}'::text[]
+       CASE WHEN r.channel = 'consent_channel' OR r.sealed IS NOT NULL THEN '{}'::text[]
             ELSE ARRAY(SELECT f FROM unnest(ARRAY['surname', 'first_name', 'address', 'birth_date', 'essence', 'signature']) AS f
                         WHERE CASE f WHEN 'essence' THEN r.essence IS NULL
                                      ELSE NOT coalesce(r.applicant ? f, false) END) END AS missing_fields,
        r.filed_at, r.filed_by, r.completed_by, r.report,
        -- what was sent (its content: compliance.request_answers, officers only)
-       r.answer_lang, r.answer_format, r.answer_digest, r.answered_at
+       r.answer_lang, r.answer_format, r.answer_digest, r.answered_at,
+       -- after the subject's erasure: digests of applicant, essence, response
+       r.sealed
   FROM compliance.subject_requests r;
 COMMENT ON VIEW compliance.requests IS
     'Applications of data subjects (Art. 14 of Law 99-Z): deadline (due_at, a Belarus date), status (open or completed), overdue (open past due_at), late (completed after due_at), chargeable (a second third_party_info request in a calendar year, Art. 12.1), the statutory article, and the Art. 14.2 fields the application lacks (missing_fields).';

@@ -272,6 +272,18 @@ BEGIN
         'subject', subject, 'subject_kind', subject_kind, 'generated_at', now(), 'processor', v_processor,
         'processing', true, 'blocked', v_blocked, 'data', v_data, 'purposes', v_purposes,
         'authorised_persons', v_authorised, 'withheld', v_withheld,
+        -- the identity fields and representatives given with consents, as
+        -- held (until erasure), and the form the proof of consent takes
+        'consent_evidence', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                                 'consent_id', e.ledger_id, 'identity', e.identity, 'representative', e.representative))
+                                 ORDER BY e.ledger_id)
+                               FROM compliance.consent_evidence e
+                              WHERE e.subject = subject_access.subject AND e.subject_kind = subject_access.subject_kind),
+        'consent_proof', CASE WHEN EXISTS (SELECT FROM compliance.consent_ledger l
+                                            WHERE l.subject = subject_access.subject
+                                              AND l.subject_kind = subject_access.subject_kind
+                                              AND l.receipt IS NOT NULL)
+                              THEN 'The consent ledger keeps the identity fields, representative and evidence of each consent only as salted SHA-256 digests, which cannot be read back and stay after erasure as the proof of consent (Art. 5.7).' END,
         'notes', (SELECT jsonb_agg(format('Information on %s purpose%s of processing is not provided under %s.',
                                           w.value ->> 'purposes',
                                           CASE WHEN w.value ->> 'purposes' = '1' THEN '' ELSE 's' END,
@@ -569,6 +581,22 @@ BEGIN
                  THEN 'Согласие на обработку не давалось: обработка осуществляется на основаниях, указанных в разделе 4.'
                  ELSE 'No consent was given: processing relies on the bases listed in section 4.' END)
         ELSE jsonb_build_object('ul', v_list) END);
+
+    -- What the subject stated with a consent, and how the proof is kept.
+    IF v ? 'consent_evidence' THEN
+        b := b || (SELECT jsonb_agg(jsonb_build_object('p', format(CASE WHEN ru THEN 'Сведения, указанные в согласии № %s: %s.'
+                                                                      ELSE 'Data stated with consent no. %s: %s.' END,
+                        e ->> 'consent_id',
+                        (SELECT string_agg(x.value, ', ' ORDER BY x.key)
+                           FROM jsonb_each_text(coalesce(e -> 'identity', '{}') || coalesce(e -> 'representative', '{}')) x)))
+                        ORDER BY n)
+                     FROM jsonb_array_elements(v -> 'consent_evidence') WITH ORDINALITY AS t(e, n));
+    END IF;
+    IF v ? 'consent_proof' THEN
+        b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
+            THEN 'Для подтверждения согласия (пункт 7 статьи 5 Закона) оператор хранит указанные в нем сведения о личности, представителе и доказательства согласия только в виде хеш-значений SHA-256 с солью, по которым эти сведения не могут быть восстановлены; они сохраняются и после удаления ваших персональных данных.'
+            ELSE 'To prove your consent (Article 5.7 of the Law), the processor keeps the identity data, representative and evidence stated with it only as salted SHA-256 digests, from which they cannot be read back; these remain after your personal data are deleted.' END));
+    END IF;
 
     -- 6. Authorised persons (Art. 7).
     b := b || jsonb_build_array(jsonb_build_object('h2', CASE WHEN ru

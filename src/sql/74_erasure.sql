@@ -829,6 +829,13 @@ BEGIN
     UPDATE compliance.subject_requests q SET answer = NULL
      WHERE q.subject = erase_subject.subject AND q.subject_kind = erase_subject.subject_kind
        AND q.answer IS NOT NULL;
+    -- What identified the subject outside the protected tables: the
+    -- identity and representative of consent receipts (the ledger keeps
+    -- them sealed), and the details of answered applications (kept as
+    -- digests; an open one is sealed when it is answered).
+    DELETE FROM compliance.consent_evidence e
+     WHERE e.subject = erase_subject.subject AND e.subject_kind = erase_subject.subject_kind;
+    PERFORM compliance.seal_requests(subject, subject_kind);
 
     -- Art. 13.2: those who received the data are told to do the same
     v_notified := CASE WHEN v_known
@@ -843,7 +850,12 @@ BEGIN
         'retained', v_retained, 'refused', v_refused,
         'blocked', v_blocked, 'consents_ended', to_jsonb(coalesce(v_purposes::text[], '{}')),
         'ledger_id', v_ledger_id, 'request_id', request_id, 'outcome', v_outcome,
-        'notices', to_jsonb(v_notified));
+        'notices', to_jsonb(v_notified),
+        -- Art. 13.2, 5.7: what the processor keeps, and in what form
+        'kept', CASE WHEN v_known THEN jsonb_build_array(
+            'consent ledger: the events (given, withdrawn, erased), their dates and purposes, and salted SHA-256 digests of the identity, representative and evidence of each consent, from which they cannot be read back (Art. 5.7)',
+            'applications: their kind, dates and outcome, and salted SHA-256 digests of the applicant details, essence and response',
+            'disclosure log: to whom data were provided, which items and when (Art. 12)') END);
     IF NOT v_known THEN
         v_report := v_report || jsonb_build_object('message', 'The processor held no personal data of this subject.');
     END IF;

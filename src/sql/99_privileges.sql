@@ -69,7 +69,8 @@ GRANT INSERT, DELETE ON compliance.adequate_countries, compliance.holidays TO co
 -- ledgers are written only through these functions.
 REVOKE EXECUTE ON FUNCTION
     compliance.ledger_guard(),
-    compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[], bigint),
+    compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[], bigint, bytea),
+    compliance.new_salt(),
     compliance.check_transfer_countries(text[]),
     compliance.consent_ledger_lock(),
     compliance.verify_ledger(),
@@ -80,7 +81,8 @@ REVOKE EXECUTE ON FUNCTION
     compliance.refuse_consent(text, compliance.purpose_set, text),
     compliance.consent_status(text, compliance.purpose, text),
     compliance.consents_of(text, text),
-    compliance.consent_overview(text, text)
+    compliance.consent_overview(text, text),
+    compliance.confirm_consent_evidence(bigint, jsonb, jsonb, jsonb)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]),
@@ -93,6 +95,10 @@ GRANT EXECUTE ON FUNCTION
 TO compliance_app, compliance_officer;
 GRANT EXECUTE ON FUNCTION compliance.verify_ledger()
 TO compliance_admin, compliance_officer, compliance_analyst;
+-- the plain identity and representative of receipts: officers only (the
+-- analysts' ledgers hold them sealed)
+GRANT EXECUTE ON FUNCTION compliance.confirm_consent_evidence(bigint, jsonb, jsonb, jsonb) TO compliance_officer;
+GRANT SELECT ON compliance.consent_evidence TO compliance_officer;
 GRANT SELECT ON compliance.consent_ledger, compliance.consent_state, compliance.ledger_heads
 TO compliance_officer, compliance_analyst;
 
