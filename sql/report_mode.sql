@@ -85,13 +85,38 @@ RESET ROLE;
 SET ROLE rm_admin;
 SELECT tbl, purpose, role, event, detail, statement, statements, rows
   FROM compliance.protection_report ORDER BY event, detail NULLS FIRST, statement;
+-- literals the scanner reads as PostgreSQL does: typed literals, ESCAPE,
+-- dollar quotes with any tag, standard_conforming_strings off
+SET ROLE rm_app;
+SELECT id FROM customers WHERE name = text'x\' OR name = 'Petrov Ivan, passport MP1234567';
+SELECT id FROM customers WHERE name LIKE 'x' ESCAPE'\' OR name = 'Sidorova Vera';
+SELECT id FROM customers WHERE name = $ä$Kozlov Gleb, diabetes$ä$;
+SELECT id AS x$a$ FROM customers WHERE name = '$a$ Orlova Daria';
+SELECT id FROM customers WHERE name = U&'\0041nna' OR name = E'Ann\'a' OR id = 1e3 OR id = .5;
+SET standard_conforming_strings = off;
+SELECT id FROM customers WHERE name = 'O\'Brien Anna' AND id = 1;
+RESET standard_conforming_strings;
+SET ROLE rm_admin;
+SELECT statement FROM compliance.protection_report WHERE statement LIKE '%WHERE name =%' ORDER BY 1;
 SELECT count(*) AS literal_leaks FROM compliance.protection_report
- WHERE statement ~ '(Zoe|example|''|[0-9])';
+ WHERE statement ~ '(Zoe|example|Petrov|Sidorova|Kozlov|Orlova|Brien|nna|''|[0-9])';
 -- a second run of the same statement counts, it does not add a row
 SET ROLE rm_app;
 SELECT count(*) FROM customers WHERE name <> 'Yan';
 SET ROLE rm_admin;
 SELECT event, statements, statement FROM compliance.protection_report WHERE statement LIKE '%count%';
+-- a database holds at most 512 entries: past them the least recently seen
+-- are forgotten and counted, so one database cannot fill the report of all
+SET ROLE rm_app;
+\set ECHO none
+\o /dev/null
+SELECT format('SELECT id FROM customers c%s WHERE c%s.id > 0', i, i) FROM generate_series(1, 600) i \gexec
+\o
+\set ECHO all
+SET ROLE rm_admin;
+SELECT count(*) AS entries, sum(statements) FILTER (WHERE event = 'not_recorded') AS not_recorded
+  FROM compliance.protection_report;
+SELECT count(*) AS recent_kept FROM compliance.protection_report WHERE statement LIKE '%c600 %';
 -- an application role does not read the report
 SET ROLE rm_app;
 SELECT count(*) FROM compliance.protection_report;
@@ -101,9 +126,16 @@ RESET ROLE;
 ------------------------------------------------------------------------
 -- The application is fixed; the table is enforced; nothing new is noted
 ------------------------------------------------------------------------
+-- only the table's owner forgets its report
 SET ROLE rm_admin;
-SELECT compliance.reset_protection_report('customers') > 0 AS forgot;
+SELECT compliance.reset_protection_report('customers');
+SELECT compliance.reset_protection_report();
+SELECT count(*) > 0 AS still_there FROM compliance.protection_report;
+SET ROLE rm_owner;
+SELECT compliance.reset_protection_report() > 0 AS forgot;
+SELECT compliance.reset_protection_report(0);
 SELECT count(*) FROM compliance.protection_report;
+SET ROLE rm_admin;
 SET ROLE rm_app;
 SET compliance.purpose = 'marketing';
 SELECT id, email FROM customers WHERE id = 1;
@@ -150,20 +182,48 @@ RESET compliance.purpose;
 RESET ROLE;
 
 ------------------------------------------------------------------------
--- Backups: the backup right reads every row in a read-only transaction;
--- anything else fails or filters visibly, never silently
+-- Backups: the backup right reads every row in a read-only transaction
+-- with row level security off and bypassed (pg_dump's default); anything
+-- else fails or filters visibly, never silently
 ------------------------------------------------------------------------
-CREATE ROLE rm_backup NOLOGIN;
+CREATE ROLE rm_backup NOLOGIN BYPASSRLS;
 GRANT compliance_backup, pg_read_all_data TO rm_backup;
+-- another table's owner, whose row level security policy reads the
+-- protected table: it must not run with the backup right
+CREATE ROLE rm_plain NOLOGIN;
+CREATE SCHEMA plain AUTHORIZATION rm_plain;
+GRANT SELECT ON customers TO rm_plain;
+SET ROLE rm_plain;
+CREATE TABLE plain.notes (x int);
+INSERT INTO plain.notes VALUES (1);
+ALTER TABLE plain.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY peek ON plain.notes
+    USING ((SELECT string_agg(c.name, ',') FROM public.customers c) IS NULL);
+GRANT SELECT ON plain.notes TO PUBLIC;
+RESET ROLE;
 -- as pg_dump's login would be: the session's role
 SET SESSION AUTHORIZATION rm_backup;
--- a read-only transaction without a purpose: every row
+-- a read-only transaction, row_security off, no purpose: every row
 BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;
+SET LOCAL row_security = off;
 SELECT id, name, diagnosis FROM customers ORDER BY id;
 COPY customers (id, name) TO stdout;
+-- the other owner's policy does not run: row level security is off
+SELECT x FROM plain.notes;
 COMMIT;
--- not read-only: the backup right does not apply
+-- row level security on (pg_dump --enable-row-security): the right does
+-- not apply, so a dump fails rather than depend on it; a role that bypasses
+-- row level security never runs other owners' policies anyway
+BEGIN READ ONLY;
 SELECT id FROM customers;
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT x FROM plain.notes;
+ROLLBACK;
+-- not read-only: the backup right does not apply
+SET row_security = off;
+SELECT id FROM customers;
+RESET row_security;
 RESET SESSION AUTHORIZATION;
 -- with a purpose declared: the purpose's rules, as for anybody
 SELECT compliance.grant_purpose('marketing', 'rm_backup');
@@ -172,8 +232,17 @@ BEGIN READ ONLY;
 SET LOCAL compliance.purpose = 'marketing';
 SELECT id FROM customers;
 COMMIT;
--- a login that is no member reads nothing without a purpose
 RESET SESSION AUTHORIZATION;
+-- a member that does not bypass row level security has no backup right
+ALTER ROLE rm_backup NOBYPASSRLS;
+SET SESSION AUTHORIZATION rm_backup;
+BEGIN READ ONLY;
+SET LOCAL row_security = off;
+SELECT id FROM customers;
+ROLLBACK;
+RESET SESSION AUTHORIZATION;
+ALTER ROLE rm_backup BYPASSRLS;
+-- a login that is no member reads nothing without a purpose
 SET SESSION AUTHORIZATION rm_app;
 BEGIN READ ONLY;
 SELECT id FROM customers;
@@ -190,6 +259,7 @@ ROLLBACK;
 RESET SESSION AUTHORIZATION;
 -- a superuser is no member: its dumps turn compliance.enforce off
 BEGIN READ ONLY;
+SET LOCAL row_security = off;
 SELECT id FROM customers;
 ROLLBACK;
 -- row_security = off, which pg_dump sets, asks for every row or an error:
@@ -216,6 +286,7 @@ RESET ROLE;
 
 SELECT compliance.reset_protection_report() >= 0 AS reset;
 DROP FUNCTION rm_all_ids();
+DROP SCHEMA plain CASCADE;
 DROP TABLE customers, orders;
 DROP EXTENSION compliance CASCADE;
-DROP ROLE rm_admin, rm_owner, rm_app, rm_backup;
+DROP ROLE rm_admin, rm_owner, rm_app, rm_backup, rm_plain;

@@ -30,8 +30,9 @@
  * A table in report mode (set_protection_mode) gets the same filter,
  * trigger and checks, but each refusal or denial is noted (report.c) and
  * the statement runs unchanged.  A read-only transaction of a member of
- * compliance_backup that declares no purpose reads every row (a backup
- * with pg_dump), and is logged.  The hooks
+ * compliance_backup that bypasses row level security, has it off and
+ * declares no purpose reads every row (a backup with pg_dump), and is
+ * logged.  The hooks
  * themselves are in compliance.c; they call enforce_add_row_filters(),
  * enforce_plan_relation(), enforce_check_plan() and
  * enforce_check_relation().
@@ -151,21 +152,25 @@ statement_purpose_code(MemoryContext cxt)
  * Does this read-only transaction back the database up: a member of
  * compliance_backup (not merely a superuser, whose backups turn
  * compliance.enforce off), as the session and as the current role (no
- * SECURITY DEFINER function of a member lends it), with no purpose and no
- * recipient declared?  Storing a copy is processing the processor must
- * secure (Art. 17.1 of Law 99-Z), and a backup that silently left rows out
- * would lose the data of blocked subjects the processor must keep.
+ * SECURITY DEFINER function of a member lends it), that bypasses row level
+ * security and has it off, with no purpose and no recipient declared?
+ * Storing a copy is processing the processor must secure (Art. 17.1 of
+ * Law 99-Z), and a backup that silently left rows out would lose the data
+ * of blocked subjects the processor must keep.  Row level security must be
+ * off and bypassed: otherwise the policies of every other table's owner
+ * would run, with this right, inside the backup's statements.
  */
 static bool
 backup_read(const char *purpose_code)
 {
 	Oid			backup;
 
-	if (!XactReadOnly || (purpose_code != NULL && purpose_code[0] != '\0') ||
+	if (!XactReadOnly || row_security || (purpose_code != NULL && purpose_code[0] != '\0') ||
 		compliance_recipient_set())
 		return false;
 	backup = get_role_oid("compliance_backup", true);
 	return OidIsValid(backup) &&
+		has_bypassrls_privilege(GetUserId()) &&
 		is_member_of_role_nosuper(GetSessionUserId(), backup) &&
 		has_privs_of_role(GetSessionUserId(), backup) &&
 		is_member_of_role_nosuper(GetUserId(), backup) &&

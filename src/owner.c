@@ -270,7 +270,8 @@ read_as_table_owner(PG_FUNCTION_ARGS)
 }
 
 /*
- * require_table_owner(tbl regclass) returns void
+ * require_table_owner(tbl regclass, action text DEFAULT 'unprotect') returns void
+ * (action: unprotect, report or reset, for the wording of the error)
  *
  * For unprotect(), a SECURITY DEFINER function only compliance_admin may
  * execute: the role that called it (the session's, after SET ROLE) must
@@ -284,17 +285,33 @@ require_table_owner(PG_FUNCTION_ARGS)
 	Oid			relid;
 	Oid			owner;
 	Oid			role = GetOuterUserId();
+	const char *action = PG_ARGISNULL(1) ? "unprotect" : text_to_cstring(PG_GETARG_TEXT_PP(1));
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_VOID();
 	relid = PG_GETARG_OID(0);
 	owner = table_owner(relid);
-	if (!superuser_arg(role) && !has_privs_of_role(role, owner))
+	if (superuser_arg(role) || has_privs_of_role(role, owner))
+		PG_RETURN_VOID();
+	if (strcmp(action, "report") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be owner of table %s to remove its protection", get_rel_name(relid)),
-				 errdetail("Removing protection switches enforcement off for every row of the table (Art. 4, 5, 13 of Law 99-Z); only an administrator of the registry who owns it, or a superuser, may."),
-				 errhint("Ask a superuser, or an administrator with the privileges of the table's owner (%s), to call compliance.unprotect().",
+				 errmsg("must be owner of table %s to leave it unenforced in report mode", get_rel_name(relid)),
+				 errdetail("In report mode nothing is refused or filtered on the table (Art. 4, 5, 13 of Law 99-Z); only an administrator of the registry who owns it, or a superuser, may switch it so."),
+				 errhint("Ask a superuser, or an administrator with the privileges of the table's owner (%s), to call compliance.set_protection_mode().",
 						 GetUserNameFromId(owner, false))));
+	if (strcmp(action, "reset") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of table %s to reset its report", get_rel_name(relid)),
+				 errdetail("The report tells whether enforcing the table would break the processing that uses it; only an administrator who owns it, or a superuser, may forget it."),
+				 errhint("Ask a superuser, or an administrator with the privileges of the table's owner (%s), to call compliance.reset_protection_report().",
+						 GetUserNameFromId(owner, false))));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("must be owner of table %s to remove its protection", get_rel_name(relid)),
+			 errdetail("Removing protection switches enforcement off for every row of the table (Art. 4, 5, 13 of Law 99-Z); only an administrator of the registry who owns it, or a superuser, may."),
+			 errhint("Ask a superuser, or an administrator with the privileges of the table's owner (%s), to call compliance.unprotect().",
+					 GetUserNameFromId(owner, false))));
 	PG_RETURN_VOID();
 }

@@ -13,11 +13,14 @@
  * statement ends; then they are added to the shared table in one lock.
  * compliance.protection_report shows the database's entries.
  *
- * The statement's text is kept only as its shape: literals, numbers and
- * comments are replaced, so the report holds no personal data a query
- * named (a surname in a WHERE clause).  The table is fixed in size; notes
- * that find no room are counted, and the report shows how many.  Entries
- * live until compliance.reset_protection_report() or a restart.
+ * The statement's text is kept only as its shape: PostgreSQL's own scanner
+ * reads it (as the parser did, standard_conforming_strings included), and
+ * every literal becomes "?" and comments go, so the report holds no
+ * personal data a query named (a surname in a WHERE clause).  The table is
+ * fixed in size and shared by the databases; each database may fill a
+ * share of it, and a database whose share is full forgets its least
+ * recently seen entry, which it counts (the report's not_recorded row).
+ * Entries live until compliance.reset_protection_report() or a restart.
  *
  *-------------------------------------------------------------------------
  */
@@ -25,25 +28,30 @@
 
 #include "access/htup_details.h"
 #include "common/hashfn.h"
+#include "common/keywords.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "parser/scanner.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "compliance.h"
 
-#define REPORT_ENTRIES		2048	/* distinct (table, purpose, role, shape, event, detail) */
+#define REPORT_ENTRIES		4096	/* distinct (table, purpose, role, shape, event, detail) */
+#define REPORT_DB_ENTRIES	512		/* of which one database may hold */
+#define REPORT_DATABASES	64		/* databases whose forgotten notes are counted */
 #define REPORT_PENDING		32		/* distinct notes of one statement */
 #define REPORT_TEXT_LEN		512		/* bytes of a statement's shape kept */
 
 PG_FUNCTION_INFO_V1(protection_report_rows);
-PG_FUNCTION_INFO_V1(reset_protection_report);
+PG_FUNCTION_INFO_V1(forget_report_entries);
 
 static const char *const event_names[] = {
 	[REPORT_NO_PURPOSE] = "no_purpose",
@@ -80,11 +88,18 @@ typedef struct ReportEntry
 	char		statement[REPORT_TEXT_LEN];
 } ReportEntry;
 
+/* Notes a database could not keep (entries forgotten, or no room). */
+typedef struct ReportLost
+{
+	Oid			dboid;			/* InvalidOid: a free slot */
+	int64		notes;
+} ReportLost;
+
 typedef struct ReportShared
 {
 	LWLock	   *lock;
 	int			nentries;
-	int64		not_recorded;	/* notes that found no room */
+	ReportLost	lost[REPORT_DATABASES];
 	ReportEntry entries[REPORT_ENTRIES];
 } ReportShared;
 
@@ -167,129 +182,131 @@ report_statement_start(void)
 	pending_lost = 0;
 }
 
+/* Is the token a literal: a string, bit string, dollar-quoted string or number? */
+static bool
+token_is_literal(const char *t)
+{
+	char		c = t[0];
+
+	if (c == '\'' || c == '$')
+		return c == '\'' || !isdigit((unsigned char) t[1]);	/* $1 is a parameter */
+	if (isdigit((unsigned char) c) || (c == '.' && isdigit((unsigned char) t[1])))
+		return true;
+	/* E'', N'', B'', X'' and U&'' (U&"" is an identifier) */
+	if (strchr("EeNnBbXx", c) != NULL && c != '\0' && t[1] == '\'')
+		return true;
+	return (c == 'U' || c == 'u') && t[1] == '&' && t[2] == '\'';
+}
+
 /*
- * The statement's shape: its text with string, dollar-quoted and numeric
- * literals replaced by "?", comments dropped and white space collapsed.
+ * The statement's shape: its tokens as PostgreSQL's scanner reads them,
+ * every literal replaced by "?", comments dropped, white space between
+ * tokens kept as one blank.  A text the scanner cannot read (it was
+ * parsed under other settings) is shaped "?": nothing of it is kept.
  */
 static void
 statement_shape(const char *src, char *dst, int dstlen)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	int			n = 0;
-	bool		space = false;
 
-#define PUT(c) do { if (n < dstlen - 1) dst[n++] = (c); } while (0)
-	while (*src != '\0' && n < dstlen - 1)
+	PG_TRY();
 	{
-		char		c = *src;
+		core_yy_extra_type extra;
+		core_yyscan_t scanner = scanner_init(src, &extra, &ScanKeywords, ScanKeywordTokens);
+		core_YYSTYPE val;
+		YYLTYPE		loc;
+		int			prev_end = 0;
 
-		if (c == '-' && src[1] == '-')
+		extra.escape_string_warning = false;
+		while (n < dstlen - 1 && core_yylex(&val, &loc, scanner) != 0)
 		{
-			while (*src != '\0' && *src != '\n')
-				src++;
-			space = true;
-			continue;
-		}
-		if (c == '/' && src[1] == '*')
-		{
-			int			depth = 0;
+			/* flex ends the current token with a zero byte in scanbuf */
+			const char *text = extra.scanbuf + loc;
+			int			len = strlen(text);
 
-			do
+			if (loc > prev_end && n > 0 && n < dstlen - 1)
+				dst[n++] = ' ';
+			if (token_is_literal(text))
 			{
-				if (src[0] == '/' && src[1] == '*')
-					depth++, src += 2;
-				else if (src[0] == '*' && src[1] == '/')
-					depth--, src += 2;
-				else
-					src++;
-			} while (*src != '\0' && depth > 0);
-			space = true;
-			continue;
-		}
-		if (isspace((unsigned char) c))
-		{
-			space = true;
-			src++;
-			continue;
-		}
-		if (space && n > 0)
-			PUT(' ');
-		space = false;
-		if (c == '\'' || ((c == 'E' || c == 'e') && src[1] == '\''))
-		{
-			bool		escapes = c != '\'';
-
-			src += escapes ? 2 : 1;
-			while (*src != '\0')
-			{
-				if (escapes && *src == '\\' && src[1] != '\0')
-					src += 2;
-				else if (*src == '\'' && src[1] == '\'')
-					src += 2;
-				else if (*src == '\'')
-				{
-					src++;
-					break;
-				}
-				else
-					src++;
+				if (n < dstlen - 1)
+					dst[n++] = '?';
 			}
-			PUT('?');
-			continue;
+			else
+				for (int i = 0; i < len && n < dstlen - 1; i++)
+					dst[n++] = text[i];
+			prev_end = loc + len;
 		}
-		if (c == '$' && !isdigit((unsigned char) src[1]))
-		{
-			const char *tag_end = src + 1;
-
-			while (isalnum((unsigned char) *tag_end) || *tag_end == '_')
-				tag_end++;
-			if (*tag_end == '$')
-			{
-				int			taglen = tag_end - src + 1;
-				const char *body = tag_end + 1;
-				const char *close = body;
-
-				while (*close != '\0' && strncmp(close, src, taglen) != 0)
-					close++;
-				src = *close != '\0' ? close + taglen : close;
-				PUT('?');
-				continue;
-			}
-		}
-		if (isdigit((unsigned char) c) &&
-			(n == 0 || !(isalnum((unsigned char) dst[n - 1]) || dst[n - 1] == '_' ||
-						 dst[n - 1] == '$' || dst[n - 1] == '"')))
-		{
-			while (isalnum((unsigned char) *src) || *src == '.')
-				src++;
-			PUT('?');
-			continue;
-		}
-		if (c == '"')
-		{
-			/* a quoted identifier is kept as written */
-			PUT(*src++);
-			while (*src != '\0')
-			{
-				if (*src == '"' && src[1] == '"')
-				{
-					PUT('"');
-					PUT('"');
-					src += 2;
-					continue;
-				}
-				if (*src == '"')
-					break;
-				PUT(*src++);
-			}
-			if (*src == '"')
-				PUT(*src++);
-			continue;
-		}
-		PUT(c);
-		src++;
+		scanner_finish(scanner);
+		dst[n] = '\0';
 	}
-#undef PUT
-	dst[n] = '\0';
+	PG_CATCH();
+	{
+		/* the scanner's errors hold no resources: forget it */
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		strlcpy(dst, "?", dstlen);
+	}
+	PG_END_TRY();
+}
+
+/* The slot counting what the database could not keep; NULL if none is free. */
+static ReportLost *
+lost_slot(Oid dboid, bool claim)
+{
+	ReportLost *free_slot = NULL;
+
+	for (int i = 0; i < REPORT_DATABASES; i++)
+	{
+		if (report->lost[i].dboid == dboid)
+			return &report->lost[i];
+		if (free_slot == NULL && report->lost[i].dboid == InvalidOid)
+			free_slot = &report->lost[i];
+	}
+	if (claim && free_slot != NULL)
+	{
+		free_slot->dboid = dboid;
+		free_slot->notes = 0;
+	}
+	return claim ? free_slot : NULL;
+}
+
+/* Counts notes the database could not keep. */
+static void
+count_lost(Oid dboid, int64 notes)
+{
+	ReportLost *slot = lost_slot(dboid, true);
+
+	/* 64 databases with losses at once: the first keeps counting for all */
+	if (slot == NULL)
+		slot = &report->lost[0];
+	slot->notes += notes;
+}
+
+/*
+ * Room for a new entry of the database: a free slot while its share and the
+ * table have room, else its least recently seen entry (forgotten and
+ * counted).  Caller holds the lock exclusively.
+ */
+static ReportEntry *
+entry_slot(Oid dboid)
+{
+	int			mine = 0;
+	int			oldest = -1;
+
+	for (int j = 0; j < report->nentries; j++)
+		if (report->entries[j].key.dboid == dboid)
+		{
+			mine++;
+			if (oldest < 0 || report->entries[j].last_seen < report->entries[oldest].last_seen)
+				oldest = j;
+		}
+	if (mine < REPORT_DB_ENTRIES && report->nentries < REPORT_ENTRIES)
+		return &report->entries[report->nentries++];
+	if (oldest < 0)
+		return NULL;			/* the others' shares fill the table */
+	count_lost(dboid, report->entries[oldest].statements);
+	return &report->entries[oldest];
 }
 
 /*
@@ -313,7 +330,8 @@ report_statement_end(void)
 	now = GetCurrentTimestamp();
 
 	LWLockAcquire(report->lock, LW_EXCLUSIVE);
-	report->not_recorded += pending_lost;
+	if (pending_lost > 0)
+		count_lost(MyDatabaseId, pending_lost);
 	for (int i = 0; i < npending; i++)
 	{
 		ReportKey  *key = &pending[i].key;
@@ -321,20 +339,22 @@ report_statement_end(void)
 
 		key->dboid = MyDatabaseId;
 		key->shape = hash;
+		/* the hash finds it; the text tells shapes with equal hashes apart */
 		for (int j = 0; j < report->nentries; j++)
-			if (memcmp(&report->entries[j].key, key, sizeof(ReportKey)) == 0)
+			if (memcmp(&report->entries[j].key, key, sizeof(ReportKey)) == 0 &&
+				strcmp(report->entries[j].statement, shape) == 0)
 			{
 				entry = &report->entries[j];
 				break;
 			}
 		if (entry == NULL)
 		{
-			if (report->nentries == REPORT_ENTRIES)
+			entry = entry_slot(MyDatabaseId);
+			if (entry == NULL)
 			{
-				report->not_recorded++;
+				count_lost(MyDatabaseId, 1);
 				continue;
 			}
-			entry = &report->entries[report->nentries++];
 			memset(entry, 0, sizeof(ReportEntry));
 			entry->key = *key;
 			entry->first_seen = now;
@@ -359,7 +379,7 @@ protection_report_rows(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ReportEntry *copy;
 	int			n;
-	int64		not_recorded;
+	int64		not_recorded = 0;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (report == NULL)
@@ -368,7 +388,9 @@ protection_report_rows(PG_FUNCTION_ARGS)
 	LWLockAcquire(report->lock, LW_SHARED);
 	n = report->nentries;
 	memcpy(copy, report->entries, sizeof(ReportEntry) * n);
-	not_recorded = report->not_recorded;
+	for (int i = 0; i < REPORT_DATABASES; i++)
+		if (report->lost[i].dboid == MyDatabaseId)
+			not_recorded = report->lost[i].notes;
 	LWLockRelease(report->lock);
 
 	for (int i = 0; i < n; i++)
@@ -406,36 +428,53 @@ protection_report_rows(PG_FUNCTION_ARGS)
 }
 
 /*
- * reset_protection_report(tbl regclass DEFAULT NULL) returns bigint: forgets
- * the database's entries (of one table, or all, and then the count of notes
- * not recorded too); returns how many were forgotten.
+ * forget_report_entries(relids oid[]) returns bigint: forgets the
+ * database's entries of those tables; once none of the database's entries
+ * is left, its count of notes not recorded too.  Returns how many entries
+ * were forgotten.  compliance.reset_protection_report() decides which
+ * tables the caller may reset.
  */
 Datum
-reset_protection_report(PG_FUNCTION_ARGS)
+forget_report_entries(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
+	ArrayType  *relids = PG_GETARG_ARRAYTYPE_P(0);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
 	int64		removed = 0;
 	int			kept = 0;
+	bool		db_left = false;
 
+	deconstruct_array(relids, OIDOID, sizeof(Oid), true, TYPALIGN_INT, &elems, &nulls, &nelems);
 	if (report == NULL)
 		PG_RETURN_INT64(0);
 	LWLockAcquire(report->lock, LW_EXCLUSIVE);
 	for (int i = 0; i < report->nentries; i++)
 	{
 		ReportEntry *e = &report->entries[i];
+		bool		forget = false;
 
-		if (e->key.dboid == MyDatabaseId && (!OidIsValid(relid) || e->key.relid == relid))
+		if (e->key.dboid == MyDatabaseId)
+			for (int k = 0; k < nelems && !forget; k++)
+				forget = !nulls[k] && DatumGetObjectId(elems[k]) == e->key.relid;
+		if (forget)
 		{
 			removed++;
 			continue;
 		}
+		db_left |= e->key.dboid == MyDatabaseId;
 		if (kept != i)
 			report->entries[kept] = *e;
 		kept++;
 	}
 	report->nentries = kept;
-	if (!OidIsValid(relid))
-		report->not_recorded = 0;
+	if (!db_left)
+	{
+		ReportLost *slot = lost_slot(MyDatabaseId, false);
+
+		if (slot != NULL)
+			slot->dboid = InvalidOid;
+	}
 	LWLockRelease(report->lock);
 	PG_RETURN_INT64(removed);
 }

@@ -1150,7 +1150,7 @@ BEGIN
     PERFORM compliance.check_protection_mode(mode);
     IF mode = 'report' THEN
         -- as for unprotect(): only the table's owner may leave it unenforced
-        PERFORM compliance.require_table_owner(tbl);
+        PERFORM compliance.require_table_owner(tbl, 'report');
     END IF;
     SELECT c.relkind INTO v_kind FROM pg_class c WHERE c.oid = tbl;
     IF v_kind IS NULL THEN
@@ -1336,10 +1336,10 @@ $$;
 COMMENT ON FUNCTION compliance.protect(regclass, name, jsonb, text, text) IS
     'Protects a table holding personal data: subject_column identifies the data subject; categories maps columns to data categories (Art. 1, 8 of Law 99-Z), e.g. {"diagnosis":"health"}; subject_kind is the kind of subject the column identifies (NULL: the kind of the protected table it references by foreign key, else person); mode enforce (default) or report (compliance.set_protection_mode; only the table''s owner).';
 
-CREATE FUNCTION compliance.require_table_owner(tbl regclass) RETURNS void
+CREATE FUNCTION compliance.require_table_owner(tbl regclass, action text DEFAULT 'unprotect') RETURNS void
     LANGUAGE C STABLE AS 'MODULE_PATHNAME', 'require_table_owner';
-COMMENT ON FUNCTION compliance.require_table_owner(regclass) IS
-    'Internal: raises 42501 unless the role that called the SECURITY DEFINER function it is called from (the session''s role, after SET ROLE) owns the table, has its owner''s privileges, or is a superuser.';
+COMMENT ON FUNCTION compliance.require_table_owner(regclass, text) IS
+    'Internal: raises 42501 unless the role that called the SECURITY DEFINER function it is called from (the session''s role, after SET ROLE) owns the table, has its owner''s privileges, or is a superuser; action (unprotect, report, reset) words the error.';
 
 CREATE FUNCTION compliance.unprotect(tbl regclass) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER

@@ -59,7 +59,7 @@ BEGIN
     -- Leaving a table unenforced is as strong as unprotecting it: only its
     -- owner (or a superuser) may; any administrator may enforce it.
     IF mode = 'report' THEN
-        PERFORM compliance.require_table_owner(tbl);
+        PERFORM compliance.require_table_owner(tbl, 'report');
     END IF;
     UPDATE compliance.protected_tables p SET mode = set_protection_mode.mode WHERE p.relid = tbl;
     INSERT INTO compliance.protection_changes (relid, table_name, action, subject_column, subject_kind)
@@ -87,13 +87,51 @@ COMMENT ON VIEW compliance.protection_report IS
 COMMENT ON COLUMN compliance.protection_report.statement IS
     'The client''s statement with string and numeric literals replaced by ? and comments dropped, so that the report holds no personal data a query named; at most 511 bytes.';
 
+CREATE FUNCTION compliance.forget_report_entries(relids oid[]) RETURNS bigint
+    LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'forget_report_entries';
+COMMENT ON FUNCTION compliance.forget_report_entries(oid[]) IS
+    'Internal: forgets the database''s report-mode entries of those tables (and its count of notes not recorded once none is left); returns how many.';
+
+-- The report tells a DBA whether enforcing a table would break anything:
+-- only those who may switch the table's mode may forget it.
 CREATE FUNCTION compliance.reset_protection_report(tbl regclass DEFAULT NULL) RETURNS bigint
-    LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'reset_protection_report';
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_relids oid[] := '{}';
+    v_rel regclass;
+BEGIN
+    IF tbl IS NOT NULL THEN
+        IF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = tbl) THEN
+            RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid
+                USING ERRCODE = 'undefined_table',
+                      HINT = 'Pass a table of compliance.protection_report, or NULL for every table you own.';
+        END IF;
+        PERFORM compliance.require_table_owner(tbl, 'reset');
+        RETURN compliance.forget_report_entries(ARRAY[tbl::oid]);
+    END IF;
+    -- every table of the report the caller owns (a dropped table's entries
+    -- are anyone's to forget)
+    FOR v_rel IN SELECT DISTINCT r.tbl FROM compliance.protection_report_rows() r WHERE r.tbl IS NOT NULL LOOP
+        BEGIN
+            IF EXISTS (SELECT FROM pg_class c WHERE c.oid = v_rel) THEN
+                PERFORM compliance.require_table_owner(v_rel, 'reset');
+            END IF;
+            v_relids := v_relids || v_rel::oid;
+        EXCEPTION WHEN insufficient_privilege THEN
+            NULL;
+        END;
+    END LOOP;
+    RETURN compliance.forget_report_entries(v_relids);
+END
+$$;
 COMMENT ON FUNCTION compliance.reset_protection_report(regclass) IS
-    'Forgets the report-mode entries of one table (or of every table of the database, NULL); returns how many were forgotten.';
+    'Forgets the report-mode entries of one table, or (NULL) of every table of the database the caller owns, or has its owner''s privileges on (a superuser: every table); returns how many were forgotten. The count of notes not recorded goes once no entry of the database is left.';
 
 REVOKE EXECUTE ON FUNCTION compliance.check_protection_mode(text), compliance.set_protection_mode(regclass, text),
-    compliance.protection_report_rows(), compliance.reset_protection_report(regclass) FROM PUBLIC;
+    compliance.protection_report_rows(), compliance.forget_report_entries(oid[]),
+    compliance.reset_protection_report(regclass) FROM PUBLIC;
 REVOKE ALL ON compliance.protection_report FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION compliance.set_protection_mode(regclass, text), compliance.reset_protection_report(regclass)
 TO compliance_admin;

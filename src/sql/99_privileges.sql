@@ -28,7 +28,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.protect(regclass, name, jsonb, text, text),
     compliance.register_subject_kind(text, text, text),
     compliance.unprotect(regclass),
-    compliance.require_table_owner(regclass),
+    compliance.require_table_owner(regclass, text),
     compliance.grant_purpose(compliance.purpose, regrole),
     compliance.revoke_purpose(compliance.purpose, regrole)
 FROM PUBLIC;

@@ -10,10 +10,12 @@
 #       data items read); the report stays empty; the table is enforced;
 #       the fixed application still runs without a failed transaction,
 #       and the old one now fails.
-#   (c) pg_dump as a login holding compliance_backup and pg_read_all_data
-#       (--enable-row-security) dumps every row; pg_dump as a superuser
-#       with a purpose declared, and as the backup login without
-#       --enable-row-security, fail instead of dumping fewer rows.
+#   (c) pg_dump as a BYPASSRLS login holding compliance_backup and
+#       pg_read_all_data dumps every row, and another owner's row level
+#       security policy that reads the protected table runs no code during
+#       it; pg_dump as a superuser with a purpose declared, and as the
+#       backup login with --enable-row-security, fail instead of dumping
+#       fewer rows.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -31,7 +33,9 @@ $node->safe_psql(
 CREATE EXTENSION compliance;
 CREATE ROLE shop_admin LOGIN IN ROLE compliance_admin;
 CREATE ROLE shop_app LOGIN IN ROLE compliance_app;
-CREATE ROLE shop_backup LOGIN IN ROLE compliance_backup, pg_read_all_data;
+CREATE ROLE shop_backup LOGIN BYPASSRLS IN ROLE compliance_backup, pg_read_all_data;
+CREATE ROLE shop_backup_rls LOGIN IN ROLE compliance_backup, pg_read_all_data;
+CREATE ROLE shop_plain LOGIN;
 CREATE TABLE customers (id int PRIMARY KEY, name text, email text);
 ALTER TABLE customers OWNER TO shop_admin;
 GRANT SELECT, UPDATE ON customers TO shop_app;
@@ -159,17 +163,45 @@ is($node->safe_psql('postgres', "SET ROLE shop_admin; $report"), '', '(b) enforc
 # ---------------------------------------------------------------------
 # a blocked subject's rows must be in the backup too
 $node->safe_psql('postgres', q{SELECT compliance.block_subject('7', 'disputed accuracy')});
+# another owner's table whose policy would copy the protected rows out,
+# if it ran inside the dump with the backup's right
+$node->safe_psql(
+	'postgres', q{
+GRANT SELECT ON customers TO shop_plain;
+CREATE SCHEMA plain AUTHORIZATION shop_plain;
+SET ROLE shop_plain;
+CREATE TABLE plain.notes (x int);
+INSERT INTO plain.notes VALUES (1);
+ALTER TABLE plain.notes ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION plain.peek() RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE WARNING 'leak:%', (SELECT pg_catalog.string_agg(c.name, ',') FROM public.customers c);
+    RETURN true;
+END $$;
+CREATE POLICY peek ON plain.notes USING (plain.peek());
+});
 
-($ret, $out, $err) = run_client(undef, 'pg_dump', '-U', 'shop_backup', '--enable-row-security',
-	'-t', 'customers', '--data-only', 'postgres');
+($ret, $out, $err) = run_client(undef, 'pg_dump', '-U', 'shop_backup', '--data-only', 'postgres');
 is($ret, 0, '(c) pg_dump as the backup login succeeds') or diag($err);
 my @rows = grep { /^\d+\tname \d+\t/ } split /\n/, $out;
 is(scalar(@rows), 50, '(c) ... with every row, those without consent and the blocked one');
+like($out, qr/^1\n/m, "(c) ... and the other owner's table");
+unlike($err . $out, qr/leak:/, "(c) ... whose policy ran no code inside the dump");
+
+# a member that does not bypass row level security has no backup right:
+# under --enable-row-security the other owner's policy runs, and reads
+# the protected table as any role without a purpose would
+($ret, $out, $err) = run_client(undef, 'pg_dump', '-U', 'shop_backup_rls', '--enable-row-security',
+	'--data-only', 'postgres');
+isnt($ret, 0, '(c) a backup member without BYPASSRLS fails');
+unlike($err . $out, qr/leak:name/, "(c) ... and the other owner's policy read no protected row");
 like(slurp_file($node->logfile), qr/protected table "customers" read in full by role "shop_backup" under compliance_backup/,
 	'(c) ... and the read is logged');
 
-($ret, $out, $err) = run_client(undef, 'pg_dump', '-U', 'shop_backup', '-t', 'customers', '--data-only', 'postgres');
-isnt($ret, 0, '(c) without --enable-row-security the backup login fails');
+($ret, $out, $err) = run_client(undef, 'pg_dump', '-U', 'shop_backup', '--enable-row-security',
+	'-t', 'customers', '--data-only', 'postgres');
+isnt($ret, 0, '(c) with --enable-row-security the backup login fails');
+like($err, qr/no purpose of processing is declared/, '(c) ... for want of a purpose');
 
 ($ret, $out, $err) = run_client('-c compliance.purpose=newsletter', 'pg_dump', '-t', 'customers',
 	'--data-only', 'postgres');
