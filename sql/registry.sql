@@ -24,6 +24,16 @@ SELECT compliance.register_purpose('Bad Code', 'Bad');
 SELECT compliance.register_purpose('x', '');
 SELECT compliance.register_purpose('x', 'X', NULL);
 SELECT compliance.register_purpose('x', 'X', 'not_a_basis');
+-- PostgreSQL rejects a wrong label before the function runs; the hint
+-- lists the valid ones, also for an ARRAY['...'] of labels (a text[])
+SELECT compliance.register_purpose('x', 'X', 'contract');
+SELECT compliance.register_purpose('x', 'X', actions => ARRAY['read']);
+SELECT compliance.register_purpose('x', 'X', actions => '{read}');
+-- another schema's enum of the same name gets no hint of ours
+CREATE SCHEMA mycompliance;
+CREATE TYPE mycompliance.legal_basis AS ENUM ('a');
+SELECT 'b'::mycompliance.legal_basis;
+DROP SCHEMA mycompliance CASCADE;
 SELECT compliance.register_purpose('x', 'X', retention => interval '-1 day');
 SELECT compliance.register_purpose('x', 'X', data_items => ARRAY['a', NULL]);
 SELECT compliance.register_purpose('x', 'X', data_items => ARRAY[]::text[]);

@@ -60,6 +60,7 @@ static ExecutorEnd_hook_type prev_executor_end_hook = NULL;
 static ProcessUtility_hook_type prev_utility_hook = NULL;
 static row_security_policy_hook_type prev_permissive_policy_hook = NULL;
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
+static emit_log_hook_type prev_emit_log_hook = NULL;
 
 /* the depth of the plan an EXPLAIN ANALYZE of a non-superuser runs (0: none) */
 static int	explain_analyze_depth = 0;
@@ -561,6 +562,19 @@ compliance_needs_fmgr_hook(Oid fn_oid)
 }
 
 /* ---------------------------------------------------------------------
+ * Errors: PostgreSQL's own, about an enum of the extension, get the valid
+ * labels as their hint (messages.c)
+ * ---------------------------------------------------------------------
+ */
+static void
+compliance_emit_log(ErrorData *edata)
+{
+	messages_add_hints(edata);
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+/* ---------------------------------------------------------------------
  * Row level security: the policy of protected tables (row_security.c)
  * ---------------------------------------------------------------------
  */
@@ -720,6 +734,8 @@ _PG_init(void)
 	ProcessUtility_hook = compliance_utility;
 	prev_needs_fmgr_hook = needs_fmgr_hook;
 	needs_fmgr_hook = compliance_needs_fmgr_hook;
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = compliance_emit_log;
 	prev_permissive_policy_hook = row_security_policy_hook_permissive;
 	row_security_policy_hook_permissive = compliance_permissive_policies;
 	RegisterXactCallback(compliance_xact_callback, NULL);

@@ -544,6 +544,13 @@ extern void capture_recipient_changed(void);
 extern void capture_settings_changed(void);
 
 /* ---------------------------------------------------------------------
+ * messages.c: the valid labels added as the hint to PostgreSQL's errors
+ * about the extension's enums (emit_log_hook)
+ * ---------------------------------------------------------------------
+ */
+extern void messages_add_hints(ErrorData *edata);
+
+/* ---------------------------------------------------------------------
  * ledger.c: hash chains of the append-only ledgers (ledger_digest) and
  * the trigger refusing UPDATE/DELETE/TRUNCATE on them (ledger_guard)
  * ---------------------------------------------------------------------
