@@ -29,6 +29,9 @@ SELECT compliance.register_purpose('x', 'X', 'not_a_basis');
 SELECT compliance.register_purpose('x', 'X', 'contract');
 SELECT compliance.register_purpose('x', 'X', actions => ARRAY['read']);
 SELECT compliance.register_purpose('x', 'X', actions => '{read}');
+-- a subject key is text: a number gets a hint, not an overload
+SELECT compliance.give_consent(42, '{marketing}', 'checkbox');
+SELECT compliance.may_process(42::bigint);
 -- another schema's enum of the same name gets no hint of ours
 CREATE SCHEMA mycompliance;
 CREATE TYPE mycompliance.legal_basis AS ENUM ('a');

@@ -5,9 +5,10 @@
  *
  * A wrong label of an enum argument (legal_basis => 'contract') is
  * rejected by PostgreSQL before any function of ours runs, with
- * "invalid input value for enum", and an array of labels written
- * ARRAY['read'] is a text[] that matches no function: neither says what
- * to write.  The emit_log_hook (compliance.c) adds the valid labels as the
+ * "invalid input value for enum", an array of labels written
+ * ARRAY['read'] is a text[] that matches no function, and so is a subject
+ * key passed as a number (give_consent(42, ...)): none says what to
+ * write.  The emit_log_hook (compliance.c) adds the valid labels as the
  * hint.  It only reads the catalog, for errors raised by PostgreSQL's
  * input and function lookup in a transaction that is still valid, so it
  * cannot fail itself.
@@ -126,6 +127,24 @@ messages_add_hints(ErrorData *edata)
 		labels = typname != NULL ? enum_labels(typname) : NULL;
 		if (labels != NULL)
 			edata->hint = psprintf("Use one of the labels of %s.%s: %s.", COMPLIANCE_SCHEMA, typname, labels);
+		MemoryContextSwitchTo(old);
+		return;
+	}
+
+	/*
+	 * A subject key passed as a number or uuid: the functions take the key
+	 * as text, which the kind's subject columns decide how to read.
+	 */
+	if (edata->sqlerrcode == ERRCODE_UNDEFINED_FUNCTION &&
+		strcmp(edata->message_id, "function %s does not exist") == 0 &&
+		(strstr(edata->message, "(integer") != NULL || strstr(edata->message, "(bigint") != NULL ||
+		 strstr(edata->message, "(smallint") != NULL || strstr(edata->message, "(uuid") != NULL ||
+		 strstr(edata->message, "(numeric") != NULL) &&
+		(typname = extension_name_in(edata->message, COMPLIANCE_SCHEMA ".")) != NULL)
+	{
+		old = MemoryContextSwitchTo(ErrorContext);
+		edata->hint = psprintf("Subject keys are passed as text: write compliance.%s('42', ...) or cast the key, such as 42::text; the key is read as the subject columns of its kind hold it (an integer column: '042' is 42).",
+							   typname);
 		MemoryContextSwitchTo(old);
 		return;
 	}
