@@ -25,6 +25,9 @@ SELECT compliance.register_purpose('reminders', 'Appointment reminders by SMS',
            actions => ARRAY['collection', 'storage', 'use']::compliance.processing_action[],
            retention => interval '1 month');
 SELECT compliance.register_purpose('research', 'Anonymised outcome research');
+-- a video consultation needs to know who is on the line (Art. 5.6)
+SELECT compliance.register_purpose('telemedicine', 'Video consultations',
+           data_items => ARRAY['full_name', 'phone'], requires_identity => true);
 SELECT compliance.register_purpose('payroll', 'Payroll', 'labour_relations',
            data_items => ARRAY['employees.full_name', 'employees.salary']);
 SELECT compliance.register_recipient('sms_gateway', 'SMS Gateway LLC', 'Minsk, Surganova St 2', 'BY', 'authorised_person');
@@ -50,7 +53,8 @@ SELECT compliance.protect('patients', 'id', '{"diagnosis": "health"}', subject_k
 CREATE ROLE clinic_app NOLOGIN IN ROLE compliance_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON patients TO clinic_app;
 -- the purposes the application may process for (Art. 17.3)
-SELECT compliance.grant_purpose('reminders', 'clinic_app'), compliance.grant_purpose('treatment', 'clinic_app');
+SELECT compliance.grant_purpose('reminders', 'clinic_app'), compliance.grant_purpose('treatment', 'clinic_app'),
+       compliance.grant_purpose('telemedicine', 'clinic_app');
 \echo '--- treatment is a ground of each patient under care (Art. 8.2), recorded when care begins; Gleb was discharged:'
 SELECT count(compliance.record_basis(id::text, 'treatment', '2026-01-15 09:00+03', subject_kind => 'patient')) AS grounds
   FROM generate_series(1, 4) id;
@@ -132,12 +136,20 @@ DELETE FROM compliance.consent_ledger WHERE subject = '2';
 \echo '=== 9a. Employees are numbered from 1 too: employee 1 is not patient 1 (Art. 1, 5, 11)'
 CREATE TABLE employees (id int PRIMARY KEY, full_name text, salary numeric);
 INSERT INTO employees VALUES (1, 'Ivan Sokolov', 2100), (2, 'Olga Belova', 2400);
-SELECT compliance.protect('employees', 'id', subject_kind => 'employee');
-SELECT relid, subject_column, subject_kind FROM compliance.protected_tables ORDER BY relid::text;
 CREATE ROLE clinic_hr NOLOGIN IN ROLE compliance_app;
 GRANT SELECT ON employees TO clinic_hr;
 GRANT SELECT ON employees TO clinic_app;
+\echo '--- the HR system runs live: the DBA switches the table on in report mode first, without an outage'
+SELECT compliance.protect('employees', 'id', subject_kind => 'employee', mode => 'report');
+SET ROLE clinic_hr;
+SELECT full_name, salary FROM employees WHERE full_name <> 'Nobody' ORDER BY id;
+RESET ROLE;
+\echo '--- what enforcement would have refused, per purpose, role and statement (literals left out):'
+SELECT event, purpose, role, statement, statements FROM compliance.protection_report;
+\echo '--- HR is given its purpose and records the ground; then the table is enforced:'
 SELECT compliance.grant_purpose('payroll', 'clinic_hr');
+SELECT compliance.set_protection_mode('employees', 'enforce');
+SELECT relid, subject_column, subject_kind, mode FROM compliance.protected_tables ORDER BY relid::text;
 \echo '--- payroll rests on employment, a ground of each employee from its start (Art. 6):'
 SET ROLE clinic_hr;
 SELECT compliance.record_basis('1', 'payroll', '2025-03-01 09:00+03', subject_kind => 'employee') > 0 AS recorded;
@@ -217,6 +229,37 @@ SELECT compliance.policy_document('en');
 SELECT item, total, overdue, next_due, article FROM compliance.officer_dashboard;
 SELECT compliance.record_breach_notification(:breach_id, reference => 'letter to the authority, ref. 1/2026');
 SELECT id, status, late FROM compliance.breaches;
+
+\echo
+\echo '=== 13. Patient 3 asks for erasure (Art. 13): the rows go, the recipient is told, the proof stays as digests'
+\echo '--- she had consented to video consultations with her identity document (Art. 5.6); the ledger holds it sealed:'
+SET ROLE clinic_app;
+SELECT compliance.consent_id(compliance.give_consent('3', '{telemedicine}', 'written',
+       identity => '{"surname": "Sidorova", "first_name": "Vera", "birth_date": "1990-05-17", "id_number": "4170590A001PB1"}',
+       subject_kind => 'patient')) AS consent_3 \gset
+RESET ROLE;
+SELECT receipt::jsonb -> 'identity' AS identity_in_ledger FROM compliance.consent_ledger WHERE id = :consent_3;
+\echo '--- her care has ended; she applies for erasure:'
+SELECT compliance.end_basis('3', 'treatment', reason => 'care ended', subject_kind => 'patient') AS ended;
+SELECT compliance.file_request('3', 'erase', received_at => '2026-11-20 10:00+03',
+       applicant => '{"surname": "Sidorova", "first_name": "Vera", "address": "Minsk, Pobediteley Ave 7", "signature": "on file"}',
+       subject_kind => 'patient') AS erase_id \gset
+SELECT r ->> 'outcome' AS outcome, r -> 'deleted' AS deleted, r -> 'notices' AS notices
+  FROM compliance.erase_subject('3', :erase_id, subject_kind => 'patient') r;
+\echo '--- the SMS gateway received her phone number, so it is told to erase it too, within 15 days (Art. 13.2):'
+SELECT recipient, due_at, confirmed_at FROM compliance.erasure_notices WHERE subject = '3';
+SELECT compliance.confirm_erasure_notice(id) FROM compliance.erasure_notices WHERE subject = '3';
+SELECT status, outcome, applicant, sealed ? 'applicant' AS applicant_digest_kept FROM compliance.requests WHERE id = :erase_id;
+\echo '--- her name is nowhere in the schema any more, yet every ledger still verifies:'
+SELECT count(*) AS readable_copies
+  FROM (SELECT to_jsonb(l)::text AS t FROM compliance.consent_ledger l
+        UNION ALL SELECT to_jsonb(e)::text FROM compliance.consent_evidence e
+        UNION ALL SELECT to_jsonb(q)::text FROM compliance.subject_requests q) x
+ WHERE t LIKE '%Sidorova%' OR t LIKE '%4170590A001PB1%';
+SELECT * FROM compliance.verify_ledger();
+\echo '--- in a dispute, the identity document she presents still matches the salted digest the ledger kept (Art. 5.7):'
+SELECT item, kept, matches FROM compliance.confirm_consent_evidence(:consent_3,
+       identity => '{"surname": "Sidorova", "first_name": "Vera", "birth_date": "1990-05-17", "id_number": "4170590A001PB1"}');
 
 \echo
 \echo 'Demo complete.'
