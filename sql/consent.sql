@@ -36,10 +36,10 @@ SELECT compliance.subject((:'receipt')::compliance.consent),
        compliance.indicated_by((:'receipt')::compliance.consent),
        compliance.notice_digest((:'receipt')::compliance.consent)
          = sha256(convert_to(compliance.consent_notice('{marketing,newsletter}', 'ru'), 'UTF8')) AS notice_digest_ok,
-       -- salted with the ledger row's salt: no match without it
-       compliance.evidence_digest((:'receipt')::compliance.consent)
-         = (SELECT compliance.salted_digest(l.evidence_salt, '{"page": "/signup", "checkbox": "marketing"}'::jsonb::text)
-              FROM compliance.consent_ledger l WHERE l.id = compliance.consent_id((:'receipt')::compliance.consent)) AS evidence_digest_ok,
+       -- keyed and salted: only the officer's confirm function matches it
+       (SELECT c.matches FROM compliance.confirm_consent_evidence(compliance.consent_id((:'receipt')::compliance.consent),
+                                  evidence => '{"page": "/signup", "checkbox": "marketing"}') c
+         WHERE c.item = 'evidence') AS evidence_digest_ok,
        compliance.evidence_digest((:'receipt')::compliance.consent)
          <> sha256(convert_to('{"page": "/signup", "checkbox": "marketing"}'::jsonb::text, 'UTF8')) AS not_plain_sha256,
        compliance.covers((:'receipt')::compliance.consent, 'marketing') AS covers_marketing,

@@ -10,6 +10,8 @@ SET timezone = 'UTC';
 
 SELECT compliance.set_processor('Bank LLC', 'Minsk');
 SELECT compliance.register_purpose('loans', 'Consumer loans', requires_identity => true);
+SELECT compliance.register_purpose('news', 'Newsletter');
+SELECT compliance.register_purpose('contract', 'Account contract', 'contract_with_subject');
 SELECT compliance.register_recipient('bureau', 'Credit Bureau', 'Minsk', 'BY');
 CREATE TABLE clients (id text PRIMARY KEY, surname text, phone text);
 INSERT INTO clients VALUES ('777', 'Karpovich', '+375291234567'), ('778', 'Lis', '+375297654321');
@@ -28,6 +30,24 @@ SELECT compliance.give_consent('778', '{loans}', 'written',
 SET compliance.purpose = 'loans';
 SELECT compliance.record_disclosure('777', 'bureau', ARRAY['surname'], 'loans') > 0 AS disclosed;
 RESET compliance.purpose;
+-- a minor's consent to the newsletter carries only a birth date: keyed,
+-- so it cannot be found by trying every date against the ledger
+SELECT compliance.consent_id(compliance.give_consent('777', '{news}', 'checkbox', indicated_by => 'legal_representative',
+    representative => '{"surname": "Karpovicheva", "document": "MP7654321"}',
+    identity => '{"birth_date": "2010-03-14"}')) AS news_777 \gset
+-- a representative that only looks sealed is refused, not kept as it is
+SELECT compliance.give_consent('777', '{news}', 'checkbox', indicated_by => 'legal_representative',
+    representative => '{"digest": "x", "surname": "Karpovicheva"}', identity => '{"birth_date": "2010-03-14"}');
+SELECT compliance.give_consent('777', '{news}', 'checkbox', indicated_by => 'legal_representative',
+    representative => '{"digest": "Karpovicheva MP7654321"}', identity => '{"birth_date": "2010-03-14"}');
+-- a contract with evidence, ended with a reason; a demand of the authority
+-- carried out; an earlier block with the officer's reason
+SELECT compliance.record_basis('777', 'contract', evidence => '{"contract": "Karpovich 2026/17"}') > 0 AS ground;
+SELECT compliance.end_basis('777', 'contract', reason => 'Yanka Karpovich closed the account') AS ended;
+SELECT compliance.record_authority_demand('777', 'modify', '2026-11-03 10:00+03', reference => 'No. 5/2026',
+    essence => 'Correct the surname of Yanka Karpovich') AS demand \gset
+SELECT compliance.complete_authority_demand(:demand, 'surname of Karpovich corrected');
+SELECT compliance.block_subject('777', 'Karpovicheva disputes the address');
 -- applications: an access application answered, then the erasure
 SELECT compliance.file_request('777', 'access', '2026-11-02 10:00+03',
     applicant => '{"surname": "Karpovicheva", "first_name": "Alesia", "address": "Minsk, Lenina 5-12", "signature": "on file"}',
@@ -66,7 +86,7 @@ BEGIN
     END LOOP;
 END
 $$;
-\set needles '''{Karpovich,Yanka,2010-03-14,4120480A001PB1,MP7654321,Alesia,"Lenina 5-12","+375291234567",contract-Karpovich}'''
+\set needles '''{Karpovich,Yanka,2010-03-14,4120480A001PB1,MP7654321,Alesia,"Lenina 5-12","+375291234567",contract-Karpovich,Karpovicheva}'''
 SET compliance.enforce = off;
 SELECT * FROM pg_temp.readable_copies(:needles) ORDER BY 1, 2;
 RESET compliance.enforce;
@@ -87,9 +107,9 @@ SELECT ledger, ok FROM compliance.verify_ledger();
 -- the applications keep their digests, kind and outcome
 SELECT kind, outcome, applicant, essence, response, sealed ?& ARRAY['salt', 'applicant', 'essence', 'response'] AS digests
   FROM compliance.requests WHERE subject = '777' ORDER BY id;
-SELECT encode(compliance.salted_digest(decode(r.sealed ->> 'salt', 'hex'),
-           'Delete everything about Yanka Karpovich, id 4120480A001PB1.'), 'hex') = r.sealed ->> 'essence' AS essence_confirmed
-  FROM compliance.requests r WHERE r.id = :erase_req;
+SELECT * FROM compliance.confirm_request_evidence(:erase_req,
+    applicant => '{"surname": "Karpovicheva", "first_name": "Alesia", "address": "Minsk, Lenina 5-12", "signature": "on file"}',
+    essence => 'Delete everything about Yanka Karpovich, id 4120480A001PB1.', response => 'something else');
 
 -- a dispute: the identity document, the representative's and the evidence
 -- presented later match what the ledger kept; a forgery does not
@@ -99,6 +119,19 @@ SELECT * FROM compliance.confirm_consent_evidence(:consent_777,
     evidence => '{"scan": "contract-Karpovich.pdf", "phone": "+375291234567"}');
 SELECT * FROM compliance.confirm_consent_evidence(:consent_777,
     identity => '{"surname": "Karpovich", "first_name": "Yanka", "patronymic": "Ivanovna", "birth_date": "2010-03-14", "id_number": "4120480A001PB2"}');
+-- a minor's birth date: every date tried against the ledger with its salt
+-- finds nothing without the key, which no role reads
+SELECT count(*) AS dates_found
+  FROM compliance.consent_ledger l, generate_series('2000-01-01'::date, '2020-12-31', '1 day') d
+ WHERE l.id = :news_777
+   AND encode(sha256(l.evidence_salt || convert_to(jsonb_build_object('birth_date', to_char(d, 'YYYY-MM-DD'))::text, 'UTF8')), 'hex')
+       = l.receipt::jsonb #>> '{identity,digest}';
+SELECT item, matches FROM compliance.confirm_consent_evidence(:news_777, identity => '{"birth_date": "2010-03-14"}')
+ WHERE item = 'identity';
+SET ROLE compliance_analyst;
+SELECT count(*) FROM compliance.evidence_key;
+SELECT compliance.seal_matches('{}', 'x', 'y');
+RESET ROLE;
 -- the access report says what is kept and how
 SELECT compliance.subject_access('777') ->> 'consent_proof' AS proof;
 
@@ -108,9 +141,36 @@ SELECT * FROM compliance.confirm_consent_evidence(:consent_777);
 SELECT count(*) FROM compliance.consent_evidence;
 SET ROLE compliance_analyst;
 SELECT count(*) FROM compliance.consent_evidence;
+SELECT * FROM compliance.confirm_request_evidence(:erase_req);
 SET ROLE compliance_officer;
 SELECT item, kept, matches FROM compliance.confirm_consent_evidence(:consent_777);
 RESET ROLE;
+
+
+-- analysts count and time applications; they do not read who applied or
+-- what was written (before any erasure too)
+SELECT compliance.file_request('778', 'access', '2026-11-25 10:00+03',
+    applicant => '{"surname": "Lis", "first_name": "Olga", "address": "Brest, Mira 1"}',
+    essence => 'What do you hold about me?') AS lis_req \gset
+SET ROLE compliance_analyst;
+SELECT kind, status, applicant, essence, response FROM compliance.requests WHERE id = :lis_req;
+SET ROLE compliance_officer;
+SELECT applicant ->> 'surname' AS surname, essence FROM compliance.requests WHERE id = :lis_req;
+RESET ROLE;
+
+-- a subject of whom only a ground and an application were recorded: the
+-- erasure is recorded, and the application answered later is sealed
+SET compliance.purpose = 'contract';
+SELECT compliance.record_basis('888', 'contract', evidence => '{"contract": "Sidorov 2026/9"}') > 0 AS ground;
+RESET compliance.purpose;
+SELECT compliance.file_request('888', 'access', '2026-11-30 10:00+03',
+    applicant => '{"surname": "Sidorov", "address": "Grodno, Sovetskaya 3"}', essence => 'Sidorov asks') AS sid_req \gset
+SELECT compliance.erase_subject('888') ->> 'outcome' AS outcome;
+SELECT compliance.answer_request(:sid_req, 'en') IS NOT NULL AS answered;
+SET compliance.enforce = off;
+SELECT * FROM pg_temp.readable_copies('{Sidorov,Grodno}') ORDER BY 1, 2;
+RESET compliance.enforce;
+SELECT ledger, ok FROM compliance.verify_ledger();
 
 DROP TABLE clients;
 DROP EXTENSION compliance CASCADE;

@@ -670,6 +670,36 @@ iso_date_is_valid(const char *s, int len)
 	return true;
 }
 
+/*
+ * Sealed: only the keyed, salted digest of an identity or representative,
+ * whose plaintext lived outside the ledger and may have been erased (Art.
+ * 13).  An object with a "digest" member is exactly {"digest": 64
+ * lowercase hex digits}, so that nothing readable rides along with it.
+ */
+static bool
+check_sealed(Jsonb *jb, ConsentKey key, const ConsentSource *src)
+{
+	JsonbValue	name;
+	JsonbValue *digest;
+	bool		hex;
+
+	name.type = jbvString;
+	name.val.string.val = "digest";
+	name.val.string.len = 6;
+	digest = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &name);
+	if (digest == NULL)
+		return false;
+	hex = digest->type == jbvString && digest->val.string.len == 2 * CONSENT_DIGEST_LEN;
+	for (int i = 0; hex && i < digest->val.string.len; i++)
+		hex = isdigit((unsigned char) digest->val.string.val[i]) ||
+			(digest->val.string.val[i] >= 'a' && digest->val.string.val[i] <= 'f');
+	if (!hex || JsonContainerSize(&jb->root) != 1)
+		consent_fail(src, 0, key,
+					 "a sealed value is exactly {\"digest\": 64 lowercase hexadecimal digits}",
+					 NULL);
+	return true;
+}
+
 /* members of the identity object must be those of Art. 5.6, well typed */
 static void
 check_identity(Jsonb *jb, const ConsentSource *src)
@@ -679,30 +709,9 @@ check_identity(Jsonb *jb, const ConsentSource *src)
 	JsonbValue	jv;
 	int			member = -1;
 	char	   *name = NULL;
-	JsonbValue	key;
-	JsonbValue *digest;
 
-	/*
-	 * Sealed: only the salted digest of the identity, whose plaintext lived
-	 * outside the ledger and may have been erased (Art. 13).
-	 */
-	key.type = jbvString;
-	key.val.string.val = "digest";
-	key.val.string.len = 6;
-	digest = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &key);
-	if (digest != NULL)
-	{
-		bool		hex = digest->type == jbvString && digest->val.string.len == 2 * CONSENT_DIGEST_LEN;
-
-		for (int i = 0; hex && i < digest->val.string.len; i++)
-			hex = isdigit((unsigned char) digest->val.string.val[i]) ||
-				(digest->val.string.val[i] >= 'a' && digest->val.string.val[i] <= 'f');
-		if (!hex || JsonContainerSize(&jb->root) != 1)
-			consent_fail(src, 0, CK_IDENTITY,
-						 "a sealed identity is exactly {\"digest\": 64 lowercase hexadecimal digits}",
-						 NULL);
+	if (check_sealed(jb, CK_IDENTITY, src))
 		return;
-	}
 
 	it = JsonbIteratorInit(&jb->root);
 
@@ -772,6 +781,8 @@ consent_set_json_object(ConsentValues *v, ConsentKey key, Jsonb *jb,
 					 NULL);
 	if (key == CK_IDENTITY)
 		check_identity(jb, src);
+	else
+		(void) check_sealed(jb, key, src);
 
 	text = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
 	if (key == CK_IDENTITY)

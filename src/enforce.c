@@ -1396,7 +1396,7 @@ refuse_partial_dump(Oid relid, const PurposeInfo *purpose)
 			 errmsg("protected table \"%s\" cannot be read in full under purpose \"%s\" with row_security off",
 					get_rel_name(relid), purpose->code),
 			 errdetail("row_security = off asks for every row or an error, as pg_dump does; the purpose may process only some rows, and a backup made so would silently lose the others, blocked subjects' data included, which the processor must keep (Art. 13.2, 17.1 of Law 99-Z)."),
-			 errhint("Back up as a member of compliance_backup without a purpose (pg_dump --enable-row-security), or as a superuser with compliance.enforce = off; to read what the purpose may process, turn row_security on.")));
+			 errhint("Back up with plain pg_dump as a login with BYPASSRLS that is a member of compliance_backup, without a purpose, or as a superuser with compliance.enforce = off; to read what the purpose may process, turn row_security on.")));
 }
 
 /*

@@ -199,16 +199,17 @@ token_is_literal(const char *t)
 }
 
 /*
- * The statement's shape: its tokens as PostgreSQL's scanner reads them,
- * every literal replaced by "?", comments dropped, white space between
- * tokens kept as one blank.  A text the scanner cannot read (it was
- * parsed under other settings) is shaped "?": nothing of it is kept.
+ * The tokens of src as PostgreSQL's scanner reads them with
+ * standard_conforming_strings as given, every literal replaced by "?",
+ * comments dropped, white space between tokens kept as one blank.  False
+ * if the scanner cannot read it.
  */
-static void
-statement_shape(const char *src, char *dst, int dstlen)
+static bool
+shape_tokens(const char *src, bool conforming, char *dst, int dstlen)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	int			n = 0;
+	volatile bool read = true;
 
 	PG_TRY();
 	{
@@ -219,6 +220,7 @@ statement_shape(const char *src, char *dst, int dstlen)
 		int			prev_end = 0;
 
 		extra.escape_string_warning = false;
+		extra.standard_conforming_strings = conforming;
 		while (n < dstlen - 1 && core_yylex(&val, &loc, scanner) != 0)
 		{
 			/* flex ends the current token with a zero byte in scanbuf */
@@ -245,9 +247,28 @@ statement_shape(const char *src, char *dst, int dstlen)
 		/* the scanner's errors hold no resources: forget it */
 		MemoryContextSwitchTo(cxt);
 		FlushErrorState();
-		strlcpy(dst, "?", dstlen);
+		read = false;
 	}
 	PG_END_TRY();
+	return read;
+}
+
+/*
+ * The statement's shape.  The text may have been parsed under the other
+ * setting of standard_conforming_strings (a SET earlier in the same query
+ * string), which decides where a string with a backslash ends: it is read
+ * under both, and unless both readings agree it is shaped "?", so that no
+ * literal is ever taken for code.
+ */
+static void
+statement_shape(const char *src, char *dst, int dstlen)
+{
+	char	   *other = palloc(dstlen);
+
+	if (!shape_tokens(src, true, dst, dstlen) || !shape_tokens(src, false, other, dstlen) ||
+		strcmp(dst, other) != 0)
+		strlcpy(dst, "?", dstlen);
+	pfree(other);
 }
 
 /* The slot counting what the database could not keep; NULL if none is free. */

@@ -219,6 +219,17 @@ COMMENT ON TABLE compliance.consent_evidence IS
 SELECT pg_catalog.pg_extension_config_dump('compliance.consent_evidence', '');
 
 -- 32 random bytes (two version-4 UUIDs, from pg_strong_random).
+-- Exactly {"digest": 64 lowercase hex digits}: already sealed.
+CREATE FUNCTION compliance.is_sealed(value jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_typeof(value) = 'object' AND (SELECT count(*) FROM jsonb_object_keys(value)) = 1
+           AND coalesce(value ->> 'digest' ~ '^[0-9a-f]{64}$', false)
+$$;
+COMMENT ON FUNCTION compliance.is_sealed(jsonb) IS
+    'Internal: true if the JSON value is exactly a sealed digest, {"digest": 64 lowercase hexadecimal digits}.';
+
 CREATE FUNCTION compliance.new_salt() RETURNS bytea
     LANGUAGE sql VOLATILE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -228,15 +239,77 @@ $$;
 COMMENT ON FUNCTION compliance.new_salt() IS
     'Internal: 32 random bytes for a salted digest.';
 
--- SHA-256 over the salt and the value's UTF-8 text.
-CREATE FUNCTION compliance.salted_digest(salt bytea, value text) RETURNS bytea
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+-- The key of sealed evidence.  A digest of low-entropy data (a birth date
+-- alone, a name and birth date with a guessable id number) is found by
+-- trying every value when the salt is at hand, and analysts read the
+-- ledgers: so every digest is keyed with this secret, which no role of
+-- the extension reads.  Created at first use, not by CREATE EXTENSION, so
+-- that a restore brings the dumped key back and old digests still confirm.
+CREATE TABLE compliance.evidence_key (
+    id      boolean PRIMARY KEY DEFAULT true CHECK (id),
+    key     bytea NOT NULL CHECK (octet_length(key) = 32),
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE compliance.evidence_key IS
+    'The secret 32 bytes every sealed digest is keyed with (compliance.sealed_digest), so that a digest of identity data cannot be tried value by value without it; readable by no role of the extension. Dumped with the database: a backup holds it.';
+REVOKE ALL ON compliance.evidence_key FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('compliance.evidence_key', '');
+
+-- SHA-256(key || SHA-256(salt || value)): the inner digest has a fixed
+-- length, so the outer one cannot be extended into another value's.
+CREATE FUNCTION compliance.sealed_digest(salt bytea, value text) RETURNS bytea
+    LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT sha256(salt || convert_to(value, 'UTF8'))
+DECLARE
+    v_key bytea;
+BEGIN
+    SELECT k.key INTO v_key FROM compliance.evidence_key k;
+    IF NOT FOUND THEN
+        INSERT INTO compliance.evidence_key (key) VALUES (compliance.new_salt()) ON CONFLICT (id) DO NOTHING;
+        SELECT k.key INTO v_key FROM compliance.evidence_key k;
+    END IF;
+    RETURN sha256(v_key || sha256(salt || convert_to(value, 'UTF8')));
+END
 $$;
-COMMENT ON FUNCTION compliance.salted_digest(bytea, text) IS
-    'SHA-256 over the salt and the UTF-8 text of the value: how sealed evidence is kept (a JSON value as its jsonb text).';
+COMMENT ON FUNCTION compliance.sealed_digest(bytea, text) IS
+    'Internal: SHA-256 over the secret evidence key and SHA-256(salt || UTF-8 text of the value): how sealed evidence is kept (a JSON value as its jsonb text). Not executable by any role of the extension, so that nobody tries values against a digest outside the officer''s confirm functions.';
+
+-- Text values sealed under one new salt: {"salt": hex, name: digest hex, ...}
+-- for each non-NULL member of values (a string as itself, any other JSON
+-- value as its jsonb text).
+CREATE FUNCTION compliance.seal_values(vals jsonb) RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_salt bytea := compliance.new_salt();
+    v_sealed jsonb;
+BEGIN
+    SELECT jsonb_object_agg(e.key, encode(compliance.sealed_digest(v_salt,
+               CASE WHEN jsonb_typeof(e.value) = 'string' THEN e.value #>> '{}' ELSE e.value::text END), 'hex'))
+      INTO v_sealed
+      FROM jsonb_each(jsonb_strip_nulls(vals)) e;
+    RETURN CASE WHEN v_sealed IS NULL THEN NULL
+                ELSE v_sealed || jsonb_build_object('salt', encode(v_salt, 'hex')) END;
+END
+$$;
+COMMENT ON FUNCTION compliance.seal_values(jsonb) IS
+    'Internal: the non-NULL members of vals sealed under one new salt, as {"salt": hex, member: keyed digest hex}; what erasure keeps of free text and applicant details.';
+
+-- Does the presented text match a member of a seal_values() result?
+CREATE FUNCTION compliance.seal_matches(sealed jsonb, item text, presented text) RETURNS boolean
+    LANGUAGE sql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN sealed ->> item IS NULL OR presented IS NULL THEN NULL
+                ELSE encode(compliance.sealed_digest(decode(sealed ->> 'salt', 'hex'), presented), 'hex') = sealed ->> item END
+$$;
+COMMENT ON FUNCTION compliance.seal_matches(jsonb, text, text) IS
+    'Internal: whether the presented text matches the sealed member item (NULL: nothing sealed or nothing presented).';
+-- only the extension's own SECURITY DEFINER functions seal and confirm
+REVOKE EXECUTE ON FUNCTION compliance.sealed_digest(bytea, text), compliance.seal_values(jsonb),
+    compliance.seal_matches(jsonb, text, text) FROM PUBLIC;
 
 -- Appends one consent event and returns its id.  Internal: called by the
 -- consent functions, which validate their input.  A receipt's identity and
@@ -270,15 +343,15 @@ BEGIN
     IF p_receipt IS NOT NULL THEN
         v_receipt := pg_catalog.jsonb_set(p_receipt::jsonb, '{id}', pg_catalog.to_jsonb(v_row.id));
         v_row.evidence_salt := coalesce(p_salt, compliance.new_salt());
-        IF pg_catalog.jsonb_typeof(v_receipt -> 'identity') = 'object' AND NOT (v_receipt -> 'identity') ? 'digest' THEN
+        IF pg_catalog.jsonb_typeof(v_receipt -> 'identity') = 'object' AND NOT compliance.is_sealed(v_receipt -> 'identity') THEN
             v_identity := v_receipt -> 'identity';
             v_receipt := pg_catalog.jsonb_set(v_receipt, '{identity}', pg_catalog.jsonb_build_object('digest',
-                pg_catalog.encode(compliance.salted_digest(v_row.evidence_salt, v_identity::text), 'hex')));
+                pg_catalog.encode(compliance.sealed_digest(v_row.evidence_salt, v_identity::text), 'hex')));
         END IF;
-        IF pg_catalog.jsonb_typeof(v_receipt -> 'representative') = 'object' AND NOT (v_receipt -> 'representative') ? 'digest' THEN
+        IF pg_catalog.jsonb_typeof(v_receipt -> 'representative') = 'object' AND NOT compliance.is_sealed(v_receipt -> 'representative') THEN
             v_representative := v_receipt -> 'representative';
             v_receipt := pg_catalog.jsonb_set(v_receipt, '{representative}', pg_catalog.jsonb_build_object('digest',
-                pg_catalog.encode(compliance.salted_digest(v_row.evidence_salt, v_representative::text), 'hex')));
+                pg_catalog.encode(compliance.sealed_digest(v_row.evidence_salt, v_representative::text), 'hex')));
         END IF;
         v_row.receipt := v_receipt::compliance.consent;
     END IF;

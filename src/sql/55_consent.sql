@@ -236,7 +236,7 @@ BEGIN
         indicated_by, representative,
         sha256(convert_to(compliance.consent_notice(purposes, notice_lang, valid_until, v_countries), 'UTF8')),
         -- salted like the sealed identity: a digest matches nothing else
-        CASE WHEN evidence IS NULL THEN NULL ELSE compliance.salted_digest(v_salt, evidence::text) END,
+        CASE WHEN evidence IS NULL THEN NULL ELSE compliance.sealed_digest(v_salt, evidence::text) END,
         -- the default kind is left unstated: a receipt without one is a person's
         identity, notice_lang, subject_kind => nullif(subject_kind, 'person'), transfer_countries => v_countries);
     v_id := compliance.consent_ledger_append(CASE WHEN v_renewed THEN 'renewed' ELSE 'given' END,
@@ -291,10 +291,10 @@ BEGIN
         SELECT x.item,
                CASE WHEN x.stored IS NULL THEN 'nothing'
                     WHEN v_row.evidence_salt IS NULL THEN 'SHA-256 digest'
-                    ELSE 'salted SHA-256 digest' END,
+                    ELSE 'keyed, salted SHA-256 digest' END,
                CASE WHEN x.stored IS NULL OR x.presented IS NULL THEN NULL
                     WHEN v_row.evidence_salt IS NULL THEN x.stored = encode(sha256(convert_to(x.presented::text, 'UTF8')), 'hex')
-                    ELSE x.stored = encode(compliance.salted_digest(v_row.evidence_salt, x.presented::text), 'hex') END
+                    ELSE x.stored = encode(compliance.sealed_digest(v_row.evidence_salt, x.presented::text), 'hex') END
           FROM (VALUES (1, 'identity', v_receipt #>> '{identity,digest}', confirm_consent_evidence.identity),
                        (2, 'representative', v_receipt #>> '{representative,digest}', confirm_consent_evidence.representative),
                        (3, 'evidence', v_receipt ->> 'evidence_digest', confirm_consent_evidence.evidence))

@@ -20,6 +20,7 @@ CREATE TABLE compliance.subject_grounds (
     ended_at    timestamptz CHECK (ended_at >= valid_from),
     end_reason  text,
     ended_by    name,
+    sealed      jsonb,
     registry_ref integer GENERATED ALWAYS AS (compliance.purpose_id(purpose)) STORED
                  REFERENCES compliance.purposes (id)
 );
@@ -30,6 +31,7 @@ COMMENT ON TABLE compliance.subject_grounds IS
     'Grounds other than consent of one subject for one purpose (Art. 6, 8.2 of Law 99-Z): in force from valid_from until valid_until or ended_at, whichever comes first. Written only by compliance.record_basis() and compliance.end_basis().';
 COMMENT ON COLUMN compliance.subject_grounds.registry_ref IS 'The purpose''s registry id (generated): its foreign key makes pg_dump restore the purpose registry before this table.';
 COMMENT ON COLUMN compliance.subject_grounds.evidence IS 'What proves the ground (a contract''s number and date, say): a JSON object.';
+COMMENT ON COLUMN compliance.subject_grounds.sealed IS 'Set when the subject was erased (Art. 13): the salt and the keyed, salted SHA-256 digests of evidence and end_reason, which are then deleted.';
 SELECT pg_catalog.pg_extension_config_dump('compliance.subject_grounds', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.subject_grounds_id_seq', '');
 

@@ -235,7 +235,7 @@ COMMENT ON TABLE compliance.subject_requests IS
     'Applications of data subjects (Art. 14 of Law 99-Z) with their deadlines and outcomes. Written by compliance.file_request() and compliance.complete_request(); read through the view compliance.requests.';
 COMMENT ON COLUMN compliance.subject_requests.due_at IS 'Last day (Belarus date) on which the reply is due: 5 working days after receipt for access (Art. 11.2), 15 days for the other kinds (Art. 10.2, 11.4, 12.2, 13.2).';
 COMMENT ON COLUMN compliance.subject_requests.applicant IS 'Identity fields of the application (Art. 14.2): surname, first_name, patronymic, address, birth_date, id_number or document_number, signature, and an email address for replies.';
-COMMENT ON COLUMN compliance.subject_requests.sealed IS 'Set when the subject was erased (Art. 13): the salt and the salted SHA-256 digests (hex) of the applicant details, essence and response, which are then deleted; compliance.salted_digest(decode(salt, ''hex''), value) confirms a copy presented later.';
+COMMENT ON COLUMN compliance.subject_requests.sealed IS 'Set when the subject was erased (Art. 13): the salt and the keyed, salted SHA-256 digests (hex) of the applicant details, essence, response and legal ground, which are then deleted; compliance.confirm_request_evidence() confirms a copy presented later.';
 COMMENT ON COLUMN compliance.subject_requests.report IS 'Machine-readable result, e.g. the report of compliance.erase_subject() for an erase request.';
 COMMENT ON COLUMN compliance.subject_requests.answer IS 'The document sent to the applicant, as compliance.answer_request() generated it (access report, Art. 12 answer), with its language, format, SHA-256 digest (hex) and time.';
 SELECT pg_catalog.pg_extension_config_dump('compliance.subject_requests', '');
@@ -411,20 +411,18 @@ DECLARE
     v_sealed integer;
 BEGIN
     WITH s AS (
-        SELECT q.id, compliance.new_salt() AS salt
+        SELECT q.id
           FROM compliance.subject_requests q
          WHERE q.subject = p_subject AND q.subject_kind = p_subject_kind
            AND q.completed_at IS NOT NULL AND q.sealed IS NULL
            AND (p_id IS NULL OR q.id = p_id)
-           AND (q.applicant IS NOT NULL OR q.essence IS NOT NULL OR q.response IS NOT NULL)
+           AND (q.applicant IS NOT NULL OR q.essence IS NOT NULL OR q.response IS NOT NULL
+                OR q.legal_ground IS NOT NULL)
     )
     UPDATE compliance.subject_requests q
-       SET sealed = jsonb_strip_nulls(jsonb_build_object(
-               'salt', encode(s.salt, 'hex'),
-               'applicant', encode(compliance.salted_digest(s.salt, q.applicant::text), 'hex'),
-               'essence', encode(compliance.salted_digest(s.salt, q.essence), 'hex'),
-               'response', encode(compliance.salted_digest(s.salt, q.response), 'hex'))),
-           applicant = NULL, essence = NULL, response = NULL, answer = NULL
+       SET sealed = compliance.seal_values(jsonb_build_object('applicant', q.applicant, 'essence', q.essence,
+                                                              'response', q.response, 'legal_ground', q.legal_ground)),
+           applicant = NULL, essence = NULL, response = NULL, legal_ground = NULL, answer = NULL
       FROM s
      WHERE q.id = s.id;
     GET DIAGNOSTICS v_sealed = ROW_COUNT;
@@ -434,6 +432,51 @@ $$;
 COMMENT ON FUNCTION compliance.seal_requests(text, text, bigint) IS
     'Internal: replaces the applicant details, essence and response of the subject''s completed applications (one, with p_id) by their salted digests (column sealed); erasure and the completion of an erasure application call it.';
 REVOKE EXECUTE ON FUNCTION compliance.seal_requests(text, text, bigint) FROM PUBLIC;
+
+-- Art. 5.7, 13: an answered application of an erased subject keeps only
+-- digests; a copy the applicant or the authority presents later is
+-- confirmed against them.
+CREATE FUNCTION compliance.confirm_request_evidence(request_id bigint, applicant jsonb DEFAULT NULL,
+        essence text DEFAULT NULL, response text DEFAULT NULL, legal_ground text DEFAULT NULL)
+    RETURNS TABLE (item text, kept text, matches boolean)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_req compliance.subject_requests;
+BEGIN
+    IF request_id IS NULL THEN
+        RAISE EXCEPTION 'request id is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the id compliance.file_request() returned; see compliance.requests.';
+    END IF;
+    SELECT * INTO v_req FROM compliance.subject_requests q WHERE q.id = confirm_request_evidence.request_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'request % does not exist', request_id
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'See compliance.requests for the applications.';
+    END IF;
+    FOR item, kept, matches IN
+        SELECT x.item,
+               CASE WHEN x.held THEN 'text' WHEN v_req.sealed ? x.item THEN 'keyed, salted SHA-256 digest' ELSE 'nothing' END,
+               CASE WHEN x.presented IS NULL THEN NULL
+                    WHEN x.held THEN x.stored = x.presented
+                    ELSE compliance.seal_matches(v_req.sealed, x.item, x.presented) END
+          FROM (VALUES (1, 'applicant', v_req.applicant IS NOT NULL, v_req.applicant::text, confirm_request_evidence.applicant::text),
+                       (2, 'essence', v_req.essence IS NOT NULL, v_req.essence, confirm_request_evidence.essence),
+                       (3, 'response', v_req.response IS NOT NULL, v_req.response, confirm_request_evidence.response),
+                       (4, 'legal_ground', v_req.legal_ground IS NOT NULL, v_req.legal_ground, confirm_request_evidence.legal_ground))
+               AS x(n, item, held, stored, presented)
+         ORDER BY x.n
+    LOOP
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION compliance.confirm_request_evidence(bigint, jsonb, text, text, text) IS
+    'Confirms the applicant details, essence, response or legal ground of an application presented later against what is kept: the text, or after the subject''s erasure the keyed, salted digests (Art. 5.7, 13 of Law 99-Z). Per item, what is kept and whether the presented value matches (NULL: nothing presented).';
+REVOKE EXECUTE ON FUNCTION compliance.confirm_request_evidence(bigint, jsonb, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION compliance.confirm_request_evidence(bigint, jsonb, text, text, text) TO compliance_officer;
 
 CREATE FUNCTION compliance.complete_request(id bigint, outcome text, response text DEFAULT NULL,
         legal_ground text DEFAULT NULL)
@@ -501,7 +544,11 @@ COMMENT ON FUNCTION compliance.complete_request(bigint, text, text, text) IS
 CREATE VIEW compliance.requests AS
 SELECT r.id, r.subject, r.subject_kind, r.kind, r.received_at, r.due_at,
        CASE WHEN r.completed_at IS NULL THEN 'open' ELSE 'completed' END AS status,
-       r.channel, r.reply_form, r.completed_at, r.outcome, r.legal_ground, r.response,
+       r.channel, r.reply_form, r.completed_at, r.outcome,
+       -- who applied and what they and the officer wrote: officers only
+       -- (analysts count and time applications, they do not read them)
+       CASE WHEN pg_has_role(current_user, 'compliance_officer', 'USAGE') THEN r.legal_ground END AS legal_ground,
+       CASE WHEN pg_has_role(current_user, 'compliance_officer', 'USAGE') THEN r.response END AS response,
        r.completed_at IS NULL AND compliance.belarus_date(now()) > r.due_at AS overdue,
        compliance.belarus_date(r.completed_at) > r.due_at AS late,
        -- Art. 12.1: free once per calendar year; refused or cancelled ones do not count
@@ -513,7 +560,8 @@ SELECT r.id, r.subject, r.subject_kind, r.kind, r.received_at, r.due_at,
        CASE r.kind WHEN 'withdraw_consent' THEN 'Art. 10.2' WHEN 'access' THEN 'Art. 11.2'
                    WHEN 'rectify' THEN 'Art. 11.4' WHEN 'third_party_info' THEN 'Art. 12.2'
                    ELSE 'Art. 13.2' END AS article,
-       r.applicant, r.essence,
+       CASE WHEN pg_has_role(current_user, 'compliance_officer', 'USAGE') THEN r.applicant END AS applicant,
+       CASE WHEN pg_has_role(current_user, 'compliance_officer', 'USAGE') THEN r.essence END AS essence,
        CASE WHEN r.channel = 'consent_channel' OR r.sealed IS NOT NULL THEN '{}'::text[]
             ELSE ARRAY(SELECT f FROM unnest(ARRAY['surname', 'first_name', 'address', 'birth_date', 'essence', 'signature']) AS f
                         WHERE CASE f WHEN 'essence' THEN r.essence IS NULL
@@ -525,7 +573,7 @@ SELECT r.id, r.subject, r.subject_kind, r.kind, r.received_at, r.due_at,
        r.sealed
   FROM compliance.subject_requests r;
 COMMENT ON VIEW compliance.requests IS
-    'Applications of data subjects (Art. 14 of Law 99-Z): deadline (due_at, a Belarus date), status (open or completed), overdue (open past due_at), late (completed after due_at), chargeable (a second third_party_info request in a calendar year, Art. 12.1), the statutory article, and the Art. 14.2 fields the application lacks (missing_fields).';
+    'Applications of data subjects (Art. 14 of Law 99-Z): deadline (due_at, a Belarus date), status (open or completed), overdue (open past due_at), late (completed after due_at), chargeable (a second third_party_info request in a calendar year, Art. 12.1), the statutory article, and the Art. 14.2 fields the application lacks (missing_fields). applicant, essence, response and legal_ground are shown to officers only; after the subject''s erasure they are sealed (column sealed).';
 
 CREATE VIEW compliance.overdue_requests AS
 SELECT r.id, r.subject, r.subject_kind, r.kind, r.received_at, r.due_at,

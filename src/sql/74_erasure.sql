@@ -587,6 +587,7 @@ DECLARE
     v_refused jsonb := '[]';
     v_kept_tables text[] := '{}';
     v_known boolean;
+    v_recorded boolean;
     v_was_blocked boolean;
     v_blocked boolean := false;
     v_purposes compliance.purpose[];
@@ -811,7 +812,18 @@ BEGIN
     v_known := jsonb_array_length(v_deleted) + jsonb_array_length(v_retained) + jsonb_array_length(v_refused) > 0
                OR EXISTS (SELECT FROM compliance.consent_state s
                            WHERE s.subject = erase_subject.subject AND s.subject_kind = erase_subject.subject_kind);
-    IF v_known THEN
+    -- Recorded anywhere else (grounds, applications other than this one,
+    -- demands of the authority): the erasure is recorded too, so that what
+    -- is answered later is sealed (complete_request).
+    v_recorded := v_known
+        OR EXISTS (SELECT FROM compliance.subject_grounds g
+                    WHERE g.subject = erase_subject.subject AND g.subject_kind = erase_subject.subject_kind)
+        OR EXISTS (SELECT FROM compliance.subject_requests q
+                    WHERE q.subject = erase_subject.subject AND q.subject_kind = erase_subject.subject_kind
+                      AND q.id IS DISTINCT FROM erase_subject.request_id)
+        OR EXISTS (SELECT FROM compliance.authority_demands a
+                    WHERE a.subject = erase_subject.subject AND a.subject_kind = erase_subject.subject_kind);
+    IF v_recorded THEN
         SELECT coalesce(array_agg(s.purpose ORDER BY s.purpose), '{}') INTO v_purposes
           FROM compliance.consent_state s
          WHERE s.subject = erase_subject.subject AND s.subject_kind = erase_subject.subject_kind
@@ -836,9 +848,30 @@ BEGIN
     DELETE FROM compliance.consent_evidence e
      WHERE e.subject = erase_subject.subject AND e.subject_kind = erase_subject.subject_kind;
     PERFORM compliance.seal_requests(subject, subject_kind);
+    -- the evidence of grounds and why they ended, the authority's completed
+    -- demands about the subject, and an officer's reason for an earlier
+    -- block: free text, kept as digests
+    UPDATE compliance.subject_grounds g
+       SET sealed = compliance.seal_values(jsonb_build_object('evidence', g.evidence, 'end_reason', g.end_reason)),
+           evidence = NULL, end_reason = NULL
+     WHERE g.subject = erase_subject.subject AND g.subject_kind = erase_subject.subject_kind
+       AND (g.evidence IS NOT NULL OR g.end_reason IS NOT NULL);
+    UPDATE compliance.authority_demands a
+       SET sealed = compliance.seal_values(jsonb_build_object('essence', a.essence, 'action_taken', a.action_taken,
+                                                              'report', a.report)),
+           essence = NULL, action_taken = '(sealed at erasure)', report = NULL
+     WHERE a.subject = erase_subject.subject AND a.subject_kind = erase_subject.subject_kind
+       AND a.completed_at IS NOT NULL AND a.sealed IS NULL;
+    IF v_was_blocked THEN
+        UPDATE compliance.blocked_subjects b
+           SET reason = 'Sealed when the subject was erased (Art. 13 of Law 99-Z): '
+                        || compliance.seal_values(jsonb_build_object('reason', b.reason))::text
+         WHERE b.subject = erase_subject.subject AND b.subject_kind = erase_subject.subject_kind
+           AND b.reason NOT LIKE 'Sealed when the subject was erased%';
+    END IF;
 
     -- Art. 13.2: those who received the data are told to do the same
-    v_notified := CASE WHEN v_known
+    v_notified := CASE WHEN v_recorded
                        THEN compliance.notify_recipients(subject, subject_kind, 'erasure', request_id,
                                                          coalesce(v_req.received_at, v_now))
                        ELSE '{}' END;
@@ -852,9 +885,9 @@ BEGIN
         'ledger_id', v_ledger_id, 'request_id', request_id, 'outcome', v_outcome,
         'notices', to_jsonb(v_notified),
         -- Art. 13.2, 5.7: what the processor keeps, and in what form
-        'kept', CASE WHEN v_known THEN jsonb_build_array(
-            'consent ledger: the events (given, withdrawn, erased), their dates and purposes, and salted SHA-256 digests of the identity, representative and evidence of each consent, from which they cannot be read back (Art. 5.7)',
-            'applications: their kind, dates and outcome, and salted SHA-256 digests of the applicant details, essence and response',
+        'kept', CASE WHEN v_recorded THEN jsonb_build_array(
+            'consent ledger: the events (given, withdrawn, erased), their dates and purposes, and keyed, salted SHA-256 digests of the identity, representative and evidence of each consent, from which they cannot be read back (Art. 5.7)',
+            'applications, grounds and demands of the authority: their kind, dates and outcome, and keyed, salted SHA-256 digests of the applicant details and of what was written',
             'disclosure log: to whom data were provided, which items and when (Art. 12)') END);
     IF NOT v_known THEN
         v_report := v_report || jsonb_build_object('message', 'The processor held no personal data of this subject.');

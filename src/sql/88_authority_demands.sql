@@ -23,6 +23,7 @@ CREATE TABLE compliance.authority_demands (
     completed_by    name,
     action_taken    text,
     report          jsonb,
+    sealed          jsonb,
     CHECK (subject IS NOT NULL OR action = 'other'),
     CHECK ((completed_at IS NULL) = (action_taken IS NULL))
 );
@@ -30,6 +31,7 @@ ALTER SEQUENCE compliance.authority_demands_id_seq OWNED BY compliance.authority
 CREATE INDEX authority_demands_open ON compliance.authority_demands (due_at) WHERE completed_at IS NULL;
 COMMENT ON TABLE compliance.authority_demands IS
     'Demands of the authorised data subject protection body (Art. 16.1 of Law 99-Z) to modify, block or delete a subject''s personal data, or to remedy another infringement, with the action taken. Written by compliance.record_authority_demand(), compliance.carry_out_authority_demand() and compliance.complete_authority_demand().';
+COMMENT ON COLUMN compliance.authority_demands.sealed IS 'Set for a completed demand when its subject was erased (Art. 13): the salt and the keyed, salted SHA-256 digests of essence, action_taken and report, which are then deleted.';
 COMMENT ON COLUMN compliance.authority_demands.action IS 'What the authority demands: modify, block or delete the subject''s data, or other (another infringement to remedy).';
 COMMENT ON COLUMN compliance.authority_demands.reference IS 'Number and date of the authority''s demand.';
 COMMENT ON COLUMN compliance.authority_demands.due_at IS 'The deadline the demand sets, if any (a Belarus date).';
