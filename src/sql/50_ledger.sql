@@ -41,22 +41,48 @@ COMMENT ON TABLE compliance.ledger_heads IS
 -- commit.  The notes follow MVCC: a rolled back subtransaction takes its
 -- notes with it, and other sessions never see them (they are deleted at
 -- commit).
+--
+-- Every step costs the same however many appends came before it in the
+-- transaction.  Only a transaction's first note of a chain queues the
+-- commit trigger (first = true): a trigger event per note made the commit
+-- of n appends cost n times a scan of the n notes, none of which can be
+-- pruned before the commit (100,000 consents in one transaction were
+-- still at COMMIT after 15 minutes).  The trigger then finds the last note
+-- once and deletes all of them in one statement.  If the subtransaction
+-- that wrote the first note rolls back, its trigger event goes with it,
+-- and the next append finds no note and writes a first one again.
 
 CREATE TABLE compliance.ledger_tails (
     ledger      text NOT NULL CHECK (ledger IN ('consent', 'disclosure')),
     last_id     bigint NOT NULL,
     last_hash   bytea NOT NULL,
+    first       boolean NOT NULL DEFAULT false,
     PRIMARY KEY (ledger, last_id)
 );
 COMMENT ON TABLE compliance.ledger_tails IS
-    'Internal: the ends of the chains a transaction appended to, until it commits (then ledger_heads moves to them and the rows are deleted). Always empty outside a transaction.';
+    'Internal: the ends of the chains a transaction appended to, until it commits (then ledger_heads moves to the last one and the rows are deleted). Always empty outside a transaction.';
+COMMENT ON COLUMN compliance.ledger_tails.first IS
+    'Internal: the transaction''s first note of the chain, whose deferred trigger moves the head at commit; later notes queue no trigger.';
 REVOKE ALL ON compliance.ledger_tails FROM PUBLIC;
 
 -- The end of a chain for this transaction: its own last append, else the
--- head, which it locks until the transaction ends.
-CREATE FUNCTION compliance.ledger_tail(p_ledger text, OUT last_id bigint, OUT last_hash bytea)
+-- head, which it locks until the transaction ends.  noted: the end is the
+-- transaction's own note (its next note is not the first).
+--
+-- The table is empty outside transactions, so its statistics say nothing
+-- of what it holds inside a long one: a plan made while it held a few
+-- notes, or from a file of zero pages, may read it whole (a sequential
+-- scan and a sort, or every index entry for max()), which repeated once
+-- per append is quadratic.  Only the backward index scan costs the same
+-- for any number of notes; the function's settings leave the planner no
+-- other choice.
+CREATE FUNCTION compliance.ledger_tail(p_ledger text, OUT last_id bigint, OUT last_hash bytea,
+        OUT noted boolean)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    SET enable_seqscan = off
+    SET enable_bitmapscan = off
+    SET enable_sort = off
 AS $$
 DECLARE
     v_id bigint;
@@ -71,62 +97,73 @@ BEGIN
       FROM compliance.ledger_tails t
      WHERE t.ledger OPERATOR(pg_catalog.=) p_ledger
      ORDER BY t.last_id DESC LIMIT 1;
-    IF FOUND AND v_id OPERATOR(pg_catalog.>) last_id THEN
+    noted := FOUND;
+    IF noted AND v_id OPERATOR(pg_catalog.>) last_id THEN
         last_id := v_id;
         last_hash := v_hash;
     END IF;
 END
 $$;
 COMMENT ON FUNCTION compliance.ledger_tail(text) IS
-    'Internal: locks a chain''s head and returns where this transaction appends next from: its own last append, or the head.';
+    'Internal: locks a chain''s head and returns where this transaction appends next from: its own last append, or the head; noted tells which (pass NOT noted to ledger_extend as first).';
 
-CREATE FUNCTION compliance.ledger_extend(p_ledger text, p_last_id bigint, p_last_hash bytea)
+CREATE FUNCTION compliance.ledger_extend(p_ledger text, p_last_id bigint, p_last_hash bytea, p_first boolean)
     RETURNS void
     LANGUAGE sql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
-    INSERT INTO compliance.ledger_tails (ledger, last_id, last_hash) VALUES (p_ledger, p_last_id, p_last_hash)
+    INSERT INTO compliance.ledger_tails (ledger, last_id, last_hash, first)
+    VALUES (p_ledger, p_last_id, p_last_hash, p_first)
 $$;
-COMMENT ON FUNCTION compliance.ledger_extend(text, bigint, bytea) IS
-    'Internal: notes the new end of a chain this transaction appended to; the head moves there at commit.';
+COMMENT ON FUNCTION compliance.ledger_extend(text, bigint, bytea, boolean) IS
+    'Internal: notes the new end of a chain this transaction appended to; the head moves there at commit. p_first: the transaction has no note of the chain yet (NOT ledger_tail().noted), so this one queues the commit trigger.';
 
--- At commit, for each note: the last one moves the head (only forward, so
--- a head remembering rows cut from the ledger stays and verify_ledger()
--- still reports the gap); every note is deleted.
+-- At commit, once per chain a transaction appended to (its first note's
+-- event): the last note moves the head (only forward, so a head
+-- remembering rows cut from the ledger stays and verify_ledger() still
+-- reports the gap), and every note is deleted.
 CREATE FUNCTION compliance.ledger_tail_commit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    SET enable_seqscan = off
+    SET enable_bitmapscan = off
+    SET enable_sort = off
 AS $$
+DECLARE
+    v_id bigint;
+    v_hash bytea;
 BEGIN
-    IF NEW.last_id OPERATOR(pg_catalog.=) (SELECT max(t.last_id) FROM compliance.ledger_tails t
-                                           WHERE t.ledger OPERATOR(pg_catalog.=) NEW.ledger) THEN
+    SELECT t.last_id, t.last_hash INTO v_id, v_hash
+      FROM compliance.ledger_tails t
+     WHERE t.ledger OPERATOR(pg_catalog.=) NEW.ledger
+     ORDER BY t.last_id DESC LIMIT 1;
+    IF FOUND THEN
         UPDATE compliance.ledger_heads h
-           SET last_id = NEW.last_id, last_hash = NEW.last_hash
+           SET last_id = v_id, last_hash = v_hash
          WHERE h.ledger OPERATOR(pg_catalog.=) NEW.ledger
-           AND h.last_id OPERATOR(pg_catalog.<) NEW.last_id;
+           AND h.last_id OPERATOR(pg_catalog.<) v_id;
+        DELETE FROM compliance.ledger_tails t WHERE t.ledger OPERATOR(pg_catalog.=) NEW.ledger;
     END IF;
-    DELETE FROM compliance.ledger_tails t
-     WHERE t.ledger OPERATOR(pg_catalog.=) NEW.ledger AND t.last_id OPERATOR(pg_catalog.=) NEW.last_id;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION compliance.ledger_tail_commit() IS
-    'Internal deferred trigger on ledger_tails: at commit, moves each chain''s head to the transaction''s last append and deletes the notes.';
+    'Internal deferred trigger on ledger_tails, fired by a transaction''s first note of a chain: at commit, moves the chain''s head to the transaction''s last append and deletes its notes.';
 CREATE CONSTRAINT TRIGGER ledger_tail_commit AFTER INSERT ON compliance.ledger_tails
     DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION compliance.ledger_tail_commit();
+    FOR EACH ROW WHEN (NEW.first)
+    EXECUTE FUNCTION compliance.ledger_tail_commit();
 ALTER TABLE compliance.ledger_tails ENABLE ALWAYS TRIGGER ledger_tail_commit;
 
-REVOKE EXECUTE ON FUNCTION compliance.ledger_tail(text), compliance.ledger_extend(text, bigint, bytea),
+REVOKE EXECUTE ON FUNCTION compliance.ledger_tail(text), compliance.ledger_extend(text, bigint, bytea, boolean),
     compliance.ledger_tail_commit() FROM PUBLIC;
 
 -- Tables whose purpose columns are read through the registry reference it
 -- (registry_ref), so that pg_dump, which loads extension tables' data in
 -- foreign-key order, restores compliance.purposes first.
 CREATE FUNCTION compliance.first_purpose_id(compliance.purpose_set) RETURNS integer
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-    AS 'SELECT min(compliance.purpose_id(p)) FROM compliance.purposes($1) p';
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'purpose_set_first_id';
 COMMENT ON FUNCTION compliance.first_purpose_id(compliance.purpose_set) IS
     'The lowest registry id in a purpose set (NULL if empty); generates registry_ref columns.';
 
@@ -231,7 +268,7 @@ BEGIN
     VALUES (v_row.id, v_row.event, v_row.subject, v_row.subject_kind, v_row.purposes, v_row.recorded_at,
             v_row.recorded_by, v_row.receipt, v_row.transfer_countries, v_row.request_id,
             v_row.prev_hash, v_row.hash);
-    PERFORM compliance.ledger_extend('consent', v_row.id, v_row.hash);
+    PERFORM compliance.ledger_extend('consent', v_row.id, v_row.hash, NOT v_tail.noted);
     RETURN v_row.id;
 END
 $$;
