@@ -13,6 +13,17 @@ CREATE FUNCTION compliance.ledger_chain(prev bytea, fields text[], first_id bigi
 COMMENT ON FUNCTION compliance.ledger_chain(bytea, text[], bigint, text[]) IS
     'The hashes of a run of ledger rows sharing every field but the id (first_id, first_id + 1, ...) and the subject, chained after prev: compliance.ledger_digest() for each in turn.';
 
+-- Rows appended in bulk, whose fields all differ: in a query passing the
+-- rows in the order of id,
+--   compliance.ledger_chain_next(head_hash, id, fields)
+-- is each row's prev_hash and hash (64 bytes), the first linked to
+-- head_hash.  VOLATILE: it remembers the previous row.
+CREATE FUNCTION compliance.ledger_chain_next(head bytea, id bigint, fields text[]) RETURNS bytea
+    LANGUAGE C VOLATILE PARALLEL UNSAFE AS 'MODULE_PATHNAME', 'ledger_chain_next';
+COMMENT ON FUNCTION compliance.ledger_chain_next(bytea, bigint, text[]) IS
+    'Internal: for rows passed in the order of id, one apart, the previous row''s hash (head for the first row of the query) followed by compliance.ledger_digest() of the row''s fields after it (64 bytes); rows out of order are an error.';
+REVOKE EXECUTE ON FUNCTION compliance.ledger_chain_next(bytea, bigint, text[]) FROM PUBLIC;
+
 CREATE FUNCTION compliance.ledger_guard() RETURNS trigger
     LANGUAGE C AS 'MODULE_PATHNAME', 'ledger_guard';
 COMMENT ON FUNCTION compliance.ledger_guard() IS
