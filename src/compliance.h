@@ -551,8 +551,9 @@ extern void capture_settings_changed(void);
 extern void messages_add_hints(ErrorData *edata);
 
 /* ---------------------------------------------------------------------
- * ledger.c: hash chains of the append-only ledgers (ledger_digest) and
- * the trigger refusing UPDATE/DELETE/TRUNCATE on them (ledger_guard)
+ * ledger.c: hash chains of the append-only ledgers (ledger_digest; in
+ * bulk ledger_chain and ledger_chain_next) and the trigger refusing
+ * UPDATE/DELETE/TRUNCATE on them (ledger_guard)
  * ---------------------------------------------------------------------
  */
 

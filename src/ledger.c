@@ -28,6 +28,7 @@
 
 PG_FUNCTION_INFO_V1(ledger_digest);
 PG_FUNCTION_INFO_V1(ledger_chain);
+PG_FUNCTION_INFO_V1(ledger_chain_next);
 PG_FUNCTION_INFO_V1(ledger_guard);
 
 static void
@@ -173,6 +174,75 @@ ledger_chain(PG_FUNCTION_ARGS)
 		link_len = PG_SHA256_DIGEST_LENGTH;
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(hashes, nsubjects, BYTEAOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * ledger_chain_next(head bytea, id bigint, fields text[]) returns bytea
+ *
+ * The link of the next row of a run appended in bulk, for a query that
+ * passes its rows in the order of id (compliance.import_consents): the
+ * previous row's hash and this row's (64 bytes: prev_hash || hash).  The
+ * first row of the query links to head; each next one to the row before,
+ * remembered in fn_extra, which lasts for one execution of the query.
+ * Rows must come in the order of id, one apart: anything else is an error,
+ * never a chain with a wrong link.  Unlike a window aggregate, nothing of
+ * the rows is kept: a run of millions costs no memory.
+ */
+typedef struct ChainLink
+{
+	int64		next_id;
+	uint8		last[PG_SHA256_DIGEST_LENGTH];
+} ChainLink;
+
+Datum
+ledger_chain_next(PG_FUNCTION_ARGS)
+{
+	ChainLink  *link = (ChainLink *) fcinfo->flinfo->fn_extra;
+	int64		id;
+	Datum	   *values;
+	bool	   *nulls;
+	int			nfields;
+	bytea	   *result;
+	uint8	   *out;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("ledger chain needs the head's hash, the row's id and its fields")));
+	id = PG_GETARG_INT64(1);
+	if (link == NULL)
+	{
+		bytea	   *head = PG_GETARG_BYTEA_PP(0);
+
+		if (VARSIZE_ANY_EXHDR(head) != PG_SHA256_DIGEST_LENGTH)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ledger chain head must be a SHA-256 hash of 32 bytes")));
+		link = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ChainLink));
+		memcpy(link->last, VARDATA_ANY(head), PG_SHA256_DIGEST_LENGTH);
+		link->next_id = id;
+		fcinfo->flinfo->fn_extra = link;
+	}
+	if (id != link->next_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("ledger rows out of order: row %lld after row %lld",
+						(long long) id, (long long) (link->next_id - 1)),
+				 errdetail("Each row of a bulk append links to the row before it, so they are chained in the order of their ids."),
+				 errhint("Nothing was appended; report this as a bug of the compliance extension.")));
+
+	deconstruct_fields(PG_GETARG_ARRAYTYPE_P(2), &values, &nulls, &nfields);
+	result = palloc(VARHDRSZ + 2 * PG_SHA256_DIGEST_LENGTH);
+	SET_VARSIZE(result, VARHDRSZ + 2 * PG_SHA256_DIGEST_LENGTH);
+	out = (uint8 *) VARDATA(result);
+	memcpy(out, link->last, PG_SHA256_DIGEST_LENGTH);
+	digest_fields((const char *) link->last, PG_SHA256_DIGEST_LENGTH, values, nulls, nfields,
+				  out + PG_SHA256_DIGEST_LENGTH);
+	memcpy(link->last, out + PG_SHA256_DIGEST_LENGTH, PG_SHA256_DIGEST_LENGTH);
+	link->next_id = id + 1;
+	pfree(values);
+	pfree(nulls);
+	PG_RETURN_BYTEA_P(result);
 }
 
 /*

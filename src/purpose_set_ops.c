@@ -3,7 +3,7 @@
  * purpose_set_ops.c
  *	  Operators and functions of compliance.purpose_set: containment,
  *	  overlap, equality, union/difference/intersection, the btree total
- *	  order, hashing, cardinality() and purposes().
+ *	  order, hashing, cardinality(), purposes() and first_purpose_id().
  *
  * Everything works on the canonical encoding of purpose_set.c through the
  * C API of compliance.h: equality and hashing on the bytes, the rest on
@@ -45,6 +45,7 @@ PG_FUNCTION_INFO_V1(purpose_set_add);
 PG_FUNCTION_INFO_V1(purpose_set_remove);
 PG_FUNCTION_INFO_V1(purpose_set_cardinality);
 PG_FUNCTION_INFO_V1(purpose_set_members);
+PG_FUNCTION_INFO_V1(purpose_set_first_id);
 
 /* canonical bytes after the varlena header (1- or 4-byte header) */
 #define PS_BYTES(set)		((const unsigned char *) VARDATA_ANY(set))
@@ -458,7 +459,8 @@ purpose_set_remove(PG_FUNCTION_ARGS)
 }
 
 /* ----------------------------------------------------------------
- * cardinality(purpose_set) and purposes(purpose_set)
+ * cardinality(purpose_set), first_purpose_id(purpose_set) and
+ * purposes(purpose_set)
  * ----------------------------------------------------------------
  */
 
@@ -472,6 +474,28 @@ purpose_set_cardinality(PG_FUNCTION_ARGS)
 	n = purpose_set_ids(set, &ids);
 	pfree(ids);
 	PG_RETURN_INT32(n);
+}
+
+/*
+ * first_purpose_id(purpose_set) RETURNS integer: the lowest member id, NULL
+ * for the empty set.  It generates the registry_ref column of every
+ * consent ledger row: as a SQL function over purposes() it took a third of
+ * the time of a bulk insert into the ledger.
+ */
+Datum
+purpose_set_first_id(PG_FUNCTION_ARGS)
+{
+	PurposeSet *set = PG_GETARG_PURPOSE_SET(0);
+	PurposeId  *ids;
+	int			n;
+	PurposeId	first;
+
+	n = purpose_set_ids(set, &ids);
+	first = n > 0 ? ids[0] : 0;
+	pfree(ids);
+	if (n == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(first);
 }
 
 typedef struct MembersState

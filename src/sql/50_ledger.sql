@@ -13,6 +13,17 @@ CREATE FUNCTION compliance.ledger_chain(prev bytea, fields text[], first_id bigi
 COMMENT ON FUNCTION compliance.ledger_chain(bytea, text[], bigint, text[]) IS
     'The hashes of a run of ledger rows sharing every field but the id (first_id, first_id + 1, ...) and the subject, chained after prev: compliance.ledger_digest() for each in turn.';
 
+-- Rows appended in bulk, whose fields all differ: in a query passing the
+-- rows in the order of id,
+--   compliance.ledger_chain_next(head_hash, id, fields)
+-- is each row's prev_hash and hash (64 bytes), the first linked to
+-- head_hash.  VOLATILE: it remembers the previous row.
+CREATE FUNCTION compliance.ledger_chain_next(head bytea, id bigint, fields text[]) RETURNS bytea
+    LANGUAGE C VOLATILE PARALLEL UNSAFE AS 'MODULE_PATHNAME', 'ledger_chain_next';
+COMMENT ON FUNCTION compliance.ledger_chain_next(bytea, bigint, text[]) IS
+    'Internal: for rows passed in the order of id, one apart, the previous row''s hash (head for the first row of the query) followed by compliance.ledger_digest() of the row''s fields after it (64 bytes); rows out of order are an error.';
+REVOKE EXECUTE ON FUNCTION compliance.ledger_chain_next(bytea, bigint, text[]) FROM PUBLIC;
+
 CREATE FUNCTION compliance.ledger_guard() RETURNS trigger
     LANGUAGE C AS 'MODULE_PATHNAME', 'ledger_guard';
 COMMENT ON FUNCTION compliance.ledger_guard() IS
@@ -41,22 +52,48 @@ COMMENT ON TABLE compliance.ledger_heads IS
 -- commit.  The notes follow MVCC: a rolled back subtransaction takes its
 -- notes with it, and other sessions never see them (they are deleted at
 -- commit).
+--
+-- Every step costs the same however many appends came before it in the
+-- transaction.  Only a transaction's first note of a chain queues the
+-- commit trigger (first = true): a trigger event per note made the commit
+-- of n appends cost n times a scan of the n notes, none of which can be
+-- pruned before the commit (100,000 consents in one transaction were
+-- still at COMMIT after 15 minutes).  The trigger then finds the last note
+-- once and deletes all of them in one statement.  If the subtransaction
+-- that wrote the first note rolls back, its trigger event goes with it,
+-- and the next append finds no note and writes a first one again.
 
 CREATE TABLE compliance.ledger_tails (
     ledger      text NOT NULL CHECK (ledger IN ('consent', 'disclosure')),
     last_id     bigint NOT NULL,
     last_hash   bytea NOT NULL,
+    first       boolean NOT NULL DEFAULT false,
     PRIMARY KEY (ledger, last_id)
 );
 COMMENT ON TABLE compliance.ledger_tails IS
-    'Internal: the ends of the chains a transaction appended to, until it commits (then ledger_heads moves to them and the rows are deleted). Always empty outside a transaction.';
+    'Internal: the ends of the chains a transaction appended to, until it commits (then ledger_heads moves to the last one and the rows are deleted). Always empty outside a transaction.';
+COMMENT ON COLUMN compliance.ledger_tails.first IS
+    'Internal: the transaction''s first note of the chain, whose deferred trigger moves the head at commit; later notes queue no trigger.';
 REVOKE ALL ON compliance.ledger_tails FROM PUBLIC;
 
 -- The end of a chain for this transaction: its own last append, else the
--- head, which it locks until the transaction ends.
-CREATE FUNCTION compliance.ledger_tail(p_ledger text, OUT last_id bigint, OUT last_hash bytea)
+-- head, which it locks until the transaction ends.  noted: the end is the
+-- transaction's own note (its next note is not the first).
+--
+-- The table is empty outside transactions, so its statistics say nothing
+-- of what it holds inside a long one: a plan made while it held a few
+-- notes, or from a file of zero pages, may read it whole (a sequential
+-- scan and a sort, or every index entry for max()), which repeated once
+-- per append is quadratic.  Only the backward index scan costs the same
+-- for any number of notes; the function's settings leave the planner no
+-- other choice.
+CREATE FUNCTION compliance.ledger_tail(p_ledger text, OUT last_id bigint, OUT last_hash bytea,
+        OUT noted boolean)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    SET enable_seqscan = off
+    SET enable_bitmapscan = off
+    SET enable_sort = off
 AS $$
 DECLARE
     v_id bigint;
@@ -71,62 +108,73 @@ BEGIN
       FROM compliance.ledger_tails t
      WHERE t.ledger OPERATOR(pg_catalog.=) p_ledger
      ORDER BY t.last_id DESC LIMIT 1;
-    IF FOUND AND v_id OPERATOR(pg_catalog.>) last_id THEN
+    noted := FOUND;
+    IF noted AND v_id OPERATOR(pg_catalog.>) last_id THEN
         last_id := v_id;
         last_hash := v_hash;
     END IF;
 END
 $$;
 COMMENT ON FUNCTION compliance.ledger_tail(text) IS
-    'Internal: locks a chain''s head and returns where this transaction appends next from: its own last append, or the head.';
+    'Internal: locks a chain''s head and returns where this transaction appends next from: its own last append, or the head; noted tells which (pass NOT noted to ledger_extend as first).';
 
-CREATE FUNCTION compliance.ledger_extend(p_ledger text, p_last_id bigint, p_last_hash bytea)
+CREATE FUNCTION compliance.ledger_extend(p_ledger text, p_last_id bigint, p_last_hash bytea, p_first boolean)
     RETURNS void
     LANGUAGE sql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
-    INSERT INTO compliance.ledger_tails (ledger, last_id, last_hash) VALUES (p_ledger, p_last_id, p_last_hash)
+    INSERT INTO compliance.ledger_tails (ledger, last_id, last_hash, first)
+    VALUES (p_ledger, p_last_id, p_last_hash, p_first)
 $$;
-COMMENT ON FUNCTION compliance.ledger_extend(text, bigint, bytea) IS
-    'Internal: notes the new end of a chain this transaction appended to; the head moves there at commit.';
+COMMENT ON FUNCTION compliance.ledger_extend(text, bigint, bytea, boolean) IS
+    'Internal: notes the new end of a chain this transaction appended to; the head moves there at commit. p_first: the transaction has no note of the chain yet (NOT ledger_tail().noted), so this one queues the commit trigger.';
 
--- At commit, for each note: the last one moves the head (only forward, so
--- a head remembering rows cut from the ledger stays and verify_ledger()
--- still reports the gap); every note is deleted.
+-- At commit, once per chain a transaction appended to (its first note's
+-- event): the last note moves the head (only forward, so a head
+-- remembering rows cut from the ledger stays and verify_ledger() still
+-- reports the gap), and every note is deleted.
 CREATE FUNCTION compliance.ledger_tail_commit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    SET enable_seqscan = off
+    SET enable_bitmapscan = off
+    SET enable_sort = off
 AS $$
+DECLARE
+    v_id bigint;
+    v_hash bytea;
 BEGIN
-    IF NEW.last_id OPERATOR(pg_catalog.=) (SELECT max(t.last_id) FROM compliance.ledger_tails t
-                                           WHERE t.ledger OPERATOR(pg_catalog.=) NEW.ledger) THEN
+    SELECT t.last_id, t.last_hash INTO v_id, v_hash
+      FROM compliance.ledger_tails t
+     WHERE t.ledger OPERATOR(pg_catalog.=) NEW.ledger
+     ORDER BY t.last_id DESC LIMIT 1;
+    IF FOUND THEN
         UPDATE compliance.ledger_heads h
-           SET last_id = NEW.last_id, last_hash = NEW.last_hash
+           SET last_id = v_id, last_hash = v_hash
          WHERE h.ledger OPERATOR(pg_catalog.=) NEW.ledger
-           AND h.last_id OPERATOR(pg_catalog.<) NEW.last_id;
+           AND h.last_id OPERATOR(pg_catalog.<) v_id;
+        DELETE FROM compliance.ledger_tails t WHERE t.ledger OPERATOR(pg_catalog.=) NEW.ledger;
     END IF;
-    DELETE FROM compliance.ledger_tails t
-     WHERE t.ledger OPERATOR(pg_catalog.=) NEW.ledger AND t.last_id OPERATOR(pg_catalog.=) NEW.last_id;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION compliance.ledger_tail_commit() IS
-    'Internal deferred trigger on ledger_tails: at commit, moves each chain''s head to the transaction''s last append and deletes the notes.';
+    'Internal deferred trigger on ledger_tails, fired by a transaction''s first note of a chain: at commit, moves the chain''s head to the transaction''s last append and deletes its notes.';
 CREATE CONSTRAINT TRIGGER ledger_tail_commit AFTER INSERT ON compliance.ledger_tails
     DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION compliance.ledger_tail_commit();
+    FOR EACH ROW WHEN (NEW.first)
+    EXECUTE FUNCTION compliance.ledger_tail_commit();
 ALTER TABLE compliance.ledger_tails ENABLE ALWAYS TRIGGER ledger_tail_commit;
 
-REVOKE EXECUTE ON FUNCTION compliance.ledger_tail(text), compliance.ledger_extend(text, bigint, bytea),
+REVOKE EXECUTE ON FUNCTION compliance.ledger_tail(text), compliance.ledger_extend(text, bigint, bytea, boolean),
     compliance.ledger_tail_commit() FROM PUBLIC;
 
 -- Tables whose purpose columns are read through the registry reference it
 -- (registry_ref), so that pg_dump, which loads extension tables' data in
 -- foreign-key order, restores compliance.purposes first.
 CREATE FUNCTION compliance.first_purpose_id(compliance.purpose_set) RETURNS integer
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-    AS 'SELECT min(compliance.purpose_id(p)) FROM compliance.purposes($1) p';
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'purpose_set_first_id';
 COMMENT ON FUNCTION compliance.first_purpose_id(compliance.purpose_set) IS
     'The lowest registry id in a purpose set (NULL if empty); generates registry_ref columns.';
 
@@ -255,10 +303,9 @@ COMMENT ON TABLE compliance.evidence_key IS
 REVOKE ALL ON compliance.evidence_key FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('compliance.evidence_key', '');
 
--- SHA-256(key || SHA-256(salt || value)): the inner digest has a fixed
--- length, so the outer one cannot be extended into another value's.
-CREATE FUNCTION compliance.sealed_digest(salt bytea, value text) RETURNS bytea
-    LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
+-- The key, created at first use.
+CREATE FUNCTION compliance.evidence_key_value() RETURNS bytea
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -269,11 +316,32 @@ BEGIN
         INSERT INTO compliance.evidence_key (key) VALUES (compliance.new_salt()) ON CONFLICT (id) DO NOTHING;
         SELECT k.key INTO v_key FROM compliance.evidence_key k;
     END IF;
-    RETURN sha256(v_key || sha256(salt || convert_to(value, 'UTF8')));
+    RETURN v_key;
 END
 $$;
+COMMENT ON FUNCTION compliance.evidence_key_value() IS
+    'Internal: the secret key of sealed digests (compliance.evidence_key), created at first use.';
+
+-- SHA-256(key || SHA-256(salt || value)): the inner digest has a fixed
+-- length, so the outer one cannot be extended into another value's.  One
+-- expression without SET search_path, so that a bulk import inlines it.
+CREATE FUNCTION compliance.keyed_digest(key bytea, salt bytea, value text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT pg_catalog.sha256(key OPERATOR(pg_catalog.||)
+                             pg_catalog.sha256(salt OPERATOR(pg_catalog.||) pg_catalog.convert_to(value, 'UTF8')))
+$$;
+COMMENT ON FUNCTION compliance.keyed_digest(bytea, bytea, text) IS
+    'Internal: SHA-256 over the key and SHA-256(salt || UTF-8 text of the value): a sealed digest.';
+
+CREATE FUNCTION compliance.sealed_digest(salt bytea, value text) RETURNS bytea
+    LANGUAGE sql VOLATILE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT compliance.keyed_digest(compliance.evidence_key_value(), salt, value)
+$$;
 COMMENT ON FUNCTION compliance.sealed_digest(bytea, text) IS
-    'Internal: SHA-256 over the secret evidence key and SHA-256(salt || UTF-8 text of the value): how sealed evidence is kept (a JSON value as its jsonb text). Not executable by any role of the extension, so that nobody tries values against a digest outside the officer''s confirm functions.';
+    'Internal: the keyed, salted digest of a text under the secret evidence key: how sealed evidence is kept (a JSON value as its jsonb text). Not executable by any role of the extension, so that nobody tries values against a digest outside the officer''s confirm functions.';
 
 -- Text values sealed under one new salt: {"salt": hex, name: digest hex, ...}
 -- for each non-NULL member of values (a string as itself, any other JSON
@@ -309,7 +377,8 @@ COMMENT ON FUNCTION compliance.seal_matches(jsonb, text, text) IS
     'Internal: whether the presented text matches the sealed member item (NULL: nothing sealed or nothing presented).';
 -- only the extension's own SECURITY DEFINER functions seal and confirm
 REVOKE EXECUTE ON FUNCTION compliance.sealed_digest(bytea, text), compliance.seal_values(jsonb),
-    compliance.seal_matches(jsonb, text, text) FROM PUBLIC;
+    compliance.seal_matches(jsonb, text, text), compliance.evidence_key_value(),
+    compliance.keyed_digest(bytea, bytea, text) FROM PUBLIC;
 
 -- Appends one consent event and returns its id.  Internal: called by the
 -- consent functions, which validate their input.  A receipt's identity and
@@ -369,7 +438,7 @@ BEGIN
         INSERT INTO compliance.consent_evidence (ledger_id, subject, subject_kind, identity, representative)
         VALUES (v_row.id, p_subject, p_subject_kind, v_identity, v_representative);
     END IF;
-    PERFORM compliance.ledger_extend('consent', v_row.id, v_row.hash);
+    PERFORM compliance.ledger_extend('consent', v_row.id, v_row.hash, NOT v_tail.noted);
     RETURN v_row.id;
 END
 $$;

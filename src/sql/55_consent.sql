@@ -22,6 +22,55 @@ COMMENT ON TABLE compliance.consent_state IS
 SELECT pg_catalog.pg_extension_config_dump('compliance.consent_state', '');
 
 -- Art. 5.9 capacity rules and Art. 5.6 identity fields.
+--
+-- The rules as one expression: the first rule a consent breaks, as a code,
+-- NULL if none.  A single SELECT without SET clauses, so the planner
+-- inlines it: compliance.import_consents() applies it to every row of an
+-- import in one query, and check_consent_capacity() raises the error for
+-- the code, so both decide alike.  needs_identity: a purpose of the
+-- consent was registered with requires_identity.  An identity date or
+-- boolean that does not read as one raises a data exception (reported by
+-- check_consent_capacity() as an invalid identity).
+CREATE FUNCTION compliance.consent_capacity_problem(identity jsonb, indicated_by text,
+        representative jsonb, given_at timestamptz, needs_identity boolean)
+    RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN indicated_by IS NULL OR indicated_by NOT IN ('subject', 'legal_representative', 'successor',
+                'close_relative', 'spouse', 'adoptive_parent', 'adoptive_child')
+        THEN 'indicated_by'
+        WHEN indicated_by <> 'subject' AND (representative IS NULL OR jsonb_typeof(representative) <> 'object'
+                                            OR representative = '{}'::jsonb)
+        THEN 'representative'
+        WHEN identity IS NOT NULL AND jsonb_typeof(identity) <> 'object'
+        THEN 'identity_type'
+        WHEN identity IS NOT NULL
+             AND identity - ARRAY['surname', 'first_name', 'patronymic', 'birth_date', 'id_number',
+                                  'document_number', 'married', 'legally_incapable', 'deceased_on'] <> '{}'::jsonb
+        THEN 'identity_field'
+        WHEN needs_identity AND (identity IS NULL OR NOT identity ?& ARRAY['surname', 'first_name', 'birth_date']
+                                 OR NOT identity ?| ARRAY['id_number', 'document_number'])
+        THEN 'identity_missing'
+        WHEN NOT needs_identity AND identity ?| ARRAY['surname', 'first_name', 'patronymic', 'id_number', 'document_number']
+        THEN 'identity_not_needed'
+        -- Art. 5.9, first sub-paragraph: posthumous consent
+        WHEN (identity ->> 'deceased_on')::date <= given_at::date
+        THEN CASE WHEN indicated_by NOT IN ('successor', 'close_relative', 'spouse', 'adoptive_parent', 'adoptive_child')
+                  THEN 'deceased' END
+        WHEN indicated_by IN ('successor', 'close_relative', 'spouse', 'adoptive_parent', 'adoptive_child')
+        THEN 'posthumous_alive'
+        -- Art. 5.9, second sub-paragraph: minors under 16 not married, and incapable persons
+        WHEN (coalesce((identity ->> 'legally_incapable')::boolean, false)
+              OR ((identity ->> 'birth_date')::date + interval '16 years' > given_at::date
+                  AND NOT coalesce((identity ->> 'married')::boolean, false)))
+             AND indicated_by <> 'legal_representative'
+        THEN 'legal_representative'
+    END
+$$;
+COMMENT ON FUNCTION compliance.consent_capacity_problem(jsonb, text, jsonb, timestamptz, boolean) IS
+    'Internal: the first capacity (Art. 5.9) or identity (Art. 5.6) rule a consent breaks, as a code (indicated_by, representative, identity_type, identity_field, identity_missing, identity_not_needed, deceased, posthumous_alive, legal_representative), NULL if none; check_consent_capacity() raises the error for it. Inlined into the queries that call it.';
+
 CREATE FUNCTION compliance.check_consent_capacity(identity jsonb, indicated_by text,
         representative jsonb, given_at timestamptz, purposes compliance.purpose_set)
     RETURNS void
@@ -29,103 +78,80 @@ CREATE FUNCTION compliance.check_consent_capacity(identity jsonb, indicated_by t
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_key text;
-    v_birth date;
-    v_deceased date;
-    v_married boolean;
-    v_incapable boolean;
     v_needs_identity boolean;
+    v_problem text;
 BEGIN
-    IF indicated_by IS NULL OR indicated_by NOT IN ('subject', 'legal_representative', 'successor',
-            'close_relative', 'spouse', 'adoptive_parent', 'adoptive_child') THEN
-        RAISE EXCEPTION 'invalid value for indicated_by: "%"', indicated_by
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Consent is indicated by the subject, a legal representative, or after death by a successor, close relative, spouse, adoptive parent or adoptive child (Art. 5.9 of Law 99-Z).',
-                  HINT = 'Use subject, legal_representative, successor, close_relative, spouse, adoptive_parent or adoptive_child.';
-    END IF;
-    IF indicated_by <> 'subject' AND (representative IS NULL OR jsonb_typeof(representative) <> 'object'
-                                      OR representative = '{}') THEN
-        RAISE EXCEPTION 'consent indicated by a % needs the representative''s identity', replace(indicated_by, '_', ' ')
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'The processor must be able to prove who gave consent (Art. 5.7, 5.9 of Law 99-Z).',
-                  HINT = 'Pass representative => a JSON object such as {"surname": "...", "first_name": "...", "document": "..."}.';
-    END IF;
-    IF identity IS NOT NULL AND jsonb_typeof(identity) <> 'object' THEN
-        RAISE EXCEPTION 'identity must be a JSON object'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass keys such as surname, first_name, patronymic, birth_date, id_number, married, legally_incapable, deceased_on.';
-    END IF;
-    FOR v_key IN SELECT jsonb_object_keys(coalesce(identity, '{}')) LOOP
-        IF v_key NOT IN ('surname', 'first_name', 'patronymic', 'birth_date', 'id_number',
-                         'document_number', 'married', 'legally_incapable', 'deceased_on') THEN
-            RAISE EXCEPTION 'unknown identity field "%"', v_key
-                USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = 'A consent records only the identity fields of Art. 5.6 and the facts the capacity rules of Art. 5.9 need.',
-                      HINT = 'Use surname, first_name, patronymic, birth_date, id_number, document_number, married, legally_incapable, deceased_on.';
-        END IF;
-    END LOOP;
-
+    SELECT coalesce(bool_or(p.requires_identity), false) INTO v_needs_identity
+      FROM compliance.purposes p WHERE check_consent_capacity.purposes @> p.code::compliance.purpose;
     BEGIN
-        v_birth := (identity ->> 'birth_date')::date;
-        v_deceased := (identity ->> 'deceased_on')::date;
-        v_married := coalesce((identity ->> 'married')::boolean, false);
-        v_incapable := coalesce((identity ->> 'legally_incapable')::boolean, false);
+        v_problem := compliance.consent_capacity_problem(identity, indicated_by, representative, given_at,
+                                                         v_needs_identity);
     EXCEPTION WHEN data_exception THEN
         RAISE EXCEPTION 'invalid identity: %', SQLERRM
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'birth_date and deceased_on are dates (YYYY-MM-DD); married and legally_incapable are booleans.';
     END;
 
-    -- Art. 5.6: identity fields only where a purpose needs them, and then all of them.
-    SELECT coalesce(bool_or(p.requires_identity), false) INTO v_needs_identity
-      FROM compliance.purposes p WHERE check_consent_capacity.purposes @> p.code::compliance.purpose;
-    IF v_needs_identity THEN
-        IF identity IS NULL OR NOT identity ?& ARRAY['surname', 'first_name', 'birth_date']
-           OR NOT identity ?| ARRAY['id_number', 'document_number'] THEN
-            RAISE EXCEPTION 'consent for these purposes needs the subject''s identity'
-                USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = 'Art. 5.6 of Law 99-Z: the subject indicates surname, first name, patronymic (where one exists), date of birth, and identification number or identity document number.',
-                      HINT = 'Pass identity => {"surname": ..., "first_name": ..., "patronymic": ..., "birth_date": ..., "id_number": ...}.';
-        END IF;
-    ELSIF identity ?| ARRAY['surname', 'first_name', 'patronymic', 'id_number', 'document_number'] THEN
+    CASE v_problem
+    WHEN 'indicated_by' THEN
+        RAISE EXCEPTION 'invalid value for indicated_by: "%"', indicated_by
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Consent is indicated by the subject, a legal representative, or after death by a successor, close relative, spouse, adoptive parent or adoptive child (Art. 5.9 of Law 99-Z).',
+                  HINT = 'Use subject, legal_representative, successor, close_relative, spouse, adoptive_parent or adoptive_child.';
+    WHEN 'representative' THEN
+        RAISE EXCEPTION 'consent indicated by a % needs the representative''s identity', replace(indicated_by, '_', ' ')
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The processor must be able to prove who gave consent (Art. 5.7, 5.9 of Law 99-Z).',
+                  HINT = 'Pass representative => a JSON object such as {"surname": "...", "first_name": "...", "document": "..."}.';
+    WHEN 'identity_type' THEN
+        RAISE EXCEPTION 'identity must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass keys such as surname, first_name, patronymic, birth_date, id_number, married, legally_incapable, deceased_on.';
+    WHEN 'identity_field' THEN
+        RAISE EXCEPTION 'unknown identity field "%"',
+              (SELECT k FROM jsonb_object_keys(identity) k
+                WHERE k NOT IN ('surname', 'first_name', 'patronymic', 'birth_date', 'id_number',
+                                'document_number', 'married', 'legally_incapable', 'deceased_on')
+                ORDER BY k LIMIT 1)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A consent records only the identity fields of Art. 5.6 and the facts the capacity rules of Art. 5.9 need.',
+                  HINT = 'Use surname, first_name, patronymic, birth_date, id_number, document_number, married, legally_incapable, deceased_on.';
+    WHEN 'identity_missing' THEN
+        RAISE EXCEPTION 'consent for these purposes needs the subject''s identity'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Art. 5.6 of Law 99-Z: the subject indicates surname, first name, patronymic (where one exists), date of birth, and identification number or identity document number.',
+                  HINT = 'Pass identity => {"surname": ..., "first_name": ..., "patronymic": ..., "birth_date": ..., "id_number": ...}.';
+    WHEN 'identity_not_needed' THEN
         RAISE EXCEPTION 'identity fields not needed for these purposes must not be collected'
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Art. 5.6 of Law 99-Z: if the purposes do not require surname, names and identification number, they are not processed when consent is obtained.',
                   HINT = 'Leave those fields out, or register the purpose with requires_identity => true.';
-    END IF;
-
-    -- Art. 5.9, first sub-paragraph: posthumous consent.
-    IF v_deceased IS NOT NULL AND v_deceased <= given_at::date THEN
-        IF indicated_by NOT IN ('successor', 'close_relative', 'spouse', 'adoptive_parent', 'adoptive_child') THEN
-            RAISE EXCEPTION 'consent for a deceased subject must be given by a successor, close relative, spouse, adoptive parent or adoptive child'
-                USING ERRCODE = 'invalid_authorization_specification',
-                      DETAIL = format('The subject died on %s; Art. 5.9 of Law 99-Z (first sub-paragraph) requires posthumous consent by one of those persons.', to_char(v_deceased, 'YYYY-MM-DD')),
-                      HINT = 'Pass indicated_by => ''successor'' (or close_relative, spouse, adoptive_parent, adoptive_child) and the representative''s identity.';
-        END IF;
-        RETURN;
-    END IF;
-    IF indicated_by IN ('successor', 'close_relative', 'spouse', 'adoptive_parent', 'adoptive_child') THEN
+    WHEN 'deceased' THEN
+        RAISE EXCEPTION 'consent for a deceased subject must be given by a successor, close relative, spouse, adoptive parent or adoptive child'
+            USING ERRCODE = 'invalid_authorization_specification',
+                  DETAIL = format('The subject died on %s; Art. 5.9 of Law 99-Z (first sub-paragraph) requires posthumous consent by one of those persons.',
+                                  to_char((identity ->> 'deceased_on')::date, 'YYYY-MM-DD')),
+                  HINT = 'Pass indicated_by => ''successor'' (or close_relative, spouse, adoptive_parent, adoptive_child) and the representative''s identity.';
+    WHEN 'posthumous_alive' THEN
         RAISE EXCEPTION 'posthumous consent needs the subject''s date of death'
             USING ERRCODE = 'invalid_authorization_specification',
                   DETAIL = 'Art. 5.9 of Law 99-Z lets these persons consent only after the subject''s death.',
                   HINT = 'Pass identity => {"deceased_on": "YYYY-MM-DD"}, or indicated_by => ''subject''.';
-    END IF;
-
-    -- Art. 5.9, second sub-paragraph: minors under 16 not married, and incapable persons.
-    IF (v_incapable OR (v_birth IS NOT NULL AND v_birth + interval '16 years' > given_at::date AND NOT v_married))
-       AND indicated_by <> 'legal_representative' THEN
+    WHEN 'legal_representative' THEN
         RAISE EXCEPTION 'consent for this subject must be given by a legal representative'
             USING ERRCODE = 'invalid_authorization_specification',
-                  DETAIL = CASE WHEN v_incapable
+                  DETAIL = CASE WHEN coalesce((identity ->> 'legally_incapable')::boolean, false)
                                 THEN 'The subject is legally incapable or partially incapacitated; Art. 5.9 of Law 99-Z (second sub-paragraph) requires a legal representative.'
                                 ELSE format('The subject (born %s) is under 16 at %s and not married; Art. 5.9 of Law 99-Z (second sub-paragraph) requires a legal representative.',
-                                            to_char(v_birth, 'YYYY-MM-DD'), to_char(given_at, 'YYYY-MM-DD')) END,
+                                            to_char((identity ->> 'birth_date')::date, 'YYYY-MM-DD'), to_char(given_at, 'YYYY-MM-DD')) END,
                   HINT = 'Pass indicated_by => ''legal_representative'' and representative => the representative''s identity.';
-    END IF;
+    ELSE
+        NULL;
+    END CASE;
 END
 $$;
 COMMENT ON FUNCTION compliance.check_consent_capacity(jsonb, text, jsonb, timestamptz, compliance.purpose_set) IS
-    'Raises an error unless the consent may be given as described: capacity rules of Art. 5.9 (minors under 16, incapable, deceased subjects) and identity fields of Art. 5.6.';
+    'Raises an error unless the consent may be given as described: capacity rules of Art. 5.9 (minors under 16, incapable, deceased subjects) and identity fields of Art. 5.6, judged at given_at (compliance.consent_capacity_problem).';
 
 -- Consents, grounds, blocks and applications meet rows by the text form of
 -- the row's subject column: ' 42' or '042' for an integer column, or an
@@ -161,6 +187,36 @@ $$;
 COMMENT ON FUNCTION compliance.check_subject(text, text) IS
     'Returns the subject key as the protected tables of its kind hold it (compliance.subject_key) if it is a valid one (non-empty, at most 1024 bytes) of a registered subject kind; raises an error otherwise.';
 
+-- The purposes a consent may be given to: at least one, each in force and
+-- relying on consent.
+CREATE FUNCTION compliance.check_consent_purposes(purposes compliance.purpose_set) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_other_basis text;
+BEGIN
+    IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
+        RAISE EXCEPTION 'consent needs at least one purpose'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Consent authorises processing for specific purposes (Art. 4.4, 5.1 of Law 99-Z).',
+                  HINT = 'Pass the purposes, e.g. ''{marketing}''.';
+    END IF;
+    PERFORM compliance.check_purposes_in_force(purposes);
+    SELECT string_agg(p.code || ' (' || p.legal_basis || ')', ', ' ORDER BY p.id) INTO v_other_basis
+      FROM compliance.purposes p
+     WHERE p.legal_basis <> 'consent' AND check_consent_purposes.purposes @> p.code::compliance.purpose;
+    IF v_other_basis IS NOT NULL THEN
+        RAISE EXCEPTION 'consent cannot be given to a purpose whose legal basis is not consent: %', v_other_basis
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Such a purpose is processed on its own ground (Art. 6, 8.2 of Law 99-Z); a consent to it could be withdrawn without stopping anything, which would mislead the subject (Art. 5.1, 10).',
+                  HINT = 'Give consent only to purposes whose legal basis is consent (see compliance.purposes).';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_consent_purposes(compliance.purpose_set) IS
+    'Internal: raises an error unless consent may be given to the purposes: at least one (Art. 4.4, 5.1 of Law 99-Z), none retired, each relying on consent.';
+
 CREATE FUNCTION compliance.give_consent(subject text, purposes compliance.purpose_set,
         form compliance.consent_form,
         valid_until timestamptz DEFAULT NULL,
@@ -180,27 +236,11 @@ DECLARE
     v_receipt compliance.consent;
     v_renewed boolean;
     v_id bigint;
-    v_other_basis text;
     v_countries text[];
     v_salt bytea := compliance.new_salt();
 BEGIN
     subject := compliance.check_subject(subject, subject_kind);
-    IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
-        RAISE EXCEPTION 'consent needs at least one purpose'
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Consent authorises processing for specific purposes (Art. 4.4, 5.1 of Law 99-Z).',
-                  HINT = 'Pass the purposes, e.g. ''{marketing}''.';
-    END IF;
-    PERFORM compliance.check_purposes_in_force(purposes);
-    SELECT string_agg(p.code || ' (' || p.legal_basis || ')', ', ' ORDER BY p.id) INTO v_other_basis
-      FROM compliance.purposes p
-     WHERE p.legal_basis <> 'consent' AND give_consent.purposes @> p.code::compliance.purpose;
-    IF v_other_basis IS NOT NULL THEN
-        RAISE EXCEPTION 'consent cannot be given to a purpose whose legal basis is not consent: %', v_other_basis
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Such a purpose is processed on its own ground (Art. 6, 8.2 of Law 99-Z); a consent to it could be withdrawn without stopping anything, which would mislead the subject (Art. 5.1, 10).',
-                  HINT = 'Give consent only to purposes whose legal basis is consent (see compliance.purposes).';
-    END IF;
+    PERFORM compliance.check_consent_purposes(purposes);
     IF form IS NULL THEN
         RAISE EXCEPTION 'consent form is required'
             USING ERRCODE = 'null_value_not_allowed',

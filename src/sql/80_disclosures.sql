@@ -339,6 +339,7 @@ DECLARE
     v_row compliance.disclosure_log;
     v_fields text[];
     v_hashes bytea[];
+    v_noted boolean;
 BEGIN
     IF cardinality(p_subjects) IS NOT DISTINCT FROM 0 OR p_subjects IS NULL THEN
         RETURN NULL;
@@ -352,7 +353,7 @@ BEGIN
     END IF;
     PERFORM compliance.ensure_disclosure_partition(p_disclosed_at);
 
-    SELECT t.last_id, t.last_hash INTO v_head.last_id, v_head.last_hash
+    SELECT t.last_id, t.last_hash, t.noted INTO v_head.last_id, v_head.last_hash, v_noted
       FROM compliance.ledger_tail('disclosure') t;
 
     -- Every field but id and subject is shared: encode them once.
@@ -380,7 +381,7 @@ BEGIN
            coalesce(lag(u.hash) OVER (ORDER BY u.n), v_head.last_hash), u.hash
       FROM unnest(p_subjects, v_hashes) WITH ORDINALITY AS u(subject, hash, n);
     PERFORM compliance.ledger_extend('disclosure', v_head.last_id + cardinality(p_subjects),
-                                     v_hashes[cardinality(v_hashes)]);
+                                     v_hashes[cardinality(v_hashes)], NOT v_noted);
     RETURN v_head.last_id + 1;
 END
 $$;

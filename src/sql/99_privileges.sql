@@ -93,6 +93,30 @@ GRANT EXECUTE ON FUNCTION
     compliance.consents_of(text, text),
     compliance.consent_overview(text, text)
 TO compliance_app, compliance_officer;
+-- Bulk import of consents (56_consent_import.sql): import_consents() runs
+-- as the caller and hands the rows to import_consent_rows(), which writes
+-- the ledger; the helpers it calls as the caller come with it.
+REVOKE EXECUTE ON FUNCTION
+    compliance.check_consent_purposes(compliance.purpose_set),
+    compliance.import_consents(regclass, text),
+    compliance.import_consent_rows(text),
+    compliance.import_consent_state(text, bigint),
+    compliance.import_rows_table(),
+    compliance.import_columns(),
+    compliance.import_drop_work_tables(boolean),
+    compliance.import_row_error(text, bigint, text, text),
+    compliance.import_first_failing_row(text, bigint),
+    compliance.check_imported_consent(text, text, compliance.purpose_set, compliance.consent_form, timestamptz,
+        timestamptz, jsonb, bytea, text, bytea, text, text, jsonb, jsonb, text[])
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    compliance.import_consents(regclass, text),
+    compliance.import_consent_rows(text),
+    compliance.import_columns(),
+    compliance.import_drop_work_tables(boolean),
+    compliance.import_row_error(text, bigint, text, text),
+    compliance.import_first_failing_row(text, bigint)
+TO compliance_app, compliance_officer;
 GRANT EXECUTE ON FUNCTION compliance.verify_ledger()
 TO compliance_admin, compliance_officer, compliance_analyst;
 -- the plain identity and representative of receipts: officers only (the
