@@ -509,7 +509,11 @@ BEGIN
                                    compliance.subject_key(t.subject, t.subject_kind) AS subject, t.subject_kind,
                                    t.purposes, t.form, t.given_at, t.valid_until, t.indicated_by,
                                    t.representative, t.identity, t.notice_lang, t.notice, t.notice_digest,
-                                   t.evidence, t.evidence_digest, compliance.new_salt() AS salt,
+                                   t.evidence, t.evidence_digest,
+                                   -- a salt where there is something to seal
+                                   CASE WHEN t.identity IS NOT NULL OR t.representative IS NOT NULL
+                                             OR t.evidence IS NOT NULL
+                                        THEN compliance.new_salt() END AS salt,
                                    CASE WHEN cardinality(t.transfer_countries) > 0
                                         THEN (SELECT nullif(c.countries, '')::text[]
                                                 FROM pg_temp.compliance_import_countries c
