@@ -30,6 +30,7 @@ PG_FUNCTION_INFO_V1(ledger_digest);
 PG_FUNCTION_INFO_V1(ledger_chain);
 PG_FUNCTION_INFO_V1(ledger_chain_next);
 PG_FUNCTION_INFO_V1(ledger_guard);
+PG_FUNCTION_INFO_V1(new_salt);
 
 static void
 hash_update(pg_cryptohash_ctx *ctx, const void *data, size_t len)
@@ -286,4 +287,24 @@ ledger_guard(PG_FUNCTION_ARGS)
 			 errdetail("Ledgers are append-only evidence: the processor must be able to prove consent (Art. 5.7 of Law 99-Z) and disclosures (Art. 12)."),
 			 errhint("Record a new event instead, e.g. compliance.withdraw_consent(). For repairs a superuser may SET compliance.ledger_protection = off; compliance.verify_ledger() reports every changed row.")));
 	PG_RETURN_NULL();
+}
+
+/*
+ * new_salt() returns bytea: 32 random bytes from the operating system's
+ * generator, the salt of sealed evidence (compliance.sealed_digest).  In C
+ * because a bulk import asks for one per row.
+ */
+Datum
+new_salt(PG_FUNCTION_ARGS)
+{
+	bytea	   *salt = palloc(VARHDRSZ + 32);
+
+	SET_VARSIZE(salt, VARHDRSZ + 32);
+	if (!pg_strong_random(VARDATA(salt), 32))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random salt"),
+				 errdetail("The operating system's random number generator failed."),
+				 errhint("Check that /dev/urandom is readable, or that PostgreSQL was built with OpenSSL.")));
+	PG_RETURN_BYTEA_P(salt);
 }

@@ -266,7 +266,6 @@ COMMENT ON TABLE compliance.consent_evidence IS
     'The identity fields (Art. 5.6) and the representative of each consent receipt, in plain text, outside the hash chain: the ledger keeps only their salted digests. Deleted when the subject is erased (Art. 13); compliance.confirm_consent_evidence() then still confirms a document presented later.';
 SELECT pg_catalog.pg_extension_config_dump('compliance.consent_evidence', '');
 
--- 32 random bytes (two version-4 UUIDs, from pg_strong_random).
 -- Exactly {"digest": 64 lowercase hex digits}: already sealed.
 CREATE FUNCTION compliance.is_sealed(value jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -278,12 +277,9 @@ $$;
 COMMENT ON FUNCTION compliance.is_sealed(jsonb) IS
     'Internal: true if the JSON value is exactly a sealed digest, {"digest": 64 lowercase hexadecimal digits}.';
 
+-- 32 random bytes from the operating system (pg_strong_random).
 CREATE FUNCTION compliance.new_salt() RETURNS bytea
-    LANGUAGE sql VOLATILE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex')
-$$;
+    LANGUAGE C VOLATILE PARALLEL SAFE AS 'MODULE_PATHNAME', 'new_salt';
 COMMENT ON FUNCTION compliance.new_salt() IS
     'Internal: 32 random bytes for a salted digest.';
 
