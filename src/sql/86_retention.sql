@@ -202,6 +202,72 @@ $$;
 COMMENT ON FUNCTION compliance.expired_data() IS
     'Personal data kept past their time (Art. 4.8 of Law 99-Z): per protected table and subject, rows that no purpose which may touch the table still has a current basis for, nor an unexpired retention after its basis ended (consent withdrawn or expired, block, fulfilled erase request). purpose and expired_at name the purpose whose retention ended last; both are NULL if no such purpose ever had a basis for the subject. Rows of retained tables whose subject is blocked are not listed. Scans every protected table.';
 
+-- The count of expired data the officer's dashboard shows (94_dashboard.sql).
+-- expired_data() reads every protected table, minutes for a million
+-- subjects (doc/benchmarks.md): a view read many times a day
+-- cannot run it, and no index over consents, grounds and blocks can find
+-- the subjects that have rows but nothing recorded (data older than the
+-- extension, or written with enforcement off), short of reading the
+-- tables.  So the count is taken, whole, by count_expired_data(), and
+-- kept with the time expired_data() judged at (counted_at); the dashboard
+-- shows that time beside it.  One row, replaced by each count.
+CREATE TABLE compliance.expired_data_count (
+    singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    counted_at  timestamptz NOT NULL,
+    counted_by  name NOT NULL DEFAULT session_user,
+    took        interval NOT NULL,
+    expired     bigint NOT NULL CHECK (expired >= 0),
+    subjects    bigint NOT NULL CHECK (subjects >= 0),
+    unrecorded  bigint NOT NULL CHECK (unrecorded >= 0),
+    earliest_expired_at timestamptz,
+    per_table   jsonb NOT NULL CHECK (jsonb_typeof(per_table) = 'object')
+);
+COMMENT ON TABLE compliance.expired_data_count IS
+    'The last count of compliance.expired_data() (Art. 4.8 of Law 99-Z), shown by compliance.officer_dashboard with its time: what expired_data() returned at counted_at. One row, replaced by compliance.count_expired_data() (called by compliance.check_deadlines() and at the end of compliance.purge_expired_in_batches()). Not dumped: a restored database counts again.';
+COMMENT ON COLUMN compliance.expired_data_count.counted_at IS 'The time expired_data() judged the data at (the counting transaction''s start): the figures are as of then.';
+COMMENT ON COLUMN compliance.expired_data_count.took IS 'How long the count took.';
+COMMENT ON COLUMN compliance.expired_data_count.expired IS 'Rows of expired_data(): protected table and subject pairs past their time.';
+COMMENT ON COLUMN compliance.expired_data_count.subjects IS 'Distinct subjects (kind and key) among them.';
+COMMENT ON COLUMN compliance.expired_data_count.unrecorded IS 'Rows with no purpose: no purpose that may touch the table ever had a basis for the subject (purges leave them unless purge_unrecorded).';
+COMMENT ON COLUMN compliance.expired_data_count.earliest_expired_at IS 'The earliest expired_at among them (NULL if none has a date).';
+COMMENT ON COLUMN compliance.expired_data_count.per_table IS 'Rows per protected table, {"table": n}.';
+
+CREATE FUNCTION compliance.count_expired_data() RETURNS compliance.expired_data_count
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_count compliance.expired_data_count;
+    v_started timestamptz := clock_timestamp();
+BEGIN
+    WITH e AS (
+        SELECT e.tbl, e.subject, e.purpose, e.expired_at, p.subject_kind
+          FROM compliance.expired_data() e
+          JOIN compliance.protected_tables p ON p.relid = e.tbl
+    )
+    SELECT true, now(), session_user, interval '0',
+           (SELECT count(*) FROM e),
+           (SELECT count(*) FROM (SELECT DISTINCT e.subject_kind, e.subject FROM e) d),
+           (SELECT count(*) FROM e WHERE e.purpose IS NULL),
+           (SELECT min(e.expired_at) FROM e),
+           (SELECT coalesce(jsonb_object_agg(t.tbl, t.n), '{}')
+              FROM (SELECT e.tbl::text AS tbl, count(*) AS n FROM e GROUP BY 1) t)
+      INTO v_count;
+    v_count.took := clock_timestamp() - v_started;
+    -- a count that started earlier than the one kept does not replace it
+    INSERT INTO compliance.expired_data_count AS c
+    VALUES (v_count.*)
+    ON CONFLICT (singleton) DO UPDATE
+       SET counted_at = excluded.counted_at, counted_by = excluded.counted_by, took = excluded.took,
+           expired = excluded.expired, subjects = excluded.subjects, unrecorded = excluded.unrecorded,
+           earliest_expired_at = excluded.earliest_expired_at, per_table = excluded.per_table
+     WHERE c.counted_at <= excluded.counted_at;
+    RETURN v_count;
+END
+$$;
+COMMENT ON FUNCTION compliance.count_expired_data() IS
+    'Counts compliance.expired_data() (Art. 4.8 of Law 99-Z) and keeps the count in compliance.expired_data_count, where compliance.officer_dashboard shows it with the time it was taken; returns the count. Reads every protected table, as expired_data() does; holds no lock that writers need. Called by compliance.check_deadlines() and at the end of compliance.purge_expired_in_batches().';
+
 -- Purges: what was deleted or blocked, when and by whom (Art. 4.8, 17.1).
 CREATE SEQUENCE compliance.purge_log_id_seq AS bigint;
 CREATE TABLE compliance.purge_log (
@@ -484,6 +550,7 @@ DECLARE
     v_skipped integer := 0;
     v_report jsonb;
     v_started timestamptz := pg_catalog.clock_timestamp();
+    v_left compliance.expired_data_count;
 BEGIN
     IF max_subjects IS NULL OR max_subjects < 1 OR purge_unrecorded IS NULL THEN
         RAISE EXCEPTION 'max_subjects must be a positive number and purge_unrecorded true or false'
@@ -509,12 +576,21 @@ BEGIN
             USING DETAIL = pg_catalog.format('%s batch(es) committed in %s s; each is in compliance.purge_log.',
                                              v_batches, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1));
     END LOOP;
+    -- What is left (what foreign keys, the law or the officer keep, and
+    -- what expired meanwhile), counted for the dashboard.
+    v_left := compliance.count_expired_data();
+    COMMIT;
+    RAISE NOTICE '% rows of expired data left (protected table and subject), of % subjects', v_left.expired, v_left.subjects
+        USING DETAIL = pg_catalog.format('Counted for compliance.officer_dashboard in %s s; the purge took %s s in all.',
+                                         pg_catalog.round(extract(epoch FROM v_left.took)::numeric, 1),
+                                         pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1));
     summary := pg_catalog.jsonb_build_object('subjects', v_total, 'batches', v_batches, 'rows_deleted', v_rows,
-                                             'erased', v_erased, 'skipped_unrecorded', v_skipped);
+                                             'erased', v_erased, 'skipped_unrecorded', v_skipped,
+                                             'expired_left', v_left.expired);
 END
 $$;
 COMMENT ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) IS
-    'Purges the expired data of compliance.expired_data() as compliance.purge_expired() does, max_subjects subjects per transaction (Art. 4.8 of Law 99-Z): each batch commits on its own and is logged in compliance.purge_log, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way (whose subjects keep all their rows), and consent writers wait for one batch at a time. Returns a summary: subjects, batches, rows_deleted, erased, skipped_unrecorded. CALL it outside a transaction block.';
+    'Purges the expired data of compliance.expired_data() as compliance.purge_expired() does, max_subjects subjects per transaction (Art. 4.8 of Law 99-Z): each batch commits on its own and is logged in compliance.purge_log, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way (whose subjects keep all their rows), and consent writers wait for one batch at a time. Then counts what is left for compliance.officer_dashboard (compliance.count_expired_data()), with a last NOTICE. Returns a summary: subjects, batches, rows_deleted, erased, skipped_unrecorded, expired_left (rows of expired_data() after the purge). CALL it outside a transaction block.';
 
 REVOKE EXECUTE ON FUNCTION
     compliance.retention_expiry(text[]),
@@ -522,10 +598,12 @@ REVOKE EXECUTE ON FUNCTION
     compliance.fk_cascades(regclass),
     compliance.purge_expired_run(boolean, text[]),
     compliance.purge_expired_batch(text[], boolean),
-    compliance.purge_expired(boolean, boolean)
+    compliance.purge_expired(boolean, boolean),
+    compliance.count_expired_data()
 FROM PUBLIC;
-REVOKE ALL ON compliance.purge_log, compliance.purge_log_id_seq FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION compliance.expired_data() TO compliance_officer, compliance_analyst;
+REVOKE ALL ON compliance.purge_log, compliance.purge_log_id_seq, compliance.expired_data_count FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION compliance.expired_data(), compliance.count_expired_data() TO compliance_officer, compliance_analyst;
+GRANT SELECT ON compliance.expired_data_count TO compliance_officer, compliance_analyst;
 GRANT EXECUTE ON FUNCTION compliance.purge_expired(boolean, boolean) TO compliance_officer;
 GRANT EXECUTE ON FUNCTION compliance.purge_expired_batch(text[], boolean) TO compliance_officer;
 REVOKE EXECUTE ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) FROM PUBLIC;
