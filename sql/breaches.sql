@@ -135,8 +135,13 @@ CREATE ROLE breaches_officer NOLOGIN IN ROLE compliance_officer;
 SET ROLE breaches_officer;
 SELECT item, total, overdue, next_due = compliance.belarus_date(now() + interval '10 days') AS next_due_in_10_days, article
   FROM compliance.officer_dashboard WHERE item = 'consents_expiring_30_days';
+-- expired data are shown as last counted, with the time (as_of); the
+-- other rows as of now
+SELECT item, total, as_of IS NULL AS not_counted_yet FROM compliance.officer_dashboard WHERE item = 'expired_data';
+SELECT expired, subjects, counted_at = now() AS counted_now FROM compliance.count_expired_data();
 SELECT item, total, overdue,
-       CASE WHEN next_due < current_date THEN next_due::text ELSE 'upcoming' END AS next_due, article
+       CASE WHEN next_due < current_date THEN next_due::text ELSE 'upcoming' END AS next_due, article,
+       as_of = now() AS as_of_now
   FROM compliance.officer_dashboard WHERE item <> 'consents_expiring_30_days';
 -- the daily check warns about each kind of overdue work
 SELECT jsonb_pretty(compliance.check_deadlines() - 'checked_at');

@@ -20,12 +20,29 @@
 -- demands this processing): SECURITY DEFINER, owned by the superuser who
 -- created the extension, with enforcement off in their SET clause.
 
--- The expired rows, per protected table and subject; only_subject limits
--- the scan to one subject (by the subject column, so an index is used).
+-- The expired rows, per protected table and subject; only_subjects limits
+-- the scan to those subjects (by the subject column, so an index is used).
 -- Rows of a table retained by law whose subject is already blocked are in
 -- their lawful state (Art. 13.2) until their term has run
 -- (compliance.retained_tables): listed only once some row's has.
-CREATE FUNCTION compliance.retention_expiry(only_subject text DEFAULT NULL)
+--
+-- basis_end() decides each subject's basis, except for two kinds of
+-- subject that are nearly all of them at scale, decided without a call per
+-- subject and purpose (about 0.1 ms each: 50 minutes for a million
+-- subjects in five tables) and with the answer basis_end() would give:
+--   * in force: not blocked, with a consent in force for a consent purpose
+--     that may touch the table and is not retired, and no erase or
+--     stop-processing request carried out after it; or, when a purpose in
+--     force for all subjects may touch the table, with no block and no such
+--     request at all.  basis_end() is infinity for that purpose: never
+--     expired.
+--   * nothing recorded: no consent and no ground for a purpose that may
+--     touch the table, no block, no such request.  Every input of
+--     basis_end() is empty, as for a NULL subject: its answer for a NULL
+--     subject, computed once per table, is the subject's.
+-- sql/expired_count.sql compares the result with the call per subject and
+-- purpose on varied data.
+CREATE FUNCTION compliance.retention_expiry(only_subjects text[] DEFAULT NULL)
     RETURNS TABLE (tbl regclass, subject text, purpose text, expired_at timestamptz)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -35,7 +52,14 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_match text;
+    v_cond text;
+    v_key text;
     v_from text;
+    v_consent compliance.purpose[];
+    v_touching compliance.purpose[];
+    v_all_subjects boolean;
+    v_none_code text;
+    v_none_until timestamptz;
     r record;
 BEGIN
     FOR r IN
@@ -51,10 +75,17 @@ BEGIN
                                   AND f.atttypid IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype)
          ORDER BY p.relid::text
     LOOP
-        IF only_subject IS NULL THEN
+        IF only_subjects IS NULL THEN
             v_match := format('k.%I IS NOT NULL', r.subject_column);
         ELSE
-            v_match := compliance.subject_match(only_subject, r.subject_column, r.column_type, 'k');
+            -- each key as compliance.subject_match() compares it; keys
+            -- that cannot be a value of the column's type match nothing
+            v_match := NULL;
+            FOR v_key IN SELECT DISTINCT u.k FROM unnest(only_subjects) AS u(k) WHERE u.k IS NOT NULL ORDER BY 1 LOOP
+                v_cond := compliance.subject_match(v_key, r.subject_column, r.column_type, 'k');
+                CONTINUE WHEN v_cond IS NULL;
+                v_match := concat_ws(' OR ', v_match, '(' || v_cond || ')');
+            END LOOP;
             CONTINUE WHEN v_match IS NULL;
         END IF;
         -- per subject: the earliest date of a retained row whose term has
@@ -66,6 +97,23 @@ BEGIN
                                    ' bool_or(k.%1$I IS NULL OR NOT isfinite(k.%1$I))',
                                    r.from_column, pg_catalog.now() - r.period)
                        ELSE 'NULL::timestamptz, true' END;
+        -- The purposes that decide the two kinds of subject above, and the
+        -- answer for a subject of whom nothing is recorded.
+        SELECT coalesce(array_agg(p.code::compliance.purpose ORDER BY p.id)
+                            FILTER (WHERE p.legal_basis = 'consent' AND p.retired_at IS NULL), '{}'),
+               coalesce(array_agg(p.code::compliance.purpose ORDER BY p.id), '{}'),
+               coalesce(bool_or(p.legal_basis <> 'consent' AND p.basis_scope = 'all_subjects' AND p.retired_at IS NULL), false)
+          INTO v_consent, v_touching, v_all_subjects
+          FROM compliance.purposes p
+         WHERE p.id = ANY (r.purposes);
+        v_none_code := NULL;
+        v_none_until := NULL;
+        SELECT p.code, compliance.basis_end(NULL, r.subject_kind, p.id) + coalesce(p.retention, interval '0')
+          INTO v_none_code, v_none_until
+          FROM compliance.purposes p
+         WHERE p.id = ANY (r.purposes)
+         ORDER BY 2 DESC NULLS LAST, p.id
+         LIMIT 1;
         -- The purpose whose retention ends last decides; none with a
         -- basis ever: expired, with no purpose and no date.
         -- the subjects are read as the table's owner (owner.c); the rest here
@@ -78,12 +126,45 @@ BEGIN
                               r.subject_column, v_from, r.relid, v_match))::jsonb) AS e(v)
              CROSS JOIN LATERAL (SELECT e.v ->> 0 AS subject, (e.v ->> 1)::timestamptz AS first_from,
                                         (e.v ->> 2)::boolean AS from_ground) s
+             -- which kind of subject (see above); every test an index lookup
+             CROSS JOIN LATERAL (
+                   SELECT CASE
+                       WHEN EXISTS (SELECT FROM compliance.blocked_subjects bs
+                                     WHERE bs.subject = s.subject AND bs.subject_kind = r.subject_kind)
+                       THEN 'judged'
+                       WHEN EXISTS (SELECT FROM compliance.consent_state cs
+                                     WHERE cs.subject = s.subject AND cs.subject_kind = r.subject_kind
+                                       AND cs.purpose = ANY (v_consent) AND cs.status IN ('given', 'renewed')
+                                       AND (cs.valid_until IS NULL OR cs.valid_until > pg_catalog.now())
+                                       AND NOT EXISTS (SELECT FROM compliance.subject_requests q
+                                                        WHERE q.subject = s.subject AND q.subject_kind = r.subject_kind
+                                                          AND q.kind IN ('erase', 'stop_processing')
+                                                          AND q.outcome IN ('fulfilled', 'blocked')
+                                                          AND q.completed_at > coalesce(cs.given_at, '-infinity')))
+                       THEN 'in_force'
+                       WHEN EXISTS (SELECT FROM compliance.subject_requests q
+                                     WHERE q.subject = s.subject AND q.subject_kind = r.subject_kind
+                                       AND q.kind IN ('erase', 'stop_processing')
+                                       AND q.outcome IN ('fulfilled', 'blocked'))
+                       THEN 'judged'
+                       WHEN v_all_subjects THEN 'in_force'
+                       WHEN EXISTS (SELECT FROM compliance.consent_state cs
+                                     WHERE cs.subject = s.subject AND cs.subject_kind = r.subject_kind
+                                       AND cs.purpose = ANY (v_touching))
+                         OR EXISTS (SELECT FROM compliance.subject_grounds g
+                                     WHERE g.subject = s.subject AND g.subject_kind = r.subject_kind
+                                       AND g.purpose = ANY (v_touching))
+                       THEN 'judged'
+                       ELSE 'nothing_recorded' END AS kind) c
               LEFT JOIN LATERAL (
-                   SELECT p.code, compliance.basis_end(s.subject, r.subject_kind, p.id) + coalesce(p.retention, interval '0') AS until
-                     FROM compliance.purposes p
-                    WHERE p.id = ANY (r.purposes)
-                    ORDER BY 2 DESC NULLS LAST, p.id
-                    LIMIT 1) x ON true
+                   SELECT v_none_code AS code, v_none_until AS until
+                    WHERE c.kind = 'nothing_recorded'
+                   UNION ALL
+                   (SELECT p.code, compliance.basis_end(s.subject, r.subject_kind, p.id) + coalesce(p.retention, interval '0')
+                      FROM compliance.purposes p
+                     WHERE p.id = ANY (r.purposes) AND c.kind = 'judged'
+                     ORDER BY 2 DESC NULLS LAST, p.id
+                     LIMIT 1)) x ON true
              CROSS JOIN LATERAL (
                    SELECT r.retained AND EXISTS (SELECT FROM compliance.blocked_subjects b
                                                   WHERE b.subject = s.subject AND b.subject_kind = r.subject_kind) AS blocked) b
@@ -97,14 +178,15 @@ BEGIN
                                                      WHERE bs.subject = s.subject AND bs.subject_kind = r.subject_kind)) END)
                           + r.period AS until
                     WHERE b.blocked) kept ON true
-             WHERE (x.until IS NULL OR x.until <= pg_catalog.now())
+             WHERE c.kind <> 'in_force'
+               AND (x.until IS NULL OR x.until <= pg_catalog.now())
                AND (NOT b.blocked OR kept.until <= pg_catalog.now())
              ORDER BY s.subject;
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION compliance.retention_expiry(text) IS
-    'Internal to compliance.expired_data() and compliance.purge_expired(): the expired rows per protected table and subject, for every subject or only one.';
+COMMENT ON FUNCTION compliance.retention_expiry(text[]) IS
+    'Internal to compliance.expired_data() and compliance.purge_expired(): the expired rows per protected table and subject, for every subject (NULL) or only those given.';
 
 CREATE FUNCTION compliance.expired_data()
     RETURNS TABLE (tbl regclass, subject text, purpose text, expired_at timestamptz)
@@ -119,6 +201,72 @@ AS $$
 $$;
 COMMENT ON FUNCTION compliance.expired_data() IS
     'Personal data kept past their time (Art. 4.8 of Law 99-Z): per protected table and subject, rows that no purpose which may touch the table still has a current basis for, nor an unexpired retention after its basis ended (consent withdrawn or expired, block, fulfilled erase request). purpose and expired_at name the purpose whose retention ended last; both are NULL if no such purpose ever had a basis for the subject. Rows of retained tables whose subject is blocked are not listed. Scans every protected table.';
+
+-- The count of expired data the officer's dashboard shows (94_dashboard.sql).
+-- expired_data() reads every protected table, minutes for a million
+-- subjects (doc/benchmarks.md): a view read many times a day
+-- cannot run it, and no index over consents, grounds and blocks can find
+-- the subjects that have rows but nothing recorded (data older than the
+-- extension, or written with enforcement off), short of reading the
+-- tables.  So the count is taken, whole, by count_expired_data(), and
+-- kept with the time expired_data() judged at (counted_at); the dashboard
+-- shows that time beside it.  One row, replaced by each count.
+CREATE TABLE compliance.expired_data_count (
+    singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    counted_at  timestamptz NOT NULL,
+    counted_by  name NOT NULL DEFAULT session_user,
+    took        interval NOT NULL,
+    expired     bigint NOT NULL CHECK (expired >= 0),
+    subjects    bigint NOT NULL CHECK (subjects >= 0),
+    unrecorded  bigint NOT NULL CHECK (unrecorded >= 0),
+    earliest_expired_at timestamptz,
+    per_table   jsonb NOT NULL CHECK (jsonb_typeof(per_table) = 'object')
+);
+COMMENT ON TABLE compliance.expired_data_count IS
+    'The last count of compliance.expired_data() (Art. 4.8 of Law 99-Z), shown by compliance.officer_dashboard with its time: what expired_data() returned at counted_at. One row, replaced by compliance.count_expired_data() (called by compliance.check_deadlines() and at the end of compliance.purge_expired_in_batches()). Not dumped: a restored database counts again.';
+COMMENT ON COLUMN compliance.expired_data_count.counted_at IS 'The time expired_data() judged the data at (the counting transaction''s start): the figures are as of then.';
+COMMENT ON COLUMN compliance.expired_data_count.took IS 'How long the count took.';
+COMMENT ON COLUMN compliance.expired_data_count.expired IS 'Rows of expired_data(): protected table and subject pairs past their time.';
+COMMENT ON COLUMN compliance.expired_data_count.subjects IS 'Distinct subjects (kind and key) among them.';
+COMMENT ON COLUMN compliance.expired_data_count.unrecorded IS 'Rows with no purpose: no purpose that may touch the table ever had a basis for the subject (purges leave them unless purge_unrecorded).';
+COMMENT ON COLUMN compliance.expired_data_count.earliest_expired_at IS 'The earliest expired_at among them (NULL if none has a date).';
+COMMENT ON COLUMN compliance.expired_data_count.per_table IS 'Rows per protected table, {"table": n}.';
+
+CREATE FUNCTION compliance.count_expired_data() RETURNS compliance.expired_data_count
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_count compliance.expired_data_count;
+    v_started timestamptz := clock_timestamp();
+BEGIN
+    WITH e AS (
+        SELECT e.tbl, e.subject, e.purpose, e.expired_at, p.subject_kind
+          FROM compliance.expired_data() e
+          JOIN compliance.protected_tables p ON p.relid = e.tbl
+    )
+    SELECT true, now(), session_user, interval '0',
+           (SELECT count(*) FROM e),
+           (SELECT count(*) FROM (SELECT DISTINCT e.subject_kind, e.subject FROM e) d),
+           (SELECT count(*) FROM e WHERE e.purpose IS NULL),
+           (SELECT min(e.expired_at) FROM e),
+           (SELECT coalesce(jsonb_object_agg(t.tbl, t.n), '{}')
+              FROM (SELECT e.tbl::text AS tbl, count(*) AS n FROM e GROUP BY 1) t)
+      INTO v_count;
+    v_count.took := clock_timestamp() - v_started;
+    -- a count that started earlier than the one kept does not replace it
+    INSERT INTO compliance.expired_data_count AS c
+    VALUES (v_count.*)
+    ON CONFLICT (singleton) DO UPDATE
+       SET counted_at = excluded.counted_at, counted_by = excluded.counted_by, took = excluded.took,
+           expired = excluded.expired, subjects = excluded.subjects, unrecorded = excluded.unrecorded,
+           earliest_expired_at = excluded.earliest_expired_at, per_table = excluded.per_table
+     WHERE c.counted_at <= excluded.counted_at;
+    RETURN v_count;
+END
+$$;
+COMMENT ON FUNCTION compliance.count_expired_data() IS
+    'Counts compliance.expired_data() (Art. 4.8 of Law 99-Z) and keeps the count in compliance.expired_data_count, where compliance.officer_dashboard shows it with the time it was taken; returns the count. Reads every protected table, as expired_data() does; holds no lock that writers need. Called by compliance.check_deadlines() and at the end of compliance.purge_expired_in_batches().';
 
 -- Purges: what was deleted or blocked, when and by whom (Art. 4.8, 17.1).
 CREATE SEQUENCE compliance.purge_log_id_seq AS bigint;
@@ -208,11 +356,8 @@ BEGIN
     FOR v_subject, v_kind, v_expired, v_unrecorded IN
         SELECT e.subject, p.subject_kind, array_agg(e.tbl ORDER BY e.tbl::text),
                bool_and(e.purpose IS NULL)
-          FROM (SELECT x.* FROM compliance.retention_expiry(NULL) x WHERE only_subjects IS NULL
-                UNION ALL
-                -- a batch: only these subjects, each looked up by its key
-                SELECT x.* FROM unnest(only_subjects) AS k(subject)
-                 CROSS JOIN LATERAL compliance.retention_expiry(k.subject) x) e
+          -- a batch: only these subjects, looked up by their keys
+          FROM compliance.retention_expiry(only_subjects) e
           JOIN compliance.protected_tables p ON p.relid = e.tbl
          GROUP BY e.subject, p.subject_kind ORDER BY e.subject, p.subject_kind
     LOOP
@@ -405,6 +550,7 @@ DECLARE
     v_skipped integer := 0;
     v_report jsonb;
     v_started timestamptz := pg_catalog.clock_timestamp();
+    v_left compliance.expired_data_count;
 BEGIN
     IF max_subjects IS NULL OR max_subjects < 1 OR purge_unrecorded IS NULL THEN
         RAISE EXCEPTION 'max_subjects must be a positive number and purge_unrecorded true or false'
@@ -430,23 +576,34 @@ BEGIN
             USING DETAIL = pg_catalog.format('%s batch(es) committed in %s s; each is in compliance.purge_log.',
                                              v_batches, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1));
     END LOOP;
+    -- What is left (what foreign keys, the law or the officer keep, and
+    -- what expired meanwhile), counted for the dashboard.
+    v_left := compliance.count_expired_data();
+    COMMIT;
+    RAISE NOTICE '% rows of expired data left (protected table and subject), of % subjects', v_left.expired, v_left.subjects
+        USING DETAIL = pg_catalog.format('Counted for compliance.officer_dashboard in %s s; the purge took %s s in all.',
+                                         pg_catalog.round(extract(epoch FROM v_left.took)::numeric, 1),
+                                         pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1));
     summary := pg_catalog.jsonb_build_object('subjects', v_total, 'batches', v_batches, 'rows_deleted', v_rows,
-                                             'erased', v_erased, 'skipped_unrecorded', v_skipped);
+                                             'erased', v_erased, 'skipped_unrecorded', v_skipped,
+                                             'expired_left', v_left.expired);
 END
 $$;
 COMMENT ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) IS
-    'Purges the expired data of compliance.expired_data() as compliance.purge_expired() does, max_subjects subjects per transaction (Art. 4.8 of Law 99-Z): each batch commits on its own and is logged in compliance.purge_log, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way (whose subjects keep all their rows), and consent writers wait for one batch at a time. Returns a summary: subjects, batches, rows_deleted, erased, skipped_unrecorded. CALL it outside a transaction block.';
+    'Purges the expired data of compliance.expired_data() as compliance.purge_expired() does, max_subjects subjects per transaction (Art. 4.8 of Law 99-Z): each batch commits on its own and is logged in compliance.purge_log, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way (whose subjects keep all their rows), and consent writers wait for one batch at a time. Then counts what is left for compliance.officer_dashboard (compliance.count_expired_data()), with a last NOTICE. Returns a summary: subjects, batches, rows_deleted, erased, skipped_unrecorded, expired_left (rows of expired_data() after the purge). CALL it outside a transaction block.';
 
 REVOKE EXECUTE ON FUNCTION
-    compliance.retention_expiry(text),
+    compliance.retention_expiry(text[]),
     compliance.expired_data(),
     compliance.fk_cascades(regclass),
     compliance.purge_expired_run(boolean, text[]),
     compliance.purge_expired_batch(text[], boolean),
-    compliance.purge_expired(boolean, boolean)
+    compliance.purge_expired(boolean, boolean),
+    compliance.count_expired_data()
 FROM PUBLIC;
-REVOKE ALL ON compliance.purge_log, compliance.purge_log_id_seq FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION compliance.expired_data() TO compliance_officer, compliance_analyst;
+REVOKE ALL ON compliance.purge_log, compliance.purge_log_id_seq, compliance.expired_data_count FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION compliance.expired_data(), compliance.count_expired_data() TO compliance_officer, compliance_analyst;
+GRANT SELECT ON compliance.expired_data_count TO compliance_officer, compliance_analyst;
 GRANT EXECUTE ON FUNCTION compliance.purge_expired(boolean, boolean) TO compliance_officer;
 GRANT EXECUTE ON FUNCTION compliance.purge_expired_batch(text[], boolean) TO compliance_officer;
 REVOKE EXECUTE ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) FROM PUBLIC;
