@@ -17,6 +17,8 @@
 -- HOT update that writes no index.
 CREATE INDEX consent_state_valid_until ON compliance.consent_state (valid_until)
     WHERE valid_until IS NOT NULL;
+COMMENT ON INDEX compliance.consent_state_valid_until IS
+    'Consents with an end, by their end: the dashboard''s consents ending within 30 days.';
 
 CREATE VIEW compliance.officer_dashboard AS
 SELECT d.item, d.total, d.overdue, d.next_due, d.article, d.see, d.as_of
