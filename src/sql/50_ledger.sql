@@ -310,6 +310,29 @@ COMMENT ON FUNCTION compliance.claim_all_subjects() IS
     'Internal: claims every subject until the transaction ends (SHARE lock on compliance.subject_claims), for compliance.import_consents().';
 REVOKE EXECUTE ON FUNCTION compliance.claim_all_subjects() FROM PUBLIC;
 
+-- Waits until the transaction holding the chain's head, if any, ends,
+-- and holds nothing after: the head is locked in a subtransaction that is
+-- rolled back.  A batch that a writer holding the head made fail (the
+-- writer waited for one of the batch's subjects, the batch for the head)
+-- runs again only after that writer is done, else it would claim the
+-- subject again before the writer woke and meet it in the same deadlock.
+CREATE FUNCTION compliance.wait_for_consent_writers() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    BEGIN
+        PERFORM compliance.consent_ledger_lock();
+        RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'compliance: the chain''s head is free';
+    EXCEPTION WHEN raise_exception THEN
+        NULL;
+    END;
+END
+$$;
+COMMENT ON FUNCTION compliance.wait_for_consent_writers() IS
+    'Internal: waits until the transaction holding the consent chain''s head ends, holding nothing after; a batch aborted by a deadlock with that writer runs again after it.';
+REVOKE EXECUTE ON FUNCTION compliance.wait_for_consent_writers() FROM PUBLIC;
+
 -- What identifies a subject in a receipt (the identity fields of Art. 5.6,
 -- the representative) is kept outside the hash chain, so that erasure can
 -- delete it while the chain still verifies; the chain holds salted

@@ -282,6 +282,11 @@ COMMENT ON FUNCTION compliance.check_foreign_keys_now(regclass[]) IS
 REVOKE EXECUTE ON FUNCTION compliance.delete_order(regclass[]),
     compliance.check_foreign_keys_now(regclass[]) FROM PUBLIC;
 
+CREATE FUNCTION compliance.wait_for_table_writers(tables regclass[]) RETURNS void
+    LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'wait_for_table_writers';
+COMMENT ON FUNCTION compliance.wait_for_table_writers(regclass[]) IS
+    'Internal: waits until every transaction writing to one of the tables when called (holding ROW EXCLUSIVE) has ended, without a lock of its own: later writers are not held up. The batches of purges and erase tasks call it first.';
+
 CREATE FUNCTION compliance.run_as_table_owner(tbl regclass, statement text) RETURNS bigint
     LANGUAGE C STRICT VOLATILE
     AS 'MODULE_PATHNAME', 'run_as_table_owner';
@@ -564,8 +569,9 @@ COMMENT ON FUNCTION compliance.confirm_erasure_notice(bigint, timestamptz) IS
 -- left, many in one transaction; the caller appends the erased events at
 -- the end of its batch (compliance.append_erasures), so that the consent
 -- chain's head is held for that append only, and does not lock the
--- protected tables (no writer can add rows of a subject without a basis:
--- enforcement refuses them).
+-- protected tables: the caller waited for the writers open when its batch
+-- began (compliance.wait_for_table_writers), and no later writer can add
+-- rows of a subject without a basis (enforcement refuses them).
 CREATE FUNCTION compliance.erase_subject_run(subject text, request_id bigint, subject_kind text,
         in_batch boolean)
     RETURNS jsonb
@@ -1168,7 +1174,12 @@ BEGIN
       FROM (SELECT DISTINCT t.subject_kind, t.subject FROM compliance.erase_tasks t
              WHERE t.done_at IS NULL AND t.created_at <= now()
              ORDER BY t.subject_kind, t.subject LIMIT max_subjects) x;
-    -- claimed in the order of (kind, key), as every claimer of several
+    -- A writer that added rows of one of them under a consent since ended
+    -- may still be open: it finishes first, so that its rows are seen
+    -- below (later writers cannot add rows of a subject with no basis).
+    -- Then the subjects are claimed, in the order of (kind, key), as every
+    -- claimer of several.
+    PERFORM compliance.wait_for_table_writers(ARRAY(SELECT p.relid FROM compliance.protected_tables p));
     FOR v_kind IN SELECT DISTINCT v_batch[i][1] FROM generate_subscripts(v_batch, 1) g(i) ORDER BY 1 LOOP
         PERFORM compliance.claim_subjects(v_kind,
             ARRAY(SELECT v_batch[i][2] FROM generate_subscripts(v_batch, 1) g(i) WHERE v_batch[i][1] = v_kind));
@@ -1266,6 +1277,7 @@ BEGIN
                 IF v_try = 3 THEN
                     RAISE;
                 END IF;
+                PERFORM compliance.wait_for_consent_writers();
             END;
         END LOOP;
         COMMIT;
@@ -1317,6 +1329,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.erase_subject(text, bigint, text),
     compliance.erase_subject_run(text, bigint, text, boolean),
     compliance.append_erasures(jsonb),
+    compliance.wait_for_table_writers(regclass[]),
     compliance.erase_rows(regclass, text, jsonb),
     compliance.erase_task_on_withdrawal(),
     compliance.erase_task_on_contract_end(),

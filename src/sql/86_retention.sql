@@ -357,6 +357,10 @@ BEGIN
     -- expired is read after.  Consent writers of other subjects go on; they
     -- wait for the chain's head only while the erased events are appended
     -- at the end (50_ledger.sql).  The keys are claimed for every kind.
+    -- A writer that added rows of a subject under a consent since ended may
+    -- still be open: it finishes first, so that its rows are purged too
+    -- (later writers cannot add rows of a subject with no basis).
+    PERFORM compliance.wait_for_table_writers(ARRAY(SELECT p.relid FROM compliance.protected_tables p));
     v_keys := coalesce(only_subjects,
                        ARRAY(SELECT DISTINCT e.subject FROM compliance.retention_expiry(NULL) e));
     FOR v_kind IN SELECT DISTINCT p.subject_kind FROM compliance.protected_tables p ORDER BY 1 LOOP
@@ -593,6 +597,7 @@ BEGIN
                 IF v_try = 3 THEN
                     RAISE;
                 END IF;
+                PERFORM compliance.wait_for_consent_writers();
             END;
         END LOOP;
         v_done := LEAST(v_done + max_subjects, v_total);
