@@ -267,3 +267,38 @@ DROP TABLE referrals, visit_audit, visit_files, visits, patients, newsletter;
 DROP EXTENSION compliance;
 REVOKE ALL ON SCHEMA public FROM clinic_app;
 DROP ROLE clinic_app;
+
+-- Erase tasks in batches: a subject whose only consent still in force is
+-- for a purpose retired since (no basis: remaining_bases ignores it) is
+-- erased like the others, and the erased event ends that consent; a batch
+-- of one subject at a time does them all.
+CREATE EXTENSION compliance;
+SELECT compliance.set_processor('Shop LLC', 'Minsk');
+SELECT compliance.register_purpose('marketing', 'Marketing');
+SELECT compliance.register_purpose('newsletter', 'Newsletter');
+CREATE TABLE customers (id int PRIMARY KEY, subject int NOT NULL, email text);
+INSERT INTO customers SELECT g, g, g || '@example.by' FROM generate_series(1, 3) g;
+SELECT compliance.protect('customers', 'subject');
+SELECT count(compliance.give_consent(s, p::compliance.purpose_set, 'checkbox'))
+  FROM (VALUES ('1', '{marketing,newsletter}'), ('2', '{marketing}'), ('3', '{marketing}')) v(s, p);
+SELECT compliance.retire_purpose('newsletter', 'no longer sent');
+SELECT compliance.withdraw_consent('1', '{marketing}') + compliance.withdraw_consent('2')
+       + compliance.withdraw_consent('3') AS withdrawn;
+SELECT compliance.remaining_bases('1');
+SET client_min_messages = warning;  -- the NOTICEs of progress carry times
+CALL compliance.process_erase_tasks_in_batches(1);
+RESET client_min_messages;
+SELECT subject, done_at IS NOT NULL AS done, report ->> 'action' AS action FROM compliance.erase_tasks ORDER BY id;
+SELECT event, subject, purposes FROM compliance.consent_ledger WHERE event = 'erased' ORDER BY id;
+SELECT subject, purpose, status FROM compliance.consent_state ORDER BY 1, 2;
+SET compliance.enforce = off;
+SELECT count(*) AS rows_left FROM customers;
+RESET compliance.enforce;
+SELECT ledger, ok FROM compliance.verify_ledger() WHERE ledger = 'consent';
+-- only at READ COMMITTED
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT compliance.process_erase_tasks();
+ROLLBACK;
+CALL compliance.process_erase_tasks_in_batches(0);
+DROP TABLE customers;
+DROP EXTENSION compliance;

@@ -497,7 +497,8 @@ extern void report_statement_end(void);
  * owner.c: the statements officer functions run on protected tables
  * (compliance.run_as_table_owner, compliance.read_as_table_owner), as the
  * table's owner in a security-restricted operation, where no code of the
- * owner's runs (needs_fmgr_hook)
+ * owner's runs (needs_fmgr_hook); the wait of a purge batch for the
+ * transactions writing to protected tables (wait_for_table_writers)
  * ---------------------------------------------------------------------
  */
 /* needs_fmgr_hook while compliance_restricted_depth > 0: errors on owner code */

@@ -563,15 +563,16 @@ COMMENT ON FUNCTION compliance.confirm_erasure_notice(bigint, timestamptz) IS
 -- otherwise a row of the subject inserted by a transaction still open when
 -- erase_subject() ran would be left behind, unreported, once both
 -- committed (test/specs/erasure_race.spec).
--- The erasure itself.  The caller has claimed the subject
--- (compliance.claim_subjects), so no consent or ground of it is recorded
+-- The erasure itself.  Not in_batch: erase_subject(), which holds the
+-- consent chain's head, so no consent of the subject is recorded
 -- meanwhile.  in_batch: a purge or erase task of a subject with no basis
--- left, many in one transaction; the caller appends the erased events at
--- the end of its batch (compliance.append_erasures), so that the consent
--- chain's head is held for that append only, and does not lock the
--- protected tables: the caller waited for the writers open when its batch
--- began (compliance.wait_for_table_writers), and no later writer can add
--- rows of a subject without a basis (enforcement refuses them).
+-- left, many in one transaction, without the head: the caller appends the
+-- erased events at the end of its batch, after checking that no consent
+-- event of its subjects was recorded meanwhile (compliance.append_erasures),
+-- and does not lock the protected tables: it waited for the writers open
+-- when its batch began (compliance.wait_for_table_writers), and no later
+-- writer can add rows of a subject without a basis (enforcement refuses
+-- them).
 CREATE FUNCTION compliance.erase_subject_run(subject text, request_id bigint, subject_kind text,
         in_batch boolean)
     RETURNS jsonb
@@ -814,19 +815,16 @@ BEGIN
          WHERE s.subject = erase_subject_run.subject AND s.subject_kind = erase_subject_run.subject_kind
            AND s.status IN ('given', 'renewed')
            AND (s.valid_until IS NULL OR s.valid_until > v_now);
-        IF in_batch AND cardinality(v_purposes) > 0 THEN
-            RAISE EXCEPTION 'subject "%" (%) has consents in force and cannot be erased in a batch', subject, subject_kind
-                USING ERRCODE = 'internal_error',
-                      DETAIL = format('Consents in force for: %s.', array_to_string(v_purposes::text[], ', ')),
-                      HINT = 'Purges and erase tasks erase only subjects with no basis left; report this as a bug.';
-        END IF;
+        -- in a batch, appended at its end with the consents it ends (of
+        -- retired purposes: a purge or erase task erases no subject with
+        -- another consent in force)
         IF NOT in_batch THEN
             v_ledger_id := compliance.consent_ledger_append('erased', subject, subject_kind, compliance.purpose_set(v_purposes));
+            UPDATE compliance.consent_state s
+               SET status = 'withdrawn', ledger_id = v_ledger_id, changed_at = v_now
+             WHERE s.subject = erase_subject_run.subject AND s.subject_kind = erase_subject_run.subject_kind
+               AND s.purpose = ANY (v_purposes);
         END IF;
-        UPDATE compliance.consent_state s
-           SET status = 'withdrawn', ledger_id = v_ledger_id, changed_at = v_now
-         WHERE s.subject = erase_subject_run.subject AND s.subject_kind = erase_subject_run.subject_kind
-           AND s.purpose = ANY (v_purposes);
     END IF;
 
     -- The documents the subject was sent (access reports list every row)
@@ -887,7 +885,8 @@ BEGIN
     END IF;
     IF in_batch THEN
         -- for compliance.append_erasures(), which fills in ledger_id
-        v_report := v_report || jsonb_build_object('erased_event_pending', v_recorded);
+        v_report := v_report || jsonb_build_object('erased_event_pending', v_recorded,
+                                                   'ending', to_jsonb(coalesce(v_purposes::text[], '{}')));
     END IF;
 
     IF request_id IS NOT NULL THEN
@@ -917,7 +916,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.erase_subject_run(text, bigint, text, boolean) IS
-    'Internal to compliance.erase_subject(), compliance.purge_expired() and compliance.process_erase_tasks(): erases a subject the caller has claimed; in_batch leaves the erased event to compliance.append_erasures() at the end of the caller''s batch.';
+    'Internal to compliance.erase_subject(), compliance.purge_expired() and compliance.process_erase_tasks(): erases a subject; in_batch leaves the erased event, and the end of consents in force for retired purposes, to compliance.append_erasures() at the end of the caller''s batch.';
 
 CREATE FUNCTION compliance.erase_subject(subject text, request_id bigint DEFAULT NULL,
         subject_kind text DEFAULT 'person')
@@ -955,15 +954,14 @@ BEGIN
     -- UPDATE and DELETE, not with readers, and with another erasure.  The
     -- statements below take their snapshots after the wait (READ
     -- COMMITTED), and a writer let in after the commit finds the consents
-    -- ended.  Taken before the subject's claim, in one order, so that a
+    -- ended.  Taken before the ledger lock, in one order, so that a
     -- writer giving consent after writing its rows finishes first.
     FOR r IN SELECT p.relid FROM compliance.protected_tables p ORDER BY p.relid::oid LOOP
         EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.relid);
     END LOOP;
 
-    -- No consent or ground of the subject is recorded until the erasure
-    -- commits; writers of other subjects go on (50_ledger.sql).
-    PERFORM compliance.claim_subjects(subject_kind, ARRAY[subject]);
+    -- Serialise with consent events of this subject.
+    PERFORM compliance.consent_ledger_lock();
     RETURN compliance.erase_subject_run(subject, request_id, subject_kind, false);
 END
 $$;
@@ -1098,39 +1096,83 @@ $$;
 COMMENT ON FUNCTION compliance.remaining_bases(text, text) IS
     'Purposes that still give a basis to process the subject: consent purposes with a consent in force, purposes recorded per subject with a ground of the subject in force (compliance.record_basis), and purposes whose basis covers all subjects that may touch a protected table holding the subject''s rows (their data items name one of its columns, or are unrestricted).';
 
--- The erased events of a batch of erasures (erase_subject_run with
--- in_batch), appended together at its end: the consent chain's head is
--- held from here to the commit, not while the batch deletes rows.  Takes
--- the reports of erase_subject_run; returns them with their ledger_id.
-CREATE FUNCTION compliance.append_erasures(reports jsonb) RETURNS jsonb
+-- The end of a batch of a purge or of erase tasks: takes the consent
+-- chain's head (held from here to the commit, not while the batch
+-- deleted rows), checks that no consent event of a subject the batch acted
+-- on was recorded since it began (ledger ids after since), and appends the
+-- erased events of its erasures (erase_subject_run with in_batch), ending
+-- the consents they end.  A consent given, withdrawn or refused meanwhile
+-- may have given the subject a basis the batch did not see: the batch
+-- fails with 40001, and its procedure runs it again.  Takes the reports
+-- of erase_subject_run; returns them with their ledger_id.
+CREATE FUNCTION compliance.append_erasures(reports jsonb, since bigint, acted jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_out jsonb := '[]';
     v_rep jsonb;
+    v_id bigint;
+    v_changed text;
 BEGIN
-    IF EXISTS (SELECT FROM jsonb_array_elements(reports) r WHERE (r ->> 'erased_event_pending')::boolean) THEN
-        PERFORM compliance.consent_ledger_lock();
+    PERFORM compliance.consent_ledger_lock();
+    SELECT string_agg(DISTINCT format('"%s" (%s)', l.subject, l.subject_kind), ', ') INTO v_changed
+      FROM compliance.consent_ledger l
+      JOIN jsonb_to_recordset(acted) AS a(subject text, subject_kind text)
+        ON a.subject = l.subject AND a.subject_kind = l.subject_kind
+     WHERE l.id > since;
+    IF v_changed IS NOT NULL THEN
+        RAISE EXCEPTION 'consents of subjects being purged changed meanwhile'
+            USING ERRCODE = 'serialization_failure',
+                  DETAIL = format('Consent events of %s were recorded after the batch began; it decided without them.', v_changed),
+                  HINT = 'Run it again: compliance.purge_expired_in_batches() and compliance.process_erase_tasks_in_batches() do so themselves.';
     END IF;
     FOR v_rep IN SELECT x.r FROM jsonb_array_elements(reports) WITH ORDINALITY x(r, i) ORDER BY x.i LOOP
         IF (v_rep ->> 'erased_event_pending')::boolean THEN
-            v_rep := jsonb_set(v_rep, '{ledger_id}', to_jsonb(compliance.consent_ledger_append(
-                'erased', v_rep ->> 'subject', v_rep ->> 'subject_kind', '{}'::compliance.purpose_set)));
+            v_id := compliance.consent_ledger_append('erased', v_rep ->> 'subject', v_rep ->> 'subject_kind',
+                        compliance.purpose_set(ARRAY(SELECT jsonb_array_elements_text(v_rep -> 'ending'))::compliance.purpose[]));
+            UPDATE compliance.consent_state s
+               SET status = 'withdrawn', ledger_id = v_id, changed_at = now()
+             WHERE s.subject = v_rep ->> 'subject' AND s.subject_kind = v_rep ->> 'subject_kind'
+               AND s.purpose::text IN (SELECT jsonb_array_elements_text(v_rep -> 'ending'));
+            v_rep := jsonb_set(v_rep, '{ledger_id}', to_jsonb(v_id));
         END IF;
-        v_out := v_out || jsonb_build_array(v_rep - 'erased_event_pending');
+        v_out := v_out || jsonb_build_array(v_rep - 'erased_event_pending' - 'ending');
     END LOOP;
     RETURN v_out;
 END
 $$;
-COMMENT ON FUNCTION compliance.append_erasures(jsonb) IS
-    'Internal to compliance.purge_expired() and compliance.process_erase_tasks(): appends the erased events of a batch''s erasures to the consent ledger at the batch''s end and returns their reports with ledger_id.';
+COMMENT ON FUNCTION compliance.append_erasures(jsonb, bigint, jsonb) IS
+    'Internal to compliance.purge_expired() and compliance.process_erase_tasks(): at the end of a batch, takes the consent chain''s head, fails with 40001 if a consent event of a subject the batch acted on (acted: [{subject, subject_kind}]) was recorded after ledger id since, and appends the erased events of the batch''s erasures; returns their reports with ledger_id.';
+
+-- Batches of purges and erase tasks decide from the committed state at
+-- READ COMMITTED: each statement sees what committed before it, and
+-- append_erasures() sees every consent event recorded since the batch
+-- began.  At REPEATABLE READ a batch would decide, and check, from its
+-- first snapshot.
+CREATE FUNCTION compliance.require_read_committed(what text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION '% must run at READ COMMITTED', what
+            USING ERRCODE = 'active_sql_transaction',
+                  DETAIL = format('This transaction is %s: it would decide which subjects to erase from a snapshot taken before consents given meanwhile.',
+                                  upper(current_setting('transaction_isolation'))),
+                  HINT = 'Call it outside a transaction block, or in one started with BEGIN ISOLATION LEVEL READ COMMITTED.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.require_read_committed(text) IS
+    'Internal: raises 25001 unless the transaction is READ COMMITTED; purges and erase tasks decide from the committed state.';
 
 -- Erase tasks in a batch of at most max_subjects subjects (NULL: all), in
--- one transaction.  The subjects are claimed first, so that no consent or
--- ground is recorded for them while their bases are checked and their rows
--- deleted; writers of other subjects go on, and wait for the chain's head
--- only while the batch appends its erased events at the end.
+-- one transaction, without the consent chain's head until the end:
+-- consent writers go on while the batch checks bases and deletes rows,
+-- and wait only while it appends its erased events; if one of them
+-- recorded a consent event of a subject of the batch meanwhile, the batch
+-- fails with 40001 (compliance.append_erasures) and runs again.
 CREATE FUNCTION compliance.process_erase_tasks(max_subjects integer DEFAULT NULL) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -1152,8 +1194,10 @@ DECLARE
     v_kept jsonb := '[]';
     v_batch text[][];
     v_item jsonb;
+    v_since bigint;
     n integer;
 BEGIN
+    PERFORM compliance.require_read_committed('compliance.process_erase_tasks()');
     IF max_subjects < 1 THEN
         RAISE EXCEPTION 'max_subjects must be a positive number'
             USING ERRCODE = 'invalid_parameter_value',
@@ -1177,13 +1221,9 @@ BEGIN
     -- A writer that added rows of one of them under a consent since ended
     -- may still be open: it finishes first, so that its rows are seen
     -- below (later writers cannot add rows of a subject with no basis).
-    -- Then the subjects are claimed, in the order of (kind, key), as every
-    -- claimer of several.
     PERFORM compliance.wait_for_table_writers(ARRAY(SELECT p.relid FROM compliance.protected_tables p));
-    FOR v_kind IN SELECT DISTINCT v_batch[i][1] FROM generate_subscripts(v_batch, 1) g(i) ORDER BY 1 LOOP
-        PERFORM compliance.claim_subjects(v_kind,
-            ARRAY(SELECT v_batch[i][2] FROM generate_subscripts(v_batch, 1) g(i) WHERE v_batch[i][1] = v_kind));
-    END LOOP;
+    -- the consent events the batch decides from: those up to here
+    SELECT coalesce(max(h.last_id), 0) INTO v_since FROM compliance.ledger_heads h WHERE h.ledger = 'consent';
 
     FOR n IN 1 .. coalesce(array_length(v_batch, 1), 0) LOOP
         v_kind := v_batch[n][1];
@@ -1208,7 +1248,9 @@ BEGIN
 
     -- the erased events, then the tasks and the applications they answer
     -- (an application answered after its subject's erased event is sealed)
-    v_reports := compliance.append_erasures(v_reports);
+    v_reports := compliance.append_erasures(v_reports, v_since,
+        coalesce((SELECT jsonb_agg(jsonb_build_object('subject', r ->> 'subject', 'subject_kind', r ->> 'subject_kind'))
+                    FROM jsonb_array_elements(v_results) r), '[]'));
     FOR v_item IN SELECT x.r FROM jsonb_array_elements(v_results) WITH ORDINALITY x(r, i) ORDER BY x.i LOOP
         v_subject := v_item ->> 'subject';
         v_kind := v_item ->> 'subject_kind';
@@ -1245,7 +1287,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.process_erase_tasks(integer) IS
-    'Opens the erase tasks of contracts that expired by their term, then does the open erase tasks whose time has come, of at most max_subjects subjects (NULL: all) (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased as by compliance.erase_subject(); otherwise the task is closed as kept, with the bases. The applications the withdrawals answered are completed with the outcome. Consent writers of other subjects are not held up: they wait only while the erased events are appended at the end. Returns the counts and subjects. compliance.process_erase_tasks_in_batches() commits batch by batch.';
+    'Opens the erase tasks of contracts that expired by their term, then does the open erase tasks whose time has come, of at most max_subjects subjects (NULL: all) (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased as by compliance.erase_subject(); otherwise the task is closed as kept, with the bases. The applications the withdrawals answered are completed with the outcome. Consent writers are not held up: they wait only while the erased events are appended at the end; if one recorded a consent event of a subject of the batch meanwhile, the call fails with 40001 and nothing is done (run it again). Needs READ COMMITTED. Returns the counts and subjects. compliance.process_erase_tasks_in_batches() commits batch by batch and runs a failed batch again.';
 
 -- Erase tasks at scale: batches of max_subjects subjects, each committed
 -- on its own, as compliance.purge_expired_in_batches() does for the purge.
@@ -1268,12 +1310,13 @@ BEGIN
                   HINT = 'E.g. CALL compliance.process_erase_tasks_in_batches(1000);';
     END IF;
     LOOP
-        -- an aborted batch runs again, as in purge_expired_in_batches()
+        -- a batch a consent writer made fail runs again once the writer is
+        -- done, as in purge_expired_in_batches()
         FOR v_try IN 1 .. 3 LOOP
             BEGIN
                 v_report := compliance.process_erase_tasks(max_subjects);
                 EXIT;
-            EXCEPTION WHEN deadlock_detected THEN
+            EXCEPTION WHEN serialization_failure OR deadlock_detected THEN
                 IF v_try = 3 THEN
                     RAISE;
                 END IF;
@@ -1328,7 +1371,8 @@ REVOKE EXECUTE ON FUNCTION
     compliance.retention_term_run(regclass, timestamptz, timestamptz),
     compliance.erase_subject(text, bigint, text),
     compliance.erase_subject_run(text, bigint, text, boolean),
-    compliance.append_erasures(jsonb),
+    compliance.append_erasures(jsonb, bigint, jsonb),
+    compliance.require_read_committed(text),
     compliance.wait_for_table_writers(regclass[]),
     compliance.erase_rows(regclass, text, jsonb),
     compliance.erase_task_on_withdrawal(),

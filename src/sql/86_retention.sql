@@ -349,29 +349,26 @@ DECLARE
     v_report jsonb;
     v_fk record;
     v_keep text[];
-    v_keys text[];
+    v_since bigint;
+    v_acted jsonb := '[]';
     v_erasures jsonb := '[]';
 BEGIN
-    -- No subject of the purge consents again, or gets a ground, between
-    -- the check and the deletion: its subjects are claimed first, and what
-    -- expired is read after.  Consent writers of other subjects go on; they
-    -- wait for the chain's head only while the erased events are appended
-    -- at the end (50_ledger.sql).  The keys are claimed for every kind.
+    PERFORM compliance.require_read_committed('compliance.purge_expired()');
     -- A writer that added rows of a subject under a consent since ended may
     -- still be open: it finishes first, so that its rows are purged too
     -- (later writers cannot add rows of a subject with no basis).
     PERFORM compliance.wait_for_table_writers(ARRAY(SELECT p.relid FROM compliance.protected_tables p));
-    v_keys := coalesce(only_subjects,
-                       ARRAY(SELECT DISTINCT e.subject FROM compliance.retention_expiry(NULL) e));
-    FOR v_kind IN SELECT DISTINCT p.subject_kind FROM compliance.protected_tables p ORDER BY 1 LOOP
-        PERFORM compliance.claim_subjects(v_kind, v_keys);
-    END LOOP;
+    -- Consent writers go on while the purge decides and deletes; it takes
+    -- the chain's head only at the end, and fails with 40001 if one of them
+    -- recorded a consent event of a subject it acted on after this point
+    -- (compliance.append_erasures).
+    SELECT coalesce(max(h.last_id), 0) INTO v_since FROM compliance.ledger_heads h WHERE h.ledger = 'consent';
 
     FOR v_subject, v_kind, v_expired, v_unrecorded IN
         SELECT e.subject, p.subject_kind, array_agg(e.tbl ORDER BY e.tbl::text),
                bool_and(e.purpose IS NULL)
-          -- only the claimed subjects, looked up by their keys
-          FROM compliance.retention_expiry(v_keys) e
+          -- a batch: only these subjects, looked up by their keys
+          FROM compliance.retention_expiry(only_subjects) e
           JOIN compliance.protected_tables p ON p.relid = e.tbl
          GROUP BY e.subject, p.subject_kind ORDER BY e.subject, p.subject_kind
     LOOP
@@ -384,6 +381,7 @@ BEGIN
             CONTINUE;
         END IF;
         v_subjects := v_subjects + 1;
+        v_acted := v_acted || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind);
         SELECT coalesce(array_agg(h.relid), '{}') INTO v_held
           FROM compliance.tables_holding(v_subject, v_kind) h;
         v_blocked := EXISTS (SELECT FROM compliance.blocked_subjects b
@@ -487,7 +485,7 @@ BEGIN
     END LOOP;
 
     -- the erased events, appended together (the head is held from here)
-    PERFORM compliance.append_erasures(v_erasures);
+    PERFORM compliance.append_erasures(v_erasures, v_since, v_acted);
 
     v_report := jsonb_build_object(
         'purged_at', v_now, 'subjects', v_subjects, 'rows_deleted', v_rows,
@@ -510,6 +508,7 @@ CREATE FUNCTION compliance.purge_expired(dry_run boolean DEFAULT false,
 AS $$
 DECLARE
     v_report jsonb;
+    v_try integer;
 BEGIN
     IF dry_run IS NULL OR purge_unrecorded IS NULL THEN
         RAISE EXCEPTION 'dry_run and purge_unrecorded must be true or false'
@@ -517,7 +516,18 @@ BEGIN
                   HINT = 'Call compliance.purge_expired(dry_run => true) to see what would go.';
     END IF;
     IF NOT dry_run THEN
-        RETURN compliance.purge_expired_run(purge_unrecorded, NULL);
+        -- a consent writer that overtook the purge on one of its subjects
+        -- makes it fail (40001): it runs again once the writer is done
+        FOR v_try IN 1 .. 3 LOOP
+            BEGIN
+                RETURN compliance.purge_expired_run(purge_unrecorded, NULL);
+            EXCEPTION WHEN serialization_failure THEN
+                IF v_try = 3 THEN
+                    RAISE;
+                END IF;
+                PERFORM compliance.wait_for_consent_writers();
+            END;
+        END LOOP;
     END IF;
     -- The very purge, undone: the report says exactly what a purge now
     -- would delete, block and keep.
@@ -538,9 +548,10 @@ COMMENT ON FUNCTION compliance.purge_expired(boolean, boolean) IS
 -- Art. 4.8 at scale: a purge of many subjects in batches, each committed on
 -- its own, so that a cancel or a crash loses at most the batch under way
 -- (its subjects keep all their rows: each is purged whole inside it),
--- consent writers are not held up (only writers of the batch's own
--- subjects wait for it; others wait only while a batch appends its erased
--- events, just before it commits), and the officer sees how far it got.  A procedure (transaction control) runs
+-- consent writers are not held up (they wait only while a batch appends
+-- its erased events, just before it commits; a batch that one of them
+-- overtook on one of its subjects runs again), and the officer sees how
+-- far it got.  A procedure (transaction control) runs
 -- with its caller's rights and no SET clause; what it reads and deletes
 -- goes through the SECURITY DEFINER functions above, which are the
 -- officer's.
@@ -585,15 +596,14 @@ BEGIN
     v_total := pg_catalog.cardinality(v_subjects);
     COMMIT;
     WHILE v_done < v_total LOOP
-        -- An application transaction giving consents for several subjects
-        -- may hold the ledger's head and wait for a subject of the batch,
-        -- which waits for the head at its end: PostgreSQL aborts one of the
-        -- two; an aborted batch runs again.
+        -- A consent writer that recorded an event of a subject of the batch
+        -- meanwhile makes it fail (40001), as a deadlock with an application
+        -- transaction does: it runs again once that writer is done.
         FOR v_try IN 1 .. 3 LOOP
             BEGIN
                 v_report := compliance.purge_expired_batch(v_subjects[v_done + 1 : v_done + max_subjects], purge_unrecorded);
                 EXIT;
-            EXCEPTION WHEN deadlock_detected THEN
+            EXCEPTION WHEN serialization_failure OR deadlock_detected THEN
                 IF v_try = 3 THEN
                     RAISE;
                 END IF;
@@ -625,7 +635,7 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) IS
-    'Purges the expired data of compliance.expired_data() as compliance.purge_expired() does, max_subjects subjects per transaction (Art. 4.8 of Law 99-Z): each batch commits on its own and is logged in compliance.purge_log, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way (whose subjects keep all their rows), and consent writers are not held up (writers of a subject in the batch under way wait for it; others wait only while a batch appends its erased events to the consent ledger, just before it commits). Then counts what is left for compliance.officer_dashboard (compliance.count_expired_data()), with a last NOTICE. Returns a summary: subjects, batches, rows_deleted, erased, skipped_unrecorded, expired_left (rows of expired_data() after the purge). CALL it outside a transaction block.';
+    'Purges the expired data of compliance.expired_data() as compliance.purge_expired() does, max_subjects subjects per transaction (Art. 4.8 of Law 99-Z): each batch commits on its own and is logged in compliance.purge_log, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way (whose subjects keep all their rows), and consent writers are not held up (they wait only while a batch appends its erased events to the consent ledger, just before it commits; a batch overtaken by a consent event of one of its subjects runs again). Then counts what is left for compliance.officer_dashboard (compliance.count_expired_data()), with a last NOTICE. Returns a summary: subjects, batches, rows_deleted, erased, skipped_unrecorded, expired_left (rows of expired_data() after the purge). CALL it outside a transaction block.';
 
 REVOKE EXECUTE ON FUNCTION
     compliance.retention_expiry(text[]),
