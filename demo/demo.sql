@@ -60,6 +60,17 @@ SELECT count(compliance.record_basis(id::text, 'treatment', '2026-01-15 09:00+03
   FROM generate_series(1, 4) id;
 SELECT compliance.end_basis('4', 'treatment', '2026-11-20 12:00+03', 'discharged', subject_kind => 'patient') AS ended;
 
+\echo '--- documents name data by labels, never by column or code names (Art. 11.2, 17.4); the DBA labels what compliance.missing_labels lists:'
+SELECT count(*) AS labelled
+  FROM (VALUES ('treatment', 'Medical treatment'), ('reminders', 'Appointment reminders by SMS'),
+               ('research', 'Anonymised outcome research'), ('telemedicine', 'Video consultations'),
+               ('payroll', 'Payroll'), ('sms_gateway', 'SMS Gateway LLC'), ('patients', 'Patient record'),
+               ('patients.id', 'patient number'), ('patients.full_name', 'surname, first name, patronymic (if any)'),
+               ('patients.phone', 'mobile phone number'), ('patients.diagnosis', 'diagnosis')) v(item, label),
+       compliance.set_label(v.item, 'en', v.label);
+SELECT compliance.set_label('patients.full_name', 'ru', 'фамилия, собственное имя, отчество (если таковое имеется)');
+SELECT kind, item FROM compliance.missing_labels WHERE lang = 'en';
+
 \echo
 \echo '=== 5. Before consent the patient sees the notice of Art. 5.5 (English here; Russian is the default)'
 \pset format unaligned
@@ -141,6 +152,11 @@ GRANT SELECT ON employees TO clinic_hr;
 GRANT SELECT ON employees TO clinic_app;
 \echo '--- the HR system runs live: the DBA switches the table on in report mode first, without an outage'
 SELECT compliance.protect('employees', 'id', subject_kind => 'employee', mode => 'report');
+SELECT count(*) AS labelled
+  FROM (VALUES ('employees', 'Personnel file'), ('employees.id', 'personnel number'),
+               ('employees.full_name', 'surname, first name, patronymic (if any)'),
+               ('employees.salary', 'salary')) v(item, label),
+       compliance.set_label(v.item, 'en', v.label);
 SET ROLE clinic_hr;
 SELECT full_name, salary FROM employees WHERE full_name <> 'Nobody' ORDER BY id;
 RESET ROLE;

@@ -67,10 +67,13 @@ $$;
 COMMENT ON FUNCTION compliance.check_transfer_countries(text[]) IS
     'Internal: the foreign countries of a consent to transborder transmission (Art. 9.1 of Law 99-Z), validated, sorted and without duplicates; NULL if none.';
 
-CREATE FUNCTION compliance.consent_notice(purposes compliance.purpose_set, lang text DEFAULT 'ru',
-        valid_until timestamptz DEFAULT NULL, transfer_countries text[] DEFAULT NULL)
+-- The notice itself, without the warnings for missing labels: consents are
+-- given against its digest many times over (give_consent, import_consents),
+-- and warn once, when the notice is generated to be shown.
+CREATE FUNCTION compliance.notice_text(purposes compliance.purpose_set, lang text,
+        valid_until timestamptz, transfer_countries text[])
     RETURNS text
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -96,14 +99,14 @@ BEGIN
                   HINT = 'Call compliance.set_processor(name, location) first.';
     END IF;
 
-    SELECT string_agg(format('%s. %s (%s). %s: %s. %s: %s. %s: %s.%s%s',
-               p.n, p.title, p.code,
+    SELECT string_agg(format('%s. %s. %s: %s. %s: %s. %s: %s.%s%s',
+               p.n, compliance.purpose_label(p.code, lang),
                CASE WHEN ru THEN 'Правовое основание' ELSE 'Legal basis' END,
                CASE WHEN p.legal_basis = 'consent'
                     THEN CASE WHEN ru THEN 'согласие субъекта персональных данных' ELSE 'consent of the data subject' END
                     ELSE p.basis_description || ' (' || p.article || ')' END,
                CASE WHEN ru THEN 'Персональные данные' ELSE 'Personal data' END,
-               coalesce(array_to_string(p.data_items, ', '),
+               coalesce(compliance.items_text(p.data_items, lang),
                         CASE WHEN ru THEN 'все персональные данные, обрабатываемые для этой цели'
                              ELSE 'all personal data processed for this purpose' END),
                CASE WHEN ru THEN 'Действия' ELSE 'Actions' END,
@@ -118,7 +121,7 @@ BEGIN
       FROM (SELECT row_number() OVER (ORDER BY p.id) AS n, p.*,
                    b.description AS basis_description, b.article
               FROM compliance.purposes p JOIN compliance.legal_bases b ON b.basis = p.legal_basis
-             WHERE consent_notice.purposes @> p.code::compliance.purpose) p;
+             WHERE notice_text.purposes @> p.code::compliance.purpose) p;
 
     -- Art. 9.1: consent to a transfer is given having been informed of the risks
     v_countries := compliance.check_transfer_countries(transfer_countries);
@@ -138,7 +141,7 @@ BEGIN
             'Without your consent to the transmission your data are not sent there; withdrawing your consent ends the transmission too.') END;
     END IF;
 
-    SELECT string_agg(format('- %s, %s (%s)', r.name, r.location, r.country), E'\n' ORDER BY r.code)
+    SELECT string_agg(format('- %s, %s (%s)', compliance.recipient_label(r.code, lang), r.location, r.country), E'\n' ORDER BY r.code)
       INTO v_authorised
       FROM compliance.recipients r WHERE r.kind = 'authorised_person';
 
@@ -208,5 +211,30 @@ BEGIN
         'If you give consent, the processor will process the personal data listed above for the stated purposes until the consent ends or you withdraw it. If you refuse, these data will not be processed for these purposes, and services that depend on them may be unavailable. Withdrawal does not make processing before it unlawful (Article 10.4).');
 END
 $$;
+COMMENT ON FUNCTION compliance.notice_text(compliance.purpose_set, text, timestamptz, text[]) IS
+    'Internal: the text of compliance.consent_notice() without its warnings for missing labels, as consents digest it. The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means, rights and how to use them, consequences), in Russian (default) or English, generated from the registry; with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1).';
+
+CREATE FUNCTION compliance.consent_notice(purposes compliance.purpose_set, lang text DEFAULT 'ru',
+        valid_until timestamptz DEFAULT NULL, transfer_countries text[] DEFAULT NULL)
+    RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_notice text := compliance.notice_text(purposes, lang, valid_until, transfer_countries);
+    v_missing text[] := '{}';
+BEGIN
+    -- what the notice names without a label in its language
+    v_missing := v_missing || compliance.unlabelled(lang, 'purpose',
+        ARRAY(SELECT p.code FROM compliance.purposes p WHERE consent_notice.purposes @> p.code::compliance.purpose));
+    v_missing := v_missing || compliance.unlabelled(lang, 'data_item',
+        ARRAY(SELECT i FROM compliance.purposes p, unnest(p.data_items) i
+               WHERE consent_notice.purposes @> p.code::compliance.purpose));
+    v_missing := v_missing || compliance.unlabelled(lang, 'recipient',
+        ARRAY(SELECT r.code FROM compliance.recipients r WHERE r.kind = 'authorised_person'));
+    PERFORM compliance.warn_missing_labels(lang, v_missing);
+    RETURN v_notice;
+END
+$$;
 COMMENT ON FUNCTION compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]) IS
-    'The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means, rights and how to use them, consequences), in Russian (default) or English, generated from the registry; with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1).';
+    'The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means, rights and how to use them, consequences), in Russian (default) or English, generated from the registry with the labels of compliance.set_label() (a WARNING names each item without one); with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1). Consents record the SHA-256 digest of this text.';

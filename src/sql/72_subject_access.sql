@@ -263,7 +263,7 @@ BEGIN
     SELECT jsonb_build_object('since', b.blocked_at, 'reason', b.reason) INTO v_blocked
       FROM compliance.blocked_subjects b
      WHERE b.subject = subject_access.subject AND b.subject_kind = subject_access.subject_kind;
-    SELECT coalesce(jsonb_agg(jsonb_build_object('name', rc.name, 'location', rc.location, 'country', rc.country)
+    SELECT coalesce(jsonb_agg(jsonb_build_object('recipient', rc.code, 'name', rc.name, 'location', rc.location, 'country', rc.country)
                               ORDER BY rc.code), '[]')
       INTO v_authorised
       FROM compliance.recipients rc WHERE rc.kind = 'authorised_person';
@@ -460,6 +460,11 @@ DECLARE
     b jsonb := '[]';
     v_list jsonb;
     v_table jsonb;
+    v_t bigint;
+    v_rel regclass;
+    v_tables text[] := '{}';
+    v_columns text[] := '{}';
+    v_missing text[] := '{}';
 BEGIN
     ru := compliance.check_lang(lang) = 'ru';
     IF format IS NULL OR format NOT IN ('text', 'html') THEN
@@ -469,15 +474,16 @@ BEGIN
                   HINT = 'Pass ''text'' or ''html''.';
     END IF;
     v := compliance.subject_access(subject, subject_kind);
+    v_missing := v_missing || compliance.unlabelled(lang, 'subject_kind', ARRAY[subject_kind]);
 
     b := b || jsonb_build_array(
         jsonb_build_object('p', CASE WHEN ru
             THEN '(пункт 1 статьи 11 Закона Республики Беларусь от 7 мая 2021 г. № 99-З «О защите персональных данных»)'
             ELSE '(Article 11.1 of Law of the Republic of Belarus No. 99-Z of 7 May 2021 "On the protection of personal data")' END),
-        jsonb_build_object('p', (SELECT CASE WHEN ru
-                    THEN 'Субъект персональных данных (' || coalesce(k.title_ru, k.title) || ', идентификатор у оператора): '
-                    ELSE 'Data subject (' || k.title || ', identifier used by the processor): ' END
-               FROM compliance.subject_kinds k WHERE k.kind = subject_access_report.subject_kind) || subject),
+        jsonb_build_object('p', CASE WHEN ru
+                    THEN 'Субъект персональных данных (' || coalesce(compliance.kind_label(subject_kind, lang), 'физическое лицо') || ', идентификатор у оператора): '
+                    ELSE 'Data subject (' || coalesce(compliance.kind_label(subject_kind, lang), 'natural person') || ', identifier used by the processor): ' END
+               || subject),
         jsonb_build_object('p', CASE WHEN ru THEN 'Дата: ' ELSE 'Date: ' END
                                 || compliance.report_date((v ->> 'generated_at')::timestamptz, lang)),
         jsonb_build_object('h2', CASE WHEN ru THEN '1. Оператор' ELSE '1. Processor' END),
@@ -490,6 +496,7 @@ BEGIN
         b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
             THEN 'Оператор не обрабатывает ваши персональные данные: сведений о вас у оператора нет.'
             ELSE 'The processor does not process your personal data: it holds no data about you.' END));
+        PERFORM compliance.warn_missing_labels(lang, v_missing);
         RETURN compliance.report_render(CASE WHEN ru THEN 'Сведения об обработке персональных данных'
                                              ELSE 'Information on the processing of personal data' END,
                                         lang, format, b);
@@ -515,14 +522,23 @@ BEGIN
             THEN 'Кроме сведений о ваших согласиях, ваших персональных данных у оператора нет.'
             ELSE 'Apart from the records of your consent, the processor holds no personal data about you.' END));
     END IF;
-    FOR v_table IN SELECT t FROM jsonb_array_elements(v -> 'data') t LOOP
+    -- Tables and columns by their labels (Art. 11.2: an accessible form),
+    -- never by their names; unlabelled ones numbered.
+    FOR v_table, v_t IN SELECT t, n FROM jsonb_array_elements(v -> 'data') WITH ORDINALITY AS e(t, n) LOOP
+        v_rel := (v_table ->> 'table')::regclass;
+        v_tables := v_tables || compliance.label_item(v_rel);
+        v_columns := v_columns || ARRAY(SELECT compliance.label_item(v_rel, c::name)
+                                          FROM jsonb_array_elements_text(v_table -> 'columns') c);
         b := b || jsonb_build_array(
-            jsonb_build_object('h3', (v_table ->> 'table')
-                                     || coalesce(' — ' || (v_table ->> 'description'), '')),
+            jsonb_build_object('h3', coalesce(compliance.column_label(v_rel, NULL, lang),
+                                              CASE WHEN ru THEN 'Набор данных № ' ELSE 'Data set no. ' END || v_t)),
             jsonb_build_object('p', CASE WHEN ru THEN 'Источник получения: ' ELSE 'Source: ' END
                                     || coalesce(v_table ->> 'source', CASE WHEN ru THEN 'не указан' ELSE 'not recorded' END)),
             jsonb_build_object('label', CASE WHEN ru THEN 'Запись' ELSE 'Record' END,
-                'table', jsonb_build_object('columns', v_table -> 'columns',
+                'table', jsonb_build_object('columns',
+                    (SELECT jsonb_agg(coalesce(compliance.column_label(v_rel, c::name, lang),
+                                               CASE WHEN ru THEN 'Поле № ' ELSE 'Field no. ' END || n) ORDER BY n)
+                       FROM jsonb_array_elements_text(v_table -> 'columns') WITH ORDINALITY AS e(c, n)),
                     'rows', (SELECT jsonb_agg((SELECT jsonb_agg(
                                          CASE WHEN jsonb_typeof(rw -> c) IN ('object', 'array') THEN to_jsonb((rw -> c)::text)
                                               ELSE rw -> c END ORDER BY n)
@@ -535,7 +551,7 @@ BEGIN
     b := b || jsonb_build_array(jsonb_build_object('h2', CASE WHEN ru
             THEN '4. Правовые основания и цели обработки'
             ELSE '4. Legal bases and purposes of processing' END));
-    SELECT jsonb_agg(format('%s (%s). %s: %s (%s).%s', p ->> 'title', p ->> 'purpose',
+    SELECT jsonb_agg(format('%s. %s: %s (%s).%s', compliance.purpose_label(p ->> 'purpose', lang),
                             CASE WHEN ru THEN 'Правовое основание' ELSE 'Legal basis' END,
                             compliance.report_basis_text((p ->> 'legal_basis')::compliance.legal_basis, lang),
                             CASE WHEN ru THEN replace(replace(p ->> 'article', 'Art. ', 'ст. '), 'para', 'абз.')
@@ -561,7 +577,7 @@ BEGIN
     b := b || jsonb_build_array(jsonb_build_object('h2', CASE WHEN ru
             THEN '5. Срок, на который дано согласие'
             ELSE '5. Period of your consent' END));
-    SELECT jsonb_agg(format('%s (%s): %s', p ->> 'title', p ->> 'purpose',
+    SELECT jsonb_agg(format('%s: %s', compliance.purpose_label(p ->> 'purpose', lang),
                CASE p #>> '{consent,status}'
                    WHEN 'withdrawn' THEN CASE WHEN ru THEN 'согласие отозвано' ELSE 'consent withdrawn' END
                    WHEN 'expired' THEN CASE WHEN ru THEN 'срок согласия истек ' ELSE 'consent expired on ' END
@@ -602,7 +618,7 @@ BEGIN
     b := b || jsonb_build_array(jsonb_build_object('h2', CASE WHEN ru
             THEN '6. Уполномоченные лица, обрабатывающие персональные данные по поручению оператора'
             ELSE '6. Authorised persons processing personal data on the processor''s behalf' END));
-    SELECT jsonb_agg(format('%s, %s (%s)', a ->> 'name', a ->> 'location', a ->> 'country') ORDER BY n)
+    SELECT jsonb_agg(format('%s, %s (%s)', compliance.recipient_label(a ->> 'recipient', lang), a ->> 'location', a ->> 'country') ORDER BY n)
       INTO v_list
       FROM jsonb_array_elements(v -> 'authorised_persons') WITH ORDINALITY AS e(a, n);
     b := b || jsonb_build_array(jsonb_build_object('ul', coalesce(v_list, jsonb_build_array(CASE WHEN ru THEN 'нет' ELSE 'none' END))));
@@ -612,6 +628,15 @@ BEGIN
         jsonb_build_object('p', CASE WHEN ru
             THEN 'Вы вправе в любое время отозвать согласие (статья 10 Закона), требовать изменения неполных, устаревших или неточных персональных данных (пункт 4 статьи 11), раз в календарный год бесплатно получить сведения о предоставлении ваших персональных данных третьим лицам (статья 12), требовать прекращения обработки и удаления персональных данных (статья 13) и обжаловать действия (бездействие) и решения оператора в уполномоченный орган по защите прав субъектов персональных данных (статья 15).'
             ELSE 'You may withdraw your consent at any time (Article 10 of the Law), demand that incomplete, outdated or inaccurate personal data be modified (Article 11.4), obtain once per calendar year free of charge information on the provision of your personal data to third parties (Article 12), demand that processing stop and that your personal data be deleted (Article 13), and appeal against the processor''s actions, failure to act and decisions to the authorised data subject protection body (Article 15).' END));
+
+    -- what the report names without a label in its language
+    v_missing := v_missing || compliance.unlabelled(lang, 'table', v_tables);
+    v_missing := v_missing || compliance.unlabelled(lang, 'column', v_columns);
+    v_missing := v_missing || compliance.unlabelled(lang, 'purpose',
+        ARRAY(SELECT p ->> 'purpose' FROM jsonb_array_elements(v -> 'purposes') p));
+    v_missing := v_missing || compliance.unlabelled(lang, 'recipient',
+        ARRAY(SELECT a ->> 'recipient' FROM jsonb_array_elements(v -> 'authorised_persons') a));
+    PERFORM compliance.warn_missing_labels(lang, v_missing);
 
     RETURN compliance.report_render(CASE WHEN ru THEN 'Сведения об обработке персональных данных'
                                          ELSE 'Information on the processing of personal data' END,

@@ -17,6 +17,7 @@ DECLARE
     ru boolean := compliance.check_lang(lang) = 'ru';
     v jsonb;
     b jsonb := '[]';
+    v_missing text[] := '{}';
 BEGIN
     IF format IS NULL OR format NOT IN ('text', 'html') THEN
         RAISE EXCEPTION 'unsupported report format "%"', format
@@ -28,10 +29,10 @@ BEGIN
         jsonb_build_object('p', CASE WHEN ru
             THEN '(пункт 2 статьи 12 Закона Республики Беларусь от 7 мая 2021 г. № 99-З «О защите персональных данных»)'
             ELSE '(Article 12.2 of Law of the Republic of Belarus No. 99-Z of 7 May 2021 "On the protection of personal data")' END),
-        jsonb_build_object('p', (SELECT CASE WHEN ru
-                    THEN 'Субъект персональных данных (' || coalesce(k.title_ru, k.title) || ', идентификатор у оператора): '
-                    ELSE 'Data subject (' || k.title || ', identifier used by the processor): ' END
-               FROM compliance.subject_kinds k WHERE k.kind = disclosure_answer.subject_kind) || (v ->> 'subject')),
+        jsonb_build_object('p', CASE WHEN ru
+                    THEN 'Субъект персональных данных (' || coalesce(compliance.kind_label(subject_kind, lang), 'физическое лицо') || ', идентификатор у оператора): '
+                    ELSE 'Data subject (' || coalesce(compliance.kind_label(subject_kind, lang), 'natural person') || ', identifier used by the processor): ' END
+               || (v ->> 'subject')),
         jsonb_build_object('p', CASE WHEN ru
             THEN format('Период: с %s по %s включительно.',
                         to_char((v #>> '{period,from}')::timestamptz AT TIME ZONE 'Europe/Minsk', 'DD.MM.YYYY'),
@@ -51,13 +52,20 @@ BEGIN
                 THEN jsonb_build_array('Кому', 'Место нахождения', 'Какие данные', 'Дата')
                 ELSE jsonb_build_array('To', 'Location', 'Which data', 'Date') END,
             'rows', (SELECT jsonb_agg(jsonb_build_array(
-                             d ->> 'recipient_name',
+                             compliance.recipient_label(d ->> 'recipient', lang),
                              concat_ws(', ', d ->> 'recipient_location', d ->> 'country'),
-                             (SELECT string_agg(i, ', ' ORDER BY n) FROM jsonb_array_elements_text(d -> 'data_items') WITH ORDINALITY AS x(i, n)),
+                             compliance.items_text(ARRAY(SELECT jsonb_array_elements_text(d -> 'data_items')), lang),
                              compliance.report_date((d ->> 'disclosed_at')::timestamptz, lang))
                              ORDER BY o)
                        FROM jsonb_array_elements(v -> 'disclosures') WITH ORDINALITY AS e(d, o)))));
     END IF;
+    -- what the answer names without a label in its language
+    v_missing := v_missing || compliance.unlabelled(lang, 'subject_kind', ARRAY[subject_kind]);
+    v_missing := v_missing || compliance.unlabelled(lang, 'recipient',
+        ARRAY(SELECT d ->> 'recipient' FROM jsonb_array_elements(v -> 'disclosures') d));
+    v_missing := v_missing || compliance.unlabelled(lang, 'data_item',
+        ARRAY(SELECT i FROM jsonb_array_elements(v -> 'disclosures') d, jsonb_array_elements_text(d -> 'data_items') i));
+    PERFORM compliance.warn_missing_labels(lang, v_missing);
     IF jsonb_array_length(v -> 'notes') > 0 THEN
         b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
             THEN 'Сведения о предоставлении персональных данных в случаях, предусмотренных пунктом 3 статьи 12 Закона, не сообщаются.'

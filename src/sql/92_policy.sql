@@ -52,6 +52,7 @@ DECLARE
     v_as_of timestamptz;
     v_list jsonb;
     b jsonb := '[]';
+    v_missing text[] := '{}';
 BEGIN
     ru := compliance.check_lang(lang) = 'ru';
     IF format IS NULL OR format NOT IN ('text', 'html') THEN
@@ -93,7 +94,7 @@ BEGIN
 
     -- 2. Purposes, bases, data items, actions, retention (Art. 4.4, 4.5, 4.8, 6, 8).
     SELECT jsonb_agg(concat_ws(' ',
-               format('%s (%s).', p.title, p.code),
+               compliance.purpose_label(p.code, lang) || '.',
                format('%s: %s (%s).', CASE WHEN ru THEN 'Правовое основание' ELSE 'Legal basis' END,
                       compliance.report_basis_text(p.legal_basis, lang),
                       CASE WHEN ru THEN replace(replace(b.article, 'Art. ', 'ст. '), 'para', 'абз.') ELSE b.article END),
@@ -107,7 +108,7 @@ BEGIN
                               THEN 'Основание устанавливается для каждого субъекта отдельно (договор, трудовые или иные отношения с ним) и действует с его возникновения до прекращения; данные субъекта без такого основания для этой цели не обрабатываются.'
                               ELSE 'The basis is established for each subject separately (a contract, employment or another relation with the subject) and applies from its start until it ends; a subject''s data without such a ground are not processed for this purpose.' END END,
                format('%s: %s.', CASE WHEN ru THEN 'Персональные данные' ELSE 'Personal data' END,
-                      coalesce(array_to_string(p.data_items, ', '),
+                      coalesce(compliance.items_text(p.data_items, lang),
                                CASE WHEN ru THEN 'все персональные данные, указанные в разделе 3'
                                     ELSE 'all personal data listed in section 3' END)),
                CASE WHEN p.actions IS NOT NULL
@@ -136,18 +137,24 @@ BEGIN
             ELSE 'Retention runs from the end of the basis of processing: withdrawal or expiry of consent, the end of a contract or another ground established for the subject, blocking of the personal data, or a fulfilled demand of the subject to stop processing and delete them. When it has run out for every purpose, the personal data are deleted, or blocked where legislation requires keeping them (Article 4.8 and 13.2 of the Law).' END));
 
     -- 3. Categories of personal data per table (Art. 1, 8), and what is kept by law (Art. 13.3).
+    -- Tables and columns by their labels, never by their names (the policy
+    -- is published: Art. 17.4); unlabelled ones numbered.
     SELECT jsonb_agg(concat(
-               t.relid::text, coalesce(' (' || obj_description(t.relid, 'pg_class') || ')', ''),
+               coalesce(compliance.column_label(t.relid, NULL, lang),
+                        CASE WHEN ru THEN 'Набор данных № ' ELSE 'Data set no. ' END || t.n),
                -- whose data: the kind of subject the table holds
-               CASE WHEN ru THEN ' [субъекты персональных данных: ' || coalesce(k.title_ru, k.title) || ']'
-                    ELSE ' [data subjects: ' || k.title || ']' END, ': ',
+               CASE WHEN ru THEN ' [субъекты персональных данных: ' ELSE ' [data subjects: ' END
+               || coalesce(compliance.kind_label(t.subject_kind, lang),
+                           CASE WHEN ru THEN 'физические лица' ELSE 'natural persons' END) || ']', ': ',
                (SELECT string_agg(format('%s — %s%s', g.cols, compliance.category_text(g.category, lang),
                                          CASE WHEN g.category > 'publicly_accessible'
                                               THEN CASE WHEN ru THEN ' (специальные персональные данные, статья 8 Закона)'
                                                         ELSE ' (special personal data, Article 8 of the Law)' END
                                               ELSE '' END), '; ' ORDER BY g.category)
                   FROM (SELECT coalesce(c.category, 'ordinary') AS category,
-                               string_agg(a.attname, ', ' ORDER BY a.attnum) AS cols
+                               string_agg(coalesce(compliance.column_label(t.relid, a.attname, lang),
+                                                   CASE WHEN ru THEN 'поле № ' ELSE 'field no. ' END || a.attnum),
+                                          ', ' ORDER BY a.attnum) AS cols
                           FROM pg_attribute a
                           LEFT JOIN compliance.protected_columns c ON c.relid = t.relid AND c.column_name = a.attname
                          WHERE a.attrelid = t.relid AND a.attnum > 0 AND NOT a.attisdropped
@@ -155,10 +162,9 @@ BEGIN
                '.',
                CASE WHEN r.ground IS NOT NULL
                     THEN CASE WHEN ru THEN ' Хранится в соответствии с законодательством: ' ELSE ' Kept as legislation requires: ' END
-                         || r.ground || '.' END) ORDER BY t.relid::text)
+                         || r.ground || '.' END) ORDER BY t.n)
       INTO v_list
-      FROM compliance.protected_tables t
-      JOIN compliance.subject_kinds k ON k.kind = t.subject_kind
+      FROM (SELECT p.*, row_number() OVER (ORDER BY p.relid::text) AS n FROM compliance.protected_tables p) t
       LEFT JOIN compliance.retained_tables r ON r.relid = t.relid;
     b := b || jsonb_build_array(
         jsonb_build_object('h2', CASE WHEN ru THEN '3. Категории обрабатываемых персональных данных'
@@ -171,13 +177,13 @@ BEGIN
     END IF;
 
     -- 4. Recipients and authorised persons (Art. 7).
-    SELECT jsonb_agg(format('%s, %s (%s). %s', r.name, r.location,
+    SELECT jsonb_agg(format('%s, %s (%s). %s', compliance.recipient_label(r.code, lang), r.location,
                (SELECT c.name FROM compliance.countries c WHERE c.code = r.country),
                CASE WHEN r.kind = 'authorised_person'
                     THEN CASE WHEN ru THEN 'Уполномоченное лицо, обрабатывающее персональные данные по поручению оператора (статья 7 Закона)'
                               ELSE 'Authorised person processing personal data on the processor''s behalf (Article 7 of the Law)' END
                          || coalesce(CASE WHEN ru THEN '; цели: ' ELSE '; purposes: ' END
-                                     || (SELECT string_agg(p.title, ', ' ORDER BY p.id) FROM compliance.purposes p
+                                     || (SELECT string_agg(compliance.purpose_label(p.code, lang), ', ' ORDER BY p.id) FROM compliance.purposes p
                                           WHERE a.purposes @> p.code::compliance.purpose AND p.retired_at IS NULL)
                                      || CASE WHEN ru THEN '; действия: ' ELSE '; actions: ' END
                                      || array_to_string(a.actions, ', '), '') || '.'
@@ -203,7 +209,7 @@ BEGIN
                               ELSE 'a state that does not afford an adequate level of protection; transmission only in the cases of Article 9.1 of the Law' END END)
                ORDER BY x.country_name)
       INTO v_list
-      FROM (SELECT c.name AS country_name, string_agg(r.name, ', ' ORDER BY r.code) AS names,
+      FROM (SELECT c.name AS country_name, string_agg(compliance.recipient_label(r.code, lang), ', ' ORDER BY r.code) AS names,
                    EXISTS (SELECT FROM compliance.adequate_countries q WHERE q.country = r.country) AS adequate
               FROM compliance.recipients r JOIN compliance.countries c ON c.code = r.country
              WHERE r.country <> v_home
@@ -270,6 +276,23 @@ BEGIN
             'personal data whose retention has run out are deleted or blocked;',
             'breaches of personal data protection are registered and the authorised body is notified within the statutory period;',
             'demands of the authorised body to modify, block or delete personal data are registered and executed.') END));
+
+    -- what the policy names without a label in its language
+    v_missing := v_missing || compliance.unlabelled(lang, 'purpose',
+        ARRAY(SELECT p.code FROM compliance.purposes p WHERE p.retired_at IS NULL));
+    -- (data items naming protected columns are among the columns below)
+    v_missing := v_missing || compliance.unlabelled(lang, 'data_item',
+        ARRAY(SELECT i FROM compliance.purposes p, unnest(p.data_items) i
+               WHERE p.retired_at IS NULL AND NOT EXISTS (SELECT FROM compliance.item_columns(i))));
+    v_missing := v_missing || compliance.unlabelled(lang, 'subject_kind',
+        ARRAY(SELECT t.subject_kind FROM compliance.protected_tables t));
+    v_missing := v_missing || compliance.unlabelled(lang, 'table',
+        ARRAY(SELECT compliance.label_item(t.relid) FROM compliance.protected_tables t));
+    v_missing := v_missing || compliance.unlabelled(lang, 'column',
+        ARRAY(SELECT compliance.label_item(t.relid, a.attname) FROM compliance.protected_tables t
+                JOIN pg_attribute a ON a.attrelid = t.relid AND a.attnum > 0 AND NOT a.attisdropped));
+    v_missing := v_missing || compliance.unlabelled(lang, 'recipient', ARRAY(SELECT r.code FROM compliance.recipients r));
+    PERFORM compliance.warn_missing_labels(lang, v_missing);
 
     RETURN compliance.report_render(CASE WHEN ru THEN 'Политика в отношении обработки персональных данных'
                                          ELSE 'Personal data processing policy' END,

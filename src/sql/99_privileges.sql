@@ -75,6 +75,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.consent_ledger_lock(),
     compliance.verify_ledger(),
     compliance.verify_chain(text, text),
+    compliance.notice_text(compliance.purpose_set, text, timestamptz, text[]),
     compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]),
     compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], text),
     compliance.withdraw_consent(text, compliance.purpose_set, bigint, text),
