@@ -165,13 +165,32 @@ SELECT compliance.consent_notice('{sms_reminders}', 'en');
 \pset format aligned
 SET client_min_messages = error;
 SELECT compliance.policy_document()
-       ~ 'Карта пациента \[субъекты персональных данных: пациент\]: номер медицинской карты, фамилия, собственное имя, отчество \(если таковое имеется\), номер мобильного телефона — общие персональные данные; диагноз — здоровье'
+       ~ 'Карта пациента \[субъекты персональных данных: пациент\]: номер медицинской карты, фамилия, собственное имя, отчество \(если таковое имеется\), номер мобильного телефона — персональные данные, не относящиеся к специальным; диагноз — персональные данные, касающиеся здоровья'
        AS policy_uses_labels;
 
--- Latin-script words left in the Russian documents once everything is
--- labelled: a regexp over the words of the text.  What remains here is
--- English wording of the documents themselves (actions, bases, countries,
--- codes), none of it a name from the schema.
+-- Dates are Belarus dates: a consent that ends at midnight in Minsk (21:00
+-- UTC) is valid through the day before, in the notice and in the report
+SELECT compliance.give_consent('7', '{sms_reminders}', 'checkbox', valid_until => '2026-12-31 21:00+00',
+                               subject_kind => 'clinic_patient') IS NOT NULL AS renewed_until;
+SELECT position('по 31.12.2026 включительно' IN
+                compliance.consent_notice('{sms_reminders}', valid_until => '2026-12-31 21:00+00')) > 0 AS notice_minsk,
+       position('действует по 31.12.2026 включительно' IN
+                compliance.subject_access_report('7', subject_kind => 'clinic_patient')) > 0 AS report_minsk,
+       position('until 2026-12-31 inclusive' IN
+                compliance.subject_access_report('7', 'en', subject_kind => 'clinic_patient')) > 0 AS report_minsk_en;
+
+-- Citations in the form of Belarusian legal texts: no "ст. 8.2 абз. 5"
+-- shape in any Russian document, and the bases cited in full
+SELECT d.doc, m[1] AS short_citation
+  FROM pg_temp.documents() d, regexp_matches(d.body, '((?:ст|абз|п|art|para)\.\s*\d+)', 'gi') m
+ WHERE d.lang = 'ru';
+SELECT compliance.basis_citation(b, l)
+  FROM unnest(ARRAY['medical_assistance', 'contract_with_subject', 'consent', 'labour_relations']::compliance.legal_basis[]) b,
+       unnest(ARRAY['ru', 'be', 'en']) l;
+
+-- No Latin-script word in the Russian documents once everything is
+-- labelled: a regexp over the words of the text (actions, bases,
+-- categories and countries are words of the document's language).
 SELECT d.doc, string_agg(DISTINCT w[1], ' ' ORDER BY w[1]) AS latin_words
   FROM pg_temp.documents() d, regexp_matches(d.body, '([A-Za-z][A-Za-z-]*)', 'g') w
  WHERE d.lang = 'ru' AND d.doc NOT LIKE '%html'

@@ -379,9 +379,17 @@ GRANT EXECUTE ON FUNCTION compliance.set_label(text, text, text, text) TO compli
 -- lookups with its reader's rights.
 GRANT SELECT ON compliance.labels, compliance.missing_labels
 TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
+-- (and documents that run with their caller's rights, disclosure_answer)
 GRANT EXECUTE ON FUNCTION
     compliance.label_item(regclass, name),
     compliance.code_label(text, text, text),
     compliance.column_label(regclass, name, text),
-    compliance.kind_label(text, text)
+    compliance.item_columns(text),
+    compliance.item_label(text, text),
+    compliance.items_text(text[], text),
+    compliance.purpose_label(text, text),
+    compliance.recipient_label(text, text),
+    compliance.kind_label(text, text),
+    compliance.unlabelled(text, text, text[]),
+    compliance.warn_missing_labels(text, text[])
 TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;

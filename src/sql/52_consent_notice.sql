@@ -99,19 +99,21 @@ BEGIN
                   HINT = 'Call compliance.set_processor(name, location) first.';
     END IF;
 
-    SELECT string_agg(format('%s. %s. %s: %s. %s: %s. %s: %s.%s%s',
+    -- the actions only where the purpose declares them (Art. 5.5)
+    SELECT string_agg(format('%s. %s. %s: %s. %s: %s.%s%s%s',
                p.n, compliance.purpose_label(p.code, lang),
                CASE WHEN ru THEN 'Правовое основание' ELSE 'Legal basis' END,
                CASE WHEN p.legal_basis = 'consent'
                     THEN CASE WHEN ru THEN 'согласие субъекта персональных данных' ELSE 'consent of the data subject' END
-                    ELSE p.basis_description || ' (' || p.article || ')' END,
+                    ELSE compliance.report_basis_text(p.legal_basis, lang)
+                         || ' (' || compliance.basis_citation(p.legal_basis, lang) || ')' END,
                CASE WHEN ru THEN 'Персональные данные' ELSE 'Personal data' END,
                coalesce(compliance.items_text(p.data_items, lang),
                         CASE WHEN ru THEN 'все персональные данные, обрабатываемые для этой цели'
                              ELSE 'all personal data processed for this purpose' END),
-               CASE WHEN ru THEN 'Действия' ELSE 'Actions' END,
-               coalesce(array_to_string(p.actions, ', '),
-                        CASE WHEN ru THEN 'сбор, хранение, использование' ELSE 'collection, storage, use' END),
+               CASE WHEN p.actions IS NULL THEN ''
+                    ELSE format(' %s: %s.', CASE WHEN ru THEN 'Действия с персональными данными' ELSE 'Actions on personal data' END,
+                                compliance.actions_text(p.actions, lang)) END,
                CASE WHEN p.retention IS NULL THEN ''
                     ELSE CASE WHEN ru THEN ' Срок хранения после прекращения основания: ' ELSE ' Kept after the basis ends for: ' END
                          || compliance.interval_words(p.retention, lang) || '.' END,
@@ -128,32 +130,35 @@ BEGIN
     IF v_countries IS NOT NULL THEN
         v_transfer := CASE WHEN ru THEN concat_ws(E'\n',
             'ТРАНСГРАНИЧНАЯ ПЕРЕДАЧА ПЕРСОНАЛЬНЫХ ДАННЫХ (пункт 1 статьи 9)',
-            'С вашего согласия персональные данные будут передаваться на территорию иностранных государств (коды ISO 3166-1): '
-                || array_to_string(v_countries, ', ') || '.',
+            'С вашего согласия персональные данные будут передаваться на территорию иностранных государств: '
+                || (SELECT string_agg(compliance.country_name(c, lang), ', ' ORDER BY compliance.country_name(c, lang))
+                      FROM unnest(v_countries) c) || '.',
             'На территории этих государств не обеспечивается надлежащий уровень защиты прав субъектов персональных данных. Риски передачи: персональные данные могут обрабатываться без гарантий, установленных Законом; вы можете не иметь возможности реализовать в отношении них свои права (статьи 10–13) и обжаловать их нарушение в уполномоченный орган; доступ к ним могут получить органы этих государств.',
             'Без вашего согласия на передачу ваши данные туда не передаются; отзыв согласия прекращает и передачу.')
             ELSE concat_ws(E'\n',
             'TRANSBORDER TRANSMISSION (Article 9.1)',
             'With your consent, your personal data will be transmitted to the territory of: '
-                || (SELECT string_agg(c.name || ' (' || c.code || ')', ', ' ORDER BY c.code)
-                      FROM compliance.countries c WHERE c.code = ANY (v_countries)) || '.',
+                || (SELECT string_agg(compliance.country_name(c, lang), ', ' ORDER BY compliance.country_name(c, lang))
+                      FROM unnest(v_countries) c) || '.',
             'These countries do not ensure an adequate level of protection of the rights of data subjects. The risks of the transmission: your personal data may be processed without the safeguards of the Law; you may be unable to exercise your rights over them (Articles 10 to 13) or to appeal against their violation to the authorised body; the authorities of these countries may gain access to them.',
             'Without your consent to the transmission your data are not sent there; withdrawing your consent ends the transmission too.') END;
     END IF;
 
-    SELECT string_agg(format('- %s, %s (%s)', compliance.recipient_label(r.code, lang), r.location, r.country), E'\n' ORDER BY r.code)
+    SELECT string_agg(format('- %s, %s (%s)', compliance.recipient_label(r.code, lang), r.location,
+                             compliance.country_name(r.country, lang)), E'\n' ORDER BY r.code)
       INTO v_authorised
       FROM compliance.recipients r WHERE r.kind = 'authorised_person';
 
     v_period := CASE
-        WHEN valid_until IS NOT NULL AND ru THEN 'до ' || to_char(valid_until AT TIME ZONE 'UTC', 'DD.MM.YYYY') || ' или до его отзыва'
-        WHEN valid_until IS NOT NULL THEN 'until ' || to_char(valid_until AT TIME ZONE 'UTC', 'YYYY-MM-DD') || ' or until you withdraw it'
+        -- a Belarus date, the last day included
+        WHEN valid_until IS NOT NULL AND ru THEN compliance.report_until(valid_until, lang) || ' или до его отзыва'
+        WHEN valid_until IS NOT NULL THEN compliance.report_until(valid_until, lang) || ' or until you withdraw it'
         WHEN ru THEN 'до отзыва согласия'
         ELSE 'until you withdraw it' END;
 
     IF ru THEN
         RETURN concat_ws(E'\n',
-            'ИНФОРМАЦИЯ ДО ПОЛУЧЕНИЯ СОГЛАСИЯ',
+            'Информация, предоставляемая субъекту персональных данных до получения его согласия',
             '(пункт 5 статьи 5 Закона Республики Беларусь от 7 мая 2021 г. № 99-З «О защите персональных данных»)',
             '',
             'Оператор: ' || v_proc.name || ', ' || v_proc.location,
@@ -166,7 +171,7 @@ BEGIN
             'Уполномоченные лица, обрабатывающие персональные данные по поручению оператора:',
             coalesce(v_authorised, '- нет'),
             '',
-            'Способы обработки: автоматизированная обработка в информационной системе оператора (база данных PostgreSQL) с разграничением доступа, журналированием и блокированием обработки при отзыве согласия.',
+            'Способы обработки: автоматизированная обработка в информационной системе оператора с разграничением доступа, журналированием и блокированием обработки при отзыве согласия.',
             '',
             v_transfer || E'\n',
             'ВАШИ ПРАВА И ПОРЯДОК ИХ РЕАЛИЗАЦИИ',
@@ -174,15 +179,15 @@ BEGIN
             '- получить информацию, касающуюся обработки ваших персональных данных, в течение пяти рабочих дней (статья 11);',
             '- требовать изменения неполных, устаревших или неточных персональных данных (пункт 4 статьи 11);',
             '- один раз в календарный год бесплатно получить информацию о предоставлении ваших персональных данных третьим лицам (статья 12);',
-            '- требовать прекращения обработки и удаления персональных данных (статья 13);',
+            '- требовать от оператора бесплатного прекращения обработки своих персональных данных, включая их удаление, при отсутствии оснований для обработки, предусмотренных Законом и иными законодательными актами (статья 13);',
             '- обжаловать действия (бездействие) и решения оператора в уполномоченный орган по защите прав субъектов персональных данных (статья 15).',
-            'Для реализации прав подайте оператору заявление в письменной форме или в виде электронного документа: фамилия, имя, отчество, адрес места жительства (места пребывания), дата рождения, идентификационный номер (если указывался при даче согласия), изложение сути требований, личная или электронная цифровая подпись (статья 14).',
+            'Для реализации прав подайте оператору заявление в письменной форме или в виде электронного документа: фамилия, собственное имя, отчество (если таковое имеется), адрес места жительства (места пребывания), дата рождения, идентификационный номер (если указывался при даче согласия), изложение сути требований, личная или электронная цифровая подпись (статья 14).',
             '',
             'ПОСЛЕДСТВИЯ ДАЧИ СОГЛАСИЯ ИЛИ ОТКАЗА В ЕГО ДАЧЕ',
-            'Если вы дадите согласие, оператор будет обрабатывать указанные персональные данные для указанных целей до окончания срока согласия или его отзыва. Если вы откажетесь, эти данные не будут обрабатываться для этих целей, и услуги, зависящие от них, могут быть недоступны. Отзыв согласия не делает незаконной обработку до его отзыва (пункт 4 статьи 10).');
+            'Если вы дадите согласие, оператор будет обрабатывать указанные персональные данные для указанных целей до окончания срока согласия или его отзыва. Если вы откажетесь, эти данные не будут обрабатываться для этих целей, и услуги, зависящие от них, могут быть недоступны. Отзыв согласия не имеет обратной силы: обработка персональных данных до ее прекращения не является незаконной (пункт 4 статьи 10).');
     END IF;
     RETURN concat_ws(E'\n',
-        'INFORMATION BEFORE CONSENT',
+        'Information given to the data subject before their consent is obtained',
         '(Article 5.5 of Law of the Republic of Belarus No. 99-Z of 7 May 2021 "On the protection of personal data")',
         '',
         'Processor: ' || v_proc.name || ', ' || v_proc.location,
@@ -195,7 +200,7 @@ BEGIN
         'Authorised persons processing personal data on the processor''s behalf:',
         coalesce(v_authorised, '- none'),
         '',
-        'Means of processing: automated processing in the processor''s information system (a PostgreSQL database) with access control, logging, and blocking of processing when consent is withdrawn.',
+        'Means of processing: automated processing in the processor''s information system with access control, logging, and blocking of processing when consent is withdrawn.',
         '',
         v_transfer || E'\n',
         'YOUR RIGHTS AND HOW TO EXERCISE THEM',
@@ -203,12 +208,12 @@ BEGIN
         '- to obtain information on the processing of your personal data within five working days (Article 11);',
         '- to demand that incomplete, outdated or inaccurate personal data be modified (Article 11.4);',
         '- to obtain, once per calendar year free of charge, information on the provision of your personal data to third parties (Article 12);',
-        '- to demand that processing stop and that your personal data be deleted (Article 13);',
+        '- to demand that the processor stop processing your personal data free of charge, including deleting them, where there are no grounds for processing under the Law and other legislative acts (Article 13);',
         '- to appeal against the processor''s actions, failure to act and decisions to the authorised data subject protection body (Article 15).',
         'To exercise a right, send the processor an application by written letter or electronic document stating your surname, first name, patronymic, residential address, date of birth, identification number (if you gave it with your consent), the essence of your demand, and your signature or electronic signature (Article 14).',
         '',
         'CONSEQUENCES OF GIVING OR REFUSING CONSENT',
-        'If you give consent, the processor will process the personal data listed above for the stated purposes until the consent ends or you withdraw it. If you refuse, these data will not be processed for these purposes, and services that depend on them may be unavailable. Withdrawal does not make processing before it unlawful (Article 10.4).');
+        'If you give consent, the processor will process the personal data listed above for the stated purposes until the consent ends or you withdraw it. If you refuse, these data will not be processed for these purposes, and services that depend on them may be unavailable. Withdrawal has no retroactive effect: processing before it stopped is not unlawful (Article 10.4).');
 END
 $$;
 COMMENT ON FUNCTION compliance.notice_text(compliance.purpose_set, text, timestamptz, text[]) IS

@@ -488,7 +488,7 @@ BEGIN
                                 || compliance.report_date((v ->> 'generated_at')::timestamptz, lang)),
         jsonb_build_object('h2', CASE WHEN ru THEN '1. Оператор' ELSE '1. Processor' END),
         jsonb_build_object('p', concat(v #>> '{processor,name}', ', ', v #>> '{processor,location}',
-                                       ' (', v #>> '{processor,country}', ')')),
+                                       ' (', compliance.country_name(v #>> '{processor,country}', lang), ')')),
         jsonb_build_object('h2', CASE WHEN ru THEN '2. Подтверждение обработки персональных данных'
                                       ELSE '2. Confirmation of processing' END));
 
@@ -497,7 +497,7 @@ BEGIN
             THEN 'Оператор не обрабатывает ваши персональные данные: сведений о вас у оператора нет.'
             ELSE 'The processor does not process your personal data: it holds no data about you.' END));
         PERFORM compliance.warn_missing_labels(lang, v_missing);
-        RETURN compliance.report_render(CASE WHEN ru THEN 'Сведения об обработке персональных данных'
+        RETURN compliance.report_render(CASE WHEN ru THEN 'Информация, касающаяся обработки персональных данных'
                                              ELSE 'Information on the processing of personal data' END,
                                         lang, format, b);
     END IF;
@@ -505,12 +505,13 @@ BEGIN
     b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
             THEN 'Оператор обрабатывает ваши персональные данные.'
             ELSE 'The processor processes your personal data.' END));
+    -- the officer's reason for the block is an internal note, not told
     IF v ? 'blocked' THEN
         b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
             THEN 'Обработка ваших персональных данных заблокирована с ' || compliance.report_date((v #>> '{blocked,since}')::timestamptz, lang)
-                 || ' (пункт 2 статьи 13 Закона); причина: ' || (v #>> '{blocked,reason}')
+                 || ' (пункт 2 статьи 13 Закона).'
             ELSE 'Processing of your personal data has been blocked since ' || compliance.report_date((v #>> '{blocked,since}')::timestamptz, lang)
-                 || ' (Article 13.2 of the Law); reason: ' || (v #>> '{blocked,reason}') END));
+                 || ' (Article 13.2 of the Law).' END));
     END IF;
 
     -- 3. The data themselves, with their source.
@@ -554,25 +555,17 @@ BEGIN
     SELECT jsonb_agg(format('%s. %s: %s (%s).%s', compliance.purpose_label(p ->> 'purpose', lang),
                             CASE WHEN ru THEN 'Правовое основание' ELSE 'Legal basis' END,
                             compliance.report_basis_text((p ->> 'legal_basis')::compliance.legal_basis, lang),
-                            CASE WHEN ru THEN replace(replace(p ->> 'article', 'Art. ', 'ст. '), 'para', 'абз.')
-                                 ELSE p ->> 'article' END,
+                            compliance.basis_citation((p ->> 'legal_basis')::compliance.legal_basis, lang),
                             coalesce(' ' || (p ->> 'description'), ''))
                      ORDER BY n)
       INTO v_list
       FROM jsonb_array_elements(v -> 'purposes') WITH ORDINALITY AS e(p, n);
     b := b || jsonb_build_array(jsonb_build_object('ul', coalesce(v_list, jsonb_build_array('—'))));
-    IF v ? 'withheld' THEN
-        b := b || (SELECT jsonb_agg(jsonb_build_object('p', CASE WHEN ru
-                        THEN format('Сведения об обработке персональных данных для %s %s не предоставляются (пункт 3 статьи 11 Закона). Основание: %s.',
-                                    w ->> 'purposes',
-                                    CASE WHEN (w ->> 'purposes')::int % 10 = 1 AND (w ->> 'purposes')::int % 100 <> 11
-                                         THEN 'цели' ELSE 'целей' END,
-                                    w ->> 'ground')
-                        ELSE format('Information on the processing for %s purpose%s is not provided (Article 11.3 of the Law). Ground: %s.',
-                                    w ->> 'purposes', CASE WHEN w ->> 'purposes' = '1' THEN '' ELSE 's' END,
-                                    w ->> 'ground') END) ORDER BY n)
-                     FROM jsonb_array_elements(v -> 'withheld') WITH ORDINALITY AS e(w, n));
-    END IF;
+    -- Art. 11.3: said in every report, whether or not anything is
+    -- withheld, so that neither its presence nor a count tips the subject off
+    b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
+        THEN 'Информация об обработке персональных данных в случаях, предусмотренных пунктом 3 статьи 11 Закона, не предоставляется.'
+        ELSE 'Information on processing in the cases of Article 11.3 of the Law is not provided.' END));
 
     b := b || jsonb_build_array(jsonb_build_object('h2', CASE WHEN ru
             THEN '5. Срок, на который дано согласие'
@@ -580,14 +573,14 @@ BEGIN
     SELECT jsonb_agg(format('%s: %s', compliance.purpose_label(p ->> 'purpose', lang),
                CASE p #>> '{consent,status}'
                    WHEN 'withdrawn' THEN CASE WHEN ru THEN 'согласие отозвано' ELSE 'consent withdrawn' END
-                   WHEN 'expired' THEN CASE WHEN ru THEN 'срок согласия истек ' ELSE 'consent expired on ' END
-                                       || compliance.report_date((p #>> '{consent,valid_until}')::timestamptz, lang)
+                   WHEN 'expired' THEN CASE WHEN ru THEN 'срок действия согласия истек: согласие действовало ' ELSE 'consent expired: it was valid ' END
+                                       || compliance.report_until((p #>> '{consent,valid_until}')::timestamptz, lang)
                    ELSE CASE WHEN ru THEN 'согласие дано ' ELSE 'consent given on ' END
                         || compliance.report_date((p #>> '{consent,given_at}')::timestamptz, lang)
                         || CASE WHEN p #>> '{consent,valid_until}' IS NULL
                                 THEN CASE WHEN ru THEN ', действует до его отзыва' ELSE ', valid until you withdraw it' END
-                                ELSE CASE WHEN ru THEN ', действует до ' ELSE ', valid until ' END
-                                     || compliance.report_date((p #>> '{consent,valid_until}')::timestamptz, lang) END
+                                ELSE CASE WHEN ru THEN ', действует ' ELSE ', valid ' END
+                                     || compliance.report_until((p #>> '{consent,valid_until}')::timestamptz, lang) END
                END) ORDER BY n)
       INTO v_list
       FROM jsonb_array_elements(v -> 'purposes') WITH ORDINALITY AS e(p, n)
@@ -610,7 +603,7 @@ BEGIN
     END IF;
     IF v ? 'consent_proof' THEN
         b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
-            THEN 'Для подтверждения согласия (пункт 7 статьи 5 Закона) оператор хранит указанные в нем сведения о личности, представителе и доказательства согласия только в виде хеш-значений SHA-256 с солью, по которым эти сведения не могут быть восстановлены; они сохраняются и после удаления ваших персональных данных.'
+            THEN 'Для подтверждения согласия (пункт 7 статьи 5 Закона) оператор хранит указанные в нем сведения о личности, представителе и доказательства согласия только в виде хеш-значений с солью, по которым эти сведения не могут быть восстановлены; они сохраняются и после удаления ваших персональных данных.'
             ELSE 'To prove your consent (Article 5.7 of the Law), the processor keeps the identity data, representative and evidence stated with it only as salted SHA-256 digests, from which they cannot be read back; these remain after your personal data are deleted.' END));
     END IF;
 
@@ -618,7 +611,8 @@ BEGIN
     b := b || jsonb_build_array(jsonb_build_object('h2', CASE WHEN ru
             THEN '6. Уполномоченные лица, обрабатывающие персональные данные по поручению оператора'
             ELSE '6. Authorised persons processing personal data on the processor''s behalf' END));
-    SELECT jsonb_agg(format('%s, %s (%s)', compliance.recipient_label(a ->> 'recipient', lang), a ->> 'location', a ->> 'country') ORDER BY n)
+    SELECT jsonb_agg(format('%s, %s (%s)', compliance.recipient_label(a ->> 'recipient', lang), a ->> 'location',
+                            compliance.country_name(a ->> 'country', lang)) ORDER BY n)
       INTO v_list
       FROM jsonb_array_elements(v -> 'authorised_persons') WITH ORDINALITY AS e(a, n);
     b := b || jsonb_build_array(jsonb_build_object('ul', coalesce(v_list, jsonb_build_array(CASE WHEN ru THEN 'нет' ELSE 'none' END))));
@@ -626,8 +620,8 @@ BEGIN
     b := b || jsonb_build_array(
         jsonb_build_object('h2', CASE WHEN ru THEN 'Ваши права' ELSE 'Your rights' END),
         jsonb_build_object('p', CASE WHEN ru
-            THEN 'Вы вправе в любое время отозвать согласие (статья 10 Закона), требовать изменения неполных, устаревших или неточных персональных данных (пункт 4 статьи 11), раз в календарный год бесплатно получить сведения о предоставлении ваших персональных данных третьим лицам (статья 12), требовать прекращения обработки и удаления персональных данных (статья 13) и обжаловать действия (бездействие) и решения оператора в уполномоченный орган по защите прав субъектов персональных данных (статья 15).'
-            ELSE 'You may withdraw your consent at any time (Article 10 of the Law), demand that incomplete, outdated or inaccurate personal data be modified (Article 11.4), obtain once per calendar year free of charge information on the provision of your personal data to third parties (Article 12), demand that processing stop and that your personal data be deleted (Article 13), and appeal against the processor''s actions, failure to act and decisions to the authorised data subject protection body (Article 15).' END));
+            THEN 'Вы вправе в любое время отозвать согласие (статья 10 Закона), требовать изменения неполных, устаревших или неточных персональных данных (пункт 4 статьи 11), раз в календарный год бесплатно получить сведения о предоставлении ваших персональных данных третьим лицам (статья 12), требовать от оператора бесплатного прекращения обработки своих персональных данных, включая их удаление, при отсутствии оснований для обработки, предусмотренных Законом и иными законодательными актами (статья 13), и обжаловать действия (бездействие) и решения оператора в уполномоченный орган по защите прав субъектов персональных данных (статья 15).'
+            ELSE 'You may withdraw your consent at any time (Article 10 of the Law), demand that incomplete, outdated or inaccurate personal data be modified (Article 11.4), obtain once per calendar year free of charge information on the provision of your personal data to third parties (Article 12), demand that the processor stop processing your personal data free of charge, including deleting them, where there are no grounds for processing under the Law and other legislative acts (Article 13), and appeal against the processor''s actions, failure to act and decisions to the authorised data subject protection body (Article 15).' END));
 
     -- what the report names without a label in its language
     v_missing := v_missing || compliance.unlabelled(lang, 'table', v_tables);
@@ -638,7 +632,7 @@ BEGIN
         ARRAY(SELECT a ->> 'recipient' FROM jsonb_array_elements(v -> 'authorised_persons') a));
     PERFORM compliance.warn_missing_labels(lang, v_missing);
 
-    RETURN compliance.report_render(CASE WHEN ru THEN 'Сведения об обработке персональных данных'
+    RETURN compliance.report_render(CASE WHEN ru THEN 'Информация, касающаяся обработки персональных данных'
                                          ELSE 'Information on the processing of personal data' END,
                                     lang, format, b);
 END

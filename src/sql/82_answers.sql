@@ -53,7 +53,7 @@ BEGIN
                 ELSE jsonb_build_array('To', 'Location', 'Which data', 'Date') END,
             'rows', (SELECT jsonb_agg(jsonb_build_array(
                              compliance.recipient_label(d ->> 'recipient', lang),
-                             concat_ws(', ', d ->> 'recipient_location', d ->> 'country'),
+                             concat_ws(', ', d ->> 'recipient_location', compliance.country_name(d ->> 'country', lang)),
                              compliance.items_text(ARRAY(SELECT jsonb_array_elements_text(d -> 'data_items')), lang),
                              compliance.report_date((d ->> 'disclosed_at')::timestamptz, lang))
                              ORDER BY o)

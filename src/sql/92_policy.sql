@@ -13,19 +13,20 @@ CREATE FUNCTION compliance.category_text(category compliance.data_category, lang
     SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE WHEN lang = 'ru' THEN CASE category
-            WHEN 'ordinary' THEN 'общие персональные данные'
+            -- the words of Art. 1 of the Law; "ordinary" is no term of it
+            WHEN 'ordinary' THEN 'персональные данные, не относящиеся к специальным'
             WHEN 'publicly_accessible' THEN 'общедоступные персональные данные'
-            WHEN 'racial_ethnic_origin' THEN 'расовая либо национальная принадлежность'
-            WHEN 'political_opinions' THEN 'политические взгляды'
-            WHEN 'trade_union_membership' THEN 'членство в профессиональных союзах'
-            WHEN 'religious_beliefs' THEN 'религиозные или другие убеждения'
-            WHEN 'health' THEN 'здоровье'
-            WHEN 'sex_life' THEN 'половая жизнь'
-            WHEN 'criminal_record' THEN 'привлечение к административной или уголовной ответственности'
+            WHEN 'racial_ethnic_origin' THEN 'персональные данные, касающиеся расовой либо национальной принадлежности'
+            WHEN 'political_opinions' THEN 'персональные данные, касающиеся политических взглядов'
+            WHEN 'trade_union_membership' THEN 'персональные данные, касающиеся членства в профессиональных союзах'
+            WHEN 'religious_beliefs' THEN 'персональные данные, касающиеся религиозных или других убеждений'
+            WHEN 'health' THEN 'персональные данные, касающиеся здоровья'
+            WHEN 'sex_life' THEN 'персональные данные, касающиеся половой жизни'
+            WHEN 'criminal_record' THEN 'персональные данные, касающиеся привлечения к административной или уголовной ответственности'
             WHEN 'biometric' THEN 'биометрические персональные данные'
             WHEN 'genetic' THEN 'генетические персональные данные' END
         ELSE CASE category
-            WHEN 'ordinary' THEN 'ordinary personal data'
+            WHEN 'ordinary' THEN 'personal data other than special'
             WHEN 'publicly_accessible' THEN 'publicly accessible personal data'
             WHEN 'racial_ethnic_origin' THEN 'racial or ethnic origin'
             WHEN 'political_opinions' THEN 'political opinions'
@@ -87,17 +88,17 @@ BEGIN
                                 || compliance.report_date(v_as_of, lang)),
         jsonb_build_object('h2', CASE WHEN ru THEN '1. Оператор' ELSE '1. Processor' END),
         jsonb_build_object('p', concat(v_proc.name, ', ', v_proc.location, ' (',
-                                       (SELECT c.name FROM compliance.countries c WHERE c.code = v_proc.country), ')')),
+                                       compliance.country_name(v_proc.country, lang), ')')),
         jsonb_build_object('p', CASE WHEN ru
-            THEN 'Настоящая политика определяет, какие персональные данные обрабатывает оператор, для каких целей, на каких правовых основаниях и в течение какого срока, кому они предоставляются, а также права субъектов персональных данных и порядок их реализации. Политика опубликована до начала обработки, доступ к ней не ограничен (пункт 4 статьи 17 Закона). Обработка осуществляется только для заявленных целей и в объеме, соответствующем им (пункты 4 и 5 статьи 4 Закона).'
-            ELSE 'This policy sets out which personal data the processor processes, for which purposes, on which legal bases and for how long, to whom they are provided, and the rights of data subjects and how to exercise them. It is published before processing starts, with unlimited access (Article 17.4 of the Law). Personal data are processed only for the stated purposes and to the extent they require (Article 4.4 and 4.5 of the Law).' END));
+            THEN 'Настоящая политика определяет, какие персональные данные обрабатывает оператор, для каких целей, на каких правовых основаниях и в течение какого срока, кому они предоставляются, а также права субъектов персональных данных и порядок их реализации. Доступ к политике не ограничен (пункт 4 статьи 17 Закона). Обработка осуществляется только для заявленных целей и в объеме, соответствующем им (пункты 4 и 5 статьи 4 Закона).'
+            ELSE 'This policy sets out which personal data the processor processes, for which purposes, on which legal bases and for how long, to whom they are provided, and the rights of data subjects and how to exercise them. Access to it is unlimited (Article 17.4 of the Law). Personal data are processed only for the stated purposes and to the extent they require (Article 4.4 and 4.5 of the Law).' END));
 
     -- 2. Purposes, bases, data items, actions, retention (Art. 4.4, 4.5, 4.8, 6, 8).
     SELECT jsonb_agg(concat_ws(' ',
                compliance.purpose_label(p.code, lang) || '.',
                format('%s: %s (%s).', CASE WHEN ru THEN 'Правовое основание' ELSE 'Legal basis' END,
                       compliance.report_basis_text(p.legal_basis, lang),
-                      CASE WHEN ru THEN replace(replace(b.article, 'Art. ', 'ст. '), 'para', 'абз.') ELSE b.article END),
+                      compliance.basis_citation(p.legal_basis, lang)),
                -- which purposes cover all subjects, and why (Art. 6)
                CASE WHEN p.legal_basis = 'consent' THEN NULL
                     WHEN p.basis_scope = 'all_subjects'
@@ -112,17 +113,19 @@ BEGIN
                                CASE WHEN ru THEN 'все персональные данные, указанные в разделе 3'
                                     ELSE 'all personal data listed in section 3' END)),
                CASE WHEN p.actions IS NOT NULL
-                    THEN format('%s: %s.', CASE WHEN ru THEN 'Действия' ELSE 'Actions' END, array_to_string(p.actions, ', ')) END,
+                    THEN format('%s: %s.', CASE WHEN ru THEN 'Действия с персональными данными' ELSE 'Actions on personal data' END,
+                                compliance.actions_text(p.actions, lang)) END,
                format('%s: %s.', CASE WHEN ru THEN 'Срок хранения' ELSE 'Retention' END,
                       CASE WHEN p.legal_basis = 'consent'
                            THEN CASE WHEN ru THEN 'в течение срока действия согласия' ELSE 'while the consent is in force' END
                            WHEN p.basis_scope = 'per_subject'
                            THEN CASE WHEN ru THEN 'пока у субъекта действует основание' ELSE 'while the subject''s ground is in force' END
                            ELSE CASE WHEN ru THEN 'пока действует правовое основание' ELSE 'while the legal basis applies' END END
+                      -- the period in the nominative, after a dash: "1 месяц"
                       || CASE WHEN p.retention IS NULL
                               THEN CASE WHEN ru THEN '; после его прекращения данные удаляются' ELSE '; afterwards the data are deleted' END
-                              ELSE CASE WHEN ru THEN ' и ' ELSE ' and for ' END || compliance.interval_words(p.retention, lang)
-                                   || CASE WHEN ru THEN ' после его прекращения, затем данные удаляются'
+                              ELSE CASE WHEN ru THEN ', а после его прекращения — ' ELSE ' and for ' END || compliance.interval_words(p.retention, lang)
+                                   || CASE WHEN ru THEN ', затем данные удаляются'
                                            ELSE ' after it ends; then the data are deleted' END END),
                p.description) ORDER BY p.id)
       INTO v_list
@@ -178,7 +181,7 @@ BEGIN
 
     -- 4. Recipients and authorised persons (Art. 7).
     SELECT jsonb_agg(format('%s, %s (%s). %s', compliance.recipient_label(r.code, lang), r.location,
-               (SELECT c.name FROM compliance.countries c WHERE c.code = r.country),
+               compliance.country_name(r.country, lang),
                CASE WHEN r.kind = 'authorised_person'
                     THEN CASE WHEN ru THEN 'Уполномоченное лицо, обрабатывающее персональные данные по поручению оператора (статья 7 Закона)'
                               ELSE 'Authorised person processing personal data on the processor''s behalf (Article 7 of the Law)' END
@@ -186,7 +189,7 @@ BEGIN
                                      || (SELECT string_agg(compliance.purpose_label(p.code, lang), ', ' ORDER BY p.id) FROM compliance.purposes p
                                           WHERE a.purposes @> p.code::compliance.purpose AND p.retired_at IS NULL)
                                      || CASE WHEN ru THEN '; действия: ' ELSE '; actions: ' END
-                                     || array_to_string(a.actions, ', '), '') || '.'
+                                     || compliance.actions_text(a.actions, lang), '') || '.'
                     ELSE CASE WHEN ru THEN 'Третье лицо, которому персональные данные предоставляются.'
                               ELSE 'Third party to whom personal data are provided.' END END)
                ORDER BY r.kind = 'authorised_person' DESC, r.code)
@@ -209,11 +212,12 @@ BEGIN
                               ELSE 'a state that does not afford an adequate level of protection; transmission only in the cases of Article 9.1 of the Law' END END)
                ORDER BY x.country_name)
       INTO v_list
-      FROM (SELECT c.name AS country_name, string_agg(compliance.recipient_label(r.code, lang), ', ' ORDER BY r.code) AS names,
+      FROM (SELECT compliance.country_name(c.code, lang) AS country_name,
+                   string_agg(compliance.recipient_label(r.code, lang), ', ' ORDER BY r.code) AS names,
                    EXISTS (SELECT FROM compliance.adequate_countries q WHERE q.country = r.country) AS adequate
               FROM compliance.recipients r JOIN compliance.countries c ON c.code = r.country
              WHERE r.country <> v_home
-             GROUP BY c.name, r.country) x;
+             GROUP BY c.code, r.country) x;
     b := b || jsonb_build_array(
         jsonb_build_object('h2', CASE WHEN ru THEN '5. Трансграничная передача персональных данных'
                                       ELSE '5. Transborder transmission of personal data' END),
@@ -231,17 +235,17 @@ BEGIN
             'получить информацию, касающуюся обработки своих персональных данных (статья 11);',
             'требовать изменения неполных, устаревших или неточных персональных данных (пункт 4 статьи 11);',
             'один раз в календарный год бесплатно получить информацию о предоставлении своих персональных данных третьим лицам (статья 12);',
-            'требовать прекращения обработки и удаления персональных данных (статья 13);',
+            'требовать от оператора бесплатного прекращения обработки своих персональных данных, включая их удаление, при отсутствии оснований для обработки, предусмотренных Законом и иными законодательными актами (статья 13);',
             'обжаловать действия (бездействие) и решения оператора в уполномоченный орган по защите прав субъектов персональных данных (статья 15).')
             ELSE jsonb_build_array(
             'to withdraw consent at any time without giving reasons (Article 10 of the Law);',
             'to obtain information on the processing of their personal data (Article 11);',
             'to demand that incomplete, outdated or inaccurate personal data be modified (Article 11.4);',
             'to obtain, once per calendar year free of charge, information on the provision of their personal data to third parties (Article 12);',
-            'to demand that processing stop and that their personal data be deleted (Article 13);',
+            'to demand that the processor stop processing their personal data free of charge, including deleting them, where there are no grounds for processing under the Law and other legislative acts (Article 13);',
             'to appeal against the processor''s actions, failure to act and decisions to the authorised data subject protection body (Article 15).') END),
         jsonb_build_object('p', CASE WHEN ru
-            THEN 'Для реализации прав субъект подает оператору заявление в письменной форме (по адресу: ' || v_proc.location || ') или в виде электронного документа, а для отзыва согласия — также в форме, в которой согласие было получено. Заявление содержит фамилию, имя, отчество, адрес места жительства (места пребывания), дату рождения, идентификационный номер (либо номер документа, удостоверяющего личность, если он указывался при даче согласия или обработка осуществляется без согласия), изложение сути требований и личную или электронную цифровую подпись (статья 14 Закона). Ответ направляется в той форме, в которой подано заявление, если в нем не указано иное.'
+            THEN 'Для реализации прав субъект подает оператору заявление в письменной форме (по адресу: ' || v_proc.location || ') или в виде электронного документа, а для отзыва согласия — также в форме, в которой согласие было получено. Заявление содержит фамилию, собственное имя, отчество (если таковое имеется), адрес места жительства (места пребывания), дату рождения, идентификационный номер (либо номер документа, удостоверяющего личность, если он указывался при даче согласия или обработка осуществляется без согласия), изложение сути требований и личную или электронную цифровую подпись (статья 14 Закона). Ответ направляется в той форме, в которой подано заявление, если в нем не указано иное.'
             ELSE 'To exercise a right, the subject sends the processor an application in writing (to: ' || v_proc.location || ') or as an electronic document, and, to withdraw consent, also in the form in which consent was obtained. The application states the surname, first name, patronymic, residential address, date of birth, identification number (or the number of the identity document, if it was given with the consent or the data are processed without consent), the essence of the demand, and a signature or electronic signature (Article 14 of the Law). The reply is sent in the form of the application unless it asks otherwise.' END),
         jsonb_build_object('h2', CASE WHEN ru THEN '7. Сроки' ELSE '7. Deadlines' END),
         jsonb_build_object('ul', CASE WHEN ru THEN jsonb_build_array(
