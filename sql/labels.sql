@@ -197,6 +197,16 @@ SELECT d.doc, string_agg(DISTINCT w[1], ' ' ORDER BY w[1]) AS latin_words
  GROUP BY d.doc ORDER BY d.doc;
 RESET client_min_messages;
 
+-- The texts themselves (compliance.document_texts, one install file per
+-- language): every key in Russian and English, and no Latin-script word in
+-- any Russian or Belarusian text but the date pattern (%s marks a value)
+SELECT t.key, array_agg(t.lang ORDER BY t.lang) AS langs
+  FROM compliance.document_texts t GROUP BY t.key
+HAVING NOT array_agg(t.lang) @> '{ru,en}';
+SELECT t.key, t.text FROM compliance.document_texts t
+ WHERE t.lang IN ('ru', 'be') AND t.key <> 'doc.date_format' AND replace(t.text, '%s', '') ~ '[A-Za-z]';
+SELECT count(*) > 150 AS texts FROM compliance.document_texts WHERE lang = 'ru';
+
 -- Labels follow their items: a renamed table keeps them, a dropped column
 -- and an unprotected table take theirs along
 ALTER TABLE patient_cards RENAME TO cards;

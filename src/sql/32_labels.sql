@@ -213,10 +213,7 @@ CREATE FUNCTION compliance.items_text(items text[], lang text) RETURNS text
     SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT string_agg(w.words, ', ' ORDER BY w.first)
-      FROM (SELECT coalesce(compliance.item_label(i, lang),
-                            CASE lang WHEN 'ru' THEN 'иные персональные данные'
-                                      WHEN 'be' THEN 'іншыя персанальныя даныя'
-                                      ELSE 'other personal data' END) AS words,
+      FROM (SELECT coalesce(compliance.item_label(i, lang), compliance.doc_text('doc.other_data', lang)) AS words,
                    min(n) AS first
               FROM unnest(items) WITH ORDINALITY AS x(i, n)
              GROUP BY 1) w
@@ -253,9 +250,7 @@ CREATE FUNCTION compliance.kind_label(kind text, lang text) RETURNS text
     SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT coalesce(compliance.code_label('subject_kind', kind, lang),
-                    CASE WHEN kind = 'person' THEN CASE lang WHEN 'ru' THEN 'физическое лицо'
-                                                             WHEN 'be' THEN 'фізічная асоба'
-                                                             ELSE 'natural person' END END,
+                    CASE WHEN kind = 'person' THEN compliance.doc_text('doc.natural_person', lang) END,
                     -- the names given at registration (register_subject_kind)
                     (SELECT CASE lang WHEN 'ru' THEN k.title_ru WHEN 'en' THEN k.title END
                        FROM compliance.subject_kinds k WHERE k.kind = kind_label.kind))

@@ -3,7 +3,11 @@
 -- 99-Z), references to the Law in the form of Belarusian legal texts
 -- (абзац пятый пункта 2 статьи 8 Закона) generated from (article, point,
 -- paragraph), and end dates as Belarus dates counted inclusively.  So that
--- a Russian or Belarusian document carries no English word.
+-- a Russian or Belarusian document carries no English word.  The words
+-- themselves are in compliance.document_texts (35_document_texts.sql);
+-- what stays here is the grammar of a citation (абзац пятый пункта 2
+-- статьи 8: ordinal, then genitive forms), which is the same in every
+-- reference.
 
 CREATE FUNCTION compliance.country_name(code text, lang text) RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -15,23 +19,19 @@ $$;
 COMMENT ON FUNCTION compliance.country_name(text, text) IS
     'Internal: the short name of an ISO 3166-1 country in Russian (ru), Belarusian (be) or English (en), from compliance.countries.';
 
--- Art. 1 names the actions; the Russian and Belarusian texts of the Law
--- give these words.
+-- Art. 1 names the actions; the words are those of the Russian and
+-- Belarusian texts of the Law (action.* in compliance.document_texts).
 CREATE FUNCTION compliance.action_text(action compliance.processing_action, lang text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT (CASE lang
-        WHEN 'ru' THEN '{сбор,систематизация,хранение,изменение,использование,обезличивание,блокирование,распространение,предоставление,удаление}'::text[]
-        WHEN 'be' THEN '{збор,сістэматызацыя,захоўванне,змяненне,выкарыстанне,абязлічванне,блакіраванне,распаўсюджванне,прадастаўленне,выдаленне}'::text[]
-        ELSE '{collection,systematisation,storage,modification,use,anonymisation,blocking,distribution,provision,deletion}'::text[] END)
-           [array_position(enum_range(NULL::compliance.processing_action), action)]
+    SELECT compliance.doc_text('action.' || action, lang)
 $$;
 COMMENT ON FUNCTION compliance.action_text(compliance.processing_action, text) IS
     'Internal: an action on personal data (Art. 1 of Law 99-Z) in words, in Russian (ru), Belarusian (be) or English (en).';
 
 CREATE FUNCTION compliance.actions_text(actions compliance.processing_action[], lang text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT string_agg(compliance.action_text(a, lang), ', ' ORDER BY n)
@@ -113,9 +113,7 @@ CREATE FUNCTION compliance.report_until(at timestamptz, lang text) RETURNS text
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE lang WHEN 'ru' THEN 'по ' || to_char(d, 'DD.MM.YYYY') || ' включительно'
-                     WHEN 'be' THEN 'па ' || to_char(d, 'DD.MM.YYYY') || ' уключна'
-                     ELSE 'until ' || to_char(d, 'YYYY-MM-DD') || ' inclusive' END
+    SELECT format(compliance.doc_text('doc.until', lang), to_char(d, compliance.doc_text('doc.date_format', lang)))
       FROM (SELECT ((at - interval '1 microsecond') AT TIME ZONE 'Europe/Minsk')::date AS d) x
 $$;
 COMMENT ON FUNCTION compliance.report_until(timestamptz, text) IS
