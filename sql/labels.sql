@@ -10,6 +10,9 @@ SET datestyle = 'ISO, YMD';
 
 SELECT compliance.set_processor('ООО «Здоровье»', 'г. Минск, пр. Независимости, 10');
 SELECT compliance.register_subject_kind('clinic_patient', 'patient');
+-- Art. 17.3: the policy names who supervises processing and how to reach them
+SELECT compliance.set_responsible_person(NULL, 'тел. +375 17 000-00-00');
+SELECT compliance.set_responsible_person('Петрова И. И., ответственная за внутренний контроль', 'тел. +375 17 000-00-00, каб. 5');
 -- codes and names chosen so that none is a word of the documents' text
 SELECT compliance.register_purpose('med_care', 'Medical care', 'medical_assistance',
     retention => interval '10 years', basis_scope => 'all_subjects');
@@ -164,6 +167,10 @@ SELECT compliance.consent_notice('{sms_reminders}', 'en');
 \pset tuples_only off
 \pset format aligned
 SET client_min_messages = error;
+SELECT compliance.policy_document() ~ 'внутреннего контроля .*: Петрова И\. И\., ответственная за внутренний контроль; контакты: тел\. \+375 17 000-00-00, каб\. 5\.'
+       AS policy_names_responsible,
+       compliance.policy_document() ~ 'Категории субъектов персональных данных: пациент\.' AS policy_subject_categories,
+       compliance.consent_notice('{sms_reminders}') ~ 'Трансграничная передача персональных данных не осуществляется' AS notice_no_transfer;
 SELECT compliance.policy_document()
        ~ 'Карта пациента \[субъекты персональных данных: пациент\]: номер медицинской карты, фамилия, собственное имя, отчество \(если таковое имеется\), номер мобильного телефона — персональные данные, не относящиеся к специальным; диагноз — персональные данные, касающиеся здоровья'
        AS policy_uses_labels;

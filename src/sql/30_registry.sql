@@ -338,7 +338,12 @@ CREATE TABLE compliance.processor (
     name        text NOT NULL CHECK (name <> ''),
     location    text NOT NULL CHECK (location <> ''),
     country     text NOT NULL REFERENCES compliance.countries (code),
-    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- Art. 17.3: who carries out internal supervision of processing, and
+    -- how subjects reach them (compliance.set_responsible_person)
+    responsible         text CHECK (btrim(responsible) <> ''),
+    responsible_contact text CHECK (btrim(responsible_contact) <> ''),
+    CHECK ((responsible IS NULL) = (responsible_contact IS NULL))
 );
 COMMENT ON TABLE compliance.processor IS
     'The processor (Art. 1 of Law 99-Z): name and location shown in consent notices (Art. 5.5), access reports (Art. 11.1) and the policy (Art. 17.3). One row; set with compliance.set_processor().';
@@ -633,6 +638,30 @@ BEGIN
             country = excluded.country, updated_at = pg_catalog.now();
 END
 $$;
+CREATE FUNCTION compliance.set_responsible_person(name text, contact text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF coalesce(btrim(name), '') = '' OR coalesce(btrim(contact), '') = '' THEN
+        RAISE EXCEPTION 'the responsible person''s name and contact are required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'A processor appoints a person or subdivision responsible for internal supervision of personal data processing (Art. 17.3 of Law 99-Z); the policy names it and how to reach it.',
+                  HINT = 'E.g. compliance.set_responsible_person(''Data protection officer I. Petrova'', ''dpo@clinic.by, +375 17 000-00-00'').';
+    END IF;
+    UPDATE compliance.processor p
+       SET responsible = btrim(set_responsible_person.name),
+           responsible_contact = btrim(set_responsible_person.contact), updated_at = pg_catalog.now();
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the processor is not set'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Call compliance.set_processor(name, location) first.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.set_responsible_person(text, text) IS
+    'Records the person or subdivision responsible for internal supervision of personal data processing (Art. 17.3 of Law 99-Z) and how to contact it (address, e-mail, telephone), named in the policy.';
+
 COMMENT ON FUNCTION compliance.set_processor(text, text, text) IS
     'Records the processor''s name, location and ISO 3166-1 alpha-2 country, shown in consent notices (Art. 5.5), access reports (Art. 11.1) and the policy (Art. 17.3). Replaces any earlier value.';
 

@@ -86,6 +86,7 @@ DECLARE
     v_period text;
     v_countries text[];
     v_transfer text;
+    v_abroad text;
 BEGIN
     IF purposes IS NULL OR compliance.cardinality(purposes) = 0 THEN
         RAISE EXCEPTION 'a consent notice needs at least one purpose'
@@ -138,10 +139,21 @@ BEGIN
             compliance.doc_text('notice.transfer_without_consent', lang));
     END IF;
 
+    -- Art. 5.5, 7: the authorised persons instructed to process for these
+    -- purposes (their agreements), not every one the processor has
     SELECT string_agg(format('- %s, %s (%s)', compliance.recipient_label(r.code, lang), r.location,
-                             compliance.country_name(r.country, lang)), E'\n' ORDER BY r.code)
-      INTO v_authorised
-      FROM compliance.recipients r WHERE r.kind = 'authorised_person';
+                             compliance.country_name(r.country, lang)), E'\n' ORDER BY r.code),
+           string_agg(DISTINCT compliance.country_name(r.country, lang), ', ')
+               FILTER (WHERE r.country <> v_proc.country)
+      INTO v_authorised, v_abroad
+      FROM compliance.recipients r
+      JOIN compliance.recipient_agreements a ON a.recipient = r.code
+     WHERE r.kind = 'authorised_person' AND a.purposes && notice_text.purposes;
+    -- Art. 9: whether the data leave the country is stated either way
+    IF v_transfer IS NULL THEN
+        v_transfer := CASE WHEN v_abroad IS NULL THEN compliance.doc_text('notice.transfer_none', lang)
+                           ELSE format(compliance.doc_text('notice.transfer_authorised', lang), v_abroad) END;
+    END IF;
 
     -- a Belarus date, the last day included
     v_period := CASE WHEN valid_until IS NOT NULL
@@ -198,7 +210,9 @@ BEGIN
         ARRAY(SELECT i FROM compliance.purposes p, unnest(p.data_items) i
                WHERE consent_notice.purposes @> p.code::compliance.purpose));
     v_missing := v_missing || compliance.unlabelled(lang, 'recipient',
-        ARRAY(SELECT r.code FROM compliance.recipients r WHERE r.kind = 'authorised_person'));
+        ARRAY(SELECT r.code FROM compliance.recipients r
+                JOIN compliance.recipient_agreements a ON a.recipient = r.code
+               WHERE r.kind = 'authorised_person' AND a.purposes && consent_notice.purposes));
     PERFORM compliance.warn_missing_labels(lang, v_missing);
     RETURN v_notice;
 END

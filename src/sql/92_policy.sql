@@ -63,7 +63,17 @@ BEGIN
         jsonb_build_object('h2', compliance.doc_text('policy.1_processor', lang)),
         jsonb_build_object('p', concat(v_proc.name, ', ', v_proc.location, ' (',
                                        compliance.country_name(v_proc.country, lang), ')')),
+        -- Art. 17.3: who supervises processing, and how to reach them
+        jsonb_build_object('p', CASE WHEN v_proc.responsible IS NULL
+                                     THEN compliance.doc_text('policy.responsible_none', lang)
+                                     ELSE format(compliance.doc_text('policy.responsible', lang),
+                                                 v_proc.responsible, v_proc.responsible_contact) END),
         jsonb_build_object('p', compliance.doc_text('policy.this_policy_sets_out', lang)));
+    IF v_proc.responsible IS NULL THEN
+        RAISE WARNING 'the policy names no person responsible for internal supervision of processing'
+            USING DETAIL = 'Art. 17.3 of Law 99-Z makes appointing one a compulsory measure; the policy says none is named.',
+                  HINT = 'Call compliance.set_responsible_person(name, contact).';
+    END IF;
 
     -- 2. Purposes, bases, data items, actions, retention (Art. 4.4, 4.5, 4.8, 6, 8).
     SELECT jsonb_agg(concat_ws(' ',
@@ -133,6 +143,12 @@ BEGIN
       LEFT JOIN compliance.retained_tables r ON r.relid = t.relid;
     b := b || jsonb_build_array(
         jsonb_build_object('h2', compliance.doc_text('policy.3_categories_personal_data', lang)),
+        -- the categories of data subjects: the kinds of subject the tables hold
+        jsonb_build_object('p', format(compliance.doc_text('policy.subject_categories', lang),
+            coalesce((SELECT string_agg(DISTINCT coalesce(compliance.kind_label(t.subject_kind, lang),
+                                                          compliance.doc_text('doc.natural_person', lang)), ', ')
+                        FROM compliance.protected_tables t),
+                     compliance.doc_text('policy.none', lang)))),
         jsonb_build_object('ul', coalesce(v_list, jsonb_build_array(compliance.doc_text('policy.none', lang)))));
     IF EXISTS (SELECT FROM compliance.protected_columns c WHERE c.category > 'publicly_accessible') THEN
         b := b || jsonb_build_array(jsonb_build_object('p', compliance.doc_text('policy.special_personal_data_processed', lang)));
@@ -186,7 +202,10 @@ BEGIN
         jsonb_build_object('p', compliance.doc_text('policy.working_days_follow_calendar', lang)),
         -- 8. Measures (Art. 17).
         jsonb_build_object('h2', compliance.doc_text('policy.8_measures_protect_personal', lang)),
-        jsonb_build_object('ul', compliance.doc_list('policy.measures', lang)));
+        jsonb_build_object('ul', compliance.doc_list('policy.measures', lang)),
+        -- the compulsory measures of Art. 17.3
+        jsonb_build_object('p', compliance.doc_text('policy.compulsory_measures', lang)),
+        jsonb_build_object('ul', compliance.doc_list('policy.article_17_3', lang)));
 
     -- what the policy names without a label in its language
     v_missing := v_missing || compliance.unlabelled(lang, 'purpose',

@@ -21,6 +21,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.check_purposes_in_force(compliance.purpose_set),
     compliance.protected_ancestors(regclass),
     compliance.set_processor(text, text, text),
+    compliance.set_responsible_person(text, text),
     compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text),
     compliance.alter_purpose(compliance.purpose, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text, text, text[]),
     compliance.retire_purpose(compliance.purpose, text),
@@ -50,6 +51,7 @@ TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
 -- two lists the contract lets admins edit directly.
 GRANT EXECUTE ON FUNCTION
     compliance.set_processor(text, text, text),
+    compliance.set_responsible_person(text, text),
     compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text),
     compliance.alter_purpose(compliance.purpose, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text, text, text[]),
     compliance.retire_purpose(compliance.purpose, text),
