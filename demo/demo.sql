@@ -13,6 +13,8 @@ SELECT extversion FROM pg_extension WHERE extname = 'compliance';
 \echo
 \echo '=== 2. The DBA registers the processor and the purposes of processing (Art. 4.4, 6, 8)'
 SELECT compliance.set_processor('Clinic "Zdorovye" LLC', 'Minsk, Nezavisimosti Ave 10');
+-- who supervises processing inside the clinic, named in the policy (Art. 17.3)
+SELECT compliance.set_responsible_person('Data protection officer I. Petrova', 'dpo@zdorovye.by, +375 17 200-00-00');
 -- patients and employees are both numbered from 1: a subject is a kind and a key (Art. 1)
 SELECT compliance.register_subject_kind('patient', 'patient', 'пациент'),
        compliance.register_subject_kind('employee', 'employee', 'работник');
@@ -31,6 +33,8 @@ SELECT compliance.register_purpose('telemedicine', 'Video consultations',
 SELECT compliance.register_purpose('payroll', 'Payroll', 'labour_relations',
            data_items => ARRAY['employees.full_name', 'employees.salary']);
 SELECT compliance.register_recipient('sms_gateway', 'SMS Gateway LLC', 'Minsk, Surganova St 2', 'BY', 'authorised_person');
+-- the agreement instructing it: the notice names it for these purposes only (Art. 5.5, 7)
+SELECT compliance.set_recipient_agreement('sms_gateway', '{reminders}', '{storage,use}', true, 'Agreement No. 7 of 15.01.2026');
 SELECT code, title, legal_basis, data_items FROM compliance.purposes ORDER BY id;
 SELECT basis, article, allows_special FROM compliance.legal_bases
  WHERE basis IN ('consent', 'medical_assistance', 'contract_with_subject') ORDER BY basis;
