@@ -196,7 +196,8 @@ SELECT compliance.set_data_source('patients', 'registration form at the receptio
 SELECT compliance.file_request('1', 'access', received_at => '2026-12-30 10:00+03', channel => 'email',
        applicant => '{"surname": "Ivanova", "first_name": "Anna", "address": "Minsk, Lenina St 5", "birth_date": "1980-04-12", "signature": "e-signature #4711"}', subject_kind => 'patient') AS request_id \gset
 SELECT id, subject, subject_kind, kind, received_at::date, due_at::date, status FROM compliance.requests;
-\echo '--- 31 December and 1, 2 and 7 January are days off in Belarus, so 30 December + 5 working days ='
+\echo '--- 1 and 7 January are public holidays (2 and 3 January a weekend), so 30 December + 5 working days ='
+\echo '--- (with a WARNING: the transfers of working days for 2027 are not entered and confirmed yet)'
 SELECT compliance.working_days_add('2026-12-30', 5);
 \echo '--- the officer sends the report in accessible form (English here; Russian is the default):'
 \pset format unaligned

@@ -8,6 +8,16 @@ CREATE EXTENSION compliance;
 \set SHOW_CONTEXT never
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
+-- Some deadlines below count from today: the years they may run into are
+-- confirmed, so that the output does not depend on the day the test runs
+-- (an unconfirmed year only adds a WARNING; sql/calendar.sql tests it).
+DO $$
+BEGIN
+    INSERT INTO compliance.calendar_years (year, confirmed_by)
+    SELECT y, 'weekends and holidays only' FROM generate_series(2024, extract(year FROM now())::integer + 1) y
+    ON CONFLICT (year) DO NOTHING;
+END
+$$;
 
 -- Deadlines: three working days after the Belarus date of detection
 SELECT d AS detected_at, compliance.belarus_date(d) AS minsk_date,
@@ -18,7 +28,8 @@ SELECT d AS detected_at, compliance.belarus_date(d) AS minsk_date,
         '2025-06-12 09:00+03',   -- Thursday: Fri, (weekend), Mon, Tue
         '2025-06-12 22:30+00',   -- already Friday 01:30 in Minsk: Mon, Tue, Wed
         '2025-06-14 12:00+03',   -- Saturday: Mon, Tue, Wed
-        '2025-07-01 09:00+03',   -- Tuesday before Independence Day (Thu 3 July)
+        '2025-07-01 09:00+03',   -- Tuesday: Independence Day (Thu 3 July) and the
+                                 -- transferred day off (Fri 4 July) are skipped
         '2025-12-30 09:00+03',   -- New Year: 1 and 2 January, then the weekend
         '2026-01-05 09:00+03'    -- Christmas (Wed 7 January) is skipped
        ]::timestamptz[]) AS d;

@@ -6,19 +6,23 @@ CREATE EXTENSION compliance;
 \set SHOW_CONTEXT never
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
+-- The deadlines below run into 2027, whose transfers of working days are
+-- not shipped; they test weekends and holidays, so the year is taken as
+-- confirmed here (sql/calendar.sql tests the WARNING when it is not).
+INSERT INTO compliance.calendar_years (year, confirmed_by) VALUES (2027, 'weekends and holidays only');
 
 -- Orthodox Easter (Julian computus, Gregorian date) and Radunitsa, nine days later
 SELECT y, compliance.orthodox_easter(y) AS easter, compliance.orthodox_easter(y) + 9 AS radunitsa
   FROM generate_series(2025, 2030) y;
 SELECT compliance.orthodox_easter(1500);
 
--- shipped holidays: 2025 to at least 2035, weekends not moved
+-- shipped holidays: 2024 to at least 2035, weekends not moved
 SELECT min(day), max(day) >= '2035-12-25' AS through_2035, bool_and(is_default) AS all_default,
        count(*) FILTER (WHERE day < '2036-01-01') AS rows_to_2035
   FROM compliance.holidays;
 SELECT day, to_char(day, 'Dy') AS dow, name FROM compliance.holidays
  WHERE day BETWEEN '2027-01-01' AND '2027-12-31' ORDER BY day;
-SELECT obj_description('compliance.holidays'::regclass) ~ 'Shipped \(is_default\) rows: the public holidays of Belarus, see compliance.belarus_holidays\(\), for 2025-20[0-9][0-9]' AS comment_names_years;
+SELECT obj_description('compliance.holidays'::regclass) ~ 'Shipped \(is_default\) rows: the public holidays of Belarus, see compliance.belarus_holidays\(\), for 2024-20[0-9][0-9]' AS comment_names_years;
 
 -- working days: counted from the day after start; weekends and holidays skipped
 SELECT compliance.is_working_day('2026-12-31') AS thu, compliance.is_working_day('2027-01-01') AS new_year,
@@ -170,7 +174,7 @@ SELECT compliance.working_days_add('2027-01-05', 2) AS christmas_removed,
 RESET ROLE;
 SELECT tbl, key FROM compliance.removed_defaults ORDER BY key;
 SELECT day, name, is_default FROM compliance.holidays WHERE day BETWEEN '2027-01-01' AND '2027-01-31' ORDER BY day;
-SELECT day, name FROM compliance.working_weekends ORDER BY day;
+SELECT day, name FROM compliance.working_weekends WHERE NOT is_default ORDER BY day;
 -- a day off again: the shipped row comes back; a weekday becomes a holiday
 SET ROLE compliance_admin;
 SELECT compliance.set_working_day('2027-01-07', false);
@@ -182,7 +186,7 @@ RESET ROLE;
 SELECT tbl, key FROM compliance.removed_defaults ORDER BY key;
 SELECT day, name, is_default FROM compliance.holidays
  WHERE day BETWEEN '2027-01-01' AND '2027-02-28' OR day = '2027-05-11' ORDER BY day;
-SELECT count(*) AS working_weekends FROM compliance.working_weekends;
+SELECT count(*) AS working_weekends FROM compliance.working_weekends WHERE NOT is_default;
 SELECT compliance.working_days_add('2026-12-30', 5) AS access_due_now;
 
 -- privileges: officers file and complete; others read at most

@@ -48,12 +48,15 @@
 #include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
 
 #include "compliance.h"
 
 PG_FUNCTION_INFO_V1(run_as_table_owner);
 PG_FUNCTION_INFO_V1(read_as_table_owner);
 PG_FUNCTION_INFO_V1(require_table_owner);
+PG_FUNCTION_INFO_V1(wait_for_table_writers);
 
 /* The owner of a relation; an error if there is none. */
 static Oid
@@ -313,5 +316,64 @@ require_table_owner(PG_FUNCTION_ARGS)
 			 errdetail("Removing protection switches enforcement off for every row of the table (Art. 4, 5, 13 of Law 99-Z); only an administrator of the registry who owns it, or a superuser, may."),
 			 errhint("Ask a superuser, or an administrator with the privileges of the table's owner (%s), to call compliance.unprotect().",
 					 GetUserNameFromId(owner, false))));
+	PG_RETURN_VOID();
+}
+
+/*
+ * compliance.wait_for_table_writers(tables regclass[]): waits until every
+ * transaction that holds a writer's lock (ROW EXCLUSIVE) on one of the
+ * tables when it is called has ended, without taking a lock itself, so
+ * that writers starting later are not held up (as CREATE INDEX
+ * CONCURRENTLY waits for older transactions).  The batches of a purge or
+ * of erase tasks erase only subjects with no basis left, whose rows no
+ * later writer may add; a writer that added one under a consent since
+ * ended may still be open, and must commit or roll back before the batch
+ * reads what to erase.  Lock managers' holders, not waiters, are waited
+ * for; VACUUM (SHARE UPDATE EXCLUSIVE) is not.
+ */
+Datum
+wait_for_table_writers(PG_FUNCTION_ARGS)
+{
+	ArrayType  *tables;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			ntables;
+	LockData   *locks;
+	VirtualTransactionId mine;
+	VirtualTransactionId *writers;
+	int			nwriters = 0;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_VOID();
+	tables = PG_GETARG_ARRAYTYPE_P(0);
+	deconstruct_array(tables, REGCLASSOID, sizeof(Oid), true, TYPALIGN_INT,
+					  &elems, &nulls, &ntables);
+	GET_VXID_FROM_PGPROC(mine, *MyProc);
+
+	locks = GetLockStatusData();
+	writers = palloc(sizeof(VirtualTransactionId) * Max(locks->nelements, 1));
+	for (int i = 0; i < locks->nelements; i++)
+	{
+		LockInstanceData *lock = &locks->locks[i];
+		VirtualTransactionId holder;
+		bool		listed = false;
+
+		COMPAT_LOCK_HOLDER_VXID(lock, holder);
+		if (lock->locktag.locktag_type != LOCKTAG_RELATION ||
+			lock->locktag.locktag_field1 != MyDatabaseId ||
+			(lock->holdMask & LOCKBIT_ON(RowExclusiveLock)) == 0 ||
+			!VirtualTransactionIdIsValid(holder) ||
+			VirtualTransactionIdEquals(holder, mine))
+			continue;
+		for (int t = 0; t < ntables && !listed; t++)
+			listed = !nulls[t] && DatumGetObjectId(elems[t]) == lock->locktag.locktag_field2;
+		if (listed)
+			writers[nwriters++] = holder;
+	}
+	for (int i = 0; i < nwriters; i++)
+	{
+		VirtualXactLock(writers[i], true);
+		CHECK_FOR_INTERRUPTS();
+	}
 	PG_RETURN_VOID();
 }

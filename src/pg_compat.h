@@ -84,4 +84,16 @@ CppConcat(pg_finfo_,funcname) (void) \
 extern int no_such_variable
 #endif
 
+/*
+ * 17 gave a lock's holder in GetLockStatusData() one VirtualTransactionId
+ * field; before 17 it was two (backend, lxid).
+ */
+#if PG_VERSION_NUM >= 170000
+#define COMPAT_LOCK_HOLDER_VXID(instance, vxid_out) ((vxid_out) = (instance)->vxid)
+#else
+#define COMPAT_LOCK_HOLDER_VXID(instance, vxid_out) \
+	((vxid_out).backendId = (instance)->backend, \
+	 (vxid_out).localTransactionId = (instance)->lxid)
+#endif
+
 #endif							/* COMPLIANCE_PG_COMPAT_H */

@@ -25,3 +25,8 @@ SELECT 'audit_mismatch', count(*) FROM (
     UNION ALL
     (SELECT disclosed_at, recipient FROM audit_log WHERE subject_id = 7
      EXCEPT ALL SELECT disclosed_at, recipient FROM compliance.disclosure_log WHERE subject = '7')) x;
+-- The generated consent chain is the one consent_ledger_append() would
+-- have made (same fields, same links): 't'.
+SELECT 'consent_chain_ok', v.ok FROM compliance.verify_chain('consent',
+    'SELECT c.id, c.prev_hash, c.hash, compliance.consent_ledger_fields(c) AS fields
+       FROM compliance.consent_ledger c') v;

@@ -517,25 +517,29 @@ COMMENT ON TABLE compliance.adequate_countries IS
     'Foreign states that afford an adequate level of protection (Art. 9.2, 18.3 of Law 99-Z). Shipped with a default list (parties to Council of Europe Convention 108 and member states of the Eurasian Economic Union); compliance_admin INSERTs and DELETEs rows to follow the authority''s current list.';
 COMMENT ON COLUMN compliance.adequate_countries.is_default IS 'True for rows shipped with the extension; only other rows, and deletions of shipped rows, are dumped by pg_dump.';
 
--- Days that are not working days besides Saturdays and Sundays.
-CREATE TABLE compliance.holidays (
-    day         date PRIMARY KEY,
-    name        text,
-    is_default  boolean NOT NULL DEFAULT false
-);
-COMMENT ON TABLE compliance.holidays IS
-    'Non-working days other than Saturdays and Sundays, used for deadlines counted in working days (Art. 11.2, 16.1 of Law 99-Z). compliance_admin INSERTs and DELETEs rows (public holidays, transferred days off).';
-COMMENT ON COLUMN compliance.holidays.is_default IS 'True for rows shipped with the extension; only other rows, and deletions of shipped rows, are dumped by pg_dump.';
-
 -- Shipped rows are re-created by CREATE EXTENSION, so pg_dump keeps only
--- the admins' own rows and, here, the shipped rows they deleted.
+-- the admins' own rows and, here, the shipped rows they deleted.  The
+-- lists with shipped rows are adequate_countries (here) and the calendar's
+-- holidays, working_weekends and calendar_years (65_calendar.sql); each
+-- has an is_default column and the triggers below.
 CREATE TABLE compliance.removed_defaults (
-    tbl     text NOT NULL CHECK (tbl IN ('adequate_countries', 'holidays')),
+    tbl     text NOT NULL CHECK (tbl IN ('adequate_countries', 'holidays', 'working_weekends', 'calendar_years')),
     key     text NOT NULL,
     PRIMARY KEY (tbl, key)
 );
 COMMENT ON TABLE compliance.removed_defaults IS
-    'Shipped rows of adequate_countries and holidays that an admin deleted; restoring a dump deletes them again.';
+    'Shipped rows of adequate_countries, holidays, working_weekends and calendar_years that an admin deleted or replaced with an own row; restoring a dump deletes them again.';
+
+-- The key column of a list with shipped rows; keys are kept as the text
+-- of their JSON value (ISO dates whatever the DateStyle).
+CREATE FUNCTION compliance.default_key_column(tbl text) RETURNS name
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT (CASE tbl WHEN 'adequate_countries' THEN 'country' WHEN 'calendar_years' THEN 'year' ELSE 'day' END)::name
+$$;
+COMMENT ON FUNCTION compliance.default_key_column(text) IS
+    'The key column of a list with shipped rows (adequate_countries, holidays, working_weekends, calendar_years).';
 
 CREATE FUNCTION compliance.remember_removed_default() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -544,7 +548,7 @@ AS $$
 BEGIN
     IF OLD.is_default THEN
         INSERT INTO compliance.removed_defaults (tbl, key)
-        VALUES (TG_TABLE_NAME, to_jsonb(OLD) ->> CASE TG_TABLE_NAME WHEN 'holidays' THEN 'day' ELSE 'country' END)
+        VALUES (TG_TABLE_NAME, to_jsonb(OLD) ->> compliance.default_key_column(TG_TABLE_NAME))
         ON CONFLICT DO NOTHING;
     END IF;
     RETURN OLD;
@@ -553,26 +557,53 @@ $$;
 COMMENT ON FUNCTION compliance.remember_removed_default() IS
     'Trigger: records the deletion of a shipped row so that a dump and restore deletes it again.';
 
+-- An admin's own row for the key of a shipped row replaces that row.  A
+-- dump holds the own row; restoring it must not collide with the shipped
+-- copy CREATE EXTENSION has re-created, whichever of the list and
+-- removed_defaults is loaded first.
+CREATE FUNCTION compliance.replace_shipped_default() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT NEW.is_default THEN
+        EXECUTE format('DELETE FROM compliance.%I t WHERE t.%2$I = ($1).%2$I AND t.is_default',
+                       TG_TABLE_NAME, compliance.default_key_column(TG_TABLE_NAME))
+            USING NEW;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION compliance.replace_shipped_default() IS
+    'Trigger: an admin''s own row (is_default false) replaces the shipped row with the same key, whose removal is remembered.';
+
 CREATE FUNCTION compliance.apply_removed_default() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NEW.tbl = 'holidays' THEN
-        DELETE FROM compliance.holidays WHERE day = NEW.key::date AND is_default;
-    ELSE
-        DELETE FROM compliance.adequate_countries WHERE country = NEW.key AND is_default;
+    IF TG_WHEN = 'BEFORE' THEN
+        -- Already recorded: an own row loaded first replaced the shipped one.
+        IF EXISTS (SELECT FROM compliance.removed_defaults r WHERE r.tbl = NEW.tbl AND r.key = NEW.key) THEN
+            RETURN NULL;
+        END IF;
+        RETURN NEW;
     END IF;
+    EXECUTE format('DELETE FROM compliance.%I t WHERE to_jsonb(t.%I) #>> ''{}'' = $1 AND t.is_default',
+                   NEW.tbl, compliance.default_key_column(NEW.tbl))
+        USING NEW.key;
     RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION compliance.apply_removed_default() IS
-    'Trigger: deletes the shipped row named by a restored compliance.removed_defaults row.';
+    'Trigger: skips a compliance.removed_defaults row already recorded (before insert), and deletes the shipped row a restored one names (after insert).';
 
 CREATE TRIGGER remember_removed_default AFTER DELETE ON compliance.adequate_countries
     FOR EACH ROW EXECUTE FUNCTION compliance.remember_removed_default();
-CREATE TRIGGER remember_removed_default AFTER DELETE ON compliance.holidays
-    FOR EACH ROW EXECUTE FUNCTION compliance.remember_removed_default();
+CREATE TRIGGER replace_shipped_default BEFORE INSERT ON compliance.adequate_countries
+    FOR EACH ROW EXECUTE FUNCTION compliance.replace_shipped_default();
+CREATE TRIGGER skip_known_removed_default BEFORE INSERT ON compliance.removed_defaults
+    FOR EACH ROW EXECUTE FUNCTION compliance.apply_removed_default();
 CREATE TRIGGER apply_removed_default AFTER INSERT ON compliance.removed_defaults
     FOR EACH ROW EXECUTE FUNCTION compliance.apply_removed_default();
 
@@ -612,7 +643,6 @@ SELECT pg_catalog.pg_extension_config_dump('compliance.subject_kinds', 'WHERE ki
 SELECT pg_catalog.pg_extension_config_dump('compliance.protected_tables', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.protected_columns', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.adequate_countries', 'WHERE NOT is_default');
-SELECT pg_catalog.pg_extension_config_dump('compliance.holidays', 'WHERE NOT is_default');
 SELECT pg_catalog.pg_extension_config_dump('compliance.removed_defaults', '');
 
 -- Registry functions.  SECURITY DEFINER: callers need EXECUTE (granted to

@@ -248,6 +248,91 @@ $$;
 COMMENT ON FUNCTION compliance.consent_ledger_lock() IS
     'Internal: locks the head of the consent chain until the transaction ends, serialising consent writers.';
 
+-- What a consent writer decides from one subject's state (is a consent in
+-- force, may the subject be erased) must not change under it before it
+-- commits, but an erasure or a purge that deletes the subject's rows for
+-- minutes must not keep writers of other subjects waiting.  So writers
+-- claim the subjects they decide about, and take the head of the chain
+-- (consent_ledger_lock) only after: a writer waiting for a subject under
+-- erasure holds nothing others need, and a purge takes the head only for
+-- its batch's last step, the append of its events.
+--
+-- A claim is a row of subject_claims inserted and deleted again by the
+-- claiming transaction: until that transaction ends, a unique-index
+-- insertion of the same key waits for it, as for a row lock, and like a
+-- row lock a claim takes no lock-table entry (a bulk load of many
+-- subjects in one transaction claims them all), goes away with a rolled
+-- back subtransaction, and is always released (there is nothing to
+-- delete at commit).  The table is empty outside transactions.
+CREATE TABLE compliance.subject_claims (
+    subject_kind text NOT NULL,
+    subject      text NOT NULL,
+    PRIMARY KEY (subject_kind, subject)
+);
+COMMENT ON TABLE compliance.subject_claims IS
+    'Internal: per-subject claims of consent writers, erasures and purges, inserted and deleted again by the claiming transaction; a claim of the same subject waits until that transaction ends. Always empty outside a transaction.';
+REVOKE ALL ON compliance.subject_claims FROM PUBLIC;
+
+-- Claims the subjects of one kind until the transaction ends, in the
+-- order of their keys (two claimers of several subjects wait for each
+-- other in one order, never in a circle).
+CREATE FUNCTION compliance.claim_subjects(p_subject_kind text, p_subjects text[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO compliance.subject_claims (subject_kind, subject)
+    SELECT DISTINCT p_subject_kind, s.subject
+      FROM pg_catalog.unnest(p_subjects) AS s(subject)
+     WHERE s.subject IS NOT NULL
+     ORDER BY 2;
+    DELETE FROM compliance.subject_claims c
+     WHERE c.subject_kind OPERATOR(pg_catalog.=) p_subject_kind
+       AND c.subject OPERATOR(pg_catalog.=) ANY (p_subjects);
+END
+$$;
+COMMENT ON FUNCTION compliance.claim_subjects(text, text[]) IS
+    'Internal: claims the subjects until the transaction ends, waiting for any other transaction that claimed one of them; consent writers claim their subject before they lock the consent chain''s head.';
+REVOKE EXECUTE ON FUNCTION compliance.claim_subjects(text, text[]) FROM PUBLIC;
+
+-- Takes every claim at once, for a bulk writer that decides about subjects
+-- it has not read yet: waits for the claimers under way, and keeps new ones
+-- out until the transaction ends.  Taken before the head, as claims are.
+CREATE FUNCTION compliance.claim_all_subjects() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    LOCK TABLE compliance.subject_claims IN SHARE MODE;
+END
+$$;
+COMMENT ON FUNCTION compliance.claim_all_subjects() IS
+    'Internal: claims every subject until the transaction ends (SHARE lock on compliance.subject_claims), for compliance.import_consents().';
+REVOKE EXECUTE ON FUNCTION compliance.claim_all_subjects() FROM PUBLIC;
+
+-- Waits until the transaction holding the chain's head, if any, ends,
+-- and holds nothing after: the head is locked in a subtransaction that is
+-- rolled back.  A batch that a writer holding the head made fail (the
+-- writer waited for one of the batch's subjects, the batch for the head)
+-- runs again only after that writer is done, else it would claim the
+-- subject again before the writer woke and meet it in the same deadlock.
+CREATE FUNCTION compliance.wait_for_consent_writers() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    BEGIN
+        PERFORM compliance.consent_ledger_lock();
+        RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'compliance: the chain''s head is free';
+    EXCEPTION WHEN raise_exception THEN
+        NULL;
+    END;
+END
+$$;
+COMMENT ON FUNCTION compliance.wait_for_consent_writers() IS
+    'Internal: waits until the transaction holding the consent chain''s head ends, holding nothing after; a batch aborted by a deadlock with that writer runs again after it.';
+REVOKE EXECUTE ON FUNCTION compliance.wait_for_consent_writers() FROM PUBLIC;
+
 -- What identifies a subject in a receipt (the identity fields of Art. 5.6,
 -- the representative) is kept outside the hash chain, so that erasure can
 -- delete it while the chain still verifies; the chain holds salted

@@ -262,7 +262,9 @@ BEGIN
     PERFORM compliance.check_consent_capacity(identity, indicated_by, representative, v_now, purposes);
     v_countries := compliance.check_transfer_countries(transfer_countries);
 
-    -- Serialise consent writers so "renewed" is decided on the current state.
+    -- "renewed" is decided on the subject's current state: claim the
+    -- subject, then take the chain's head (50_ledger.sql).
+    PERFORM compliance.claim_subjects(give_consent.subject_kind, ARRAY[give_consent.subject]);
     PERFORM compliance.consent_ledger_lock();
 
     SELECT EXISTS (SELECT FROM compliance.consent_state s
@@ -392,6 +394,7 @@ BEGIN
                       HINT = 'File a new application if the subject applied again.';
         END IF;
     END IF;
+    PERFORM compliance.claim_subjects(withdraw_consent.subject_kind, ARRAY[withdraw_consent.subject]);
     PERFORM compliance.consent_ledger_lock();
 
     -- Consents that still authorise processing (given or renewed, not expired).
@@ -435,6 +438,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass the purposes the subject refused, e.g. ''{marketing}''.';
     END IF;
+    PERFORM compliance.claim_subjects(refuse_consent.subject_kind, ARRAY[refuse_consent.subject]);
     PERFORM compliance.consent_ledger_lock();
 
     -- A refusal does not touch consents in force: that would be a withdrawal.

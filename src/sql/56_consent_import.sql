@@ -328,7 +328,9 @@ BEGIN
     END IF;
 
     -- Consent writers one at a time (as give_consent): "renewed" and the
-    -- state are decided on the current consents.
+    -- state are decided on the current consents.  Every subject of the
+    -- source is claimed at once, before the chain's head, as claims are.
+    PERFORM compliance.claim_all_subjects();
     PERFORM compliance.consent_ledger_lock();
 
     -- Purpose sets (at least one purpose, in force, relying on consent;

@@ -140,6 +140,9 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass e.g. ''{"contract": "2026/114", "signed": "2026-03-01"}''.';
     END IF;
+    -- an erasure or purge deciding that the subject has no basis left
+    -- finishes first (compliance.claim_subjects)
+    PERFORM compliance.claim_subjects(record_basis.subject_kind, ARRAY[record_basis.subject]);
     INSERT INTO compliance.subject_grounds (subject, subject_kind, purpose, valid_from, valid_until, evidence)
     VALUES (subject, subject_kind, purpose, valid_from, valid_until, evidence)
     RETURNING id INTO v_id;

@@ -282,6 +282,11 @@ COMMENT ON FUNCTION compliance.check_foreign_keys_now(regclass[]) IS
 REVOKE EXECUTE ON FUNCTION compliance.delete_order(regclass[]),
     compliance.check_foreign_keys_now(regclass[]) FROM PUBLIC;
 
+CREATE FUNCTION compliance.wait_for_table_writers(tables regclass[]) RETURNS void
+    LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'wait_for_table_writers';
+COMMENT ON FUNCTION compliance.wait_for_table_writers(regclass[]) IS
+    'Internal: waits until every transaction writing to one of the tables when called (holding ROW EXCLUSIVE) has ended, without a lock of its own: later writers are not held up. The batches of purges and erase tasks call it first.';
+
 CREATE FUNCTION compliance.run_as_table_owner(tbl regclass, statement text) RETURNS bigint
     LANGUAGE C STRICT VOLATILE
     AS 'MODULE_PATHNAME', 'run_as_table_owner';
@@ -558,8 +563,17 @@ COMMENT ON FUNCTION compliance.confirm_erasure_notice(bigint, timestamptz) IS
 -- otherwise a row of the subject inserted by a transaction still open when
 -- erase_subject() ran would be left behind, unreported, once both
 -- committed (test/specs/erasure_race.spec).
-CREATE FUNCTION compliance.erase_subject(subject text, request_id bigint DEFAULT NULL,
-        subject_kind text DEFAULT 'person')
+-- The erasure itself.  The caller has claimed the subject
+-- (compliance.claim_subjects), so no consent or ground of it is recorded
+-- meanwhile.  in_batch: a purge or erase task of a subject with no basis
+-- left, many in one transaction; the caller appends the erased events at
+-- the end of its batch (compliance.append_erasures), so that the consent
+-- chain's head is held for that append only, and does not lock the
+-- protected tables: the caller waited for the writers open when its batch
+-- began (compliance.wait_for_table_writers), and no later writer can add
+-- rows of a subject without a basis (enforcement refuses them).
+CREATE FUNCTION compliance.erase_subject_run(subject text, request_id bigint, subject_kind text,
+        in_batch boolean)
     RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -609,38 +623,9 @@ DECLARE
     fk record;
     r record;
 BEGIN
-    subject := compliance.check_subject(subject, subject_kind);
     IF request_id IS NOT NULL THEN
-        v_req := compliance.lock_open_request(request_id,
-            'Call compliance.erase_subject() without a request, or file a new request.');
-        IF v_req.subject <> subject OR v_req.subject_kind <> subject_kind THEN
-            RAISE EXCEPTION 'request % is not an application of subject "%" (%)', request_id, subject, subject_kind
-                USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = format('It was filed for subject "%s" (%s).', v_req.subject, v_req.subject_kind),
-                      HINT = 'Pass the request of the subject being erased.';
-        END IF;
-        IF v_req.kind NOT IN ('erase', 'withdraw_consent', 'stop_processing') THEN
-            RAISE EXCEPTION 'request % is of kind %', request_id, v_req.kind
-                USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = 'Erasure answers applications to withdraw consent (Art. 10.2 of Law 99-Z) or to stop processing and delete (Art. 13).',
-                      HINT = 'Complete it with compliance.complete_request().';
-        END IF;
+        SELECT * INTO v_req FROM compliance.subject_requests q WHERE q.id = request_id;
     END IF;
-    -- A writer still open on a protected table may be adding rows of the
-    -- subject that this erasure cannot see, and would leave them behind
-    -- once both commit.  Wait for open writers and keep new ones out until
-    -- the erasure commits: SHARE ROW EXCLUSIVE conflicts with INSERT,
-    -- UPDATE and DELETE, not with readers, and with another erasure.  The
-    -- statements below take their snapshots after the wait (READ
-    -- COMMITTED), and a writer let in after the commit finds the consents
-    -- ended.  Taken before the ledger lock, in one order, so that a
-    -- writer giving consent after writing its rows finishes first.
-    FOR r IN SELECT p.relid FROM compliance.protected_tables p ORDER BY p.relid::oid LOOP
-        EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.relid);
-    END LOOP;
-
-    -- Serialise with consent events of this subject.
-    PERFORM compliance.consent_ledger_lock();
 
     -- Protected tables holding rows of the subject.
     FOR r IN
@@ -796,7 +781,7 @@ BEGIN
 
     -- Art. 13.2: what cannot be deleted is blocked.
     SELECT EXISTS (SELECT FROM compliance.blocked_subjects b
-                    WHERE b.subject = erase_subject.subject AND b.subject_kind = erase_subject.subject_kind)
+                    WHERE b.subject = erase_subject_run.subject AND b.subject_kind = erase_subject_run.subject_kind)
       INTO v_was_blocked;
     IF cardinality(v_kept_tables) > 0 THEN
         v_blocked := true;
@@ -811,42 +796,50 @@ BEGIN
     -- in force end with it.
     v_known := jsonb_array_length(v_deleted) + jsonb_array_length(v_retained) + jsonb_array_length(v_refused) > 0
                OR EXISTS (SELECT FROM compliance.consent_state s
-                           WHERE s.subject = erase_subject.subject AND s.subject_kind = erase_subject.subject_kind);
+                           WHERE s.subject = erase_subject_run.subject AND s.subject_kind = erase_subject_run.subject_kind);
     -- Recorded anywhere else (grounds, applications other than this one,
     -- demands of the authority): the erasure is recorded too, so that what
     -- is answered later is sealed (complete_request).
     v_recorded := v_known
         OR EXISTS (SELECT FROM compliance.subject_grounds g
-                    WHERE g.subject = erase_subject.subject AND g.subject_kind = erase_subject.subject_kind)
+                    WHERE g.subject = erase_subject_run.subject AND g.subject_kind = erase_subject_run.subject_kind)
         OR EXISTS (SELECT FROM compliance.subject_requests q
-                    WHERE q.subject = erase_subject.subject AND q.subject_kind = erase_subject.subject_kind
-                      AND q.id IS DISTINCT FROM erase_subject.request_id)
+                    WHERE q.subject = erase_subject_run.subject AND q.subject_kind = erase_subject_run.subject_kind
+                      AND q.id IS DISTINCT FROM erase_subject_run.request_id)
         OR EXISTS (SELECT FROM compliance.authority_demands a
-                    WHERE a.subject = erase_subject.subject AND a.subject_kind = erase_subject.subject_kind);
+                    WHERE a.subject = erase_subject_run.subject AND a.subject_kind = erase_subject_run.subject_kind);
     IF v_recorded THEN
         SELECT coalesce(array_agg(s.purpose ORDER BY s.purpose), '{}') INTO v_purposes
           FROM compliance.consent_state s
-         WHERE s.subject = erase_subject.subject AND s.subject_kind = erase_subject.subject_kind
+         WHERE s.subject = erase_subject_run.subject AND s.subject_kind = erase_subject_run.subject_kind
            AND s.status IN ('given', 'renewed')
            AND (s.valid_until IS NULL OR s.valid_until > v_now);
-        v_ledger_id := compliance.consent_ledger_append('erased', subject, subject_kind, compliance.purpose_set(v_purposes));
+        IF in_batch AND cardinality(v_purposes) > 0 THEN
+            RAISE EXCEPTION 'subject "%" (%) has consents in force and cannot be erased in a batch', subject, subject_kind
+                USING ERRCODE = 'internal_error',
+                      DETAIL = format('Consents in force for: %s.', array_to_string(v_purposes::text[], ', ')),
+                      HINT = 'Purges and erase tasks erase only subjects with no basis left; report this as a bug.';
+        END IF;
+        IF NOT in_batch THEN
+            v_ledger_id := compliance.consent_ledger_append('erased', subject, subject_kind, compliance.purpose_set(v_purposes));
+        END IF;
         UPDATE compliance.consent_state s
            SET status = 'withdrawn', ledger_id = v_ledger_id, changed_at = v_now
-         WHERE s.subject = erase_subject.subject AND s.subject_kind = erase_subject.subject_kind
+         WHERE s.subject = erase_subject_run.subject AND s.subject_kind = erase_subject_run.subject_kind
            AND s.purpose = ANY (v_purposes);
     END IF;
 
     -- The documents the subject was sent (access reports list every row)
     -- go too; their digests stay, the proof of what was sent and when.
     UPDATE compliance.subject_requests q SET answer = NULL
-     WHERE q.subject = erase_subject.subject AND q.subject_kind = erase_subject.subject_kind
+     WHERE q.subject = erase_subject_run.subject AND q.subject_kind = erase_subject_run.subject_kind
        AND q.answer IS NOT NULL;
     -- What identified the subject outside the protected tables: the
     -- identity and representative of consent receipts (the ledger keeps
     -- them sealed), and the details of answered applications (kept as
     -- digests; an open one is sealed when it is answered).
     DELETE FROM compliance.consent_evidence e
-     WHERE e.subject = erase_subject.subject AND e.subject_kind = erase_subject.subject_kind;
+     WHERE e.subject = erase_subject_run.subject AND e.subject_kind = erase_subject_run.subject_kind;
     PERFORM compliance.seal_requests(subject, subject_kind);
     -- the evidence of grounds and why they ended, the authority's completed
     -- demands about the subject, and an officer's reason for an earlier
@@ -854,19 +847,19 @@ BEGIN
     UPDATE compliance.subject_grounds g
        SET sealed = compliance.seal_values(jsonb_build_object('evidence', g.evidence, 'end_reason', g.end_reason)),
            evidence = NULL, end_reason = NULL
-     WHERE g.subject = erase_subject.subject AND g.subject_kind = erase_subject.subject_kind
+     WHERE g.subject = erase_subject_run.subject AND g.subject_kind = erase_subject_run.subject_kind
        AND (g.evidence IS NOT NULL OR g.end_reason IS NOT NULL);
     UPDATE compliance.authority_demands a
        SET sealed = compliance.seal_values(jsonb_build_object('essence', a.essence, 'action_taken', a.action_taken,
                                                               'report', a.report)),
            essence = NULL, action_taken = '(sealed at erasure)', report = NULL
-     WHERE a.subject = erase_subject.subject AND a.subject_kind = erase_subject.subject_kind
+     WHERE a.subject = erase_subject_run.subject AND a.subject_kind = erase_subject_run.subject_kind
        AND a.completed_at IS NOT NULL AND a.sealed IS NULL;
     IF v_was_blocked THEN
         UPDATE compliance.blocked_subjects b
            SET reason = 'Sealed when the subject was erased (Art. 13 of Law 99-Z): '
                         || compliance.seal_values(jsonb_build_object('reason', b.reason))::text
-         WHERE b.subject = erase_subject.subject AND b.subject_kind = erase_subject.subject_kind
+         WHERE b.subject = erase_subject_run.subject AND b.subject_kind = erase_subject_run.subject_kind
            AND b.reason NOT LIKE 'Sealed when the subject was erased%';
     END IF;
 
@@ -891,6 +884,10 @@ BEGIN
             'disclosure log: to whom data were provided, which items and when (Art. 12)') END);
     IF NOT v_known THEN
         v_report := v_report || jsonb_build_object('message', 'The processor held no personal data of this subject.');
+    END IF;
+    IF in_batch THEN
+        -- for compliance.append_erasures(), which fills in ledger_id
+        v_report := v_report || jsonb_build_object('erased_event_pending', v_recorded);
     END IF;
 
     IF request_id IS NOT NULL THEN
@@ -917,6 +914,57 @@ BEGIN
         END IF;
     END IF;
     RETURN v_report;
+END
+$$;
+COMMENT ON FUNCTION compliance.erase_subject_run(text, bigint, text, boolean) IS
+    'Internal to compliance.erase_subject(), compliance.purge_expired() and compliance.process_erase_tasks(): erases a subject the caller has claimed; in_batch leaves the erased event to compliance.append_erasures() at the end of the caller''s batch.';
+
+CREATE FUNCTION compliance.erase_subject(subject text, request_id bigint DEFAULT NULL,
+        subject_kind text DEFAULT 'person')
+    RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET compliance.enforce = off
+    SET compliance.recipient = ''
+AS $$
+DECLARE
+    v_req compliance.subject_requests;
+    r record;
+BEGIN
+    subject := compliance.check_subject(subject, subject_kind);
+    IF request_id IS NOT NULL THEN
+        v_req := compliance.lock_open_request(request_id,
+            'Call compliance.erase_subject() without a request, or file a new request.');
+        IF v_req.subject <> subject OR v_req.subject_kind <> subject_kind THEN
+            RAISE EXCEPTION 'request % is not an application of subject "%" (%)', request_id, subject, subject_kind
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('It was filed for subject "%s" (%s).', v_req.subject, v_req.subject_kind),
+                      HINT = 'Pass the request of the subject being erased.';
+        END IF;
+        IF v_req.kind NOT IN ('erase', 'withdraw_consent', 'stop_processing') THEN
+            RAISE EXCEPTION 'request % is of kind %', request_id, v_req.kind
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'Erasure answers applications to withdraw consent (Art. 10.2 of Law 99-Z) or to stop processing and delete (Art. 13).',
+                      HINT = 'Complete it with compliance.complete_request().';
+        END IF;
+    END IF;
+    -- A writer still open on a protected table may be adding rows of the
+    -- subject that this erasure cannot see, and would leave them behind
+    -- once both commit.  Wait for open writers and keep new ones out until
+    -- the erasure commits: SHARE ROW EXCLUSIVE conflicts with INSERT,
+    -- UPDATE and DELETE, not with readers, and with another erasure.  The
+    -- statements below take their snapshots after the wait (READ
+    -- COMMITTED), and a writer let in after the commit finds the consents
+    -- ended.  Taken before the subject's claim, in one order, so that a
+    -- writer giving consent after writing its rows finishes first.
+    FOR r IN SELECT p.relid FROM compliance.protected_tables p ORDER BY p.relid::oid LOOP
+        EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.relid);
+    END LOOP;
+
+    -- No consent or ground of the subject is recorded until the erasure
+    -- commits; writers of other subjects go on (50_ledger.sql).
+    PERFORM compliance.claim_subjects(subject_kind, ARRAY[subject]);
+    RETURN compliance.erase_subject_run(subject, request_id, subject_kind, false);
 END
 $$;
 COMMENT ON FUNCTION compliance.erase_subject(text, bigint, text) IS
@@ -1050,7 +1098,40 @@ $$;
 COMMENT ON FUNCTION compliance.remaining_bases(text, text) IS
     'Purposes that still give a basis to process the subject: consent purposes with a consent in force, purposes recorded per subject with a ground of the subject in force (compliance.record_basis), and purposes whose basis covers all subjects that may touch a protected table holding the subject''s rows (their data items name one of its columns, or are unrestricted).';
 
-CREATE FUNCTION compliance.process_erase_tasks() RETURNS jsonb
+-- The erased events of a batch of erasures (erase_subject_run with
+-- in_batch), appended together at its end: the consent chain's head is
+-- held from here to the commit, not while the batch deletes rows.  Takes
+-- the reports of erase_subject_run; returns them with their ledger_id.
+CREATE FUNCTION compliance.append_erasures(reports jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_out jsonb := '[]';
+    v_rep jsonb;
+BEGIN
+    IF EXISTS (SELECT FROM jsonb_array_elements(reports) r WHERE (r ->> 'erased_event_pending')::boolean) THEN
+        PERFORM compliance.consent_ledger_lock();
+    END IF;
+    FOR v_rep IN SELECT x.r FROM jsonb_array_elements(reports) WITH ORDINALITY x(r, i) ORDER BY x.i LOOP
+        IF (v_rep ->> 'erased_event_pending')::boolean THEN
+            v_rep := jsonb_set(v_rep, '{ledger_id}', to_jsonb(compliance.consent_ledger_append(
+                'erased', v_rep ->> 'subject', v_rep ->> 'subject_kind', '{}'::compliance.purpose_set)));
+        END IF;
+        v_out := v_out || jsonb_build_array(v_rep - 'erased_event_pending');
+    END LOOP;
+    RETURN v_out;
+END
+$$;
+COMMENT ON FUNCTION compliance.append_erasures(jsonb) IS
+    'Internal to compliance.purge_expired() and compliance.process_erase_tasks(): appends the erased events of a batch''s erasures to the consent ledger at the batch''s end and returns their reports with ledger_id.';
+
+-- Erase tasks in a batch of at most max_subjects subjects (NULL: all), in
+-- one transaction.  The subjects are claimed first, so that no consent or
+-- ground is recorded for them while their bases are checked and their rows
+-- deleted; writers of other subjects go on, and wait for the chain's head
+-- only while the batch appends its erased events at the end.
+CREATE FUNCTION compliance.process_erase_tasks(max_subjects integer DEFAULT NULL) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET compliance.enforce = off
@@ -1063,11 +1144,21 @@ DECLARE
     v_request bigint;
     v_bases jsonb;
     v_result jsonb;
+    v_results jsonb := '[]';
+    v_reports jsonb := '[]';
     v_tasks bigint;
     v_total bigint := 0;
     v_erased jsonb := '[]';
     v_kept jsonb := '[]';
+    v_batch text[][];
+    v_item jsonb;
+    n integer;
 BEGIN
+    IF max_subjects < 1 THEN
+        RAISE EXCEPTION 'max_subjects must be a positive number'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass NULL for every subject whose task is due, or e.g. 1000.';
+    END IF;
     -- Art. 10.3: a contract that expired by its term (valid_until) has the
     -- effect of a withdrawal as one terminated by end_basis does.
     INSERT INTO compliance.erase_tasks (subject, subject_kind, created_at, due_at, ground_id)
@@ -1078,11 +1169,25 @@ BEGIN
        AND g.ended_at IS NULL AND g.valid_until <= now()
        AND NOT EXISTS (SELECT FROM compliance.erase_tasks t WHERE t.ground_id = g.id);
 
-    FOR v_subject, v_kind IN
-        SELECT DISTINCT t.subject, t.subject_kind FROM compliance.erase_tasks t
-         WHERE t.done_at IS NULL AND t.created_at <= now() ORDER BY t.subject, t.subject_kind
-    LOOP
-        PERFORM compliance.consent_ledger_lock();
+    SELECT coalesce(array_agg(ARRAY[x.subject_kind, x.subject] ORDER BY x.subject_kind, x.subject), '{}')
+      INTO v_batch
+      FROM (SELECT DISTINCT t.subject_kind, t.subject FROM compliance.erase_tasks t
+             WHERE t.done_at IS NULL AND t.created_at <= now()
+             ORDER BY t.subject_kind, t.subject LIMIT max_subjects) x;
+    -- A writer that added rows of one of them under a consent since ended
+    -- may still be open: it finishes first, so that its rows are seen
+    -- below (later writers cannot add rows of a subject with no basis).
+    -- Then the subjects are claimed, in the order of (kind, key), as every
+    -- claimer of several.
+    PERFORM compliance.wait_for_table_writers(ARRAY(SELECT p.relid FROM compliance.protected_tables p));
+    FOR v_kind IN SELECT DISTINCT v_batch[i][1] FROM generate_subscripts(v_batch, 1) g(i) ORDER BY 1 LOOP
+        PERFORM compliance.claim_subjects(v_kind,
+            ARRAY(SELECT v_batch[i][2] FROM generate_subscripts(v_batch, 1) g(i) WHERE v_batch[i][1] = v_kind));
+    END LOOP;
+
+    FOR n IN 1 .. coalesce(array_length(v_batch, 1), 0) LOOP
+        v_kind := v_batch[n][1];
+        v_subject := v_batch[n][2];
         -- another session may have done them meanwhile
         CONTINUE WHEN NOT EXISTS (SELECT FROM compliance.erase_tasks t
                                    WHERE t.subject = v_subject AND t.subject_kind = v_kind
@@ -1094,8 +1199,22 @@ BEGIN
             v_kept := v_kept || jsonb_build_array(jsonb_build_object('subject', v_subject,
                 'subject_kind', v_kind, 'bases', v_bases));
         ELSE
-            v_result := jsonb_build_object('action', 'erased',
-                'report', compliance.erase_subject(v_subject, subject_kind => v_kind));
+            v_reports := v_reports || jsonb_build_array(compliance.erase_subject_run(v_subject, NULL, v_kind, true));
+            v_result := jsonb_build_object('action', 'erased', 'report', jsonb_array_length(v_reports) - 1);
+        END IF;
+        v_results := v_results || jsonb_build_array(jsonb_build_object('subject', v_subject, 'subject_kind', v_kind,
+                                                                       'result', v_result));
+    END LOOP;
+
+    -- the erased events, then the tasks and the applications they answer
+    -- (an application answered after its subject's erased event is sealed)
+    v_reports := compliance.append_erasures(v_reports);
+    FOR v_item IN SELECT x.r FROM jsonb_array_elements(v_results) WITH ORDINALITY x(r, i) ORDER BY x.i LOOP
+        v_subject := v_item ->> 'subject';
+        v_kind := v_item ->> 'subject_kind';
+        v_result := v_item -> 'result';
+        IF v_result ->> 'action' = 'erased' THEN
+            v_result := jsonb_set(v_result, '{report}', v_reports -> ((v_result ->> 'report')::integer));
             v_erased := v_erased || jsonb_build_array(jsonb_build_object('subject', v_subject,
                 'subject_kind', v_kind, 'blocked', v_result #> '{report,blocked}'));
         END IF;
@@ -1125,8 +1244,58 @@ BEGIN
     RETURN jsonb_build_object('tasks', v_total, 'erased', v_erased, 'kept', v_kept);
 END
 $$;
-COMMENT ON FUNCTION compliance.process_erase_tasks() IS
-    'Opens the erase tasks of contracts that expired by their term, then does every open erase task whose time has come (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased with compliance.erase_subject(); otherwise the task is closed as kept, with the bases. The applications the withdrawals answered are completed with the outcome. Returns the counts and subjects.';
+COMMENT ON FUNCTION compliance.process_erase_tasks(integer) IS
+    'Opens the erase tasks of contracts that expired by their term, then does the open erase tasks whose time has come, of at most max_subjects subjects (NULL: all) (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased as by compliance.erase_subject(); otherwise the task is closed as kept, with the bases. The applications the withdrawals answered are completed with the outcome. Consent writers of other subjects are not held up: they wait only while the erased events are appended at the end. Returns the counts and subjects. compliance.process_erase_tasks_in_batches() commits batch by batch.';
+
+-- Erase tasks at scale: batches of max_subjects subjects, each committed
+-- on its own, as compliance.purge_expired_in_batches() does for the purge.
+CREATE PROCEDURE compliance.process_erase_tasks_in_batches(max_subjects integer DEFAULT 1000,
+        INOUT summary jsonb DEFAULT NULL)
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_report jsonb;
+    v_tasks bigint := 0;
+    v_erased integer := 0;
+    v_kept integer := 0;
+    v_batches integer := 0;
+    v_started timestamptz := pg_catalog.clock_timestamp();
+    v_try integer;
+BEGIN
+    IF max_subjects IS NULL OR max_subjects < 1 THEN
+        RAISE EXCEPTION 'max_subjects must be a positive number'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'E.g. CALL compliance.process_erase_tasks_in_batches(1000);';
+    END IF;
+    LOOP
+        -- an aborted batch runs again, as in purge_expired_in_batches()
+        FOR v_try IN 1 .. 3 LOOP
+            BEGIN
+                v_report := compliance.process_erase_tasks(max_subjects);
+                EXIT;
+            EXCEPTION WHEN deadlock_detected THEN
+                IF v_try = 3 THEN
+                    RAISE;
+                END IF;
+                PERFORM compliance.wait_for_consent_writers();
+            END;
+        END LOOP;
+        COMMIT;
+        EXIT WHEN pg_catalog.jsonb_array_length(v_report -> 'erased') + pg_catalog.jsonb_array_length(v_report -> 'kept') = 0
+                  AND (v_report ->> 'tasks')::bigint = 0;
+        v_batches := v_batches + 1;
+        v_tasks := v_tasks + (v_report ->> 'tasks')::bigint;
+        v_erased := v_erased + pg_catalog.jsonb_array_length(v_report -> 'erased');
+        v_kept := v_kept + pg_catalog.jsonb_array_length(v_report -> 'kept');
+        RAISE NOTICE 'erase tasks: % done, % subjects erased, % kept on other bases', v_tasks, v_erased, v_kept
+            USING DETAIL = pg_catalog.format('%s batch(es) committed in %s s; each task keeps its report in compliance.erase_tasks.',
+                                             v_batches, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1));
+    END LOOP;
+    summary := pg_catalog.jsonb_build_object('tasks', v_tasks, 'batches', v_batches, 'erased', v_erased, 'kept', v_kept);
+END
+$$;
+COMMENT ON PROCEDURE compliance.process_erase_tasks_in_batches(integer, jsonb) IS
+    'Does every erase task whose time has come as compliance.process_erase_tasks() does (Art. 10.2, 10.3 of Law 99-Z), max_subjects subjects per transaction: each batch commits on its own, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way. Returns a summary: tasks, batches, erased, kept. CALL it outside a transaction block.';
 
 -- ---------------------------------------------------------------------
 -- Dropped tables leave the subject-rights registry
@@ -1158,11 +1327,14 @@ REVOKE EXECUTE ON FUNCTION
     compliance.ground_end(text, text, regclass),
     compliance.retention_term_run(regclass, timestamptz, timestamptz),
     compliance.erase_subject(text, bigint, text),
+    compliance.erase_subject_run(text, bigint, text, boolean),
+    compliance.append_erasures(jsonb),
+    compliance.wait_for_table_writers(regclass[]),
     compliance.erase_rows(regclass, text, jsonb),
     compliance.erase_task_on_withdrawal(),
     compliance.erase_task_on_contract_end(),
     compliance.remaining_bases(text, text),
-    compliance.process_erase_tasks(),
+    compliance.process_erase_tasks(integer),
     compliance.on_sql_drop_subject_rights(),
     compliance.notify_on_block(),
     compliance.confirm_erasure_notice(bigint, timestamptz)
@@ -1174,7 +1346,9 @@ GRANT EXECUTE ON FUNCTION compliance.set_retained(regclass, text, interval, name
 GRANT EXECUTE ON FUNCTION
     compliance.erase_subject(text, bigint, text),
     compliance.remaining_bases(text, text),
-    compliance.process_erase_tasks()
+    compliance.process_erase_tasks(integer)
 TO compliance_officer;
+REVOKE EXECUTE ON PROCEDURE compliance.process_erase_tasks_in_batches(integer, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE compliance.process_erase_tasks_in_batches(integer, jsonb) TO compliance_officer;
 GRANT SELECT ON compliance.retained_tables TO compliance_admin, compliance_officer, compliance_analyst;
 GRANT SELECT ON compliance.erase_tasks, compliance.erase_tasks_due TO compliance_officer, compliance_analyst;

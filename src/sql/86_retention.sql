@@ -349,16 +349,29 @@ DECLARE
     v_report jsonb;
     v_fk record;
     v_keep text[];
+    v_keys text[];
+    v_erasures jsonb := '[]';
 BEGIN
-    -- Consent writers wait until the purge commits, so that no subject
-    -- consents again between the check and the deletion.
-    PERFORM compliance.consent_ledger_lock();
+    -- No subject of the purge consents again, or gets a ground, between
+    -- the check and the deletion: its subjects are claimed first, and what
+    -- expired is read after.  Consent writers of other subjects go on; they
+    -- wait for the chain's head only while the erased events are appended
+    -- at the end (50_ledger.sql).  The keys are claimed for every kind.
+    -- A writer that added rows of a subject under a consent since ended may
+    -- still be open: it finishes first, so that its rows are purged too
+    -- (later writers cannot add rows of a subject with no basis).
+    PERFORM compliance.wait_for_table_writers(ARRAY(SELECT p.relid FROM compliance.protected_tables p));
+    v_keys := coalesce(only_subjects,
+                       ARRAY(SELECT DISTINCT e.subject FROM compliance.retention_expiry(NULL) e));
+    FOR v_kind IN SELECT DISTINCT p.subject_kind FROM compliance.protected_tables p ORDER BY 1 LOOP
+        PERFORM compliance.claim_subjects(v_kind, v_keys);
+    END LOOP;
 
     FOR v_subject, v_kind, v_expired, v_unrecorded IN
         SELECT e.subject, p.subject_kind, array_agg(e.tbl ORDER BY e.tbl::text),
                bool_and(e.purpose IS NULL)
-          -- a batch: only these subjects, looked up by their keys
-          FROM compliance.retention_expiry(only_subjects) e
+          -- only the claimed subjects, looked up by their keys
+          FROM compliance.retention_expiry(v_keys) e
           JOIN compliance.protected_tables p ON p.relid = e.tbl
          GROUP BY e.subject, p.subject_kind ORDER BY e.subject, p.subject_kind
     LOOP
@@ -382,7 +395,8 @@ BEGIN
         IF v_held <@ v_expired AND NOT v_blocked AND NOT v_consents THEN
             -- Nothing of the subject may be kept: erase it as on an
             -- application (Art. 13), with what must stay blocked.
-            v_rep := compliance.erase_subject(v_subject, subject_kind => v_kind);
+            v_rep := compliance.erase_subject_run(v_subject, NULL, v_kind, true);
+            v_erasures := v_erasures || jsonb_build_array(v_rep);
             v_erased := v_erased || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind);
             v_deleted := v_deleted || coalesce((SELECT jsonb_agg(jsonb_build_object('subject', v_subject, 'subject_kind', v_kind) || d ORDER BY n)
                                                   FROM jsonb_array_elements(v_rep -> 'deleted') WITH ORDINALITY x(d, n)), '[]');
@@ -472,6 +486,9 @@ BEGIN
         END IF;
     END LOOP;
 
+    -- the erased events, appended together (the head is held from here)
+    PERFORM compliance.append_erasures(v_erasures);
+
     v_report := jsonb_build_object(
         'purged_at', v_now, 'subjects', v_subjects, 'rows_deleted', v_rows,
         'erased', v_erased, 'deleted', v_deleted, 'cascaded', v_cascaded,
@@ -521,10 +538,9 @@ COMMENT ON FUNCTION compliance.purge_expired(boolean, boolean) IS
 -- Art. 4.8 at scale: a purge of many subjects in batches, each committed on
 -- its own, so that a cancel or a crash loses at most the batch under way
 -- (its subjects keep all their rows: each is purged whole inside it),
--- consent writers wait for the batch under way, not for the whole purge
--- (each batch holds the consent ledger's lock until it commits, so while
--- the purge runs they get about one transaction in per batch), and the
--- officer sees how far it got.  A procedure (transaction control) runs
+-- consent writers are not held up (only writers of the batch's own
+-- subjects wait for it; others wait only while a batch appends its erased
+-- events, just before it commits), and the officer sees how far it got.  A procedure (transaction control) runs
 -- with its caller's rights and no SET clause; what it reads and deletes
 -- goes through the SECURITY DEFINER functions above, which are the
 -- officer's.
@@ -555,6 +571,7 @@ DECLARE
     v_report jsonb;
     v_started timestamptz := pg_catalog.clock_timestamp();
     v_left compliance.expired_data_count;
+    v_try integer;
 BEGIN
     IF max_subjects IS NULL OR max_subjects < 1 OR purge_unrecorded IS NULL THEN
         RAISE EXCEPTION 'max_subjects must be a positive number and purge_unrecorded true or false'
@@ -568,7 +585,21 @@ BEGIN
     v_total := pg_catalog.cardinality(v_subjects);
     COMMIT;
     WHILE v_done < v_total LOOP
-        v_report := compliance.purge_expired_batch(v_subjects[v_done + 1 : v_done + max_subjects], purge_unrecorded);
+        -- An application transaction giving consents for several subjects
+        -- may hold the ledger's head and wait for a subject of the batch,
+        -- which waits for the head at its end: PostgreSQL aborts one of the
+        -- two; an aborted batch runs again.
+        FOR v_try IN 1 .. 3 LOOP
+            BEGIN
+                v_report := compliance.purge_expired_batch(v_subjects[v_done + 1 : v_done + max_subjects], purge_unrecorded);
+                EXIT;
+            EXCEPTION WHEN deadlock_detected THEN
+                IF v_try = 3 THEN
+                    RAISE;
+                END IF;
+                PERFORM compliance.wait_for_consent_writers();
+            END;
+        END LOOP;
         v_done := LEAST(v_done + max_subjects, v_total);
         v_batches := v_batches + 1;
         v_rows := v_rows + (v_report ->> 'rows_deleted')::bigint;
@@ -594,7 +625,7 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) IS
-    'Purges the expired data of compliance.expired_data() as compliance.purge_expired() does, max_subjects subjects per transaction (Art. 4.8 of Law 99-Z): each batch commits on its own and is logged in compliance.purge_log, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way (whose subjects keep all their rows), and consent writers wait for the batch under way (each batch holds the consent ledger''s lock until it commits), not for the whole purge. Then counts what is left for compliance.officer_dashboard (compliance.count_expired_data()), with a last NOTICE. Returns a summary: subjects, batches, rows_deleted, erased, skipped_unrecorded, expired_left (rows of expired_data() after the purge). CALL it outside a transaction block.';
+    'Purges the expired data of compliance.expired_data() as compliance.purge_expired() does, max_subjects subjects per transaction (Art. 4.8 of Law 99-Z): each batch commits on its own and is logged in compliance.purge_log, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way (whose subjects keep all their rows), and consent writers are not held up (writers of a subject in the batch under way wait for it; others wait only while a batch appends its erased events to the consent ledger, just before it commits). Then counts what is left for compliance.officer_dashboard (compliance.count_expired_data()), with a last NOTICE. Returns a summary: subjects, batches, rows_deleted, erased, skipped_unrecorded, expired_left (rows of expired_data() after the purge). CALL it outside a transaction block.';
 
 REVOKE EXECUTE ON FUNCTION
     compliance.retention_expiry(text[]),

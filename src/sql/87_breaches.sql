@@ -3,7 +3,7 @@
 -- protecting personal data immediately, and no later than three working
 -- days after it became aware of them.  report_breach() records a breach
 -- with the moment it was detected; the deadline is counted in Belarusian
--- working days (working_days_add, 70_requests.sql) from the Belarus date
+-- working days (working_days_add, 65_calendar.sql) from the Belarus date
 -- of detection; record_breach_notification() records the notice sent.
 
 CREATE SEQUENCE compliance.breach_register_id_seq AS bigint;

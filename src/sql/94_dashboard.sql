@@ -51,7 +51,7 @@ SELECT d.item, d.total, d.overdue, d.next_due, d.article, d.see, d.as_of
     UNION ALL
     SELECT 5, 'erase_tasks_due',
            count(*), count(*) FILTER (WHERE t.due_at < (SELECT compliance.belarus_date(now()))), min(t.due_at), 'Art. 10.2',
-           'compliance.erase_tasks_due; compliance.process_erase_tasks()', now()
+           'compliance.erase_tasks_due; CALL compliance.process_erase_tasks_in_batches()', now()
       FROM compliance.erase_tasks t WHERE t.done_at IS NULL AND t.created_at <= now()
     UNION ALL
     SELECT 6, 'erasure_notices_open',

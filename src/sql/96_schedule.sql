@@ -39,8 +39,8 @@ CREATE FUNCTION compliance.maintenance_jobs()
 AS $$
     SELECT j.job || '@' || current_database(), j.command, j.what
       FROM (VALUES
-        ('compliance_erase_tasks', 'SELECT compliance.process_erase_tasks()', 'purge'),
-        ('compliance_purge_expired', 'SELECT compliance.purge_expired()', 'purge'),
+        ('compliance_erase_tasks', 'CALL compliance.process_erase_tasks_in_batches()', 'purge'),
+        ('compliance_purge_expired', 'CALL compliance.purge_expired_in_batches()', 'purge'),
         ('compliance_check_deadlines', 'SELECT compliance.check_deadlines()', 'checks')) AS j(job, command, what)
 $$;
 COMMENT ON FUNCTION compliance.maintenance_jobs() IS
@@ -56,7 +56,7 @@ BEGIN
         RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'Scheduling the purge of expired data (Art. 4.8 of Law 99-Z) and the deadline checks needs the pg_cron extension; everything else works without it.',
-                  HINT = format('Install it (Debian: apt-get install postgresql-%s-cron), add pg_cron to shared_preload_libraries, set cron.database_name = ''%s'', restart, and run CREATE EXTENSION pg_cron; or run compliance.purge_expired(), compliance.process_erase_tasks() and compliance.check_deadlines() from another scheduler.',
+                  HINT = format('Install it (Debian: apt-get install postgresql-%s-cron), add pg_cron to shared_preload_libraries, set cron.database_name = ''%s'', restart, and run CREATE EXTENSION pg_cron; or run CALL compliance.purge_expired_in_batches(), CALL compliance.process_erase_tasks_in_batches() and SELECT compliance.check_deadlines() from another scheduler.',
                                 current_setting('server_version_num')::integer / 10000,
                                 current_database());
     END IF;
@@ -99,7 +99,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.schedule_maintenance(text, text) IS
-    'Schedules with pg_cron, in this database: compliance.process_erase_tasks() and compliance.purge_expired() on the purge schedule (default daily at 03:30), compliance.check_deadlines() on the checks schedule (default daily at 08:00), in cron syntax, server time zone; NULL leaves a job out. Scheduling again replaces the jobs. Raises object_not_in_prerequisite_state, with how to install it, if pg_cron is not installed here. Returns the jobs scheduled.';
+    'Schedules with pg_cron, in this database: compliance.process_erase_tasks_in_batches() and compliance.purge_expired_in_batches() (batches committed one by one, which count what is left for the dashboard) on the purge schedule (default daily at 03:30), compliance.check_deadlines() on the checks schedule (default daily at 08:00), in cron syntax, server time zone; NULL leaves a job out. Scheduling again replaces the jobs. Raises object_not_in_prerequisite_state, with how to install it, if pg_cron is not installed here. Returns the jobs scheduled.';
 
 CREATE FUNCTION compliance.unschedule_maintenance() RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER

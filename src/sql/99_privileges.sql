@@ -13,6 +13,7 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA compliance FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION
     compliance.registry_changed(),
     compliance.remember_removed_default(),
+    compliance.replace_shipped_default(),
     compliance.apply_removed_default(),
     compliance.on_sql_drop(),
     compliance.items_touch(text[], regclass[]),

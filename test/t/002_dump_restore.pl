@@ -147,6 +147,13 @@ INSERT INTO compliance.adequate_countries (country, note) VALUES ('JP', 'added b
 DELETE FROM compliance.adequate_countries WHERE country = 'TR';
 INSERT INTO compliance.holidays (day, name) VALUES
     ('2027-01-08', 'Transferred day off'), ('2099-06-15', 'Company day');
+-- the calendar: a shipped working Saturday removed, another and a
+-- confirmed year replaced by the admin's own rows, a year confirmed
+SELECT compliance.set_working_day('2025-07-12', false);
+SELECT compliance.set_working_day('2025-12-20', true, 'Working Saturday (company order)');
+INSERT INTO compliance.calendar_years (year, confirmed_by) VALUES
+    (2026, 'checked again'), (2027, 'resolution No. ... (test)');
+INSERT INTO compliance.adequate_countries (country, note) VALUES ('KZ', 'replaced by the admin');
 });
 
 is( $node->safe_psql(
@@ -323,6 +330,15 @@ unlike($adequate, qr/^TR\|/m, '... the deleted shipped country is not');
 same_in_both('SELECT * FROM compliance.removed_defaults ORDER BY tbl, key',
 	'removed_defaults');
 same_in_both('SELECT * FROM compliance.holidays ORDER BY day', 'holidays');
+same_in_both('SELECT * FROM compliance.working_weekends ORDER BY day',
+	'working_weekends');
+my $years = same_in_both(
+	'SELECT year, confirmed_by, is_default FROM compliance.calendar_years ORDER BY year',
+	'calendar_years');
+like($years, qr/^2026\|checked again\|f$/m,
+	'... the admin\'s row that replaced a shipped year is there');
+like($adequate, qr/^KZ\|replaced by the admin\|f$/m,
+	'... so is the admin\'s row that replaced a shipped country');
 
 # The protected table's rows, read by a superuser with enforcement off
 same_in_both('SET compliance.enforce = off; SELECT * FROM patients ORDER BY id',

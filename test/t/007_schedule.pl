@@ -56,8 +56,8 @@ $node->safe_psql('postgres',
 is( $node->safe_psql('postgres', $jobs),
 	join("\n",
 		'compliance_check_deadlines@postgres|0 8 * * 1-5|SELECT compliance.check_deadlines()|postgres|postgres',
-		'compliance_erase_tasks@postgres|*/5 * * * *|SELECT compliance.process_erase_tasks()|postgres|postgres',
-		'compliance_purge_expired@postgres|*/5 * * * *|SELECT compliance.purge_expired()|postgres|postgres'),
+		'compliance_erase_tasks@postgres|*/5 * * * *|CALL compliance.process_erase_tasks_in_batches()|postgres|postgres',
+		'compliance_purge_expired@postgres|*/5 * * * *|CALL compliance.purge_expired_in_batches()|postgres|postgres'),
 	'the purge, erase tasks and deadline checks are scheduled in this database');
 
 $node->safe_psql('postgres',
@@ -86,6 +86,9 @@ is( $node->safe_psql('postgres',
 	's1,s3', 'the scheduled jobs deleted the expired row, kept the consenting one and the unrecorded one');
 ok( $node->safe_psql('postgres', 'SELECT count(*) > 0 FROM compliance.purge_log')
 	  eq 't', 'and logged its run');
+is( $node->safe_psql('postgres',
+		q{SELECT expired, subjects FROM compliance.expired_data_count}),
+	'1|1', 'and counted what is left for the dashboard (the unrecorded row of s3)');
 
 # (c) NULL leaves a job out; unscheduling removes what is left
 $node->safe_psql('postgres',
