@@ -13,6 +13,8 @@ SELECT extversion FROM pg_extension WHERE extname = 'compliance';
 \echo
 \echo '=== 2. The DBA registers the processor and the purposes of processing (Art. 4.4, 6, 8)'
 SELECT compliance.set_processor('Clinic "Zdorovye" LLC', 'Minsk, Nezavisimosti Ave 10');
+-- who supervises processing inside the clinic, named in the policy (Art. 17.3)
+SELECT compliance.set_responsible_person('Data protection officer I. Petrova', 'dpo@zdorovye.by, +375 17 200-00-00');
 -- patients and employees are both numbered from 1: a subject is a kind and a key (Art. 1)
 SELECT compliance.register_subject_kind('patient', 'patient', 'пациент'),
        compliance.register_subject_kind('employee', 'employee', 'работник');
@@ -31,6 +33,8 @@ SELECT compliance.register_purpose('telemedicine', 'Video consultations',
 SELECT compliance.register_purpose('payroll', 'Payroll', 'labour_relations',
            data_items => ARRAY['employees.full_name', 'employees.salary']);
 SELECT compliance.register_recipient('sms_gateway', 'SMS Gateway LLC', 'Minsk, Surganova St 2', 'BY', 'authorised_person');
+-- the agreement instructing it: the notice names it for these purposes only (Art. 5.5, 7)
+SELECT compliance.set_recipient_agreement('sms_gateway', '{reminders}', '{storage,use}', true, 'Agreement No. 7 of 15.01.2026');
 SELECT code, title, legal_basis, data_items FROM compliance.purposes ORDER BY id;
 SELECT basis, article, allows_special FROM compliance.legal_bases
  WHERE basis IN ('consent', 'medical_assistance', 'contract_with_subject') ORDER BY basis;
@@ -59,6 +63,17 @@ SELECT compliance.grant_purpose('reminders', 'clinic_app'), compliance.grant_pur
 SELECT count(compliance.record_basis(id::text, 'treatment', '2026-01-15 09:00+03', subject_kind => 'patient')) AS grounds
   FROM generate_series(1, 4) id;
 SELECT compliance.end_basis('4', 'treatment', '2026-11-20 12:00+03', 'discharged', subject_kind => 'patient') AS ended;
+
+\echo '--- documents name data by labels, never by column or code names (Art. 11.2, 17.4); the DBA labels what compliance.missing_labels lists:'
+SELECT count(*) AS labelled
+  FROM (VALUES ('treatment', 'Medical treatment'), ('reminders', 'Appointment reminders by SMS'),
+               ('research', 'Anonymised outcome research'), ('telemedicine', 'Video consultations'),
+               ('payroll', 'Payroll'), ('sms_gateway', 'SMS Gateway LLC'), ('patients', 'Patient record'),
+               ('patients.id', 'patient number'), ('patients.full_name', 'surname, first name, patronymic (if any)'),
+               ('patients.phone', 'mobile phone number'), ('patients.diagnosis', 'diagnosis')) v(item, label),
+       compliance.set_label(v.item, 'en', v.label);
+SELECT compliance.set_label('patients.full_name', 'ru', 'фамилия, собственное имя, отчество (если таковое имеется)');
+SELECT kind, item FROM compliance.missing_labels WHERE lang = 'en';
 
 \echo
 \echo '=== 5. Before consent the patient sees the notice of Art. 5.5 (English here; Russian is the default)'
@@ -141,6 +156,11 @@ GRANT SELECT ON employees TO clinic_hr;
 GRANT SELECT ON employees TO clinic_app;
 \echo '--- the HR system runs live: the DBA switches the table on in report mode first, without an outage'
 SELECT compliance.protect('employees', 'id', subject_kind => 'employee', mode => 'report');
+SELECT count(*) AS labelled
+  FROM (VALUES ('employees', 'Personnel file'), ('employees.id', 'personnel number'),
+               ('employees.full_name', 'surname, first name, patronymic (if any)'),
+               ('employees.salary', 'salary')) v(item, label),
+       compliance.set_label(v.item, 'en', v.label);
 SET ROLE clinic_hr;
 SELECT full_name, salary FROM employees WHERE full_name <> 'Nobody' ORDER BY id;
 RESET ROLE;

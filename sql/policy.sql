@@ -55,8 +55,8 @@ SELECT compliance.policy_document('en') LIKE '%Edition of ' || compliance.report
 -- country made adequate
 SELECT compliance.policy_document('en') LIKE '%Research%' AS before;
 SELECT compliance.register_purpose('research', 'Research', retention => interval '2 years 6 months');
-SELECT compliance.policy_document('en') ~ 'Research \(research\)\. Legal basis: Consent of the data subject \(Art\. 4\.3, 5; Art\. 8\.1\)\. Personal data: all personal data listed in section 3\. Retention: while the consent is in force and for 2 years 6 months after it ends' AS after;
-SELECT compliance.policy_document('ru') ~ 'Research \(research\)\. Правовое основание: согласие субъекта персональных данных \(ст\. 4\.3, 5; ст\. 8\.1\)\..*Срок хранения: в течение срока действия согласия и 2 года 6 месяцев после его прекращения' AS after_ru;
+SELECT compliance.policy_document('en') ~ 'Research\. Legal basis: Consent of the data subject \(Article 4\.3, Article 5, Article 8\.1 of the Law\)\. Personal data: all personal data listed in section 3\. Retention: while the consent is in force and for 2 years 6 months after it ends' AS after;
+SELECT compliance.policy_document('ru') ~ 'Research\. Правовое основание: согласие субъекта персональных данных \(пункт 3 статьи 4, статья 5, пункт 1 статьи 8 Закона\)\..*Срок хранения: в течение срока действия согласия, а после его прекращения — 2 года 6 месяцев' AS after_ru;
 INSERT INTO compliance.adequate_countries (country, note) VALUES ('US', 'test');
 SELECT compliance.policy_document('en') ~ 'United States — Cloud Analytics Inc\.: a state that affords an adequate level' AS us_adequate;
 

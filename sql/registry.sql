@@ -115,7 +115,7 @@ ALTER TABLE lab ATTACH PARTITION lab_2028 FOR VALUES FROM ('2028-01-01') TO ('20
 RESET ROLE;
 SELECT c.relname, c.relforcerowsecurity,
        EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'compliance_enforce_write') AS write_trigger
-  FROM pg_class c WHERE c.relname LIKE 'lab%' AND c.relkind IN ('r', 'p') ORDER BY 1;
+  FROM pg_class c WHERE c.relname LIKE 'lab%' AND c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY 1;
 SET ROLE reg_owner;
 SELECT count(*) FROM lab;
 SELECT compliance.unprotect('lab');

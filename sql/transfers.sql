@@ -20,7 +20,7 @@ SELECT line FROM regexp_split_to_table(
  WHERE line ~ 'TRANSBORDER|United States|adequate|Without your consent';
 SELECT line FROM regexp_split_to_table(
          compliance.consent_notice('{marketing}', 'ru', transfer_countries => '{US}'), E'\n') line
- WHERE line ~ 'ТРАНСГРАНИЧНАЯ|US\.|надлежащий';
+ WHERE line ~ 'ТРАНСГРАНИЧНАЯ|Соединённые штаты\.|надлежащий';
 -- a notice without transfer says nothing of it
 SELECT compliance.consent_notice('{marketing}', 'en') ~ 'TRANSBORDER' AS mentions_transfer;
 

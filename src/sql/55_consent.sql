@@ -274,7 +274,7 @@ BEGIN
 
     v_receipt := compliance.make_consent(0, subject, purposes, form, v_now, valid_until,
         indicated_by, representative,
-        sha256(convert_to(compliance.consent_notice(purposes, notice_lang, valid_until, v_countries), 'UTF8')),
+        sha256(convert_to(compliance.notice_text(purposes, notice_lang, valid_until, v_countries), 'UTF8')),
         -- salted like the sealed identity: a digest matches nothing else
         CASE WHEN evidence IS NULL THEN NULL ELSE compliance.sealed_digest(v_salt, evidence::text) END,
         -- the default kind is left unstated: a receipt without one is a person's

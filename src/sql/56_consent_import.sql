@@ -426,7 +426,7 @@ BEGIN
     -- language, end and countries.
     CREATE TEMPORARY TABLE compliance_import_notices ON COMMIT DROP AS
     SELECT v.purposes, v.notice_lang, v.until, c.countries,
-           sha256(convert_to(compliance.consent_notice(v.purposes, v.notice_lang, nullif(v.until, '-infinity'),
+           sha256(convert_to(compliance.notice_text(v.purposes, v.notice_lang, nullif(v.until, '-infinity'),
                                                        nullif(c.countries, '')::text[]), 'UTF8')) AS digest
       FROM pg_temp.compliance_import_values v
       JOIN pg_temp.compliance_import_countries c ON c.raw = v.raw

@@ -263,7 +263,7 @@ BEGIN
     SELECT jsonb_build_object('since', b.blocked_at, 'reason', b.reason) INTO v_blocked
       FROM compliance.blocked_subjects b
      WHERE b.subject = subject_access.subject AND b.subject_kind = subject_access.subject_kind;
-    SELECT coalesce(jsonb_agg(jsonb_build_object('name', rc.name, 'location', rc.location, 'country', rc.country)
+    SELECT coalesce(jsonb_agg(jsonb_build_object('recipient', rc.code, 'name', rc.name, 'location', rc.location, 'country', rc.country)
                               ORDER BY rc.code), '[]')
       INTO v_authorised
       FROM compliance.recipients rc WHERE rc.kind = 'authorised_person';
@@ -324,41 +324,10 @@ CREATE FUNCTION compliance.report_basis_text(basis compliance.legal_basis, lang 
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN lang <> 'ru' THEN (SELECT b.description FROM compliance.legal_bases b WHERE b.basis = report_basis_text.basis)
-    ELSE CASE basis
-        WHEN 'consent' THEN 'согласие субъекта персональных данных'
-        WHEN 'administrative_criminal_proceedings' THEN 'ведение административного и (или) уголовного процесса, осуществление оперативно-розыскной деятельности'
-        WHEN 'justice_enforcement' THEN 'отправление правосудия, исполнение судебных постановлений и иных исполнительных документов'
-        WHEN 'supervision' THEN 'осуществление контроля (надзора) в соответствии с законодательными актами'
-        WHEN 'national_security' THEN 'реализация законодательства в области национальной безопасности, о борьбе с коррупцией, с легализацией доходов, полученных преступным путем, и финансированием террористической деятельности'
-        WHEN 'elections' THEN 'реализация законодательства о выборах, референдуме, отзыве депутата'
-        WHEN 'social_insurance' THEN 'ведение индивидуального (персонифицированного) учета сведений о застрахованных лицах для целей государственного социального страхования'
-        WHEN 'labour_relations' THEN 'оформление трудовых (служебных) отношений и трудовая (служебная) деятельность субъекта персональных данных'
-        WHEN 'notarial' THEN 'осуществление нотариальной деятельности'
-        WHEN 'citizenship_refugees' THEN 'рассмотрение вопросов гражданства, предоставления статуса беженца, дополнительной защиты, убежища и временной защиты'
-        WHEN 'pensions_benefits' THEN 'назначение и выплата пенсий, пособий'
-        WHEN 'state_statistics' THEN 'проведение государственных статистических наблюдений и формирование официальной статистической информации'
-        WHEN 'research_anonymised' THEN 'научные или иные исследовательские цели при условии обязательного обезличивания персональных данных'
-        WHEN 'housing_utilities' THEN 'осуществление расчетов за жилищно-коммунальные услуги'
-        WHEN 'contract_with_subject' THEN 'деятельность по договору, заключенному (заключаемому) с субъектом персональных данных'
-        WHEN 'signed_document' THEN 'персональные данные указаны в документе, адресованном оператору и подписанном субъектом персональных данных'
-        WHEN 'journalism' THEN 'законная профессиональная деятельность журналиста и средства массовой информации в общественных интересах'
-        WHEN 'vital_interests' THEN 'защита жизни, здоровья или иных жизненно важных интересов, если получение согласия невозможно'
-        WHEN 'previously_distributed' THEN 'обработка распространенных ранее персональных данных до заявления субъектом требования о прекращении обработки'
-        WHEN 'legal_obligation' THEN 'выполнение обязанностей (полномочий), предусмотренных законодательными актами'
-        WHEN 'direct_provision' THEN 'обработка прямо предусмотрена Законом и иными законодательными актами'
-        WHEN 'made_public_by_subject' THEN 'специальные персональные данные сделаны общедоступными самим субъектом'
-        WHEN 'association_members' THEN 'обработка общественным объединением, политической партией, профессиональным союзом или религиозной организацией данных своих учредителей (членов)'
-        WHEN 'medical_assistance' THEN 'организация оказания медицинской помощи медицинскими работниками, обязанными сохранять врачебную тайну'
-        WHEN 'offence_registration' THEN 'ведение единой государственной системы регистрации и учета правонарушений'
-        WHEN 'criminal_records' THEN 'ведение криминалистических учетов'
-        WHEN 'administrative_procedures' THEN 'осуществление административных процедур'
-        WHEN 'readmission' THEN 'реализация международных договоров Республики Беларусь о реадмиссии'
-        WHEN 'population_documentation' THEN 'документирование населения'
-        END END
+    SELECT compliance.doc_text('basis.' || basis, lang)
 $$;
 COMMENT ON FUNCTION compliance.report_basis_text(compliance.legal_basis, text) IS
-    'A legal basis described for the data subject, in Russian (ru) or English (en, the description in compliance.legal_bases).';
+    'A legal basis described for the data subject, in the words of Art. 6 and 8.2 of Law 99-Z (basis.* in compliance.document_texts).';
 
 -- Renders a document given as blocks: {"h2": text}, {"h3": text},
 -- {"p": text}, {"ul": [text, ...]}, {"table": {"columns": [...], "rows":
@@ -455,13 +424,18 @@ CREATE FUNCTION compliance.subject_access_report(subject text, lang text DEFAULT
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    ru boolean;
+    v_lang text;
     v jsonb;
     b jsonb := '[]';
     v_list jsonb;
     v_table jsonb;
+    v_t bigint;
+    v_rel regclass;
+    v_tables text[] := '{}';
+    v_columns text[] := '{}';
+    v_missing text[] := '{}';
 BEGIN
-    ru := compliance.check_lang(lang) = 'ru';
+    v_lang := compliance.check_lang(lang);
     IF format IS NULL OR format NOT IN ('text', 'html') THEN
         RAISE EXCEPTION 'unsupported report format "%"', format
             USING ERRCODE = 'invalid_parameter_value',
@@ -469,60 +443,56 @@ BEGIN
                   HINT = 'Pass ''text'' or ''html''.';
     END IF;
     v := compliance.subject_access(subject, subject_kind);
+    v_missing := v_missing || compliance.unlabelled(lang, 'subject_kind', ARRAY[subject_kind]);
 
     b := b || jsonb_build_array(
-        jsonb_build_object('p', CASE WHEN ru
-            THEN '(пункт 1 статьи 11 Закона Республики Беларусь от 7 мая 2021 г. № 99-З «О защите персональных данных»)'
-            ELSE '(Article 11.1 of Law of the Republic of Belarus No. 99-Z of 7 May 2021 "On the protection of personal data")' END),
-        jsonb_build_object('p', (SELECT CASE WHEN ru
-                    THEN 'Субъект персональных данных (' || coalesce(k.title_ru, k.title) || ', идентификатор у оператора): '
-                    ELSE 'Data subject (' || k.title || ', identifier used by the processor): ' END
-               FROM compliance.subject_kinds k WHERE k.kind = subject_access_report.subject_kind) || subject),
-        jsonb_build_object('p', CASE WHEN ru THEN 'Дата: ' ELSE 'Date: ' END
+        jsonb_build_object('p', compliance.doc_text('access.article_11_1_law', lang)),
+        jsonb_build_object('p', format(compliance.doc_text('doc.subject', lang),
+                      coalesce(compliance.kind_label(subject_kind, lang), compliance.doc_text('doc.natural_person', lang)))
+               || subject),
+        jsonb_build_object('p', compliance.doc_text('access.date', lang)
                                 || compliance.report_date((v ->> 'generated_at')::timestamptz, lang)),
-        jsonb_build_object('h2', CASE WHEN ru THEN '1. Оператор' ELSE '1. Processor' END),
+        jsonb_build_object('h2', compliance.doc_text('access.1_processor', lang)),
         jsonb_build_object('p', concat(v #>> '{processor,name}', ', ', v #>> '{processor,location}',
-                                       ' (', v #>> '{processor,country}', ')')),
-        jsonb_build_object('h2', CASE WHEN ru THEN '2. Подтверждение обработки персональных данных'
-                                      ELSE '2. Confirmation of processing' END));
+                                       ' (', compliance.country_name(v #>> '{processor,country}', lang), ')')),
+        jsonb_build_object('h2', compliance.doc_text('access.2_confirmation_processing', lang)));
 
     IF NOT (v ->> 'processing')::boolean THEN
-        b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
-            THEN 'Оператор не обрабатывает ваши персональные данные: сведений о вас у оператора нет.'
-            ELSE 'The processor does not process your personal data: it holds no data about you.' END));
-        RETURN compliance.report_render(CASE WHEN ru THEN 'Сведения об обработке персональных данных'
-                                             ELSE 'Information on the processing of personal data' END,
+        b := b || jsonb_build_array(jsonb_build_object('p', compliance.doc_text('access.processor_does_not_process', lang)));
+        PERFORM compliance.warn_missing_labels(lang, v_missing);
+        RETURN compliance.report_render(compliance.doc_text('access.information_processing_personal_data', lang),
                                         lang, format, b);
     END IF;
 
-    b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
-            THEN 'Оператор обрабатывает ваши персональные данные.'
-            ELSE 'The processor processes your personal data.' END));
+    b := b || jsonb_build_array(jsonb_build_object('p', compliance.doc_text('access.processor_processes_personal_data', lang)));
+    -- the officer's reason for the block is an internal note, not told
     IF v ? 'blocked' THEN
-        b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
-            THEN 'Обработка ваших персональных данных заблокирована с ' || compliance.report_date((v #>> '{blocked,since}')::timestamptz, lang)
-                 || ' (пункт 2 статьи 13 Закона); причина: ' || (v #>> '{blocked,reason}')
-            ELSE 'Processing of your personal data has been blocked since ' || compliance.report_date((v #>> '{blocked,since}')::timestamptz, lang)
-                 || ' (Article 13.2 of the Law); reason: ' || (v #>> '{blocked,reason}') END));
+        b := b || jsonb_build_array(jsonb_build_object('p', format(compliance.doc_text('access.blocked', lang),
+                   compliance.report_date((v #>> '{blocked,since}')::timestamptz, lang))));
     END IF;
 
     -- 3. The data themselves, with their source.
-    b := b || jsonb_build_array(jsonb_build_object('h2', CASE WHEN ru
-            THEN '3. Ваши персональные данные и источник их получения'
-            ELSE '3. Your personal data and their source' END));
+    b := b || jsonb_build_array(jsonb_build_object('h2', compliance.doc_text('access.3_personal_data_source', lang)));
     IF jsonb_array_length(v -> 'data') = 0 THEN
-        b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
-            THEN 'Кроме сведений о ваших согласиях, ваших персональных данных у оператора нет.'
-            ELSE 'Apart from the records of your consent, the processor holds no personal data about you.' END));
+        b := b || jsonb_build_array(jsonb_build_object('p', compliance.doc_text('access.apart_from_records_consent', lang)));
     END IF;
-    FOR v_table IN SELECT t FROM jsonb_array_elements(v -> 'data') t LOOP
+    -- Tables and columns by their labels (Art. 11.2: an accessible form),
+    -- never by their names; unlabelled ones numbered.
+    FOR v_table, v_t IN SELECT t, n FROM jsonb_array_elements(v -> 'data') WITH ORDINALITY AS e(t, n) LOOP
+        v_rel := (v_table ->> 'table')::regclass;
+        v_tables := v_tables || compliance.label_item(v_rel);
+        v_columns := v_columns || ARRAY(SELECT compliance.label_item(v_rel, c::name)
+                                          FROM jsonb_array_elements_text(v_table -> 'columns') c);
         b := b || jsonb_build_array(
-            jsonb_build_object('h3', (v_table ->> 'table')
-                                     || coalesce(' — ' || (v_table ->> 'description'), '')),
-            jsonb_build_object('p', CASE WHEN ru THEN 'Источник получения: ' ELSE 'Source: ' END
-                                    || coalesce(v_table ->> 'source', CASE WHEN ru THEN 'не указан' ELSE 'not recorded' END)),
-            jsonb_build_object('label', CASE WHEN ru THEN 'Запись' ELSE 'Record' END,
-                'table', jsonb_build_object('columns', v_table -> 'columns',
+            jsonb_build_object('h3', coalesce(compliance.column_label(v_rel, NULL, lang),
+                                              compliance.doc_text('access.data_set_no', lang) || v_t)),
+            jsonb_build_object('p', compliance.doc_text('access.source', lang)
+                                    || coalesce(v_table ->> 'source', compliance.doc_text('access.not_recorded', lang))),
+            jsonb_build_object('label', compliance.doc_text('access.record', lang),
+                'table', jsonb_build_object('columns',
+                    (SELECT jsonb_agg(coalesce(compliance.column_label(v_rel, c::name, lang),
+                                               compliance.doc_text('access.field_no', lang) || n) ORDER BY n)
+                       FROM jsonb_array_elements_text(v_table -> 'columns') WITH ORDINALITY AS e(c, n)),
                     'rows', (SELECT jsonb_agg((SELECT jsonb_agg(
                                          CASE WHEN jsonb_typeof(rw -> c) IN ('object', 'array') THEN to_jsonb((rw -> c)::text)
                                               ELSE rw -> c END ORDER BY n)
@@ -532,60 +502,43 @@ BEGIN
     END LOOP;
 
     -- 4. Legal bases and purposes; 5. consent periods.
-    b := b || jsonb_build_array(jsonb_build_object('h2', CASE WHEN ru
-            THEN '4. Правовые основания и цели обработки'
-            ELSE '4. Legal bases and purposes of processing' END));
-    SELECT jsonb_agg(format('%s (%s). %s: %s (%s).%s', p ->> 'title', p ->> 'purpose',
-                            CASE WHEN ru THEN 'Правовое основание' ELSE 'Legal basis' END,
+    b := b || jsonb_build_array(jsonb_build_object('h2', compliance.doc_text('access.4_legal_bases_purposes', lang)));
+    SELECT jsonb_agg(format('%s. %s: %s (%s).%s', compliance.purpose_label(p ->> 'purpose', lang),
+                            compliance.doc_text('access.legal_basis', lang),
                             compliance.report_basis_text((p ->> 'legal_basis')::compliance.legal_basis, lang),
-                            CASE WHEN ru THEN replace(replace(p ->> 'article', 'Art. ', 'ст. '), 'para', 'абз.')
-                                 ELSE p ->> 'article' END,
+                            compliance.basis_citation((p ->> 'legal_basis')::compliance.legal_basis, lang),
                             coalesce(' ' || (p ->> 'description'), ''))
                      ORDER BY n)
       INTO v_list
       FROM jsonb_array_elements(v -> 'purposes') WITH ORDINALITY AS e(p, n);
     b := b || jsonb_build_array(jsonb_build_object('ul', coalesce(v_list, jsonb_build_array('—'))));
-    IF v ? 'withheld' THEN
-        b := b || (SELECT jsonb_agg(jsonb_build_object('p', CASE WHEN ru
-                        THEN format('Сведения об обработке персональных данных для %s %s не предоставляются (пункт 3 статьи 11 Закона). Основание: %s.',
-                                    w ->> 'purposes',
-                                    CASE WHEN (w ->> 'purposes')::int % 10 = 1 AND (w ->> 'purposes')::int % 100 <> 11
-                                         THEN 'цели' ELSE 'целей' END,
-                                    w ->> 'ground')
-                        ELSE format('Information on the processing for %s purpose%s is not provided (Article 11.3 of the Law). Ground: %s.',
-                                    w ->> 'purposes', CASE WHEN w ->> 'purposes' = '1' THEN '' ELSE 's' END,
-                                    w ->> 'ground') END) ORDER BY n)
-                     FROM jsonb_array_elements(v -> 'withheld') WITH ORDINALITY AS e(w, n));
-    END IF;
+    -- Art. 11.3: said in every report, whether or not anything is
+    -- withheld, so that neither its presence nor a count tips the subject off
+    b := b || jsonb_build_array(jsonb_build_object('p', compliance.doc_text('access.information_processing_cases_article', lang)));
 
-    b := b || jsonb_build_array(jsonb_build_object('h2', CASE WHEN ru
-            THEN '5. Срок, на который дано согласие'
-            ELSE '5. Period of your consent' END));
-    SELECT jsonb_agg(format('%s (%s): %s', p ->> 'title', p ->> 'purpose',
+    b := b || jsonb_build_array(jsonb_build_object('h2', compliance.doc_text('access.5_period_consent', lang)));
+    SELECT jsonb_agg(format('%s: %s', compliance.purpose_label(p ->> 'purpose', lang),
                CASE p #>> '{consent,status}'
-                   WHEN 'withdrawn' THEN CASE WHEN ru THEN 'согласие отозвано' ELSE 'consent withdrawn' END
-                   WHEN 'expired' THEN CASE WHEN ru THEN 'срок согласия истек ' ELSE 'consent expired on ' END
-                                       || compliance.report_date((p #>> '{consent,valid_until}')::timestamptz, lang)
-                   ELSE CASE WHEN ru THEN 'согласие дано ' ELSE 'consent given on ' END
+                   WHEN 'withdrawn' THEN compliance.doc_text('access.consent_withdrawn', lang)
+                   WHEN 'expired' THEN compliance.doc_text('access.consent_expired_was_valid', lang)
+                                       || compliance.report_until((p #>> '{consent,valid_until}')::timestamptz, lang)
+                   ELSE compliance.doc_text('access.consent_given', lang)
                         || compliance.report_date((p #>> '{consent,given_at}')::timestamptz, lang)
                         || CASE WHEN p #>> '{consent,valid_until}' IS NULL
-                                THEN CASE WHEN ru THEN ', действует до его отзыва' ELSE ', valid until you withdraw it' END
-                                ELSE CASE WHEN ru THEN ', действует до ' ELSE ', valid until ' END
-                                     || compliance.report_date((p #>> '{consent,valid_until}')::timestamptz, lang) END
+                                THEN compliance.doc_text('access.valid_until_you_withdraw', lang)
+                                ELSE compliance.doc_text('access.valid', lang)
+                                     || compliance.report_until((p #>> '{consent,valid_until}')::timestamptz, lang) END
                END) ORDER BY n)
       INTO v_list
       FROM jsonb_array_elements(v -> 'purposes') WITH ORDINALITY AS e(p, n)
      WHERE p ->> 'legal_basis' = 'consent';
     b := b || jsonb_build_array(CASE WHEN v_list IS NULL
-        THEN jsonb_build_object('p', CASE WHEN ru
-                 THEN 'Согласие на обработку не давалось: обработка осуществляется на основаниях, указанных в разделе 4.'
-                 ELSE 'No consent was given: processing relies on the bases listed in section 4.' END)
+        THEN jsonb_build_object('p', compliance.doc_text('access.no_consent_was_given', lang))
         ELSE jsonb_build_object('ul', v_list) END);
 
     -- What the subject stated with a consent, and how the proof is kept.
     IF v ? 'consent_evidence' THEN
-        b := b || (SELECT jsonb_agg(jsonb_build_object('p', format(CASE WHEN ru THEN 'Сведения, указанные в согласии № %s: %s.'
-                                                                      ELSE 'Data stated with consent no. %s: %s.' END,
+        b := b || (SELECT jsonb_agg(jsonb_build_object('p', format(compliance.doc_text('access.data_stated_consent_no', lang),
                         e ->> 'consent_id',
                         (SELECT string_agg(x.value, ', ' ORDER BY x.key)
                            FROM jsonb_each_text(coalesce(e -> 'identity', '{}') || coalesce(e -> 'representative', '{}')) x)))
@@ -593,28 +546,31 @@ BEGIN
                      FROM jsonb_array_elements(v -> 'consent_evidence') WITH ORDINALITY AS t(e, n));
     END IF;
     IF v ? 'consent_proof' THEN
-        b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
-            THEN 'Для подтверждения согласия (пункт 7 статьи 5 Закона) оператор хранит указанные в нем сведения о личности, представителе и доказательства согласия только в виде хеш-значений SHA-256 с солью, по которым эти сведения не могут быть восстановлены; они сохраняются и после удаления ваших персональных данных.'
-            ELSE 'To prove your consent (Article 5.7 of the Law), the processor keeps the identity data, representative and evidence stated with it only as salted SHA-256 digests, from which they cannot be read back; these remain after your personal data are deleted.' END));
+        b := b || jsonb_build_array(jsonb_build_object('p', compliance.doc_text('access.prove_consent_article_5', lang)));
     END IF;
 
     -- 6. Authorised persons (Art. 7).
-    b := b || jsonb_build_array(jsonb_build_object('h2', CASE WHEN ru
-            THEN '6. Уполномоченные лица, обрабатывающие персональные данные по поручению оператора'
-            ELSE '6. Authorised persons processing personal data on the processor''s behalf' END));
-    SELECT jsonb_agg(format('%s, %s (%s)', a ->> 'name', a ->> 'location', a ->> 'country') ORDER BY n)
+    b := b || jsonb_build_array(jsonb_build_object('h2', compliance.doc_text('access.6_authorised_persons_processing', lang)));
+    SELECT jsonb_agg(format('%s, %s (%s)', compliance.recipient_label(a ->> 'recipient', lang), a ->> 'location',
+                            compliance.country_name(a ->> 'country', lang)) ORDER BY n)
       INTO v_list
       FROM jsonb_array_elements(v -> 'authorised_persons') WITH ORDINALITY AS e(a, n);
-    b := b || jsonb_build_array(jsonb_build_object('ul', coalesce(v_list, jsonb_build_array(CASE WHEN ru THEN 'нет' ELSE 'none' END))));
+    b := b || jsonb_build_array(jsonb_build_object('ul', coalesce(v_list, jsonb_build_array(compliance.doc_text('access.none', lang)))));
 
     b := b || jsonb_build_array(
-        jsonb_build_object('h2', CASE WHEN ru THEN 'Ваши права' ELSE 'Your rights' END),
-        jsonb_build_object('p', CASE WHEN ru
-            THEN 'Вы вправе в любое время отозвать согласие (статья 10 Закона), требовать изменения неполных, устаревших или неточных персональных данных (пункт 4 статьи 11), раз в календарный год бесплатно получить сведения о предоставлении ваших персональных данных третьим лицам (статья 12), требовать прекращения обработки и удаления персональных данных (статья 13) и обжаловать действия (бездействие) и решения оператора в уполномоченный орган по защите прав субъектов персональных данных (статья 15).'
-            ELSE 'You may withdraw your consent at any time (Article 10 of the Law), demand that incomplete, outdated or inaccurate personal data be modified (Article 11.4), obtain once per calendar year free of charge information on the provision of your personal data to third parties (Article 12), demand that processing stop and that your personal data be deleted (Article 13), and appeal against the processor''s actions, failure to act and decisions to the authorised data subject protection body (Article 15).' END));
+        jsonb_build_object('h2', compliance.doc_text('access.rights', lang)),
+        jsonb_build_object('p', compliance.doc_text('access.you_may_withdraw_consent', lang)));
 
-    RETURN compliance.report_render(CASE WHEN ru THEN 'Сведения об обработке персональных данных'
-                                         ELSE 'Information on the processing of personal data' END,
+    -- what the report names without a label in its language
+    v_missing := v_missing || compliance.unlabelled(lang, 'table', v_tables);
+    v_missing := v_missing || compliance.unlabelled(lang, 'column', v_columns);
+    v_missing := v_missing || compliance.unlabelled(lang, 'purpose',
+        ARRAY(SELECT p ->> 'purpose' FROM jsonb_array_elements(v -> 'purposes') p));
+    v_missing := v_missing || compliance.unlabelled(lang, 'recipient',
+        ARRAY(SELECT a ->> 'recipient' FROM jsonb_array_elements(v -> 'authorised_persons') a));
+    PERFORM compliance.warn_missing_labels(lang, v_missing);
+
+    RETURN compliance.report_render(compliance.doc_text('access.information_processing_personal_data', lang),
                                     lang, format, b);
 END
 $$;

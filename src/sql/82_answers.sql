@@ -14,9 +14,10 @@ CREATE FUNCTION compliance.disclosure_answer(subject text, applied_on date, lang
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    ru boolean := compliance.check_lang(lang) = 'ru';
+    v_lang text := compliance.check_lang(lang);
     v jsonb;
     b jsonb := '[]';
+    v_missing text[] := '{}';
 BEGIN
     IF format IS NULL OR format NOT IN ('text', 'html') THEN
         RAISE EXCEPTION 'unsupported report format "%"', format
@@ -25,47 +26,39 @@ BEGIN
     END IF;
     v := compliance.disclosure_history_report(subject, applied_on, subject_kind);
     b := b || jsonb_build_array(
-        jsonb_build_object('p', CASE WHEN ru
-            THEN '(пункт 2 статьи 12 Закона Республики Беларусь от 7 мая 2021 г. № 99-З «О защите персональных данных»)'
-            ELSE '(Article 12.2 of Law of the Republic of Belarus No. 99-Z of 7 May 2021 "On the protection of personal data")' END),
-        jsonb_build_object('p', (SELECT CASE WHEN ru
-                    THEN 'Субъект персональных данных (' || coalesce(k.title_ru, k.title) || ', идентификатор у оператора): '
-                    ELSE 'Data subject (' || k.title || ', identifier used by the processor): ' END
-               FROM compliance.subject_kinds k WHERE k.kind = disclosure_answer.subject_kind) || (v ->> 'subject')),
-        jsonb_build_object('p', CASE WHEN ru
-            THEN format('Период: с %s по %s включительно.',
-                        to_char((v #>> '{period,from}')::timestamptz AT TIME ZONE 'Europe/Minsk', 'DD.MM.YYYY'),
-                        to_char(applied_on - 1, 'DD.MM.YYYY'))
-            ELSE format('Period: %s to %s inclusive.',
-                        to_char((v #>> '{period,from}')::timestamptz AT TIME ZONE 'Europe/Minsk', 'YYYY-MM-DD'),
-                        to_char(applied_on - 1, 'YYYY-MM-DD')) END));
+        jsonb_build_object('p', compliance.doc_text('answer.article_12_2_law', lang)),
+        jsonb_build_object('p', format(compliance.doc_text('doc.subject', lang),
+                      coalesce(compliance.kind_label(subject_kind, lang), compliance.doc_text('doc.natural_person', lang)))
+               || (v ->> 'subject')),
+        jsonb_build_object('p', format(compliance.doc_text('answer.period', lang),
+            to_char((v #>> '{period,from}')::timestamptz AT TIME ZONE 'Europe/Minsk', compliance.doc_text('doc.date_format', lang)),
+            to_char(applied_on - 1, compliance.doc_text('doc.date_format', lang)))));
     IF jsonb_array_length(v -> 'disclosures') = 0 THEN
-        b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
-            THEN 'За этот период ваши персональные данные третьим лицам не предоставлялись.'
-            ELSE 'Your personal data were not provided to third parties in this period.' END));
+        b := b || jsonb_build_array(jsonb_build_object('p', compliance.doc_text('answer.personal_data_were_not', lang)));
     ELSE
         b := b || jsonb_build_array(jsonb_build_object(
-            'label', CASE WHEN ru THEN 'Предоставление' ELSE 'Provision' END,
+            'label', compliance.doc_text('answer.provision', lang),
             'table', jsonb_build_object(
-            'columns', CASE WHEN ru
-                THEN jsonb_build_array('Кому', 'Место нахождения', 'Какие данные', 'Дата')
-                ELSE jsonb_build_array('To', 'Location', 'Which data', 'Date') END,
+            'columns', compliance.doc_list('answer.columns', lang),
             'rows', (SELECT jsonb_agg(jsonb_build_array(
-                             d ->> 'recipient_name',
-                             concat_ws(', ', d ->> 'recipient_location', d ->> 'country'),
-                             (SELECT string_agg(i, ', ' ORDER BY n) FROM jsonb_array_elements_text(d -> 'data_items') WITH ORDINALITY AS x(i, n)),
+                             compliance.recipient_label(d ->> 'recipient', lang),
+                             concat_ws(', ', d ->> 'recipient_location', compliance.country_name(d ->> 'country', lang)),
+                             compliance.items_text(ARRAY(SELECT jsonb_array_elements_text(d -> 'data_items')), lang),
                              compliance.report_date((d ->> 'disclosed_at')::timestamptz, lang))
                              ORDER BY o)
                        FROM jsonb_array_elements(v -> 'disclosures') WITH ORDINALITY AS e(d, o)))));
     END IF;
+    -- what the answer names without a label in its language
+    v_missing := v_missing || compliance.unlabelled(lang, 'subject_kind', ARRAY[subject_kind]);
+    v_missing := v_missing || compliance.unlabelled(lang, 'recipient',
+        ARRAY(SELECT d ->> 'recipient' FROM jsonb_array_elements(v -> 'disclosures') d));
+    v_missing := v_missing || compliance.unlabelled(lang, 'data_item',
+        ARRAY(SELECT i FROM jsonb_array_elements(v -> 'disclosures') d, jsonb_array_elements_text(d -> 'data_items') i));
+    PERFORM compliance.warn_missing_labels(lang, v_missing);
     IF jsonb_array_length(v -> 'notes') > 0 THEN
-        b := b || jsonb_build_array(jsonb_build_object('p', CASE WHEN ru
-            THEN 'Сведения о предоставлении персональных данных в случаях, предусмотренных пунктом 3 статьи 12 Закона, не сообщаются.'
-            ELSE 'Provision in the cases of Article 12.3 of the Law is not reported.' END));
+        b := b || jsonb_build_array(jsonb_build_object('p', compliance.doc_text('answer.provision_cases_article_12', lang)));
     END IF;
-    RETURN compliance.report_render(CASE WHEN ru
-        THEN 'Информация о предоставлении персональных данных третьим лицам'
-        ELSE 'Information on the provision of personal data to third parties' END, lang, format, b);
+    RETURN compliance.report_render(compliance.doc_text('answer.information_provision_personal_data', lang), lang, format, b);
 END
 $$;
 COMMENT ON FUNCTION compliance.disclosure_answer(text, date, text, text, text) IS

@@ -22,6 +22,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.check_purposes_in_force(compliance.purpose_set),
     compliance.protected_ancestors(regclass),
     compliance.set_processor(text, text, text),
+    compliance.set_responsible_person(text, text),
     compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text),
     compliance.alter_purpose(compliance.purpose, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text, text, text[]),
     compliance.retire_purpose(compliance.purpose, text),
@@ -51,6 +52,7 @@ TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
 -- two lists the contract lets admins edit directly.
 GRANT EXECUTE ON FUNCTION
     compliance.set_processor(text, text, text),
+    compliance.set_responsible_person(text, text),
     compliance.register_purpose(text, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text),
     compliance.alter_purpose(compliance.purpose, text, compliance.legal_basis, interval, text[], compliance.processing_action[], text, boolean, text, text, text[]),
     compliance.retire_purpose(compliance.purpose, text),
@@ -76,6 +78,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.consent_ledger_lock(),
     compliance.verify_ledger(),
     compliance.verify_chain(text, text),
+    compliance.notice_text(compliance.purpose_set, text, timestamptz, text[]),
     compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]),
     compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], text),
     compliance.withdraw_consent(text, compliance.purpose_set, bigint, text),

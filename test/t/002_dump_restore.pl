@@ -136,6 +136,13 @@ SET compliance.enforce = off;
 INSERT INTO staff VALUES (1, 'Fay');
 RESET compliance.enforce;
 
+-- labels of every kind of item, the table and column ones by relation
+SELECT compliance.set_label('marketing', 'ru', 'Рассылка предложений');
+SELECT compliance.set_label('insurer', 'be', 'Страхавая кампанія');
+SELECT compliance.set_label('employee', 'en', 'employee of the clinic');
+SELECT compliance.set_label('patients', 'ru', 'Карта пациента');
+SELECT compliance.set_label('patients.diagnosis', 'ru', 'диагноз');
+
 INSERT INTO compliance.adequate_countries (country, note) VALUES ('JP', 'added by the admin');
 DELETE FROM compliance.adequate_countries WHERE country = 'TR';
 INSERT INTO compliance.holidays (day, name) VALUES
@@ -242,6 +249,15 @@ same_in_both(
 same_in_both(
 	'SELECT relid::text, column_name, category
 	   FROM compliance.protected_columns ORDER BY 1, 2', 'protected_columns');
+is( same_in_both(
+		'SELECT kind, code, relid::text, column_name, lang, label
+		   FROM compliance.labels ORDER BY 1, 2, 3, 4, 5', 'labels'),
+	"column||patients|diagnosis|ru|диагноз\n"
+	  . "purpose|marketing|||ru|Рассылка предложений\n"
+	  . "recipient|insurer|||be|Страхавая кампанія\n"
+	  . "subject_kind|employee|||en|employee of the clinic\n"
+	  . "table||patients||ru|Карта пациента",
+	'... labels of each kind');
 
 is( $node->safe_psql(
 		'dst',
