@@ -53,6 +53,7 @@
 #include "parser/parse_func.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
 #include "storage/condition_variable.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
@@ -120,6 +121,7 @@ typedef struct CaptureShared
 	LWLock	   *lock;
 	ConditionVariable progress; /* tail moved: room made, records committed */
 	CaptureRing rings[CAPTURE_SLOTS];
+	bool		ring_wanted;	/* a session waits for a ring: idle writers leave */
 	int			nreplies;
 	CaptureReply *replies;
 } CaptureShared;
@@ -171,7 +173,6 @@ static char *statement_transfer_kind = NULL;	/* from check_transfer() */
 static int	my_slot = -1;
 static int	durable_slot = -1;	/* the ring this session last pushed to, */
 static uint64 durable_target = 0;	/* and its head then: wait for the tail */
-static volatile sig_atomic_t worker_stopping = false;
 
 static void capture_backend_init(void);
 static void check_recipient_committed(Datum recipient);
@@ -520,6 +521,7 @@ ring_for_database(void)
 	}
 	if (free_slot < 0)
 		return NULL;
+	capture->ring_wanted = false;
 	capture->rings[free_slot].dboid = MyDatabaseId;
 	my_slot = free_slot;
 	return &capture->rings[free_slot];
@@ -554,7 +556,8 @@ start_worker(int slot, Oid dboid)
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 1;
+	/* a writer that died is started again by the next session needing it */
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
 	strlcpy(worker.bgw_library_name, "compliance", BGW_MAXLEN);
 	strlcpy(worker.bgw_function_name, "capture_worker_main", BGW_MAXLEN);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "compliance disclosure writer for database %u", dboid);
@@ -601,17 +604,24 @@ check_writer(int slot, TimestampTz *checked)
 	CaptureRing *ring = &capture->rings[slot];
 	int			pid;
 	bool		failing;
+	bool		need_worker;
 	char		error[sizeof(ring->error)];
 
 	CHECK_FOR_INTERRUPTS();
 	if (!TimestampDifferenceExceeds(*checked, GetCurrentTimestamp(), 1000))
 		return;
 	*checked = GetCurrentTimestamp();
-	LWLockAcquire(capture->lock, LW_SHARED);
+	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
 	pid = ring->dboid == MyDatabaseId ? ring->worker_pid : 0;
 	failing = ring->dboid == MyDatabaseId && ring->failing;
 	strlcpy(error, ring->error, sizeof(error));
+	/* the writer exited (an error, a terminate): start another */
+	need_worker = ring->dboid == MyDatabaseId && !ring->worker_requested;
+	if (need_worker)
+		ring->worker_requested = true;
 	LWLockRelease(capture->lock);
+	if (need_worker)
+		start_worker(slot, MyDatabaseId);
 
 	if (failing)
 		ereport(ERROR,
@@ -642,14 +652,16 @@ check_writer(int slot, TimestampTz *checked)
 /*
  * Pushes the local buffer into the ring.  wait_ms < 0: waits for room (or
  * for a free ring) as long as it takes; wait_ms > 0: up to that long, then
- * warns; 0: never waits.  What does not fit stays in the buffer for the
- * next push: nothing is dropped.
+ * warns; 0: never waits, and neither allocates nor reports, so that it may
+ * run while a transaction aborts (the writer is then started by the next
+ * push).  What does not fit stays in the buffer for the next push:
+ * nothing is dropped.
  */
 static void
 push_local(long wait_ms)
 {
 	Size		offset = 0;
-	TimestampTz start = GetCurrentTimestamp();
+	TimestampTz start = wait_ms != 0 ? GetCurrentTimestamp() : 0;
 	TimestampTz checked = start;
 
 	if (local_buffer == NULL || local_buffer->len == 0 || capture == NULL)
@@ -682,10 +694,18 @@ push_local(long wait_ms)
 				durable_slot = my_slot;
 				durable_target = ring->head;
 			}
-			if (!ring->worker_requested)
+			if (!ring->worker_requested && wait_ms != 0)
 				need_worker = ring->worker_requested = true;
 			latch = ring->worker_latch;
 			slot = my_slot;
+		}
+		else if (wait_ms != 0)
+		{
+			/* every ring is taken: ask the idle writers to give theirs back */
+			capture->ring_wanted = true;
+			for (int i = 0; i < CAPTURE_SLOTS; i++)
+				if (capture->rings[i].worker_latch != NULL)
+					SetLatch(capture->rings[i].worker_latch);
 		}
 		LWLockRelease(capture->lock);
 
@@ -723,7 +743,8 @@ push_local(long wait_ms)
 		else
 			CHECK_FOR_INTERRUPTS();
 	}
-	ConditionVariableCancelSleep();
+	if (wait_ms != 0)
+		ConditionVariableCancelSleep();
 }
 
 /*
@@ -1160,6 +1181,8 @@ capture_disclosure(PG_FUNCTION_ARGS)
 	len16 = (uint16) len;
 	appendBinaryStringInfo(local_buffer, (char *) &len16, sizeof(len16));
 	appendBinaryStringInfo(local_buffer, subject, len);
+	/* room for close_chunk()'s padding, which may run during an abort */
+	enlargeStringInfo(local_buffer, MAXIMUM_ALIGNOF);
 	if (++((CaptureChunk *) (local_buffer->data + open_chunk))->nsubjects >= CAPTURE_CHUNK_SUBJECTS)
 		close_chunk();
 
@@ -1199,11 +1222,11 @@ capture_xact_callback(XactEvent event)
 		push_local(0);
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 		durable_slot = -1;
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT)
-	{
-		if (local_seen != NULL)
-			reset_seen();
-	}
+	/* the set is emptied at commit; after an abort, by the next capture */
+	if (event == XACT_EVENT_COMMIT && local_seen != NULL)
+		reset_seen();
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		seen_statement = 0;
 }
 
 static void
@@ -1417,16 +1440,6 @@ capture_recipient_changed(void)
  * The writer: one background worker per database
  * ---------------------------------------------------------------------
  */
-static void
-worker_sigterm(SIGNAL_ARGS)
-{
-	int			save_errno = errno;
-
-	worker_stopping = true;
-	SetLatch(MyLatch);
-	errno = save_errno;
-}
-
 /* The start of a chunk's fields, and of its subjects */
 static const char *
 chunk_fields(const CaptureChunk *chunk)
@@ -1759,33 +1772,78 @@ worker_settings(void)
 		SetConfigOption(settings[i][0], settings[i][1], PGC_SUSET, PGC_S_OVERRIDE);
 }
 
+/* However the writer exits, the sessions see that none runs and start one. */
+static void
+worker_exit(int code, Datum arg)
+{
+	CaptureRing *ring = &capture->rings[DatumGetInt32(arg)];
+
+	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+	if (ring->worker_pid == MyProcPid)
+	{
+		ring->worker_latch = NULL;
+		ring->worker_pid = 0;
+		ring->worker_requested = false;
+	}
+	LWLockRelease(capture->lock);
+	ConditionVariableBroadcast(&capture->progress);
+}
+
+/*
+ * Waits on the latch for up to timeout_ms; interrupts (SIGTERM's die(),
+ * a ProcSignalBarrier such as DROP DATABASE's, a config reload) are
+ * served after every wait.
+ */
+static void
+worker_wait(long timeout_ms)
+{
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 timeout_ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+		worker_settings();
+	}
+}
+
 void
 capture_worker_main(Datum arg)
 {
 	int			slot = DatumGetInt32(arg);
 	Oid			dboid;
 	CaptureRing *ring = &capture->rings[slot];
-	TimestampTz stopping_since = 0;
 	TimestampTz idle_since = GetCurrentTimestamp();
 
 	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
-	pqsignal(SIGTERM, worker_sigterm);
+	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	pgstat_report_appname("compliance disclosure writer");
 	worker_settings();
 
 	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+	if (ring->dboid != dboid || (ring->worker_pid != 0 && ring->worker_pid != MyProcPid))
+	{
+		/* the ring went to another database, or has its writer */
+		LWLockRelease(capture->lock);
+		proc_exit(0);
+	}
 	ring->worker_latch = MyLatch;
 	ring->worker_pid = MyProcPid;
 	ring->worker_requested = true;
 	LWLockRelease(capture->lock);
+	before_shmem_exit(worker_exit, Int32GetDatum(slot));
 
 	for (;;)
 	{
 		DrainResult result;
+		bool		wanted;
 
-		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
 		result = drain_batch(ring);
 		if (result == DRAIN_DONE)
 		{
@@ -1794,36 +1852,26 @@ capture_worker_main(Datum arg)
 		}
 		if (result == DRAIN_FAILED)
 		{
-			/* try again in a second; a stop request still ends the wait */
-			idle_since = GetCurrentTimestamp();
-			if (worker_stopping)
-				break;
-			(void) WaitLatch(NULL, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000L, PG_WAIT_EXTENSION);
-			continue;
-		}
-		/*
-		 * At shutdown the sessions are told to exit together with us, and
-		 * hand over what they buffered as they go: wait for them (bounded).
-		 */
-		if (worker_stopping)
-		{
-			if (stopping_since == 0)
-				stopping_since = GetCurrentTimestamp();
-			if (CountDBBackends(dboid) <= 1 ||
-				TimestampDifferenceExceeds(stopping_since, GetCurrentTimestamp(), 10000))
-				break;
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 10L, PG_WAIT_EXTENSION);
+			/* try again in a second */
+			TimestampTz failed_at = GetCurrentTimestamp();
+
+			idle_since = failed_at;
+			while (!TimestampDifferenceExceeds(failed_at, GetCurrentTimestamp(), 1000))
+				worker_wait(1000);
 			continue;
 		}
 
 		/*
 		 * Idle.  Leave once the database has no session left (DROP DATABASE
-		 * waits for no one) or after a while without work, giving the ring
-		 * back if nothing arrived: the slots are few and shared by all
-		 * databases.  The next session that captures starts a new writer.
+		 * waits for no one), after a while without work, or when a session
+		 * of another database waits for a ring, giving the ring back: the
+		 * rings are few and shared by all databases.  The next session that
+		 * captures here takes a ring and starts a writer.
 		 */
-		if (CountDBBackends(dboid) <= 1 ||
+		LWLockAcquire(capture->lock, LW_SHARED);
+		wanted = capture->ring_wanted;
+		LWLockRelease(capture->lock);
+		if (wanted || CountDBBackends(dboid) <= 1 ||
 			TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), CAPTURE_IDLE_EXIT_MS))
 		{
 			bool		empty;
@@ -1839,17 +1887,12 @@ capture_worker_main(Datum arg)
 			}
 			LWLockRelease(capture->lock);
 			if (empty)
+			{
+				ConditionVariableBroadcast(&capture->progress);
 				proc_exit(0);
+			}
 			continue;
 		}
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 1000L, PG_WAIT_EXTENSION);
+		worker_wait(1000);
 	}
-
-	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
-	ring->worker_latch = NULL;
-	ring->worker_pid = 0;
-	ring->worker_requested = false;
-	LWLockRelease(capture->lock);
-	proc_exit(0);
 }

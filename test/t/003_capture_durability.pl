@@ -206,8 +206,8 @@ is(logged('disconnect_bureau', 1, 500, '{id,customer_no,name,email}'), '500|500|
 	'(a) exactly the 500 subjects returned, once each, as captured by app');
 
 # A cursor: only the rows fetched are returned.  The cursor is still open
-# when the client dies, so the captures are still in the session's buffer:
-# the abort of the transaction and the end of the backend push them.
+# when the client dies; the FETCH completed only once its captures were
+# committed, so they do not depend on the abort or the backend's end.
 $s = reader('reader_cursor', 'cursor_bureau');
 $s->query_safe(
 	'DECLARE c CURSOR FOR SELECT customer_no, name FROM customers WHERE id > 500 ORDER BY id');
