@@ -1364,6 +1364,10 @@ disclosure_append(PG_FUNCTION_ARGS)
 	appendBinaryStringInfo(local_buffer, subject, len16);
 	close_chunk();
 
+	/* a reply left in the slot by an earlier backend is not this one's */
+	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+	capture->replies[reply_to].seq = 0;
+	LWLockRelease(capture->lock);
 	capture_durable_point();
 
 	LWLockAcquire(capture->lock, LW_SHARED);
