@@ -162,6 +162,52 @@ SELECT subject, data_items
  WHERE source_table = 'public.customers' AND subject IN ('1', '2') AND data_items = '{id,name}'
  ORDER BY subject;
 
+-- A read for a recipient completes only once its captures are committed
+-- (Art. 12 of Law 99-Z): without a flush, another session sees them at
+-- once.  No visibility wait here: the count is read right away.
+SET ROLE shop_app;
+SET compliance.recipient = 'bureau';
+SELECT id FROM customers WHERE id = 3;
+RESET compliance.recipient;
+RESET ROLE;
+SELECT count(*) AS logged_at_once FROM compliance.disclosure_log
+ WHERE source = 'capture' AND subject = '3' AND data_items = '{id}';
+
+-- An explicit record is committed by the writer when record_disclosure()
+-- returns: it stands when the calling transaction rolls back, and the
+-- transaction holds nothing the writer needs.
+BEGIN;
+SELECT compliance.record_disclosure('3', 'bureau', ARRAY['name'], 'billing') > 0 AS recorded;
+ROLLBACK;
+SELECT count(*) AS kept_after_rollback FROM compliance.disclosure_log
+ WHERE source = 'explicit' AND subject = '3' AND data_items = '{name}';
+
+-- A recipient registered by the reading transaction itself: the writer
+-- could not see it, so both paths refuse (55000) before anything leaves.
+\set VERBOSITY default
+BEGIN;
+SELECT compliance.register_recipient('new_bureau', 'New Bureau', 'Minsk', 'BY');
+SET LOCAL compliance.recipient = 'new_bureau';
+SELECT id FROM customers WHERE id = 3;
+ROLLBACK;
+BEGIN;
+SELECT compliance.register_recipient('new_bureau', 'New Bureau', 'Minsk', 'BY');
+SELECT compliance.record_disclosure('3', 'new_bureau', ARRAY['name'], 'billing');
+ROLLBACK;
+
+-- A reading transaction that holds a lock the writer needs: the read
+-- ends with 40P01 instead of waiting for ever; the rollback releases the
+-- lock and the capture is written.
+BEGIN;
+LOCK TABLE compliance.ledger_heads IN EXCLUSIVE MODE;
+SET LOCAL compliance.recipient = 'bureau';
+SELECT id FROM customers WHERE id = 4;
+ROLLBACK;
+\set VERBOSITY terse
+SELECT compliance.flush_disclosures(10000);
+SELECT count(*) AS logged_after_rollback FROM compliance.disclosure_log
+ WHERE source = 'capture' AND subject = '4' AND data_items = '{id}';
+
 -- how far a session may get ahead of the writer, per database
 SHOW compliance.capture_ring_size;
 

@@ -38,10 +38,12 @@
 #include "postgres.h"
 
 #include "access/sysattr.h"
+#include "access/twophase.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "utils/resowner.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -51,6 +53,7 @@
 #include "parser/parse_func.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
 #include "storage/condition_variable.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
@@ -62,6 +65,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -74,6 +79,7 @@
 
 PG_FUNCTION_INFO_V1(capture_disclosure);
 PG_FUNCTION_INFO_V1(flush_disclosures);
+PG_FUNCTION_INFO_V1(disclosure_append);
 PGDLLEXPORT void capture_worker_main(Datum arg);
 
 #define CAPTURE_SLOTS		8			/* databases capturing at once */
@@ -92,16 +98,32 @@ typedef struct CaptureRing
 	Oid			dboid;			/* InvalidOid: free */
 	bool		worker_requested;
 	Latch	   *worker_latch;
+	int			worker_pid;		/* 0: no writer runs */
 	uint64		head;
 	uint64		tail;
+	bool		failing;		/* the writer could not commit from tail on */
+	char		error[256];		/* and why */
 	char	   *data;
 } CaptureRing;
+
+/*
+ * The id the writer gave an explicit record (record_disclosure), for the
+ * session that asked: one per PGPROC, published before the tail moves.
+ */
+typedef struct CaptureReply
+{
+	uint64		seq;
+	int64		id;
+} CaptureReply;
 
 typedef struct CaptureShared
 {
 	LWLock	   *lock;
 	ConditionVariable progress; /* tail moved: room made, records committed */
 	CaptureRing rings[CAPTURE_SLOTS];
+	bool		ring_wanted;	/* a session waits for a ring: idle writers leave */
+	int			nreplies;
+	CaptureReply *replies;
 } CaptureShared;
 
 /* compliance.capture_ring_size, in bytes; fixed at server start */
@@ -123,7 +145,9 @@ typedef struct CaptureChunk
 	uint32		len;			/* whole chunk */
 	uint32		nsubjects;
 	TimestampTz disclosed_at;
-	Oid			relid;
+	Oid			relid;			/* InvalidOid: an explicit record */
+	int32		reply_to;		/* explicit: the asking session's reply slot */
+	uint64		reply_seq;		/* ... and its request number */
 	uint16		lens[8];			/* of each field; 0: NULL */
 } CaptureChunk;
 
@@ -147,9 +171,11 @@ static TimestampTz seen_statement = 0;	/* the statement the seen set is for */
 static uint64 seen_settings = 0;	/* ... and the settings */
 static char *statement_transfer_kind = NULL;	/* from check_transfer() */
 static int	my_slot = -1;
-static volatile sig_atomic_t worker_stopping = false;
+static int	durable_slot = -1;	/* the ring this session last pushed to, */
+static uint64 durable_target = 0;	/* and its head then: wait for the tail */
 
 static void capture_backend_init(void);
+static void check_recipient_committed(Datum recipient);
 
 /*
  * The (table, subject) pairs this statement has logged: a subject read
@@ -424,11 +450,19 @@ capture_plan_relation(PlannerInfo *root, RelOptInfo *rel)
  * Shared memory
  * ---------------------------------------------------------------------
  */
+static int
+reply_slots(void)
+{
+	/* as many as there are PGPROCs (InitProcGlobal) */
+	return MaxBackends + NUM_AUXILIARY_PROCS + max_prepared_xacts;
+}
+
 static Size
 capture_shmem_size(void)
 {
 	ring_size = (Size) compliance_capture_ring_kb * 1024;
-	return add_size(MAXALIGN(sizeof(CaptureShared)), mul_size(ring_size, CAPTURE_SLOTS));
+	return add_size(add_size(MAXALIGN(sizeof(CaptureShared)), mul_size(ring_size, CAPTURE_SLOTS)),
+					mul_size(sizeof(CaptureReply), reply_slots()));
 }
 
 void
@@ -460,6 +494,9 @@ capture_shmem_startup(void)
 			capture->rings[i].head = capture->rings[i].tail = 0;
 			capture->rings[i].data = data + i * ring_size;
 		}
+		capture->nreplies = reply_slots();
+		capture->replies = (CaptureReply *) (data + CAPTURE_SLOTS * ring_size);
+		memset(capture->replies, 0, sizeof(CaptureReply) * capture->nreplies);
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -484,6 +521,7 @@ ring_for_database(void)
 	}
 	if (free_slot < 0)
 		return NULL;
+	capture->ring_wanted = false;
 	capture->rings[free_slot].dboid = MyDatabaseId;
 	my_slot = free_slot;
 	return &capture->rings[free_slot];
@@ -518,7 +556,8 @@ start_worker(int slot, Oid dboid)
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 1;
+	/* a writer that died is started again by the next session needing it */
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
 	strlcpy(worker.bgw_library_name, "compliance", BGW_MAXLEN);
 	strlcpy(worker.bgw_function_name, "capture_worker_main", BGW_MAXLEN);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "compliance disclosure writer for database %u", dboid);
@@ -555,14 +594,75 @@ close_chunk(void)
 }
 
 /*
- * Pushes the local buffer into the ring.  With wait_ms > 0 it waits for
- * room up to that long, then warns and keeps the rest for the next push.
+ * While a session waits for the writer: interrupts are served, and a
+ * writer that cannot go on for this session's sake ends the wait with an
+ * error rather than a silent hang.  The captures stay queued either way.
+ */
+static void
+check_writer(int slot, TimestampTz *checked)
+{
+	CaptureRing *ring = &capture->rings[slot];
+	int			pid;
+	bool		failing;
+	bool		need_worker;
+	char		error[sizeof(ring->error)];
+
+	CHECK_FOR_INTERRUPTS();
+	if (!TimestampDifferenceExceeds(*checked, GetCurrentTimestamp(), 1000))
+		return;
+	*checked = GetCurrentTimestamp();
+	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+	pid = ring->dboid == MyDatabaseId ? ring->worker_pid : 0;
+	failing = ring->dboid == MyDatabaseId && ring->failing;
+	strlcpy(error, ring->error, sizeof(error));
+	/* the writer exited (an error, a terminate): start another */
+	need_worker = ring->dboid == MyDatabaseId && !ring->worker_requested;
+	if (need_worker)
+		ring->worker_requested = true;
+	LWLockRelease(capture->lock);
+	if (need_worker)
+		start_worker(slot, MyDatabaseId);
+
+	if (failing)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the disclosure log cannot be written"),
+				 errdetail("The writer failed: %s.  The rows were returned, and a statement read for a recipient completes only once their provision is logged (Art. 12 of Law 99-Z); the captures stay queued and are written once the cause is removed.",
+						   error),
+				 errhint("Remove the cause the server log names; compliance.flush_disclosures() tells when the log has caught up.")));
+	if (pid != 0)
+	{
+		ArrayType  *blockers = DatumGetArrayTypeP(DirectFunctionCall1(pg_blocking_pids,
+																	  Int32GetDatum(pid)));
+		Datum	   *pids;
+		int			n;
+
+		deconstruct_array(blockers, INT4OID, sizeof(int32), true, TYPALIGN_INT,
+						  &pids, NULL, &n);
+		for (int i = 0; i < n; i++)
+			if (DatumGetInt32(pids[i]) == MyProcPid)
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_DEADLOCK_DETECTED),
+						 errmsg("the disclosure log cannot be written while this transaction holds a lock its writer needs"),
+						 errdetail("A statement read for a recipient completes only once the provision is logged (Art. 12 of Law 99-Z), and the writer waits for this transaction; the captures are written once it ends."),
+						 errhint("End the transaction that holds the lock (a LOCK TABLE of the extension's tables, say) before reading for a recipient.")));
+	}
+}
+
+/*
+ * Pushes the local buffer into the ring.  wait_ms < 0: waits for room (or
+ * for a free ring) as long as it takes; wait_ms > 0: up to that long, then
+ * warns; 0: never waits, and neither allocates nor reports, so that it may
+ * run while a transaction aborts (the writer is then started by the next
+ * push).  What does not fit stays in the buffer for the next push:
+ * nothing is dropped.
  */
 static void
 push_local(long wait_ms)
 {
 	Size		offset = 0;
-	TimestampTz start = GetCurrentTimestamp();
+	TimestampTz start = wait_ms != 0 ? GetCurrentTimestamp() : 0;
+	TimestampTz checked = start;
 
 	if (local_buffer == NULL || local_buffer->len == 0 || capture == NULL)
 		return;
@@ -571,37 +671,42 @@ push_local(long wait_ms)
 	while (offset < (Size) local_buffer->len)
 	{
 		CaptureRing *ring;
-		Latch	   *latch;
+		Latch	   *latch = NULL;
 		bool		need_worker = false;
-		int			slot;
+		int			slot = -1;
 
 		LWLockAcquire(capture->lock, LW_EXCLUSIVE);
 		ring = ring_for_database();
-		if (ring == NULL)
+		if (ring != NULL)
 		{
-			LWLockRelease(capture->lock);
-			ereport(WARNING,
-					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-					 errmsg("too many databases capture disclosures at once"),
-					 errdetail("At most %d databases may capture at the same time; these disclosures were not logged.", CAPTURE_SLOTS),
-					 errhint("Record them with compliance.record_disclosure().")));
-			resetStringInfo(local_buffer);
-			return;
-		}
-		/* whole chunks only */
-		while (offset < (Size) local_buffer->len)
-		{
-			CaptureChunk *chunk = (CaptureChunk *) (local_buffer->data + offset);
+			/* whole chunks only */
+			while (offset < (Size) local_buffer->len)
+			{
+				CaptureChunk *chunk = (CaptureChunk *) (local_buffer->data + offset);
 
-			if (ring->head - ring->tail + chunk->len > ring_size)
-				break;
-			ring_write(ring, (char *) chunk, chunk->len);
-			offset += chunk->len;
+				if (ring->head - ring->tail + chunk->len > ring_size)
+					break;
+				ring_write(ring, (char *) chunk, chunk->len);
+				offset += chunk->len;
+			}
+			if (offset > 0)
+			{
+				durable_slot = my_slot;
+				durable_target = ring->head;
+			}
+			if (!ring->worker_requested && wait_ms != 0)
+				need_worker = ring->worker_requested = true;
+			latch = ring->worker_latch;
+			slot = my_slot;
 		}
-		if (!ring->worker_requested)
-			need_worker = ring->worker_requested = true;
-		latch = ring->worker_latch;
-		slot = my_slot;
+		else if (wait_ms != 0)
+		{
+			/* every ring is taken: ask the idle writers to give theirs back */
+			capture->ring_wanted = true;
+			for (int i = 0; i < CAPTURE_SLOTS; i++)
+				if (capture->rings[i].worker_latch != NULL)
+					SetLatch(capture->rings[i].worker_latch);
+		}
 		LWLockRelease(capture->lock);
 
 		/*
@@ -619,11 +724,11 @@ push_local(long wait_ms)
 			start_worker(slot, MyDatabaseId);
 		if (latch)
 			SetLatch(latch);
-		if (local_buffer->len == 0)
+		if (local_buffer->len == 0 || wait_ms == 0)
 			break;
 
-		/* the ring is full: wait for the writer to make room */
-		if (wait_ms <= 0 || TimestampDifferenceExceeds(start, GetCurrentTimestamp(), wait_ms))
+		/* the ring is full, or every ring is taken: wait for a writer */
+		if (wait_ms > 0 && TimestampDifferenceExceeds(start, GetCurrentTimestamp(), wait_ms))
 		{
 			ereport(WARNING,
 					(errmsg("disclosure capture is waiting for the writer"),
@@ -633,8 +738,52 @@ push_local(long wait_ms)
 			break;
 		}
 		ConditionVariableTimedSleep(&capture->progress, 100, PG_WAIT_EXTENSION);
+		if (wait_ms < 0 && slot >= 0)
+			check_writer(slot, &checked);
+		else
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (wait_ms != 0)
+		ConditionVariableCancelSleep();
+}
+
+/*
+ * Makes what this session captured durable: called where a statement's
+ * rows have reached the client and its completion is next (the end of a
+ * client's statement, of each FETCH and of each run of a portal; see
+ * compliance.c).  Pushes the buffer and waits until the writer has
+ * committed everything this session pushed: a statement that read for a
+ * recipient returns only once its disclosures would survive a crash
+ * (Art. 12 of Law 99-Z).
+ */
+void
+capture_durable_point(void)
+{
+	TimestampTz checked;
+
+	if (capture == NULL)
+		return;
+	if (local_buffer != NULL && local_buffer->len > 0)
+		push_local(-1);
+	if (durable_slot < 0)
+		return;
+	checked = GetCurrentTimestamp();
+	for (;;)
+	{
+		CaptureRing *ring = &capture->rings[durable_slot];
+		bool		done;
+
+		LWLockAcquire(capture->lock, LW_SHARED);
+		/* a ring is given back only when empty: then it was written too */
+		done = ring->tail >= durable_target || ring->dboid != MyDatabaseId;
+		LWLockRelease(capture->lock);
+		if (done)
+			break;
+		ConditionVariableTimedSleep(&capture->progress, 100, PG_WAIT_EXTENSION);
+		check_writer(durable_slot, &checked);
 	}
 	ConditionVariableCancelSleep();
+	durable_slot = -1;
 }
 
 /* ---------------------------------------------------------------------
@@ -864,6 +1013,7 @@ capture_statement_start(StatementSettings *settings)
 		strlcpy(settings->transfer_country, TextDatumGetCString(country),
 				sizeof(settings->transfer_country));
 	settings_version++;
+	check_recipient_committed(values[0]);
 	SPI_finish();
 	compliance_restore_user(&save);
 
@@ -894,6 +1044,7 @@ start_chunk(const CaptureCallSite *site, Oid relid, TimestampTz disclosed_at)
 	memset(&chunk, 0, sizeof(chunk));
 	chunk.disclosed_at = disclosed_at;
 	chunk.relid = relid;
+	chunk.reply_to = -1;
 	open_chunk = local_buffer->len;
 	appendBinaryStringInfo(local_buffer, (char *) &chunk, sizeof(chunk));
 	if (site->settings != NULL)
@@ -1030,11 +1181,13 @@ capture_disclosure(PG_FUNCTION_ARGS)
 	len16 = (uint16) len;
 	appendBinaryStringInfo(local_buffer, (char *) &len16, sizeof(len16));
 	appendBinaryStringInfo(local_buffer, subject, len);
+	/* room for close_chunk()'s padding, which may run during an abort */
+	enlargeStringInfo(local_buffer, MAXIMUM_ALIGNOF);
 	if (++((CaptureChunk *) (local_buffer->data + open_chunk))->nsubjects >= CAPTURE_CHUNK_SUBJECTS)
 		close_chunk();
 
 	if (local_buffer->len >= CAPTURE_LOCAL_LIMIT)
-		push_local(60000);
+		push_local(-1);
 	PG_RETURN_BOOL(true);
 }
 
@@ -1043,7 +1196,7 @@ void
 capture_statement_end(void)
 {
 	if (local_buffer != NULL && local_buffer->len > 0)
-		push_local(60000);
+		push_local(IsTransactionState() ? -1 : 0);
 
 	/*
 	 * The statement that captured has ended.  A query that ran inside it
@@ -1058,14 +1211,22 @@ capture_statement_end(void)
 void
 capture_xact_callback(XactEvent event)
 {
+	/*
+	 * Nothing waits here: what does not fit in the ring stays buffered
+	 * for the next push (the next statement, or the session's end).  The
+	 * statement that failed did not complete, so its captures need not be
+	 * durable before the next one.
+	 */
 	if ((event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) &&
 		local_buffer != NULL && local_buffer->len > 0)
-		push_local(10000);
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT)
-	{
-		if (local_seen != NULL)
-			reset_seen();
-	}
+		push_local(0);
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		durable_slot = -1;
+	/* the set is emptied at commit; after an abort, by the next capture */
+	if (event == XACT_EVENT_COMMIT && local_seen != NULL)
+		reset_seen();
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		seen_statement = 0;
 }
 
 static void
@@ -1088,6 +1249,139 @@ capture_backend_init(void)
 	}
 }
 
+
+/*
+ * Refuses a recipient this transaction registered or changed: the writer
+ * cannot see it until the transaction commits, and would wait for it, or
+ * fail for good if it rolls back.
+ */
+static void
+check_recipient_committed(Datum recipient)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	bool		isnull;
+	Datum		xmin;
+
+	if (SPI_execute_with_args("SELECT r.xmin FROM compliance.recipients r"
+							  " WHERE r.code OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, &recipient, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the recipient");
+	if (SPI_processed == 0)
+		return;					/* check_transfer() says it is not registered */
+	xmin = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull && TransactionIdIsCurrentTransactionId(DatumGetTransactionId(xmin)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("recipient \"%s\" was registered or changed in this transaction",
+						TextDatumGetCString(recipient)),
+				 errdetail("Provisions are logged by the database's disclosure writer in its own transaction (Art. 12 of Law 99-Z), which sees the recipient only once this transaction commits."),
+				 errhint("Commit the registration of the recipient first, then provide the data.")));
+}
+
+/*
+ * disclosure_append(subject, subject_kind, recipient, data_items, purpose,
+ * transfer_kind, transfer_basis, permit, source, disclosed_at) returns
+ * bigint, for record_disclosure(), which validated everything.
+ *
+ * The writer appends the record in its own transaction, like a capture,
+ * so that no application transaction holds the head of the chain (an
+ * idle one would stall every capture of the database) and the record
+ * survives a rollback: the provision it records has happened.  Returns
+ * the log id once the record is committed.
+ */
+Datum
+disclosure_append(PG_FUNCTION_ARGS)
+{
+	static uint64 request_seq = 0;
+	CaptureChunk chunk;
+	int			reply_to;
+	const char *subject;
+	uint16		len16;
+	int64		id = 0;
+	bool		answered;
+
+	static const char *const names[10] = {"subject", "subject_kind", "recipient", "data_items",
+	NULL, "transfer_kind", NULL, NULL, "source", "disclosed_at"};
+
+	for (int i = 0; i < 10; i++)
+		if (PG_ARGISNULL(i) && names[i] != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s is required", names[i]),
+					 errhint("Record disclosures with compliance.record_disclosure().")));
+	if (strcmp(text_to_cstring(PG_GETARG_TEXT_PP(8)), "explicit") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source must be \"explicit\""),
+				 errdetail("Captured disclosures are logged by the planner's capture, not through this function."),
+				 errhint("Record disclosures with compliance.record_disclosure().")));
+	if (capture == NULL)
+		elog(ERROR, "compliance.disclosure_append: no shared memory");
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot record disclosures on a hot standby"),
+				 errhint("Record the disclosure on the primary.")));
+	reply_to = MyProc - ProcGlobal->allProcs;
+	if (reply_to < 0 || reply_to >= capture->nreplies)
+		elog(ERROR, "compliance.disclosure_append: no reply slot for this session");
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	check_recipient_committed(PG_GETARG_DATUM(2));
+	SPI_finish();
+
+	capture_backend_init();
+	if (local_buffer == NULL)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+
+		local_buffer = makeStringInfo();
+		MemoryContextSwitchTo(oldcxt);
+	}
+	close_chunk();
+	memset(&chunk, 0, sizeof(chunk));
+	chunk.disclosed_at = PG_GETARG_TIMESTAMPTZ(9);
+	chunk.relid = InvalidOid;
+	chunk.reply_to = reply_to;
+	chunk.reply_seq = ++request_seq;
+	chunk.nsubjects = 1;
+	open_chunk = local_buffer->len;
+	appendBinaryStringInfo(local_buffer, (char *) &chunk, sizeof(chunk));
+	append_field(text_to_cstring(PG_GETARG_TEXT_PP(2)), &chunk.lens[F_RECIPIENT]);
+	append_field(PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4)), &chunk.lens[F_PURPOSE]);
+	append_field(text_to_cstring(PG_GETARG_TEXT_PP(5)), &chunk.lens[F_KIND]);
+	append_field(PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6)), &chunk.lens[F_BASIS]);
+	append_field(PG_ARGISNULL(3) ? NULL : OidOutputFunctionCall(F_ARRAY_OUT, PG_GETARG_DATUM(3)),
+				 &chunk.lens[F_ITEMS]);
+	append_field(PG_ARGISNULL(7) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(7)), &chunk.lens[F_PERMIT]);
+	append_field(GetUserNameFromId(GetSessionUserId(), false), &chunk.lens[F_USER]);
+	append_field(text_to_cstring(PG_GETARG_TEXT_PP(1)), &chunk.lens[F_SUBJECT_KIND]);
+	memcpy(local_buffer->data + open_chunk, &chunk, sizeof(chunk));
+	subject = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	len16 = (uint16) Min(strlen(subject), 1024);
+	appendBinaryStringInfo(local_buffer, (char *) &len16, sizeof(len16));
+	appendBinaryStringInfo(local_buffer, subject, len16);
+	close_chunk();
+
+	/* a reply left in the slot by an earlier backend is not this one's */
+	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+	capture->replies[reply_to].seq = 0;
+	LWLockRelease(capture->lock);
+	capture_durable_point();
+
+	LWLockAcquire(capture->lock, LW_SHARED);
+	answered = capture->replies[reply_to].seq == chunk.reply_seq;
+	if (answered)
+		id = capture->replies[reply_to].id;
+	LWLockRelease(capture->lock);
+	if (!answered)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the disclosure was not logged"),
+				 errdetail("The disclosure writer discarded it: the extension compliance was dropped from the database meanwhile.")));
+	PG_RETURN_INT64(id);
+}
 
 /*
  * flush_disclosures(timeout_ms integer DEFAULT 10000) returns boolean
@@ -1150,16 +1444,6 @@ capture_recipient_changed(void)
  * The writer: one background worker per database
  * ---------------------------------------------------------------------
  */
-static void
-worker_sigterm(SIGNAL_ARGS)
-{
-	int			save_errno = errno;
-
-	worker_stopping = true;
-	SetLatch(MyLatch);
-	errno = save_errno;
-}
-
 /* The start of a chunk's fields, and of its subjects */
 static const char *
 chunk_fields(const CaptureChunk *chunk)
@@ -1195,6 +1479,8 @@ same_group(const CaptureChunk *a, const CaptureChunk *b)
 	 * one's repeated subjects would be logged once, at the earlier time.
 	 * A statement that pushed more than one chunk continues its group.
 	 */
+	if (a->reply_to >= 0 || b->reply_to >= 0)
+		return false;
 	return a->relid == b->relid && a->disclosed_at == b->disclosed_at &&
 		memcmp(a->lens, b->lens, sizeof(a->lens)) == 0 &&
 		memcmp(chunk_fields(a), chunk_fields(b), chunk_fields_len(a)) == 0;
@@ -1208,6 +1494,47 @@ group_subjects(CaptureChunk **chunks, int n)
 	for (int i = 0; i < n; i++)
 		total += chunks[i]->nsubjects;
 	return total;
+}
+
+/* Writes an explicit record (record_disclosure); returns its id. */
+static int64
+write_explicit(const CaptureChunk *chunk)
+{
+	Oid			argtypes[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, NAMEOID};
+	Datum		values[10];
+	char		nulls[10];
+	/* $3 to $8 */
+	const int	fields[6] = {F_RECIPIENT, F_ITEMS, F_PURPOSE, F_KIND, F_BASIS, F_PERMIT};
+	const char *p = chunk_fields(chunk) + chunk_fields_len(chunk);
+	uint16		len;
+	bool		isnull;
+	Datum		id;
+
+	memset(nulls, ' ', sizeof(nulls));
+	memcpy(&len, p, sizeof(len));
+	values[0] = PointerGetDatum(cstring_to_text_with_len(p + sizeof(len), len));
+	values[1] = CStringGetTextDatum(chunk_field(chunk, F_SUBJECT_KIND));
+	for (int a = 2; a < 8; a++)
+	{
+		char	   *v = chunk_field(chunk, fields[a - 2]);
+
+		if (v == NULL)
+			nulls[a] = 'n';
+		else if (fields[a - 2] == F_ITEMS)
+			values[a] = OidInputFunctionCall(F_ARRAY_IN, v, TEXTOID, -1);
+		else
+			values[a] = CStringGetTextDatum(v);
+	}
+	values[8] = TimestampTzGetDatum(chunk->disclosed_at);
+	values[9] = DirectFunctionCall1(namein, CStringGetDatum(chunk_field(chunk, F_USER)));
+	if (SPI_execute_with_args("SELECT compliance.disclosure_append_rows(ARRAY[$1], $2, $3, NULL, $4, $5, $6,"
+							  " $7, $8, 'explicit', $9, $10)",
+							  10, argtypes, values, nulls, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not append a recorded disclosure");
+	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt64(id);
 }
 
 /* Writes one group of chunks sharing recipient, table, items, purpose. */
@@ -1277,57 +1604,33 @@ write_group(CaptureChunk **chunks, int n)
 }
 
 /*
- * Writes one group in a subtransaction, so that a group that cannot be
- * written (an unregistered recipient, say) loses only itself.
- */
-static void
-write_group_isolated(CaptureChunk **chunks, int n)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		write_group(chunks, n);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		ereport(WARNING,
-				(errmsg("dropped %d captured disclosures that could not be written: %s",
-						group_subjects(chunks, n), edata->message),
-				 errhint("Record them again with compliance.record_disclosure().")));
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-}
-
-/*
  * Commits one batch from the ring: whole chunks, about CAPTURE_BATCH
- * bytes but at least one chunk.  False if the ring was empty.
+ * bytes but at least one chunk.  Returns how it went.  A batch that
+ * cannot be committed stays in the ring and is tried again: the sessions
+ * waiting for it are told why (check_writer), and nothing is dropped
+ * unless the extension, and with it the log, is gone from the database.
  */
-static bool
+typedef enum
+{
+	DRAIN_EMPTY, DRAIN_DONE, DRAIN_FAILED
+} DrainResult;
+
+static DrainResult
 drain_batch(CaptureRing *ring)
 {
 	uint64		tail;
 	uint64		head;
-	Size		len = 0;
+	volatile Size len = 0;
 	char	   *buf;
 	Size		offset = 0;
 	int			nchunks = 0;
 	CaptureChunk **chunks;
-	volatile Size consumed;
-	volatile int ncommitted;
+	volatile int nsubjects;
+	volatile int nanswers = 0;
+	CaptureReply *answers;
+	int		   *answer_to;
+	volatile bool installed = true;
+	volatile DrainResult result = DRAIN_DONE;
 	MemoryContext batch_cxt = AllocSetContextCreate(TopMemoryContext, "disclosure batch",
 													ALLOCSET_DEFAULT_SIZES);
 	MemoryContext oldcxt = MemoryContextSwitchTo(batch_cxt);
@@ -1352,21 +1655,22 @@ drain_batch(CaptureRing *ring)
 	{
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextDelete(batch_cxt);
-		return false;
+		return DRAIN_EMPTY;
 	}
 
 	chunks = palloc(sizeof(CaptureChunk *) * (len / sizeof(CaptureChunk) + 1));
-	ncommitted = 0;
+	answers = palloc(sizeof(CaptureReply) * (len / sizeof(CaptureChunk) + 1));
+	answer_to = palloc(sizeof(int) * (len / sizeof(CaptureChunk) + 1));
+	nsubjects = 0;
 	while (offset < len)
 	{
 		CaptureChunk *chunk = (CaptureChunk *) (buf + offset);
 
 		chunks[nchunks++] = chunk;
-		ncommitted += chunk->nsubjects;
+		nsubjects += chunk->nsubjects;
 		offset += chunk->len;
 	}
 	MemoryContextSwitchTo(oldcxt);
-	consumed = len;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -1374,39 +1678,139 @@ drain_batch(CaptureRing *ring)
 	{
 		int			first = 0;
 
-		SPI_connect();
-		PushActiveSnapshot(GetTransactionSnapshot());
-		for (int i = 1; i <= nchunks; i++)
-			if (i == nchunks || !same_group(chunks[first], chunks[i]) ||
-				group_subjects(&chunks[first], i - first) >= CAPTURE_CHUNK_SUBJECTS)
-			{
-				write_group_isolated(&chunks[first], i - first);
-				first = i;
-			}
-		SPI_finish();
-		PopActiveSnapshot();
+		installed = OidIsValid(get_extension_oid("compliance", true));
+		if (installed)
+		{
+			SPI_connect();
+			PushActiveSnapshot(GetTransactionSnapshot());
+			for (int i = 1; i <= nchunks; i++)
+				if (i == nchunks || !same_group(chunks[first], chunks[i]) ||
+					group_subjects(&chunks[first], i - first) >= CAPTURE_CHUNK_SUBJECTS)
+				{
+					if (chunks[first]->reply_to >= 0)
+					{
+						answer_to[nanswers] = chunks[first]->reply_to;
+						answers[nanswers].seq = chunks[first]->reply_seq;
+						answers[nanswers].id = write_explicit(chunks[first]);
+						nanswers++;
+					}
+					else
+						write_group(&chunks[first], i - first);
+					first = i;
+				}
+			SPI_finish();
+			PopActiveSnapshot();
+		}
+		/* synchronous_commit is on (worker_settings): durable when done */
 		CommitTransactionCommand();
 	}
 	PG_CATCH();
 	{
-		/* the whole batch could not be committed (say, the extension was dropped) */
-		EmitErrorReport();
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(batch_cxt);
+		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
 		ereport(WARNING,
-				(errmsg("dropped %d captured disclosures that could not be written", ncommitted),
-				 errhint("Check that the extension compliance is installed in this database.")));
+				(errmsg("could not write %d captured disclosures to the disclosure log: %s",
+						nsubjects, edata->message),
+				 errdetail("They stay queued and are tried again every second; the sessions that read them wait and are told why."),
+				 errhint("Remove the cause; the writer goes on by itself.")));
+		LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+		ring->failing = true;
+		strlcpy(ring->error, edata->message, sizeof(ring->error));
+		LWLockRelease(capture->lock);
+		result = DRAIN_FAILED;
 	}
 	PG_END_TRY();
 	pgstat_report_stat(false);
 
-	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
-	ring->tail += consumed;
-	LWLockRelease(capture->lock);
-	ConditionVariableBroadcast(&capture->progress);
+	if (result == DRAIN_DONE)
+	{
+		if (!installed)
+			ereport(WARNING,
+					(errmsg("discarded %d captured disclosures: the extension compliance is no longer installed in this database",
+							nsubjects),
+					 errdetail("DROP EXTENSION dropped the disclosure log they were to be written to.")));
+		LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+		for (int i = 0; i < nanswers && installed; i++)
+			if (answer_to[i] >= 0 && answer_to[i] < capture->nreplies)
+				capture->replies[answer_to[i]] = answers[i];
+		ring->tail += len;
+		ring->failing = false;
+		ring->error[0] = '\0';
+		LWLockRelease(capture->lock);
+		ConditionVariableBroadcast(&capture->progress);
+	}
+	else
+		ConditionVariableBroadcast(&capture->progress);
 
 	MemoryContextDelete(batch_cxt);
-	return true;
+	return result;
+}
+
+/*
+ * The writer's own settings, whatever the database's or a role's defaults
+ * say (ALTER DATABASE ... SET is open to a database's owner): a read-only
+ * default, a timeout or asynchronous commit would lose or delay the log.
+ */
+static void
+worker_settings(void)
+{
+	static const char *const settings[][2] = {
+		{"default_transaction_read_only", "off"},
+		{"default_transaction_isolation", "read committed"},
+		{"default_transaction_deferrable", "off"},
+		{"synchronous_commit", "on"},
+		{"statement_timeout", "0"},
+		{"lock_timeout", "0"},
+		{"idle_in_transaction_session_timeout", "0"},
+		{"session_replication_role", "origin"},
+		{"search_path", "pg_catalog, pg_temp"},
+		{"temp_file_limit", "-1"},
+		{"compliance.recipient", ""},
+	};
+
+	for (size_t i = 0; i < lengthof(settings); i++)
+		SetConfigOption(settings[i][0], settings[i][1], PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+/* However the writer exits, the sessions see that none runs and start one. */
+static void
+worker_exit(int code, Datum arg)
+{
+	CaptureRing *ring = &capture->rings[DatumGetInt32(arg)];
+
+	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+	if (ring->worker_pid == MyProcPid)
+	{
+		ring->worker_latch = NULL;
+		ring->worker_pid = 0;
+		ring->worker_requested = false;
+	}
+	LWLockRelease(capture->lock);
+	ConditionVariableBroadcast(&capture->progress);
+}
+
+/*
+ * Waits on the latch for up to timeout_ms; interrupts (SIGTERM's die(),
+ * a ProcSignalBarrier such as DROP DATABASE's, a config reload) are
+ * served after every wait.
+ */
+static void
+worker_wait(long timeout_ms)
+{
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 timeout_ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+		worker_settings();
+	}
 }
 
 void
@@ -1415,54 +1819,63 @@ capture_worker_main(Datum arg)
 	int			slot = DatumGetInt32(arg);
 	Oid			dboid;
 	CaptureRing *ring = &capture->rings[slot];
-	TimestampTz stopping_since = 0;
 	TimestampTz idle_since = GetCurrentTimestamp();
 
 	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
-	pqsignal(SIGTERM, worker_sigterm);
+	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	pgstat_report_appname("compliance disclosure writer");
+	worker_settings();
 
 	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+	if (ring->dboid != dboid || (ring->worker_pid != 0 && ring->worker_pid != MyProcPid))
+	{
+		/* the ring went to another database, or has its writer */
+		LWLockRelease(capture->lock);
+		proc_exit(0);
+	}
 	ring->worker_latch = MyLatch;
+	ring->worker_pid = MyProcPid;
 	ring->worker_requested = true;
 	LWLockRelease(capture->lock);
+	before_shmem_exit(worker_exit, Int32GetDatum(slot));
 
 	for (;;)
 	{
-		bool		worked;
+		DrainResult result;
+		bool		wanted;
 
-		ResetLatch(MyLatch);
-		worked = drain_batch(ring);
-		if (worked)
+		CHECK_FOR_INTERRUPTS();
+		result = drain_batch(ring);
+		if (result == DRAIN_DONE)
 		{
 			idle_since = GetCurrentTimestamp();
 			continue;
 		}
-		/*
-		 * At shutdown the sessions are told to exit together with us, and
-		 * hand over what they buffered as they go: wait for them (bounded).
-		 */
-		if (worker_stopping)
+		if (result == DRAIN_FAILED)
 		{
-			if (stopping_since == 0)
-				stopping_since = GetCurrentTimestamp();
-			if (CountDBBackends(dboid) <= 1 ||
-				TimestampDifferenceExceeds(stopping_since, GetCurrentTimestamp(), 10000))
-				break;
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 10L, PG_WAIT_EXTENSION);
+			/* try again in a second */
+			TimestampTz failed_at = GetCurrentTimestamp();
+
+			idle_since = failed_at;
+			while (!TimestampDifferenceExceeds(failed_at, GetCurrentTimestamp(), 1000))
+				worker_wait(1000);
 			continue;
 		}
 
 		/*
 		 * Idle.  Leave once the database has no session left (DROP DATABASE
-		 * waits for no one) or after a while without work, giving the ring
-		 * back if nothing arrived: the slots are few and shared by all
-		 * databases.  The next session that captures starts a new writer.
+		 * waits for no one), after a while without work, or when a session
+		 * of another database waits for a ring, giving the ring back: the
+		 * rings are few and shared by all databases.  The next session that
+		 * captures here takes a ring and starts a writer.
 		 */
-		if (CountDBBackends(dboid) <= 1 ||
+		LWLockAcquire(capture->lock, LW_SHARED);
+		wanted = capture->ring_wanted;
+		LWLockRelease(capture->lock);
+		if (wanted || CountDBBackends(dboid) <= 1 ||
 			TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), CAPTURE_IDLE_EXIT_MS))
 		{
 			bool		empty;
@@ -1472,21 +1885,18 @@ capture_worker_main(Datum arg)
 			if (empty)
 			{
 				ring->worker_latch = NULL;
+				ring->worker_pid = 0;
 				ring->worker_requested = false;
 				ring->dboid = InvalidOid;	/* head and tail keep counting up */
 			}
 			LWLockRelease(capture->lock);
 			if (empty)
+			{
+				ConditionVariableBroadcast(&capture->progress);
 				proc_exit(0);
+			}
 			continue;
 		}
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 1000L, PG_WAIT_EXTENSION);
+		worker_wait(1000);
 	}
-
-	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
-	ring->worker_latch = NULL;
-	ring->worker_requested = false;
-	LWLockRelease(capture->lock);
-	proc_exit(0);
 }

@@ -516,6 +516,14 @@ compliance_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
 		compliance_holdable_runs -= holdable ? 1 : 0;
 	}
 	PG_END_TRY();
+
+	/*
+	 * A client's query (a SELECT, or one run of a portal the client
+	 * executes in parts) has sent its rows: before it completes, what it
+	 * captured must be durable (capture.c).
+	 */
+	if (compliance_statement_depth == 0)
+		capture_durable_point();
 }
 
 static void
@@ -671,7 +679,11 @@ compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 		enforce_statement_start();
 	dispatch_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 	if (client_statement)
+	{
+		/* a FETCH, COPY, EXECUTE, DO or CALL: its captures durable first */
+		capture_durable_point();
 		enforce_statement_end();
+	}
 }
 
 /* ---------------------------------------------------------------------

@@ -540,6 +540,7 @@ extern void capture_add_to_query(Query *parse, bool top);	/* planner */
 extern void capture_plan_relation(PlannerInfo *root, RelOptInfo *rel);	/* get_relation_info */
 extern void capture_statement_start(StatementSettings *settings);
 extern void capture_statement_end(void);	/* ExecutorEnd */
+extern void capture_durable_point(void);	/* a client's statement, FETCH, run of a portal */
 extern void capture_xact_callback(XactEvent event);
 extern void capture_recipient_changed(void);
 extern void capture_settings_changed(void);

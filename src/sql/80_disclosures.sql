@@ -388,19 +388,18 @@ $$;
 COMMENT ON FUNCTION compliance.disclosure_append_rows(text[], text, text, text, text[], text, text, text, text, text, timestamptz, name) IS
     'Internal: appends one disclosure per subject to the hash chain under a single lock of its head and returns the first id; callers validate their input.';
 
+-- record_disclosure() hands its validated record to the database's
+-- disclosure writer (capture.c), which appends it in its own transaction:
+-- no application transaction holds the chain's head, and the record, like
+-- a capture, stands whatever the transaction does next.
 CREATE FUNCTION compliance.disclosure_append(subject text, subject_kind text, recipient text, data_items text[],
         purpose text, transfer_kind text, transfer_basis text, permit text, source text,
         disclosed_at timestamptz)
     RETURNS bigint
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT compliance.disclosure_append_rows(ARRAY[subject], subject_kind, recipient, NULL, data_items, purpose,
-                                             transfer_kind, transfer_basis, permit, source,
-                                             disclosed_at, NULL)
-$$;
+    LANGUAGE C VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'disclosure_append';
 COMMENT ON FUNCTION compliance.disclosure_append(text, text, text, text[], text, text, text, text, text, timestamptz) IS
-    'Internal: appends one disclosure to the hash-chained log and returns its id; concurrent callers are serialised on the chain head. Callers validate their input.';
+    'Internal: hands one validated explicit disclosure to the database''s disclosure writer, which appends it to the hash-chained log in its own transaction, and returns its id once that is committed (durable whatever the calling transaction does next).';
 
 -- Called by the capture writer (capture.c) with the subjects of one group
 -- of captured rows.  Subjects that are NULL or empty identify nobody and

@@ -1,0 +1,178 @@
+# test/t/011_capture_writer.pl: the disclosure writer (Art. 12 of Law
+# 99-Z) drops nothing and is stopped by nothing an application or a
+# database owner can do, and it behaves as a background worker should.
+#
+#   (a) an application transaction left idle after record_disclosure()
+#       delays no other session: its reads and flush_disclosures() return
+#       at once;
+#   (b) ALTER DATABASE ... SET default_transaction_read_only = on (and
+#       synchronous_commit = off) by the database's owner, a non-superuser,
+#       does not stop the log;
+#   (c) ten databases capture at once, each keeping its session open: the
+#       ninth and the tenth log too (8 rings; idle writers give theirs
+#       back to a session that waits for one);
+#   (d) DROP DATABASE of another database completes within a second while
+#       writers run;
+#   (e) a writer that is terminated is not restarted by the postmaster
+#       (BGW_NEVER_RESTART) but by the next session that captures; a
+#       configuration reload leaves it working.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time usleep);
+
+my $node = PostgreSQL::Test::Cluster->new('capture_writer');
+$node->init;
+$node->append_conf('postgresql.conf',
+	"shared_preload_libraries = 'compliance'\nmax_worker_processes = 20");
+$node->start;
+
+# The template of every database here: a protected table of 10 customers,
+# a recipient, and the role app that reads for it.
+$node->safe_psql('postgres', q{
+CREATE ROLE app LOGIN;
+CREATE ROLE owner_role LOGIN;
+CREATE DATABASE tmpl;
+});
+$node->safe_psql('tmpl', q{
+CREATE EXTENSION compliance;
+GRANT compliance_app TO app;
+SELECT compliance.set_processor('Shop LLC', 'Minsk');
+SELECT compliance.register_purpose('billing', 'Billing', 'contract_with_subject', basis_scope => 'all_subjects');
+SELECT compliance.register_recipient('bureau', 'Bureau', 'Minsk', 'BY');
+CREATE TABLE customers (id int PRIMARY KEY, name text);
+INSERT INTO customers SELECT g, 'Customer ' || g FROM generate_series(1, 10) g;
+SELECT compliance.protect('customers', 'id');
+GRANT SELECT ON customers TO app;
+SELECT compliance.grant_purpose('billing', 'app');
+});
+$node->safe_psql('postgres', 'CREATE DATABASE shop TEMPLATE tmpl');
+
+my $read = q{SET compliance.purpose = 'billing'; SET compliance.recipient = 'bureau';};
+
+sub logged
+{
+	my ($db, $where) = @_;
+	return $node->safe_psql($db,
+		"SELECT count(*) FROM compliance.disclosure_log WHERE $where");
+}
+
+# Runs $sql as app in $db; returns its output and the seconds it took.
+sub timed_as_app
+{
+	my ($db, $sql) = @_;
+	my $start = time;
+	my ($ret, $out, $err) = $node->psql($db, $sql, extra_params => [ '-U', 'app' ]);
+	diag($err) if $ret != 0;
+	return ($out, time - $start);
+}
+
+# ---------------------------------------------------------------------
+# (a) An idle transaction after record_disclosure()
+# ---------------------------------------------------------------------
+my $idle = $node->background_psql('shop', extra_params => [ '-U', 'app' ]);
+$idle->query_safe('BEGIN');
+$idle->query_safe(
+	q{SELECT compliance.record_disclosure('7', 'bureau', ARRAY['name'], 'billing')});
+my ($out, $took) = timed_as_app('shop',
+	"$read SELECT id FROM customers WHERE id = 1; SELECT compliance.flush_disclosures(30000);");
+is($out, "1\nt", '(a) beside an idle transaction after record_disclosure(), a read and a flush return');
+cmp_ok($took, '<', 2, "(a) ... at once ($took s)");
+is(logged('shop', q{subject = '1' AND source = 'capture'}), '1', '(a) ... and the read is logged');
+is(logged('shop', q{subject = '7' AND source = 'explicit'}), '1',
+	'(a) the explicit record is committed while its transaction is still open');
+$idle->query_safe('ROLLBACK');
+$idle->quit;
+is(logged('shop', q{subject = '7' AND source = 'explicit'}), '1',
+	'(a) ... and stays when it rolls back');
+
+# ---------------------------------------------------------------------
+# (b) Hostile defaults set by a non-superuser database owner
+# ---------------------------------------------------------------------
+$node->safe_psql('postgres', 'CREATE DATABASE owned TEMPLATE tmpl OWNER owner_role');
+$node->safe_psql('owned', 'SELECT 1', extra_params => [ '-U', 'owner_role' ]);
+$node->safe_psql('postgres', q{
+ALTER DATABASE owned SET default_transaction_read_only = on;
+ALTER DATABASE owned SET synchronous_commit = off;
+}, extra_params => [ '-U', 'owner_role' ]);
+($out) = timed_as_app('owned',
+	"$read SELECT id FROM customers WHERE id <= 3 ORDER BY id;"
+	  . ' SELECT compliance.flush_disclosures(30000);');
+is($out, "1\n2\n3\nt",
+	'(b) under the owner\'s read-only and asynchronous-commit defaults a read returns and the flush succeeds');
+is(logged('owned', q{source = 'capture'}), '3', '(b) ... and the log holds the 3 disclosures');
+
+# ---------------------------------------------------------------------
+# (c) Ten databases capture at once, each keeping its session
+# ---------------------------------------------------------------------
+my @sessions;
+for my $i (1 .. 10)
+{
+	$node->safe_psql('postgres', "CREATE DATABASE cap$i TEMPLATE tmpl");
+}
+my $start = time;
+for my $i (1 .. 10)
+{
+	my $s = $node->background_psql("cap$i", extra_params => [ '-U', 'app' ]);
+	my $rows = $s->query_safe("$read SELECT id FROM customers WHERE id = $i");
+	is($rows, $i, "(c) database $i of 10: the read returns");
+	push @sessions, $s;
+}
+my $all = time - $start;
+for my $i (1 .. 10)
+{
+	is(logged("cap$i", qq{subject = '$i' AND source = 'capture'}),
+		'1', "(c) database $i of 10: logged, its session still open");
+}
+note sprintf('(c) ten databases read and logged in %.1f s', $all);
+
+# ---------------------------------------------------------------------
+# (d) DROP DATABASE of another database while writers run
+# ---------------------------------------------------------------------
+my $writers = $node->safe_psql('postgres',
+	q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'compliance disclosure writer'});
+cmp_ok($writers, '>=', 1, "(d) $writers writers run");
+$node->safe_psql('postgres', 'CREATE DATABASE victim');
+$node->safe_psql('postgres', 'CHECKPOINT');    # DROP DATABASE runs one too
+$start = time;
+$node->safe_psql('postgres', 'DROP DATABASE victim');
+my $drop = time - $start;
+cmp_ok($drop, '<', 1, sprintf('(d) DROP DATABASE of another database took %.2f s', $drop));
+$_->quit for @sessions;
+
+# ---------------------------------------------------------------------
+# (e) Terminate and reload
+# ---------------------------------------------------------------------
+# A session of the database stays open throughout, so that its writer
+# has a reason to stay (a writer leaves a database without sessions).
+my $reader = $node->background_psql('shop', extra_params => [ '-U', 'app' ]);
+$reader->query_safe($read);
+is($reader->query_safe('SELECT id FROM customers WHERE id = 2'), '2', '(e) a read returns');
+my $writer = $node->safe_psql('shop',
+	q{SELECT pid FROM pg_stat_activity
+	   WHERE backend_type = 'compliance disclosure writer' AND datname = 'shop'});
+like($writer, qr/^\d+$/, '(e) the writer of database shop runs');
+$node->safe_psql('postgres', "SELECT pg_terminate_backend($writer)");
+$node->poll_query_until('shop',
+	"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $writer")
+  or die 'the writer did not exit';
+usleep(1_500_000);
+is($node->safe_psql('shop',
+		q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'compliance disclosure writer' AND datname = 'shop'}),
+	'0', '(e) a terminated writer is not restarted by the postmaster');
+is($reader->query_safe('SELECT id FROM customers WHERE id = 3'), '3',
+	'(e) the next read starts a writer and returns');
+is(logged('shop', q{subject = '3' AND source = 'capture'}), '1', '(e) ... logged');
+$node->safe_psql('postgres', 'SELECT pg_reload_conf()');
+usleep(200_000);
+$reader->query_safe('SELECT id FROM customers WHERE id = 4');
+is(logged('shop', q{subject = '4' AND source = 'capture'}), '1',
+	'(e) after a configuration reload the writer still logs');
+$reader->quit;
+is($node->safe_psql('shop', 'SELECT bool_and(ok) FROM compliance.verify_ledger()'),
+	't', 'the chains verify');
+
+$node->stop;
+done_testing();
