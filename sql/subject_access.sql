@@ -7,6 +7,16 @@ CREATE EXTENSION compliance;
 \set SHOW_CONTEXT never
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
+-- Some deadlines below count from today: the years they may run into are
+-- confirmed, so that the output does not depend on the day the test runs
+-- (an unconfirmed year only adds a WARNING; sql/calendar.sql tests it).
+DO $$
+BEGIN
+    INSERT INTO compliance.calendar_years (year, confirmed_by)
+    SELECT y, 'weekends and holidays only' FROM generate_series(2024, extract(year FROM now())::integer + 1) y
+    ON CONFLICT (year) DO NOTHING;
+END
+$$;
 
 -- the report names the processor (Art. 11.1)
 SELECT compliance.subject_access('1');
