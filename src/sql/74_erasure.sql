@@ -1145,13 +1145,16 @@ $$;
 COMMENT ON FUNCTION compliance.append_erasures(jsonb, bigint, jsonb) IS
     'Internal to compliance.purge_expired() and compliance.process_erase_tasks(): at the end of a batch, takes the consent chain''s head, fails with 40001 if a consent event of a subject the batch acted on (acted: [{subject, subject_kind}]) was recorded after ledger id since, and appends the erased events of the batch''s erasures; returns their reports with ledger_id.';
 
--- Batches of purges and erase tasks decide from the committed state at
--- READ COMMITTED: each statement sees what committed before it, and
--- append_erasures() sees every consent event recorded since the batch
--- began.  At REPEATABLE READ a batch would decide, and check, from its
--- first snapshot.
-CREATE FUNCTION compliance.require_read_committed(what text) RETURNS void
-    LANGUAGE plpgsql
+-- The start of a batch of a purge or of erase tasks; returns the last id
+-- of the consent chain it decides from, for compliance.append_erasures().
+-- At READ COMMITTED only: each statement of the batch sees what committed
+-- before it, and the check at its end every event recorded since; at
+-- REPEATABLE READ it would decide, and check, from its first snapshot.
+-- A writer that added rows of a subject under a consent since ended may
+-- still be open: it finishes first, so that its rows are seen (later
+-- writers cannot add rows of a subject with no basis).
+CREATE FUNCTION compliance.purge_batch_start(what text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -1162,10 +1165,12 @@ BEGIN
                                   upper(current_setting('transaction_isolation'))),
                   HINT = 'Call it outside a transaction block, or in one started with BEGIN ISOLATION LEVEL READ COMMITTED.';
     END IF;
+    PERFORM compliance.wait_for_table_writers(ARRAY(SELECT p.relid FROM compliance.protected_tables p));
+    RETURN (SELECT coalesce(max(h.last_id), 0) FROM compliance.ledger_heads h WHERE h.ledger = 'consent');
 END
 $$;
-COMMENT ON FUNCTION compliance.require_read_committed(text) IS
-    'Internal: raises 25001 unless the transaction is READ COMMITTED; purges and erase tasks decide from the committed state.';
+COMMENT ON FUNCTION compliance.purge_batch_start(text) IS
+    'Internal: the start of a purge or erase-task batch: raises 25001 unless READ COMMITTED, waits for the transactions writing to protected tables, and returns the consent chain''s last id for compliance.append_erasures().';
 
 -- Erase tasks in a batch of at most max_subjects subjects (NULL: all), in
 -- one transaction, without the consent chain's head until the end:
@@ -1192,12 +1197,10 @@ DECLARE
     v_total bigint := 0;
     v_erased jsonb := '[]';
     v_kept jsonb := '[]';
-    v_batch text[][];
     v_item jsonb;
     v_since bigint;
-    n integer;
 BEGIN
-    PERFORM compliance.require_read_committed('compliance.process_erase_tasks()');
+    v_since := compliance.purge_batch_start('compliance.process_erase_tasks()');
     IF max_subjects < 1 THEN
         RAISE EXCEPTION 'max_subjects must be a positive number'
             USING ERRCODE = 'invalid_parameter_value',
@@ -1213,21 +1216,11 @@ BEGIN
        AND g.ended_at IS NULL AND g.valid_until <= now()
        AND NOT EXISTS (SELECT FROM compliance.erase_tasks t WHERE t.ground_id = g.id);
 
-    SELECT coalesce(array_agg(ARRAY[x.subject_kind, x.subject] ORDER BY x.subject_kind, x.subject), '{}')
-      INTO v_batch
-      FROM (SELECT DISTINCT t.subject_kind, t.subject FROM compliance.erase_tasks t
-             WHERE t.done_at IS NULL AND t.created_at <= now()
-             ORDER BY t.subject_kind, t.subject LIMIT max_subjects) x;
-    -- A writer that added rows of one of them under a consent since ended
-    -- may still be open: it finishes first, so that its rows are seen
-    -- below (later writers cannot add rows of a subject with no basis).
-    PERFORM compliance.wait_for_table_writers(ARRAY(SELECT p.relid FROM compliance.protected_tables p));
-    -- the consent events the batch decides from: those up to here
-    SELECT coalesce(max(h.last_id), 0) INTO v_since FROM compliance.ledger_heads h WHERE h.ledger = 'consent';
-
-    FOR n IN 1 .. coalesce(array_length(v_batch, 1), 0) LOOP
-        v_kind := v_batch[n][1];
-        v_subject := v_batch[n][2];
+    FOR v_kind, v_subject IN
+        SELECT DISTINCT t.subject_kind, t.subject FROM compliance.erase_tasks t
+         WHERE t.done_at IS NULL AND t.created_at <= now()
+         ORDER BY t.subject_kind, t.subject LIMIT max_subjects
+    LOOP
         -- another session may have done them meanwhile
         CONTINUE WHEN NOT EXISTS (SELECT FROM compliance.erase_tasks t
                                    WHERE t.subject = v_subject AND t.subject_kind = v_kind
@@ -1372,7 +1365,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.erase_subject(text, bigint, text),
     compliance.erase_subject_run(text, bigint, text, boolean),
     compliance.append_erasures(jsonb, bigint, jsonb),
-    compliance.require_read_committed(text),
+    compliance.purge_batch_start(text),
     compliance.wait_for_table_writers(regclass[]),
     compliance.erase_rows(regclass, text, jsonb),
     compliance.erase_task_on_withdrawal(),

@@ -353,16 +353,11 @@ DECLARE
     v_acted jsonb := '[]';
     v_erasures jsonb := '[]';
 BEGIN
-    PERFORM compliance.require_read_committed('compliance.purge_expired()');
-    -- A writer that added rows of a subject under a consent since ended may
-    -- still be open: it finishes first, so that its rows are purged too
-    -- (later writers cannot add rows of a subject with no basis).
-    PERFORM compliance.wait_for_table_writers(ARRAY(SELECT p.relid FROM compliance.protected_tables p));
     -- Consent writers go on while the purge decides and deletes; it takes
     -- the chain's head only at the end, and fails with 40001 if one of them
     -- recorded a consent event of a subject it acted on after this point
     -- (compliance.append_erasures).
-    SELECT coalesce(max(h.last_id), 0) INTO v_since FROM compliance.ledger_heads h WHERE h.ledger = 'consent';
+    v_since := compliance.purge_batch_start('compliance.purge_expired()');
 
     FOR v_subject, v_kind, v_expired, v_unrecorded IN
         SELECT e.subject, p.subject_kind, array_agg(e.tbl ORDER BY e.tbl::text),
