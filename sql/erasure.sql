@@ -270,8 +270,9 @@ DROP ROLE clinic_app;
 
 -- Erase tasks in batches: a subject whose only consent still in force is
 -- for a purpose retired since (no basis: remaining_bases ignores it) is
--- erased like the others, and the erased event ends that consent; a batch
--- of one subject at a time does them all.
+-- erased like the others, and the erased event ends that consent; batches
+-- of two subjects do them all (the first appends its two erased events in
+-- one statement, chained in the order of its subjects).
 CREATE EXTENSION compliance;
 SELECT compliance.set_processor('Shop LLC', 'Minsk');
 SELECT compliance.register_purpose('marketing', 'Marketing');
@@ -286,7 +287,7 @@ SELECT compliance.withdraw_consent('1', '{marketing}') + compliance.withdraw_con
        + compliance.withdraw_consent('3') AS withdrawn;
 SELECT compliance.remaining_bases('1');
 SET client_min_messages = warning;  -- the NOTICEs of progress carry times
-CALL compliance.process_erase_tasks_in_batches(1);
+CALL compliance.process_erase_tasks_in_batches(2);
 RESET client_min_messages;
 SELECT subject, done_at IS NOT NULL AS done, report ->> 'action' AS action FROM compliance.erase_tasks ORDER BY id;
 SELECT event, subject, purposes FROM compliance.consent_ledger WHERE event = 'erased' ORDER BY id;

@@ -1110,10 +1110,12 @@ CREATE FUNCTION compliance.append_erasures(reports jsonb, since bigint, acted js
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_out jsonb := '[]';
-    v_rep jsonb;
-    v_id bigint;
+    v_out jsonb;
     v_changed text;
+    v_tail record;
+    v_recorded_at timestamptz;
+    v_rows bigint;
+    v_last_hash bytea;
 BEGIN
     PERFORM compliance.consent_ledger_lock();
     SELECT string_agg(DISTINCT format('"%s" (%s)', l.subject, l.subject_kind), ', ') INTO v_changed
@@ -1127,18 +1129,45 @@ BEGIN
                   DETAIL = format('Consent events of %s were recorded after the batch began; it decided without them.', v_changed),
                   HINT = 'Run it again: compliance.purge_expired_in_batches() and compliance.process_erase_tasks_in_batches() do so themselves.';
     END IF;
-    FOR v_rep IN SELECT x.r FROM jsonb_array_elements(reports) WITH ORDINALITY x(r, i) ORDER BY x.i LOOP
-        IF (v_rep ->> 'erased_event_pending')::boolean THEN
-            v_id := compliance.consent_ledger_append('erased', v_rep ->> 'subject', v_rep ->> 'subject_kind',
-                        compliance.purpose_set(ARRAY(SELECT jsonb_array_elements_text(v_rep -> 'ending'))::compliance.purpose[]));
-            UPDATE compliance.consent_state s
-               SET status = 'withdrawn', ledger_id = v_id, changed_at = now()
-             WHERE s.subject = v_rep ->> 'subject' AND s.subject_kind = v_rep ->> 'subject_kind'
-               AND s.purpose::text IN (SELECT jsonb_array_elements_text(v_rep -> 'ending'));
-            v_rep := jsonb_set(v_rep, '{ledger_id}', to_jsonb(v_id));
-        END IF;
-        v_out := v_out || jsonb_build_array(v_rep - 'erased_event_pending' - 'ending');
-    END LOOP;
+    -- The erased events in one statement, in the order of the reports,
+    -- chained by ledger_chain_next(): the head is held for milliseconds,
+    -- not for one call per subject.
+    SELECT * INTO v_tail FROM compliance.ledger_tail('consent');
+    v_recorded_at := clock_timestamp();
+    CREATE TEMPORARY TABLE compliance_erased_events ON COMMIT DROP AS
+    SELECT v_tail.last_id + row_number() OVER (ORDER BY x.i) AS id, x.i,
+           x.r ->> 'subject' AS subject, x.r ->> 'subject_kind' AS subject_kind,
+           compliance.purpose_set(ARRAY(SELECT jsonb_array_elements_text(x.r -> 'ending'))::compliance.purpose[]) AS purposes,
+           ARRAY(SELECT jsonb_array_elements_text(x.r -> 'ending')) AS ending
+      FROM jsonb_array_elements(reports) WITH ORDINALITY x(r, i)
+     WHERE (x.r ->> 'erased_event_pending')::boolean;
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    IF v_rows > 0 THEN
+        INSERT INTO compliance.consent_ledger (id, event, subject, subject_kind, purposes, recorded_at, recorded_by,
+                                               receipt, transfer_countries, request_id, evidence_salt, prev_hash, hash)
+        SELECT r.id, 'erased', r.subject, r.subject_kind, r.purposes, v_recorded_at, session_user,
+               NULL, NULL, NULL, NULL, substring(r.link FROM 1 FOR 32), substring(r.link FROM 33)
+          FROM (SELECT e.*,
+                       compliance.ledger_chain_next(v_tail.last_hash, e.id, compliance.consent_ledger_fields(
+                           ROW(e.id, 'erased', e.subject, e.subject_kind, e.purposes, v_recorded_at, session_user,
+                               NULL, NULL, NULL, NULL, NULL, NULL, NULL)::compliance.consent_ledger)) AS link
+                  FROM (SELECT * FROM pg_temp.compliance_erased_events ORDER BY id) e
+                 -- computed once per row, in the order of id
+                 OFFSET 0) r;
+        UPDATE compliance.consent_state s
+           SET status = 'withdrawn', ledger_id = e.id, changed_at = now()
+          FROM pg_temp.compliance_erased_events e
+         WHERE s.subject = e.subject AND s.subject_kind = e.subject_kind
+           AND s.purpose::text = ANY (e.ending);
+        SELECT l.hash INTO v_last_hash FROM compliance.consent_ledger l WHERE l.id = v_tail.last_id + v_rows;
+        PERFORM compliance.ledger_extend('consent', v_tail.last_id + v_rows, v_last_hash, NOT v_tail.noted);
+    END IF;
+    SELECT coalesce(jsonb_agg(CASE WHEN e.id IS NULL THEN x.r ELSE jsonb_set(x.r, '{ledger_id}', to_jsonb(e.id)) END
+                              - 'erased_event_pending' - 'ending' ORDER BY x.i), '[]')
+      INTO v_out
+      FROM jsonb_array_elements(reports) WITH ORDINALITY x(r, i)
+      LEFT JOIN pg_temp.compliance_erased_events e ON e.i = x.i;
+    DROP TABLE pg_temp.compliance_erased_events;
     RETURN v_out;
 END
 $$;
