@@ -1,5 +1,5 @@
 -- The information a subject must receive before consenting (Art. 5.5),
--- generated from the registry in Russian (default) or English.  Consents
+-- generated from the registry in Russian (default), Belarusian or English.  Consents
 -- record the SHA-256 digest of the notice they were given against.
 
 CREATE FUNCTION compliance.check_lang(lang text) RETURNS text
@@ -7,17 +7,17 @@ CREATE FUNCTION compliance.check_lang(lang text) RETURNS text
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF lang IS NULL OR lang NOT IN ('ru', 'en') THEN
+    IF lang IS NULL OR lang NOT IN ('ru', 'be', 'en') THEN
         RAISE EXCEPTION 'unsupported language "%"', lang
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Documents for data subjects are generated in Russian and English.',
-                  HINT = 'Pass ''ru'' or ''en''.';
+                  DETAIL = 'Documents for data subjects are generated in Russian, Belarusian and English.',
+                  HINT = 'Pass ''ru'', ''be'' or ''en''.';
     END IF;
     RETURN lang;
 END
 $$;
 COMMENT ON FUNCTION compliance.check_lang(text) IS
-    'Returns the language code if documents can be generated in it (ru, en); raises invalid_parameter_value otherwise.';
+    'Returns the language code if documents can be generated in it (ru, be, en); raises invalid_parameter_value otherwise.';
 
 -- A period in words, independent of IntervalStyle (notices are digested).
 CREATE FUNCTION compliance.interval_words(period interval, lang text) RETURNS text
@@ -191,7 +191,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.notice_text(compliance.purpose_set, text, timestamptz, text[]) IS
-    'Internal: the text of compliance.consent_notice() without its warnings for missing labels, as consents digest it. The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means, rights and how to use them, consequences), in Russian (default) or English, generated from the registry; with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1).';
+    'Internal: the text of compliance.consent_notice() without its warnings for missing labels, as consents digest it. The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means, rights and how to use them, consequences), in Russian (default), Belarusian or English, generated from the registry; with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1).';
 
 CREATE FUNCTION compliance.consent_notice(purposes compliance.purpose_set, lang text DEFAULT 'ru',
         valid_until timestamptz DEFAULT NULL, transfer_countries text[] DEFAULT NULL)
@@ -218,4 +218,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]) IS
-    'The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means, rights and how to use them, consequences), in Russian (default) or English, generated from the registry with the labels of compliance.set_label() (a WARNING names each item without one); with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1). Consents record the SHA-256 digest of this text.';
+    'The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means, rights and how to use them, consequences), in Russian (default), Belarusian or English, generated from the registry with the labels of compliance.set_label() (a WARNING names each item without one); with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1). Consents record the SHA-256 digest of this text.';

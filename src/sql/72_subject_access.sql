@@ -1,7 +1,7 @@
 -- The right to information on processing (Art. 11.1 of Law 99-Z): what the
 -- processor holds about a subject, why, since when and who else processes
 -- it, as jsonb (subject_access) and as a document for the subject in
--- Russian or English, plain text or HTML (subject_access_report).
+-- Russian, Belarusian or English, plain text or HTML (subject_access_report).
 --
 -- Officer functions read protected tables whatever the caller's declared
 -- purpose (the law itself demands this processing): they are SECURITY
@@ -314,11 +314,11 @@ CREATE FUNCTION compliance.report_date(at timestamptz, lang text, with_time bool
     SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT to_char(at AT TIME ZONE 'Europe/Minsk',
-                   CASE WHEN lang = 'ru' THEN 'DD.MM.YYYY' ELSE 'YYYY-MM-DD' END
+                   compliance.doc_text('doc.date_format', lang)
                    || CASE WHEN with_time THEN ' HH24:MI' ELSE '' END)
 $$;
 COMMENT ON FUNCTION compliance.report_date(timestamptz, text, boolean) IS
-    'A moment as a Belarus (Europe/Minsk) date, DD.MM.YYYY in Russian and YYYY-MM-DD in English, optionally with the time; independent of DateStyle and TimeZone.';
+    'A moment as a Belarus (Europe/Minsk) date in the language''s form (doc.date_format: DD.MM.YYYY in Russian and Belarusian, YYYY-MM-DD in English), optionally with the time; independent of DateStyle and TimeZone.';
 
 CREATE FUNCTION compliance.report_basis_text(basis compliance.legal_basis, lang text) RETURNS text
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -575,7 +575,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.subject_access_report(text, text, text, text) IS
-    'The information of Art. 11.1 of Law 99-Z (compliance.subject_access) as a document for the subject in accessible form (Art. 11.2): Russian (ru, default) or English (en), plain text or a self-contained HTML page with every value escaped.';
+    'The information of Art. 11.1 of Law 99-Z (compliance.subject_access) as a document for the subject in accessible form (Art. 11.2): Russian (ru, default), Belarusian (be) or English (en), plain text or a self-contained HTML page with every value escaped.';
 
 -- ---------------------------------------------------------------------
 -- Privileges

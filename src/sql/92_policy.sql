@@ -5,7 +5,7 @@
 -- bases and retention, categories of data (special ones marked), tables
 -- kept by law, recipients and authorised persons, transborder transmission,
 -- the subject's rights and how to exercise them, and the deadlines.
--- Russian (default) or English, plain text or HTML (report_render,
+-- Russian (default), Belarusian or English, plain text or HTML (report_render,
 -- 72_subject_access.sql).
 
 CREATE FUNCTION compliance.category_text(category compliance.data_category, lang text) RETURNS text
@@ -229,7 +229,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.policy_document(text, text) IS
-    'The processor''s policy on personal data processing (Art. 17.3, 17.4 of Law 99-Z) generated from the registry: processor, purposes with legal bases, data items, actions and retention (Art. 4.8), categories of data per protected table with special ones marked (Art. 8) and tables kept by law, recipients and authorised persons (Art. 7), transborder transmission (Art. 9), the subject''s rights and how to exercise them (Art. 10-15), deadlines and protection measures. Russian (ru, default) or English (en); plain text or a self-contained HTML page.';
+    'The processor''s policy on personal data processing (Art. 17.3, 17.4 of Law 99-Z) generated from the registry: processor, purposes with legal bases, data items, actions and retention (Art. 4.8), categories of data per protected table with special ones marked (Art. 8) and tables kept by law, recipients and authorised persons (Art. 7), transborder transmission (Art. 9), the subject''s rights and how to exercise them (Art. 10-15), deadlines and protection measures. Russian (ru, default), Belarusian (be) or English (en); plain text or a self-contained HTML page.';
 
 REVOKE EXECUTE ON FUNCTION compliance.policy_document(text, text) FROM PUBLIC;
 -- The policy is public (Art. 17.4); every role may generate it.
