@@ -164,7 +164,139 @@ SELECT b.id, b.detected_at, b.description, b.subjects, b.subject_kind,
 COMMENT ON VIEW compliance.breaches IS
     'Breaches of personal data protection (Art. 16.1 of Law 99-Z) with their deadline: notify_by (a Belarus date, three working days after detection), notified_at, status (awaiting_notification, notified, not_notified), overdue (not notified and notify_by has passed), late (notified after notify_by) and days_left (calendar days to notify_by; negative when overdue).';
 
+-- The notice to the authority (Art. 16.1, paragraph 8): what it needs to
+-- act on the breach, from the register and the registry: the processor and
+-- who answers for processing, the breach as the officer described it and
+-- when it became known, whose data (kind and number of subjects, never
+-- their keys) and which categories of personal data the processor keeps
+-- about such subjects (tables by their labels), and the deadline.  Text in
+-- compliance.document_texts (breach.*), rendered like the other documents.
+CREATE FUNCTION compliance.breach_notice(breach_id bigint, lang text DEFAULT 'ru', format text DEFAULT 'text')
+    RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_breach compliance.breach_register;
+    v_proc compliance.processor;
+    v_kind text;
+    v_list jsonb;
+    b jsonb := '[]';
+BEGIN
+    PERFORM compliance.check_lang(lang);
+    IF format IS NULL OR format NOT IN ('text', 'html') THEN
+        RAISE EXCEPTION 'unsupported document format "%"', format
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The notice to the authority is generated as plain text or as an HTML page.',
+                  HINT = 'Pass ''text'' or ''html''.';
+    END IF;
+    IF breach_id IS NULL THEN
+        RAISE EXCEPTION 'breach id is required'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'The notice is about one breach of the register (Art. 16.1 of Law 99-Z).',
+                  HINT = 'Pass the id compliance.report_breach() returned; see compliance.breaches.';
+    END IF;
+    SELECT * INTO v_breach FROM compliance.breach_register r WHERE r.id = breach_notice.breach_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'breach % does not exist', breach_id
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = 'Only a breach on record can be notified.',
+                  HINT = 'See compliance.breaches for the breaches on record, or record it with compliance.report_breach().';
+    END IF;
+    IF v_breach.not_notified_ground IS NOT NULL THEN
+        RAISE EXCEPTION 'breach % was recorded as not to be notified', breach_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('Ground recorded: %s.', v_breach.not_notified_ground),
+                  HINT = 'Report the breach again with compliance.report_breach() if it must be notified after all.';
+    END IF;
+    SELECT * INTO v_proc FROM compliance.processor;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the processor is not set'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The notice names the processor that notifies the authority (Art. 16.1 of Law 99-Z).',
+                  HINT = 'Call compliance.set_processor(name, location) first.';
+    END IF;
+    v_kind := coalesce(compliance.kind_label(v_breach.subject_kind, lang),
+                       compliance.doc_text('doc.natural_person', lang));
+
+    b := b || jsonb_build_array(
+        jsonb_build_object('p', compliance.doc_text('breach.addressee', lang)),
+        jsonb_build_object('p', format(compliance.doc_text('breach.law', lang), compliance.cite(16, 1, 8, lang))),
+        jsonb_build_object('p', compliance.doc_text('breach.date', lang) || compliance.report_date(now(), lang)),
+        jsonb_build_object('h2', compliance.doc_text('breach.1_processor', lang)),
+        jsonb_build_object('p', concat(v_proc.name, ', ', v_proc.location, ' (',
+                                       compliance.country_name(v_proc.country, lang), ')')),
+        jsonb_build_object('p', CASE WHEN v_proc.responsible IS NULL
+                                     THEN compliance.doc_text('breach.contact_none', lang)
+                                     ELSE format(compliance.doc_text('breach.contact', lang),
+                                                 v_proc.responsible, v_proc.responsible_contact) END),
+        jsonb_build_object('h2', compliance.doc_text('breach.2_breach', lang)),
+        jsonb_build_object('p', format(compliance.doc_text('breach.register_no', lang), v_breach.id)),
+        jsonb_build_object('p', format(compliance.doc_text('breach.detected', lang),
+                                       compliance.report_date(v_breach.detected_at, lang, true))),
+        jsonb_build_object('p', compliance.doc_text('breach.description', lang) || v_breach.description),
+        jsonb_build_object('h2', compliance.doc_text('breach.3_subjects', lang)),
+        jsonb_build_object('p', CASE WHEN v_breach.subjects IS NULL
+                                     THEN format(compliance.doc_text('breach.subjects_unknown', lang), v_kind)
+                                     ELSE format(compliance.doc_text('breach.subjects_count', lang), v_kind,
+                                                 cardinality(v_breach.subjects)) END));
+
+    -- the categories the processor keeps about subjects of the kind, per
+    -- table by its label (a data set number without one)
+    SELECT jsonb_agg(concat(coalesce(compliance.column_label(t.relid, NULL, lang),
+                                     compliance.doc_text('policy.data_set_no', lang) || t.n), ': ',
+               (SELECT string_agg(compliance.category_text(g.category, lang)
+                                  || CASE WHEN g.category > 'publicly_accessible'
+                                          THEN compliance.doc_text('policy.special_personal_data_article', lang)
+                                          ELSE '' END, '; ' ORDER BY g.category)
+                  FROM (SELECT DISTINCT coalesce(c.category, 'ordinary') AS category
+                          FROM pg_attribute a
+                          LEFT JOIN compliance.protected_columns c ON c.relid = t.relid AND c.column_name = a.attname
+                         WHERE a.attrelid = t.relid AND a.attnum > 0 AND NOT a.attisdropped) g),
+               '.') ORDER BY t.n)
+      INTO v_list
+      FROM (SELECT p.*, row_number() OVER (ORDER BY p.relid::text) AS n FROM compliance.protected_tables p) t
+     WHERE t.subject_kind = v_breach.subject_kind;
+    b := b || jsonb_build_array(
+        jsonb_build_object('h2', compliance.doc_text('breach.4_data', lang)),
+        CASE WHEN v_list IS NULL THEN jsonb_build_object('p', compliance.doc_text('breach.data_none', lang))
+             ELSE jsonb_build_object('p', compliance.doc_text('breach.data_intro', lang)) END);
+    IF v_list IS NOT NULL THEN
+        b := b || jsonb_build_array(jsonb_build_object('ul', v_list));
+    END IF;
+
+    b := b || jsonb_build_array(
+        jsonb_build_object('h2', compliance.doc_text('breach.5_deadline', lang)),
+        jsonb_build_object('p', format(compliance.doc_text('breach.notify_by', lang),
+                                       to_char(v_breach.notify_by, compliance.doc_text('doc.date_format', lang)))));
+    IF v_breach.notified_at IS NOT NULL THEN
+        b := b || jsonb_build_array(jsonb_build_object('p', format(compliance.doc_text('breach.notified', lang),
+                                        compliance.report_date(v_breach.notified_at, lang, true))));
+    END IF;
+    IF v_breach.notice_reference IS NOT NULL THEN
+        b := b || jsonb_build_array(jsonb_build_object('p', format(compliance.doc_text('breach.reference', lang),
+                                                                   v_breach.notice_reference)));
+    END IF;
+    b := b || jsonb_build_array(jsonb_build_object('p', compliance.doc_text('breach.signature', lang)));
+
+    PERFORM compliance.warn_missing_labels(lang,
+        compliance.unlabelled(lang, 'subject_kind', ARRAY[v_breach.subject_kind])
+        || compliance.unlabelled(lang, 'table',
+               ARRAY(SELECT compliance.label_item(t.relid) FROM compliance.protected_tables t
+                      WHERE t.subject_kind = v_breach.subject_kind)));
+    IF v_proc.responsible IS NULL THEN
+        RAISE WARNING 'the notice names no person responsible for internal supervision of processing'
+            USING DETAIL = 'The authority contacts the processor about the breach; Art. 17.3 of Law 99-Z makes appointing one a compulsory measure.',
+                  HINT = 'Call compliance.set_responsible_person(name, contact).';
+    END IF;
+    RETURN compliance.report_render(compliance.doc_text('breach.title', lang), lang, format, b);
+END
+$$;
+COMMENT ON FUNCTION compliance.breach_notice(bigint, text, text) IS
+    'The notice of a breach of the systems for protecting personal data to the authorised data subject protection body (Art. 16.1 of Law 99-Z, paragraph 8), from the breach register: processor and the person responsible for internal supervision with contacts, the register number, when the processor became aware of the breach (Minsk time), the description and measures as recorded, the kind and number of affected subjects (never their keys), the categories of personal data kept about subjects of that kind per protected table (labels; special categories marked), the deadline (notify_by) and, once sent, when and under which reference. Russian (ru, default), Belarusian (be) or English (en); plain text or a self-contained HTML page. A breach recorded as not to be notified has no notice.';
+
 REVOKE EXECUTE ON FUNCTION
+    compliance.breach_notice(bigint, text, text),
     compliance.breach_notify_by(timestamptz),
     compliance.report_breach(timestamptz, text, text[], text),
     compliance.record_breach_notification(bigint, timestamptz, text, text)
@@ -174,6 +306,7 @@ GRANT EXECUTE ON FUNCTION compliance.breach_notify_by(timestamptz)
 TO compliance_admin, compliance_officer, compliance_analyst;
 GRANT EXECUTE ON FUNCTION
     compliance.report_breach(timestamptz, text, text[], text),
-    compliance.record_breach_notification(bigint, timestamptz, text, text)
+    compliance.record_breach_notification(bigint, timestamptz, text, text),
+    compliance.breach_notice(bigint, text, text)
 TO compliance_officer;
 GRANT SELECT ON compliance.breach_register, compliance.breaches TO compliance_officer, compliance_analyst;
