@@ -190,6 +190,7 @@ CREATE TABLE compliance.consent_ledger (
     transfer_countries text[],
     request_id  bigint,
     evidence_salt bytea CHECK (octet_length(evidence_salt) = 32),
+    rights_digest bytea CHECK (octet_length(rights_digest) = 32),
     prev_hash   bytea NOT NULL,
     hash        bytea NOT NULL,
     registry_ref integer GENERATED ALWAYS AS (compliance.first_purpose_id(purposes)) STORED
@@ -201,6 +202,7 @@ COMMENT ON TABLE compliance.consent_ledger IS
 COMMENT ON COLUMN compliance.consent_ledger.receipt IS 'The consent receipt for given and renewed events; NULL otherwise. Its identity and representative are sealed ({"digest": ...}: SHA-256 over evidence_salt and the JSON text), and its evidence_digest is salted the same way; the plaintext is in compliance.consent_evidence until the subject is erased.';
 COMMENT ON COLUMN compliance.consent_ledger.evidence_salt IS 'Random 32 bytes of a given or renewed event: the salt of the receipt''s sealed identity, representative and evidence digests (Art. 5.7), so that a digest confirms what is presented later and cannot be matched across receipts; compliance.confirm_consent_evidence() checks.';
 COMMENT ON COLUMN compliance.consent_ledger.transfer_countries IS 'For given and renewed events: the countries without adequate protection the subject agreed to a transfer to, after a notice stating the risks (Art. 9.1); NULL: none.';
+COMMENT ON COLUMN compliance.consent_ledger.rights_digest IS 'For given and renewed events: the SHA-256 digest of the explanation of rights shown before consent, separately from the notice whose digest the receipt keeps (Art. 5.5 of Law 99-Z, second part; compliance.rights_notice()). Chained with the row.';
 COMMENT ON COLUMN compliance.consent_ledger.request_id IS 'For a withdrawn event made on a data subject''s application: the application (compliance.requests), whose receipt starts the 15 days of Art. 10.2.';
 COMMENT ON COLUMN compliance.consent_ledger.hash IS 'compliance.ledger_digest(prev_hash, compliance.consent_ledger_fields(row)).';
 
@@ -225,7 +227,7 @@ AS $$
     SELECT ARRAY[r.id::text, r.event, r.subject, r.subject_kind, r.purposes::text,
                  to_char(r.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                  r.recorded_by::text, r.receipt::text, r.transfer_countries::text, r.request_id::text,
-                 pg_catalog.encode(r.evidence_salt, 'hex')]
+                 pg_catalog.encode(r.evidence_salt, 'hex'), pg_catalog.encode(r.rights_digest, 'hex')]
 $$;
 COMMENT ON FUNCTION compliance.consent_ledger_fields(compliance.consent_ledger) IS
     'Fields of a consent ledger row in the fixed order its hash covers; timestamps in UTC, so the hash does not depend on settings.';
@@ -405,7 +407,7 @@ REVOKE EXECUTE ON FUNCTION compliance.sealed_digest(bytea, text), compliance.sea
 CREATE FUNCTION compliance.consent_ledger_append(p_event text, p_subject text, p_subject_kind text,
         p_purposes compliance.purpose_set, p_receipt compliance.consent DEFAULT NULL,
         p_transfer_countries text[] DEFAULT NULL, p_request_id bigint DEFAULT NULL,
-        p_salt bytea DEFAULT NULL)
+        p_salt bytea DEFAULT NULL, p_rights_digest bytea DEFAULT NULL)
     RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -444,14 +446,16 @@ BEGIN
     END IF;
     v_row.transfer_countries := p_transfer_countries;
     v_row.request_id := p_request_id;
+    v_row.rights_digest := p_rights_digest;
     v_row.prev_hash := v_tail.last_hash;
     v_row.hash := compliance.ledger_digest(v_row.prev_hash, compliance.consent_ledger_fields(v_row));
 
     INSERT INTO compliance.consent_ledger (id, event, subject, subject_kind, purposes, recorded_at, recorded_by,
-                                           receipt, transfer_countries, request_id, evidence_salt, prev_hash, hash)
+                                           receipt, transfer_countries, request_id, evidence_salt, rights_digest,
+                                           prev_hash, hash)
     VALUES (v_row.id, v_row.event, v_row.subject, v_row.subject_kind, v_row.purposes, v_row.recorded_at,
             v_row.recorded_by, v_row.receipt, v_row.transfer_countries, v_row.request_id,
-            v_row.evidence_salt, v_row.prev_hash, v_row.hash);
+            v_row.evidence_salt, v_row.rights_digest, v_row.prev_hash, v_row.hash);
     IF v_identity IS NOT NULL OR v_representative IS NOT NULL THEN
         INSERT INTO compliance.consent_evidence (ledger_id, subject, subject_kind, identity, representative)
         VALUES (v_row.id, p_subject, p_subject_kind, v_identity, v_representative);
@@ -460,8 +464,8 @@ BEGIN
     RETURN v_row.id;
 END
 $$;
-COMMENT ON FUNCTION compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[], bigint, bytea) IS
-    'Internal: appends one consent event to the hash chain and returns its id; concurrent callers are serialised on the chain head. A receipt''s identity and representative go to compliance.consent_evidence and are chained sealed with the salt (a new one when NULL).';
+COMMENT ON FUNCTION compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[], bigint, bytea, bytea) IS
+    'Internal: appends one consent event to the hash chain and returns its id; concurrent callers are serialised on the chain head. A receipt''s identity and representative go to compliance.consent_evidence and are chained sealed with the salt (a new one when NULL); p_rights_digest: the digest of the explanation of rights shown (Art. 5.5), chained with the row.';
 
 -- Checks one hash chain.  rows_query returns (id, prev_hash, hash, fields)
 -- for every row of the ledger; a fixed text from verify_ledger(), never

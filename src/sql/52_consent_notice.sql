@@ -176,22 +176,15 @@ BEGIN
         '',
         compliance.doc_text('notice.means', lang),
         '',
-        v_transfer || E'\n',
-        compliance.doc_text('notice.rights_heading', lang),
-        compliance.doc_text('notice.right_withdraw', lang),
-        compliance.doc_text('notice.right_access', lang),
-        compliance.doc_text('notice.right_rectify', lang),
-        compliance.doc_text('notice.right_disclosures', lang),
-        compliance.doc_text('notice.right_erase', lang),
-        compliance.doc_text('notice.right_appeal', lang),
-        compliance.doc_text('notice.how_to_apply', lang),
+        v_transfer,
         '',
-        compliance.doc_text('notice.consequences_heading', lang),
-        compliance.doc_text('notice.consequences', lang));
+        -- Art. 5.5, second part: the rights are explained separately
+        -- (compliance.rights_notice), under a digest of their own
+        compliance.doc_text('notice.rights_separately', lang));
 END
 $$;
 COMMENT ON FUNCTION compliance.notice_text(compliance.purpose_set, text, timestamptz, text[]) IS
-    'Internal: the text of compliance.consent_notice() without its warnings for missing labels, as consents digest it. The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means, rights and how to use them, consequences), in Russian (default), Belarusian or English, generated from the registry; with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1).';
+    'Internal: the text of compliance.consent_notice() without its warnings for missing labels, as consents digest it. The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means; the rights, how to use them and the consequences are explained separately, compliance.rights_notice()), in Russian (default), Belarusian or English, generated from the registry; with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1).';
 
 CREATE FUNCTION compliance.consent_notice(purposes compliance.purpose_set, lang text DEFAULT 'ru',
         valid_until timestamptz DEFAULT NULL, transfer_countries text[] DEFAULT NULL)
@@ -218,4 +211,67 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]) IS
-    'The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means, rights and how to use them, consequences), in Russian (default), Belarusian or English, generated from the registry with the labels of compliance.set_label() (a WARNING names each item without one); with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1). Consents record the SHA-256 digest of this text.';
+    'The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means; the rights, how to use them and the consequences are explained separately, compliance.rights_notice()), in Russian (default), Belarusian or English, generated from the registry with the labels of compliance.set_label() (a WARNING names each item without one); with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1). Consents record the SHA-256 digest of this text.';
+
+-- Art. 5.5, second part: before consent the processor explains the
+-- subject's rights, how to exercise them and the consequences of giving or
+-- refusing consent, in simple and clear language, separately from the
+-- other information.  The same text for every purpose: the catalogue's
+-- alone (rights.*), so one digest per language and format, which the
+-- consent ledger keeps beside the notice's (give_consent's rights_digest).
+CREATE FUNCTION compliance.rights_notice(lang text DEFAULT 'ru', format text DEFAULT 'text')
+    RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM compliance.check_lang(lang);
+    IF format IS NULL OR format NOT IN ('text', 'html') THEN
+        RAISE EXCEPTION 'unsupported document format "%"', format
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The explanation of rights is given in written or electronic form (Art. 5.5 of Law 99-Z): plain text or an HTML page.',
+                  HINT = 'Pass ''text'' or ''html''.';
+    END IF;
+    RETURN compliance.report_render(compliance.doc_text('rights.title', lang), lang, format, jsonb_build_array(
+        jsonb_build_object('p', compliance.doc_text('rights.law', lang)),
+        jsonb_build_object('h2', compliance.doc_text('rights.heading', lang)),
+        jsonb_build_object('ul', compliance.doc_list('rights.list', lang)),
+        jsonb_build_object('p', compliance.doc_text('rights.how_to_apply', lang)),
+        jsonb_build_object('h2', compliance.doc_text('rights.consequences_heading', lang)),
+        jsonb_build_object('p', compliance.doc_text('rights.consequences', lang))));
+END
+$$;
+COMMENT ON FUNCTION compliance.rights_notice(text, text) IS
+    'The explanation Art. 5.5 of Law 99-Z (second part) requires before consent, separately from the consent notice: the subject''s rights concerning processing, how to exercise them, and the consequences of giving or refusing consent; in Russian (default), Belarusian or English, plain text or a self-contained HTML page. The consent ledger keeps the SHA-256 digest of the one shown (compliance.give_consent(..., rights_digest)).';
+
+-- The digest of the explanation of rights a consent is given against: the
+-- application's (of the text or HTML it showed, in the notice's language),
+-- else that of the text form, as the notice's digest is of the notice the
+-- extension generates.
+CREATE FUNCTION compliance.check_rights_digest(digest bytea, lang text) RETURNS bytea
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_text bytea := sha256(convert_to(compliance.rights_notice(lang, 'text'), 'UTF8'));
+BEGIN
+    IF digest IS NULL THEN
+        RETURN v_text;
+    END IF;
+    IF octet_length(digest) <> 32 THEN
+        RAISE EXCEPTION 'rights_digest must be a SHA-256 digest of 32 bytes, not %', octet_length(digest)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The consent ledger keeps the digest of the explanation of rights shown before consent (Art. 5.5 of Law 99-Z).',
+                  HINT = 'Pass sha256(convert_to(compliance.rights_notice(lang, format), ''UTF8'')) of the explanation shown.';
+    END IF;
+    IF digest <> v_text AND digest <> sha256(convert_to(compliance.rights_notice(lang, 'html'), 'UTF8')) THEN
+        RAISE EXCEPTION 'rights_digest matches no explanation of rights in language "%"', lang
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The explanation of rights shown before consent must be the one compliance.rights_notice() generates, in the notice''s language (Art. 5.5, 5.7 of Law 99-Z), so that the digest proves what the subject was told.',
+                  HINT = 'Show compliance.rights_notice(notice_lang, format) and pass the SHA-256 digest of its UTF-8 text, or pass no digest.';
+    END IF;
+    RETURN digest;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_rights_digest(bytea, text) IS
+    'Internal: the digest of the explanation of rights (compliance.rights_notice) a consent is given against: the given one, if it is that of the text or HTML form in the language, else (NULL) that of the text form; raises invalid_parameter_value for any other.';

@@ -226,6 +226,7 @@ CREATE FUNCTION compliance.give_consent(subject text, purposes compliance.purpos
         identity jsonb DEFAULT NULL,
         notice_lang text DEFAULT 'ru',
         transfer_countries text[] DEFAULT NULL,
+        rights_digest bytea DEFAULT NULL,
         subject_kind text DEFAULT 'person')
     RETURNS compliance.consent
     LANGUAGE plpgsql SECURITY DEFINER
@@ -238,6 +239,7 @@ DECLARE
     v_id bigint;
     v_countries text[];
     v_salt bytea := compliance.new_salt();
+    v_rights bytea;
 BEGIN
     subject := compliance.check_subject(subject, subject_kind);
     PERFORM compliance.check_consent_purposes(purposes);
@@ -259,6 +261,8 @@ BEGIN
                   HINT = 'Describe how consent was obtained, e.g. {"channel": "sms", "code": "4711", "phone": "+375..."}; only its digest is kept.';
     END IF;
     PERFORM compliance.check_lang(notice_lang);
+    -- Art. 5.5: the explanation of rights shown, separately from the notice
+    v_rights := compliance.check_rights_digest(rights_digest, notice_lang);
     PERFORM compliance.check_consent_capacity(identity, indicated_by, representative, v_now, purposes);
     v_countries := compliance.check_transfer_countries(transfer_countries);
 
@@ -281,7 +285,7 @@ BEGIN
         identity, notice_lang, subject_kind => nullif(subject_kind, 'person'), transfer_countries => v_countries);
     v_id := compliance.consent_ledger_append(CASE WHEN v_renewed THEN 'renewed' ELSE 'given' END,
                                              subject, subject_kind, purposes, v_receipt, v_countries,
-                                             p_salt => v_salt);
+                                             p_salt => v_salt, p_rights_digest => v_rights);
 
     INSERT INTO compliance.consent_state AS s (subject, subject_kind, purpose, status, given_at, valid_until,
                                                transfer_countries, ledger_id, changed_at)
@@ -298,8 +302,8 @@ BEGIN
     RETURN (SELECT l.receipt FROM compliance.consent_ledger l WHERE l.id = v_id);
 END
 $$;
-COMMENT ON FUNCTION compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], text) IS
-    'Records a consent (Art. 5 of Law 99-Z) after checking capacity (Art. 5.9) and identity fields (Art. 5.6); the receipt keeps digests of the notice shown (Art. 5.5) and of the evidence, and is appended to the hash-chained ledger (Art. 5.7) with the identity and representative sealed (salted digests; the plaintext is in compliance.consent_evidence until erasure). transfer_countries: the countries without adequate protection the subject agreed to a transfer to, after the notice stated the risks (Art. 9.1). Returns the receipt.';
+COMMENT ON FUNCTION compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], bytea, text) IS
+    'Records a consent (Art. 5 of Law 99-Z) after checking capacity (Art. 5.9) and identity fields (Art. 5.6); the receipt keeps digests of the notice shown (Art. 5.5) and of the evidence, and is appended to the hash-chained ledger (Art. 5.7) with the identity and representative sealed (salted digests; the plaintext is in compliance.consent_evidence until erasure). transfer_countries: the countries without adequate protection the subject agreed to a transfer to, after the notice stated the risks (Art. 9.1). rights_digest: the SHA-256 digest of the explanation of rights shown separately (compliance.rights_notice() in notice_lang, text or HTML; Art. 5.5), kept in the ledger row and chained; NULL: that of the text form. Returns the receipt.';
 
 -- Art. 5.7: the processor proves consent.  After erasure only digests
 -- remain; a document presented later (in a dispute) is confirmed against

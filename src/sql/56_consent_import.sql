@@ -46,7 +46,7 @@ AS $$
            'form compliance.consent_form, given_at timestamp with time zone, '
            'valid_until timestamp with time zone, evidence jsonb, evidence_digest bytea, '
            'notice text, notice_digest bytea, notice_lang text, indicated_by text, '
-           'representative jsonb, identity jsonb, transfer_countries text[]'
+           'representative jsonb, identity jsonb, transfer_countries text[], rights_notice text, rights_digest bytea'
 $$;
 COMMENT ON FUNCTION compliance.import_columns() IS
     'Internal: the columns of the temporary table compliance_import_rows, in order, that compliance.import_consents() fills and compliance.import_consent_rows() reads.';
@@ -162,7 +162,8 @@ CREATE FUNCTION compliance.check_imported_consent(subject text, subject_kind tex
         purposes compliance.purpose_set, form compliance.consent_form, given_at timestamptz,
         valid_until timestamptz, evidence jsonb, evidence_digest bytea, notice text,
         notice_digest bytea, notice_lang text, indicated_by text, representative jsonb,
-        identity jsonb, transfer_countries text[])
+        identity jsonb, transfer_countries text[], rights_notice text DEFAULT NULL,
+        rights_digest bytea DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -221,13 +222,24 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass sha256(convert_to(notice text, ''UTF8'')) of the notice the subject was shown.';
     END IF;
+    IF rights_notice IS NOT NULL AND rights_digest IS NOT NULL THEN
+        RAISE EXCEPTION 'a row has both rights_notice and rights_digest'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The ledger keeps the digest of the one explanation of rights the subject was given, separately from the notice (Art. 5.5 of Law 99-Z).',
+                  HINT = 'Give the text of the explanation, whose digest is kept, or the digest computed elsewhere, not both.';
+    END IF;
+    IF octet_length(rights_digest) <> 32 THEN
+        RAISE EXCEPTION 'rights_digest must be a SHA-256 digest of 32 bytes, not %', octet_length(rights_digest)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass sha256(convert_to(text, ''UTF8'')) of the explanation of rights the subject was given.';
+    END IF;
     PERFORM compliance.check_lang(notice_lang);
     PERFORM compliance.check_consent_capacity(identity, indicated_by, representative, given_at, purposes);
     PERFORM compliance.check_transfer_countries(transfer_countries);
 END
 $$;
-COMMENT ON FUNCTION compliance.check_imported_consent(text, text, compliance.purpose_set, compliance.consent_form, timestamptz, timestamptz, jsonb, bytea, text, bytea, text, text, jsonb, jsonb, text[]) IS
-    'Internal to compliance.import_consents(): raises the error give_consent() would raise for one imported consent, judged at its given_at (Art. 5.6, 5.9 of Law 99-Z), and the import''s own (given_at required and not in the future, one form of evidence and of notice, 32-byte digests).';
+COMMENT ON FUNCTION compliance.check_imported_consent(text, text, compliance.purpose_set, compliance.consent_form, timestamptz, timestamptz, jsonb, bytea, text, bytea, text, text, jsonb, jsonb, text[], text, bytea) IS
+    'Internal to compliance.import_consents(): raises the error give_consent() would raise for one imported consent, judged at its given_at (Art. 5.6, 5.9 of Law 99-Z), and the import''s own (given_at required and not in the future, one form of evidence, of notice and of the explanation of rights, 32-byte digests).';
 
 -- The temporary table import_consents() filled, if it is one that the
 -- extension's owner may read: a plain table of the session, of exactly the
@@ -292,6 +304,7 @@ DECLARE
     v_last record;
     v_notice_sets compliance.purpose_set[];
     v_notice_digests bytea[];
+    v_rights jsonb;
     v_key bytea;
 BEGIN
     PERFORM compliance.import_rows_table();
@@ -389,6 +402,8 @@ BEGIN
                 OR octet_length(t.evidence_digest) <> 32
                 OR t.notice IS NOT NULL AND t.notice_digest IS NOT NULL
                 OR octet_length(t.notice_digest) <> 32
+                OR t.rights_notice IS NOT NULL AND t.rights_digest IS NOT NULL
+                OR octet_length(t.rights_digest) <> 32
                 OR l.lang IS NULL
                 OR compliance.consent_capacity_problem(t.identity, t.indicated_by, t.representative,
                                                        t.given_at, s.needs_identity) IS NOT NULL
@@ -404,7 +419,8 @@ BEGIN
         PERFORM compliance.import_row_error(source, v_bad, v_value, format(
             'SELECT compliance.check_imported_consent(t.subject, t.subject_kind, t.purposes, t.form, t.given_at,
                  t.valid_until, t.evidence, t.evidence_digest, t.notice, t.notice_digest, t.notice_lang,
-                 t.indicated_by, t.representative, t.identity, t.transfer_countries)
+                 t.indicated_by, t.representative, t.identity, t.transfer_countries, t.rights_notice,
+                 t.rights_digest)
                FROM ONLY pg_temp.compliance_import_rows t WHERE t.n = %s', v_bad));
         RAISE EXCEPTION 'row % of % (subject "%") was refused by the import''s quick checks but not by give_consent''s',
                         v_bad, source, v_value
@@ -440,6 +456,11 @@ BEGIN
         SELECT array_agg(n.purposes), array_agg(n.digest) INTO v_notice_sets, v_notice_digests
           FROM pg_temp.compliance_import_notices n;
     END IF;
+
+    -- The explanation of rights generated now, per language, for rows that
+    -- bring none (Art. 5.5): the one give_consent's ledger row digests.
+    SELECT jsonb_object_agg(l.lang, encode(compliance.check_rights_digest(NULL, l.lang), 'hex')) INTO v_rights
+      FROM pg_temp.compliance_import_langs l;
 
     -- Ids continue the chain from this transaction's end of it (the head
     -- is locked), in the order of pos (given_at, then the source's order).
@@ -478,14 +499,18 @@ BEGIN
     -- row's salt and the evidence key (the plaintext to consent_evidence,
     -- below), the evidence's digest too.
     INSERT INTO compliance.consent_ledger (id, event, subject, subject_kind, purposes, recorded_at, recorded_by,
-                                           receipt, transfer_countries, request_id, evidence_salt, prev_hash, hash)
+                                           receipt, transfer_countries, request_id, evidence_salt, rights_digest,
+                                           prev_hash, hash)
     SELECT r.id, r.event, r.subject, r.subject_kind, r.purposes, v_recorded_at, session_user,
-           r.receipt, r.transfer_countries, NULL, r.salt, substring(r.link FROM 1 FOR 32), substring(r.link FROM 33)
+           r.receipt, r.transfer_countries, NULL, r.salt, r.rights, substring(r.link FROM 1 FOR 32),
+           substring(r.link FROM 33)
       FROM (SELECT q.*,
                    compliance.ledger_chain_next(v_tail.last_hash, q.id, compliance.consent_ledger_fields(
                        ROW(q.id, q.event, q.subject, q.subject_kind, q.purposes, v_recorded_at, session_user,
-                           q.receipt, q.transfer_countries, NULL, q.salt, NULL, NULL, NULL)::compliance.consent_ledger)) AS link
+                           q.receipt, q.transfer_countries, NULL, q.salt, q.rights, NULL, NULL, NULL)::compliance.consent_ledger)) AS link
               FROM (SELECT k.id, k.event, k.subject, k.subject_kind, k.purposes, k.transfer_countries, k.salt,
+                           coalesce(k.rights_digest, sha256(convert_to(k.rights_notice, 'UTF8')),
+                                    decode(v_rights ->> k.notice_lang, 'hex')) AS rights,
                            compliance.make_consent(k.id, k.subject, k.purposes, k.form, k.given_at, k.valid_until,
                                k.indicated_by,
                                CASE WHEN k.representative IS NULL OR compliance.is_sealed(k.representative) THEN k.representative
@@ -509,7 +534,7 @@ BEGIN
                                    compliance.subject_key(t.subject, t.subject_kind) AS subject, t.subject_kind,
                                    t.purposes, t.form, t.given_at, t.valid_until, t.indicated_by,
                                    t.representative, t.identity, t.notice_lang, t.notice, t.notice_digest,
-                                   t.evidence, t.evidence_digest,
+                                   t.evidence, t.evidence_digest, t.rights_notice, t.rights_digest,
                                    -- a salt where there is something to seal
                                    CASE WHEN t.identity IS NOT NULL OR t.representative IS NOT NULL
                                              OR t.evidence IS NOT NULL
@@ -657,7 +682,9 @@ DECLARE
         ['indicated_by', 'text', '''subject'''],
         ['representative', 'jsonb', 'NULL'],
         ['identity', 'jsonb', 'NULL'],
-        ['transfer_countries', 'text[]', 'NULL']];
+        ['transfer_countries', 'text[]', 'NULL'],
+        ['rights_notice', 'text', 'NULL'],
+        ['rights_digest', 'bytea', 'NULL']];
     v_columns text[];
     v_unknown text;
     v_exprs text[];
@@ -682,7 +709,7 @@ BEGIN
     IF v_unknown IS NOT NULL THEN
         RAISE EXCEPTION 'import source % has columns an import does not know: %', source, v_unknown
             USING ERRCODE = 'undefined_column',
-                  DETAIL = 'Known columns: subject, purposes, form, given_at (required); subject_kind, valid_until, evidence, evidence_digest, notice, notice_digest, notice_lang, indicated_by, representative, identity, transfer_countries. A column left out by mistake would lose what the processor must prove (Art. 5.7 of Law 99-Z).',
+                  DETAIL = 'Known columns: subject, purposes, form, given_at (required); subject_kind, valid_until, evidence, evidence_digest, notice, notice_digest, notice_lang, indicated_by, representative, identity, transfer_countries, rights_notice, rights_digest. A column left out by mistake would lose what the processor must prove (Art. 5.7 of Law 99-Z).',
                   HINT = 'Import from a view that selects and names the known columns.';
     END IF;
     FOR i IN 1 .. array_length(v_known, 1) LOOP
@@ -749,4 +776,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.import_consents(regclass, text) IS
-    'Imports consents given before or outside the extension (paper forms, another system) from a table or view with the columns subject, purposes, form, given_at and optionally subject_kind, valid_until, evidence or evidence_digest, notice or notice_digest, notice_lang, indicated_by, representative, identity, transfer_countries. Each row is checked as compliance.give_consent() checks a call, at its own given_at (Art. 5.6, 5.9 of Law 99-Z); the receipt keeps given_at, the evidence digest and the digest of the notice shown (the notice column''s, else the notice generated now in notice_lang; Art. 5.5, 5.7), and the rows are appended to the hash-chained ledger in the order of given_at. consent_state follows the newest consent of each subject and purpose unless a later consent, withdrawal or refusal is recorded. All or nothing: a bad row is an error naming its number and subject. Returns the number of consents imported.';
+    'Imports consents given before or outside the extension (paper forms, another system) from a table or view with the columns subject, purposes, form, given_at and optionally subject_kind, valid_until, evidence or evidence_digest, notice or notice_digest, notice_lang, indicated_by, representative, identity, transfer_countries, rights_notice or rights_digest. Each row is checked as compliance.give_consent() checks a call, at its own given_at (Art. 5.6, 5.9 of Law 99-Z); the receipt keeps given_at, the evidence digest and the digest of the notice shown (the notice column''s, else the notice generated now in notice_lang; Art. 5.5, 5.7), and the ledger row the digest of the explanation of rights given separately (the rights_notice column''s text, rights_digest, else compliance.rights_notice() in notice_lang), and the rows are appended to the hash-chained ledger in the order of given_at. consent_state follows the newest consent of each subject and purpose unless a later consent, withdrawal or refusal is recorded. All or nothing: a bad row is an error naming its number and subject. Returns the number of consents imported.';

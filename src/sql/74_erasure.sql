@@ -1150,7 +1150,7 @@ BEGIN
           FROM (SELECT e.*,
                        compliance.ledger_chain_next(v_tail.last_hash, e.id, compliance.consent_ledger_fields(
                            ROW(e.id, 'erased', e.subject, e.subject_kind, e.purposes, v_recorded_at, session_user,
-                               NULL, NULL, NULL, NULL, NULL, NULL, NULL)::compliance.consent_ledger)) AS link
+                               NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::compliance.consent_ledger)) AS link
                   FROM (SELECT * FROM pg_temp.compliance_erased_events ORDER BY id) e
                  -- computed once per row, in the order of id
                  OFFSET 0) r;

@@ -72,15 +72,17 @@ GRANT INSERT, DELETE ON compliance.adequate_countries, compliance.holidays TO co
 -- ledgers are written only through these functions.
 REVOKE EXECUTE ON FUNCTION
     compliance.ledger_guard(),
-    compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[], bigint, bytea),
+    compliance.consent_ledger_append(text, text, text, compliance.purpose_set, compliance.consent, text[], bigint, bytea, bytea),
     compliance.new_salt(),
     compliance.check_transfer_countries(text[]),
     compliance.consent_ledger_lock(),
     compliance.verify_ledger(),
     compliance.verify_chain(text, text),
+    compliance.check_rights_digest(bytea, text),
     compliance.notice_text(compliance.purpose_set, text, timestamptz, text[]),
     compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]),
-    compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], text),
+    compliance.rights_notice(text, text),
+    compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], bytea, text),
     compliance.withdraw_consent(text, compliance.purpose_set, bigint, text),
     compliance.refuse_consent(text, compliance.purpose_set, text),
     compliance.consent_status(text, compliance.purpose, text),
@@ -90,7 +92,8 @@ REVOKE EXECUTE ON FUNCTION
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]),
-    compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], text),
+    compliance.rights_notice(text, text),
+    compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], bytea, text),
     compliance.withdraw_consent(text, compliance.purpose_set, bigint, text),
     compliance.refuse_consent(text, compliance.purpose_set, text),
     compliance.consent_status(text, compliance.purpose, text),
@@ -111,7 +114,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.import_row_error(text, bigint, text, text),
     compliance.import_first_failing_row(text, bigint),
     compliance.check_imported_consent(text, text, compliance.purpose_set, compliance.consent_form, timestamptz,
-        timestamptz, jsonb, bytea, text, bytea, text, text, jsonb, jsonb, text[])
+        timestamptz, jsonb, bytea, text, bytea, text, text, jsonb, jsonb, text[], text, bytea)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     compliance.import_consents(regclass, text),
