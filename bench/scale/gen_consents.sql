@@ -79,7 +79,7 @@ BEGIN
                        bench_consent_chain(ARRAY[x.id::text, 'given', x.subject, 'person', x.purposes::text,
                                          to_char(x.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                                          session_user::text, x.receipt::text,
-                                         NULL::text, NULL::text, NULL::text]) OVER (ORDER BY x.id) AS hash  -- no transfer_countries, no request, no salt (nothing sealed)
+                                         NULL::text, NULL::text, NULL::text, NULL::text]) OVER (ORDER BY x.id) AS hash  -- no transfer_countries, no request, no salt (nothing sealed), no rights digest
                   FROM (SELECT g.k AS id, g.s::text AS subject, cs.purposes, g.at,
                                compliance.make_consent(g.k, g.s::text, cs.purposes, 'checkbox', g.at, NULL,
                                                        'subject', NULL, cs.notice, NULL, NULL, 'ru') AS receipt
