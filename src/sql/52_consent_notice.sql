@@ -187,15 +187,26 @@ COMMENT ON FUNCTION compliance.notice_text(compliance.purpose_set, text, timesta
     'Internal: the text of compliance.consent_notice() without its warnings for missing labels, as consents digest it. The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means; the rights, how to use them and the consequences are explained separately, compliance.rights_notice()), in Russian (default), Belarusian or English, generated from the registry; with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1).';
 
 CREATE FUNCTION compliance.consent_notice(purposes compliance.purpose_set, lang text DEFAULT 'ru',
-        valid_until timestamptz DEFAULT NULL, transfer_countries text[] DEFAULT NULL)
+        valid_until timestamptz DEFAULT NULL, transfer_countries text[] DEFAULT NULL,
+        format text DEFAULT 'text')
     RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_notice text := compliance.notice_text(purposes, lang, valid_until, transfer_countries);
+    v_notice text;
     v_missing text[] := '{}';
+    v_lines text[];
+    b jsonb := '[]';
+    v_list jsonb;
 BEGIN
+    IF format IS NULL OR format NOT IN ('text', 'html') THEN
+        RAISE EXCEPTION 'unsupported document format "%"', format
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The notice is given in written or electronic form (Art. 5.5 of Law 99-Z): plain text or an HTML page.',
+                  HINT = 'Pass ''text'' or ''html''.';
+    END IF;
+    v_notice := compliance.notice_text(purposes, lang, valid_until, transfer_countries);
     -- what the notice names without a label in its language
     v_missing := v_missing || compliance.unlabelled(lang, 'purpose',
         ARRAY(SELECT p.code FROM compliance.purposes p WHERE consent_notice.purposes @> p.code::compliance.purpose));
@@ -207,11 +218,35 @@ BEGIN
                 JOIN compliance.recipient_agreements a ON a.recipient = r.code
                WHERE r.kind = 'authorised_person' AND a.purposes && consent_notice.purposes));
     PERFORM compliance.warn_missing_labels(lang, v_missing);
-    RETURN v_notice;
+    IF format = 'text' THEN
+        RETURN v_notice;
+    END IF;
+    -- the same lines as a page: the first is the title, a heading in
+    -- capitals an h2, lines starting "- " a list, the others paragraphs
+    v_lines := string_to_array(v_notice, E'\n');
+    FOR i IN 2 .. cardinality(v_lines) LOOP
+        IF v_lines[i] LIKE '- %' THEN
+            v_list := coalesce(v_list, '[]') || to_jsonb(substr(v_lines[i], 3));
+            CONTINUE;
+        END IF;
+        IF v_list IS NOT NULL THEN
+            b := b || jsonb_build_array(jsonb_build_object('ul', v_list));
+            v_list := NULL;
+        END IF;
+        IF v_lines[i] = '' THEN
+            CONTINUE;
+        END IF;
+        b := b || jsonb_build_array(jsonb_build_object(
+                      CASE WHEN v_lines[i] = upper(v_lines[i]) THEN 'h2' ELSE 'p' END, v_lines[i]));
+    END LOOP;
+    IF v_list IS NOT NULL THEN
+        b := b || jsonb_build_array(jsonb_build_object('ul', v_list));
+    END IF;
+    RETURN compliance.report_render(v_lines[1], lang, format, b);
 END
 $$;
-COMMENT ON FUNCTION compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]) IS
-    'The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means; the rights, how to use them and the consequences are explained separately, compliance.rights_notice()), in Russian (default), Belarusian or English, generated from the registry with the labels of compliance.set_label() (a WARNING names each item without one); with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1). Consents record the SHA-256 digest of this text.';
+COMMENT ON FUNCTION compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[], text) IS
+    'The information Art. 5.5 of Law 99-Z requires before consent (processor, purposes, data, period, authorised persons, actions, means; the rights, how to use them and the consequences are explained separately, compliance.rights_notice()), in Russian (default), Belarusian or English, generated from the registry with the labels of compliance.set_label() (a WARNING names each item without one); with transfer_countries, also the countries of a transborder transmission and its risks (Art. 9.1). Consents record the SHA-256 digest of this text. format => ''html'': the same text as a self-contained HTML page (the digest is always of the text).';
 
 -- Art. 5.5, second part: before consent the processor explains the
 -- subject's rights, how to exercise them and the consequences of giving or

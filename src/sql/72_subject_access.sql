@@ -351,10 +351,29 @@ BEGIN
         v_out := ARRAY['<!DOCTYPE html>',
             '<html lang="' || compliance.report_escape_html(lang) || '">',
             '<head>', '<meta charset="utf-8">',
+            -- a phone shows it at its own width, not as a shrunk desktop page
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<title>' || compliance.report_escape_html(title) || '</title>',
-            '<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.4}'
-            || 'table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #999;padding:.2em .5em;text-align:left;vertical-align:top}'
-            || 'th{background:#eee}</style>',
+            -- a line of about 70 characters on a screen; long words and
+            -- values wrap rather than widen the page; tables scroll on a
+            -- narrow screen; on paper, A4 with 2 cm margins, black on
+            -- white, headings kept with what follows, rows not split
+            '<style>'
+            || 'html{-webkit-text-size-adjust:100%;text-size-adjust:100%}'
+            || 'body{font-family:"PT Serif","Noto Serif","DejaVu Serif",Georgia,serif;font-size:1rem;line-height:1.5;'
+            ||   'color:#111;background:#fff;max-width:42em;margin:0 auto;padding:1.5em 1em 3em;overflow-wrap:break-word;hyphens:auto}'
+            || 'h1{font-size:1.35em;line-height:1.25;margin:0 0 .8em}'
+            || 'h2{font-size:1.1em;margin:1.6em 0 .5em}h3{font-size:1em;margin:1.2em 0 .4em}'
+            || 'p{margin:.5em 0}ul{margin:.5em 0;padding-left:1.4em}li{margin:.3em 0}'
+            || '.table{overflow-x:auto;margin:.6em 0}'
+            || 'table{border-collapse:collapse;width:100%}'
+            || 'th,td{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}th{background:#eee}'
+            || '@media (max-width:30em){body{font-size:1.05rem;padding:1em .8em 2em}h1{font-size:1.25em}}'
+            || '@page{size:A4;margin:20mm}'
+            || '@media print{body{max-width:none;margin:0;padding:0;font-size:11pt;line-height:1.4}'
+            ||   'h1,h2,h3{break-after:avoid;page-break-after:avoid}tr,li{break-inside:avoid;page-break-inside:avoid}'
+            ||   'th{background:none;font-weight:bold}.table{overflow:visible}}'
+            || '</style>',
             '</head>', '<body>',
             '<h1>' || compliance.report_escape_html(title) || '</h1>'];
     ELSE
@@ -385,7 +404,7 @@ BEGIN
             SELECT array_agg(c ORDER BY n) INTO v_cols
               FROM jsonb_array_elements_text(v_block #> '{table,columns}') WITH ORDINALITY AS e(c, n);
             IF html THEN
-                v_out := v_out || '<table>'::text
+                v_out := v_out || '<div class="table"><table>'::text
                     || ('<thead><tr>' || (SELECT string_agg('<th>' || compliance.report_escape_html(c) || '</th>', '' ORDER BY n)
                                             FROM unnest(v_cols) WITH ORDINALITY AS e(c, n)) || '</tr></thead>')
                     || '<tbody>'::text;
@@ -403,7 +422,7 @@ BEGIN
                 END IF;
             END LOOP;
             IF html THEN
-                v_out := v_out || '</tbody>'::text || '</table>'::text;
+                v_out := v_out || '</tbody>'::text || '</table></div>'::text;
             END IF;
         END IF;
     END LOOP;
@@ -415,7 +434,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.report_render(text, text, text, jsonb) IS
-    'Internal: renders a document given as a jsonb array of blocks (h2, h3, p, ul, table) as plain text or as a self-contained HTML page with every value escaped.';
+    'Internal: renders a document given as a jsonb array of blocks (h2, h3, p, ul, table) as plain text or as a self-contained HTML page with every value escaped, readable on a phone (viewport, wrapping, tables that scroll) and printable on A4 (print stylesheet).';
 
 CREATE FUNCTION compliance.subject_access_report(subject text, lang text DEFAULT 'ru',
         format text DEFAULT 'text', subject_kind text DEFAULT 'person')

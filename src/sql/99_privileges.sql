@@ -80,7 +80,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.verify_chain(text, text),
     compliance.check_rights_digest(bytea, text),
     compliance.notice_text(compliance.purpose_set, text, timestamptz, text[]),
-    compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]),
+    compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[], text),
     compliance.rights_notice(text, text),
     compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], bytea, text),
     compliance.withdraw_consent(text, compliance.purpose_set, bigint, text),
@@ -91,7 +91,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.confirm_consent_evidence(bigint, jsonb, jsonb, jsonb)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
-    compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[]),
+    compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[], text),
     compliance.rights_notice(text, text),
     compliance.give_consent(text, compliance.purpose_set, compliance.consent_form, timestamptz, jsonb, text, jsonb, jsonb, text, text[], bytea, text),
     compliance.withdraw_consent(text, compliance.purpose_set, bigint, text),
