@@ -368,7 +368,12 @@ BEGIN
             || '.table{overflow-x:auto;margin:.6em 0}'
             || 'table{border-collapse:collapse;width:100%}'
             || 'th,td{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}th{background:#eee}'
-            || '@media (max-width:30em){body{font-size:1.05rem;padding:1em .8em 2em}h1{font-size:1.25em}}'
+            || '@media (max-width:30em){body{font-size:1.05rem;padding:1em .8em 2em}h1{font-size:1.25em}'
+            -- on a phone a table's rows stack: each cell under its column's name
+            ||   '.table table,.table tbody,.table tr,.table td{display:block;width:auto}.table thead{display:none}'
+            ||   '.table tr{border:1px solid #999;margin:.6em 0}.table td{border:none;border-top:1px solid #ddd}'
+            ||   '.table tr td:first-child{border-top:none}'
+            ||   '.table td::before{content:attr(data-label);display:block;font-size:.85em;font-weight:bold;color:#444}}'
             || '@page{size:A4;margin:20mm}'
             || '@media print{body{max-width:none;margin:0;padding:0;font-size:11pt;line-height:1.4}'
             ||   'h1,h2,h3{break-after:avoid;page-break-after:avoid}tr,li{break-inside:avoid;page-break-inside:avoid}'
@@ -413,7 +418,9 @@ BEGIN
             FOR v_row IN SELECT r FROM jsonb_array_elements(v_block #> '{table,rows}') r LOOP
                 v_n := v_n + 1;
                 IF html THEN
-                    v_out := v_out || ('<tr>' || (SELECT string_agg('<td>' || compliance.report_escape_html(coalesce(v, v_null)) || '</td>', '' ORDER BY n)
+                    -- each cell names its column, for a phone's stacked rows
+                    v_out := v_out || ('<tr>' || (SELECT string_agg('<td data-label="' || compliance.report_escape_html(coalesce(v_cols[n], ''))
+                                                                     || '">' || compliance.report_escape_html(coalesce(v, v_null)) || '</td>', '' ORDER BY n)
                                                     FROM jsonb_array_elements_text(v_row) WITH ORDINALITY AS e(v, n)) || '</tr>');
                 ELSE
                     v_out := v_out || ((v_block ->> 'label') || ' ' || v_n || ':')
