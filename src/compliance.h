@@ -443,6 +443,8 @@ extern bool subject_changes_xact_callback(XactEvent event);
 extern bool subject_changes_subxact_callback(SubXactEvent event);
 /* subject NULL: possibly every subject; true: this backend forgets all */
 extern bool subject_changes_note(const char *subject, int len);
+/* a Citus worker's copy of the consent state, written in a prepared transaction */
+extern void subject_changes_allow_prepare(void);
 extern uint64 subject_changes_position(void);
 extern bool subject_changes_apply(uint64 *seen,
 								  void (*forget) (const char *subject, int len));
