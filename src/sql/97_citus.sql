@@ -301,7 +301,13 @@ BEGIN
                 'CREATE TRIGGER citus_forward_delete AFTER DELETE ON compliance.%1$I'
                 ' REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance.citus_forward();'
                 'CREATE TRIGGER citus_forward_truncate AFTER TRUNCATE ON compliance.%1$I'
-                ' FOR EACH STATEMENT EXECUTE FUNCTION compliance.citus_forward()', v_tbl);
+                ' FOR EACH STATEMENT EXECUTE FUNCTION compliance.citus_forward();'
+                -- also under session_replication_role = replica, as
+                -- import_consents() writes consent_state
+                'ALTER TABLE compliance.%1$I ENABLE ALWAYS TRIGGER citus_forward_insert;'
+                'ALTER TABLE compliance.%1$I ENABLE ALWAYS TRIGGER citus_forward_update;'
+                'ALTER TABLE compliance.%1$I ENABLE ALWAYS TRIGGER citus_forward_delete;'
+                'ALTER TABLE compliance.%1$I ENABLE ALWAYS TRIGGER citus_forward_truncate', v_tbl);
         END LOOP;
     END IF;
 
