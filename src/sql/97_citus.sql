@@ -220,6 +220,8 @@ BEGIN
     INSERT INTO compliance.citus_relay (tbl, full_copy, new_rows) VALUES (p_tbl, true, v_rows);
 END
 $$;
+COMMENT ON FUNCTION compliance.citus_send_copy(text) IS
+    'Internal: sends a full copy of one of the tables enforcement decides from to every Citus worker (compliance.distribute()).';
 REVOKE EXECUTE ON FUNCTION compliance.citus_send_copy(text) FROM PUBLIC;
 
 -- Citus's own statements, with the settings they need and no longer:
@@ -236,6 +238,8 @@ BEGIN
     PERFORM pg_catalog.create_reference_table('compliance.citus_relay');
 END
 $$;
+COMMENT ON FUNCTION compliance.citus_create_relay() IS
+    'Internal: makes compliance.citus_relay a Citus reference table, its trigger copied to every placement (compliance.distribute()).';
 REVOKE EXECUTE ON FUNCTION compliance.citus_create_relay() FROM PUBLIC;
 
 CREATE FUNCTION compliance.citus_create_distributed(tbl regclass, subject_column name, colocate_with text)
@@ -249,6 +253,8 @@ BEGIN
     PERFORM pg_catalog.create_distributed_table(tbl, subject_column, colocate_with => colocate_with);
 END
 $$;
+COMMENT ON FUNCTION compliance.citus_create_distributed(regclass, name, text) IS
+    'Internal: create_distributed_table() of a protected table, with its write trigger copied to every shard and Citus''s emptiness check unfiltered (compliance.distribute()).';
 REVOKE EXECUTE ON FUNCTION compliance.citus_create_distributed(regclass, name, text) FROM PUBLIC;
 
 -- compliance.distribute(tbl): makes a protected table a Citus distributed
