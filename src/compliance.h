@@ -326,6 +326,8 @@ typedef struct Protection
 	Oid			subject_base_type;	/* the type under a domain: the cache key */
 	Bitmapset  *special_attnos; /* special-category columns (Art. 8) */
 	bool		report;			/* report mode: noted (report.c), not enforced */
+	bool		citus_table;	/* a Citus table: its rows are in shards, */
+	/* filtered where they are (on each shard's node) */
 } Protection;
 
 extern void protection_relcache_callback(Datum arg, Oid relid);

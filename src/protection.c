@@ -291,6 +291,33 @@ citus_shard_parent(Oid relid)
 }
 
 /*
+ * Is relid a Citus table (pg_dist_partition): distributed, reference or
+ * Citus-local?  Its own relation is an empty shell; its rows are in its
+ * shards, which are protected as it is (citus_shard_parent()).
+ */
+static bool
+citus_table(Oid relid)
+{
+	CatalogUserSave save;
+	Datum		arg = ObjectIdGetDatum(relid);
+	bool		found;
+
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return false;
+	compliance_become_owner(&save);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_dist_partition p"
+							  " WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1",
+							  1, (Oid[]) {REGCLASSOID}, &arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_catalog.pg_dist_partition");
+	found = SPI_processed > 0;
+	SPI_finish();
+	compliance_restore_user(&save);
+	return found;
+}
+
+/*
  * The registered table relid is or descends from, or NULL: through
  * partitioning and inheritance, and from a Citus shard to its table.
  */
@@ -364,6 +391,7 @@ protection_lookup(Oid relid)
 		built.subject_column = t->subject_column;
 		built.subject_kind = t->subject_kind;
 		built.report = t->report;
+		built.citus_table = citus_table(relid);
 	}
 
 	p = hash_search(by_relation, &relid, HASH_ENTER, &found);
