@@ -52,7 +52,7 @@ PG_MAJOR := $(shell $(PG_CONFIG) --version 2>/dev/null | sed -nE 's/^PostgreSQL 
 ifneq ($(wildcard $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)/postgres.h),)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
-else ifneq ($(filter-out test test-versions test-cassert demo deb valgrind fuzz fuzz-smoke,$(or $(MAKECMDGOALS),all)),)
+else ifneq ($(filter-out test test-versions test-cassert test-citus demo deb valgrind fuzz fuzz-smoke,$(or $(MAKECMDGOALS),all)),)
 $(error PostgreSQL server headers are missing ($(PG_CONFIG) --includedir-server has no postgres.h): run "make test" or "make demo" (they install them), or apt-get install postgresql-server-dev-$(or $(PG_MAJOR),NN))
 endif
 
@@ -64,9 +64,13 @@ src/compliance.o: Makefile
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL)
 	cat $^ > $@
 
-.PHONY: test test-versions test-cassert demo print-regress print-isolation valgrind fuzz fuzz-smoke
+.PHONY: test test-versions test-cassert test-citus demo print-regress print-isolation valgrind fuzz fuzz-smoke
 test:
 	bash test/run
+# Enforcement on a Citus cluster: builds Citus 13.2.2 (cached), starts a
+# coordinator and two workers on ports 9700-9702 and runs test/citus.
+test-citus:
+	bash test/citus
 # The whole suite on PostgreSQL 16, 17 and 18 built from source (test/versions).
 test-versions:
 	bash test/versions

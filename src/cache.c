@@ -150,6 +150,7 @@ static uint64 cache_epoch = 1;
 static Oid	state_relid = InvalidOid;
 static Oid	blocked_relid = InvalidOid;
 static Oid	signal_relid = InvalidOid; /* consent_change_signal */
+static Oid	prepared_signal_relid = InvalidOid;	/* consent_prepared_signal */
 static uint64 changes_seen = 0; /* position in subject_changes.c's ring */
 static uint64 filled_generation = 0;	/* registry generation at the fill */
 
@@ -291,7 +292,7 @@ subject_keycopy(void *dest, const void *src, Size keysize)
 void
 cache_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid ||
+	if (relid == InvalidOid || relid == prepared_signal_relid ||
 		((relid == state_relid || relid == blocked_relid || relid == signal_relid) &&
 		 RecoveryInProgress()))
 	{
@@ -317,6 +318,7 @@ cache_reset(void)
 	state_relid = compliance_relid("consent_state", false);
 	blocked_relid = compliance_relid("blocked_subjects", false);
 	signal_relid = compliance_relid("consent_change_signal", false);
+	prepared_signal_relid = compliance_relid("consent_prepared_signal", false);
 	cache_valid = true;
 }
 

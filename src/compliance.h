@@ -326,6 +326,8 @@ typedef struct Protection
 	Oid			subject_base_type;	/* the type under a domain: the cache key */
 	Bitmapset  *special_attnos; /* special-category columns (Art. 8) */
 	bool		report;			/* report mode: noted (report.c), not enforced */
+	bool		citus_table;	/* a Citus table: its rows are in shards, */
+	/* filtered where they are (on each shard's node) */
 } Protection;
 
 extern void protection_relcache_callback(Datum arg, Oid relid);
@@ -443,6 +445,8 @@ extern bool subject_changes_xact_callback(XactEvent event);
 extern bool subject_changes_subxact_callback(SubXactEvent event);
 /* subject NULL: possibly every subject; true: this backend forgets all */
 extern bool subject_changes_note(const char *subject, int len);
+/* a Citus worker's copy of the consent state, written in a prepared transaction */
+extern void subject_changes_allow_prepare(void);
 extern uint64 subject_changes_position(void);
 extern bool subject_changes_apply(uint64 *seen,
 								  void (*forget) (const char *subject, int len));

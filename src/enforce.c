@@ -1020,7 +1020,10 @@ add_row_filters_to_query(Query *query)
 	 * INSERT ... ON CONFLICT DO UPDATE evaluates its WHERE and SET on the
 	 * stored row before any trigger: the filter goes first in the WHERE, so
 	 * a row the purpose may not process is neither shown to them nor
-	 * updated (as UPDATE skips it, or refuses under on_blocked_read).
+	 * updated (as UPDATE skips it, or refuses under on_blocked_read).  Not
+	 * on a Citus table: Citus refuses a function that is not IMMUTABLE
+	 * there, and sends the statement to the shards' nodes, where each
+	 * shard's statement gets the filter.
 	 */
 	if (query->commandType == CMD_INSERT && query->onConflict != NULL &&
 		query->onConflict->action == ONCONFLICT_UPDATE)
@@ -1028,7 +1031,7 @@ add_row_filters_to_query(Query *query)
 		RangeTblEntry *target = rt_fetch(query->resultRelation, query->rtable);
 		const Protection *p = protection_lookup(target->relid);
 
-		if (p != NULL)
+		if (p != NULL && !p->citus_table)
 			query->onConflict->onConflictWhere =
 				make_and_qual((Node *) make_row_filter(query->resultRelation, p,
 													   !bms_is_empty(p->special_attnos)),

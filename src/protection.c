@@ -9,11 +9,14 @@
  * column numbers, so lookups go by relation and are cached per relation.
  * The registry trigger bumps registry_generation() on every change, which
  * drops everything here; a relcache invalidation of one relation (attach,
- * detach, ALTER TABLE) drops that relation's entry.
+ * detach, ALTER TABLE) drops that relation's entry.  On a Citus worker a
+ * shard is protected as the distributed table it is a shard of.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <errno.h>
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -21,6 +24,7 @@
 #include "catalog/indexing.h"
 #include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -232,7 +236,91 @@ inheritance_parents(Oid relid)
 	return parents;
 }
 
-/* The registered table relid is or descends from, or NULL. */
+/*
+ * The distributed table a Citus shard belongs to, or InvalidOid.  On a
+ * Citus worker a query reaches a shard, public.t_102008, never t itself;
+ * Citus names a shard after its table with "_<shardid>" appended (the
+ * table's name shortened first when too long) in the table's schema, and
+ * lists it in pg_dist_shard, which Citus copies to every node that has
+ * its metadata.  A relation of that name in the same schema as the table
+ * pg_dist_shard names for the id is taken for its shard: a table a user
+ * names so is protected as the table it imitates, which errs on the safe
+ * side.  Without Citus (no pg_dist_shard) nothing is a shard.
+ */
+static Oid
+citus_shard_parent(Oid relid)
+{
+	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
+	char	   *relname;
+	char	   *p;
+	char	   *end;
+	int64		shardid;
+	Oid			parent = InvalidOid;
+	CatalogUserSave save;
+	Datum		arg;
+	bool		isnull;
+
+	if (!OidIsValid(dist_shard) || (relname = get_rel_name(relid)) == NULL)
+		return InvalidOid;
+	p = strrchr(relname, '_');
+	if (p == NULL || p[1] < '1' || p[1] > '9' || strlen(p + 1) > 18)
+		return InvalidOid;
+	errno = 0;
+	shardid = strtoll(p + 1, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return InvalidOid;
+
+	compliance_become_owner(&save);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	arg = Int64GetDatum(shardid);
+	if (SPI_execute_with_args("SELECT s.logicalrelid::pg_catalog.oid FROM pg_catalog.pg_dist_shard s"
+							  " WHERE s.shardid OPERATOR(pg_catalog.=) $1",
+							  1, (Oid[]) {INT8OID}, &arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_catalog.pg_dist_shard");
+	if (SPI_processed == 1)
+		parent = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	compliance_restore_user(&save);
+
+	if (OidIsValid(parent) &&
+		(parent == relid || get_rel_namespace(parent) != get_rel_namespace(relid)))
+		parent = InvalidOid;
+	return parent;
+}
+
+/*
+ * Is relid a Citus table (pg_dist_partition): distributed, reference or
+ * Citus-local?  Its own relation is an empty shell; its rows are in its
+ * shards, which are protected as it is (citus_shard_parent()).
+ */
+static bool
+citus_table(Oid relid)
+{
+	CatalogUserSave save;
+	Datum		arg = ObjectIdGetDatum(relid);
+	bool		found;
+
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return false;
+	compliance_become_owner(&save);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_dist_partition p"
+							  " WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1",
+							  1, (Oid[]) {REGCLASSOID}, &arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_catalog.pg_dist_partition");
+	found = SPI_processed > 0;
+	SPI_finish();
+	compliance_restore_user(&save);
+	return found;
+}
+
+/*
+ * The registered table relid is or descends from, or NULL: through
+ * partitioning and inheritance, and from a Citus shard to its table.
+ */
 static RegisteredTable *
 registered_ancestor(Oid relid)
 {
@@ -243,11 +331,16 @@ registered_ancestor(Oid relid)
 	while (queue != NIL && found == NULL && visited++ < 1000)
 	{
 		Oid			current = linitial_oid(queue);
+		Oid			table;
 
 		queue = list_delete_first(queue);
 		found = hash_search(registered, &current, HASH_FIND, NULL);
-		if (found == NULL && has_superclass(current))
+		if (found != NULL)
+			break;
+		if (has_superclass(current))
 			queue = list_concat(queue, inheritance_parents(current));
+		if (OidIsValid(table = citus_shard_parent(current)))
+			queue = lappend_oid(queue, table);
 	}
 	list_free(queue);
 	return found;
@@ -298,6 +391,7 @@ protection_lookup(Oid relid)
 		built.subject_column = t->subject_column;
 		built.subject_kind = t->subject_kind;
 		built.report = t->report;
+		built.citus_table = citus_table(relid);
 	}
 
 	p = hash_search(by_relation, &relid, HASH_ENTER, &found);

@@ -26,7 +26,14 @@
  * there the relcache invalidation of consent_change_signal that the
  * trigger also queues (and which is WAL-logged with the commit) empties
  * the whole cache, as before.  A prepared transaction (two-phase commit) commits without
- * this backend, so one that changed consent state is refused.
+ * this backend, so one that changed consent state is refused, with one
+ * exception: on a Citus worker, the copy of the coordinator's consent state
+ * is written in the coordinator's distributed transaction, which Citus
+ * prepares (src/sql/97_citus.sql).  Such a transaction says so
+ * (subject_changes_allow_prepare()), and instead of the ring it queues a
+ * relcache invalidation of consent_prepared_signal, which COMMIT PREPARED
+ * sends to every backend: they forget every subject at their next
+ * statement (cache.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -34,6 +41,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "fmgr.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
 #include "storage/ipc.h"
@@ -71,6 +79,7 @@ static SubjectChangeRing *changes = NULL;
 static List *pending = NIL;
 static bool pending_all = false;
 static bool pending_invalidation_queued = false;
+static bool pending_prepare_allowed = false;
 
 static Size
 subject_changes_shmem_size(void)
@@ -160,6 +169,11 @@ subject_changes_xact_callback(XactEvent event)
 	switch (event)
 	{
 		case XACT_EVENT_PRE_PREPARE:
+			if (pending_prepare_allowed)
+			{
+				CacheInvalidateRelcacheByRelid(compliance_relid("consent_prepared_signal", false));
+				return false;	/* the list goes at PREPARE, below */
+			}
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("cannot prepare a transaction that changed consent or blocks"),
@@ -168,6 +182,9 @@ subject_changes_xact_callback(XactEvent event)
 			break;
 		case XACT_EVENT_COMMIT:
 			publish_pending();
+			break;
+		case XACT_EVENT_PREPARE:
+			/* the invalidation queued at PRE_PREPARE goes at COMMIT PREPARED */
 			break;
 		case XACT_EVENT_ABORT:
 			forget_all = undone_pending();
@@ -179,7 +196,32 @@ subject_changes_xact_callback(XactEvent event)
 	pending = NIL;
 	pending_all = false;
 	pending_invalidation_queued = false;
+	pending_prepare_allowed = false;
 	return forget_all;
+}
+
+/*
+ * The current transaction writes a Citus worker's copy of the consent
+ * state for the coordinator, and may be prepared (see the header).
+ */
+void
+subject_changes_allow_prepare(void)
+{
+	pending_prepare_allowed = true;
+}
+
+/*
+ * compliance.citus_prepare_allowed(): called by the function that applies
+ * the coordinator's changes on a Citus worker (97_citus.sql), never by
+ * users (no grant).
+ */
+PG_FUNCTION_INFO_V1(citus_prepare_allowed);
+
+Datum
+citus_prepare_allowed(PG_FUNCTION_ARGS)
+{
+	subject_changes_allow_prepare();
+	PG_RETURN_VOID();
 }
 
 /*

@@ -1,0 +1,335 @@
+-- Citus (doc/scaling.md): enforcement on the workers of a Citus cluster.
+--
+-- Citus sends a query on a distributed table to the workers as queries on
+-- its shards (public.t_102008), and never reads filters the coordinator
+-- adds: enforcement must run on every node.  The extension is installed
+-- on every node (Citus propagates CREATE EXTENSION); on a worker the hooks
+-- take a shard for the protected table it belongs to (protection.c), and
+-- decide from the worker's own copy of what enforcement reads: the
+-- registry (subject kinds, purposes, grants, protected tables and
+-- columns, recipients) and the decision state (consent_state,
+-- blocked_subjects, subject_grounds).
+--
+-- The copy is kept by the coordinator, in its own transactions: each
+-- change of those tables on the coordinator is written, as JSON, to
+-- compliance.citus_relay, a Citus reference table, so Citus sends it to
+-- every node in the same distributed transaction (two-phase commit).  On
+-- each worker the relay's trigger applies it to the worker's table and
+-- stores nothing; the worker's own triggers there make its sessions
+-- forget the changed subjects or registry, at their next statement after
+-- COMMIT PREPARED (subject_changes.c).  A change that cannot be applied
+-- on every worker rolls the coordinator's transaction back: a withdrawal
+-- is never committed on the coordinator while a worker still serves the
+-- subject.
+--
+-- Nothing here needs Citus to be installed: compliance.distribute()
+-- checks for it when it is called.
+
+-- Queued by a prepared transaction that changed consent state on a worker
+-- (src/subject_changes.c): COMMIT PREPARED sends its relcache
+-- invalidation, and every session then forgets its whole consent cache.
+CREATE TABLE compliance.consent_prepared_signal ();
+COMMENT ON TABLE compliance.consent_prepared_signal IS
+    'Internal, holds no rows: its relcache invalidation, queued by a prepared transaction that changed a Citus worker''s copy of the consent state, tells every session to empty its consent cache.';
+REVOKE ALL ON compliance.consent_prepared_signal FROM PUBLIC;
+
+CREATE FUNCTION compliance.citus_prepare_allowed() RETURNS void
+    LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'citus_prepare_allowed';
+COMMENT ON FUNCTION compliance.citus_prepare_allowed() IS
+    'Internal: the current transaction applies the coordinator''s changes on a Citus worker, and may be prepared although it changes consent state.';
+REVOKE EXECUTE ON FUNCTION compliance.citus_prepare_allowed() FROM PUBLIC;
+
+-- The tables copied to the workers, parents before children (a full
+-- copy deletes in the reverse order).
+CREATE FUNCTION compliance.citus_copied_tables() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT ARRAY['subject_kinds', 'recipients', 'purposes', 'purpose_role_grants',
+                 'protected_tables', 'protected_columns',
+                 'consent_state', 'blocked_subjects', 'subject_grounds']
+$$;
+COMMENT ON FUNCTION compliance.citus_copied_tables() IS
+    'The tables enforcement decides from, which compliance.distribute() keeps copied on every Citus worker.';
+
+-- One change: the table, and its old and new rows (NULL where there is
+-- none); for a full copy, new holds every row as a JSON array and old is
+-- NULL.  On a worker the trigger applies the row and stores nothing.
+CREATE TABLE compliance.citus_relay (
+    tbl         text NOT NULL,
+    full_copy   boolean NOT NULL DEFAULT false,
+    old_rows    jsonb,
+    new_rows    jsonb
+);
+COMMENT ON TABLE compliance.citus_relay IS
+    'Internal, holds no rows: changes of the tables enforcement decides from, sent by the coordinator to every Citus worker (a reference table once compliance.distribute() has run) and applied there by its trigger.';
+REVOKE ALL ON compliance.citus_relay FROM PUBLIC;
+
+-- Is this node a Citus worker (a node other than the coordinator, group 0)?
+CREATE FUNCTION compliance.citus_is_worker() RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_group integer;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT groupid FROM pg_catalog.pg_dist_local_group' INTO v_group;
+    RETURN coalesce(v_group, 0) <> 0;
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_is_worker() IS
+    'True on a Citus worker: a node whose Citus group is not the coordinator''s (0).';
+
+-- Applies rows (a JSON array) to one of the copied tables: deletes the old
+-- rows by primary key, inserts the new ones (generated columns left out).
+-- As session_replication_role = replica, so that the worker's foreign
+-- keys to tables it does not copy (the consent ledger) and its triggers
+-- that act on the coordinator's behalf (notices, erase tasks) do not
+-- fire; the cache triggers are ENABLE ALWAYS and do.
+CREATE FUNCTION compliance.citus_apply_rows(p_tbl text, p_full boolean, p_old jsonb, p_new jsonb)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET session_replication_role = replica
+AS $$
+DECLARE
+    v_rel regclass := pg_catalog.format('compliance.%I', p_tbl)::regclass;
+    v_cols text;
+    v_key text;
+BEGIN
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+      INTO v_cols
+      FROM pg_attribute a
+     WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord)
+      INTO v_key
+      FROM pg_index i
+      CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+     WHERE i.indrelid = v_rel AND i.indisprimary;
+    IF p_full THEN
+        EXECUTE pg_catalog.format('DELETE FROM %s', v_rel);
+    ELSIF p_old IS NOT NULL AND pg_catalog.jsonb_array_length(p_old) > 0 THEN
+        EXECUTE pg_catalog.format(
+            'DELETE FROM %1$s t WHERE (%2$s) IN (SELECT %2$s FROM pg_catalog.jsonb_populate_recordset(NULL::%1$s, $1))',
+            v_rel, v_key) USING p_old;
+    END IF;
+    IF p_new IS NOT NULL AND pg_catalog.jsonb_array_length(p_new) > 0 THEN
+        IF p_tbl IN ('protected_tables', 'protected_columns') THEN
+            -- a table distributed later arrives with the full copy that
+            -- compliance.distribute() sends once it exists on the workers
+            SELECT pg_catalog.jsonb_agg(r) INTO p_new
+              FROM pg_catalog.jsonb_array_elements(p_new) AS r
+             WHERE pg_catalog.to_regclass(r->>'relid') IS NOT NULL;
+            IF p_new IS NULL THEN
+                RETURN;
+            END IF;
+        END IF;
+        EXECUTE pg_catalog.format(
+            'INSERT INTO %1$s (%2$s) SELECT %2$s FROM pg_catalog.jsonb_populate_recordset(NULL::%1$s, $1)',
+            v_rel, v_cols) USING p_new;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_apply_rows(text, boolean, jsonb, jsonb) IS
+    'Internal: applies the coordinator''s changes of one copied table on a Citus worker.';
+REVOKE EXECUTE ON FUNCTION compliance.citus_apply_rows(text, boolean, jsonb, jsonb) FROM PUBLIC;
+
+-- The relay's trigger, on every placement of it: on a worker it applies
+-- the change; on the coordinator (its own copy of the reference table, if
+-- it has one) there is nothing to apply.  Either way nothing is stored.
+CREATE FUNCTION compliance.citus_relay_apply() RETURNS trigger
+    LANGUAGE plpgsql
+    SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.tbl <> ALL (compliance.citus_copied_tables()) THEN
+        RAISE EXCEPTION 'table compliance.% is not copied to Citus workers', NEW.tbl
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF compliance.citus_is_worker() THEN
+        PERFORM compliance.citus_prepare_allowed();
+        PERFORM compliance.citus_apply_rows(NEW.tbl, NEW.full_copy, NEW.old_rows, NEW.new_rows);
+        IF NEW.tbl IN ('subject_kinds', 'recipients', 'purposes', 'purpose_role_grants',
+                       'protected_tables', 'protected_columns') THEN
+            -- what registry_changed() does, whose statement trigger did
+            -- not fire under session_replication_role = replica
+            PERFORM compliance.invalidate_relation('compliance.purposes');
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_relay_apply() IS
+    'Internal: BEFORE INSERT trigger of compliance.citus_relay; applies a change on a Citus worker and stores nothing.';
+REVOKE EXECUTE ON FUNCTION compliance.citus_relay_apply() FROM PUBLIC;
+CREATE TRIGGER citus_relay_apply BEFORE INSERT ON compliance.citus_relay
+    FOR EACH ROW EXECUTE FUNCTION compliance.citus_relay_apply();
+
+-- The coordinator's side: statement triggers on the copied tables, with
+-- transition tables, send each statement's changes as one relay row.
+CREATE FUNCTION compliance.citus_forward() RETURNS trigger
+    LANGUAGE plpgsql
+    SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_old jsonb;
+    v_new jsonb;
+BEGIN
+    IF compliance.citus_is_worker() THEN
+        RETURN NULL;    -- the worker's copy is being applied
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO compliance.citus_relay (tbl, full_copy, old_rows, new_rows)
+        VALUES (TG_TABLE_NAME, true, NULL, '[]');
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        EXECUTE 'SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(o)) FROM old_rows o' INTO v_old;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        EXECUTE 'SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(n)) FROM new_rows n' INTO v_new;
+    END IF;
+    IF v_old IS NOT NULL OR v_new IS NOT NULL THEN
+        INSERT INTO compliance.citus_relay (tbl, old_rows, new_rows)
+        VALUES (TG_TABLE_NAME, v_old, v_new);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_forward() IS
+    'Internal: statement trigger of the copied tables on a Citus coordinator, installed by compliance.distribute(); sends the statement''s changes to every worker through compliance.citus_relay.';
+REVOKE EXECUTE ON FUNCTION compliance.citus_forward() FROM PUBLIC;
+
+-- Sends a full copy of one copied table to every worker.
+CREATE FUNCTION compliance.citus_send_copy(p_tbl text) RETURNS void
+    LANGUAGE plpgsql
+    SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_rows jsonb;
+BEGIN
+    EXECUTE pg_catalog.format('SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(r)), ''[]'') FROM compliance.%I r',
+                              p_tbl) INTO v_rows;
+    INSERT INTO compliance.citus_relay (tbl, full_copy, new_rows) VALUES (p_tbl, true, v_rows);
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_send_copy(text) IS
+    'Internal: sends a full copy of one of the tables enforcement decides from to every Citus worker (compliance.distribute()).';
+REVOKE EXECUTE ON FUNCTION compliance.citus_send_copy(text) FROM PUBLIC;
+
+-- Citus's own statements, with the settings they need and no longer:
+-- the protected table's write trigger and the relay's trigger go to every
+-- shard (citus.enable_unsafe_triggers), and Citus's check that the table
+-- is empty reads it without a purpose (compliance.enforce; the caller is
+-- a superuser, checked by distribute()).
+CREATE FUNCTION compliance.citus_create_relay() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    SET citus.enable_unsafe_triggers = on
+AS $$
+BEGIN
+    PERFORM pg_catalog.create_reference_table('compliance.citus_relay');
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_create_relay() IS
+    'Internal: makes compliance.citus_relay a Citus reference table, its trigger copied to every placement (compliance.distribute()).';
+REVOKE EXECUTE ON FUNCTION compliance.citus_create_relay() FROM PUBLIC;
+
+CREATE FUNCTION compliance.citus_create_distributed(tbl regclass, subject_column name, colocate_with text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    SET citus.enable_unsafe_triggers = on
+    SET compliance.enforce = off
+AS $$
+BEGIN
+    PERFORM pg_catalog.create_distributed_table(tbl, subject_column, colocate_with => colocate_with);
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_create_distributed(regclass, name, text) IS
+    'Internal: create_distributed_table() of a protected table, with its write trigger copied to every shard and Citus''s emptiness check unfiltered (compliance.distribute()).';
+REVOKE EXECUTE ON FUNCTION compliance.citus_create_distributed(regclass, name, text) FROM PUBLIC;
+
+-- compliance.distribute(tbl): makes a protected table a Citus distributed
+-- table, distributed by its subject column (colocated with colocate_with,
+-- or as Citus colocates by default), and keeps enforcement on it
+-- on every worker.  The first call also sets up the copy of the registry
+-- and decision state (the relay above).  Run on the coordinator, by a
+-- superuser, once the workers are added.
+CREATE FUNCTION compliance.distribute(tbl regclass, colocate_with regclass DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_column name;
+    v_tbl text;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        RAISE EXCEPTION 'Citus is not installed in this database'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run CREATE EXTENSION citus first, on a server with citus in shared_preload_libraries before compliance.';
+    END IF;
+    IF compliance.citus_is_worker() THEN
+        RAISE EXCEPTION 'compliance.distribute() runs on the Citus coordinator'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Connect to the coordinator and call it there.';
+    END IF;
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+        RAISE EXCEPTION 'only a superuser may distribute a protected table'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Connect as a superuser.';
+    END IF;
+    SELECT t.subject_column INTO v_column FROM compliance.protected_tables t WHERE t.relid = tbl;
+    IF v_column IS NULL THEN
+        RAISE EXCEPTION 'table % is not protected', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Protect it with compliance.protect() first: it is distributed by its subject column.';
+    END IF;
+
+    -- the relay, once: a reference table, and the coordinator's triggers
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+                    WHERE logicalrelid = 'compliance.citus_relay'::regclass) THEN
+        PERFORM compliance.citus_create_relay();
+        FOREACH v_tbl IN ARRAY compliance.citus_copied_tables() LOOP
+            EXECUTE pg_catalog.format(
+                'CREATE TRIGGER citus_forward_insert AFTER INSERT ON compliance.%1$I'
+                ' REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance.citus_forward();'
+                'CREATE TRIGGER citus_forward_update AFTER UPDATE ON compliance.%1$I'
+                ' REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance.citus_forward();'
+                'CREATE TRIGGER citus_forward_delete AFTER DELETE ON compliance.%1$I'
+                ' REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance.citus_forward();'
+                'CREATE TRIGGER citus_forward_truncate AFTER TRUNCATE ON compliance.%1$I'
+                ' FOR EACH STATEMENT EXECUTE FUNCTION compliance.citus_forward();'
+                -- also under session_replication_role = replica, as
+                -- import_consents() writes consent_state
+                'ALTER TABLE compliance.%1$I ENABLE ALWAYS TRIGGER citus_forward_insert;'
+                'ALTER TABLE compliance.%1$I ENABLE ALWAYS TRIGGER citus_forward_update;'
+                'ALTER TABLE compliance.%1$I ENABLE ALWAYS TRIGGER citus_forward_delete;'
+                'ALTER TABLE compliance.%1$I ENABLE ALWAYS TRIGGER citus_forward_truncate', v_tbl);
+        END LOOP;
+    END IF;
+
+    -- the table itself; its write trigger (compliance_enforce_write) goes
+    -- to every shard
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = tbl) THEN
+        PERFORM compliance.citus_create_distributed(tbl, v_column, coalesce(colocate_with::text, 'default'));
+    END IF;
+
+    -- every worker gets the whole registry and decision state, now that
+    -- the table exists there
+    FOREACH v_tbl IN ARRAY compliance.citus_copied_tables() LOOP
+        PERFORM compliance.citus_send_copy(v_tbl);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION compliance.distribute(regclass, regclass) IS
+    'Citus: distributes a protected table by its subject column and keeps enforcement on it on every worker (the registry, grants, consent state, blocks and grounds are copied to the workers in the coordinator''s transactions). Needs the citus extension; run on the coordinator as a superuser.';
+REVOKE EXECUTE ON FUNCTION compliance.distribute(regclass, regclass) FROM PUBLIC;
