@@ -141,6 +141,7 @@ SELECT id, subjects FROM compliance.disclosure_records WHERE source = 'capture' 
 SELECT compliance.disclosure_subjects(ARRAY['b', 'a', 'b', '', NULL, 'ab', 'A']) AS normalised,
        compliance.disclosure_subjects(ARRAY[NULL, '']) AS nothing,
        compliance.disclosure_subjects('{}') AS empty;
+SELECT compliance.disclosure_subjects(ARRAY['1', repeat('x', 1025)]);
 
 -- partitions: one per month (UTC), made as needed, across years
 SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bounds

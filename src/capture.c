@@ -90,6 +90,8 @@ PGDLLEXPORT void capture_worker_main(Datum arg);
 #define CAPTURE_BATCH		(256 * 1024)	/* bytes a worker commits at once */
 #define CAPTURE_GROUP_SUBJECTS	16384	/* subjects a disclosure record */
 #define CAPTURE_IDLE_EXIT_MS	60000	/* a writer without work leaves */
+#define CAPTURE_MERGE_IDLE_MS	1000	/* idle this long after writing, the
+										 * writer merges the subject indexes */
 
 /*
  * One ring per database; bytes in [tail, head) are not yet committed.
@@ -1595,14 +1597,14 @@ disclosure_subjects(PG_FUNCTION_ARGS)
 		}
 		t = DatumGetTextPP(elems[i]);
 		len = VARSIZE_ANY_EXHDR(t);
-		if (len == 0 || len > PG_UINT16_MAX)
+		if (len > 1024)
+			ereport(ERROR,
+					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+					 errmsg("subject key of %zu bytes is too long", len),
+					 errdetail("A subject key in the disclosure log has at most 1024 bytes."),
+					 errhint("Use the subject's canonical key, as compliance.check_subject() returns it.")));
+		if (len == 0)
 		{
-			if (len > PG_UINT16_MAX)
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("subject key of %zu bytes is too long", len),
-						 errdetail("A subject key has at most 1024 bytes."),
-						 errhint("Use the subject's canonical key.")));
 			ordered = false;
 			continue;
 		}
@@ -1883,6 +1885,53 @@ worker_settings(void)
 		SetConfigOption(settings[i][0], settings[i][1], PGC_SUSET, PGC_S_OVERRIDE);
 }
 
+/*
+ * Merges the pending lists of the log's subject indexes into the indexes
+ * (compliance.merge_disclosure_index()), in a transaction of its own, once
+ * the writer has been idle for a while after writing: an export's records
+ * go to the pending lists at once, and searches for a subject read the
+ * pending lists whole until they are merged.  A failure is reported and
+ * left to autovacuum; it loses nothing.
+ */
+static void
+merge_subject_indexes(void)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PG_TRY();
+	{
+		if (OidIsValid(get_extension_oid("compliance", true)))
+		{
+			SPI_connect();
+			PushActiveSnapshot(GetTransactionSnapshot());
+			if (SPI_execute("SELECT compliance.merge_disclosure_index()", false, 1) != SPI_OK_SELECT)
+				elog(ERROR, "could not merge the disclosure log's subject indexes");
+			PopActiveSnapshot();
+			SPI_finish();
+		}
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		ereport(WARNING,
+				(errmsg("could not merge the pending entries of the disclosure log's subject indexes: %s",
+						edata->message),
+				 errdetail("Searches of the log stay correct; autovacuum merges them later."),
+				 errhint("Run SELECT compliance.merge_disclosure_index() to see the error.")));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	pgstat_report_stat(false);
+}
+
 /* However the writer exits, the sessions see that none runs and start one. */
 static void
 worker_exit(int code, Datum arg)
@@ -1927,6 +1976,7 @@ capture_worker_main(Datum arg)
 	Oid			dboid;
 	CaptureRing *ring = &capture->rings[slot];
 	TimestampTz idle_since = GetCurrentTimestamp();
+	bool		unmerged = false;	/* records written since the last merge */
 
 	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
 	pqsignal(SIGTERM, die);
@@ -1959,6 +2009,7 @@ capture_worker_main(Datum arg)
 		if (result == DRAIN_DONE)
 		{
 			idle_since = GetCurrentTimestamp();
+			unmerged = true;
 			continue;
 		}
 		if (result == DRAIN_FAILED)
@@ -1969,6 +2020,15 @@ capture_worker_main(Datum arg)
 			idle_since = failed_at;
 			while (!TimestampDifferenceExceeds(failed_at, GetCurrentTimestamp(), 1000))
 				worker_wait(1000);
+			continue;
+		}
+
+		/* Idle for a second after writing: merge the subject indexes. */
+		if (unmerged &&
+			TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), CAPTURE_MERGE_IDLE_MS))
+		{
+			unmerged = false;
+			merge_subject_indexes();
 			continue;
 		}
 
@@ -1986,6 +2046,18 @@ capture_worker_main(Datum arg)
 			TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), CAPTURE_IDLE_EXIT_MS))
 		{
 			bool		empty;
+
+			/*
+			 * The last session left right after writing: merge before
+			 * leaving (a fraction of a second for an export of 100,000
+			 * rows), unless another database waits for the ring.
+			 */
+			if (unmerged && !wanted)
+			{
+				unmerged = false;
+				merge_subject_indexes();
+				continue;
+			}
 
 			LWLockAcquire(capture->lock, LW_EXCLUSIVE);
 			empty = ring->head == ring->tail;

@@ -1,9 +1,12 @@
 -- bench/scale/gen_disclosures.sql: the disclosure log, months of
--- disclosures appended as disclosure_append_rows() would have, through the
+-- disclosures appended as disclosure_append_rows() would have, one record
+-- of one subject per disclosure (the same disclosures as audit_log.sql, each
+-- at its own time; captured exports make records of thousands of subjects,
+-- see bench/log/generate.sql), through the
 -- same kind of bulk path as gen_consents.sql: ids 1, 2, ... in the order of
 -- disclosed_at, one monthly partition after the other (made by
 -- compliance.ensure_disclosure_partition, as every append does), each row's
--- hash = ledger_digest(prev_hash, the fields of disclosure_log_fields(row)),
+-- hash = ledger_digest(prev_hash, the fields of disclosure_record_fields(row)),
 -- computed by the running aggregate bench_disclosure_chain chunk by chunk, and the
 -- ledger_heads row 'disclosure' set to the last row.  verify_ledger()
 -- accepts the result.
@@ -59,7 +62,7 @@ DECLARE
     v_last_hash bytea;
     zero bytea := '\x0000000000000000000000000000000000000000000000000000000000000000';
 BEGIN
-    IF EXISTS (SELECT FROM compliance.disclosure_log) THEN
+    IF EXISTS (SELECT FROM compliance.disclosure_records) THEN
         RAISE EXCEPTION 'the disclosure log is not empty';
     END IF;
     FOR m IN 0 .. 35 LOOP
@@ -92,14 +95,14 @@ BEGIN
             SELECT * INTO v_head FROM compliance.ledger_heads WHERE ledger = 'disclosure';
             PERFORM bench_chain_from('bench_disclosure_chain', coalesce(v_head.last_hash, zero));
             WITH ins AS (
-            INSERT INTO compliance.disclosure_log (id, subject, subject_kind, recipient, country, data_items, purpose,
+            INSERT INTO compliance.disclosure_records (id, subjects, subject_kind, recipient, country, data_items, purpose,
                     transfer_kind, transfer_basis, permit, source, source_table, disclosed_at,
                     recorded_at, recorded_by, prev_hash, hash)
-            SELECT y.id, y.subject, 'person', y.recipient, y.country, y.data_items, y.purpose, y.transfer_kind,
+            SELECT y.id, ARRAY[y.subject], 'person', y.recipient, y.country, y.data_items, y.purpose, y.transfer_kind,
                    y.transfer_basis, NULL, y.source, y.source_table, y.disclosed_at, y.recorded_at,
                    session_user, coalesce(lag(y.hash) OVER (ORDER BY y.id), v_head.last_hash, zero), y.hash
               FROM (SELECT x.*,
-                           bench_disclosure_chain(ARRAY[x.id::text, x.subject, 'person', x.recipient, x.country, x.data_items::text,
+                           bench_disclosure_chain(ARRAY[x.id::text, ARRAY[x.subject]::text, 'person', x.recipient, x.country, x.data_items::text,
                                              x.purpose, x.transfer_kind, x.transfer_basis, NULL, x.source,
                                              x.source_table,
                                              to_char(x.disclosed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
@@ -139,4 +142,4 @@ BEGIN
 END
 $$;
 
-ANALYZE compliance.disclosure_log;
+ANALYZE compliance.disclosure_records;

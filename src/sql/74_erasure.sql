@@ -457,6 +457,7 @@ CREATE FUNCTION compliance.notify_recipients(subject text, subject_kind text, ca
     RETURNS text[]
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
+    SET enable_seqscan = off    -- the log's subject index, whatever its statistics say
 AS $$
 #variable_conflict use_column
 BEGIN

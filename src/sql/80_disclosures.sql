@@ -270,11 +270,13 @@ COMMENT ON FUNCTION compliance.disclosure_record_fields(compliance.disclosure_re
 --
 -- The GIN index takes a record's subjects into its pending list (fastupdate):
 -- an append writes them in one go, and the pending list is merged into the
--- index later, by autovacuum (vacuumed every 64 records inserted) or by
--- compliance.merge_disclosure_index().  Its limit, 256 MB, keeps that merge
--- out of the writer even for exports of millions of rows; a search reads
--- the pending list too, so a subject is found as soon as its record is
--- committed.
+-- index later, by compliance.merge_disclosure_index(), which the writer
+-- calls once it has been idle for a second after writing (capture.c), or by
+-- autovacuum (a partition is vacuumed after 8 records).  Its limit, 256 MB,
+-- keeps that merge out of an export's wait even for millions of rows; a
+-- search reads the pending list too, so a subject is found as soon as its
+-- record is committed, at a cost that grows with the list until it is
+-- merged.
 CREATE FUNCTION compliance.ensure_disclosure_partition(disclosed_at timestamptz)
     RETURNS regclass
     LANGUAGE plpgsql SECURITY DEFINER
@@ -303,7 +305,7 @@ BEGIN
         RETURN v_rel;
     END IF;
     EXECUTE format('CREATE TABLE compliance.%I (LIKE compliance.disclosure_records INCLUDING CONSTRAINTS)'
-                   ' WITH (autovacuum_vacuum_insert_threshold = 64, autovacuum_vacuum_insert_scale_factor = 0)',
+                   ' WITH (autovacuum_vacuum_insert_threshold = 8, autovacuum_vacuum_insert_scale_factor = 0)',
                    v_name);
     EXECUTE format('ALTER TABLE compliance.%I ADD PRIMARY KEY (id)', v_name);
     EXECUTE format('CREATE INDEX %I ON compliance.%I USING gin (subjects)'
@@ -339,7 +341,7 @@ AS $$
      WHERE h.inhparent = 'compliance.disclosure_records'::regclass
 $$;
 COMMENT ON FUNCTION compliance.merge_disclosure_index() IS
-    'Merges what the disclosure log''s subject indexes hold in their pending lists into the indexes themselves (autovacuum does it too, every 64 records a partition receives); returns the number of pending pages merged. Searches are correct either way; merged, they read less.';
+    'Merges what the disclosure log''s subject indexes hold in their pending lists into the indexes themselves (the disclosure writer does it once idle, autovacuum every 8 records a partition receives); returns the number of pending pages merged. Searches are correct either way; merged, they read less.';
 
 -- Partitions made at run time are not members of the extension, so
 -- DROP TABLE would work on them; refuse that while ledgers are protected.
@@ -667,12 +669,15 @@ COMMENT ON FUNCTION compliance.disclosure_window(date) IS
 -- The subject's disclosures in the window, exempt ones marked: the
 -- records whose subjects hold the key, found through each partition's GIN
 -- index (pending list included), one row per record as the subject
--- appears in a record once.
+-- appears in a record once.  Never a sequential scan: the planner does not
+-- count what reading every record's array costs, and a partition of a few
+-- large records looks cheap to scan whole.
 CREATE FUNCTION compliance.disclosure_history_rows(subject text, applied_on date, subject_kind text)
     RETURNS TABLE (recipient text, recipient_name text, recipient_location text, country text,
                    data_items text[], purpose text, disclosed_at timestamptz, exempt boolean)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    SET enable_seqscan = off
 AS $$
 DECLARE
     v_window record;
