@@ -143,42 +143,42 @@ SELECT compliance.disclosure_subjects(ARRAY['b', 'a', 'b', '', NULL, 'ab', 'A'])
        compliance.disclosure_subjects('{}') AS empty;
 SELECT compliance.disclosure_subjects(ARRAY['1', repeat('x', 1025)]);
 
--- partitions: one per month (UTC), made as needed, across years
+-- partitions: one per year (UTC), made as needed
 SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bounds
   FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
  WHERE i.inhparent = 'compliance.disclosure_records'::regclass
-   AND c.relname <> 'disclosure_records_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM')
+   AND c.relname <> 'disclosure_records_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY')
  ORDER BY c.relname;
 SELECT tableoid::regclass AS partition, id, disclosed_at
   FROM compliance.disclosure_records WHERE id IN (3, 7, 8) ORDER BY id;
--- a month is a UTC month, whatever the session's time zone
+-- a year is a UTC year, whatever the session's time zone
 SET timezone = 'Europe/Minsk';
-SELECT compliance.ensure_disclosure_partition('2024-02-01 02:59:59+03') AS january,
-       compliance.ensure_disclosure_partition('2024-02-01 03:00:00+03') AS february;
+SELECT compliance.ensure_disclosure_partition('2024-01-01 02:59:59+03') AS last_year,
+       compliance.ensure_disclosure_partition('2024-01-01 03:00:00+03') AS this_year;
 SET timezone = 'UTC';
-SELECT compliance.ensure_disclosure_partition('2024-02-15') AS existing;
+SELECT compliance.ensure_disclosure_partition('2023-07-15') AS existing;
 SELECT compliance.ensure_disclosure_partition('infinity');
 -- every partition refuses TRUNCATE, and its rows UPDATE and DELETE (also as a replica)
 SELECT c.relname, t.tgname, t.tgenabled
   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
- WHERE c.relname IN ('disclosure_records', 'disclosure_records_2024_02') ORDER BY 1, 2;
-SELECT obj_description('compliance.disclosure_records_2024_02'::regclass);
+ WHERE c.relname IN ('disclosure_records', 'disclosure_records_2023') ORDER BY 1, 2;
+SELECT obj_description('compliance.disclosure_records_2023'::regclass);
 -- the subject index: GIN, its pending list merged by autovacuum or on demand
 SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index
- WHERE indrelid = 'compliance.disclosure_records_2024_02'::regclass ORDER BY 1;
+ WHERE indrelid = 'compliance.disclosure_records_2023'::regclass ORDER BY 1;
 SELECT compliance.merge_disclosure_index() >= 0 AS merged;
 
 -- append-only; the view of one row per subject changes nothing
 UPDATE compliance.disclosure_records SET subjects = '{43}' WHERE id = 1;
 DELETE FROM compliance.disclosure_records WHERE id = 1;
 UPDATE compliance.disclosure_log SET subject = '43' WHERE id = 1;
-DELETE FROM compliance.disclosure_records_2024_03;
+DELETE FROM compliance.disclosure_records_2024;
 TRUNCATE compliance.disclosure_records;
-TRUNCATE compliance.disclosure_records_2024_03;
+TRUNCATE compliance.disclosure_records_2024;
 SET session_replication_role = replica;
-DELETE FROM compliance.disclosure_records_2024_03;
+DELETE FROM compliance.disclosure_records_2024;
 RESET session_replication_role;
-DROP TABLE compliance.disclosure_records_2024_03;
+DROP TABLE compliance.disclosure_records_2024;
 SELECT * FROM compliance.verify_ledger();
 -- a superuser with protection off can change a row; verify_ledger finds it
 SET compliance.ledger_protection = off;
@@ -195,19 +195,19 @@ SELECT ledger, ok, first_bad_id FROM compliance.verify_ledger() WHERE ledger = '
 UPDATE compliance.disclosure_records SET subjects = '{7,8,9,99}' WHERE id = 7;
 SELECT ledger, ok, first_bad_id FROM compliance.verify_ledger() WHERE ledger = 'disclosure';
 UPDATE compliance.disclosure_records SET subjects = '{7,8,9}' WHERE id = 7;
--- the last row deleted; a month's partition dropped or detached
+-- the last row deleted; a year's partition dropped or detached
 SELECT max(id) AS last_id FROM compliance.disclosure_records \gset
 BEGIN;
 DELETE FROM compliance.disclosure_records WHERE id = :last_id;
 SELECT ledger, ok, first_bad_id = :last_id AS first_bad_is_last FROM compliance.verify_ledger() WHERE ledger = 'disclosure';
 ROLLBACK;
 BEGIN;
-DROP TABLE compliance.disclosure_records_2024_06;
+DROP TABLE compliance.disclosure_records_2024;
 SELECT ledger, ok, first_bad_id FROM compliance.verify_ledger() WHERE ledger = 'disclosure';
 ROLLBACK;
 RESET compliance.ledger_protection;
 BEGIN;
-ALTER TABLE compliance.disclosure_records DETACH PARTITION compliance.disclosure_records_2024_06;
+ALTER TABLE compliance.disclosure_records DETACH PARTITION compliance.disclosure_records_2024;
 SELECT ledger, ok, first_bad_id FROM compliance.verify_ledger() WHERE ledger = 'disclosure';
 ROLLBACK;
 SELECT * FROM compliance.verify_ledger();

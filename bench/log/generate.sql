@@ -6,10 +6,10 @@
 -- is of subject 1 + (k * 48271) % subjects, so each subject has
 -- disclosures / subjects of them over the 3 years, in different records.
 -- Each record is chained (ledger_chain_next over disclosure_record_fields),
--- so verify_ledger() accepts the result.  Each month's partition is
+-- so verify_ledger() accepts the result.  Each year's partition is
 -- loaded without its indexes, which are then built with their own
 -- definitions: the same table as appending makes, with the GIN index's
--- pending list empty (as after autovacuum).  A month is one transaction.
+-- pending list empty (as after a merge).  A month is one transaction.
 \set ON_ERROR_STOP on
 SET synchronous_commit = off;
 SET maintenance_work_mem = '512MB';
@@ -36,6 +36,7 @@ DECLARE
     n_capture bigint;
     n_records bigint;
     v_part regclass;
+    v_cur regclass;
     v_defs text[];
     v_drops text[];
     v_sql text;
@@ -54,6 +55,14 @@ BEGIN
         n_capture := (k_hi - k_lo) - n_explicit;
         n_records := (n_capture + 2047) / 2048 + n_explicit;
         v_part := compliance.ensure_disclosure_partition(m_start);
+        -- A partition holds a year: its indexes are dropped when its first
+        -- month is loaded and built again after its last.
+        IF v_part IS DISTINCT FROM v_cur THEN
+        FOREACH v_sql IN ARRAY coalesce(v_defs, '{}') LOOP
+            EXECUTE v_sql;
+        END LOOP;
+        v_cur := v_part;
+        -- Constraint indexes (the primary key) by constraint, the others by index.
         SELECT array_agg(d.def ORDER BY d.ord), array_agg(d.drop ORDER BY d.ord)
           INTO v_defs, v_drops
           FROM (SELECT 1 AS ord, format('ALTER TABLE %s ADD CONSTRAINT %I %s', v_part, c.conname,
@@ -70,6 +79,7 @@ BEGIN
         FOREACH v_sql IN ARRAY coalesce(v_drops, '{}') LOOP
             EXECUTE v_sql;
         END LOOP;
+        END IF;
         SELECT * INTO v_head FROM compliance.ledger_heads h WHERE h.ledger = 'disclosure';
         v_head.last_id := coalesce(v_head.last_id, 0);
         v_head.last_hash := coalesce(v_head.last_hash, zero);
@@ -109,11 +119,11 @@ BEGIN
         SELECT 'disclosure', d.id, d.hash FROM compliance.disclosure_records d
          WHERE d.id = v_head.last_id + n_records
         ON CONFLICT (ledger) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash;
-        FOREACH v_sql IN ARRAY coalesce(v_defs, '{}') LOOP
-            EXECUTE v_sql;
-        END LOOP;
         COMMIT;
         RAISE NOTICE 'month % of 36: % records', m + 1, n_records;
+    END LOOP;
+    FOREACH v_sql IN ARRAY coalesce(v_defs, '{}') LOOP
+        EXECUTE v_sql;
     END LOOP;
 END
 $$;

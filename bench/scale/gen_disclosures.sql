@@ -4,7 +4,7 @@
 -- at its own time; captured exports make records of thousands of subjects,
 -- see bench/log/generate.sql), through the
 -- same kind of bulk path as gen_consents.sql: ids 1, 2, ... in the order of
--- disclosed_at, one monthly partition after the other (made by
+-- disclosed_at, month by month into the yearly partitions (made by
 -- compliance.ensure_disclosure_partition, as every append does), each row's
 -- hash = ledger_digest(prev_hash, the fields of disclosure_record_fields(row)),
 -- computed by the running aggregate bench_disclosure_chain chunk by chunk, and the
@@ -25,9 +25,10 @@
 -- pg_get_constraintdef): one sort per index instead of a million inserts
 -- at random places of the (subject, disclosed_at) B-tree.  The result is
 -- the same table, index for index, as appending would have made.  A month
--- is one transaction, from creating its partition to rebuilding its
--- indexes: with wal_level = minimal (the driver's cluster) it is written
--- without WAL.  The log is analyzed, not vacuumed, afterwards.
+-- is one transaction; a year's partition loses its indexes when its first
+-- month is loaded and gets them back after its last (with wal_level =
+-- minimal, the driver's cluster, the partition's first month is written
+-- without WAL).  The log is analyzed, not vacuumed, afterwards.
 --
 -- psql variables: subjects, disclosures, chunk.
 
@@ -55,6 +56,7 @@ DECLARE
     hi bigint;
     v_head compliance.ledger_heads;
     v_part regclass;
+    v_cur regclass;
     v_defs text[];
     v_drops text[];
     v_sql text;
@@ -72,6 +74,13 @@ BEGIN
         m_hi := total * (m + 1) / 36;
         CONTINUE WHEN m_hi < m_lo;
         v_part := compliance.ensure_disclosure_partition(m_start);
+        -- A partition holds a year: its indexes are dropped when its first
+        -- month is loaded and built again after its last.
+        IF v_part IS DISTINCT FROM v_cur THEN
+        FOREACH v_sql IN ARRAY coalesce(v_defs, '{}') LOOP
+            EXECUTE v_sql;
+        END LOOP;
+        v_cur := v_part;
         -- Constraint indexes (the primary key) by constraint, the others by index.
         SELECT array_agg(d.def ORDER BY d.ord), array_agg(d.drop ORDER BY d.ord)
           INTO v_defs, v_drops
@@ -89,6 +98,7 @@ BEGIN
         FOREACH v_sql IN ARRAY coalesce(v_drops, '{}') LOOP
             EXECUTE v_sql;
         END LOOP;
+        END IF;
         lo := m_lo;
         WHILE lo <= m_hi LOOP
             hi := least(lo + chunk - 1, m_hi);
@@ -130,10 +140,10 @@ BEGIN
             ON CONFLICT (ledger) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash;
             lo := hi + 1;
         END LOOP;
-        FOREACH v_sql IN ARRAY coalesce(v_defs, '{}') LOOP
-            EXECUTE v_sql;
-        END LOOP;
         COMMIT;
+    END LOOP;
+    FOREACH v_sql IN ARRAY coalesce(v_defs, '{}') LOOP
+        EXECUTE v_sql;
     END LOOP;
     IF (SELECT last_id FROM compliance.ledger_heads WHERE ledger = 'disclosure') <> total THEN
         RAISE EXCEPTION 'disclosure log head at %, expected %',

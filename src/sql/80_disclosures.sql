@@ -5,7 +5,7 @@
 -- and holds both explicit records (record_disclosure) and the rows captured
 -- while compliance.recipient is set (85_capture.sql, capture.c).
 --
--- The log is partitioned by month of disclosed_at (UTC), so years of
+-- The log is partitioned by year of disclosed_at (UTC), so years of
 -- captured reads stay cheap to append to and to search per subject.
 -- Partitions are created when first needed by ensure_disclosure_partition(),
 -- which every append calls; there is no default partition.  Partitions made
@@ -201,7 +201,7 @@ CREATE TABLE compliance.disclosure_records (
     CONSTRAINT disclosure_records_explicit_check CHECK (source = 'capture' OR cardinality(subjects) = 1)
 ) PARTITION BY RANGE (disclosed_at);
 COMMENT ON TABLE compliance.disclosure_records IS
-    'Every provision of personal data to a recipient (Art. 1, 12 of Law 99-Z), one record per explicit record or per group of subjects a captured statement read from one table, with its subjects: append-only and hash-chained like the consent ledger; compliance.disclosure_history() answers a subject''s application, compliance.disclosure_log shows a row per subject. Partitioned by month of disclosed_at (UTC); partitions are created as needed by compliance.ensure_disclosure_partition().';
+    'Every provision of personal data to a recipient (Art. 1, 12 of Law 99-Z), one record per explicit record or per group of subjects a captured statement read from one table, with its subjects: append-only and hash-chained like the consent ledger; compliance.disclosure_history() answers a subject''s application, compliance.disclosure_log shows a row per subject. Partitioned by year of disclosed_at (UTC); partitions are created as needed by compliance.ensure_disclosure_partition().';
 COMMENT ON COLUMN compliance.disclosure_records.id IS 'Position in the hash chain; ledger_heads row ''disclosure'' holds the last one.';
 COMMENT ON COLUMN compliance.disclosure_records.subjects IS 'The keys of the subjects whose data were provided, each once, in the order they were read; one for an explicit record. Compared byte by byte (COLLATE "C"); found per subject through the partition''s GIN index.';
 COMMENT ON COLUMN compliance.disclosure_records.subject_kind IS 'The kind of the subjects (compliance.subject_kinds): patient 1 and employee 1 are different people.';
@@ -257,11 +257,14 @@ $$;
 COMMENT ON FUNCTION compliance.disclosure_record_fields(compliance.disclosure_records) IS
     'Fields of a disclosure record in the fixed order its hash covers, every subject included (the text of the subjects array); timestamps in UTC, so the hash does not depend on settings.';
 
--- Creates the month's partition if it is missing; returns it.  The month
--- is the calendar month in UTC, so every session agrees on the bounds.
+-- Creates the year's partition if it is missing; returns it.  The year is
+-- the calendar year in UTC, so every session agrees on the bounds.  A
+-- partition per year, not per month: an Art. 12 window (a year) then
+-- spans two partitions, and each is one GIN search (twelve monthly ones
+-- cost six times as much as one over the same records).
 -- Created standalone and then attached, which locks the parent only in
 -- SHARE UPDATE EXCLUSIVE mode: appends and reads go on meanwhile, and
--- concurrent creators of the same month wait for each other.  Each
+-- concurrent creators of the same year wait for each other.  Each
 -- partition gets its own primary key on id and its own GIN index on
 -- subjects.  They are not partitioned indexes of the parent on purpose:
 -- the parent comes from CREATE EXTENSION, so on restore pg_dump's ATTACH
@@ -283,7 +286,7 @@ CREATE FUNCTION compliance.ensure_disclosure_partition(disclosed_at timestamptz)
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_month timestamp;
+    v_year timestamp;
     v_name text;
     v_rel regclass;
 BEGIN
@@ -292,8 +295,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass the time the personal data were provided.';
     END IF;
-    v_month := date_trunc('month', disclosed_at AT TIME ZONE 'UTC');
-    v_name := 'disclosure_records_' || to_char(v_month, 'YYYY_MM');
+    v_year := date_trunc('year', disclosed_at AT TIME ZONE 'UTC');
+    v_name := 'disclosure_records_' || to_char(v_year, 'YYYY');
     v_rel := to_regclass('compliance.' || v_name);
     IF v_rel IS NOT NULL THEN
         RETURN v_rel;
@@ -312,19 +315,19 @@ BEGIN
                    ' WITH (fastupdate = on, gin_pending_list_limit = 262144)', v_name || '_subjects', v_name);
     EXECUTE format('ALTER TABLE compliance.disclosure_records ATTACH PARTITION compliance.%I'
                    ' FOR VALUES FROM (%L) TO (%L)', v_name,
-                   to_char(v_month, 'YYYY-MM-DD HH24:MI:SS') || '+00',
-                   to_char(v_month + interval '1 month', 'YYYY-MM-DD HH24:MI:SS') || '+00');
+                   to_char(v_year, 'YYYY-MM-DD HH24:MI:SS') || '+00',
+                   to_char(v_year + interval '1 year', 'YYYY-MM-DD HH24:MI:SS') || '+00');
     EXECUTE format('CREATE TRIGGER ledger_guard_truncate BEFORE TRUNCATE ON compliance.%I'
                    ' FOR EACH STATEMENT EXECUTE FUNCTION compliance.ledger_guard()', v_name);
     EXECUTE format('ALTER TABLE compliance.%I ENABLE ALWAYS TRIGGER ledger_guard_truncate', v_name);
     EXECUTE format('COMMENT ON TABLE compliance.%I IS %L', v_name,
                    format('Disclosures made in %s (UTC): a partition of compliance.disclosure_records, created by compliance.ensure_disclosure_partition().',
-                          to_char(v_month, 'YYYY-MM')));
+                          to_char(v_year, 'YYYY')));
     RETURN to_regclass('compliance.' || v_name);
 END
 $$;
 COMMENT ON FUNCTION compliance.ensure_disclosure_partition(timestamptz) IS
-    'Returns the partition of compliance.disclosure_records for the UTC calendar month of disclosed_at, creating it (with its primary key, its GIN index on subjects and its TRUNCATE guard) if missing. Every append calls it; admins may call it ahead of time, e.g. for now() + interval ''1 month'', so that no appending transaction creates one.';
+    'Returns the partition of compliance.disclosure_records for the UTC calendar year of disclosed_at, creating it (with its primary key, its GIN index on subjects and its TRUNCATE guard) if missing. Every append calls it; admins may call it ahead of time, e.g. for now() + interval ''1 year'', so that no appending transaction creates one.';
 
 -- Merges the pending lists of the partitions' subject indexes into the
 -- indexes (gin_clean_pending_list), which autovacuum otherwise does.
@@ -360,7 +363,7 @@ BEGIN
     SELECT d.object_identity INTO v_name
       FROM pg_event_trigger_dropped_objects() d
      WHERE d.object_type = 'table' AND d.schema_name = 'compliance'
-       AND d.object_name ~ '^disclosure_records_[0-9]{4}_[0-9]{2}$'
+       AND d.object_name ~ '^disclosure_records_[0-9]{4}$'
        AND NOT EXISTS (SELECT FROM pg_event_trigger_dropped_objects() p
                         WHERE p.object_type = 'table' AND p.object_identity = 'compliance.disclosure_records')
      LIMIT 1;
@@ -577,7 +580,7 @@ BEGIN
     IF disclosed_at < '2000-01-01 00:00:00+00' THEN
         RAISE EXCEPTION 'disclosure time is before 2000'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = format('Got %s; the log is kept in monthly partitions, and a mistyped year would create them centuries away.', disclosed_at),
+                  DETAIL = format('Got %s; the log is kept in yearly partitions, and a mistyped year would create them centuries away.', disclosed_at),
                   HINT = 'Check the year of disclosed_at.';
     END IF;
     v_purpose := coalesce(purpose::text,
