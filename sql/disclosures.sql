@@ -125,7 +125,8 @@ SELECT id, disclosed_at = now() AS at_now FROM compliance.disclosure_log WHERE s
 COMMIT;
 SELECT count(*) FROM compliance.disclosure_log;
 
--- the batch the capture writer appends: one row per distinct non-empty subject
+-- the batch the capture writer appends: one record of the distinct non-empty subjects,
+-- sorted in byte order
 SELECT compliance.disclosure_append_batch(ARRAY['7', '8', '7', '', NULL, '9'], 'bank', 'pg_class',
     ARRAY['relname'], 'billing', 'domestic', NULL, '2024-12-31 23:59:59.999999+00');
 SELECT compliance.disclosure_append_batch(ARRAY['10'], 'crm_us', 'pg_class',
@@ -135,62 +136,82 @@ SELECT compliance.disclosure_append_batch(ARRAY[NULL, ''], 'bank', 'pg_class', A
 SELECT compliance.disclosure_append_batch(ARRAY['11'], 'cloud_de', 'pg_class', ARRAY['relname'], NULL, NULL, NULL, '2025-01-01 00:00:00+00');
 SELECT compliance.disclosure_append_batch(ARRAY['11'], 'crm_us', 'pg_class', ARRAY['relname'], NULL, NULL, NULL, '2025-01-01 00:00:00+00');
 SELECT id, subject, recipient, data_items, purpose, transfer_kind, transfer_basis, source, source_table, disclosed_at, recorded_by
-  FROM compliance.disclosure_log WHERE source = 'capture' ORDER BY id;
+  FROM compliance.disclosure_log WHERE source = 'capture' ORDER BY id, subject;
+SELECT id, subjects FROM compliance.disclosure_records WHERE source = 'capture' ORDER BY id;
+SELECT compliance.disclosure_subjects(ARRAY['b', 'a', 'b', '', NULL, 'ab', 'A']) AS normalised,
+       compliance.disclosure_subjects(ARRAY[NULL, '']) AS nothing,
+       compliance.disclosure_subjects('{}') AS empty;
+SELECT compliance.disclosure_subjects(ARRAY['1', repeat('x', 1025)]);
+-- a subject in the middle of a record is found through the index, whatever
+-- the planner would choose for so small a log
+SELECT recipient, data_items, disclosed_at FROM compliance.disclosure_history('8', '2025-03-10');
+SELECT count(*) AS not_found FROM compliance.disclosure_history('78', '2025-03-10');
 
--- partitions: one per month (UTC), made as needed, across years
+-- partitions: one per year (UTC), made as needed
 SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bounds
   FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
- WHERE i.inhparent = 'compliance.disclosure_log'::regclass
-   AND c.relname <> 'disclosure_log_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM')
+ WHERE i.inhparent = 'compliance.disclosure_records'::regclass
+   AND c.relname <> 'disclosure_records_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY')
  ORDER BY c.relname;
 SELECT tableoid::regclass AS partition, id, disclosed_at
-  FROM compliance.disclosure_log WHERE id IN (3, 9, 10) ORDER BY id;
--- a month is a UTC month, whatever the session's time zone
+  FROM compliance.disclosure_records WHERE id IN (3, 7, 8) ORDER BY id;
+-- a year is a UTC year, whatever the session's time zone
 SET timezone = 'Europe/Minsk';
-SELECT compliance.ensure_disclosure_partition('2024-02-01 02:59:59+03') AS january,
-       compliance.ensure_disclosure_partition('2024-02-01 03:00:00+03') AS february;
+SELECT compliance.ensure_disclosure_partition('2024-01-01 02:59:59+03') AS last_year,
+       compliance.ensure_disclosure_partition('2024-01-01 03:00:00+03') AS this_year;
 SET timezone = 'UTC';
-SELECT compliance.ensure_disclosure_partition('2024-02-15') AS existing;
+SELECT compliance.ensure_disclosure_partition('2023-07-15') AS existing;
 SELECT compliance.ensure_disclosure_partition('infinity');
 -- every partition refuses TRUNCATE, and its rows UPDATE and DELETE (also as a replica)
 SELECT c.relname, t.tgname, t.tgenabled
   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
- WHERE c.relname IN ('disclosure_log', 'disclosure_log_2024_02') ORDER BY 1, 2;
-SELECT obj_description('compliance.disclosure_log_2024_02'::regclass);
+ WHERE c.relname IN ('disclosure_records', 'disclosure_records_2023') ORDER BY 1, 2;
+SELECT obj_description('compliance.disclosure_records_2023'::regclass);
+-- the subject index: GIN, its pending list merged by autovacuum or on demand
+SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index
+ WHERE indrelid = 'compliance.disclosure_records_2023'::regclass ORDER BY 1;
+SELECT compliance.merge_disclosure_index() >= 0 AS merged;
 
--- append-only
+-- append-only; the view of one row per subject changes nothing
+UPDATE compliance.disclosure_records SET subjects = '{43}' WHERE id = 1;
+DELETE FROM compliance.disclosure_records WHERE id = 1;
 UPDATE compliance.disclosure_log SET subject = '43' WHERE id = 1;
-DELETE FROM compliance.disclosure_log WHERE id = 1;
-DELETE FROM compliance.disclosure_log_2024_03;
-TRUNCATE compliance.disclosure_log;
-TRUNCATE compliance.disclosure_log_2024_03;
+DELETE FROM compliance.disclosure_records_2024;
+TRUNCATE compliance.disclosure_records;
+TRUNCATE compliance.disclosure_records_2024;
 SET session_replication_role = replica;
-DELETE FROM compliance.disclosure_log_2024_03;
+DELETE FROM compliance.disclosure_records_2024;
 RESET session_replication_role;
-DROP TABLE compliance.disclosure_log_2024_03;
+DROP TABLE compliance.disclosure_records_2024;
 SELECT * FROM compliance.verify_ledger();
 -- a superuser with protection off can change a row; verify_ledger finds it
 SET compliance.ledger_protection = off;
-UPDATE compliance.disclosure_log SET data_items = '{full_name}' WHERE id = 2;
+UPDATE compliance.disclosure_records SET data_items = '{full_name}' WHERE id = 2;
 SELECT * FROM compliance.verify_ledger();
-UPDATE compliance.disclosure_log SET data_items = '{email}' WHERE id = 2;
+UPDATE compliance.disclosure_records SET data_items = '{email}' WHERE id = 2;
 SELECT * FROM compliance.verify_ledger();
-UPDATE compliance.disclosure_log SET disclosed_at = disclosed_at + interval '1 second' WHERE id = 3;
+UPDATE compliance.disclosure_records SET disclosed_at = disclosed_at + interval '1 second' WHERE id = 3;
 SELECT ledger, ok, first_bad_id FROM compliance.verify_ledger() WHERE ledger = 'disclosure';
-UPDATE compliance.disclosure_log SET disclosed_at = disclosed_at - interval '1 second' WHERE id = 3;
--- the last row deleted; a month's partition dropped or detached
-SELECT max(id) AS last_id FROM compliance.disclosure_log \gset
+UPDATE compliance.disclosure_records SET disclosed_at = disclosed_at - interval '1 second' WHERE id = 3;
+-- the hash covers every subject of a record: one left out, or one added, is found
+UPDATE compliance.disclosure_records SET subjects = '{7,9}' WHERE id = 7;
+SELECT ledger, ok, first_bad_id FROM compliance.verify_ledger() WHERE ledger = 'disclosure';
+UPDATE compliance.disclosure_records SET subjects = '{7,8,9,99}' WHERE id = 7;
+SELECT ledger, ok, first_bad_id FROM compliance.verify_ledger() WHERE ledger = 'disclosure';
+UPDATE compliance.disclosure_records SET subjects = '{7,8,9}' WHERE id = 7;
+-- the last row deleted; a year's partition dropped or detached
+SELECT max(id) AS last_id FROM compliance.disclosure_records \gset
 BEGIN;
-DELETE FROM compliance.disclosure_log WHERE id = :last_id;
+DELETE FROM compliance.disclosure_records WHERE id = :last_id;
 SELECT ledger, ok, first_bad_id = :last_id AS first_bad_is_last FROM compliance.verify_ledger() WHERE ledger = 'disclosure';
 ROLLBACK;
 BEGIN;
-DROP TABLE compliance.disclosure_log_2024_06;
+DROP TABLE compliance.disclosure_records_2024;
 SELECT ledger, ok, first_bad_id FROM compliance.verify_ledger() WHERE ledger = 'disclosure';
 ROLLBACK;
 RESET compliance.ledger_protection;
 BEGIN;
-ALTER TABLE compliance.disclosure_log DETACH PARTITION compliance.disclosure_log_2024_06;
+ALTER TABLE compliance.disclosure_records DETACH PARTITION compliance.disclosure_records_2024;
 SELECT ledger, ok, first_bad_id FROM compliance.verify_ledger() WHERE ledger = 'disclosure';
 ROLLBACK;
 SELECT * FROM compliance.verify_ledger();
@@ -260,7 +281,8 @@ SELECT * FROM compliance.disclosure_history('60');
 SELECT compliance.disclosure_append('60', 'person', 'bank', ARRAY['email'], 'billing', 'domestic', NULL, NULL, 'explicit', now());
 SELECT compliance.disclosure_append_batch(ARRAY['60'], 'bank', NULL, ARRAY['email'], NULL, 'domestic', NULL, now());
 SELECT compliance.ensure_disclosure_partition('2030-01-01');
-INSERT INTO compliance.disclosure_log (id) VALUES (1000);
+INSERT INTO compliance.disclosure_records (id) VALUES (1000);
+SELECT compliance.merge_disclosure_index();
 SELECT compliance.set_recipient_agreement('mailer', '{marketing}', '{use}');
 SELECT count(*) FROM compliance.recipient_agreements;
 RESET ROLE;
@@ -270,9 +292,10 @@ SELECT count(*) > 0 AS readable FROM compliance.disclosures_per_recipient_month;
 SELECT count(*) > 0 AS readable FROM compliance.cross_border_transfers;
 SELECT count(*) > 0 AS readable FROM compliance.top_data_items;
 SELECT ledger, ok FROM compliance.verify_ledger();
-INSERT INTO compliance.disclosure_log (id) VALUES (1000);
-UPDATE compliance.disclosure_log SET subject = 'x';
-DELETE FROM compliance.disclosure_log;
+SELECT count(*) FROM compliance.disclosure_records;
+INSERT INTO compliance.disclosure_records (id) VALUES (1000);
+UPDATE compliance.disclosure_records SET subjects = '{x}';
+DELETE FROM compliance.disclosure_records;
 SELECT compliance.record_disclosure('60', 'bank', ARRAY['email']);
 SELECT * FROM compliance.disclosure_history('60');
 RESET ROLE;
@@ -284,6 +307,7 @@ RESET ROLE;
 SET ROLE disclosure_admin;
 SELECT compliance.set_recipient_agreement('mailer', '{marketing}', '{use}', reference => 'Agreement No 12, amendment 1');
 SELECT compliance.ensure_disclosure_partition('2030-01-01');
+SELECT compliance.merge_disclosure_index() >= 0 AS merged;
 SELECT count(*) FROM compliance.disclosure_log;
 RESET ROLE;
 SELECT * FROM compliance.verify_ledger();
@@ -293,7 +317,8 @@ SELECT c.relname, r.rolname,
        has_table_privilege(r.rolname, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') AS write
   FROM pg_class c
  CROSS JOIN (VALUES ('compliance_admin'), ('compliance_officer'), ('compliance_analyst'), ('compliance_app'), ('public')) r(rolname)
- WHERE c.oid IN ('compliance.disclosure_log'::regclass, 'compliance.disclosures_per_recipient_month'::regclass,
+ WHERE c.oid IN ('compliance.disclosure_records'::regclass, 'compliance.disclosure_log'::regclass,
+                 'compliance.disclosures_per_recipient_month'::regclass,
                  'compliance.cross_border_transfers'::regclass, 'compliance.top_data_items'::regclass,
                  'compliance.recipient_agreements'::regclass)
  ORDER BY c.relname, r.rolname;
@@ -302,9 +327,9 @@ SELECT c.relname, r.rolname,
 SELECT p.oid::regprocedure::text AS undocumented
   FROM pg_proc p
  WHERE p.pronamespace = 'compliance'::regnamespace
-   AND p.proname IN ('set_recipient_agreement', 'check_transfer', 'disclosure_log_fields',
+   AND p.proname IN ('set_recipient_agreement', 'check_transfer', 'disclosure_record_fields',
                      'ensure_disclosure_partition', 'disclosure_log_drop_guard', 'disclosure_append_rows',
-                     'disclosure_append', 'disclosure_append_batch', 'record_disclosure',
+                     'disclosure_subjects', 'merge_disclosure_index', 'disclosure_append', 'disclosure_append_batch', 'record_disclosure',
                      'disclosure_exempt_purposes', 'disclosure_window', 'disclosure_history_rows',
                      'disclosure_history', 'disclosure_history_report')
    AND obj_description(p.oid, 'pg_proc') IS NULL
@@ -319,4 +344,4 @@ DROP ROLE disclosure_app, disclosure_analyst, disclosure_officer, disclosure_adm
 SET client_min_messages = warning;
 DROP EXTENSION compliance CASCADE;
 RESET client_min_messages;
-SELECT count(*) AS left_behind FROM pg_class WHERE relname LIKE 'disclosure_log%';
+SELECT count(*) AS left_behind FROM pg_class WHERE relname LIKE 'disclosure_log%' OR relname LIKE 'disclosure_records%';

@@ -391,16 +391,16 @@ SET SESSION AUTHORIZATION sec_officer;
 UPDATE compliance.consent_ledger SET subject = 'nobody';
 DELETE FROM compliance.consent_ledger;
 TRUNCATE compliance.consent_ledger;
-UPDATE compliance.disclosure_log SET recipient = 'nobody';
-DELETE FROM compliance.disclosure_log;
+UPDATE compliance.disclosure_records SET recipient = 'nobody';
+DELETE FROM compliance.disclosure_records;
 UPDATE compliance.ledger_heads SET last_id = 0;
 RESET SESSION AUTHORIZATION;
 -- attack: even the superuser owner is refused while ledger_protection is on
 UPDATE compliance.consent_ledger SET subject = 'nobody';
 DELETE FROM compliance.consent_ledger;
 TRUNCATE compliance.consent_ledger CASCADE;
-DELETE FROM compliance.disclosure_log;
-TRUNCATE compliance.disclosure_log;
+DELETE FROM compliance.disclosure_records;
+TRUNCATE compliance.disclosure_records;
 SELECT count(*) AS disclosures_kept FROM compliance.disclosure_log;
 -- a superuser may switch the guard off, but verify_ledger() shows the change
 BEGIN;

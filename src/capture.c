@@ -80,6 +80,7 @@
 PG_FUNCTION_INFO_V1(capture_disclosure);
 PG_FUNCTION_INFO_V1(flush_disclosures);
 PG_FUNCTION_INFO_V1(disclosure_append);
+PG_FUNCTION_INFO_V1(disclosure_subjects);
 PGDLLEXPORT void capture_worker_main(Datum arg);
 
 #define CAPTURE_SLOTS		8			/* databases capturing at once */
@@ -87,7 +88,10 @@ PGDLLEXPORT void capture_worker_main(Datum arg);
 #define CAPTURE_CHUNK_SUBJECTS	2048	/* subjects a chunk, and at most one
 										 * more chunk per call of the log */
 #define CAPTURE_BATCH		(256 * 1024)	/* bytes a worker commits at once */
+#define CAPTURE_GROUP_SUBJECTS	16384	/* subjects a disclosure record */
 #define CAPTURE_IDLE_EXIT_MS	60000	/* a writer without work leaves */
+#define CAPTURE_MERGE_IDLE_MS	1000	/* idle this long after writing, the
+										 * writer merges the subject indexes */
 
 /*
  * One ring per database; bytes in [tail, head) are not yet committed.
@@ -1537,7 +1541,98 @@ write_explicit(const CaptureChunk *chunk)
 	return isnull ? 0 : DatumGetInt64(id);
 }
 
-/* Writes one group of chunks sharing recipient, table, items, purpose. */
+/* A subject key in a chunk: its bytes, not terminated */
+typedef struct GroupKey
+{
+	const char *data;
+	uint16		len;
+} GroupKey;
+
+/* Byte order, as COLLATE "C" compares the log's subjects */
+static int
+group_key_cmp(const void *a, const void *b)
+{
+	const GroupKey *x = (const GroupKey *) a;
+	const GroupKey *y = (const GroupKey *) b;
+	int			c = memcmp(x->data, y->data, Min(x->len, y->len));
+
+	return c != 0 ? c : (int) x->len - (int) y->len;
+}
+
+/*
+ * disclosure_subjects(subjects text[]) returns text[]: the keys of a
+ * disclosure record as the log keeps them, sorted in byte order, each
+ * once, without NULL or empty keys (NULL if none is left).  The writer
+ * passes them so already, which is checked in one pass and costs no copy.
+ */
+Datum
+disclosure_subjects(PG_FUNCTION_ARGS)
+{
+	ArrayType  *in = PG_GETARG_ARRAYTYPE_P(0);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	GroupKey   *keys;
+	Datum	   *out;
+	int			k = 0;
+	int			distinct = 0;
+	bool		ordered = true;
+
+	if (ARR_NDIM(in) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("subject keys must be a one-dimensional array"),
+				 errhint("Pass the keys as text[], e.g. ARRAY['42', '43'].")));
+	deconstruct_array(in, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	keys = palloc(sizeof(GroupKey) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		text	   *t;
+		Size		len;
+
+		if (nulls[i])
+		{
+			ordered = false;
+			continue;
+		}
+		t = DatumGetTextPP(elems[i]);
+		len = VARSIZE_ANY_EXHDR(t);
+		if (len > 1024)
+			ereport(ERROR,
+					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+					 errmsg("subject key of %zu bytes is too long", len),
+					 errdetail("A subject key in the disclosure log has at most 1024 bytes."),
+					 errhint("Use the subject's canonical key, as compliance.check_subject() returns it.")));
+		if (len == 0)
+		{
+			ordered = false;
+			continue;
+		}
+		keys[k].data = VARDATA_ANY(t);
+		keys[k].len = (uint16) len;
+		if (k > 0 && group_key_cmp(&keys[k - 1], &keys[k]) >= 0)
+			ordered = false;
+		k++;
+	}
+	if (k == 0)
+		PG_RETURN_NULL();
+	if (ordered)
+		PG_RETURN_ARRAYTYPE_P(in);
+	qsort(keys, k, sizeof(GroupKey), group_key_cmp);
+	out = palloc(sizeof(Datum) * k);
+	for (int i = 0; i < k; i++)
+		if (i == 0 || group_key_cmp(&keys[i - 1], &keys[i]) != 0)
+			out[distinct++] = PointerGetDatum(cstring_to_text_with_len(keys[i].data, keys[i].len));
+	PG_RETURN_ARRAYTYPE_P(construct_array(out, distinct, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * Writes one group of chunks sharing recipient, table, items, purpose: one
+ * disclosure record.  Its subjects go to the log sorted in byte order,
+ * each once, without empty keys (which identify nobody): sorted, the GIN
+ * index's own sort of the record's keys finds them in order at once, and
+ * a subject the group holds twice is one disclosure.
+ */
 static void
 write_group(CaptureChunk **chunks, int n)
 {
@@ -1546,8 +1641,10 @@ write_group(CaptureChunk **chunks, int n)
 	Datum		values[11];
 	char		nulls[11];
 	int			nsubjects = group_subjects(chunks, n);
-	Datum	   *subjects = palloc(sizeof(Datum) * Max(nsubjects, 1));
+	GroupKey   *keys = palloc(sizeof(GroupKey) * Max(nsubjects, 1));
+	Datum	   *subjects;
 	int			k = 0;
+	int			distinct = 0;
 	char	   *items;
 
 	for (int i = 0; i < n; i++)
@@ -1559,12 +1656,24 @@ write_group(CaptureChunk **chunks, int n)
 			uint16		len;
 
 			memcpy(&len, p, sizeof(len));
-			subjects[k++] = PointerGetDatum(cstring_to_text_with_len(p + sizeof(len), len));
+			if (len > 0)
+			{
+				keys[k].data = p + sizeof(len);
+				keys[k].len = len;
+				k++;
+			}
 			p += sizeof(len) + len;
 		}
 	}
+	if (k == 0)
+		return;
+	qsort(keys, k, sizeof(GroupKey), group_key_cmp);
+	subjects = palloc(sizeof(Datum) * k);
+	for (int i = 0; i < k; i++)
+		if (i == 0 || group_key_cmp(&keys[i - 1], &keys[i]) != 0)
+			subjects[distinct++] = PointerGetDatum(cstring_to_text_with_len(keys[i].data, keys[i].len));
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = PointerGetDatum(construct_array(subjects, nsubjects, TEXTOID, -1, false, TYPALIGN_INT));
+	values[0] = PointerGetDatum(construct_array(subjects, distinct, TEXTOID, -1, false, TYPALIGN_INT));
 	values[1] = CStringGetTextDatum(chunk_field(chunks[0], F_RECIPIENT));
 	values[2] = ObjectIdGetDatum(chunks[0]->relid);
 	items = chunk_field(chunks[0], F_ITEMS);
@@ -1685,7 +1794,7 @@ drain_batch(CaptureRing *ring)
 			PushActiveSnapshot(GetTransactionSnapshot());
 			for (int i = 1; i <= nchunks; i++)
 				if (i == nchunks || !same_group(chunks[first], chunks[i]) ||
-					group_subjects(&chunks[first], i - first) >= CAPTURE_CHUNK_SUBJECTS)
+					group_subjects(&chunks[first], i - first) >= CAPTURE_GROUP_SUBJECTS)
 				{
 					if (chunks[first]->reply_to >= 0)
 					{
@@ -1776,6 +1885,53 @@ worker_settings(void)
 		SetConfigOption(settings[i][0], settings[i][1], PGC_SUSET, PGC_S_OVERRIDE);
 }
 
+/*
+ * Merges the pending lists of the log's subject indexes into the indexes
+ * (compliance.merge_disclosure_index()), in a transaction of its own, once
+ * the writer has been idle for a while after writing: an export's records
+ * go to the pending lists at once, and searches for a subject read the
+ * pending lists whole until they are merged.  A failure is reported and
+ * left to autovacuum; it loses nothing.
+ */
+static void
+merge_subject_indexes(void)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PG_TRY();
+	{
+		if (OidIsValid(get_extension_oid("compliance", true)))
+		{
+			SPI_connect();
+			PushActiveSnapshot(GetTransactionSnapshot());
+			if (SPI_execute("SELECT compliance.merge_disclosure_index()", false, 1) != SPI_OK_SELECT)
+				elog(ERROR, "could not merge the disclosure log's subject indexes");
+			PopActiveSnapshot();
+			SPI_finish();
+		}
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		ereport(WARNING,
+				(errmsg("could not merge the pending entries of the disclosure log's subject indexes: %s",
+						edata->message),
+				 errdetail("Searches of the log stay correct; autovacuum merges them later."),
+				 errhint("Run SELECT compliance.merge_disclosure_index() to see the error.")));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	pgstat_report_stat(false);
+}
+
 /* However the writer exits, the sessions see that none runs and start one. */
 static void
 worker_exit(int code, Datum arg)
@@ -1820,6 +1976,7 @@ capture_worker_main(Datum arg)
 	Oid			dboid;
 	CaptureRing *ring = &capture->rings[slot];
 	TimestampTz idle_since = GetCurrentTimestamp();
+	bool		unmerged = false;	/* records written since the last merge */
 
 	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
 	pqsignal(SIGTERM, die);
@@ -1852,6 +2009,7 @@ capture_worker_main(Datum arg)
 		if (result == DRAIN_DONE)
 		{
 			idle_since = GetCurrentTimestamp();
+			unmerged = true;
 			continue;
 		}
 		if (result == DRAIN_FAILED)
@@ -1862,6 +2020,15 @@ capture_worker_main(Datum arg)
 			idle_since = failed_at;
 			while (!TimestampDifferenceExceeds(failed_at, GetCurrentTimestamp(), 1000))
 				worker_wait(1000);
+			continue;
+		}
+
+		/* Idle for a second after writing: merge the subject indexes. */
+		if (unmerged &&
+			TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), CAPTURE_MERGE_IDLE_MS))
+		{
+			unmerged = false;
+			merge_subject_indexes();
 			continue;
 		}
 
@@ -1879,6 +2046,18 @@ capture_worker_main(Datum arg)
 			TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), CAPTURE_IDLE_EXIT_MS))
 		{
 			bool		empty;
+
+			/*
+			 * The last session left right after writing: merge before
+			 * leaving (a fraction of a second for an export of 100,000
+			 * rows), unless another database waits for the ring.
+			 */
+			if (unmerged && !wanted)
+			{
+				unmerged = false;
+				merge_subject_indexes();
+				continue;
+			}
 
 			LWLockAcquire(capture->lock, LW_EXCLUSIVE);
 			empty = ring->head == ring->tail;

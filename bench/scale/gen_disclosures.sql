@@ -1,9 +1,12 @@
 -- bench/scale/gen_disclosures.sql: the disclosure log, months of
--- disclosures appended as disclosure_append_rows() would have, through the
+-- disclosures appended as disclosure_append_rows() would have, one record
+-- of one subject per disclosure (the same disclosures as audit_log.sql, each
+-- at its own time; captured exports make records of thousands of subjects,
+-- see bench/log/generate.sql), through the
 -- same kind of bulk path as gen_consents.sql: ids 1, 2, ... in the order of
--- disclosed_at, one monthly partition after the other (made by
+-- disclosed_at, month by month into the yearly partitions (made by
 -- compliance.ensure_disclosure_partition, as every append does), each row's
--- hash = ledger_digest(prev_hash, the fields of disclosure_log_fields(row)),
+-- hash = ledger_digest(prev_hash, the fields of disclosure_record_fields(row)),
 -- computed by the running aggregate bench_disclosure_chain chunk by chunk, and the
 -- ledger_heads row 'disclosure' set to the last row.  verify_ledger()
 -- accepts the result.
@@ -22,9 +25,10 @@
 -- pg_get_constraintdef): one sort per index instead of a million inserts
 -- at random places of the (subject, disclosed_at) B-tree.  The result is
 -- the same table, index for index, as appending would have made.  A month
--- is one transaction, from creating its partition to rebuilding its
--- indexes: with wal_level = minimal (the driver's cluster) it is written
--- without WAL.  The log is analyzed, not vacuumed, afterwards.
+-- is one transaction; a year's partition loses its indexes when its first
+-- month is loaded and gets them back after its last (with wal_level =
+-- minimal, the driver's cluster, the partition's first month is written
+-- without WAL).  The log is analyzed, not vacuumed, afterwards.
 --
 -- psql variables: subjects, disclosures, chunk.
 
@@ -52,6 +56,7 @@ DECLARE
     hi bigint;
     v_head compliance.ledger_heads;
     v_part regclass;
+    v_cur regclass;
     v_defs text[];
     v_drops text[];
     v_sql text;
@@ -59,7 +64,7 @@ DECLARE
     v_last_hash bytea;
     zero bytea := '\x0000000000000000000000000000000000000000000000000000000000000000';
 BEGIN
-    IF EXISTS (SELECT FROM compliance.disclosure_log) THEN
+    IF EXISTS (SELECT FROM compliance.disclosure_records) THEN
         RAISE EXCEPTION 'the disclosure log is not empty';
     END IF;
     FOR m IN 0 .. 35 LOOP
@@ -69,6 +74,13 @@ BEGIN
         m_hi := total * (m + 1) / 36;
         CONTINUE WHEN m_hi < m_lo;
         v_part := compliance.ensure_disclosure_partition(m_start);
+        -- A partition holds a year: its indexes are dropped when its first
+        -- month is loaded and built again after its last.
+        IF v_part IS DISTINCT FROM v_cur THEN
+        FOREACH v_sql IN ARRAY coalesce(v_defs, '{}') LOOP
+            EXECUTE v_sql;
+        END LOOP;
+        v_cur := v_part;
         -- Constraint indexes (the primary key) by constraint, the others by index.
         SELECT array_agg(d.def ORDER BY d.ord), array_agg(d.drop ORDER BY d.ord)
           INTO v_defs, v_drops
@@ -86,20 +98,21 @@ BEGIN
         FOREACH v_sql IN ARRAY coalesce(v_drops, '{}') LOOP
             EXECUTE v_sql;
         END LOOP;
+        END IF;
         lo := m_lo;
         WHILE lo <= m_hi LOOP
             hi := least(lo + chunk - 1, m_hi);
             SELECT * INTO v_head FROM compliance.ledger_heads WHERE ledger = 'disclosure';
             PERFORM bench_chain_from('bench_disclosure_chain', coalesce(v_head.last_hash, zero));
             WITH ins AS (
-            INSERT INTO compliance.disclosure_log (id, subject, subject_kind, recipient, country, data_items, purpose,
+            INSERT INTO compliance.disclosure_records (id, subjects, subject_kind, recipient, country, data_items, purpose,
                     transfer_kind, transfer_basis, permit, source, source_table, disclosed_at,
                     recorded_at, recorded_by, prev_hash, hash)
-            SELECT y.id, y.subject, 'person', y.recipient, y.country, y.data_items, y.purpose, y.transfer_kind,
+            SELECT y.id, ARRAY[y.subject], 'person', y.recipient, y.country, y.data_items, y.purpose, y.transfer_kind,
                    y.transfer_basis, NULL, y.source, y.source_table, y.disclosed_at, y.recorded_at,
                    session_user, coalesce(lag(y.hash) OVER (ORDER BY y.id), v_head.last_hash, zero), y.hash
               FROM (SELECT x.*,
-                           bench_disclosure_chain(ARRAY[x.id::text, x.subject, 'person', x.recipient, x.country, x.data_items::text,
+                           bench_disclosure_chain(ARRAY[x.id::text, ARRAY[x.subject]::text, 'person', x.recipient, x.country, x.data_items::text,
                                              x.purpose, x.transfer_kind, x.transfer_basis, NULL, x.source,
                                              x.source_table,
                                              to_char(x.disclosed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
@@ -127,10 +140,10 @@ BEGIN
             ON CONFLICT (ledger) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash;
             lo := hi + 1;
         END LOOP;
-        FOREACH v_sql IN ARRAY coalesce(v_defs, '{}') LOOP
-            EXECUTE v_sql;
-        END LOOP;
         COMMIT;
+    END LOOP;
+    FOREACH v_sql IN ARRAY coalesce(v_defs, '{}') LOOP
+        EXECUTE v_sql;
     END LOOP;
     IF (SELECT last_id FROM compliance.ledger_heads WHERE ledger = 'disclosure') <> total THEN
         RAISE EXCEPTION 'disclosure log head at %, expected %',
@@ -139,4 +152,4 @@ BEGIN
 END
 $$;
 
-ANALYZE compliance.disclosure_log;
+ANALYZE compliance.disclosure_records;

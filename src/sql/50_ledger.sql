@@ -535,8 +535,8 @@ BEGIN
            FROM compliance.consent_ledger c')
     UNION ALL
     SELECT * FROM compliance.verify_chain('disclosure',
-        'SELECT d.id, d.prev_hash, d.hash, compliance.disclosure_log_fields(d) AS fields
-           FROM compliance.disclosure_log d');
+        'SELECT d.id, d.prev_hash, d.hash, compliance.disclosure_record_fields(d) AS fields
+           FROM compliance.disclosure_records d');
 END
 $$;
 COMMENT ON FUNCTION compliance.verify_ledger() IS

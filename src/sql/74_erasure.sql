@@ -457,14 +457,16 @@ CREATE FUNCTION compliance.notify_recipients(subject text, subject_kind text, ca
     RETURNS text[]
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
+    SET enable_seqscan = off    -- the log's subject index, whatever its statistics say
 AS $$
 #variable_conflict use_column
 BEGIN
     INSERT INTO compliance.recipient_notices AS n (subject, subject_kind, recipient, cause, request_id, due_at)
     SELECT notify_recipients.subject, notify_recipients.subject_kind, r.recipient, notify_recipients.cause,
            notify_recipients.request_id, compliance.belarus_date(notify_recipients.received_at) + 15
-      FROM (SELECT DISTINCT d.recipient FROM compliance.disclosure_log d
-             WHERE d.subject = notify_recipients.subject AND d.subject_kind = notify_recipients.subject_kind
+      FROM (SELECT DISTINCT d.recipient FROM compliance.disclosure_records d
+             WHERE d.subjects @> ARRAY[notify_recipients.subject COLLATE "C"]
+               AND d.subject_kind = notify_recipients.subject_kind
             UNION
             SELECT a.recipient FROM compliance.recipient_agreements a
               JOIN compliance.recipients rc ON rc.code = a.recipient AND rc.kind = 'authorised_person') r

@@ -5,7 +5,7 @@
 -- and holds both explicit records (record_disclosure) and the rows captured
 -- while compliance.recipient is set (85_capture.sql, capture.c).
 --
--- The log is partitioned by month of disclosed_at (UTC), so years of
+-- The log is partitioned by year of disclosed_at (UTC), so years of
 -- captured reads stay cheap to append to and to search per subject.
 -- Partitions are created when first needed by ensure_disclosure_partition(),
 -- which every append calls; there is no default partition.  Partitions made
@@ -163,13 +163,22 @@ $$;
 COMMENT ON FUNCTION compliance.check_transfer(text, text, text) IS
     'Decides a provision to a recipient under Art. 9 of Law 99-Z: returns ''domestic'' (recipient in the processor''s country, BY if no processor is set), ''adequate'' (country in compliance.adequate_countries) or ''exception'' (an Art. 9.1 transfer_basis is given; authority_permission also needs the permit); raises insufficient_privilege otherwise, undefined_object for an unknown recipient.';
 
--- The log.  id is the position in the hash chain (ledger_heads 'disclosure');
+-- The log is a hash chain of records (ledger_heads 'disclosure'): one
+-- record per provision, that is per record_disclosure() call, or per group
+-- of subjects one statement read from one table under the same settings
+-- (capture.c's writer: up to CAPTURE_GROUP_SUBJECTS subjects a record).  The
+-- record lists its subjects in an array that the record's hash covers, so
+-- the chain proves every subject disclosed, and one record costs one
+-- chained row instead of one chained, doubly indexed row per subject.
 -- country is the recipient's at the time, so the record stands on its own.
 -- No foreign key to recipients: pg_dump restores partitions' rows before
 -- the registry's.  Keys and indexes are per partition (see below).
-CREATE TABLE compliance.disclosure_log (
+-- compliance.disclosure_log shows one row per (record, subject).
+CREATE TABLE compliance.disclosure_records (
     id              bigint NOT NULL,
-    subject         text NOT NULL CHECK (subject <> '' AND octet_length(subject) <= 1024),
+    subjects        text[] COLLATE "C" NOT NULL
+                    CHECK (cardinality(subjects) > 0 AND array_position(subjects, NULL) IS NULL
+                           AND array_position(subjects, '') IS NULL),
     subject_kind    text NOT NULL,
     recipient       text NOT NULL,
     country         text NOT NULL,
@@ -186,69 +195,98 @@ CREATE TABLE compliance.disclosure_log (
     recorded_by     name NOT NULL,
     prev_hash       bytea NOT NULL,
     hash            bytea NOT NULL,
-    CONSTRAINT disclosure_log_exception_check CHECK (transfer_kind <> 'exception' OR transfer_basis IS NOT NULL),
-    CONSTRAINT disclosure_log_permit_check CHECK (permit IS NULL OR transfer_basis = 'authority_permission'),
-    CONSTRAINT disclosure_log_items_check CHECK (source = 'capture' OR cardinality(data_items) > 0)
+    CONSTRAINT disclosure_records_exception_check CHECK (transfer_kind <> 'exception' OR transfer_basis IS NOT NULL),
+    CONSTRAINT disclosure_records_permit_check CHECK (permit IS NULL OR transfer_basis = 'authority_permission'),
+    CONSTRAINT disclosure_records_items_check CHECK (source = 'capture' OR cardinality(data_items) > 0),
+    CONSTRAINT disclosure_records_explicit_check CHECK (source = 'capture' OR cardinality(subjects) = 1)
 ) PARTITION BY RANGE (disclosed_at);
-COMMENT ON TABLE compliance.disclosure_log IS
-    'Every provision of personal data to a recipient (Art. 1, 12 of Law 99-Z): explicit records and automatic capture, append-only and hash-chained like the consent ledger; compliance.disclosure_history() answers a subject''s application. Partitioned by month of disclosed_at (UTC); partitions are created as needed by compliance.ensure_disclosure_partition().';
-COMMENT ON COLUMN compliance.disclosure_log.id IS 'Position in the hash chain; ledger_heads row ''disclosure'' holds the last one.';
-COMMENT ON COLUMN compliance.disclosure_log.subject_kind IS 'The kind of the subject (compliance.subject_kinds): patient 1 and employee 1 are different people.';
-COMMENT ON COLUMN compliance.disclosure_log.country IS 'The recipient''s country (ISO 3166-1 alpha-2) when the data were provided.';
-COMMENT ON COLUMN compliance.disclosure_log.data_items IS 'Which personal data were provided (Art. 12.2): the columns read, or the items named by record_disclosure. Empty only for captured reads that named no column, such as count(*).';
-COMMENT ON COLUMN compliance.disclosure_log.purpose IS 'Code of the declared purpose, if any.';
-COMMENT ON COLUMN compliance.disclosure_log.transfer_kind IS '''domestic'', ''adequate'' (Art. 9.2) or ''exception'' (Art. 9.1), as decided by compliance.check_transfer().';
-COMMENT ON COLUMN compliance.disclosure_log.transfer_basis IS 'The Art. 9.1 exception given; required for kind ''exception'', kept if given for the other kinds.';
-COMMENT ON COLUMN compliance.disclosure_log.permit IS 'Reference of the authority''s permission, with transfer_basis ''authority_permission''.';
-COMMENT ON COLUMN compliance.disclosure_log.source IS '''explicit'' (record_disclosure) or ''capture'' (rows read while compliance.recipient was set).';
-COMMENT ON COLUMN compliance.disclosure_log.source_table IS 'For captured rows, the protected table they were read from.';
-COMMENT ON COLUMN compliance.disclosure_log.hash IS 'compliance.ledger_digest(prev_hash, compliance.disclosure_log_fields(row)).';
+COMMENT ON TABLE compliance.disclosure_records IS
+    'Every provision of personal data to a recipient (Art. 1, 12 of Law 99-Z), one record per explicit record or per group of subjects a captured statement read from one table, with its subjects: append-only and hash-chained like the consent ledger; compliance.disclosure_history() answers a subject''s application, compliance.disclosure_log shows a row per subject. Partitioned by year of disclosed_at (UTC); partitions are created as needed by compliance.ensure_disclosure_partition().';
+COMMENT ON COLUMN compliance.disclosure_records.id IS 'Position in the hash chain; ledger_heads row ''disclosure'' holds the last one.';
+COMMENT ON COLUMN compliance.disclosure_records.subjects IS 'The keys of the subjects whose data were provided, each once, in the order they were read; one for an explicit record. Compared byte by byte (COLLATE "C"); found per subject through the partition''s GIN index.';
+COMMENT ON COLUMN compliance.disclosure_records.subject_kind IS 'The kind of the subjects (compliance.subject_kinds): patient 1 and employee 1 are different people.';
+COMMENT ON COLUMN compliance.disclosure_records.country IS 'The recipient''s country (ISO 3166-1 alpha-2) when the data were provided.';
+COMMENT ON COLUMN compliance.disclosure_records.data_items IS 'Which personal data were provided (Art. 12.2): the columns read, or the items named by record_disclosure. Empty only for captured reads that named no column, such as count(*).';
+COMMENT ON COLUMN compliance.disclosure_records.purpose IS 'Code of the declared purpose, if any.';
+COMMENT ON COLUMN compliance.disclosure_records.transfer_kind IS '''domestic'', ''adequate'' (Art. 9.2) or ''exception'' (Art. 9.1), as decided by compliance.check_transfer().';
+COMMENT ON COLUMN compliance.disclosure_records.transfer_basis IS 'The Art. 9.1 exception given; required for kind ''exception'', kept if given for the other kinds.';
+COMMENT ON COLUMN compliance.disclosure_records.permit IS 'Reference of the authority''s permission, with transfer_basis ''authority_permission''.';
+COMMENT ON COLUMN compliance.disclosure_records.source IS '''explicit'' (record_disclosure) or ''capture'' (rows read while compliance.recipient was set).';
+COMMENT ON COLUMN compliance.disclosure_records.source_table IS 'For captured rows, the protected table they were read from.';
+COMMENT ON COLUMN compliance.disclosure_records.hash IS 'compliance.ledger_digest(prev_hash, compliance.disclosure_record_fields(row)).';
 
 -- Row triggers on the parent are cloned to every partition (ENABLE ALWAYS
 -- included); statement triggers are not, so ensure_disclosure_partition()
 -- gives each partition its own TRUNCATE guard.
-CREATE TRIGGER ledger_guard BEFORE UPDATE OR DELETE ON compliance.disclosure_log
+CREATE TRIGGER ledger_guard BEFORE UPDATE OR DELETE ON compliance.disclosure_records
     FOR EACH ROW EXECUTE FUNCTION compliance.ledger_guard();
-CREATE TRIGGER ledger_guard_truncate BEFORE TRUNCATE ON compliance.disclosure_log
+CREATE TRIGGER ledger_guard_truncate BEFORE TRUNCATE ON compliance.disclosure_records
     FOR EACH STATEMENT EXECUTE FUNCTION compliance.ledger_guard();
-ALTER TABLE compliance.disclosure_log ENABLE ALWAYS TRIGGER ledger_guard;
-ALTER TABLE compliance.disclosure_log ENABLE ALWAYS TRIGGER ledger_guard_truncate;
+ALTER TABLE compliance.disclosure_records ENABLE ALWAYS TRIGGER ledger_guard;
+ALTER TABLE compliance.disclosure_records ENABLE ALWAYS TRIGGER ledger_guard_truncate;
 
 -- The parent holds no rows; its partitions are dumped as ordinary tables
 -- (see the top of this file).
-SELECT pg_catalog.pg_extension_config_dump('compliance.disclosure_log', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.disclosure_records', '');
 
--- The canonical field list of a disclosure log row, in chain order.
-CREATE FUNCTION compliance.disclosure_log_fields(r compliance.disclosure_log) RETURNS text[]
+-- One row per subject of each record: what was provided to whom, as a
+-- table of disclosures.  The extension's own readers look subjects up in
+-- disclosure_records (subjects @> ARRAY[key], the GIN index); a condition
+-- on this view's subject reads every record.
+CREATE VIEW compliance.disclosure_log AS
+SELECT d.id, s.subject, d.subject_kind, d.recipient, d.country, d.data_items, d.purpose,
+       d.transfer_kind, d.transfer_basis, d.permit, d.source, d.source_table,
+       d.disclosed_at, d.recorded_at, d.recorded_by, d.prev_hash, d.hash
+  FROM compliance.disclosure_records d
+ CROSS JOIN LATERAL pg_catalog.unnest(d.subjects) AS s(subject);
+COMMENT ON VIEW compliance.disclosure_log IS
+    'Every disclosure of the log, one row per subject of each record of compliance.disclosure_records (id, hash and prev_hash are the record''s): which personal data of whom were provided to which recipient, when, and why (Art. 12 of Law 99-Z). For one subject use compliance.disclosure_history(), which finds it through the index.';
+
+-- The canonical field list of a disclosure record, in chain order: the
+-- subjects as the text of their array.
+CREATE FUNCTION compliance.disclosure_record_fields(r compliance.disclosure_records) RETURNS text[]
     LANGUAGE sql STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT ARRAY[r.id::text, r.subject, r.subject_kind, r.recipient, r.country, r.data_items::text, r.purpose,
+    SELECT ARRAY[r.id::text, r.subjects::text, r.subject_kind, r.recipient, r.country, r.data_items::text, r.purpose,
                  r.transfer_kind, r.transfer_basis, r.permit, r.source, r.source_table,
                  to_char(r.disclosed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                  to_char(r.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                  r.recorded_by::text]
 $$;
-COMMENT ON FUNCTION compliance.disclosure_log_fields(compliance.disclosure_log) IS
-    'Fields of a disclosure log row in the fixed order its hash covers; timestamps in UTC, so the hash does not depend on settings.';
+COMMENT ON FUNCTION compliance.disclosure_record_fields(compliance.disclosure_records) IS
+    'Fields of a disclosure record in the fixed order its hash covers, every subject included (the text of the subjects array); timestamps in UTC, so the hash does not depend on settings.';
 
--- Creates the month's partition if it is missing; returns it.  The month
--- is the calendar month in UTC, so every session agrees on the bounds.
+-- Creates the year's partition if it is missing; returns it.  The year is
+-- the calendar year in UTC, so every session agrees on the bounds.  A
+-- partition per year, not per month: an Art. 12 window (a year) then
+-- spans two partitions, and each is one GIN search (twelve monthly ones
+-- cost six times as much as one over the same records).
 -- Created standalone and then attached, which locks the parent only in
 -- SHARE UPDATE EXCLUSIVE mode: appends and reads go on meanwhile, and
--- concurrent creators of the same month wait for each other.  Each
--- partition gets its own primary key on id and its own index for per-subject
--- lookups (subject, disclosed_at).  They are not partitioned indexes of the
--- parent on purpose: the parent comes from CREATE EXTENSION, so on restore
--- pg_dump's ATTACH PARTITION would clone such indexes and then collide with
--- the partition's dumped copies of them.
+-- concurrent creators of the same year wait for each other.  Each
+-- partition gets its own primary key on id and its own GIN index on
+-- subjects.  They are not partitioned indexes of the parent on purpose:
+-- the parent comes from CREATE EXTENSION, so on restore pg_dump's ATTACH
+-- PARTITION would clone such indexes and then collide with the
+-- partition's dumped copies of them.
+--
+-- The GIN index takes a record's subjects into its pending list (fastupdate):
+-- an append writes them in one go, and the pending list is merged into the
+-- index later, by compliance.merge_disclosure_index(), which the writer
+-- calls once it has been idle for a second after writing (capture.c), or by
+-- autovacuum (a partition is vacuumed after 8 records).  Its limit, 256 MB,
+-- keeps that merge out of an export's wait even for millions of rows; a
+-- search reads the pending list too, so a subject is found as soon as its
+-- record is committed, at a cost that grows with the list until it is
+-- merged.
 CREATE FUNCTION compliance.ensure_disclosure_partition(disclosed_at timestamptz)
     RETURNS regclass
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_month timestamp;
+    v_year timestamp;
     v_name text;
     v_rel regclass;
 BEGIN
@@ -257,36 +295,56 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass the time the personal data were provided.';
     END IF;
-    v_month := date_trunc('month', disclosed_at AT TIME ZONE 'UTC');
-    v_name := 'disclosure_log_' || to_char(v_month, 'YYYY_MM');
+    v_year := date_trunc('year', disclosed_at AT TIME ZONE 'UTC');
+    v_name := 'disclosure_records_' || to_char(v_year, 'YYYY');
     v_rel := to_regclass('compliance.' || v_name);
     IF v_rel IS NOT NULL THEN
         RETURN v_rel;
     END IF;
 
-    LOCK TABLE compliance.disclosure_log IN SHARE UPDATE EXCLUSIVE MODE;
+    LOCK TABLE compliance.disclosure_records IN SHARE UPDATE EXCLUSIVE MODE;
     v_rel := to_regclass('compliance.' || v_name);
     IF v_rel IS NOT NULL THEN
         RETURN v_rel;
     END IF;
-    EXECUTE format('CREATE TABLE compliance.%I (LIKE compliance.disclosure_log INCLUDING CONSTRAINTS)', v_name);
+    EXECUTE format('CREATE TABLE compliance.%I (LIKE compliance.disclosure_records INCLUDING CONSTRAINTS)'
+                   ' WITH (autovacuum_vacuum_insert_threshold = 8, autovacuum_vacuum_insert_scale_factor = 0)',
+                   v_name);
     EXECUTE format('ALTER TABLE compliance.%I ADD PRIMARY KEY (id)', v_name);
-    EXECUTE format('CREATE INDEX ON compliance.%I (subject, disclosed_at)', v_name);
-    EXECUTE format('ALTER TABLE compliance.disclosure_log ATTACH PARTITION compliance.%I'
+    EXECUTE format('CREATE INDEX %I ON compliance.%I USING gin (subjects)'
+                   ' WITH (fastupdate = on, gin_pending_list_limit = 262144)', v_name || '_subjects', v_name);
+    EXECUTE format('ALTER TABLE compliance.disclosure_records ATTACH PARTITION compliance.%I'
                    ' FOR VALUES FROM (%L) TO (%L)', v_name,
-                   to_char(v_month, 'YYYY-MM-DD HH24:MI:SS') || '+00',
-                   to_char(v_month + interval '1 month', 'YYYY-MM-DD HH24:MI:SS') || '+00');
+                   to_char(v_year, 'YYYY-MM-DD HH24:MI:SS') || '+00',
+                   to_char(v_year + interval '1 year', 'YYYY-MM-DD HH24:MI:SS') || '+00');
     EXECUTE format('CREATE TRIGGER ledger_guard_truncate BEFORE TRUNCATE ON compliance.%I'
                    ' FOR EACH STATEMENT EXECUTE FUNCTION compliance.ledger_guard()', v_name);
     EXECUTE format('ALTER TABLE compliance.%I ENABLE ALWAYS TRIGGER ledger_guard_truncate', v_name);
     EXECUTE format('COMMENT ON TABLE compliance.%I IS %L', v_name,
-                   format('Disclosures made in %s (UTC): a partition of compliance.disclosure_log, created by compliance.ensure_disclosure_partition().',
-                          to_char(v_month, 'YYYY-MM')));
+                   format('Disclosures made in %s (UTC): a partition of compliance.disclosure_records, created by compliance.ensure_disclosure_partition().',
+                          to_char(v_year, 'YYYY')));
     RETURN to_regclass('compliance.' || v_name);
 END
 $$;
 COMMENT ON FUNCTION compliance.ensure_disclosure_partition(timestamptz) IS
-    'Returns the partition of compliance.disclosure_log for the UTC calendar month of disclosed_at, creating it (with its TRUNCATE guard) if missing. Every append calls it; admins may call it ahead of time, e.g. for now() + interval ''1 month'', so that no appending transaction creates one.';
+    'Returns the partition of compliance.disclosure_records for the UTC calendar year of disclosed_at, creating it (with its primary key, its GIN index on subjects and its TRUNCATE guard) if missing. Every append calls it; admins may call it ahead of time, e.g. for now() + interval ''1 year'', so that no appending transaction creates one.';
+
+-- Merges the pending lists of the partitions' subject indexes into the
+-- indexes (gin_clean_pending_list), which autovacuum otherwise does.
+CREATE FUNCTION compliance.merge_disclosure_index()
+    RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(sum(gin_clean_pending_list(i.indexrelid::regclass)), 0)::bigint
+      FROM pg_inherits h
+      JOIN pg_index i ON i.indrelid = h.inhrelid
+      JOIN pg_class c ON c.oid = i.indexrelid
+      JOIN pg_am a ON a.oid = c.relam AND a.amname = 'gin'
+     WHERE h.inhparent = 'compliance.disclosure_records'::regclass
+$$;
+COMMENT ON FUNCTION compliance.merge_disclosure_index() IS
+    'Merges what the disclosure log''s subject indexes hold in their pending lists into the indexes themselves (the disclosure writer does it once idle, autovacuum every 8 records a partition receives); returns the number of pending pages merged. Searches are correct either way; merged, they read less.';
 
 -- Partitions made at run time are not members of the extension, so
 -- DROP TABLE would work on them; refuse that while ledgers are protected.
@@ -305,9 +363,9 @@ BEGIN
     SELECT d.object_identity INTO v_name
       FROM pg_event_trigger_dropped_objects() d
      WHERE d.object_type = 'table' AND d.schema_name = 'compliance'
-       AND d.object_name ~ '^disclosure_log_[0-9]{4}_[0-9]{2}$'
+       AND d.object_name ~ '^disclosure_records_[0-9]{4}$'
        AND NOT EXISTS (SELECT FROM pg_event_trigger_dropped_objects() p
-                        WHERE p.object_type = 'table' AND p.object_identity = 'compliance.disclosure_log')
+                        WHERE p.object_type = 'table' AND p.object_identity = 'compliance.disclosure_records')
      LIMIT 1;
     IF v_name IS NOT NULL THEN
         RAISE EXCEPTION 'DROP of ledger partition "%" is not allowed', v_name
@@ -318,14 +376,14 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.disclosure_log_drop_guard() IS
-    'Event trigger: refuses to drop a partition of compliance.disclosure_log on its own while compliance.ledger_protection is on.';
+    'Event trigger: refuses to drop a partition of compliance.disclosure_records on its own while compliance.ledger_protection is on.';
 CREATE EVENT TRIGGER compliance_disclosure_log_drop ON sql_drop
     EXECUTE FUNCTION compliance.disclosure_log_drop_guard();
 
--- Appends rows for the subjects, in order, to the hash chain; returns the
--- id of the first (NULL if there was none).  Internal: callers validate.
--- One lock on the chain head for the whole array; the partition is made
--- before that lock, so creators of partitions always lock in one order.
+-- Appends one record for the subjects (distinct, non-empty: callers
+-- validate) to the hash chain; returns its id (NULL if there was no
+-- subject).  The partition is made before the chain's head is taken, so
+-- creators of partitions always lock in one order.
 CREATE FUNCTION compliance.disclosure_append_rows(p_subjects text[], p_subject_kind text, p_recipient text,
         p_source_table text, p_data_items text[], p_purpose text, p_transfer_kind text,
         p_transfer_basis text, p_permit text, p_source text, p_disclosed_at timestamptz,
@@ -335,11 +393,8 @@ CREATE FUNCTION compliance.disclosure_append_rows(p_subjects text[], p_subject_k
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_head compliance.ledger_heads;
-    v_row compliance.disclosure_log;
-    v_fields text[];
-    v_hashes bytea[];
-    v_noted boolean;
+    v_tail record;
+    v_row compliance.disclosure_records;
 BEGIN
     IF cardinality(p_subjects) IS NOT DISTINCT FROM 0 OR p_subjects IS NULL THEN
         RETURN NULL;
@@ -353,10 +408,9 @@ BEGIN
     END IF;
     PERFORM compliance.ensure_disclosure_partition(p_disclosed_at);
 
-    SELECT t.last_id, t.last_hash, t.noted INTO v_head.last_id, v_head.last_hash, v_noted
-      FROM compliance.ledger_tail('disclosure') t;
-
-    -- Every field but id and subject is shared: encode them once.
+    SELECT t.last_id, t.last_hash, t.noted INTO v_tail FROM compliance.ledger_tail('disclosure') t;
+    v_row.id := v_tail.last_id + 1;
+    v_row.subjects := p_subjects;
     v_row.subject_kind := p_subject_kind;
     v_row.data_items := coalesce(p_data_items, '{}');
     v_row.purpose := p_purpose;
@@ -368,25 +422,15 @@ BEGIN
     v_row.disclosed_at := p_disclosed_at;
     v_row.recorded_at := clock_timestamp();
     v_row.recorded_by := coalesce(p_recorded_by, session_user);
-    v_fields := compliance.disclosure_log_fields(v_row);
-
-    -- One call hashes the whole run (ledger.c); rows link to the previous one.
-    v_hashes := compliance.ledger_chain(v_head.last_hash, v_fields, v_head.last_id + 1, p_subjects);
-    INSERT INTO compliance.disclosure_log (id, subject, subject_kind, recipient, country, data_items, purpose,
-            transfer_kind, transfer_basis, permit, source, source_table, disclosed_at,
-            recorded_at, recorded_by, prev_hash, hash)
-    SELECT v_head.last_id + u.n, u.subject, v_row.subject_kind, v_row.recipient, v_row.country, v_row.data_items,
-           v_row.purpose, v_row.transfer_kind, v_row.transfer_basis, v_row.permit, v_row.source,
-           v_row.source_table, v_row.disclosed_at, v_row.recorded_at, v_row.recorded_by,
-           coalesce(lag(u.hash) OVER (ORDER BY u.n), v_head.last_hash), u.hash
-      FROM unnest(p_subjects, v_hashes) WITH ORDINALITY AS u(subject, hash, n);
-    PERFORM compliance.ledger_extend('disclosure', v_head.last_id + cardinality(p_subjects),
-                                     v_hashes[cardinality(v_hashes)], NOT v_noted);
-    RETURN v_head.last_id + 1;
+    v_row.prev_hash := v_tail.last_hash;
+    v_row.hash := compliance.ledger_digest(v_row.prev_hash, compliance.disclosure_record_fields(v_row));
+    INSERT INTO compliance.disclosure_records VALUES (v_row.*);
+    PERFORM compliance.ledger_extend('disclosure', v_row.id, v_row.hash, NOT v_tail.noted);
+    RETURN v_row.id;
 END
 $$;
 COMMENT ON FUNCTION compliance.disclosure_append_rows(text[], text, text, text, text[], text, text, text, text, text, timestamptz, name) IS
-    'Internal: appends one disclosure per subject to the hash chain under a single lock of its head and returns the first id; callers validate their input.';
+    'Internal: appends one disclosure record for the subjects (distinct, non-empty) to the hash chain, under the chain head, and returns its id; callers validate their input.';
 
 -- record_disclosure() hands its validated record to the database's
 -- disclosure writer (capture.c), which appends it in its own transaction:
@@ -401,9 +445,19 @@ CREATE FUNCTION compliance.disclosure_append(subject text, subject_kind text, re
 COMMENT ON FUNCTION compliance.disclosure_append(text, text, text, text[], text, text, text, text, text, timestamptz) IS
     'Internal: hands one validated explicit disclosure to the database''s disclosure writer, which appends it to the hash-chained log in its own transaction, and returns its id once that is committed (durable whatever the calling transaction does next).';
 
+-- The keys of one record: sorted in byte order, each once, none NULL or
+-- empty.  The writer passes them so (capture.c, write_group); then this
+-- is one pass over them and no copy.  Done in SQL (array_agg(DISTINCT ...)),
+-- it cost more than the append itself.
+CREATE FUNCTION compliance.disclosure_subjects(subjects text[]) RETURNS text[]
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'disclosure_subjects';
+COMMENT ON FUNCTION compliance.disclosure_subjects(text[]) IS
+    'Internal: the subject keys of a disclosure record as the log keeps them: sorted in byte order, each once, without NULL or empty keys; NULL if none is left.';
+
 -- Called by the capture writer (capture.c) with the subjects of one group
--- of captured rows.  Subjects that are NULL or empty identify nobody and
--- are skipped; a subject repeated in the batch is logged once.
+-- of captured rows: one record.  Subjects that are NULL or empty identify
+-- nobody and are skipped; a subject repeated in the group is logged once.
 CREATE FUNCTION compliance.disclosure_append_batch(subjects text[], recipient text, relid regclass,
         data_items text[], purpose text, transfer_kind text, transfer_basis text,
         disclosed_at timestamptz,
@@ -415,15 +469,9 @@ CREATE FUNCTION compliance.disclosure_append_batch(subjects text[], recipient te
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_subjects text[];
+    v_subjects text[] := compliance.disclosure_subjects(subjects);
     v_kind text := transfer_kind;
 BEGIN
-    SELECT array_agg(s.subject ORDER BY s.first)
-      INTO v_subjects
-      FROM (SELECT u.subject, min(u.n) AS first
-              FROM unnest(subjects) WITH ORDINALITY AS u(subject, n)
-             WHERE u.subject <> ''
-             GROUP BY u.subject) s;
     IF v_subjects IS NULL THEN
         RETURN 0;
     END IF;
@@ -444,7 +492,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.disclosure_append_batch(text[], text, regclass, text[], text, text, text, timestamptz, text, name, text) IS
-    'Internal, for the capture writer: appends one disclosure with source ''capture'' per distinct non-empty subject, of the subject kind the table had when the rows were read, under one lock of the chain head; returns how many were appended. recorded_by defaults to the session user.';
+    'Internal, for the capture writer: appends one disclosure record with source ''capture'' for the distinct non-empty subjects, of the subject kind the table had when the rows were read; returns how many subjects it holds. recorded_by defaults to the session user.';
 
 -- Art. 9.1 exceptions that hold per subject: its consent in force at the
 -- time for the purpose, naming the country, after a notice of the risks
@@ -532,7 +580,7 @@ BEGIN
     IF disclosed_at < '2000-01-01 00:00:00+00' THEN
         RAISE EXCEPTION 'disclosure time is before 2000'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = format('Got %s; the log is kept in monthly partitions, and a mistyped year would create them centuries away.', disclosed_at),
+                  DETAIL = format('Got %s; the log is kept in yearly partitions, and a mistyped year would create them centuries away.', disclosed_at),
                   HINT = 'Check the year of disclosed_at.';
     END IF;
     v_purpose := coalesce(purpose::text,
@@ -621,12 +669,18 @@ $$;
 COMMENT ON FUNCTION compliance.disclosure_window(date) IS
     'The year preceding an application date (Art. 12.2 of Law 99-Z): [applied_on - 1 year, applied_on) at midnight in the session''s TimeZone.';
 
--- The subject's disclosures in the window, exempt ones marked.
+-- The subject's disclosures in the window, exempt ones marked: the
+-- records whose subjects hold the key, found through each partition's GIN
+-- index (pending list included), one row per record as the subject
+-- appears in a record once.  Never a sequential scan: the planner does not
+-- count what reading every record's array costs, and a partition of a few
+-- large records looks cheap to scan whole.
 CREATE FUNCTION compliance.disclosure_history_rows(subject text, applied_on date, subject_kind text)
     RETURNS TABLE (recipient text, recipient_name text, recipient_location text, country text,
                    data_items text[], purpose text, disclosed_at timestamptz, exempt boolean)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    SET enable_seqscan = off
 AS $$
 DECLARE
     v_window record;
@@ -638,9 +692,9 @@ BEGIN
     RETURN QUERY
         SELECT d.recipient, r.name, r.location, d.country, d.data_items, d.purpose, d.disclosed_at,
                coalesce(d.purpose = ANY (v_exempt), false)
-          FROM compliance.disclosure_log d
+          FROM compliance.disclosure_records d
           LEFT JOIN compliance.recipients r ON r.code = d.recipient
-         WHERE d.subject = disclosure_history_rows.subject
+         WHERE d.subjects @> ARRAY[disclosure_history_rows.subject COLLATE "C"]
            AND d.subject_kind = disclosure_history_rows.subject_kind
            AND d.disclosed_at >= v_window.from_at
            AND d.disclosed_at < v_window.to_at
@@ -748,11 +802,13 @@ REVOKE EXECUTE ON FUNCTION
     compliance.set_recipient_agreement(text, compliance.purpose_set, compliance.processing_action[], boolean, text),
     compliance.check_transfer(text, text, text),
     compliance.transfer_exception_holds(text, text, text, text, text, timestamptz),
-    compliance.disclosure_log_fields(compliance.disclosure_log),
+    compliance.disclosure_record_fields(compliance.disclosure_records),
     compliance.ensure_disclosure_partition(timestamptz),
+    compliance.merge_disclosure_index(),
     compliance.disclosure_log_drop_guard(),
     compliance.disclosure_append_rows(text[], text, text, text, text[], text, text, text, text, text, timestamptz, name),
     compliance.disclosure_append(text, text, text, text[], text, text, text, text, text, timestamptz),
+    compliance.disclosure_subjects(text[]),
     compliance.disclosure_append_batch(text[], text, regclass, text[], text, text, text, timestamptz, text, name, text),
     compliance.record_disclosure(text, text, text[], compliance.purpose, text, timestamptz, text, text),
     compliance.disclosure_exempt_purposes(),
@@ -761,14 +817,15 @@ REVOKE EXECUTE ON FUNCTION
     compliance.disclosure_history(text, date, text),
     compliance.disclosure_history_report(text, date, text)
 FROM PUBLIC;
-REVOKE ALL ON compliance.recipient_agreements, compliance.disclosure_log,
+REVOKE ALL ON compliance.recipient_agreements, compliance.disclosure_records, compliance.disclosure_log,
     compliance.disclosures_per_recipient_month, compliance.cross_border_transfers,
     compliance.top_data_items
 FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION
     compliance.set_recipient_agreement(text, compliance.purpose_set, compliance.processing_action[], boolean, text),
-    compliance.ensure_disclosure_partition(timestamptz)
+    compliance.ensure_disclosure_partition(timestamptz),
+    compliance.merge_disclosure_index()
 TO compliance_admin;
 GRANT EXECUTE ON FUNCTION compliance.check_transfer(text, text, text)
 TO compliance_admin, compliance_officer, compliance_app;
@@ -781,7 +838,7 @@ GRANT EXECUTE ON FUNCTION
 TO compliance_officer;
 GRANT SELECT ON compliance.recipient_agreements
 TO compliance_admin, compliance_officer, compliance_analyst, compliance_app;
-GRANT SELECT ON compliance.disclosure_log TO compliance_officer, compliance_analyst;
+GRANT SELECT ON compliance.disclosure_records, compliance.disclosure_log TO compliance_officer, compliance_analyst;
 GRANT SELECT ON compliance.disclosures_per_recipient_month, compliance.cross_border_transfers,
     compliance.top_data_items
 TO compliance_officer, compliance_analyst;
