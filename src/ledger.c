@@ -27,7 +27,6 @@
 #include "compliance.h"
 
 PG_FUNCTION_INFO_V1(ledger_digest);
-PG_FUNCTION_INFO_V1(ledger_chain);
 PG_FUNCTION_INFO_V1(ledger_chain_next);
 PG_FUNCTION_INFO_V1(ledger_guard);
 PG_FUNCTION_INFO_V1(new_salt);
@@ -106,75 +105,6 @@ ledger_digest(PG_FUNCTION_ARGS)
 	digest_fields(VARDATA_ANY(prev), VARSIZE_ANY_EXHDR(prev), values, nulls, nfields,
 				  (uint8 *) VARDATA(result));
 	PG_RETURN_BYTEA_P(result);
-}
-
-/*
- * ledger_chain(prev bytea, fields text[], first_id bigint, subjects text[])
- * returns bytea[]
- *
- * The hashes of a run of rows that share every field but the first (the
- * id: first_id, first_id + 1, ...) and the second (the subject), chained
- * after prev.  The disclosure log appends a captured statement's rows with
- * one call instead of a loop in PL/pgSQL, whose array appends made a run
- * of n rows cost n squared.
- */
-Datum
-ledger_chain(PG_FUNCTION_ARGS)
-{
-	bytea	   *prev;
-	ArrayType  *subjects;
-	Datum	   *values;
-	bool	   *nulls;
-	int			nfields;
-	Datum	   *subject_values;
-	bool	   *subject_nulls;
-	int			nsubjects;
-	int64		id;
-	Datum	   *hashes;
-	uint8		last[PG_SHA256_DIGEST_LENGTH];
-	const char *link;
-	size_t		link_len;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("ledger chain needs the previous hash, the shared fields, the first id and the subjects")));
-	prev = PG_GETARG_BYTEA_PP(0);
-	deconstruct_fields(PG_GETARG_ARRAYTYPE_P(1), &values, &nulls, &nfields);
-	if (nfields < 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("ledger fields must start with the id and the subject")));
-	id = PG_GETARG_INT64(2);
-	subjects = PG_GETARG_ARRAYTYPE_P(3);
-	if (ARR_NDIM(subjects) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("subjects must be a one-dimensional array")));
-	deconstruct_array(subjects, TEXTOID, -1, false, TYPALIGN_INT,
-					  &subject_values, &subject_nulls, &nsubjects);
-
-	hashes = palloc(sizeof(Datum) * Max(nsubjects, 1));
-	link = VARDATA_ANY(prev);
-	link_len = VARSIZE_ANY_EXHDR(prev);
-	for (int i = 0; i < nsubjects; i++)
-	{
-		bytea	   *hash = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-
-		CHECK_FOR_INTERRUPTS();
-		values[0] = DirectFunctionCall1(int8out, Int64GetDatum(id + i));
-		values[0] = CStringGetTextDatum(DatumGetCString(values[0]));
-		nulls[0] = false;
-		values[1] = subject_values[i];
-		nulls[1] = subject_nulls[i];
-		digest_fields(link, link_len, values, nulls, nfields, last);
-		SET_VARSIZE(hash, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-		memcpy(VARDATA(hash), last, PG_SHA256_DIGEST_LENGTH);
-		hashes[i] = PointerGetDatum(hash);
-		link = VARDATA(hash);
-		link_len = PG_SHA256_DIGEST_LENGTH;
-	}
-	PG_RETURN_ARRAYTYPE_P(construct_array(hashes, nsubjects, BYTEAOID, -1, false, TYPALIGN_INT));
 }
 
 /*

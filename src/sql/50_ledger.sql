@@ -7,12 +7,6 @@ CREATE FUNCTION compliance.ledger_digest(prev bytea, fields text[]) RETURNS byte
 COMMENT ON FUNCTION compliance.ledger_digest(bytea, text[]) IS
     'SHA-256 over the previous row''s hash and the length-prefixed UTF-8 encoding of the row''s fields; the link of a ledger''s hash chain.';
 
-CREATE FUNCTION compliance.ledger_chain(prev bytea, fields text[], first_id bigint, subjects text[])
-    RETURNS bytea[]
-    LANGUAGE C IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ledger_chain';
-COMMENT ON FUNCTION compliance.ledger_chain(bytea, text[], bigint, text[]) IS
-    'The hashes of a run of ledger rows sharing every field but the id (first_id, first_id + 1, ...) and the subject, chained after prev: compliance.ledger_digest() for each in turn.';
-
 -- Rows appended in bulk, whose fields all differ: in a query passing the
 -- rows in the order of id,
 --   compliance.ledger_chain_next(head_hash, id, fields)
