@@ -7,7 +7,8 @@
  * The extension enforces Law of the Republic of Belarus No. 99-Z of
  * 7 May 2021 "On the protection of personal data" inside PostgreSQL.
  * SQL objects live in schema "compliance"; the SQL script is assembled
- * from src/sql/ (one file per concern) by the Makefile.
+ * from src/sql/ (one file per concern) by the Makefile; doc/architecture.md
+ * ("Where each object's SQL lives") says which file holds which object.
  *
  *-------------------------------------------------------------------------
  */
@@ -558,7 +559,7 @@ extern void messages_add_hints(ErrorData *edata);
 
 /* ---------------------------------------------------------------------
  * ledger.c: hash chains of the append-only ledgers (ledger_digest; in
- * bulk ledger_chain and ledger_chain_next) and the trigger refusing
+ * bulk ledger_chain_next) and the trigger refusing
  * UPDATE/DELETE/TRUNCATE on them (ledger_guard)
  * ---------------------------------------------------------------------
  */

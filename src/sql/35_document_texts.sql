@@ -1,7 +1,7 @@
 -- The text of the documents for data subjects and the authority (consent
 -- notice, access report, Art. 12 answer, policy): every sentence, heading
 -- and word, by key and language, filled by one file per language
--- (36_texts_ru.sql, 37_texts_en.sql) so that a lawyer reviews one
+-- (36_texts_ru.sql, 37_texts_en.sql, 38_texts_be.sql) so that a lawyer reviews one
 -- language end to end.  The document functions hold no text of their own:
 -- they assemble keys, labels (32_labels.sql) and values.
 
