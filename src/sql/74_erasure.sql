@@ -471,6 +471,8 @@ BEGIN
             SELECT a.recipient FROM compliance.recipient_agreements a
               JOIN compliance.recipients rc ON rc.code = a.recipient AND rc.kind = 'authorised_person') r
      WHERE EXISTS (SELECT FROM compliance.recipients rc WHERE rc.code = r.recipient)
+     -- notices numbered in the order of their recipients, on every version
+     ORDER BY r.recipient
     ON CONFLICT (subject, subject_kind, recipient) WHERE confirmed_at IS NULL DO UPDATE
        SET cause = CASE WHEN excluded.cause = 'erasure' THEN 'erasure' ELSE n.cause END,
            request_id = coalesce(n.request_id, excluded.request_id),
