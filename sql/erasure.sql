@@ -337,6 +337,19 @@ SELECT subject, done_at IS NOT NULL AS done, report ->> 'action' AS action FROM 
 SET compliance.enforce = off;
 SELECT subject FROM customers ORDER BY subject;
 RESET compliance.enforce;
+-- erase_subject() closes the subject's erase tasks: none erases it again
+DROP TRIGGER refuse_2 ON customers;
+SELECT compliance.erase_subject('2') ->> 'outcome' AS outcome;
+SELECT subject, done_at IS NOT NULL AS done, report ->> 'action' AS action, report ->> 'by' AS by
+  FROM compliance.erase_tasks WHERE subject = '2';
+SELECT count(*) AS erased_events FROM compliance.consent_ledger WHERE subject = '2' AND event = 'erased';
+-- the batches refuse a default isolation other than READ COMMITTED before
+-- they begin, rather than fail every subject
+SET default_transaction_isolation = 'repeatable read';
+CALL compliance.process_erase_tasks_in_batches(10);
+CALL compliance.purge_expired_in_batches(10);
+RESET default_transaction_isolation;
+SELECT compliance.purge_expired_batch(ARRAY['5'], NULL);
 SELECT ledger, ok FROM compliance.verify_ledger() WHERE ledger = 'consent';
 DROP TABLE customers;
 DROP EXTENSION compliance;

@@ -265,6 +265,8 @@ $$;
 COMMENT ON FUNCTION compliance.wait_for_consent_writers() IS
     'Internal: waits until the transaction holding the consent chain''s head ends, holding nothing after; a batch that a consent writer made fail runs again after it.';
 REVOKE EXECUTE ON FUNCTION compliance.wait_for_consent_writers() FROM PUBLIC;
+-- the batch procedures run with their caller's rights
+GRANT EXECUTE ON FUNCTION compliance.wait_for_consent_writers() TO compliance_officer;
 
 -- What identifies a subject in a receipt (the identity fields of Art. 5.6,
 -- the representative) is kept outside the hash chain, so that erasure can

@@ -939,6 +939,7 @@ CREATE FUNCTION compliance.erase_subject(subject text, request_id bigint DEFAULT
 AS $$
 DECLARE
     v_req compliance.subject_requests;
+    v_report jsonb;
     r record;
 BEGIN
     subject := compliance.check_subject(subject, subject_kind);
@@ -973,7 +974,13 @@ BEGIN
 
     -- Serialise with consent events of this subject.
     PERFORM compliance.consent_ledger_lock();
-    RETURN compliance.erase_subject_run(subject, request_id, subject_kind, false);
+    v_report := compliance.erase_subject_run(subject, request_id, subject_kind, false);
+    -- its erase tasks are done with it: a task due later would erase it a
+    -- second time
+    PERFORM compliance.close_erase_tasks(jsonb_build_array(jsonb_build_object(
+        'subject', subject, 'subject_kind', subject_kind,
+        'result', jsonb_build_object('action', 'erased', 'by', 'compliance.erase_subject()', 'report', v_report))));
+    RETURN v_report;
 END
 $$;
 COMMENT ON FUNCTION compliance.erase_subject(text, bigint, text) IS
@@ -1107,17 +1114,97 @@ $$;
 COMMENT ON FUNCTION compliance.remaining_bases(text, text) IS
     'Purposes that still give a basis to process the subject: consent purposes with a consent in force, purposes recorded per subject with a ground of the subject in force (compliance.record_basis), and purposes whose basis covers all subjects that may touch a protected table holding the subject''s rows (their data items name one of its columns, or are unrestricted).';
 
--- The end of a batch of a purge or of erase tasks: takes the consent
--- chain's head (held from here to the commit, not while the batch
--- deleted rows), checks that no consent event of a subject the batch acted
--- on was recorded since it began (ledger ids after since), and appends the
--- erased events of its erasures (erase_subject_run with in_batch), ending
--- the consents they end.  A consent given, withdrawn or refused, or a
--- ground recorded, meanwhile may have given the subject a basis the batch
--- did not see: the batch fails with 40001, and its procedure runs it
--- again.  Takes the reports of erase_subject_run; returns them with their
+-- What the decisions of a batch depend on besides each subject's own
+-- records: the purposes (their basis, scope, data items, retention, and
+-- whether retired) and the retained tables.
+CREATE FUNCTION compliance.erasure_registry_digest() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    RETURN (SELECT md5(coalesce(string_agg(x.r, E'\n' ORDER BY x.r), ''))
+              FROM (SELECT p::text AS r FROM compliance.purposes p
+                    UNION ALL
+                    SELECT t::text FROM compliance.retained_tables t) x);
+COMMENT ON FUNCTION compliance.erasure_registry_digest() IS
+    'Internal: a digest of the purpose registry and the retained tables, which a purge or erase-task batch compares at its end with the one at its start.';
+
+-- A purge or erase tasks in batches decide each batch from what committed
+-- before its statements (READ COMMITTED); a procedure's batches start
+-- with the session's default isolation, checked before the first.
+CREATE FUNCTION compliance.check_batch_isolation(what text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed'
+       OR current_setting('default_transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION '% must run at READ COMMITTED', what
+            USING ERRCODE = 'active_sql_transaction',
+                  DETAIL = format('default_transaction_isolation is %s: each batch would decide which subjects to erase from a snapshot taken before consents given meanwhile.',
+                                  current_setting('default_transaction_isolation')),
+                  HINT = 'SET default_transaction_isolation = ''read committed'' before the CALL.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_batch_isolation(text) IS
+    'Internal to compliance.purge_expired_in_batches() and compliance.process_erase_tasks_in_batches(): raises 25001 unless the transaction and the default isolation are READ COMMITTED.';
+
+-- The start of a batch of a purge or of erase tasks: what
+-- compliance.append_erasures() checks at the batch's end, {since,
+-- registry}: the last id of the consent chain it decides from, and the
+-- registry's digest (a purpose covering all subjects registered meanwhile,
+-- or a retention ground set, may give rows a basis the batch did not
+-- see).  At READ COMMITTED only: each statement of the batch sees what
+-- committed before it, and the check at its end every event recorded
+-- since; at REPEATABLE READ it would decide, and check, from its first
+-- snapshot.  A writer that added rows of a subject under a consent since
+-- ended may still be open: it finishes first, so that its rows are seen
+-- (later writers cannot add rows of a subject with no basis).  Writers of
+-- the partitions and inheritance children of protected tables too: an
+-- INSERT into a partition locks the partition only.
+CREATE FUNCTION compliance.purge_batch_start(what text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION '% must run at READ COMMITTED', what
+            USING ERRCODE = 'active_sql_transaction',
+                  DETAIL = format('This transaction is %s: it would decide which subjects to erase from a snapshot taken before consents given meanwhile.',
+                                  upper(current_setting('transaction_isolation'))),
+                  HINT = 'Call it outside a transaction block, or in one started with BEGIN ISOLATION LEVEL READ COMMITTED.';
+    END IF;
+    PERFORM compliance.wait_for_table_writers(ARRAY(
+        WITH RECURSIVE tree(relid) AS (
+            SELECT p.relid::oid FROM compliance.protected_tables p
+            UNION
+            SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid)
+        SELECT tree.relid::regclass FROM tree));
+    RETURN jsonb_build_object(
+        'since', (SELECT coalesce(max(h.last_id), 0) FROM compliance.ledger_heads h WHERE h.ledger = 'consent'),
+        'registry', compliance.erasure_registry_digest());
+END
+$$;
+COMMENT ON FUNCTION compliance.purge_batch_start(text) IS
+    'Internal: the start of a purge or erase-task batch: raises 25001 unless READ COMMITTED, waits for the transactions writing to protected tables (their partitions and children included), and returns what compliance.append_erasures() checks at the end: {since: the consent chain''s last id, registry: compliance.erasure_registry_digest()}.';
+
+-- The end of a batch of a purge or of erase tasks, after its last DELETE.
+-- Fails with 40001 (its procedure runs it again, deciding from the new
+-- state) if a basis the batch did not see may have let rows of a subject
+-- it deleted be written meanwhile:
+--  * a ground recorded (record_basis) for such a subject: acted gives the
+--    ids of the grounds the batch saw when it decided (grounds);
+--  * a block of such a subject lifted or placed again (blocked_at: when
+--    the block it saw was placed; a batch never lifts one);
+--  * the registry changed (batch.registry, from purge_batch_start);
+--  * a consent event of a subject it acted on, recorded after the consent
+--    chain's last id it decided from (batch.since), checked under the
+--    chain's head, which is then held to the commit.
+-- Checked after every DELETE of the batch, so what commits after the check
+-- covers only rows the batch never saw.  Then appends the erased events of
+-- its erasures (erase_subject_run with in_batch), ending the consents they
+-- end.  Takes the reports of erase_subject_run; returns them with their
 -- ledger_id.
-CREATE FUNCTION compliance.append_erasures(reports jsonb, since bigint, acted jsonb) RETURNS jsonb
+CREATE FUNCTION compliance.append_erasures(reports jsonb, batch jsonb, acted jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1128,13 +1215,8 @@ DECLARE
     v_recorded_at timestamptz;
     v_rows bigint;
     v_last_hash bytea;
+    c_hint CONSTANT text := 'Run it again: compliance.purge_expired_in_batches() and compliance.process_erase_tasks_in_batches() do so themselves.';
 BEGIN
-    -- A ground recorded (record_basis) after the batch decided that a
-    -- subject had none: rows written under it before one of the batch's
-    -- DELETEs took its snapshot may have gone.  Checked after every DELETE
-    -- of the batch, so a ground committed after this check covers only
-    -- rows the batch never saw.  acted gives, for each subject whose rows
-    -- the batch deleted, the ids of the grounds it saw when it decided.
     SELECT string_agg(DISTINCT format('"%s" (%s)', g.subject, g.subject_kind), ', ') INTO v_changed
       FROM jsonb_to_recordset(acted) AS a(subject text, subject_kind text, grounds bigint[])
       JOIN compliance.subject_grounds g ON g.subject = a.subject AND g.subject_kind = a.subject_kind
@@ -1142,20 +1224,37 @@ BEGIN
     IF v_changed IS NOT NULL THEN
         RAISE EXCEPTION 'grounds of subjects being purged changed meanwhile'
             USING ERRCODE = 'serialization_failure',
-                  DETAIL = format('A ground was recorded for %s after the batch decided to delete their rows; rows written under it may have gone with them.', v_changed),
-                  HINT = 'Run it again: compliance.purge_expired_in_batches() and compliance.process_erase_tasks_in_batches() do so themselves.';
+                  DETAIL = format('A ground was recorded for %s after the batch decided to delete their rows; rows written under it could go with them.', v_changed),
+                  HINT = c_hint;
+    END IF;
+    SELECT string_agg(DISTINCT format('"%s" (%s)', a.subject, a.subject_kind), ', ') INTO v_changed
+      FROM jsonb_to_recordset(acted) AS a(subject text, subject_kind text, blocked_at timestamptz)
+     WHERE a.blocked_at IS NOT NULL
+       AND (SELECT b.blocked_at FROM compliance.blocked_subjects b
+             WHERE b.subject = a.subject AND b.subject_kind = a.subject_kind) IS DISTINCT FROM a.blocked_at;
+    IF v_changed IS NOT NULL THEN
+        RAISE EXCEPTION 'blocks of subjects being purged changed meanwhile'
+            USING ERRCODE = 'serialization_failure',
+                  DETAIL = format('The block of %s was lifted after the batch decided to delete their rows; rows written since could go with them.', v_changed),
+                  HINT = c_hint;
+    END IF;
+    IF compliance.erasure_registry_digest() IS DISTINCT FROM batch ->> 'registry' THEN
+        RAISE EXCEPTION 'the purpose registry changed while subjects were being purged'
+            USING ERRCODE = 'serialization_failure',
+                  DETAIL = 'A purpose or a retained table was registered or changed after the batch began; it decided without it.',
+                  HINT = c_hint;
     END IF;
     PERFORM compliance.consent_ledger_lock();
     SELECT string_agg(DISTINCT format('"%s" (%s)', l.subject, l.subject_kind), ', ') INTO v_changed
       FROM compliance.consent_ledger l
       JOIN jsonb_to_recordset(acted) AS a(subject text, subject_kind text)
         ON a.subject = l.subject AND a.subject_kind = l.subject_kind
-     WHERE l.id > since;
+     WHERE l.id > (batch ->> 'since')::bigint;
     IF v_changed IS NOT NULL THEN
         RAISE EXCEPTION 'consents of subjects being purged changed meanwhile'
             USING ERRCODE = 'serialization_failure',
                   DETAIL = format('Consent events of %s were recorded after the batch began; it decided without them.', v_changed),
-                  HINT = 'Run it again: compliance.purge_expired_in_batches() and compliance.process_erase_tasks_in_batches() do so themselves.';
+                  HINT = c_hint;
     END IF;
     -- The erased events in one statement, in the order of the reports,
     -- chained by ledger_chain_next(): the head is held for milliseconds,
@@ -1199,35 +1298,8 @@ BEGIN
     RETURN v_out;
 END
 $$;
-COMMENT ON FUNCTION compliance.append_erasures(jsonb, bigint, jsonb) IS
-    'Internal to compliance.purge_expired() and compliance.process_erase_tasks(): at the end of a batch, takes the consent chain''s head, fails with 40001 if a consent event of a subject the batch acted on (acted: [{subject, subject_kind, grounds}]) was recorded after ledger id since, or if such a subject has a ground other than those it saw when it decided (grounds: their ids; absent for subjects whose rows it kept), and appends the erased events of the batch''s erasures; returns their reports with ledger_id.';
-
--- The start of a batch of a purge or of erase tasks; returns the last id
--- of the consent chain it decides from, for compliance.append_erasures().
--- At READ COMMITTED only: each statement of the batch sees what committed
--- before it, and the check at its end every event recorded since; at
--- REPEATABLE READ it would decide, and check, from its first snapshot.
--- A writer that added rows of a subject under a consent since ended may
--- still be open: it finishes first, so that its rows are seen (later
--- writers cannot add rows of a subject with no basis).
-CREATE FUNCTION compliance.purge_batch_start(what text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF current_setting('transaction_isolation') <> 'read committed' THEN
-        RAISE EXCEPTION '% must run at READ COMMITTED', what
-            USING ERRCODE = 'active_sql_transaction',
-                  DETAIL = format('This transaction is %s: it would decide which subjects to erase from a snapshot taken before consents given meanwhile.',
-                                  upper(current_setting('transaction_isolation'))),
-                  HINT = 'Call it outside a transaction block, or in one started with BEGIN ISOLATION LEVEL READ COMMITTED.';
-    END IF;
-    PERFORM compliance.wait_for_table_writers(ARRAY(SELECT p.relid FROM compliance.protected_tables p));
-    RETURN (SELECT coalesce(max(h.last_id), 0) FROM compliance.ledger_heads h WHERE h.ledger = 'consent');
-END
-$$;
-COMMENT ON FUNCTION compliance.purge_batch_start(text) IS
-    'Internal: the start of a purge or erase-task batch: raises 25001 unless READ COMMITTED, waits for the transactions writing to protected tables, and returns the consent chain''s last id for compliance.append_erasures().';
+COMMENT ON FUNCTION compliance.append_erasures(jsonb, jsonb, jsonb) IS
+    'Internal to compliance.purge_expired() and compliance.process_erase_tasks(): at the end of a batch, after its last DELETE, fails with 40001 if a subject whose rows it deleted has a ground it did not see (acted: [{subject, subject_kind, grounds, blocked_at}], grounds the ids it saw), or its block was lifted or placed again since it saw it (blocked_at), or the registry changed (batch.registry from compliance.purge_batch_start()), or, under the consent chain''s head, a consent event of a subject it acted on was recorded after ledger id batch.since; then appends the erased events of the batch''s erasures and returns their reports with ledger_id.';
 
 -- Closes the open erase tasks, taken up by now, of the subjects in
 -- results ([{subject, subject_kind, result}]) with their result, and
@@ -1273,17 +1345,43 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.close_erase_tasks(jsonb) IS
-    'Internal to compliance.process_erase_tasks() and compliance.purge_expired(): closes the open erase tasks (taken up by now) of the subjects in results ([{subject, subject_kind, result}]) with their result, and completes the applications they answer (Art. 10.2 of Law 99-Z); returns how many tasks it closed.';
+    'Internal to compliance.process_erase_tasks(), compliance.erase_subject() and compliance.purge_expired(): closes the open erase tasks (taken up by now) of the subjects in results ([{subject, subject_kind, result}]) with their result, and completes the applications they answer (Art. 10.2 of Law 99-Z); returns how many tasks it closed.';
 
--- Erase tasks in a batch of at most max_subjects subjects (NULL: all), in
--- one transaction, without the consent chain's head until the end:
--- consent writers go on while the batch checks bases and deletes rows,
--- and wait only while it appends its erased events and closes its tasks;
--- if one of them recorded a consent event, or a ground, of a subject of
--- the batch meanwhile, the batch fails with 40001 (append_erasures) and
--- runs again.  skip: subjects not to take up ([{subject, subject_kind}],
--- those whose own batch failed in this run); subjects: only these.
-CREATE FUNCTION compliance.erase_tasks_batch(max_subjects integer, skip jsonb, subjects jsonb) RETURNS jsonb
+-- Art. 10.3: a contract that expired by its term (valid_until) has the
+-- effect of a withdrawal as one terminated by end_basis does: its erase
+-- task is opened when a batch of erase tasks looks for work.
+CREATE FUNCTION compliance.open_contract_erase_tasks() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_n bigint;
+BEGIN
+    INSERT INTO compliance.erase_tasks (subject, subject_kind, created_at, due_at, ground_id)
+    SELECT g.subject, g.subject_kind, g.valid_until, compliance.belarus_date(g.valid_until) + 15, g.id
+      FROM compliance.subject_grounds g
+      JOIN compliance.purposes p ON p.id = g.registry_ref
+     WHERE p.legal_basis = 'contract_with_subject'
+       AND g.ended_at IS NULL AND g.valid_until <= now()
+       AND NOT EXISTS (SELECT FROM compliance.erase_tasks t WHERE t.ground_id = g.id);
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END
+$$;
+COMMENT ON FUNCTION compliance.open_contract_erase_tasks() IS
+    'Internal to compliance.process_erase_tasks() and compliance.process_erase_tasks_in_batches(): opens the erase tasks of contracts with the subject that expired by their term (Art. 10.3 of Law 99-Z); returns how many.';
+
+-- Erase tasks in a batch, in one transaction, without the consent chain's
+-- head until the end: consent writers go on while the batch checks bases
+-- and deletes rows, and wait only while it appends its erased events and
+-- closes its tasks; if a basis the batch did not see appeared meanwhile
+-- (compliance.append_erasures), it fails with 40001 and runs again.  The
+-- subjects: the first max_subjects whose tasks are due (subjects NULL), or
+-- those of subjects that still have due tasks.  alone (one subject, of
+-- process_erase_tasks_in_batches): an error other than a concurrent
+-- writer's is the subject's, whose tasks stay open with the error in
+-- their report.
+CREATE FUNCTION compliance.erase_tasks_batch(max_subjects integer, subjects jsonb, alone boolean) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET compliance.enforce = off
@@ -1298,121 +1396,123 @@ DECLARE
     v_results jsonb := '[]';
     v_reports jsonb := '[]';
     v_acted jsonb := '[]';
-    v_since bigint;
+    v_batch jsonb;
+    v_state text;
+    v_message text;
 BEGIN
-    v_since := compliance.purge_batch_start('compliance.process_erase_tasks()');
     IF max_subjects < 1 THEN
         RAISE EXCEPTION 'max_subjects must be a positive number'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass NULL for every subject whose task is due, or e.g. 1000.';
     END IF;
-    -- Art. 10.3: a contract that expired by its term (valid_until) has the
-    -- effect of a withdrawal as one terminated by end_basis does.
-    INSERT INTO compliance.erase_tasks (subject, subject_kind, created_at, due_at, ground_id)
-    SELECT g.subject, g.subject_kind, g.valid_until, compliance.belarus_date(g.valid_until) + 15, g.id
-      FROM compliance.subject_grounds g
-      JOIN compliance.purposes p ON p.id = g.registry_ref
-     WHERE p.legal_basis = 'contract_with_subject'
-       AND g.ended_at IS NULL AND g.valid_until <= now()
-       AND NOT EXISTS (SELECT FROM compliance.erase_tasks t WHERE t.ground_id = g.id);
+    v_batch := compliance.purge_batch_start('compliance.process_erase_tasks()');
+    PERFORM compliance.open_contract_erase_tasks();
+    BEGIN
+        FOR v_kind, v_subject IN
+            SELECT DISTINCT t.subject_kind, t.subject FROM compliance.erase_tasks t
+             WHERE erase_tasks_batch.subjects IS NULL AND t.done_at IS NULL AND t.created_at <= now()
+            UNION
+            SELECT k.subject_kind, k.subject
+              FROM jsonb_to_recordset(erase_tasks_batch.subjects) k(subject text, subject_kind text)
+             WHERE EXISTS (SELECT FROM compliance.erase_tasks t
+                            WHERE t.subject = k.subject AND t.subject_kind = k.subject_kind
+                              AND t.done_at IS NULL AND t.created_at <= now())
+             ORDER BY 1, 2 LIMIT max_subjects
+        LOOP
+            -- the grounds seen before deciding, for the check at the end
+            SELECT coalesce(array_agg(g.id), '{}') INTO v_grounds
+              FROM compliance.subject_grounds g WHERE g.subject = v_subject AND g.subject_kind = v_kind;
+            v_bases := compliance.remaining_bases(v_subject, v_kind);
+            IF jsonb_array_length(v_bases) > 0 THEN
+                v_result := jsonb_build_object('action', 'kept', 'bases', v_bases,
+                    'note', 'Processing under the withdrawn consent or ended ground stopped when it ended; the data are still processed on the bases listed.');
+                v_acted := v_acted || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind);
+            ELSE
+                v_reports := v_reports || jsonb_build_array(compliance.erase_subject_run(v_subject, NULL, v_kind, true));
+                v_result := jsonb_build_object('action', 'erased', 'report', jsonb_array_length(v_reports) - 1);
+                v_acted := v_acted || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind, 'grounds', v_grounds);
+            END IF;
+            v_results := v_results || jsonb_build_array(jsonb_build_object('subject', v_subject, 'subject_kind', v_kind,
+                                                                           'result', v_result));
+        END LOOP;
 
-    FOR v_kind, v_subject IN
-        SELECT DISTINCT t.subject_kind, t.subject FROM compliance.erase_tasks t
-         WHERE t.done_at IS NULL AND t.created_at <= now()
-           AND NOT EXISTS (SELECT FROM jsonb_to_recordset(coalesce(skip, '[]')) k(subject text, subject_kind text)
-                            WHERE k.subject = t.subject AND k.subject_kind = t.subject_kind)
-           AND (erase_tasks_batch.subjects IS NULL
-                OR EXISTS (SELECT FROM jsonb_to_recordset(erase_tasks_batch.subjects) k(subject text, subject_kind text)
-                            WHERE k.subject = t.subject AND k.subject_kind = t.subject_kind))
-         ORDER BY t.subject_kind, t.subject LIMIT max_subjects
-    LOOP
-        -- another session may have done them meanwhile
-        CONTINUE WHEN NOT EXISTS (SELECT FROM compliance.erase_tasks t
-                                   WHERE t.subject = v_subject AND t.subject_kind = v_kind
-                                     AND t.done_at IS NULL AND t.created_at <= now());
-        -- the grounds seen before deciding, for the check at the end
-        SELECT coalesce(array_agg(g.id), '{}') INTO v_grounds
-          FROM compliance.subject_grounds g WHERE g.subject = v_subject AND g.subject_kind = v_kind;
-        v_bases := compliance.remaining_bases(v_subject, v_kind);
-        IF jsonb_array_length(v_bases) > 0 THEN
-            v_result := jsonb_build_object('action', 'kept', 'bases', v_bases,
-                'note', 'Processing under the withdrawn consent or ended ground stopped when it ended; the data are still processed on the bases listed.');
-            v_acted := v_acted || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind);
-        ELSE
-            v_reports := v_reports || jsonb_build_array(compliance.erase_subject_run(v_subject, NULL, v_kind, true));
-            v_result := jsonb_build_object('action', 'erased', 'report', jsonb_array_length(v_reports) - 1);
-            v_acted := v_acted || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind, 'grounds', v_grounds);
+        -- the erased events, then the tasks and the applications they
+        -- answer (an application answered after its subject's erased event
+        -- is sealed)
+        v_reports := compliance.append_erasures(v_reports, v_batch, v_acted);
+        SELECT coalesce(jsonb_agg(CASE WHEN x.r #>> '{result,action}' = 'erased'
+                                       THEN jsonb_set(x.r, '{result,report}', v_reports -> ((x.r #>> '{result,report}')::integer))
+                                       ELSE x.r END ORDER BY x.i), '[]')
+          INTO v_results
+          FROM jsonb_array_elements(v_results) WITH ORDINALITY x(r, i);
+        RETURN jsonb_build_object(
+            'tasks', compliance.close_erase_tasks(v_results),
+            'erased', (SELECT coalesce(jsonb_agg(jsonb_build_object('subject', x.r ->> 'subject', 'subject_kind', x.r ->> 'subject_kind',
+                                                                    'blocked', x.r #> '{result,report,blocked}') ORDER BY x.i), '[]')
+                         FROM jsonb_array_elements(v_results) WITH ORDINALITY x(r, i)
+                        WHERE x.r #>> '{result,action}' = 'erased'),
+            'kept', (SELECT coalesce(jsonb_agg(jsonb_build_object('subject', x.r ->> 'subject', 'subject_kind', x.r ->> 'subject_kind',
+                                                                  'bases', x.r #> '{result,bases}') ORDER BY x.i), '[]')
+                       FROM jsonb_array_elements(v_results) WITH ORDINALITY x(r, i)
+                      WHERE x.r #>> '{result,action}' = 'kept'),
+            'failed', '[]'::jsonb);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        -- a concurrent writer's, a cancel's: the caller's to handle
+        IF NOT alone OR v_state IN ('40001', '40P01', '55P03', '57014', '57P01') THEN
+            RAISE;
         END IF;
-        v_results := v_results || jsonb_build_array(jsonb_build_object('subject', v_subject, 'subject_kind', v_kind,
-                                                                       'result', v_result));
-    END LOOP;
-
-    -- the erased events, then the tasks and the applications they answer
-    -- (an application answered after its subject's erased event is sealed)
-    v_reports := compliance.append_erasures(v_reports, v_since, v_acted);
-    SELECT coalesce(jsonb_agg(CASE WHEN x.r #>> '{result,action}' = 'erased'
-                                   THEN jsonb_set(x.r, '{result,report}', v_reports -> ((x.r #>> '{result,report}')::integer))
-                                   ELSE x.r END ORDER BY x.i), '[]')
-      INTO v_results
-      FROM jsonb_array_elements(v_results) WITH ORDINALITY x(r, i);
-    RETURN jsonb_build_object(
-        'tasks', compliance.close_erase_tasks(v_results),
-        'erased', (SELECT coalesce(jsonb_agg(jsonb_build_object('subject', x.r ->> 'subject', 'subject_kind', x.r ->> 'subject_kind',
-                                                                'blocked', x.r #> '{result,report,blocked}') ORDER BY x.i), '[]')
-                     FROM jsonb_array_elements(v_results) WITH ORDINALITY x(r, i)
-                    WHERE x.r #>> '{result,action}' = 'erased'),
-        'kept', (SELECT coalesce(jsonb_agg(jsonb_build_object('subject', x.r ->> 'subject', 'subject_kind', x.r ->> 'subject_kind',
-                                                              'bases', x.r #> '{result,bases}') ORDER BY x.i), '[]')
-                   FROM jsonb_array_elements(v_results) WITH ORDINALITY x(r, i)
-                  WHERE x.r #>> '{result,action}' = 'kept'));
+        UPDATE compliance.erase_tasks t
+           SET report = jsonb_build_object('action', 'failed', 'at', clock_timestamp(), 'sqlstate', v_state, 'error', v_message)
+         WHERE t.subject = v_subject AND t.subject_kind = v_kind AND t.done_at IS NULL AND t.created_at <= now();
+        RAISE WARNING 'the erasure of one subject failed: %', v_message
+            USING DETAIL = format('SQLSTATE %s. Its erase tasks stay open, with the error in their report (compliance.erase_tasks); the other subjects go on.', v_state),
+                  HINT = 'Remove the cause (often a trigger or constraint of a protected table, or of a table referring to one, refusing the deletion), then CALL compliance.process_erase_tasks_in_batches() again.';
+        RETURN jsonb_build_object('tasks', 0, 'erased', '[]'::jsonb, 'kept', '[]'::jsonb,
+            'failed', jsonb_build_array(jsonb_build_object('subject', v_subject, 'subject_kind', v_kind,
+                                                           'sqlstate', v_state, 'error', v_message)));
+    END;
 END
 $$;
-COMMENT ON FUNCTION compliance.erase_tasks_batch(integer, jsonb, jsonb) IS
-    'Internal to compliance.process_erase_tasks() and compliance.process_erase_tasks_in_batches(): one batch of erase tasks, of at most max_subjects subjects, not those in skip, and only those in subjects unless it is NULL (both [{subject, subject_kind}]).';
+COMMENT ON FUNCTION compliance.erase_tasks_batch(integer, jsonb, boolean) IS
+    'Internal to compliance.process_erase_tasks() and compliance.process_erase_tasks_in_batches(): one batch of erase tasks, of at most max_subjects subjects: the first whose tasks are due (subjects NULL) or those of subjects ([{subject, subject_kind}]) whose tasks are due; alone (a batch of one subject): an error other than 40001, 40P01, 55P03 or a cancel leaves the subject''s tasks open with the error in their report, with a WARNING, and is returned under failed.';
 
 CREATE FUNCTION compliance.process_erase_tasks(max_subjects integer DEFAULT NULL) RETURNS jsonb
     LANGUAGE sql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
-    RETURN compliance.erase_tasks_batch(max_subjects, '[]', NULL);
+    RETURN compliance.erase_tasks_batch(max_subjects, NULL, false) - 'failed';
 COMMENT ON FUNCTION compliance.process_erase_tasks(integer) IS
-    'Opens the erase tasks of contracts that expired by their term, then does the open erase tasks whose time has come, of at most max_subjects subjects (NULL: all) (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased as by compliance.erase_subject(); otherwise the task is closed as kept, with the bases. The applications the withdrawals answered are completed with the outcome. Consent writers are not held up: they wait only while the erased events are appended at the end; if one recorded a consent event, or a ground was recorded, for a subject of the batch meanwhile, the call fails with 40001 and nothing is done (run it again). Needs READ COMMITTED. Returns the counts and subjects. compliance.process_erase_tasks_in_batches() commits batch by batch and runs a failed batch again.';
+    'Opens the erase tasks of contracts that expired by their term, then does the open erase tasks whose time has come, of at most max_subjects subjects (NULL: all) (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased as by compliance.erase_subject(); otherwise the task is closed as kept, with the bases. The applications the withdrawals answered are completed with the outcome. Consent writers are not held up: they wait only while the erased events are appended at the end; if a basis the batch did not see appeared meanwhile (a consent event, a ground, a lifted block, a registry change), the call fails with 40001 and nothing is done (run it again). Needs READ COMMITTED. Returns the counts and subjects. compliance.process_erase_tasks_in_batches() commits batch by batch and runs a failed batch again.';
 
--- A subject whose erasure failed: its tasks stay open, with the error.
-CREATE FUNCTION compliance.erase_tasks_failed(subject text, subject_kind text, sqlstate text, message text) RETURNS void
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
-    UPDATE compliance.erase_tasks t
-       SET report = jsonb_build_object('action', 'failed', 'at', clock_timestamp(),
-                                       'sqlstate', erase_tasks_failed.sqlstate, 'error', erase_tasks_failed.message)
-     WHERE t.subject = erase_tasks_failed.subject AND t.subject_kind = erase_tasks_failed.subject_kind
-       AND t.done_at IS NULL AND t.created_at <= now();
-END;
-COMMENT ON FUNCTION compliance.erase_tasks_failed(text, text, text, text) IS
-    'Internal to compliance.process_erase_tasks_in_batches(): the erasure of a subject failed; its open tasks keep the error in their report and stay open.';
-
--- Erase tasks at scale: batches of max_subjects subjects, each committed
--- on its own, as compliance.purge_expired_in_batches() does for the purge.
--- A batch that fails for another reason than a concurrent writer (a
--- table owner's trigger or constraint refusing a deletion) is done again
--- subject by subject: the subject whose erasure fails keeps its tasks
--- open, with the error in their report, and the others go on.
+-- Erase tasks at scale: the subjects whose tasks are due now, in batches
+-- of max_subjects subjects, each committed on its own, as
+-- compliance.purge_expired_in_batches() does for the purge.  A batch a
+-- concurrent writer makes fail runs again once the writer is done; one
+-- that fails again, or for another reason (a table's trigger or
+-- constraint refusing a deletion), is done subject by subject: the
+-- subject whose erasure fails keeps its tasks open, with the error, and
+-- the others go on.  Tasks that fall due meanwhile are the next run's.
 CREATE PROCEDURE compliance.process_erase_tasks_in_batches(max_subjects integer DEFAULT 1000,
         INOUT summary jsonb DEFAULT NULL)
     LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_kinds text[];
+    v_subjects text[];
+    v_total integer;
+    v_done integer := 0;
+    v_size integer;
+    v_one_by_one_until integer := 0;
+    v_slice jsonb;
     v_report jsonb;
     v_tasks bigint := 0;
     v_erased integer := 0;
     v_kept integer := 0;
+    v_failed integer := 0;
     v_batches integer := 0;
     v_started timestamptz := pg_catalog.clock_timestamp();
     v_try integer;
-    v_skip jsonb := '[]';
-    v_one_by_one integer := 0;
-    v_next jsonb;
-    v_state text;
+    v_ok boolean;
     v_message text;
 BEGIN
     IF max_subjects IS NULL OR max_subjects < 1 THEN
@@ -1420,69 +1520,69 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'E.g. CALL compliance.process_erase_tasks_in_batches(1000);';
     END IF;
-    LOOP
-        v_next := NULL;
-        IF v_one_by_one > 0 THEN
-            -- after a failed batch: its subjects one at a time
-            SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('subject', t.subject, 'subject_kind', t.subject_kind))
-              INTO v_next
-              FROM compliance.erase_tasks_due t
-             WHERE NOT (v_skip @> pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('subject', t.subject, 'subject_kind', t.subject_kind)))
-             ORDER BY t.subject_kind, t.subject LIMIT 1;
-            EXIT WHEN v_next IS NULL;
-            v_one_by_one := v_one_by_one - 1;
-        END IF;
-        v_state := NULL;
-        -- a batch a consent writer made fail runs again once the writer is
-        -- done, as in purge_expired_in_batches()
+    PERFORM compliance.check_batch_isolation('compliance.process_erase_tasks_in_batches()');
+    PERFORM compliance.open_contract_erase_tasks();
+    SELECT pg_catalog.array_agg(t.subject_kind ORDER BY t.subject_kind, t.subject),
+           pg_catalog.array_agg(t.subject ORDER BY t.subject_kind, t.subject)
+      INTO v_kinds, v_subjects
+      FROM (SELECT DISTINCT d.subject_kind, d.subject FROM compliance.erase_tasks_due d) t;
+    v_total := coalesce(pg_catalog.cardinality(v_subjects), 0);
+    COMMIT;
+    WHILE v_done < v_total LOOP
+        v_size := CASE WHEN v_done < v_one_by_one_until THEN 1 ELSE max_subjects END;
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('subject', u.s, 'subject_kind', u.k))
+          INTO v_slice
+          FROM unnest(v_subjects[v_done + 1 : v_done + v_size], v_kinds[v_done + 1 : v_done + v_size]) u(s, k);
+        v_ok := false;
         FOR v_try IN 1 .. 3 LOOP
             BEGIN
-                v_report := compliance.erase_tasks_batch(max_subjects, v_skip, v_next);
+                v_report := compliance.erase_tasks_batch(v_size, v_slice, v_size = 1);
+                v_ok := true;
                 EXIT;
             EXCEPTION
-                WHEN serialization_failure OR deadlock_detected THEN
-                    IF v_try = 3 THEN
-                        RAISE;
-                    END IF;
+                WHEN serialization_failure OR deadlock_detected OR lock_not_available THEN
+                    -- a consent writer, or a lock held by another transaction:
+                    -- again once that writer is done
+                    GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
                     PERFORM compliance.wait_for_consent_writers();
-                WHEN query_canceled OR admin_shutdown THEN
+                WHEN query_canceled OR admin_shutdown OR active_sql_transaction THEN
                     RAISE;
                 WHEN OTHERS THEN
-                    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+                    GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
                     EXIT;
             END;
         END LOOP;
-        IF v_state IS NOT NULL AND v_next IS NULL THEN
-            -- which subject of the batch failed: each on its own
-            v_one_by_one := max_subjects;
+        IF NOT v_ok AND v_size > 1 THEN
+            -- which subjects of the batch fail: each on its own
+            v_one_by_one_until := v_done + v_size;
             CONTINUE;
-        ELSIF v_state IS NOT NULL THEN
-            v_skip := v_skip || v_next;
-            PERFORM compliance.erase_tasks_failed(v_next #>> '{0,subject}', v_next #>> '{0,subject_kind}', v_state, v_message);
-            COMMIT;
-            RAISE WARNING 'the erasure of one subject failed: %', v_message
-                USING DETAIL = pg_catalog.format('SQLSTATE %s. Its erase tasks stay open, with the error in their report (compliance.erase_tasks); the other subjects go on.', v_state),
-                      HINT = 'Remove the cause (often a trigger or constraint of a protected table refusing the deletion), then CALL compliance.process_erase_tasks_in_batches() again.';
+        ELSIF NOT v_ok THEN
+            -- overtaken three times by writers of this subject
+            v_failed := v_failed + 1;
+            v_done := v_done + 1;
+            RAISE WARNING 'the erase tasks of one subject were left for the next run: %', v_message
+                USING DETAIL = 'Its batch was overtaken three times by other transactions on it; its tasks stay open; the other subjects go on.',
+                      HINT = 'CALL compliance.process_erase_tasks_in_batches() again later.';
             CONTINUE;
         END IF;
         COMMIT;
-        EXIT WHEN v_next IS NULL
-                  AND pg_catalog.jsonb_array_length(v_report -> 'erased') + pg_catalog.jsonb_array_length(v_report -> 'kept') = 0
-                  AND (v_report ->> 'tasks')::bigint = 0;
+        v_done := v_done + v_size;
         v_batches := v_batches + 1;
         v_tasks := v_tasks + (v_report ->> 'tasks')::bigint;
         v_erased := v_erased + pg_catalog.jsonb_array_length(v_report -> 'erased');
         v_kept := v_kept + pg_catalog.jsonb_array_length(v_report -> 'kept');
-        RAISE NOTICE 'erase tasks: % done, % subjects erased, % kept on other bases', v_tasks, v_erased, v_kept
+        v_failed := v_failed + pg_catalog.jsonb_array_length(v_report -> 'failed');
+        RAISE NOTICE 'erase tasks: % of % subjects done, % tasks closed, % subjects erased, % kept on other bases, % failed',
+            LEAST(v_done, v_total), v_total, v_tasks, v_erased, v_kept, v_failed
             USING DETAIL = pg_catalog.format('%s batch(es) committed in %s s; each task keeps its report in compliance.erase_tasks.',
                                              v_batches, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1));
     END LOOP;
     summary := pg_catalog.jsonb_build_object('tasks', v_tasks, 'batches', v_batches, 'erased', v_erased, 'kept', v_kept,
-                                             'failed', pg_catalog.jsonb_array_length(v_skip));
+                                             'failed', v_failed);
 END
 $$;
 COMMENT ON PROCEDURE compliance.process_erase_tasks_in_batches(integer, jsonb) IS
-    'Does every erase task whose time has come as compliance.process_erase_tasks() does (Art. 10.2, 10.3 of Law 99-Z), max_subjects subjects per transaction: each batch commits on its own, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way. A batch overtaken by a consent writer runs again; one that fails otherwise (a table''s trigger or constraint refusing a deletion) is done subject by subject, and the subject that fails keeps its tasks open with the error in their report (a WARNING says so) while the others go on. Returns a summary: tasks, batches, erased, kept, failed. CALL it outside a transaction block.';
+    'Does the erase tasks whose time has come as compliance.process_erase_tasks() does (Art. 10.2, 10.3 of Law 99-Z), for the subjects whose tasks are due when it starts, max_subjects subjects per transaction: each batch commits on its own, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way. A batch overtaken by a concurrent writer runs again once the writer is done; one that fails again, or otherwise (a table''s trigger or constraint refusing a deletion), is done subject by subject, and a subject whose erasure fails keeps its tasks open with the error in their report (a WARNING says so) while the others go on. Returns a summary: tasks, batches, erased, kept, failed. CALL it outside a transaction block, at READ COMMITTED.';
 
 -- ---------------------------------------------------------------------
 -- Dropped tables leave the subject-rights registry
@@ -1515,7 +1615,10 @@ REVOKE EXECUTE ON FUNCTION
     compliance.retention_term_run(regclass, timestamptz, timestamptz),
     compliance.erase_subject(text, bigint, text),
     compliance.erase_subject_run(text, bigint, text, boolean),
-    compliance.append_erasures(jsonb, bigint, jsonb),
+    compliance.append_erasures(jsonb, jsonb, jsonb),
+    compliance.erasure_registry_digest(),
+    compliance.open_contract_erase_tasks(),
+    compliance.check_batch_isolation(text),
     compliance.purge_batch_start(text),
     compliance.wait_for_table_writers(regclass[]),
     compliance.erase_rows(regclass, text, jsonb),
@@ -1524,8 +1627,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.remaining_bases(text, text),
     compliance.process_erase_tasks(integer),
     compliance.close_erase_tasks(jsonb),
-    compliance.erase_tasks_batch(integer, jsonb, jsonb),
-    compliance.erase_tasks_failed(text, text, text, text),
+    compliance.erase_tasks_batch(integer, jsonb, boolean),
     compliance.on_sql_drop_subject_rights(),
     compliance.notify_on_block(),
     compliance.confirm_erasure_notice(bigint, timestamptz)
@@ -1538,8 +1640,9 @@ GRANT EXECUTE ON FUNCTION
     compliance.erase_subject(text, bigint, text),
     compliance.remaining_bases(text, text),
     compliance.process_erase_tasks(integer),
-    compliance.erase_tasks_batch(integer, jsonb, jsonb),
-    compliance.erase_tasks_failed(text, text, text, text)
+    compliance.erase_tasks_batch(integer, jsonb, boolean),
+    compliance.open_contract_erase_tasks(),
+    compliance.check_batch_isolation(text)
 TO compliance_officer;
 REVOKE EXECUTE ON PROCEDURE compliance.process_erase_tasks_in_batches(integer, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE compliance.process_erase_tasks_in_batches(integer, jsonb) TO compliance_officer;

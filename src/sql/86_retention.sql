@@ -349,24 +349,26 @@ DECLARE
     v_report jsonb;
     v_fk record;
     v_keep text[];
-    v_since bigint;
+    v_batch jsonb;
+    v_blocked_at timestamptz;
     v_acted jsonb := '[]';
     v_erasures jsonb := '[]';
     v_grounds bigint[];
 BEGIN
     -- Consent writers go on while the purge decides and deletes; it takes
-    -- the chain's head only at the end, and fails with 40001 if one of them
-    -- recorded a consent event of a subject it acted on after this point
-    -- (compliance.append_erasures).
-    v_since := compliance.purge_batch_start('compliance.purge_expired()');
+    -- the chain's head only at the end, and fails with 40001 if a basis it
+    -- did not see appeared meanwhile (compliance.append_erasures).
+    v_batch := compliance.purge_batch_start('compliance.purge_expired()');
 
-    FOR v_subject, v_kind, v_expired, v_unrecorded, v_grounds IN
+    FOR v_subject, v_kind, v_expired, v_unrecorded, v_grounds, v_blocked_at IN
         SELECT e.subject, p.subject_kind, array_agg(e.tbl ORDER BY e.tbl::text),
                bool_and(e.purpose IS NULL),
-               -- the grounds the decision saw (one snapshot), for the
-               -- check at the end (compliance.append_erasures)
+               -- the grounds and the block the decision saw (one
+               -- snapshot), for the check at the end
                (SELECT coalesce(array_agg(g.id), '{}') FROM compliance.subject_grounds g
-                 WHERE g.subject = e.subject AND g.subject_kind = p.subject_kind)
+                 WHERE g.subject = e.subject AND g.subject_kind = p.subject_kind),
+               (SELECT b.blocked_at FROM compliance.blocked_subjects b
+                 WHERE b.subject = e.subject AND b.subject_kind = p.subject_kind)
           -- a batch: only these subjects, looked up by their keys
           FROM compliance.retention_expiry(only_subjects) e
           JOIN compliance.protected_tables p ON p.relid = e.tbl
@@ -381,11 +383,11 @@ BEGIN
             CONTINUE;
         END IF;
         v_subjects := v_subjects + 1;
-        v_acted := v_acted || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind, 'grounds', v_grounds);
+        v_acted := v_acted || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind, 'grounds', v_grounds,
+                                                 'blocked_at', v_blocked_at);
         SELECT coalesce(array_agg(h.relid), '{}') INTO v_held
           FROM compliance.tables_holding(v_subject, v_kind) h;
-        v_blocked := EXISTS (SELECT FROM compliance.blocked_subjects b
-                              WHERE b.subject = v_subject AND b.subject_kind = v_kind);
+        v_blocked := v_blocked_at IS NOT NULL;
         v_consents := EXISTS (SELECT FROM compliance.consent_state s
                                WHERE s.subject = v_subject AND s.subject_kind = v_kind AND s.status IN ('given', 'renewed')
                                  AND (s.valid_until IS NULL OR s.valid_until > v_now));
@@ -487,7 +489,7 @@ BEGIN
     -- the erased events, appended together (the head is held from here);
     -- the erase tasks of the subjects erased are done with them, or a
     -- task due later would erase them a second time
-    v_erasures := compliance.append_erasures(v_erasures, v_since, v_acted);
+    v_erasures := compliance.append_erasures(v_erasures, v_batch, v_acted);
     PERFORM compliance.close_erase_tasks(coalesce(jsonb_agg(jsonb_build_object(
                 'subject', r ->> 'subject', 'subject_kind', r ->> 'subject_kind',
                 'result', jsonb_build_object('action', 'erased', 'by', 'compliance.purge_expired()', 'report', r))), '[]'))
@@ -561,32 +563,46 @@ COMMENT ON FUNCTION compliance.purge_expired(boolean, boolean) IS
 -- with its caller's rights and no SET clause; what it reads and deletes
 -- goes through the SECURITY DEFINER functions above, which are the
 -- officer's.
-CREATE FUNCTION compliance.purge_expired_batch(subjects text[], purge_unrecorded boolean) RETURNS jsonb
+CREATE FUNCTION compliance.purge_expired_batch(subjects text[], purge_unrecorded boolean, alone boolean DEFAULT false)
+    RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_state text;
+    v_message text;
+    v_report jsonb;
 BEGIN
-    -- a NULL key would mean every subject: a batch is the keys it names
-    RETURN compliance.purge_expired_run(purge_unrecorded, coalesce(array_remove(subjects, NULL), '{}'));
+    IF purge_unrecorded IS NULL OR alone IS NULL THEN
+        RAISE EXCEPTION 'purge_unrecorded and alone must be true or false'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass false to leave subjects of whom nothing was ever recorded alone.';
+    END IF;
+    BEGIN
+        -- a NULL key would mean every subject: a batch is the keys it names
+        RETURN compliance.purge_expired_run(purge_unrecorded, coalesce(array_remove(subjects, NULL), '{}'));
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        -- a concurrent writer's, a cancel's, the caller's isolation: the
+        -- caller's to handle
+        IF NOT alone OR cardinality(subjects) <> 1
+           OR v_state IN ('40001', '40P01', '55P03', '57014', '57P01', '25001') THEN
+            RAISE;
+        END IF;
+    END;
+    -- The subject's own failure (a trigger or constraint refusing the
+    -- deletion): logged, so the officer sees what stays and why.
+    v_report := jsonb_build_object('purged_at', now(), 'subjects', 0, 'rows_deleted', 0,
+        'failed', jsonb_build_array(jsonb_build_object('subject', subjects[1], 'sqlstate', v_state, 'error', v_message)));
+    INSERT INTO compliance.purge_log (purged_at, subjects, rows_deleted, report) VALUES (now(), 0, 0, v_report);
+    RAISE WARNING 'the purge of one subject failed: %', v_message
+        USING DETAIL = format('SQLSTATE %s. Its rows stay; the failure is in compliance.purge_log. The other subjects go on.', v_state),
+              HINT = 'Remove the cause (often a trigger or constraint of a protected table, or of a table referring to one, refusing the deletion), then CALL compliance.purge_expired_in_batches() again.';
+    RETURN v_report;
 END
 $$;
-COMMENT ON FUNCTION compliance.purge_expired_batch(text[], boolean) IS
-    'Internal to compliance.purge_expired_in_batches(): purges the given subjects if their data are still expired, as compliance.purge_expired() would, and logs the batch in compliance.purge_log.';
-
--- A subject the purge could not purge (its batch of one failed): logged
--- with the error, so the officer sees what stays and why.
-CREATE FUNCTION compliance.purge_failed(subject text, sqlstate text, message text) RETURNS void
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
-    INSERT INTO compliance.purge_log (subjects, rows_deleted, report)
-    VALUES (0, 0, jsonb_build_object('purged_at', now(), 'subjects', 0, 'rows_deleted', 0,
-                                     'failed', jsonb_build_array(jsonb_build_object(
-                                         'subject', purge_failed.subject, 'sqlstate', purge_failed.sqlstate,
-                                         'error', purge_failed.message))));
-END;
-COMMENT ON FUNCTION compliance.purge_failed(text, text, text) IS
-    'Internal to compliance.purge_expired_in_batches(): logs in compliance.purge_log that the purge of a subject failed, with the error; its rows stay.';
+COMMENT ON FUNCTION compliance.purge_expired_batch(text[], boolean, boolean) IS
+    'Internal to compliance.purge_expired_in_batches(): purges the given subjects if their data are still expired, as compliance.purge_expired() would, and logs the batch in compliance.purge_log. alone (a batch of one subject): an error other than 40001, 40P01, 55P03, 25001 or a cancel is the subject''s: logged in purge_log under failed, with a WARNING, and returned.';
 
 CREATE PROCEDURE compliance.purge_expired_in_batches(max_subjects integer DEFAULT 1000,
         purge_unrecorded boolean DEFAULT false, INOUT summary jsonb DEFAULT NULL)
@@ -604,10 +620,10 @@ DECLARE
     v_started timestamptz := pg_catalog.clock_timestamp();
     v_left compliance.expired_data_count;
     v_try integer;
-    v_size integer := max_subjects;
+    v_size integer;
     v_one_by_one_until integer := 0;
     v_failed integer := 0;
-    v_state text;
+    v_ok boolean;
     v_message text;
 BEGIN
     IF max_subjects IS NULL OR max_subjects < 1 OR purge_unrecorded IS NULL THEN
@@ -615,6 +631,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'E.g. CALL compliance.purge_expired_in_batches(1000);';
     END IF;
+    PERFORM compliance.check_batch_isolation('compliance.purge_expired_in_batches()');
     -- the subjects with expired data now; each batch checks them again
     SELECT pg_catalog.array_agg(DISTINCT e.subject ORDER BY e.subject) INTO v_subjects
       FROM compliance.expired_data() e;
@@ -623,50 +640,50 @@ BEGIN
     COMMIT;
     WHILE v_done < v_total LOOP
         v_size := CASE WHEN v_done < v_one_by_one_until THEN 1 ELSE max_subjects END;
-        v_state := NULL;
-        -- A consent writer that recorded an event of a subject of the batch
-        -- meanwhile makes it fail (40001), as a deadlock with an application
-        -- transaction does: it runs again once that writer is done.
+        v_ok := false;
         FOR v_try IN 1 .. 3 LOOP
             BEGIN
-                v_report := compliance.purge_expired_batch(v_subjects[v_done + 1 : v_done + v_size], purge_unrecorded);
+                v_report := compliance.purge_expired_batch(v_subjects[v_done + 1 : v_done + v_size], purge_unrecorded,
+                                                           v_size = 1);
+                v_ok := true;
                 EXIT;
             EXCEPTION
-                WHEN serialization_failure OR deadlock_detected THEN
-                    IF v_try = 3 THEN
-                        RAISE;
-                    END IF;
+                WHEN serialization_failure OR deadlock_detected OR lock_not_available THEN
+                    -- A consent writer that recorded an event of a subject of
+                    -- the batch meanwhile (40001), a deadlock with an
+                    -- application transaction, a lock it holds: again once
+                    -- that writer is done.
+                    GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
                     PERFORM compliance.wait_for_consent_writers();
-                WHEN query_canceled OR admin_shutdown THEN
+                WHEN query_canceled OR admin_shutdown OR active_sql_transaction THEN
                     RAISE;
                 WHEN OTHERS THEN
-                    -- a table's trigger or constraint refusing a deletion
-                    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+                    GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
                     EXIT;
             END;
         END LOOP;
-        IF v_state IS NOT NULL AND v_size > 1 THEN
-            -- which subject of the batch failed: each on its own
+        IF NOT v_ok AND v_size > 1 THEN
+            -- which subjects of the batch fail: each on its own
             v_one_by_one_until := v_done + v_size;
             CONTINUE;
-        ELSIF v_state IS NOT NULL THEN
-            PERFORM compliance.purge_failed(v_subjects[v_done + 1], v_state, v_message);
-            v_done := v_done + 1;
+        ELSIF NOT v_ok THEN
+            -- overtaken three times by writers of this subject
             v_failed := v_failed + 1;
-            COMMIT;
-            RAISE WARNING 'the purge of one subject failed: %', v_message
-                USING DETAIL = pg_catalog.format('SQLSTATE %s. Its rows stay; the failure is in compliance.purge_log. The other subjects go on.', v_state),
-                      HINT = 'Remove the cause (often a trigger or constraint of a protected table refusing the deletion), then CALL compliance.purge_expired_in_batches() again.';
+            v_done := v_done + 1;
+            RAISE WARNING 'the purge of one subject was left for the next run: %', v_message
+                USING DETAIL = 'Its batch was overtaken three times by other transactions on it; its rows stay; the other subjects go on.',
+                      HINT = 'CALL compliance.purge_expired_in_batches() again later.';
             CONTINUE;
         END IF;
         v_done := LEAST(v_done + v_size, v_total);
         v_batches := v_batches + 1;
         v_rows := v_rows + (v_report ->> 'rows_deleted')::bigint;
-        v_erased := v_erased + pg_catalog.jsonb_array_length(v_report -> 'erased');
-        v_skipped := v_skipped + pg_catalog.jsonb_array_length(v_report -> 'skipped_unrecorded');
+        v_erased := v_erased + coalesce(pg_catalog.jsonb_array_length(v_report -> 'erased'), 0);
+        v_skipped := v_skipped + coalesce(pg_catalog.jsonb_array_length(v_report -> 'skipped_unrecorded'), 0);
+        v_failed := v_failed + coalesce(pg_catalog.jsonb_array_length(v_report -> 'failed'), 0);
         COMMIT;
-        RAISE NOTICE 'purged % of % subjects with expired data: % rows deleted, % subjects erased, % skipped as unrecorded',
-            v_done, v_total, v_rows, v_erased, v_skipped
+        RAISE NOTICE 'purged % of % subjects with expired data: % rows deleted, % subjects erased, % skipped as unrecorded, % failed',
+            v_done, v_total, v_rows, v_erased, v_skipped, v_failed
             USING DETAIL = pg_catalog.format('%s batch(es) committed in %s s; each is in compliance.purge_log.',
                                              v_batches, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1));
     END LOOP;
@@ -691,8 +708,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.expired_data(),
     compliance.fk_cascades(regclass),
     compliance.purge_expired_run(boolean, text[]),
-    compliance.purge_expired_batch(text[], boolean),
-    compliance.purge_failed(text, text, text),
+    compliance.purge_expired_batch(text[], boolean, boolean),
     compliance.purge_expired(boolean, boolean),
     compliance.count_expired_data()
 FROM PUBLIC;
@@ -700,8 +716,7 @@ REVOKE ALL ON compliance.purge_log, compliance.purge_log_id_seq, compliance.expi
 GRANT EXECUTE ON FUNCTION compliance.expired_data(), compliance.count_expired_data() TO compliance_officer, compliance_analyst;
 GRANT SELECT ON compliance.expired_data_count TO compliance_officer, compliance_analyst;
 GRANT EXECUTE ON FUNCTION compliance.purge_expired(boolean, boolean) TO compliance_officer;
-GRANT EXECUTE ON FUNCTION compliance.purge_expired_batch(text[], boolean), compliance.purge_failed(text, text, text)
-    TO compliance_officer;
+GRANT EXECUTE ON FUNCTION compliance.purge_expired_batch(text[], boolean, boolean) TO compliance_officer;
 REVOKE EXECUTE ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) TO compliance_officer;
 GRANT SELECT ON compliance.purge_log TO compliance_officer, compliance_analyst;
