@@ -70,6 +70,7 @@ extern bool compliance_ledger_protection;	/* compliance.ledger_protection */
 extern char *compliance_transfer_basis;	/* compliance.transfer_basis */
 extern char *compliance_transfer_permit;	/* compliance.transfer_permit */
 extern int	compliance_capture_ring_kb; /* compliance.capture_ring_size */
+extern int	compliance_dead_letter_after;	/* seconds; compliance.dead_letter_after */
 extern int	compliance_consent_clock_advance;	/* seconds; compliance.consent_clock_advance */
 
 /*
@@ -549,6 +550,8 @@ extern void capture_durable_point(void);	/* a client's statement, FETCH, run of 
 extern void capture_xact_callback(XactEvent event);
 extern void capture_recipient_changed(void);
 extern void capture_settings_changed(void);
+struct Port;
+extern void capture_refuse_login(struct Port *port, int status);	/* ClientAuthentication_hook */
 
 /* ---------------------------------------------------------------------
  * messages.c: the valid labels added as the hint to PostgreSQL's errors
