@@ -327,7 +327,8 @@ compliance_shmem_startup(void)
 }
 
 /* ---------------------------------------------------------------------
- * Planner: the row filter (enforce.c), then the capture (capture.c)
+ * Planner: the row filter (enforce.c), then under a recipient what may
+ * not be captured refused (capture_guard.c) and the capture (capture.c)
  * ---------------------------------------------------------------------
  */
 static PlannedStmt *
@@ -340,7 +341,10 @@ compliance_planner(Query *parse, const char *query_string, int cursorOptions,
 	{
 		enforce_add_row_filters(parse);
 		if (compliance_recipient_set())
+		{
+			capture_guard_query(parse);
 			capture_add_to_query(parse, compliance_statement_depth == 0);
+		}
 	}
 	/* what the planner runs (folded functions) is nested in the statement */
 	compliance_statement_depth++;
@@ -375,7 +379,10 @@ compliance_relation_info(PlannerInfo *root, Oid relationObjectId, bool inhparent
 	if (prev_relation_info_hook)
 		prev_relation_info_hook(root, relationObjectId, inhparent, rel);
 	if (protection_any() && enforce_plan_relation(root, rel) && compliance_recipient_set())
+	{
+		capture_guard_relation(root, relationObjectId);
 		capture_plan_relation(root, rel);
+	}
 }
 
 /* ---------------------------------------------------------------------
@@ -498,30 +505,59 @@ compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 #endif
 
 /* ---------------------------------------------------------------------
- * Executor run, finish and end: statements nest while they run; at the
- * end, what the statement captured is pushed (capture.c)
+ * Executor run, finish and end: statements nest while they run; a run
+ * under another recipient than its start's is refused, and the text of a
+ * data error of one reading protected rows for a recipient withheld
+ * (capture_guard.c); at the end, what the statement captured is pushed
+ * (capture.c)
  * ---------------------------------------------------------------------
  */
+/*
+ * The previous hook or the standard run.  Of a run that reads protected
+ * rows for a recipient, a data error goes on with its text withheld, as it
+ * may show a value not captured (capture_guard.c).
+ */
 static void
-compliance_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
+run_executor(bool withhold, COMPAT_EXECUTOR_RUN_PARAMS)
 {
-	bool		holdable = ActivePortal != NULL &&
-		(ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0;
+	MemoryContext cxt = CurrentMemoryContext;
 
-	/* the plan an EXPLAIN ANALYZE shows runs one level into it */
-	if (explain_analyze_depth > 0 && explain_analyze_depth == compliance_statement_depth &&
-		queryDesc->instrument_options != 0)
-		enforce_refuse_instrumented(queryDesc->plannedstmt);
-
-	compliance_statement_depth++;
-	compliance_executor_runs++;
-	compliance_holdable_runs += holdable ? 1 : 0;
 	PG_TRY();
 	{
 		if (prev_executor_run_hook)
 			prev_executor_run_hook(COMPAT_EXECUTOR_RUN_ARGS);
 		else
 			standard_ExecutorRun(COMPAT_EXECUTOR_RUN_ARGS);
+	}
+	PG_CATCH();
+	{
+		if (withhold)
+			capture_guard_withhold(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+}
+
+static void
+compliance_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
+{
+	bool		holdable = ActivePortal != NULL &&
+		(ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0;
+	bool		withhold;
+
+	/* the plan an EXPLAIN ANALYZE shows runs one level into it */
+	if (explain_analyze_depth > 0 && explain_analyze_depth == compliance_statement_depth &&
+		queryDesc->instrument_options != 0)
+		enforce_refuse_instrumented(queryDesc->plannedstmt);
+	/* a cursor is read under the recipient it was opened for (capture_guard.c) */
+	withhold = capture_guard_run(queryDesc);
+
+	compliance_statement_depth++;
+	compliance_executor_runs++;
+	compliance_holdable_runs += holdable ? 1 : 0;
+	PG_TRY();
+	{
+		run_executor(withhold, COMPAT_EXECUTOR_RUN_ARGS);
 	}
 	PG_FINALLY();
 	{
@@ -670,6 +706,9 @@ dispatch_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 
+	/* a cursor WITH HOLD, after its commit, under the recipient it was read for */
+	if (IsA(parsetree, FetchStmt))
+		capture_guard_fetch(((FetchStmt *) parsetree)->portalname);
 	pstmt = utility_check(pstmt, &readOnlyTree);
 	if (pstmt == NULL)
 	{
