@@ -237,6 +237,22 @@ SELECT pg_temp.loop_later();
 SET compliance.recipient = 'bureau';
 SELECT pg_temp.fetch_later();
 SELECT * FROM logged();
+-- a SQL function plans its statements when it starts: one that sets the
+-- recipient would run a plan made without the capture
+CREATE FUNCTION pg_temp.set_then_read() RETURNS SETOF text LANGUAGE sql AS $$
+    SELECT set_config('compliance.recipient', 'bureau', false);
+    SELECT phone FROM patients WHERE id < 3;
+$$;
+RESET compliance.recipient;
+\set VERBOSITY default
+SELECT * FROM pg_temp.set_then_read();
+\set VERBOSITY terse
+SHOW compliance.recipient;
+SET compliance.recipient = 'agency';
+SELECT * FROM pg_temp.set_then_read();
+SET compliance.recipient = 'bureau';
+SELECT * FROM pg_temp.set_then_read();
+SELECT * FROM logged();
 RESET ROLE;
 
 -- A cursor WITH HOLD (only with enforcement off): its rows are computed

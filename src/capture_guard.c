@@ -28,9 +28,13 @@
  *   was opened: its plan captures, and its statement records, for the
  *   recipient of its start.  Each run of an executor (a FETCH, MOVE, a
  *   PL/pgSQL FETCH, a portal run in parts) is checked against the settings
- *   its statement started with (capture_guard_run); a cursor WITH HOLD,
- *   whose rows were computed and captured at commit, is checked when
- *   fetched from after it (capture_guard_fetch).
+ *   its statement started with (capture_guard_run), and before a FETCH
+ *   runs it (capture_guard_fetch, which leaves the cursor usable); a
+ *   cursor WITH HOLD, whose rows were computed and captured at commit, is
+ *   checked when fetched from after it.  Likewise a plan run for another
+ *   recipient than it was made for (a SQL function's statements, planned
+ *   when it starts): the plan carries the recipient it captures for
+ *   (capture_guard_mark_plan).
  *
  * What is left (an error of a built-in function showing a value, such as
  * a failed cast): doc/reference.md, "Automatic capture".
@@ -39,10 +43,12 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "executor/execdesc.h"
 #include "nodes/execnodes.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
 #include "parser/parsetree.h"
 #include "tcop/pquery.h"
 #include "utils/lsyscache.h"
@@ -284,6 +290,71 @@ capture_guard_relation(PlannerInfo *root, Oid relid)
  * ---------------------------------------------------------------------
  */
 
+/*
+ * The recipient a plan was made for, kept in the plan itself so that it
+ * survives the plan cache's copies: a PlanInvalItem with a cache id no
+ * syscache has (PostgreSQL's invalidation compares ids, so never matches
+ * it), and the hash of the recipient code.
+ */
+#define RECIPIENT_MARK	(-0x5243)
+
+static uint32
+recipient_hash(const char *recipient)
+{
+	return hash_bytes((const unsigned char *) recipient, strlen(recipient));
+}
+
+/*
+ * The planner hook's last part (compliance.c): the plan captures for the
+ * recipient in force now (capture_add_to_query), or for none.  A plan is
+ * made before it runs, sometimes well before: a SQL function plans its
+ * statements when it starts, so one that sets compliance.recipient would
+ * run its next statement's plan, made without the capture, for it.
+ */
+void
+capture_guard_mark_plan(PlannedStmt *stmt)
+{
+	PlanInvalItem *mark = makeNode(PlanInvalItem);
+
+	mark->cacheId = RECIPIENT_MARK;
+	mark->hashValue = recipient_hash(recipient_now());
+	stmt->invalItems = lappend(stmt->invalItems, mark);
+}
+
+/* Was the plan made for another recipient than this one? */
+static bool
+planned_for_other(PlannedStmt *stmt, const char *recipient)
+{
+	ListCell   *lc;
+
+	if (stmt == NULL)
+		return false;
+	foreach(lc, stmt->invalItems)
+	{
+		PlanInvalItem *item = lfirst(lc);
+
+		if (item->cacheId == RECIPIENT_MARK)
+			return item->hashValue != recipient_hash(recipient);
+	}
+	return false;
+}
+
+pg_noreturn static void
+refuse_plan(PlannedStmt *stmt, const char *recipient)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 recipient[0] == '\0'
+			 ? errmsg("a statement planned for a recipient cannot run without it")
+			 : !planned_for_other(stmt, "")
+			 ? errmsg("a statement planned without a recipient cannot run for recipient \"%s\"",
+					  recipient)
+			 : errmsg("a statement planned for another recipient cannot run for recipient \"%s\"",
+					  recipient),
+			 errdetail("Its plan captures the rows of protected tables it returns for the recipient in force when it was planned, so run for another they would reach it with no record (Art. 12 of Law 99-Z)."),
+			 errhint("Set compliance.recipient before the statement is planned: a SQL function plans its statements when it starts, so set it before calling the function, or in a PL/pgSQL function.")));
+}
+
 /* A cursor WITH HOLD whose rows were captured at commit, for a recipient. */
 typedef struct HeldCursor
 {
@@ -349,7 +420,8 @@ refuse_cursor(const char *name, const char *opened, const char *now)
 /*
  * The ExecutorRun hook's part (compliance.c): a run of a statement that
  * reads a protected relation (its settings were fixed at its start, see
- * compliance_fix_statement_settings) under the recipient it started with.
+ * compliance_fix_statement_settings) with a plan made for the recipient it
+ * started with, and under that recipient.
  * Only a cursor, a PL/pgSQL cursor or a portal run in parts can run after
  * the recipient changed.  A cursor WITH HOLD computes its rows at commit
  * (a run too): its recipient is kept for the fetches after it.  True if
@@ -368,6 +440,8 @@ capture_guard_run(QueryDesc *queryDesc)
 	settings = compliance_statement_settings(queryDesc->estate->es_query_cxt);
 	if (settings == NULL)
 		return false;
+	if (planned_for_other(queryDesc->plannedstmt, settings->recipient))
+		refuse_plan(queryDesc->plannedstmt, settings->recipient);
 	if (strcmp(settings->recipient, recipient_now()) != 0)
 		refuse_cursor(portal != NULL ? portal->name : NULL, settings->recipient,
 					  recipient_now());

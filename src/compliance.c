@@ -363,7 +363,10 @@ compliance_planner(Query *parse, const char *query_string, int cursorOptions,
 	}
 	PG_END_TRY();
 	if (protection_any())
+	{
 		enforce_check_plan(stmt, cursorOptions);
+		capture_guard_mark_plan(stmt);
+	}
 	return stmt;
 }
 

@@ -557,13 +557,14 @@ extern void capture_refuse_login(struct Port *port, int status);	/* ClientAuthen
  * capture_guard.c: what a statement may do with protected rows while
  * compliance.recipient is set, where capture.c could not log exactly:
  * data-modifying statements copying them, functions that are not trusted
- * run on them, cursors read under another recipient (refused); the text
- * of a data error that may show a value (withheld)
+ * run on them, cursors and plans run for another recipient (refused); the
+ * text of a data error that may show a value (withheld)
  * ---------------------------------------------------------------------
  */
 struct QueryDesc;
 extern void capture_guard_query(Query *query);	/* planner, before the capture */
 extern void capture_guard_relation(PlannerInfo *root, Oid relid);	/* get_relation_info */
+extern void capture_guard_mark_plan(PlannedStmt *stmt);	/* planner, the plan made */
 /* ExecutorRun: true if the run reads protected rows for a recipient */
 extern bool capture_guard_run(struct QueryDesc *queryDesc);
 /* in its PG_CATCH: rethrows a data error with its text withheld */
