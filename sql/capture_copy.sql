@@ -67,6 +67,10 @@ WITH s AS (SELECT phone FROM patients) INSERT INTO outbox SELECT 99, phone FROM 
 WITH d AS (DELETE FROM patients WHERE id = 1 RETURNING *) INSERT INTO outbox SELECT 99, phone FROM d;
 WITH s AS (SELECT phone FROM patients WHERE id = 1), i AS (INSERT INTO outbox SELECT 99, phone FROM s RETURNING x)
 SELECT * FROM i;
+-- through a SQL function the planner inlines (no call is left to check)
+CREATE FUNCTION app.all_patients() RETURNS SETOF patients LANGUAGE sql STABLE
+AS $$ SELECT * FROM patients $$;
+INSERT INTO outbox SELECT id + 10, phone FROM app.all_patients();
 -- the protected table copied into itself: what RETURNING shows is not the
 -- subject of the row returned
 UPDATE patients SET name = (SELECT p2.phone FROM patients p2 WHERE p2.id = 2) WHERE id = 1 RETURNING name;

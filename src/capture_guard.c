@@ -271,18 +271,32 @@ capture_guard_query(Query *query)
 
 /*
  * The get_relation_info hook's part (compliance.c), for a protected
- * relation the planner is about to scan while a recipient is set: the
- * functions the planner brought in itself (an inlined SQL function's
- * body) at this level and the levels above it.
+ * relation the planner is about to scan while a recipient is set, for
+ * what the planner brought in itself (an inlined SQL function's body):
+ * a data-modifying statement reads it only as the table it changes, and
+ * this level and the levels above it call only trusted functions.
  */
 void
-capture_guard_relation(PlannerInfo *root, Oid relid)
+capture_guard_relation(PlannerInfo *root, RelOptInfo *rel, Oid relid)
 {
 	Oid			fn_oid = InvalidOid;
+	const Protection *p = protection_lookup(relid);
+	Oid			table = p != NULL ? p->protected_relid : relid;
+	PlannerInfo *level;
 
-	for (; root != NULL; root = root->parent_root)
-		if (find_untrusted((Node *) root->parse, &fn_oid))
-			refuse_function(fn_oid, relid);
+	/* the table a data-modifying level changes, or one a level below it reads */
+	if (root->parse->commandType != CMD_SELECT)
+	{
+		if (!bms_is_member(rel->relid, root->all_result_relids))
+			refuse_copy(table);
+	}
+	else
+		for (level = root->parent_root; level != NULL; level = level->parent_root)
+			if (level->parse->commandType != CMD_SELECT)
+				refuse_copy(table);
+	for (level = root; level != NULL; level = level->parent_root)
+		if (find_untrusted((Node *) level->parse, &fn_oid))
+			refuse_function(fn_oid, table);
 }
 
 /* ---------------------------------------------------------------------

@@ -383,7 +383,7 @@ compliance_relation_info(PlannerInfo *root, Oid relationObjectId, bool inhparent
 		prev_relation_info_hook(root, relationObjectId, inhparent, rel);
 	if (protection_any() && enforce_plan_relation(root, rel) && compliance_recipient_set())
 	{
-		capture_guard_relation(root, relationObjectId);
+		capture_guard_relation(root, rel, relationObjectId);
 		capture_plan_relation(root, rel);
 	}
 }

@@ -563,7 +563,7 @@ extern void capture_refuse_login(struct Port *port, int status);	/* ClientAuthen
  */
 struct QueryDesc;
 extern void capture_guard_query(Query *query);	/* planner, before the capture */
-extern void capture_guard_relation(PlannerInfo *root, Oid relid);	/* get_relation_info */
+extern void capture_guard_relation(PlannerInfo *root, RelOptInfo *rel, Oid relid);	/* get_relation_info */
 extern void capture_guard_mark_plan(PlannedStmt *stmt);	/* planner, the plan made */
 /* ExecutorRun: true if the run reads protected rows for a recipient */
 extern bool capture_guard_run(struct QueryDesc *queryDesc);
