@@ -328,8 +328,20 @@ recipient_hash(const char *recipient)
 void
 capture_guard_mark_plan(PlannedStmt *stmt)
 {
-	PlanInvalItem *mark = makeNode(PlanInvalItem);
+	PlanInvalItem *mark;
+	ListCell   *lc;
 
+	/* only a plan that reads a protected relation is checked when it runs */
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (rte->rtekind == RTE_RELATION && protection_lookup(rte->relid) != NULL)
+			break;
+	}
+	if (lc == NULL)
+		return;
+	mark = makeNode(PlanInvalItem);
 	mark->cacheId = RECIPIENT_MARK;
 	mark->hashValue = recipient_hash(recipient_now());
 	stmt->invalItems = lappend(stmt->invalItems, mark);

@@ -552,7 +552,7 @@ compliance_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
 	if (explain_analyze_depth > 0 && explain_analyze_depth == compliance_statement_depth &&
 		queryDesc->instrument_options != 0)
 		enforce_refuse_instrumented(queryDesc->plannedstmt);
-	/* a cursor is read under the recipient it was opened for (capture_guard.c) */
+	/* a cursor or plan runs for the recipient it was made for (capture_guard.c) */
 	withhold = capture_guard_run(queryDesc);
 
 	compliance_statement_depth++;
@@ -709,7 +709,7 @@ dispatch_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 
-	/* a cursor WITH HOLD, after its commit, under the recipient it was read for */
+	/* a cursor is read under the recipient it was opened for (capture_guard.c) */
 	if (IsA(parsetree, FetchStmt))
 		capture_guard_fetch(((FetchStmt *) parsetree)->portalname);
 	pstmt = utility_check(pstmt, &readOnlyTree);
