@@ -303,3 +303,40 @@ ROLLBACK;
 CALL compliance.process_erase_tasks_in_batches(0);
 DROP TABLE customers;
 DROP EXTENSION compliance;
+
+-- A batch that fails for another reason than a concurrent writer (here a
+-- trigger of the table refuses deleting subject 2's rows) is done subject
+-- by subject: the others are erased, the one that fails keeps its rows,
+-- with the error logged and a WARNING, and the run goes on.  Erase tasks
+-- keep it open with the error in their report; the purge logs it in
+-- purge_log.
+CREATE EXTENSION compliance;
+SELECT compliance.set_processor('Shop LLC', 'Minsk');
+SELECT compliance.register_purpose('marketing', 'Marketing');
+CREATE TABLE customers (id int PRIMARY KEY, subject int NOT NULL, email text, words tsvector);
+INSERT INTO customers SELECT g, g, g || '@example.by' FROM generate_series(1, 6) g;
+-- a built-in trigger function that errors when fired for a DELETE
+CREATE TRIGGER refuse_2 BEFORE DELETE ON customers FOR EACH ROW WHEN (OLD.subject IN (2, 5))
+    EXECUTE FUNCTION tsvector_update_trigger(words, 'pg_catalog.simple', email);
+SELECT compliance.protect('customers', 'subject');
+SELECT count(compliance.give_consent(g::text, 'marketing', 'checkbox')) FROM generate_series(1, 6) g;
+SELECT sum(compliance.withdraw_consent(g::text)) AS withdrawn FROM generate_series(1, 3) g;
+SET client_min_messages = warning;
+CALL compliance.process_erase_tasks_in_batches(10);
+RESET client_min_messages;
+SELECT subject, done_at IS NOT NULL AS done, report ->> 'action' AS action, report ->> 'error' AS error
+  FROM compliance.erase_tasks ORDER BY id;
+-- the purge: subjects 4 to 6 withdrew too; their erase tasks are not due
+-- yet, so the purge erases them (and closes the tasks of 4 and 6)
+SELECT sum(compliance.withdraw_consent(g::text)) AS withdrawn FROM generate_series(4, 6) g;
+SET client_min_messages = warning;  -- the NOTICEs of progress carry times
+CALL compliance.purge_expired_in_batches(10);
+RESET client_min_messages;
+SELECT subjects, report -> 'failed' AS failed FROM compliance.purge_log ORDER BY id;
+SELECT subject, done_at IS NOT NULL AS done, report ->> 'action' AS action FROM compliance.erase_tasks ORDER BY id;
+SET compliance.enforce = off;
+SELECT subject FROM customers ORDER BY subject;
+RESET compliance.enforce;
+SELECT ledger, ok FROM compliance.verify_ledger() WHERE ledger = 'consent';
+DROP TABLE customers;
+DROP EXTENSION compliance;

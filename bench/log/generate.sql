@@ -15,6 +15,7 @@ SET synchronous_commit = off;
 SET maintenance_work_mem = '512MB';
 SET work_mem = '256MB';
 SET TimeZone = 'UTC';
+\ir ../partition_indexes.sql
 SELECT set_config('bench.subjects', :'subjects', false),
        set_config('bench.disclosures', :'disclosures', false);
 
@@ -38,7 +39,6 @@ DECLARE
     v_part regclass;
     v_cur regclass;
     v_defs text[];
-    v_drops text[];
     v_sql text;
     v_head compliance.ledger_heads;
     zero bytea := '\x0000000000000000000000000000000000000000000000000000000000000000';
@@ -58,27 +58,11 @@ BEGIN
         -- A partition holds a year: its indexes are dropped when its first
         -- month is loaded and built again after its last.
         IF v_part IS DISTINCT FROM v_cur THEN
-        FOREACH v_sql IN ARRAY coalesce(v_defs, '{}') LOOP
-            EXECUTE v_sql;
-        END LOOP;
-        v_cur := v_part;
-        -- Constraint indexes (the primary key) by constraint, the others by index.
-        SELECT array_agg(d.def ORDER BY d.ord), array_agg(d.drop ORDER BY d.ord)
-          INTO v_defs, v_drops
-          FROM (SELECT 1 AS ord, format('ALTER TABLE %s ADD CONSTRAINT %I %s', v_part, c.conname,
-                                        pg_get_constraintdef(c.oid)) AS def,
-                       format('ALTER TABLE %s DROP CONSTRAINT %I', v_part, c.conname) AS drop
-                  FROM pg_constraint c
-                 WHERE c.conrelid = v_part AND c.contype IN ('p', 'u', 'x')
-                UNION ALL
-                SELECT 2, pg_get_indexdef(i.indexrelid), format('DROP INDEX %s', i.indexrelid::regclass)
-                  FROM pg_index i
-                 WHERE i.indrelid = v_part
-                   AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid
-                                                                 AND c.conrelid = v_part)) d;
-        FOREACH v_sql IN ARRAY coalesce(v_drops, '{}') LOOP
-            EXECUTE v_sql;
-        END LOOP;
+            FOREACH v_sql IN ARRAY coalesce(v_defs, '{}') LOOP
+                EXECUTE v_sql;
+            END LOOP;
+            v_cur := v_part;
+            v_defs := pg_temp.bench_drop_indexes(v_part);
         END IF;
         SELECT * INTO v_head FROM compliance.ledger_heads h WHERE h.ledger = 'disclosure';
         v_head.last_id := coalesce(v_head.last_id, 0);

@@ -153,6 +153,28 @@ $$;
 COMMENT ON FUNCTION compliance.import_first_failing_row(text, bigint) IS
     'Internal to compliance.import_consents(): the lowest m for which a query over the rows 1..m of an import (its parameter $1) raises or returns a row, found by halving; NULL if none does.';
 
+-- An imported row gives a text (whose digest is kept) or its digest
+-- computed elsewhere, not both; a digest is SHA-256's 32 bytes.
+CREATE FUNCTION compliance.check_text_or_digest(has_text boolean, digest bytea, text_name text, digest_name text,
+        both_detail text, both_hint text, digest_hint text)
+    RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF has_text AND digest IS NOT NULL THEN
+        RAISE EXCEPTION 'a row has both % and %', text_name, digest_name
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = both_detail, HINT = both_hint;
+    END IF;
+    IF octet_length(digest) <> 32 THEN
+        RAISE EXCEPTION '% must be a SHA-256 digest of 32 bytes, not %', digest_name, octet_length(digest)
+            USING ERRCODE = 'invalid_parameter_value', HINT = digest_hint;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.check_text_or_digest(boolean, bytea, text, text, text, text, text) IS
+    'Internal to compliance.check_imported_consent(): raises 22023 if a row gives both a text and its digest, or a digest that is not 32 bytes.';
+
 -- Every check give_consent() makes of its arguments, for one imported row,
 -- with given_at in place of now; the first one that fails raises the same
 -- error.  The quick checks of import_consent_rows() refuse no more and no
@@ -200,39 +222,18 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Describe how consent was obtained, e.g. {"form": "paper", "archive": "box 12, sheet 40"}; only its digest is kept.';
     END IF;
-    IF evidence IS NOT NULL AND evidence_digest IS NOT NULL THEN
-        RAISE EXCEPTION 'a row has both evidence and evidence_digest'
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'The receipt keeps one evidence digest (Art. 5.7 of Law 99-Z).',
-                  HINT = 'Give the evidence, whose digest is kept, or the digest computed elsewhere, not both.';
-    END IF;
-    IF octet_length(evidence_digest) <> 32 THEN
-        RAISE EXCEPTION 'evidence_digest must be a SHA-256 digest of 32 bytes, not %', octet_length(evidence_digest)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass sha256() of the evidence, e.g. of the scanned form.';
-    END IF;
-    IF notice IS NOT NULL AND notice_digest IS NOT NULL THEN
-        RAISE EXCEPTION 'a row has both notice and notice_digest'
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'The receipt keeps the digest of the one notice the subject was shown (Art. 5.5 of Law 99-Z).',
-                  HINT = 'Give the text of the notice, whose digest is kept, or the digest computed elsewhere, not both.';
-    END IF;
-    IF octet_length(notice_digest) <> 32 THEN
-        RAISE EXCEPTION 'notice_digest must be a SHA-256 digest of 32 bytes, not %', octet_length(notice_digest)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass sha256(convert_to(notice text, ''UTF8'')) of the notice the subject was shown.';
-    END IF;
-    IF rights_notice IS NOT NULL AND rights_digest IS NOT NULL THEN
-        RAISE EXCEPTION 'a row has both rights_notice and rights_digest'
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'The ledger keeps the digest of the one explanation of rights the subject was given, separately from the notice (Art. 5.5 of Law 99-Z).',
-                  HINT = 'Give the text of the explanation, whose digest is kept, or the digest computed elsewhere, not both.';
-    END IF;
-    IF octet_length(rights_digest) <> 32 THEN
-        RAISE EXCEPTION 'rights_digest must be a SHA-256 digest of 32 bytes, not %', octet_length(rights_digest)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass sha256(convert_to(text, ''UTF8'')) of the explanation of rights the subject was given.';
-    END IF;
+    PERFORM compliance.check_text_or_digest(evidence IS NOT NULL, evidence_digest, 'evidence', 'evidence_digest',
+        'The receipt keeps one evidence digest (Art. 5.7 of Law 99-Z).',
+        'Give the evidence, whose digest is kept, or the digest computed elsewhere, not both.',
+        'Pass sha256() of the evidence, e.g. of the scanned form.');
+    PERFORM compliance.check_text_or_digest(notice IS NOT NULL, notice_digest, 'notice', 'notice_digest',
+        'The receipt keeps the digest of the one notice the subject was shown (Art. 5.5 of Law 99-Z).',
+        'Give the text of the notice, whose digest is kept, or the digest computed elsewhere, not both.',
+        'Pass sha256(convert_to(notice text, ''UTF8'')) of the notice the subject was shown.');
+    PERFORM compliance.check_text_or_digest(rights_notice IS NOT NULL, rights_digest, 'rights_notice', 'rights_digest',
+        'The ledger keeps the digest of the one explanation of rights the subject was given, separately from the notice (Art. 5.5 of Law 99-Z).',
+        'Give the text of the explanation, whose digest is kept, or the digest computed elsewhere, not both.',
+        'Pass sha256(convert_to(text, ''UTF8'')) of the explanation of rights the subject was given.');
     PERFORM compliance.check_lang(notice_lang);
     PERFORM compliance.check_consent_capacity(identity, indicated_by, representative, given_at, purposes);
     PERFORM compliance.check_transfer_countries(transfer_countries);

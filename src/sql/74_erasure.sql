@@ -250,8 +250,13 @@ COMMENT ON FUNCTION compliance.delete_order(regclass[]) IS
 
 -- Deferrable foreign keys that deleting from these tables (and what
 -- cascades from them) may violate are checked at once, not at commit, so a
--- violation is caught and reported by the caller.  Returns the ones that
--- were deferred, for the caller to defer again.
+-- violation is caught and reported by the caller.  So are the deferrable
+-- constraint triggers of those tables: the deletion runs as the table's
+-- owner in a security-restricted operation, where PostgreSQL refuses to
+-- queue a deferred trigger (it would fire later with other rights); fired
+-- at the end of the DELETE, the trigger runs as the owner and may refuse
+-- the subject it is about, not every subject.  Returns the ones that were
+-- deferred, for the caller to defer again.
 CREATE FUNCTION compliance.check_foreign_keys_now(tables regclass[]) RETURNS text[]
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -270,7 +275,9 @@ BEGIN
            array_agg(DISTINCT format('%I.%I', n.nspname, c.conname)) FILTER (WHERE c.condeferred)
       INTO v_deferrable, v_deferred
       FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-     WHERE c.contype = 'f' AND c.condeferrable AND c.confrelid IN (SELECT reach.relid FROM reach);
+     WHERE c.condeferrable
+       AND ((c.contype = 'f' AND c.confrelid IN (SELECT reach.relid FROM reach))
+            OR (c.contype = 't' AND c.conrelid IN (SELECT reach.relid FROM reach)));
     IF v_deferrable IS NOT NULL THEN
         EXECUTE 'SET CONSTRAINTS ' || array_to_string(v_deferrable, ', ') || ' IMMEDIATE';
     END IF;
@@ -278,7 +285,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.check_foreign_keys_now(regclass[]) IS
-    'Internal: sets the deferrable foreign keys that deleting from these tables may violate IMMEDIATE; returns those that were deferred.';
+    'Internal: sets the deferrable foreign keys that deleting from these tables may violate, and the deferrable constraint triggers of the tables deleted from, IMMEDIATE; returns those that were deferred.';
 REVOKE EXECUTE ON FUNCTION compliance.delete_order(regclass[]),
     compliance.check_foreign_keys_now(regclass[]) FROM PUBLIC;
 
@@ -1105,10 +1112,11 @@ COMMENT ON FUNCTION compliance.remaining_bases(text, text) IS
 -- deleted rows), checks that no consent event of a subject the batch acted
 -- on was recorded since it began (ledger ids after since), and appends the
 -- erased events of its erasures (erase_subject_run with in_batch), ending
--- the consents they end.  A consent given, withdrawn or refused meanwhile
--- may have given the subject a basis the batch did not see: the batch
--- fails with 40001, and its procedure runs it again.  Takes the reports
--- of erase_subject_run; returns them with their ledger_id.
+-- the consents they end.  A consent given, withdrawn or refused, or a
+-- ground recorded, meanwhile may have given the subject a basis the batch
+-- did not see: the batch fails with 40001, and its procedure runs it
+-- again.  Takes the reports of erase_subject_run; returns them with their
+-- ledger_id.
 CREATE FUNCTION compliance.append_erasures(reports jsonb, since bigint, acted jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -1121,6 +1129,22 @@ DECLARE
     v_rows bigint;
     v_last_hash bytea;
 BEGIN
+    -- A ground recorded (record_basis) after the batch decided that a
+    -- subject had none: rows written under it before one of the batch's
+    -- DELETEs took its snapshot may have gone.  Checked after every DELETE
+    -- of the batch, so a ground committed after this check covers only
+    -- rows the batch never saw.  acted gives, for each subject whose rows
+    -- the batch deleted, the ids of the grounds it saw when it decided.
+    SELECT string_agg(DISTINCT format('"%s" (%s)', g.subject, g.subject_kind), ', ') INTO v_changed
+      FROM jsonb_to_recordset(acted) AS a(subject text, subject_kind text, grounds bigint[])
+      JOIN compliance.subject_grounds g ON g.subject = a.subject AND g.subject_kind = a.subject_kind
+     WHERE a.grounds IS NOT NULL AND g.id <> ALL (a.grounds);
+    IF v_changed IS NOT NULL THEN
+        RAISE EXCEPTION 'grounds of subjects being purged changed meanwhile'
+            USING ERRCODE = 'serialization_failure',
+                  DETAIL = format('A ground was recorded for %s after the batch decided to delete their rows; rows written under it may have gone with them.', v_changed),
+                  HINT = 'Run it again: compliance.purge_expired_in_batches() and compliance.process_erase_tasks_in_batches() do so themselves.';
+    END IF;
     PERFORM compliance.consent_ledger_lock();
     SELECT string_agg(DISTINCT format('"%s" (%s)', l.subject, l.subject_kind), ', ') INTO v_changed
       FROM compliance.consent_ledger l
@@ -1176,7 +1200,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.append_erasures(jsonb, bigint, jsonb) IS
-    'Internal to compliance.purge_expired() and compliance.process_erase_tasks(): at the end of a batch, takes the consent chain''s head, fails with 40001 if a consent event of a subject the batch acted on (acted: [{subject, subject_kind}]) was recorded after ledger id since, and appends the erased events of the batch''s erasures; returns their reports with ledger_id.';
+    'Internal to compliance.purge_expired() and compliance.process_erase_tasks(): at the end of a batch, takes the consent chain''s head, fails with 40001 if a consent event of a subject the batch acted on (acted: [{subject, subject_kind, grounds}]) was recorded after ledger id since, or if such a subject has a ground other than those it saw when it decided (grounds: their ids; absent for subjects whose rows it kept), and appends the erased events of the batch''s erasures; returns their reports with ledger_id.';
 
 -- The start of a batch of a purge or of erase tasks; returns the last id
 -- of the consent chain it decides from, for compliance.append_erasures().
@@ -1205,13 +1229,61 @@ $$;
 COMMENT ON FUNCTION compliance.purge_batch_start(text) IS
     'Internal: the start of a purge or erase-task batch: raises 25001 unless READ COMMITTED, waits for the transactions writing to protected tables, and returns the consent chain''s last id for compliance.append_erasures().';
 
+-- Closes the open erase tasks, taken up by now, of the subjects in
+-- results ([{subject, subject_kind, result}]) with their result, and
+-- completes the applications they answer (Art. 10.2): one statement for
+-- the tasks, however many subjects, since a batch runs it while it holds
+-- the consent chain's head.  Returns how many tasks it closed.
+CREATE FUNCTION compliance.close_erase_tasks(results jsonb) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_total bigint;
+    v_requests jsonb;
+    v_request record;
+BEGIN
+    WITH r AS (SELECT * FROM jsonb_to_recordset(results) AS r(subject text, subject_kind text, result jsonb)),
+         done AS (
+        UPDATE compliance.erase_tasks t SET done_at = now(), report = r.result
+          FROM r
+         WHERE t.subject = r.subject AND t.subject_kind = r.subject_kind
+           AND t.done_at IS NULL AND t.created_at <= now()
+        RETURNING t.request_id, r.result)
+    SELECT count(*), coalesce(jsonb_agg(DISTINCT jsonb_build_object('id', done.request_id, 'result', done.result))
+                                  FILTER (WHERE done.request_id IS NOT NULL), '[]')
+      INTO v_total, v_requests FROM done;
+    -- the applications answered by these withdrawals are done with them
+    FOR v_request IN
+        SELECT q.id, x.r -> 'result' AS result
+          FROM jsonb_array_elements(v_requests) x(r)
+          JOIN compliance.subject_requests q ON q.id = (x.r ->> 'id')::bigint
+         WHERE q.completed_at IS NULL ORDER BY q.id
+    LOOP
+        PERFORM compliance.complete_request(v_request.id,
+            CASE WHEN (v_request.result #>> '{report,blocked}')::boolean THEN 'blocked' ELSE 'fulfilled' END,
+            CASE WHEN v_request.result ->> 'action' = 'kept'
+                 THEN format('Consent withdrawn; processing under it has stopped. The data are still processed on other bases: %s.',
+                             (SELECT string_agg(format('%s (%s)', b ->> 'purpose', b ->> 'legal_basis'), ', ')
+                                FROM jsonb_array_elements(v_request.result -> 'bases') b))
+                 ELSE 'Consent withdrawn; the personal data were deleted (Art. 10.2 of Law 99-Z).' END);
+        UPDATE compliance.subject_requests q SET report = v_request.result WHERE q.id = v_request.id;
+    END LOOP;
+    RETURN v_total;
+END
+$$;
+COMMENT ON FUNCTION compliance.close_erase_tasks(jsonb) IS
+    'Internal to compliance.process_erase_tasks() and compliance.purge_expired(): closes the open erase tasks (taken up by now) of the subjects in results ([{subject, subject_kind, result}]) with their result, and completes the applications they answer (Art. 10.2 of Law 99-Z); returns how many tasks it closed.';
+
 -- Erase tasks in a batch of at most max_subjects subjects (NULL: all), in
 -- one transaction, without the consent chain's head until the end:
 -- consent writers go on while the batch checks bases and deletes rows,
--- and wait only while it appends its erased events; if one of them
--- recorded a consent event of a subject of the batch meanwhile, the batch
--- fails with 40001 (compliance.append_erasures) and runs again.
-CREATE FUNCTION compliance.process_erase_tasks(max_subjects integer DEFAULT NULL) RETURNS jsonb
+-- and wait only while it appends its erased events and closes its tasks;
+-- if one of them recorded a consent event, or a ground, of a subject of
+-- the batch meanwhile, the batch fails with 40001 (append_erasures) and
+-- runs again.  skip: subjects not to take up ([{subject, subject_kind}],
+-- those whose own batch failed in this run); subjects: only these.
+CREATE FUNCTION compliance.erase_tasks_batch(max_subjects integer, skip jsonb, subjects jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET compliance.enforce = off
@@ -1220,17 +1292,12 @@ AS $$
 DECLARE
     v_subject text;
     v_kind text;
-    v_requests bigint[];
-    v_request bigint;
+    v_grounds bigint[];
     v_bases jsonb;
     v_result jsonb;
     v_results jsonb := '[]';
     v_reports jsonb := '[]';
-    v_tasks bigint;
-    v_total bigint := 0;
-    v_erased jsonb := '[]';
-    v_kept jsonb := '[]';
-    v_item jsonb;
+    v_acted jsonb := '[]';
     v_since bigint;
 BEGIN
     v_since := compliance.purge_batch_start('compliance.process_erase_tasks()');
@@ -1252,21 +1319,29 @@ BEGIN
     FOR v_kind, v_subject IN
         SELECT DISTINCT t.subject_kind, t.subject FROM compliance.erase_tasks t
          WHERE t.done_at IS NULL AND t.created_at <= now()
+           AND NOT EXISTS (SELECT FROM jsonb_to_recordset(coalesce(skip, '[]')) k(subject text, subject_kind text)
+                            WHERE k.subject = t.subject AND k.subject_kind = t.subject_kind)
+           AND (erase_tasks_batch.subjects IS NULL
+                OR EXISTS (SELECT FROM jsonb_to_recordset(erase_tasks_batch.subjects) k(subject text, subject_kind text)
+                            WHERE k.subject = t.subject AND k.subject_kind = t.subject_kind))
          ORDER BY t.subject_kind, t.subject LIMIT max_subjects
     LOOP
         -- another session may have done them meanwhile
         CONTINUE WHEN NOT EXISTS (SELECT FROM compliance.erase_tasks t
                                    WHERE t.subject = v_subject AND t.subject_kind = v_kind
                                      AND t.done_at IS NULL AND t.created_at <= now());
+        -- the grounds seen before deciding, for the check at the end
+        SELECT coalesce(array_agg(g.id), '{}') INTO v_grounds
+          FROM compliance.subject_grounds g WHERE g.subject = v_subject AND g.subject_kind = v_kind;
         v_bases := compliance.remaining_bases(v_subject, v_kind);
         IF jsonb_array_length(v_bases) > 0 THEN
             v_result := jsonb_build_object('action', 'kept', 'bases', v_bases,
                 'note', 'Processing under the withdrawn consent or ended ground stopped when it ended; the data are still processed on the bases listed.');
-            v_kept := v_kept || jsonb_build_array(jsonb_build_object('subject', v_subject,
-                'subject_kind', v_kind, 'bases', v_bases));
+            v_acted := v_acted || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind);
         ELSE
             v_reports := v_reports || jsonb_build_array(compliance.erase_subject_run(v_subject, NULL, v_kind, true));
             v_result := jsonb_build_object('action', 'erased', 'report', jsonb_array_length(v_reports) - 1);
+            v_acted := v_acted || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind, 'grounds', v_grounds);
         END IF;
         v_results := v_results || jsonb_build_array(jsonb_build_object('subject', v_subject, 'subject_kind', v_kind,
                                                                        'result', v_result));
@@ -1274,49 +1349,54 @@ BEGIN
 
     -- the erased events, then the tasks and the applications they answer
     -- (an application answered after its subject's erased event is sealed)
-    v_reports := compliance.append_erasures(v_reports, v_since,
-        coalesce((SELECT jsonb_agg(jsonb_build_object('subject', r ->> 'subject', 'subject_kind', r ->> 'subject_kind'))
-                    FROM jsonb_array_elements(v_results) r), '[]'));
-    FOR v_item IN SELECT x.r FROM jsonb_array_elements(v_results) WITH ORDINALITY x(r, i) ORDER BY x.i LOOP
-        v_subject := v_item ->> 'subject';
-        v_kind := v_item ->> 'subject_kind';
-        v_result := v_item -> 'result';
-        IF v_result ->> 'action' = 'erased' THEN
-            v_result := jsonb_set(v_result, '{report}', v_reports -> ((v_result ->> 'report')::integer));
-            v_erased := v_erased || jsonb_build_array(jsonb_build_object('subject', v_subject,
-                'subject_kind', v_kind, 'blocked', v_result #> '{report,blocked}'));
-        END IF;
-        WITH done AS (
-            UPDATE compliance.erase_tasks t SET done_at = now(), report = v_result
-             WHERE t.subject = v_subject AND t.subject_kind = v_kind
-               AND t.done_at IS NULL AND t.created_at <= now()
-            RETURNING t.request_id)
-        SELECT count(*), array_agg(DISTINCT done.request_id) FILTER (WHERE done.request_id IS NOT NULL)
-          INTO v_tasks, v_requests FROM done;
-        v_total := v_total + v_tasks;
-        -- the applications answered by these withdrawals are done with them (Art. 10.2)
-        FOR v_request IN
-            SELECT q.id FROM compliance.subject_requests q
-             WHERE q.id = ANY (v_requests) AND q.completed_at IS NULL ORDER BY q.id
-        LOOP
-            PERFORM compliance.complete_request(v_request,
-                CASE WHEN (v_result #>> '{report,blocked}')::boolean THEN 'blocked' ELSE 'fulfilled' END,
-                CASE WHEN v_result ->> 'action' = 'kept'
-                     THEN format('Consent withdrawn; processing under it has stopped. The data are still processed on other bases: %s.',
-                                 (SELECT string_agg(format('%s (%s)', b ->> 'purpose', b ->> 'legal_basis'), ', ')
-                                    FROM jsonb_array_elements(v_result -> 'bases') b))
-                     ELSE 'Consent withdrawn; the personal data were deleted (Art. 10.2 of Law 99-Z).' END);
-            UPDATE compliance.subject_requests q SET report = v_result WHERE q.id = v_request;
-        END LOOP;
-    END LOOP;
-    RETURN jsonb_build_object('tasks', v_total, 'erased', v_erased, 'kept', v_kept);
+    v_reports := compliance.append_erasures(v_reports, v_since, v_acted);
+    SELECT coalesce(jsonb_agg(CASE WHEN x.r #>> '{result,action}' = 'erased'
+                                   THEN jsonb_set(x.r, '{result,report}', v_reports -> ((x.r #>> '{result,report}')::integer))
+                                   ELSE x.r END ORDER BY x.i), '[]')
+      INTO v_results
+      FROM jsonb_array_elements(v_results) WITH ORDINALITY x(r, i);
+    RETURN jsonb_build_object(
+        'tasks', compliance.close_erase_tasks(v_results),
+        'erased', (SELECT coalesce(jsonb_agg(jsonb_build_object('subject', x.r ->> 'subject', 'subject_kind', x.r ->> 'subject_kind',
+                                                                'blocked', x.r #> '{result,report,blocked}') ORDER BY x.i), '[]')
+                     FROM jsonb_array_elements(v_results) WITH ORDINALITY x(r, i)
+                    WHERE x.r #>> '{result,action}' = 'erased'),
+        'kept', (SELECT coalesce(jsonb_agg(jsonb_build_object('subject', x.r ->> 'subject', 'subject_kind', x.r ->> 'subject_kind',
+                                                              'bases', x.r #> '{result,bases}') ORDER BY x.i), '[]')
+                   FROM jsonb_array_elements(v_results) WITH ORDINALITY x(r, i)
+                  WHERE x.r #>> '{result,action}' = 'kept'));
 END
 $$;
+COMMENT ON FUNCTION compliance.erase_tasks_batch(integer, jsonb, jsonb) IS
+    'Internal to compliance.process_erase_tasks() and compliance.process_erase_tasks_in_batches(): one batch of erase tasks, of at most max_subjects subjects, not those in skip, and only those in subjects unless it is NULL (both [{subject, subject_kind}]).';
+
+CREATE FUNCTION compliance.process_erase_tasks(max_subjects integer DEFAULT NULL) RETURNS jsonb
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    RETURN compliance.erase_tasks_batch(max_subjects, '[]', NULL);
 COMMENT ON FUNCTION compliance.process_erase_tasks(integer) IS
-    'Opens the erase tasks of contracts that expired by their term, then does the open erase tasks whose time has come, of at most max_subjects subjects (NULL: all) (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased as by compliance.erase_subject(); otherwise the task is closed as kept, with the bases. The applications the withdrawals answered are completed with the outcome. Consent writers are not held up: they wait only while the erased events are appended at the end; if one recorded a consent event of a subject of the batch meanwhile, the call fails with 40001 and nothing is done (run it again). Needs READ COMMITTED. Returns the counts and subjects. compliance.process_erase_tasks_in_batches() commits batch by batch and runs a failed batch again.';
+    'Opens the erase tasks of contracts that expired by their term, then does the open erase tasks whose time has come, of at most max_subjects subjects (NULL: all) (Art. 10.2, 10.3 of Law 99-Z): a subject with no remaining basis (compliance.remaining_bases: no consent in force, no ground of its own in force, no purpose covering all subjects touching a table with its rows) is erased as by compliance.erase_subject(); otherwise the task is closed as kept, with the bases. The applications the withdrawals answered are completed with the outcome. Consent writers are not held up: they wait only while the erased events are appended at the end; if one recorded a consent event, or a ground was recorded, for a subject of the batch meanwhile, the call fails with 40001 and nothing is done (run it again). Needs READ COMMITTED. Returns the counts and subjects. compliance.process_erase_tasks_in_batches() commits batch by batch and runs a failed batch again.';
+
+-- A subject whose erasure failed: its tasks stay open, with the error.
+CREATE FUNCTION compliance.erase_tasks_failed(subject text, subject_kind text, sqlstate text, message text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    UPDATE compliance.erase_tasks t
+       SET report = jsonb_build_object('action', 'failed', 'at', clock_timestamp(),
+                                       'sqlstate', erase_tasks_failed.sqlstate, 'error', erase_tasks_failed.message)
+     WHERE t.subject = erase_tasks_failed.subject AND t.subject_kind = erase_tasks_failed.subject_kind
+       AND t.done_at IS NULL AND t.created_at <= now();
+END;
+COMMENT ON FUNCTION compliance.erase_tasks_failed(text, text, text, text) IS
+    'Internal to compliance.process_erase_tasks_in_batches(): the erasure of a subject failed; its open tasks keep the error in their report and stay open.';
 
 -- Erase tasks at scale: batches of max_subjects subjects, each committed
 -- on its own, as compliance.purge_expired_in_batches() does for the purge.
+-- A batch that fails for another reason than a concurrent writer (a
+-- table owner's trigger or constraint refusing a deletion) is done again
+-- subject by subject: the subject whose erasure fails keeps its tasks
+-- open, with the error in their report, and the others go on.
 CREATE PROCEDURE compliance.process_erase_tasks_in_batches(max_subjects integer DEFAULT 1000,
         INOUT summary jsonb DEFAULT NULL)
     LANGUAGE plpgsql
@@ -1329,6 +1409,11 @@ DECLARE
     v_batches integer := 0;
     v_started timestamptz := pg_catalog.clock_timestamp();
     v_try integer;
+    v_skip jsonb := '[]';
+    v_one_by_one integer := 0;
+    v_next jsonb;
+    v_state text;
+    v_message text;
 BEGIN
     IF max_subjects IS NULL OR max_subjects < 1 THEN
         RAISE EXCEPTION 'max_subjects must be a positive number'
@@ -1336,21 +1421,53 @@ BEGIN
                   HINT = 'E.g. CALL compliance.process_erase_tasks_in_batches(1000);';
     END IF;
     LOOP
+        v_next := NULL;
+        IF v_one_by_one > 0 THEN
+            -- after a failed batch: its subjects one at a time
+            SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('subject', t.subject, 'subject_kind', t.subject_kind))
+              INTO v_next
+              FROM compliance.erase_tasks_due t
+             WHERE NOT (v_skip @> pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('subject', t.subject, 'subject_kind', t.subject_kind)))
+             ORDER BY t.subject_kind, t.subject LIMIT 1;
+            EXIT WHEN v_next IS NULL;
+            v_one_by_one := v_one_by_one - 1;
+        END IF;
+        v_state := NULL;
         -- a batch a consent writer made fail runs again once the writer is
         -- done, as in purge_expired_in_batches()
         FOR v_try IN 1 .. 3 LOOP
             BEGIN
-                v_report := compliance.process_erase_tasks(max_subjects);
+                v_report := compliance.erase_tasks_batch(max_subjects, v_skip, v_next);
                 EXIT;
-            EXCEPTION WHEN serialization_failure OR deadlock_detected THEN
-                IF v_try = 3 THEN
+            EXCEPTION
+                WHEN serialization_failure OR deadlock_detected THEN
+                    IF v_try = 3 THEN
+                        RAISE;
+                    END IF;
+                    PERFORM compliance.wait_for_consent_writers();
+                WHEN query_canceled OR admin_shutdown THEN
                     RAISE;
-                END IF;
-                PERFORM compliance.wait_for_consent_writers();
+                WHEN OTHERS THEN
+                    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+                    EXIT;
             END;
         END LOOP;
+        IF v_state IS NOT NULL AND v_next IS NULL THEN
+            -- which subject of the batch failed: each on its own
+            v_one_by_one := max_subjects;
+            CONTINUE;
+        ELSIF v_state IS NOT NULL THEN
+            v_skip := v_skip || v_next;
+            PERFORM compliance.erase_tasks_failed(v_next #>> '{0,subject}', v_next #>> '{0,subject_kind}', v_state, v_message);
+            COMMIT;
+            RAISE WARNING 'the erasure of one subject failed: %', v_message
+                USING DETAIL = pg_catalog.format('SQLSTATE %s. Its erase tasks stay open, with the error in their report (compliance.erase_tasks); the other subjects go on.', v_state),
+                      HINT = 'Remove the cause (often a trigger or constraint of a protected table refusing the deletion), then CALL compliance.process_erase_tasks_in_batches() again.';
+            CONTINUE;
+        END IF;
         COMMIT;
-        EXIT WHEN pg_catalog.jsonb_array_length(v_report -> 'erased') + pg_catalog.jsonb_array_length(v_report -> 'kept') = 0
+        EXIT WHEN v_next IS NULL
+                  AND pg_catalog.jsonb_array_length(v_report -> 'erased') + pg_catalog.jsonb_array_length(v_report -> 'kept') = 0
                   AND (v_report ->> 'tasks')::bigint = 0;
         v_batches := v_batches + 1;
         v_tasks := v_tasks + (v_report ->> 'tasks')::bigint;
@@ -1360,11 +1477,12 @@ BEGIN
             USING DETAIL = pg_catalog.format('%s batch(es) committed in %s s; each task keeps its report in compliance.erase_tasks.',
                                              v_batches, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1));
     END LOOP;
-    summary := pg_catalog.jsonb_build_object('tasks', v_tasks, 'batches', v_batches, 'erased', v_erased, 'kept', v_kept);
+    summary := pg_catalog.jsonb_build_object('tasks', v_tasks, 'batches', v_batches, 'erased', v_erased, 'kept', v_kept,
+                                             'failed', pg_catalog.jsonb_array_length(v_skip));
 END
 $$;
 COMMENT ON PROCEDURE compliance.process_erase_tasks_in_batches(integer, jsonb) IS
-    'Does every erase task whose time has come as compliance.process_erase_tasks() does (Art. 10.2, 10.3 of Law 99-Z), max_subjects subjects per transaction: each batch commits on its own, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way. Returns a summary: tasks, batches, erased, kept. CALL it outside a transaction block.';
+    'Does every erase task whose time has come as compliance.process_erase_tasks() does (Art. 10.2, 10.3 of Law 99-Z), max_subjects subjects per transaction: each batch commits on its own, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way. A batch overtaken by a consent writer runs again; one that fails otherwise (a table''s trigger or constraint refusing a deletion) is done subject by subject, and the subject that fails keeps its tasks open with the error in their report (a WARNING says so) while the others go on. Returns a summary: tasks, batches, erased, kept, failed. CALL it outside a transaction block.';
 
 -- ---------------------------------------------------------------------
 -- Dropped tables leave the subject-rights registry
@@ -1405,6 +1523,9 @@ REVOKE EXECUTE ON FUNCTION
     compliance.erase_task_on_contract_end(),
     compliance.remaining_bases(text, text),
     compliance.process_erase_tasks(integer),
+    compliance.close_erase_tasks(jsonb),
+    compliance.erase_tasks_batch(integer, jsonb, jsonb),
+    compliance.erase_tasks_failed(text, text, text, text),
     compliance.on_sql_drop_subject_rights(),
     compliance.notify_on_block(),
     compliance.confirm_erasure_notice(bigint, timestamptz)
@@ -1416,7 +1537,9 @@ GRANT EXECUTE ON FUNCTION compliance.set_retained(regclass, text, interval, name
 GRANT EXECUTE ON FUNCTION
     compliance.erase_subject(text, bigint, text),
     compliance.remaining_bases(text, text),
-    compliance.process_erase_tasks(integer)
+    compliance.process_erase_tasks(integer),
+    compliance.erase_tasks_batch(integer, jsonb, jsonb),
+    compliance.erase_tasks_failed(text, text, text, text)
 TO compliance_officer;
 REVOKE EXECUTE ON PROCEDURE compliance.process_erase_tasks_in_batches(integer, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE compliance.process_erase_tasks_in_batches(integer, jsonb) TO compliance_officer;

@@ -352,6 +352,7 @@ DECLARE
     v_since bigint;
     v_acted jsonb := '[]';
     v_erasures jsonb := '[]';
+    v_grounds bigint[];
 BEGIN
     -- Consent writers go on while the purge decides and deletes; it takes
     -- the chain's head only at the end, and fails with 40001 if one of them
@@ -359,9 +360,13 @@ BEGIN
     -- (compliance.append_erasures).
     v_since := compliance.purge_batch_start('compliance.purge_expired()');
 
-    FOR v_subject, v_kind, v_expired, v_unrecorded IN
+    FOR v_subject, v_kind, v_expired, v_unrecorded, v_grounds IN
         SELECT e.subject, p.subject_kind, array_agg(e.tbl ORDER BY e.tbl::text),
-               bool_and(e.purpose IS NULL)
+               bool_and(e.purpose IS NULL),
+               -- the grounds the decision saw (one snapshot), for the
+               -- check at the end (compliance.append_erasures)
+               (SELECT coalesce(array_agg(g.id), '{}') FROM compliance.subject_grounds g
+                 WHERE g.subject = e.subject AND g.subject_kind = p.subject_kind)
           -- a batch: only these subjects, looked up by their keys
           FROM compliance.retention_expiry(only_subjects) e
           JOIN compliance.protected_tables p ON p.relid = e.tbl
@@ -376,7 +381,7 @@ BEGIN
             CONTINUE;
         END IF;
         v_subjects := v_subjects + 1;
-        v_acted := v_acted || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind);
+        v_acted := v_acted || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind, 'grounds', v_grounds);
         SELECT coalesce(array_agg(h.relid), '{}') INTO v_held
           FROM compliance.tables_holding(v_subject, v_kind) h;
         v_blocked := EXISTS (SELECT FROM compliance.blocked_subjects b
@@ -479,8 +484,14 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- the erased events, appended together (the head is held from here)
-    PERFORM compliance.append_erasures(v_erasures, v_since, v_acted);
+    -- the erased events, appended together (the head is held from here);
+    -- the erase tasks of the subjects erased are done with them, or a
+    -- task due later would erase them a second time
+    v_erasures := compliance.append_erasures(v_erasures, v_since, v_acted);
+    PERFORM compliance.close_erase_tasks(coalesce(jsonb_agg(jsonb_build_object(
+                'subject', r ->> 'subject', 'subject_kind', r ->> 'subject_kind',
+                'result', jsonb_build_object('action', 'erased', 'by', 'compliance.purge_expired()', 'report', r))), '[]'))
+       FROM jsonb_array_elements(v_erasures) r;
 
     v_report := jsonb_build_object(
         'purged_at', v_now, 'subjects', v_subjects, 'rows_deleted', v_rows,
@@ -562,6 +573,21 @@ $$;
 COMMENT ON FUNCTION compliance.purge_expired_batch(text[], boolean) IS
     'Internal to compliance.purge_expired_in_batches(): purges the given subjects if their data are still expired, as compliance.purge_expired() would, and logs the batch in compliance.purge_log.';
 
+-- A subject the purge could not purge (its batch of one failed): logged
+-- with the error, so the officer sees what stays and why.
+CREATE FUNCTION compliance.purge_failed(subject text, sqlstate text, message text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    INSERT INTO compliance.purge_log (subjects, rows_deleted, report)
+    VALUES (0, 0, jsonb_build_object('purged_at', now(), 'subjects', 0, 'rows_deleted', 0,
+                                     'failed', jsonb_build_array(jsonb_build_object(
+                                         'subject', purge_failed.subject, 'sqlstate', purge_failed.sqlstate,
+                                         'error', purge_failed.message))));
+END;
+COMMENT ON FUNCTION compliance.purge_failed(text, text, text) IS
+    'Internal to compliance.purge_expired_in_batches(): logs in compliance.purge_log that the purge of a subject failed, with the error; its rows stay.';
+
 CREATE PROCEDURE compliance.purge_expired_in_batches(max_subjects integer DEFAULT 1000,
         purge_unrecorded boolean DEFAULT false, INOUT summary jsonb DEFAULT NULL)
     LANGUAGE plpgsql
@@ -578,6 +604,11 @@ DECLARE
     v_started timestamptz := pg_catalog.clock_timestamp();
     v_left compliance.expired_data_count;
     v_try integer;
+    v_size integer := max_subjects;
+    v_one_by_one_until integer := 0;
+    v_failed integer := 0;
+    v_state text;
+    v_message text;
 BEGIN
     IF max_subjects IS NULL OR max_subjects < 1 OR purge_unrecorded IS NULL THEN
         RAISE EXCEPTION 'max_subjects must be a positive number and purge_unrecorded true or false'
@@ -591,21 +622,44 @@ BEGIN
     v_total := pg_catalog.cardinality(v_subjects);
     COMMIT;
     WHILE v_done < v_total LOOP
+        v_size := CASE WHEN v_done < v_one_by_one_until THEN 1 ELSE max_subjects END;
+        v_state := NULL;
         -- A consent writer that recorded an event of a subject of the batch
         -- meanwhile makes it fail (40001), as a deadlock with an application
         -- transaction does: it runs again once that writer is done.
         FOR v_try IN 1 .. 3 LOOP
             BEGIN
-                v_report := compliance.purge_expired_batch(v_subjects[v_done + 1 : v_done + max_subjects], purge_unrecorded);
+                v_report := compliance.purge_expired_batch(v_subjects[v_done + 1 : v_done + v_size], purge_unrecorded);
                 EXIT;
-            EXCEPTION WHEN serialization_failure OR deadlock_detected THEN
-                IF v_try = 3 THEN
+            EXCEPTION
+                WHEN serialization_failure OR deadlock_detected THEN
+                    IF v_try = 3 THEN
+                        RAISE;
+                    END IF;
+                    PERFORM compliance.wait_for_consent_writers();
+                WHEN query_canceled OR admin_shutdown THEN
                     RAISE;
-                END IF;
-                PERFORM compliance.wait_for_consent_writers();
+                WHEN OTHERS THEN
+                    -- a table's trigger or constraint refusing a deletion
+                    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+                    EXIT;
             END;
         END LOOP;
-        v_done := LEAST(v_done + max_subjects, v_total);
+        IF v_state IS NOT NULL AND v_size > 1 THEN
+            -- which subject of the batch failed: each on its own
+            v_one_by_one_until := v_done + v_size;
+            CONTINUE;
+        ELSIF v_state IS NOT NULL THEN
+            PERFORM compliance.purge_failed(v_subjects[v_done + 1], v_state, v_message);
+            v_done := v_done + 1;
+            v_failed := v_failed + 1;
+            COMMIT;
+            RAISE WARNING 'the purge of one subject failed: %', v_message
+                USING DETAIL = pg_catalog.format('SQLSTATE %s. Its rows stay; the failure is in compliance.purge_log. The other subjects go on.', v_state),
+                      HINT = 'Remove the cause (often a trigger or constraint of a protected table refusing the deletion), then CALL compliance.purge_expired_in_batches() again.';
+            CONTINUE;
+        END IF;
+        v_done := LEAST(v_done + v_size, v_total);
         v_batches := v_batches + 1;
         v_rows := v_rows + (v_report ->> 'rows_deleted')::bigint;
         v_erased := v_erased + pg_catalog.jsonb_array_length(v_report -> 'erased');
@@ -625,12 +679,12 @@ BEGIN
                                          pg_catalog.round(extract(epoch FROM v_left.took)::numeric, 1),
                                          pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1));
     summary := pg_catalog.jsonb_build_object('subjects', v_total, 'batches', v_batches, 'rows_deleted', v_rows,
-                                             'erased', v_erased, 'skipped_unrecorded', v_skipped,
+                                             'erased', v_erased, 'skipped_unrecorded', v_skipped, 'failed', v_failed,
                                              'expired_left', v_left.expired);
 END
 $$;
 COMMENT ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) IS
-    'Purges the expired data of compliance.expired_data() as compliance.purge_expired() does, max_subjects subjects per transaction (Art. 4.8 of Law 99-Z): each batch commits on its own and is logged in compliance.purge_log, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way (whose subjects keep all their rows), and consent writers are not held up (they wait only while a batch appends its erased events to the consent ledger, just before it commits; a batch overtaken by a consent event of one of its subjects runs again). Then counts what is left for compliance.officer_dashboard (compliance.count_expired_data()), with a last NOTICE. Returns a summary: subjects, batches, rows_deleted, erased, skipped_unrecorded, expired_left (rows of expired_data() after the purge). CALL it outside a transaction block.';
+    'Purges the expired data of compliance.expired_data() as compliance.purge_expired() does, max_subjects subjects per transaction (Art. 4.8 of Law 99-Z): each batch commits on its own and is logged in compliance.purge_log, a NOTICE after each says how far it got, a cancel or crash loses only the batch under way (whose subjects keep all their rows), a batch that fails otherwise than by a concurrent writer (a table''s trigger or constraint refusing a deletion) is done subject by subject so that only the subject that fails keeps its rows (logged in compliance.purge_log with the error, and a WARNING), and consent writers are not held up (they wait only while a batch appends its erased events to the consent ledger, just before it commits; a batch overtaken by a consent event of one of its subjects runs again). Then counts what is left for compliance.officer_dashboard (compliance.count_expired_data()), with a last NOTICE. Returns a summary: subjects, batches, rows_deleted, erased, skipped_unrecorded, failed, expired_left (rows of expired_data() after the purge). CALL it outside a transaction block.';
 
 REVOKE EXECUTE ON FUNCTION
     compliance.retention_expiry(text[]),
@@ -638,6 +692,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.fk_cascades(regclass),
     compliance.purge_expired_run(boolean, text[]),
     compliance.purge_expired_batch(text[], boolean),
+    compliance.purge_failed(text, text, text),
     compliance.purge_expired(boolean, boolean),
     compliance.count_expired_data()
 FROM PUBLIC;
@@ -645,7 +700,8 @@ REVOKE ALL ON compliance.purge_log, compliance.purge_log_id_seq, compliance.expi
 GRANT EXECUTE ON FUNCTION compliance.expired_data(), compliance.count_expired_data() TO compliance_officer, compliance_analyst;
 GRANT SELECT ON compliance.expired_data_count TO compliance_officer, compliance_analyst;
 GRANT EXECUTE ON FUNCTION compliance.purge_expired(boolean, boolean) TO compliance_officer;
-GRANT EXECUTE ON FUNCTION compliance.purge_expired_batch(text[], boolean) TO compliance_officer;
+GRANT EXECUTE ON FUNCTION compliance.purge_expired_batch(text[], boolean), compliance.purge_failed(text, text, text)
+    TO compliance_officer;
 REVOKE EXECUTE ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE compliance.purge_expired_in_batches(integer, boolean, jsonb) TO compliance_officer;
 GRANT SELECT ON compliance.purge_log TO compliance_officer, compliance_analyst;
