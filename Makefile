@@ -28,7 +28,7 @@ PG_CPPFLAGS = -Isrc -DCOMPLIANCE_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -fvisibility=hidden
 
 # Regression tests, in the order they run; each file is self-contained.
-REGRESS = install types_purpose types_purpose_set types_consent registry roles consent import enforcement grounds data_items subject_kinds requests calendar subject_access erasure erasure_notices erasable_evidence disclosures capture transfers subject_changes consent_cache retention expired_count breaches policy labels documents report_mode security bypass hostile_input
+REGRESS = install types_purpose types_purpose_set types_consent registry roles consent import enforcement grounds data_items subject_kinds requests calendar subject_access erasure erasure_notices erasable_evidence disclosures capture capture_exact capture_copy transfers subject_changes consent_cache retention expired_count breaches policy labels documents report_mode security bypass hostile_input
 REGRESS_OPTS = --temp-config=test/compliance.conf --load-extension=plpgsql --no-locale --encoding=UTF8
 
 ISOLATION = consent_chain import_chain purge_writers withdrawal_freshness ground_end subject_changes withdrawal_writers erasure_race block_capture capture_kind rename_race

@@ -6,8 +6,32 @@ CREATE EXTENSION compliance;
 CREATE TABLE customers (id int PRIMARY KEY, email text);
 GRANT ALL ON customers TO compliance_admin;
 
-SELECT rolname, rolcanlogin, rolsuper, rolcreaterole, rolbypassrls
+SELECT rolname, rolcanlogin AND rolname <> 'compliance_writer' AS rolcanlogin,
+       rolsuper, rolcreaterole, rolbypassrls
   FROM pg_roles WHERE rolname LIKE 'compliance\_%' ORDER BY 1;
+-- The disclosure writer's role: no attribute beyond a login where a
+-- background worker needs one (before 17), kept so at every CREATE
+-- EXTENSION; it may execute the functions that append to the
+-- disclosure log or keep a batch aside, and nothing else of the
+-- extension: no table, no other function, no membership.
+ALTER ROLE compliance_writer CREATEDB BYPASSRLS;
+DROP EXTENSION compliance CASCADE;
+CREATE EXTENSION compliance;
+SELECT rolcanlogin = (current_setting('server_version_num')::int < 170000) AS login_as_needed,
+       rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolpassword IS NULL AS no_password
+  FROM pg_authid WHERE rolname = 'compliance_writer';
+SELECT p.oid::regprocedure AS writer_may_execute
+  FROM pg_proc p
+ WHERE p.pronamespace = 'compliance'::regnamespace
+   AND has_function_privilege('compliance_writer', p.oid, 'EXECUTE')
+   AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
+ ORDER BY 1;
+SELECT c.relname AS writer_may_write
+  FROM pg_class c
+ WHERE c.relnamespace = 'compliance'::regnamespace AND c.relkind IN ('r', 'p', 'v')
+   AND has_table_privilege('compliance_writer', c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE');
+SELECT count(*) AS writer_memberships FROM pg_auth_members
+ WHERE member = 'compliance_writer'::regrole;
 
 SET ROLE compliance_app;
 SELECT compliance.register_purpose('marketing', 'Marketing');

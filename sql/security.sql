@@ -375,7 +375,8 @@ SELECT c.relname, r.role, p.priv
 -- attack: any function of the extension PUBLIC may execute that is not a
 -- type's support function, an accessor or a pure helper: only the write
 -- trigger (cloned onto the partitions a table's owner creates; it runs
--- only as a trigger)
+-- only as a trigger) and the two captures the planner adds (refused when
+-- called directly, below)
 SELECT p.oid::regprocedure AS public_function
   FROM pg_proc p
  WHERE p.pronamespace = 'compliance'::regnamespace
@@ -438,6 +439,8 @@ SELECT compliance.row_allowed(3, 'sec_patients'::regclass, false);
 SET compliance.recipient = 'lab';
 SELECT compliance.capture_disclosure('2'::text, 'sec_patients'::regclass, '{diagnosis}');
 SELECT compliance.capture_disclosure(2, 'sec_patients'::regclass, '{diagnosis}');
+SELECT compliance.capture_disclosures(ARRAY[2], 'sec_patients'::regclass, '{diagnosis}');
+SELECT compliance.capture_disclosures(array_agg(id), 'sec_patients'::regclass, '{diagnosis}') FROM sec_patients;
 RESET compliance.recipient;
 RESET compliance.purpose;
 RESET SESSION AUTHORIZATION;

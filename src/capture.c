@@ -10,7 +10,11 @@
  * protected table: as a hidden output column of the top-level statement,
  * computed only for the rows returned, or elsewhere as a costly qual that
  * runs after the scan's own filters.  Rows scanned but filtered out are
- * never logged; the log may say more was provided, never less.
+ * never logged; the log may say more was provided, never less.  Grouped
+ * levels pass each returned group's subjects (capture_disclosures), a
+ * RETURNING list guards its first column with the capture, and window
+ * functions that see other rows are refused (doc/decisions.md).  The
+ * writer runs as the role compliance_writer.
  *
  * The rows have left the database once they are returned, so the record
  * must survive a rollback of the reading transaction and a client
@@ -42,14 +46,17 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "utils/resowner.h"
+#include "catalog/pg_aggregate.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "libpq/libpq-be.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "parser/parse_func.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -62,6 +69,7 @@
 #include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "tcop/tcopprot.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -78,6 +86,7 @@
 #include "compliance.h"
 
 PG_FUNCTION_INFO_V1(capture_disclosure);
+PG_FUNCTION_INFO_V1(capture_disclosures);
 PG_FUNCTION_INFO_V1(flush_disclosures);
 PG_FUNCTION_INFO_V1(disclosure_append);
 PG_FUNCTION_INFO_V1(disclosure_subjects);
@@ -182,13 +191,16 @@ static void capture_backend_init(void);
 static void check_recipient_committed(Datum recipient);
 
 /*
- * The (table, subject) pairs this statement has logged: a subject read
- * twice is provided once.  Integer keys are kept by value; other keys
- * point into seen_cxt, which is reset with the set.
+ * The (scope, subject) pairs this statement has logged: a subject read
+ * twice is provided once.  A scope is a table and the columns a call site
+ * reads from it (seen_scope), so a subject read at two call sites with
+ * different columns (a self-join) is logged with each: the union of its
+ * records is what left.  Integer keys are kept by value; other keys point
+ * into seen_cxt, which is reset with the set.
  */
 typedef struct SeenKey
 {
-	Oid			relid;
+	uint32		scope;
 	int32		len;			/* SEEN_INTEGER: the key is ival */
 	int64		ival;
 	const char *data;
@@ -210,7 +222,7 @@ seen_key_hash(SeenKey k)
 		? murmurhash32((uint32) ((uint64) k.ival ^ ((uint64) k.ival >> 32)))
 		: hash_bytes((const unsigned char *) k.data, k.len);
 
-	return hash_combine(h, murmurhash32(k.relid));
+	return hash_combine(h, murmurhash32(k.scope));
 }
 
 #define SH_PREFIX		seenset
@@ -218,7 +230,7 @@ seen_key_hash(SeenKey k)
 #define SH_KEY_TYPE		SeenKey
 #define SH_KEY			key
 #define SH_HASH_KEY(tb, k)	seen_key_hash(k)
-#define SH_EQUAL(tb, a, b)	((a).relid == (b).relid && (a).len == (b).len && \
+#define SH_EQUAL(tb, a, b)	((a).scope == (b).scope && (a).len == (b).len && \
 							 ((a).len == SEEN_INTEGER ? (a).ival == (b).ival : \
 							  memcmp((a).data, (b).data, (a).len) == 0))
 #define SH_STORE_HASH
@@ -232,17 +244,17 @@ seen_key_hash(SeenKey k)
 
 /*
  * Once a statement has logged SEEN_BITS_AFTER subjects, integer keys in
- * [0, SEEN_BITS_KEYS) of up to SEEN_BITS_TABLES tables are kept as one bit
+ * [0, SEEN_BITS_KEYS) of up to SEEN_BITS_TABLES scopes are kept as one bit
  * each instead: a large export then costs a small bitmap per table rather
  * than a hash table entry per subject.
  */
 #define SEEN_BITS_AFTER		1024
 #define SEEN_BITS_KEYS		(INT64CONST(1) << 24)
-#define SEEN_BITS_TABLES	4
+#define SEEN_BITS_TABLES	8
 
 typedef struct SeenBits
 {
-	Oid			relid;
+	uint32		scope;
 	Size		nbytes;
 	uint8	   *bits;
 } SeenBits;
@@ -254,7 +266,19 @@ static bool seen_bits_on = false;
 static seenset_hash *local_seen = NULL;
 static int	seen_depth = 0;		/* deepest statement depth that added to it */
 static MemoryContext seen_cxt = NULL;	/* the set */
-static MemoryContext keys_cxt = NULL;	/* its text keys */
+static MemoryContext keys_cxt = NULL;	/* its text keys and scopes */
+
+/* The statement's scopes: (table, columns) of its call sites, by number */
+typedef struct SeenScope
+{
+	Oid			relid;
+	char	   *items;
+} SeenScope;
+
+static SeenScope *seen_scopes = NULL;	/* in keys_cxt */
+static int	n_seen_scopes = 0;
+static int	max_seen_scopes = 0;
+static uint64 seen_generation = 0;	/* bumped when the set (and scopes) go */
 
 /* ---------------------------------------------------------------------
  * The planner's half: a call recording the subjects of rows that a SELECT
@@ -273,6 +297,25 @@ capture_oid(void)
 
 		funcoid = LookupFuncName(list_make2(makeString(COMPLIANCE_SCHEMA),
 											makeString("capture_disclosure")),
+								 3, argtypes, false);
+		generation = registry_generation();
+	}
+	return funcoid;
+}
+
+/* compliance.capture_disclosures(anyarray, regclass, text[]) */
+static Oid
+capture_group_oid(void)
+{
+	static Oid	funcoid = InvalidOid;
+	static uint64 generation = 0;
+
+	if (!OidIsValid(funcoid) || generation != registry_generation())
+	{
+		Oid			argtypes[3] = {ANYARRAYOID, REGCLASSOID, TEXTARRAYOID};
+
+		funcoid = LookupFuncName(list_make2(makeString(COMPLIANCE_SCHEMA),
+											makeString("capture_disclosures")),
 								 3, argtypes, false);
 		generation = registry_generation();
 	}
@@ -301,13 +344,60 @@ in_jointree(Node *node, Index rti)
 	return false;
 }
 
-/* The names of the columns a query reads from a relation, as text[]. */
-static Const *
-read_columns(Query *query, RangeTblEntry *rte)
+/*
+ * The outer joins of a level's join tree that can null relation rti: a
+ * Var of it evaluated above the join tree (the select list, WHERE, an
+ * aggregate's argument, RETURNING) carries them on PostgreSQL 16 and later.
+ */
+static bool
+find_nulling(Node *node, Index rti, Bitmapset **nulling)
 {
-	Bitmapset  *cols = compat_rte_columns(query, rte);
+	ListCell   *lc;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblRef))
+		return (Index) ((RangeTblRef *) node)->rtindex == rti;
+	if (IsA(node, FromExpr))
+	{
+		foreach(lc, ((FromExpr *) node)->fromlist)
+			if (find_nulling(lfirst(lc), rti, nulling))
+				return true;
+		return false;
+	}
+	if (IsA(node, JoinExpr))
+	{
+		JoinExpr   *j = (JoinExpr *) node;
+		bool		left = find_nulling(j->larg, rti, nulling);
+		bool		right = !left && find_nulling(j->rarg, rti, nulling);
+
+		if ((right && (j->jointype == JOIN_LEFT || j->jointype == JOIN_FULL)) ||
+			(left && (j->jointype == JOIN_RIGHT || j->jointype == JOIN_FULL)))
+			*nulling = bms_add_member(*nulling, j->rtindex);
+		return left || right;
+	}
+	return false;
+}
+
+/* The subject column of entry rti, as read above the level's join tree. */
+static Var *
+subject_var(Query *query, Index rti, const Protection *p)
+{
+	Var		   *var = makeVar(rti, p->subject_attno, p->subject_type,
+							  p->subject_typmod, p->subject_collation, 0);
+	Bitmapset  *nulling = NULL;
+
+	(void) find_nulling((Node *) query->jointree, rti, &nulling);
+	compat_set_nullingrels(var, nulling);
+	return var;
+}
+
+/* The names of columns of a relation (whole row: every one), as text[]. */
+static Const *
+column_names(Oid relid, Bitmapset *cols)
+{
 	bool		whole_row = bms_is_member(InvalidAttrNumber - FirstLowInvalidHeapAttributeNumber, cols);
-	Relation	rel = RelationIdGetRelation(rte->relid);
+	Relation	rel = RelationIdGetRelation(relid);
 	TupleDesc	desc = RelationGetDescr(rel);
 	Datum	   *names = palloc(sizeof(Datum) * Max(desc->natts, 1));
 	int			n = 0;
@@ -327,15 +417,41 @@ read_columns(Query *query, RangeTblEntry *rte)
 					 false, false);
 }
 
+/* The names of the columns a query reads from a relation, as text[]. */
+static Const *
+read_columns(Query *query, RangeTblEntry *rte)
+{
+	return column_names(rte->relid, compat_rte_columns(query, rte));
+}
+
+/* Has a window of the query a PARTITION BY or ORDER BY (rows it sees)? */
+static bool
+window_has_order(Query *query)
+{
+	ListCell   *lc;
+
+	foreach(lc, query->windowClause)
+	{
+		WindowClause *wc = lfirst(lc);
+
+		if (wc->partitionClause != NIL || wc->orderClause != NIL)
+			return true;
+	}
+	return false;
+}
+
 /* compliance.capture_disclosure(subject column of entry rti, table, columns read) */
 static FuncExpr *
-make_capture(Query *query, Index rti, RangeTblEntry *rte, const Protection *p)
+make_capture(Query *query, Index rti, RangeTblEntry *rte, const Protection *p, bool at_scan)
 {
 	FuncExpr   *capture;
+	Var		   *subject = subject_var(query, rti, p);
 
+	/* a qual of the scan itself: below every join */
+	if (at_scan)
+		compat_set_nullingrels(subject, NULL);
 	capture = makeFuncExpr(capture_oid(), BOOLOID,
-						   list_make3(makeVar(rti, p->subject_attno, p->subject_type,
-											  p->subject_typmod, p->subject_collation, 0),
+						   list_make3(subject,
 									  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
 												ObjectIdGetDatum(p->protected_relid), false, true),
 									  read_columns(query, rte)),
@@ -345,17 +461,299 @@ make_capture(Query *query, Index rti, RangeTblEntry *rte, const Protection *p)
 }
 
 /*
- * Adds the capture to every level of a SELECT whose rows are returned: not
- * below aggregation or grouping (the rows do not leave one by one), not in
- * sublinks (EXISTS and the like return no rows).
+ * compliance.capture_disclosures(array_agg(subject column of entry rti),
+ * table, columns read): the capture of a level whose rows are aggregated,
+ * run once per group that leaves, with the subjects of the rows in it.
+ */
+static FuncExpr *
+make_capture_group(Query *query, Index rti, RangeTblEntry *rte, const Protection *p,
+				   Const *columns)
+{
+	Aggref	   *agg = makeNode(Aggref);
+	Var		   *subject = subject_var(query, rti, p);
+	Oid			arraytype = get_array_type(p->subject_base_type);
+	FuncExpr   *capture;
+
+	if (!OidIsValid(arraytype) || type_is_array(p->subject_base_type))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("aggregated rows of table \"%s\" cannot be captured for a recipient",
+						get_rel_name(p->protected_relid)),
+				 errdetail("The subjects of an aggregated group are collected in an array, and the table's subject column has no array type."),
+				 errhint("Read the rows without aggregating them, or reset compliance.recipient and record the disclosure with compliance.record_disclosure().")));
+	/* array_agg(subject): a domain's value goes in as its base type */
+	agg->aggfnoid = F_ARRAY_AGG_ANYNONARRAY;
+	agg->aggtype = arraytype;
+	agg->aggcollid = p->subject_collation;
+	agg->inputcollid = p->subject_collation;
+	agg->aggtranstype = InvalidOid;
+	agg->aggargtypes = list_make1_oid(p->subject_base_type);
+	agg->args = list_make1(makeTargetEntry(p->subject_type == p->subject_base_type
+										   ? (Expr *) subject
+										   : (Expr *) makeRelabelType((Expr *) subject,
+																	  p->subject_base_type, -1,
+																	  p->subject_collation,
+																	  COERCE_IMPLICIT_CAST),
+										   1, NULL, false));
+	agg->aggkind = AGGKIND_NORMAL;
+	agg->aggsplit = AGGSPLIT_SIMPLE;
+	agg->aggno = -1;
+	agg->aggtransno = -1;
+	agg->location = -1;
+	query->hasAggs = true;
+
+	capture = makeFuncExpr(capture_group_oid(), BOOLOID,
+						   list_make3(agg,
+									  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
+												ObjectIdGetDatum(p->protected_relid), false, true),
+									  columns),
+						   InvalidOid, InvalidOid, COMPLIANCE_PLANNER_FORMAT);
+	capture->location = -1;
+	return capture;
+}
+
+/* Is the array of column names empty (count(*): no column of the table read)? */
+static bool
+no_columns(Const *columns)
+{
+	return ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(columns->constvalue)),
+						  ARR_DIMS(DatumGetArrayTypeP(columns->constvalue))) == 0;
+}
+
+/* Does the query read a protected relation, at any level below it? */
+static bool
+reads_protected(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) node;
+
+		return rte->rtekind == RTE_RELATION && protection_lookup(rte->relid) != NULL;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, reads_protected, context,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, reads_protected, context);
+}
+
+/* Does the query level refer to its range table entry rti (LATERAL and sublinks included)? */
+typedef struct RefContext
+{
+	Index		rti;
+	int			sublevels;
+} RefContext;
+
+static bool
+refers_to(Node *node, void *context)
+{
+	RefContext *cxt = context;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+		return (Index) ((Var *) node)->varno == cxt->rti &&
+			(int) ((Var *) node)->varlevelsup == cxt->sublevels;
+	if (IsA(node, Query))
+	{
+		bool		found;
+
+		cxt->sublevels++;
+		found = query_tree_walker((Query *) node, refers_to, context, 0);
+		cxt->sublevels--;
+		return found;
+	}
+	return expression_tree_walker(node, refers_to, context);
+}
+
+/*
+ * What an aggregating level reads nothing of (count(*) over a subquery)
+ * leaves nothing of any subject: each protected relation below gets a
+ * capture that records nothing (no table), so that the get_relation_info
+ * hook does not capture it as a relation it never saw.
+ */
+static bool
+capture_nothing(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+	{
+		Query	   *query = (Query *) node;
+		Index		rti = 0;
+		ListCell   *lc;
+
+		foreach(lc, query->rtable)
+		{
+			RangeTblEntry *rte = lfirst(lc);
+			const Protection *p;
+			FuncExpr   *none;
+
+			rti++;
+			if (rte->rtekind != RTE_RELATION || !in_jointree((Node *) query->jointree, rti) ||
+				(p = protection_lookup(rte->relid)) == NULL)
+				continue;
+			none = makeFuncExpr(capture_oid(), BOOLOID,
+								list_make3(subject_var(query, rti, p),
+										   makeNullConst(REGCLASSOID, -1, InvalidOid),
+										   makeNullConst(TEXTARRAYOID, -1, InvalidOid)),
+								InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
+			none->location = -1;
+			query->jointree->quals = make_and_qual(query->jointree->quals, (Node *) none);
+		}
+		return query_tree_walker(query, capture_nothing, context, 0);
+	}
+	return expression_tree_walker(node, capture_nothing, context);
+}
+
+/*
+ * Window functions that see other rows than their own: each output row
+ * may carry data of other subjects (lag(name), string_agg(name) OVER ...),
+ * which no per-row capture can name.  row_number() OVER () and the like,
+ * with no argument and no window order or partition, see nothing.
+ */
+static bool
+window_reads_rows(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, WindowFunc))
+		return ((WindowFunc *) node)->args != NIL || ((WindowFunc *) node)->aggfilter != NULL;
+	if (IsA(node, Query))
+		return false;
+	return expression_tree_walker(node, window_reads_rows, context);
+}
+
+pg_noreturn static void
+refuse_window(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("window functions over protected rows cannot be captured for a recipient"),
+			 errdetail("Each row a window function returns may carry data of other subjects, so the disclosure log could not name whose data left (Art. 12 of Law 99-Z)."),
+			 errhint("Compute the window without compliance.recipient and record what is provided with compliance.record_disclosure(), or return the rows themselves.")));
+}
+
+typedef struct SublinkContext
+{
+	bool		output;			/* the sublinks' rows become returned values */
+} SublinkContext;
+
+/* Captures the queries of the sublinks in an expression (not below them). */
+static bool
+capture_sublinks(Node *node, void *context)
+{
+	SublinkContext *cxt = context;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubLink))
+	{
+		SubLink    *sublink = (SubLink *) node;
+
+		/*
+		 * Only a scalar or ARRAY subquery returns its rows as a value; the
+		 * planner drops an EXISTS query's select list, and IN compares.
+		 */
+		if (IsA(sublink->subselect, Query))
+			capture_add_to_query((Query *) sublink->subselect,
+								 cxt->output && (sublink->subLinkType == EXPR_SUBLINK ||
+												 sublink->subLinkType == ARRAY_SUBLINK));
+		return capture_sublinks(sublink->testexpr, context);
+	}
+	if (IsA(node, Query))
+		return false;
+	return expression_tree_walker(node, capture_sublinks, context);
+}
+
+/*
+ * RETURNING of INSERT, UPDATE, DELETE (and MERGE): every returned row that
+ * reads columns of a protected relation is captured, with those columns.
+ * The capture guards the first returned column (CASE WHEN capture THEN
+ * value END, the capture always true): a hidden column would reach the
+ * client, since the executor filters none out of a RETURNING list.
+ */
+static void
+capture_returning(Query *query)
+{
+	Index		rti = 0;
+	ListCell   *lc;
+	Expr	   *guard = NULL;
+	TargetEntry *first;
+	SublinkContext cxt = {true};
+
+	if (query->returningList == NIL)
+		return;
+	capture_sublinks((Node *) query->returningList, &cxt);
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+		const Protection *p;
+		Bitmapset  *attrs = NULL;
+		FuncExpr   *capture;
+		Const	   *columns;
+
+		rti++;
+		if (rte->rtekind != RTE_RELATION || (p = protection_lookup(rte->relid)) == NULL)
+			continue;
+		pull_varattnos((Node *) query->returningList, rti, &attrs);
+		if (attrs == NULL)
+			continue;
+		columns = column_names(rte->relid, attrs);
+		capture = makeFuncExpr(capture_oid(), BOOLOID,
+							   list_make3(subject_var(query, rti, p),
+										  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
+													ObjectIdGetDatum(p->protected_relid), false, true),
+										  columns),
+							   InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
+		capture->location = -1;
+		guard = guard == NULL ? (Expr *) capture
+			: make_andclause(list_make2(guard, capture));
+	}
+	if (guard == NULL)
+		return;
+	first = linitial(query->returningList);
+	{
+		CaseExpr   *c = makeNode(CaseExpr);
+		CaseWhen   *w = makeNode(CaseWhen);
+
+		w->expr = guard;
+		w->result = first->expr;
+		w->location = -1;
+		c->casetype = exprType((Node *) first->expr);
+		c->casecollid = exprCollation((Node *) first->expr);
+		c->args = list_make1(w);
+		c->defresult = (Expr *) makeNullConst(c->casetype, exprTypmod((Node *) first->expr),
+											  c->casecollid);
+		c->location = -1;
+		first->expr = (Expr *) c;
+	}
+}
+
+/*
+ * Adds the capture to every level of a statement whose rows are returned,
+ * so that the log names each subject whose data leave, with the columns
+ * read (doc/reference.md, "Automatic capture"):
  *
- * A table read directly by the top-level statement gets the capture as a
- * hidden, volatile output column: the planner computes such columns last,
- * after joins, sorting and LIMIT (make_sort_input_target), and a cursor
- * computes them as rows are fetched, so exactly the returned rows are
- * logged.  Elsewhere (views, subqueries, set operations, CTEs, statements
- * inside functions) it is a costly qual, run after the scan's own filters:
- * rows that a later join or LIMIT drops are logged too.
+ * - A table read directly by the top-level statement gets the capture as
+ *   a hidden, volatile output column: the planner computes such columns
+ *   last, after joins, sorting and LIMIT (make_sort_input_target), and a
+ *   cursor computes them as rows are fetched, so exactly the returned rows
+ *   are logged.  Elsewhere (views, subqueries, set operations, CTEs,
+ *   statements inside functions) it is a costly qual, run after the scan's
+ *   own filters: rows that a later join or LIMIT drops are logged too.
+ * - A level that aggregates or groups passes the subjects of each group
+ *   (array_agg) to capture_disclosures(), as a hidden output column at the
+ *   top (groups a HAVING or LIMIT drops are not logged), as a HAVING qual
+ *   elsewhere.  An aggregate level reading no column of the table
+ *   (count(*)), or of a subquery in its FROM, returns nothing of any
+ *   subject and captures nothing.
+ * - Sublinks: a scalar or ARRAY subquery in a select list is captured as
+ *   the level its rows are returned from; other sublinks (EXISTS, IN)
+ *   with a qual.
+ * - RETURNING of data-modifying statements: see capture_returning().
+ * - Window functions that read rows other than their own: refused.
  */
 void
 capture_add_to_query(Query *query, bool top)
@@ -363,16 +761,33 @@ capture_add_to_query(Query *query, bool top)
 	Index		rti = 0;
 	ListCell   *lc;
 	bool		as_output = top && query->setOperations == NULL;
+	bool		grouped;
+	SublinkContext in_output = {true};
+	SublinkContext in_quals = {false};
 
-	if (query->commandType != CMD_SELECT || query->hasAggs || query->groupClause ||
-		query->groupingSets || query->hasWindowFuncs)
-		return;
 	foreach(lc, query->cteList)
 	{
 		CommonTableExpr *cte = lfirst(lc);
 
 		if (IsA(cte->ctequery, Query))
 			capture_add_to_query((Query *) cte->ctequery, false);
+	}
+	if (query->commandType != CMD_SELECT)
+	{
+		capture_returning(query);
+		return;
+	}
+	if (query->hasWindowFuncs &&
+		(window_reads_rows((Node *) query->targetList, NULL) ||
+		 window_has_order(query)) &&
+		reads_protected((Node *) query, NULL))
+		refuse_window();
+	grouped = query->hasAggs || query->groupClause || query->groupingSets;
+	if (query->hasSubLinks)
+	{
+		capture_sublinks((Node *) query->targetList, &in_output);
+		capture_sublinks((Node *) query->jointree, &in_quals);
+		capture_sublinks(query->havingQual, &in_quals);
 	}
 	foreach(lc, query->rtable)
 	{
@@ -383,7 +798,12 @@ capture_add_to_query(Query *query, bool top)
 		rti++;
 		if (rte->rtekind == RTE_SUBQUERY)
 		{
-			capture_add_to_query(rte->subquery, false);
+			RefContext refs = {rti, 0};
+
+			if (grouped && !query_tree_walker(query, refers_to, &refs, 0))
+				capture_nothing((Node *) rte->subquery, NULL);
+			else
+				capture_add_to_query(rte->subquery, false);
 			continue;
 		}
 		if (rte->rtekind != RTE_RELATION || !in_jointree((Node *) query->jointree, rti))
@@ -391,7 +811,21 @@ capture_add_to_query(Query *query, bool top)
 		p = protection_lookup(rte->relid);
 		if (p == NULL)
 			continue;
-		capture = make_capture(query, rti, rte, p);
+		if (grouped)
+		{
+			Const	   *columns = read_columns(query, rte);
+
+			if (no_columns(columns))
+				continue;
+			capture = make_capture_group(query, rti, rte, p, columns);
+			if (!as_output)
+			{
+				query->havingQual = make_and_qual(query->havingQual, (Node *) capture);
+				continue;
+			}
+		}
+		else
+			capture = make_capture(query, rti, rte, p, false);
 		if (as_output)
 			query->targetList = lappend(query->targetList,
 										makeTargetEntry((Expr *) capture,
@@ -409,11 +843,18 @@ captures_relation(Node *node, void *context)
 
 	if (node == NULL)
 		return false;
-	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == capture_oid() &&
+	if (IsA(node, FuncExpr) &&
+		(((FuncExpr *) node)->funcid == capture_oid() ||
+		 ((FuncExpr *) node)->funcid == capture_group_oid()) &&
 		((FuncExpr *) node)->funcformat == COMPLIANCE_PLANNER_FORMAT)
 	{
 		Node	   *subject = linitial(((FuncExpr *) node)->args);
 
+		/* capture_disclosures(array_agg(subject), ...) */
+		if (IsA(subject, Aggref))
+			subject = (Node *) ((TargetEntry *) linitial(((Aggref *) subject)->args))->expr;
+		if (IsA(subject, RelabelType))
+			subject = (Node *) ((RelabelType *) subject)->arg;
 		if (IsA(subject, Var) && (Index) ((Var *) subject)->varno == rti &&
 			((Var *) subject)->varlevelsup == 0)
 			return true;
@@ -426,7 +867,9 @@ captures_relation(Node *node, void *context)
  * relation the planner is about to scan while a recipient is set: what
  * capture_add_to_query() could not see, the body of an inlined SQL
  * function, is captured with a qual that runs after the row filter (same
- * security level, higher cost).
+ * security level, higher cost).  Below aggregation or a window every row
+ * scanned is then logged (the log may say more was provided, never
+ * less), unless the level reads no column of the table (count(*)).
  */
 void
 capture_plan_relation(PlannerInfo *root, RelOptInfo *rel)
@@ -438,13 +881,16 @@ capture_plan_relation(PlannerInfo *root, RelOptInfo *rel)
 	FuncExpr   *capture;
 
 	if (p == NULL || rel->reloptkind != RELOPT_BASEREL ||
-		query->commandType != CMD_SELECT || query->hasAggs || query->groupClause ||
-		query->groupingSets || query->hasWindowFuncs)
+		query->commandType != CMD_SELECT)
 		return;
 	if (captures_relation((Node *) query->targetList, &rti) ||
-		captures_relation((Node *) query->jointree, &rti))
+		captures_relation((Node *) query->jointree, &rti) ||
+		captures_relation(query->havingQual, &rti))
 		return;
-	capture = make_capture(query, rti, rte, p);
+	if ((query->hasAggs || query->groupClause || query->groupingSets) &&
+		no_columns(read_columns(query, rte)))
+		return;
+	capture = make_capture(query, rti, rte, p, true);
 	/* enforce_plan_relation() made the row filter the first level */
 	Assert(rte->securityQuals != NIL);
 	linitial(rte->securityQuals) = lappend(linitial(rte->securityQuals), capture);
@@ -552,10 +998,39 @@ ring_read(CaptureRing *ring, uint64 from, char *dst, Size len)
 	memcpy(dst + first, ring->data, len - first);
 }
 
+/*
+ * The role the writer runs as (05_roles.sql), looked up when a
+ * transaction is open and remembered for pushes outside one (at exit).
+ */
+#define CAPTURE_WRITER_ROLE	"compliance_writer"
+static Oid	writer_role = InvalidOid;
+
+static Oid
+capture_writer_role(void)
+{
+	if (IsTransactionState())
+		writer_role = get_role_oid(CAPTURE_WRITER_ROLE, true);
+	return writer_role;
+}
+
 static void
 start_worker(int slot, Oid dboid)
 {
 	BackgroundWorker worker;
+	Oid			role = capture_writer_role();
+
+	if (!OidIsValid(role))
+	{
+		/* nobody may write: the sessions waiting are told why */
+		LWLockAcquire(capture->lock, LW_EXCLUSIVE);
+		capture->rings[slot].worker_requested = false;
+		capture->rings[slot].failing = true;
+		strlcpy(capture->rings[slot].error,
+				"role \"" CAPTURE_WRITER_ROLE "\" of the disclosure writer does not exist; CREATE EXTENSION compliance makes it",
+				sizeof(capture->rings[slot].error));
+		LWLockRelease(capture->lock);
+		return;
+	}
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -568,6 +1043,7 @@ start_worker(int slot, Oid dboid)
 	strlcpy(worker.bgw_type, "compliance disclosure writer", BGW_MAXLEN);
 	worker.bgw_main_arg = Int32GetDatum(slot);
 	memcpy(worker.bgw_extra, &dboid, sizeof(Oid));
+	memcpy(worker.bgw_extra + sizeof(Oid), &role, sizeof(Oid));
 
 	if (!RegisterDynamicBackgroundWorker(&worker, NULL))
 	{
@@ -808,9 +1284,15 @@ reset_seen(void)
 		seen_depth = 0;
 		seenset_reset(local_seen);
 		MemoryContextReset(keys_cxt);
+		seen_scopes = NULL;
+		n_seen_scopes = max_seen_scopes = 0;
+		seen_generation++;
 		return;
 	}
 	seen_depth = 0;
+	seen_scopes = NULL;
+	n_seen_scopes = max_seen_scopes = 0;
+	seen_generation++;
 	MemoryContextReset(seen_cxt);
 	local_seen = NULL;			/* freed: made again below, or at the next capture */
 	keys_cxt = NULL;
@@ -842,30 +1324,51 @@ seen_bits_cover(SeenBits *b, int64 key)
  * hash table's entries; NULL when SEEN_BITS_TABLES tables have one.
  */
 static SeenBits *
-seen_bits_for(Oid relid)
+seen_bits_for(uint32 scope)
 {
 	SeenBits   *b;
 	seenset_iterator it;
 	SeenEntry  *e;
 
 	for (int i = 0; i < n_seen_bits; i++)
-		if (seen_bits[i].relid == relid)
+		if (seen_bits[i].scope == scope)
 			return &seen_bits[i];
 	if (n_seen_bits == SEEN_BITS_TABLES)
 		return NULL;
 	b = &seen_bits[n_seen_bits++];
-	b->relid = relid;
+	b->scope = scope;
 	b->nbytes = 0;
 	b->bits = NULL;
 	seenset_start_iterate(local_seen, &it);
 	while ((e = seenset_iterate(local_seen, &it)) != NULL)
-		if (e->key.relid == relid && e->key.len == SEEN_INTEGER &&
+		if (e->key.scope == scope && e->key.len == SEEN_INTEGER &&
 			e->key.ival >= 0 && e->key.ival < SEEN_BITS_KEYS)
 		{
 			seen_bits_cover(b, e->key.ival);
 			b->bits[e->key.ival / 8] |= 1 << (e->key.ival % 8);
 		}
 	return b;
+}
+
+/* The number of the statement's scope (table, columns read), made on first use. */
+static uint32
+seen_scope(Oid relid, const char *items)
+{
+	if (items == NULL)
+		items = "";
+	for (int i = 0; i < n_seen_scopes; i++)
+		if (seen_scopes[i].relid == relid && strcmp(seen_scopes[i].items, items) == 0)
+			return i;
+	if (n_seen_scopes == max_seen_scopes)
+	{
+		max_seen_scopes = Max(8, max_seen_scopes * 2);
+		seen_scopes = seen_scopes == NULL
+			? MemoryContextAlloc(keys_cxt, sizeof(SeenScope) * max_seen_scopes)
+			: repalloc(seen_scopes, sizeof(SeenScope) * max_seen_scopes);
+	}
+	seen_scopes[n_seen_scopes].relid = relid;
+	seen_scopes[n_seen_scopes].items = MemoryContextStrdup(keys_cxt, items);
+	return n_seen_scopes++;
 }
 
 /*
@@ -884,7 +1387,7 @@ seen_add(SeenKey key)
 		SeenBits   *b;
 
 		seen_bits_on = true;
-		b = seen_bits_for(key.relid);
+		b = seen_bits_for(key.scope);
 		if (b != NULL)
 		{
 			uint8		mask = 1 << (key.ival % 8);
@@ -1034,6 +1537,8 @@ typedef struct CaptureCallSite
 	char	   *user;			/* the session user, recorded as recorded_by */
 	uint64		serial;			/* tells call sites apart: an address may be reused */
 	const StatementSettings *settings;	/* the statement's, fixed at its start */
+	uint32		scope;			/* seen_scope() of its table and columns, */
+	uint64		scope_generation;	/* valid while seen_generation is this */
 } CaptureCallSite;
 
 static uint64 call_site_serial = 0;
@@ -1081,19 +1586,15 @@ start_chunk(const CaptureCallSite *site, Oid relid, TimestampTz disclosed_at)
 }
 
 /*
- * capture_disclosure(subject anyelement, tbl regclass, columns text[])
- * returns boolean: always true; records the row's subject as provided.
+ * The call site of a planner-added capture, made at its first call; NULL
+ * when no recipient is set for the statement (nothing to record).
+ * elemtype: the subject's type (an array's element type for
+ * capture_disclosures).
  */
-Datum
-capture_disclosure(PG_FUNCTION_ARGS)
+static CaptureCallSite *
+call_site(FunctionCallInfo fcinfo, bool array)
 {
 	CaptureCallSite *site = fcinfo->flinfo->fn_extra;
-	SeenKey		key;
-	const char *subject;
-	int			len;
-	TimestampTz disclosed_at;
-	char		subject_buf[MAXINT8LEN + 1];
-	uint16		len16;
 
 	/* the recipient is the statement's, fixed when it started */
 	if (site == NULL)
@@ -1101,12 +1602,12 @@ capture_disclosure(PG_FUNCTION_ARGS)
 		const StatementSettings *settings = compliance_statement_settings(fcinfo->flinfo->fn_mcxt);
 
 		if (settings != NULL ? settings->recipient[0] == '\0' : !compliance_recipient_set())
-			PG_RETURN_BOOL(true);
+			return NULL;
 	}
 	else if (site->settings != NULL ? site->settings->recipient[0] == '\0' : !compliance_recipient_set())
-		PG_RETURN_BOOL(true);
+		return NULL;
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || capture == NULL)
-		PG_RETURN_BOOL(true);
+		return NULL;
 
 	if (site == NULL)
 	{
@@ -1117,9 +1618,12 @@ capture_disclosure(PG_FUNCTION_ARGS)
 		if (!compliance_called_by_planner(fcinfo))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("compliance.capture_disclosure() cannot be called directly"),
+					 errmsg("%s cannot be called directly",
+							array ? "compliance.capture_disclosures()" : "compliance.capture_disclosure()"),
 					 errdetail("The planner adds it to queries that return protected rows while compliance.recipient is set; called directly it would log a disclosure that did not happen (Art. 12 of Law 99-Z)."),
 					 errhint("Record a provision with compliance.record_disclosure().")));
+		if (array)
+			typid = get_element_type(typid);
 		capture_backend_init();
 		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CaptureCallSite));
 		site->typid = getBaseType(typid);
@@ -1132,8 +1636,22 @@ capture_disclosure(PG_FUNCTION_ARGS)
 										 GetUserNameFromId(GetSessionUserId(), false));
 		site->serial = ++call_site_serial;
 		site->settings = compliance_statement_settings(fcinfo->flinfo->fn_mcxt);
+		site->scope_generation = 0;
 		fcinfo->flinfo->fn_extra = site;
 	}
+	return site;
+}
+
+/* Records one subject of table relid as provided at a call site. */
+static void
+capture_subject(CaptureCallSite *site, Datum value, Oid relid)
+{
+	SeenKey		key;
+	const char *subject;
+	int			len;
+	TimestampTz disclosed_at;
+	char		subject_buf[MAXINT8LEN + 1];
+	uint16		len16;
 
 	/*
 	 * The set is one statement's under one recipient and purpose: a later
@@ -1147,19 +1665,24 @@ capture_disclosure(PG_FUNCTION_ARGS)
 		seen_statement = disclosed_at;
 		seen_settings = guc_version;
 	}
-	key.relid = PG_GETARG_OID(1);
+	if (site->scope_generation != seen_generation)
+	{
+		site->scope = seen_scope(relid, site->items);
+		site->scope_generation = seen_generation;
+	}
+	key.scope = site->scope;
 	key.data = NULL;
 	key.ival = 0;
-	if (compliance_int_subject(PG_GETARG_DATUM(0), site->typid, &key.ival))
+	if (compliance_int_subject(value, site->typid, &key.ival))
 		key.len = SEEN_INTEGER;
 	else
 	{
-		key.data = compliance_subject_key(PG_GETARG_DATUM(0), site->typid, &site->out, &len);
+		key.data = compliance_subject_key(value, site->typid, &site->out, &len);
 		key.len = Min(len, 1024);	/* the log's bound on a subject key */
 	}
 	seen_depth = Max(seen_depth, compliance_statement_depth);
 	if (seen_add(key))
-		PG_RETURN_BOOL(true);
+		return;
 	if (key.len == SEEN_INTEGER)
 	{
 		len = pg_lltoa(key.ival, subject_buf);
@@ -1179,9 +1702,9 @@ capture_disclosure(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(oldcxt);
 	}
 	/* one chunk per statement and call site: same_group() keeps statements apart */
-	if (open_chunk < 0 || open_site != site->serial || open_relid != key.relid ||
+	if (open_chunk < 0 || open_site != site->serial || open_relid != relid ||
 		open_disclosed_at != disclosed_at || open_settings != settings_version)
-		start_chunk(site, key.relid, disclosed_at);
+		start_chunk(site, relid, disclosed_at);
 	len16 = (uint16) len;
 	appendBinaryStringInfo(local_buffer, (char *) &len16, sizeof(len16));
 	appendBinaryStringInfo(local_buffer, subject, len);
@@ -1192,6 +1715,45 @@ capture_disclosure(PG_FUNCTION_ARGS)
 
 	if (local_buffer->len >= CAPTURE_LOCAL_LIMIT)
 		push_local(-1);
+}
+
+/*
+ * capture_disclosure(subject anyelement, tbl regclass, columns text[])
+ * returns boolean: always true; records the row's subject as provided.
+ */
+Datum
+capture_disclosure(PG_FUNCTION_ARGS)
+{
+	CaptureCallSite *site = call_site(fcinfo, false);
+
+	if (site != NULL)
+		capture_subject(site, PG_GETARG_DATUM(0), PG_GETARG_OID(1));
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * capture_disclosures(subjects anyarray, tbl regclass, columns text[])
+ * returns boolean: always true; records the subjects of an aggregated
+ * group (array_agg of the subject column) as provided.
+ */
+Datum
+capture_disclosures(PG_FUNCTION_ARGS)
+{
+	CaptureCallSite *site = call_site(fcinfo, true);
+	ArrayIterator it;
+	Datum		value;
+	bool		isnull;
+
+	if (site == NULL)
+		PG_RETURN_BOOL(true);
+	it = array_create_iterator(PG_GETARG_ARRAYTYPE_P(0), 0, NULL);
+	while (array_iterate(it, &value, &isnull))
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!isnull)
+			capture_subject(site, value, PG_GETARG_OID(1));
+	}
+	array_free_iterator(it);
 	PG_RETURN_BOOL(true);
 }
 
@@ -1251,6 +1813,8 @@ capture_backend_init(void)
 		before_shmem_exit(capture_backend_exit, (Datum) 0);
 		done = true;
 	}
+	/* known before a push at exit, outside a transaction, needs it */
+	(void) capture_writer_role();
 }
 
 
@@ -1384,6 +1948,12 @@ disclosure_append(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the disclosure was not logged"),
 				 errdetail("The disclosure writer discarded it: the extension compliance was dropped from the database meanwhile.")));
+	if (id < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the disclosure was not logged"),
+				 errdetail("The disclosure writer could not log it and kept it in compliance.disclosure_dead_letters."),
+				 errhint("Remove the cause the server log names; the officer replays it with compliance.replay_dead_letters().")));
 	PG_RETURN_INT64(id);
 }
 
@@ -1435,6 +2005,25 @@ flush_disclosures(PG_FUNCTION_ARGS)
 	}
 	ConditionVariableCancelSleep();
 	PG_RETURN_BOOL(done);
+}
+
+/*
+ * ClientAuthentication_hook (compliance.c): no client logs in as the
+ * writer's role, which can append to the disclosure log.  Before
+ * PostgreSQL 17 the role must be able to log in for the worker to use it;
+ * the worker itself never passes through client authentication.
+ */
+void
+capture_refuse_login(Port *port, int status)
+{
+	if (status == STATUS_OK && port->user_name != NULL &&
+		strcmp(port->user_name, CAPTURE_WRITER_ROLE) == 0)
+		ereport(FATAL,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("role \"%s\" is the disclosure writer's and cannot be used to log in",
+						CAPTURE_WRITER_ROLE),
+				 errdetail("Only the extension's background worker runs as it: it may append to the disclosure log (Art. 12 of Law 99-Z)."),
+				 errhint("Log in as another role.")));
 }
 
 /* Plans made with another recipient (or none) must capture differently. */
@@ -1713,6 +2302,124 @@ write_group(CaptureChunk **chunks, int n)
 }
 
 /*
+ * A batch the writer cannot commit is tried again every second; once it
+ * has failed from the same tail for compliance.dead_letter_after, each of
+ * its groups is tried on its own, and a group that still fails is kept
+ * whole in compliance.disclosure_dead_letters, so that one group that can
+ * never be logged neither blocks the database's log for ever nor is lost.
+ */
+static TimestampTz failing_since = 0;
+static uint64 failing_tail = 0;
+
+/* Keeps a group aside, whole, with the error that stops it (as the writer). */
+static void
+dead_letter(CaptureChunk **chunks, int n, ErrorData *edata)
+{
+	Oid			argtypes[15] = {TEXTARRAYOID, TEXTOID, REGCLASSOID, TEXTOID, TEXTOID,
+		TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, NAMEOID,
+	TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[15];
+	char		nulls[15];
+	int			nsubjects = group_subjects(chunks, n);
+	Datum	   *subjects = palloc(sizeof(Datum) * Max(nsubjects, 1));
+	int			k = 0;
+	bool		explicit = chunks[0]->reply_to >= 0;
+	/* $4 to $10, then $12 */
+	const int	fields[7] = {F_SUBJECT_KIND, F_RECIPIENT, F_ITEMS, F_PURPOSE, F_KIND, F_BASIS, F_PERMIT};
+
+	for (int i = 0; i < n; i++)
+	{
+		const char *p = chunk_fields(chunks[i]) + chunk_fields_len(chunks[i]);
+
+		for (uint32 j = 0; j < chunks[i]->nsubjects; j++)
+		{
+			uint16		len;
+
+			memcpy(&len, p, sizeof(len));
+			subjects[k++] = PointerGetDatum(cstring_to_text_with_len(p + sizeof(len), len));
+			p += sizeof(len) + len;
+		}
+	}
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = PointerGetDatum(construct_array(subjects, nsubjects, TEXTOID, -1, false, TYPALIGN_INT));
+	values[1] = CStringGetTextDatum(explicit ? "explicit" : "capture");
+	values[2] = ObjectIdGetDatum(chunks[0]->relid);
+	nulls[2] = explicit ? 'n' : ' ';
+	for (int a = 3; a < 10; a++)
+	{
+		char	   *v = chunk_field(chunks[0], fields[a - 3]);
+
+		if (v == NULL)
+			nulls[a] = 'n';
+		else if (fields[a - 3] == F_ITEMS)
+			values[a] = OidInputFunctionCall(F_ARRAY_IN, v, TEXTOID, -1);
+		else
+			values[a] = CStringGetTextDatum(v);
+	}
+	values[10] = TimestampTzGetDatum(chunks[0]->disclosed_at);
+	{
+		char	   *user = chunk_field(chunks[0], F_USER);
+
+		values[11] = user ? DirectFunctionCall1(namein, CStringGetDatum(user)) : (Datum) 0;
+		nulls[11] = user ? ' ' : 'n';
+	}
+	values[12] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
+	values[13] = CStringGetTextDatum(edata->message ? edata->message : "unknown error");
+	values[14] = TimestampTzGetDatum(failing_since);
+	if (SPI_execute_with_args("SELECT compliance.disclosure_dead_letter($1, $2, $3, $4, $5, $6, $7, $8,"
+							  " $9, $10, $11, $12, $13, $14, $15)",
+							  15, argtypes, values, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not keep a disclosure aside");
+	ereport(WARNING,
+			(errmsg("kept %d disclosures aside in compliance.disclosure_dead_letters: %s",
+					nsubjects, edata->message ? edata->message : "unknown error"),
+			 errdetail("The disclosure writer failed to log them for %d s; the rest of the log goes on.",
+					   compliance_dead_letter_after),
+			 errhint("Remove the cause, then have the officer call compliance.replay_dead_letters().")));
+}
+
+/*
+ * Writes a group (or an explicit record: its id) in a subtransaction; if
+ * that fails, keeps the group aside whole.  An explicit record kept aside
+ * gets -1 (its session, if still waiting, is told).
+ */
+static int64
+write_isolated(CaptureChunk **chunks, int n)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile int64 id = 0;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		if (chunks[0]->reply_to >= 0)
+			id = write_explicit(chunks[0]);
+		else
+			write_group(chunks, n);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		dead_letter(chunks, n, edata);
+		id = -1;
+	}
+	PG_END_TRY();
+	return id;
+}
+
+/*
  * Commits one batch from the ring: whole chunks, about CAPTURE_BATCH
  * bytes but at least one chunk.  Returns how it went.  A batch that
  * cannot be committed stays in the ring and is tried again: the sessions
@@ -1740,6 +2447,7 @@ drain_batch(CaptureRing *ring)
 	int		   *answer_to;
 	volatile bool installed = true;
 	volatile DrainResult result = DRAIN_DONE;
+	bool		isolate;
 	MemoryContext batch_cxt = AllocSetContextCreate(TopMemoryContext, "disclosure batch",
 													ALLOCSET_DEFAULT_SIZES);
 	MemoryContext oldcxt = MemoryContextSwitchTo(batch_cxt);
@@ -1759,6 +2467,9 @@ drain_batch(CaptureRing *ring)
 	buf = palloc(Max(len, 1));
 	ring_read(ring, tail, buf, len);
 	LWLockRelease(capture->lock);
+	isolate = failing_since != 0 && failing_tail == tail &&
+		TimestampDifferenceExceeds(failing_since, GetCurrentTimestamp(),
+								   compliance_dead_letter_after * 1000);
 
 	if (len == 0)
 	{
@@ -1796,7 +2507,19 @@ drain_batch(CaptureRing *ring)
 				if (i == nchunks || !same_group(chunks[first], chunks[i]) ||
 					group_subjects(&chunks[first], i - first) >= CAPTURE_GROUP_SUBJECTS)
 				{
-					if (chunks[first]->reply_to >= 0)
+					if (isolate)
+					{
+						int64		id = write_isolated(&chunks[first], i - first);
+
+						if (chunks[first]->reply_to >= 0)
+						{
+							answer_to[nanswers] = chunks[first]->reply_to;
+							answers[nanswers].seq = chunks[first]->reply_seq;
+							answers[nanswers].id = id;
+							nanswers++;
+						}
+					}
+					else if (chunks[first]->reply_to >= 0)
 					{
 						answer_to[nanswers] = chunks[first]->reply_to;
 						answers[nanswers].seq = chunks[first]->reply_seq;
@@ -1831,6 +2554,11 @@ drain_batch(CaptureRing *ring)
 		strlcpy(ring->error, edata->message, sizeof(ring->error));
 		LWLockRelease(capture->lock);
 		result = DRAIN_FAILED;
+		if (failing_since == 0 || failing_tail != tail)
+		{
+			failing_since = GetCurrentTimestamp();
+			failing_tail = tail;
+		}
 	}
 	PG_END_TRY();
 	pgstat_report_stat(false);
@@ -1850,6 +2578,7 @@ drain_batch(CaptureRing *ring)
 		ring->failing = false;
 		ring->error[0] = '\0';
 		LWLockRelease(capture->lock);
+		failing_since = 0;
 		ConditionVariableBroadcast(&capture->progress);
 	}
 	else
@@ -1974,15 +2703,18 @@ capture_worker_main(Datum arg)
 {
 	int			slot = DatumGetInt32(arg);
 	Oid			dboid;
+	Oid			role;
 	CaptureRing *ring = &capture->rings[slot];
 	TimestampTz idle_since = GetCurrentTimestamp();
 	bool		unmerged = false;	/* records written since the last merge */
 
 	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+	memcpy(&role, MyBgworkerEntry->bgw_extra + sizeof(Oid), sizeof(Oid));
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	/* its own role, which may only append to the log (05_roles.sql) */
+	BackgroundWorkerInitializeConnectionByOid(dboid, role, COMPAT_BGWORKER_ROLE_FLAGS);
 	pgstat_report_appname("compliance disclosure writer");
 	worker_settings();
 

@@ -25,6 +25,7 @@
 #include "access/xact.h"
 #include "executor/executor.h"
 #include "fmgr.h"
+#include "libpq/auth.h"
 #include "miscadmin.h"
 #include "optimizer/plancat.h"
 #include "optimizer/planner.h"
@@ -61,6 +62,7 @@ static ProcessUtility_hook_type prev_utility_hook = NULL;
 static row_security_policy_hook_type prev_permissive_policy_hook = NULL;
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
 static emit_log_hook_type prev_emit_log_hook = NULL;
+static ClientAuthentication_hook_type prev_client_auth_hook = NULL;
 
 /* the depth of the plan an EXPLAIN ANALYZE of a non-superuser runs (0: none) */
 static int	explain_analyze_depth = 0;
@@ -275,6 +277,17 @@ define_settings(void)
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
+	DefineCustomIntVariable("compliance.dead_letter_after",
+							"How long the disclosure writer retries a batch it cannot log before it keeps the failing part aside.",
+							"Past this, each group of the batch is tried on its own; a group that still fails goes whole into compliance.disclosure_dead_letters with its error, for the officer to replay, and the log goes on.",
+							&compliance_dead_letter_after,
+							60,
+							1,
+							7 * 24 * 3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
 	DefineCustomIntVariable("compliance.consent_clock_advance",
 							"Runs the clock that consent validity is judged by ahead of real time.",
 							"A consent whose valid_until falls within this interval from now counts as expired for enforcement, compliance.consent_status and the access report: to rehearse what lapses, and to test expiry without waiting.  Receipts, withdrawals, retention and erasure keep real time.",
@@ -314,7 +327,8 @@ compliance_shmem_startup(void)
 }
 
 /* ---------------------------------------------------------------------
- * Planner: the row filter (enforce.c), then the capture (capture.c)
+ * Planner: the row filter (enforce.c), then under a recipient what may
+ * not be captured refused (capture_guard.c) and the capture (capture.c)
  * ---------------------------------------------------------------------
  */
 static PlannedStmt *
@@ -327,7 +341,10 @@ compliance_planner(Query *parse, const char *query_string, int cursorOptions,
 	{
 		enforce_add_row_filters(parse);
 		if (compliance_recipient_set())
+		{
+			capture_guard_query(parse);
 			capture_add_to_query(parse, compliance_statement_depth == 0);
+		}
 	}
 	/* what the planner runs (folded functions) is nested in the statement */
 	compliance_statement_depth++;
@@ -346,7 +363,10 @@ compliance_planner(Query *parse, const char *query_string, int cursorOptions,
 	}
 	PG_END_TRY();
 	if (protection_any())
+	{
 		enforce_check_plan(stmt, cursorOptions);
+		capture_guard_mark_plan(stmt);
+	}
 	return stmt;
 }
 
@@ -362,7 +382,10 @@ compliance_relation_info(PlannerInfo *root, Oid relationObjectId, bool inhparent
 	if (prev_relation_info_hook)
 		prev_relation_info_hook(root, relationObjectId, inhparent, rel);
 	if (protection_any() && enforce_plan_relation(root, rel) && compliance_recipient_set())
+	{
+		capture_guard_relation(root, rel, relationObjectId);
 		capture_plan_relation(root, rel);
+	}
 }
 
 /* ---------------------------------------------------------------------
@@ -485,30 +508,59 @@ compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 #endif
 
 /* ---------------------------------------------------------------------
- * Executor run, finish and end: statements nest while they run; at the
- * end, what the statement captured is pushed (capture.c)
+ * Executor run, finish and end: statements nest while they run; a run
+ * under another recipient than its start's is refused, and the text of a
+ * data error of one reading protected rows for a recipient withheld
+ * (capture_guard.c); at the end, what the statement captured is pushed
+ * (capture.c)
  * ---------------------------------------------------------------------
  */
+/*
+ * The previous hook or the standard run.  Of a run that reads protected
+ * rows for a recipient, a data error goes on with its text withheld, as it
+ * may show a value not captured (capture_guard.c).
+ */
 static void
-compliance_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
+run_executor(bool withhold, COMPAT_EXECUTOR_RUN_PARAMS)
 {
-	bool		holdable = ActivePortal != NULL &&
-		(ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0;
+	MemoryContext cxt = CurrentMemoryContext;
 
-	/* the plan an EXPLAIN ANALYZE shows runs one level into it */
-	if (explain_analyze_depth > 0 && explain_analyze_depth == compliance_statement_depth &&
-		queryDesc->instrument_options != 0)
-		enforce_refuse_instrumented(queryDesc->plannedstmt);
-
-	compliance_statement_depth++;
-	compliance_executor_runs++;
-	compliance_holdable_runs += holdable ? 1 : 0;
 	PG_TRY();
 	{
 		if (prev_executor_run_hook)
 			prev_executor_run_hook(COMPAT_EXECUTOR_RUN_ARGS);
 		else
 			standard_ExecutorRun(COMPAT_EXECUTOR_RUN_ARGS);
+	}
+	PG_CATCH();
+	{
+		if (withhold)
+			capture_guard_withhold(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+}
+
+static void
+compliance_executor_run(COMPAT_EXECUTOR_RUN_PARAMS)
+{
+	bool		holdable = ActivePortal != NULL &&
+		(ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0;
+	bool		withhold;
+
+	/* the plan an EXPLAIN ANALYZE shows runs one level into it */
+	if (explain_analyze_depth > 0 && explain_analyze_depth == compliance_statement_depth &&
+		queryDesc->instrument_options != 0)
+		enforce_refuse_instrumented(queryDesc->plannedstmt);
+	/* a cursor or plan runs for the recipient it was made for (capture_guard.c) */
+	withhold = capture_guard_run(queryDesc);
+
+	compliance_statement_depth++;
+	compliance_executor_runs++;
+	compliance_holdable_runs += holdable ? 1 : 0;
+	PG_TRY();
+	{
+		run_executor(withhold, COMPAT_EXECUTOR_RUN_ARGS);
 	}
 	PG_FINALLY();
 	{
@@ -583,6 +635,19 @@ compliance_emit_log(ErrorData *edata)
 }
 
 /* ---------------------------------------------------------------------
+ * Client authentication: nobody logs in as the disclosure writer's role
+ * (capture.c)
+ * ---------------------------------------------------------------------
+ */
+static void
+compliance_client_auth(Port *port, int status)
+{
+	if (prev_client_auth_hook)
+		prev_client_auth_hook(port, status);
+	capture_refuse_login(port, status);
+}
+
+/* ---------------------------------------------------------------------
  * Row level security: the policy of protected tables (row_security.c)
  * ---------------------------------------------------------------------
  */
@@ -644,6 +709,9 @@ dispatch_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 
+	/* a cursor is read under the recipient it was opened for (capture_guard.c) */
+	if (IsA(parsetree, FetchStmt))
+		capture_guard_fetch(((FetchStmt *) parsetree)->portalname);
 	pstmt = utility_check(pstmt, &readOnlyTree);
 	if (pstmt == NULL)
 	{
@@ -748,6 +816,8 @@ _PG_init(void)
 	needs_fmgr_hook = compliance_needs_fmgr_hook;
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = compliance_emit_log;
+	prev_client_auth_hook = ClientAuthentication_hook;
+	ClientAuthentication_hook = compliance_client_auth;
 	prev_permissive_policy_hook = row_security_policy_hook_permissive;
 	row_security_policy_hook_permissive = compliance_permissive_policies;
 	RegisterXactCallback(compliance_xact_callback, NULL);

@@ -70,6 +70,7 @@ extern bool compliance_ledger_protection;	/* compliance.ledger_protection */
 extern char *compliance_transfer_basis;	/* compliance.transfer_basis */
 extern char *compliance_transfer_permit;	/* compliance.transfer_permit */
 extern int	compliance_capture_ring_kb; /* compliance.capture_ring_size */
+extern int	compliance_dead_letter_after;	/* seconds; compliance.dead_letter_after */
 extern int	compliance_consent_clock_advance;	/* seconds; compliance.consent_clock_advance */
 
 /*
@@ -549,6 +550,26 @@ extern void capture_durable_point(void);	/* a client's statement, FETCH, run of 
 extern void capture_xact_callback(XactEvent event);
 extern void capture_recipient_changed(void);
 extern void capture_settings_changed(void);
+struct Port;
+extern void capture_refuse_login(struct Port *port, int status);	/* ClientAuthentication_hook */
+
+/* ---------------------------------------------------------------------
+ * capture_guard.c: what a statement may do with protected rows while
+ * compliance.recipient is set, where capture.c could not log exactly:
+ * data-modifying statements copying them, functions that are not trusted
+ * run on them, cursors and plans run for another recipient (refused); the
+ * text of a data error that may show a value (withheld)
+ * ---------------------------------------------------------------------
+ */
+struct QueryDesc;
+extern void capture_guard_query(Query *query);	/* planner, before the capture */
+extern void capture_guard_relation(PlannerInfo *root, RelOptInfo *rel, Oid relid);	/* get_relation_info */
+extern void capture_guard_mark_plan(PlannedStmt *stmt);	/* planner, the plan made */
+/* ExecutorRun: true if the run reads protected rows for a recipient */
+extern bool capture_guard_run(struct QueryDesc *queryDesc);
+/* in its PG_CATCH: rethrows a data error with its text withheld */
+extern void capture_guard_withhold(MemoryContext cxt);
+extern void capture_guard_fetch(const char *name);	/* FETCH, MOVE */
 
 /* ---------------------------------------------------------------------
  * messages.c: the valid labels added as the hint to PostgreSQL's errors

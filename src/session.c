@@ -25,6 +25,7 @@ bool		compliance_ledger_protection = true;
 char	   *compliance_transfer_basis = NULL;
 char	   *compliance_transfer_permit = NULL;
 int			compliance_capture_ring_kb = 2048;
+int			compliance_dead_letter_after = 60;
 int			compliance_consent_clock_advance = 0;
 
 /*

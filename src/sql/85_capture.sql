@@ -17,6 +17,15 @@ CREATE FUNCTION compliance.capture_disclosure(subject anyelement, tbl regclass, 
 COMMENT ON FUNCTION compliance.capture_disclosure(anyelement, regclass, text[]) IS
     'Qual the planner adds while compliance.recipient is set: records the subject of a returned row of a protected table as provided to the recipient (Art. 12 of Law 99-Z); always true.';
 
+-- The same for a level that aggregates or groups: called once per group
+-- that leaves, with array_agg() of its rows' subjects.
+CREATE FUNCTION compliance.capture_disclosures(subjects anyarray, tbl regclass, columns text[])
+    RETURNS boolean
+    LANGUAGE C VOLATILE PARALLEL UNSAFE COST 100
+    AS 'MODULE_PATHNAME', 'capture_disclosures';
+COMMENT ON FUNCTION compliance.capture_disclosures(anyarray, regclass, text[]) IS
+    'Added by the planner while compliance.recipient is set to a level that aggregates protected rows: records the subjects of each group returned as provided to the recipient (Art. 12 of Law 99-Z); always true.';
+
 CREATE FUNCTION compliance.flush_disclosures(timeout_ms integer DEFAULT 10000)
     RETURNS boolean
     LANGUAGE C VOLATILE PARALLEL UNSAFE
@@ -26,3 +35,12 @@ COMMENT ON FUNCTION compliance.flush_disclosures(integer) IS
 
 GRANT EXECUTE ON FUNCTION compliance.flush_disclosures(integer) TO compliance_app, compliance_officer;
 REVOKE EXECUTE ON FUNCTION compliance.flush_disclosures(integer) FROM PUBLIC;
+
+-- The disclosure writer runs as compliance_writer (05_roles.sql): what it
+-- calls through SPI, and nothing else.  The functions are SECURITY
+-- DEFINER: the role holds no right on the log or the chain's head itself.
+GRANT EXECUTE ON FUNCTION
+    compliance.disclosure_append_rows(text[], text, text, text, text[], text, text, text, text, text, timestamptz, name),
+    compliance.disclosure_append_batch(text[], text, regclass, text[], text, text, text, timestamptz, text, name, text),
+    compliance.disclosure_dead_letter(text[], text, regclass, text, text, text[], text, text, text, text, timestamptz, name, text, text, timestamptz)
+TO compliance_writer;

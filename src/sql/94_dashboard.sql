@@ -59,6 +59,14 @@ SELECT d.item, d.total, d.overdue, d.next_due, d.article, d.see, d.as_of
            'compliance.erasure_notices; tell the recipient, then compliance.confirm_erasure_notice()', now()
       FROM compliance.recipient_notices n WHERE n.confirmed_at IS NULL
     UNION ALL
+    -- Disclosures the writer could not log (84_dead_letters.sql): the Art. 12
+    -- answer misses them until they are replayed, so each is overdue.
+    SELECT 8, 'disclosures_not_logged',
+           coalesce(sum(cardinality(l.subjects)), 0), coalesce(sum(cardinality(l.subjects)), 0),
+           compliance.belarus_date(min(l.failed_at)), 'Art. 12',
+           'compliance.disclosure_dead_letters (the error of each); remove the cause, then compliance.replay_dead_letters()', now()
+      FROM compliance.disclosure_dead_letters l
+    UNION ALL
     -- Past their time already, so all of them are overdue; as counted at
     -- as_of (NULL, with the other columns, until the first count).
     SELECT 7, 'expired_data',
@@ -72,7 +80,7 @@ SELECT d.item, d.total, d.overdue, d.next_due, d.article, d.see, d.as_of
   ) d
  ORDER BY d.ord;
 COMMENT ON VIEW compliance.officer_dashboard IS
-    'What the officer must act on, one row per kind: open_requests (applications of subjects, Art. 10-14), breaches_awaiting_notification (Art. 16.1), authority_demands_open (Art. 16.1), consents_expiring_30_days, erase_tasks_due (Art. 10.2), erasure_notices_open (Art. 13.2) and expired_data (table-subject pairs past retention, Art. 4.8). total, overdue (past the deadline), next_due (earliest deadline, a Belarus date), the article, where to look and what to call, and as_of: the time the figures are from. Every row is as of now except expired_data, which is the last count of compliance.expired_data() (compliance.expired_data_count, taken by compliance.count_expired_data(), compliance.check_deadlines() and compliance.purge_expired_in_batches()) with its time; NULL until the first count. Reading it reads only open items, through indexes.';
+    'What the officer must act on, one row per kind: open_requests (applications of subjects, Art. 10-14), breaches_awaiting_notification (Art. 16.1), authority_demands_open (Art. 16.1), consents_expiring_30_days, erase_tasks_due (Art. 10.2), erasure_notices_open (Art. 13.2), disclosures_not_logged (subjects of disclosures the writer could not log, Art. 12: compliance.disclosure_dead_letters) and expired_data (table-subject pairs past retention, Art. 4.8). total, overdue (past the deadline), next_due (earliest deadline, a Belarus date), the article, where to look and what to call, and as_of: the time the figures are from. Every row is as of now except expired_data, which is the last count of compliance.expired_data() (compliance.expired_data_count, taken by compliance.count_expired_data(), compliance.check_deadlines() and compliance.purge_expired_in_batches()) with its time; NULL until the first count. Reading it reads only open items, through indexes.';
 
 REVOKE ALL ON compliance.officer_dashboard FROM PUBLIC;
 GRANT SELECT ON compliance.officer_dashboard TO compliance_officer, compliance_analyst;

@@ -15,7 +15,9 @@
 #       writers run;
 #   (e) a writer that is terminated is not restarted by the postmaster
 #       (BGW_NEVER_RESTART) but by the next session that captures; a
-#       configuration reload leaves it working.
+#       configuration reload leaves it working;
+#   (f) the writer runs as its own role, compliance_writer, not as a
+#       superuser, and no client can log in as that role.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -170,6 +172,18 @@ usleep(200_000);
 $reader->query_safe('SELECT id FROM customers WHERE id = 4');
 is(logged('shop', q{subject = '4' AND source = 'capture'}), '1',
 	'(e) after a configuration reload the writer still logs');
+
+# ---------------------------------------------------------------------
+# (f) The writer's role
+# ---------------------------------------------------------------------
+is($node->safe_psql('shop',
+		q{SELECT a.usename || ' ' || r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
+		   WHERE a.backend_type = 'compliance disclosure writer' AND a.datname = 'shop'}),
+	'compliance_writer false', '(f) the writer runs as compliance_writer, not a superuser');
+my ($login_rc, undef, $login_err) = $node->psql('shop', 'SELECT 1', extra_params => [ '-U', 'compliance_writer' ]);
+isnt($login_rc, 0, '(f) a client cannot log in as compliance_writer');
+like($login_err, qr/role "compliance_writer" is the disclosure writer's and cannot be used to log in/,
+	'(f) ... and is told why');
 $reader->quit;
 is($node->safe_psql('shop', 'SELECT bool_and(ok) FROM compliance.verify_ledger()'),
 	't', 'the chains verify');
