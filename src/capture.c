@@ -568,46 +568,6 @@ refers_to(Node *node, void *context)
 }
 
 /*
- * What an aggregating level reads nothing of (count(*) over a subquery)
- * leaves nothing of any subject: each protected relation below gets a
- * capture that records nothing (no table), so that the get_relation_info
- * hook does not capture it as a relation it never saw.
- */
-static bool
-capture_nothing(Node *node, void *context)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, Query))
-	{
-		Query	   *query = (Query *) node;
-		Index		rti = 0;
-		ListCell   *lc;
-
-		foreach(lc, query->rtable)
-		{
-			RangeTblEntry *rte = lfirst(lc);
-			const Protection *p;
-			FuncExpr   *none;
-
-			rti++;
-			if (rte->rtekind != RTE_RELATION || !in_jointree((Node *) query->jointree, rti) ||
-				(p = protection_lookup(rte->relid)) == NULL)
-				continue;
-			none = makeFuncExpr(capture_oid(), BOOLOID,
-								list_make3(subject_var(query, rti, p),
-										   makeNullConst(REGCLASSOID, -1, InvalidOid),
-										   makeNullConst(TEXTARRAYOID, -1, InvalidOid)),
-								InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
-			none->location = -1;
-			query->jointree->quals = make_and_qual(query->jointree->quals, (Node *) none);
-		}
-		return query_tree_walker(query, capture_nothing, context, 0);
-	}
-	return expression_tree_walker(node, capture_nothing, context);
-}
-
-/*
  * Window functions that see other rows than their own: each output row
  * may carry data of other subjects (lag(name), string_agg(name) OVER ...),
  * which no per-row capture can name.  row_number() OVER () and the like,
@@ -665,6 +625,172 @@ capture_sublinks(Node *node, void *context)
 	if (IsA(node, Query))
 		return false;
 	return expression_tree_walker(node, capture_sublinks, context);
+}
+
+/* The columns of entry rti that Vars refer to, at any depth below the level. */
+typedef struct ColumnsContext
+{
+	Index		rti;
+	int			sublevels;
+	Bitmapset  *attrs;
+} ColumnsContext;
+
+static bool
+collect_columns(Node *node, void *context)
+{
+	ColumnsContext *cxt = context;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+	{
+		Var		   *var = (Var *) node;
+
+		if ((Index) var->varno == cxt->rti && (int) var->varlevelsup == cxt->sublevels)
+			cxt->attrs = bms_add_member(cxt->attrs,
+										var->varattno - FirstLowInvalidHeapAttributeNumber);
+		return false;
+	}
+	if (IsA(node, Query))
+	{
+		cxt->sublevels++;
+		(void) query_tree_walker((Query *) node, collect_columns, context,
+								 QTW_IGNORE_JOINALIASES);
+		cxt->sublevels--;
+		return false;
+	}
+	return expression_tree_walker(node, collect_columns, context);
+}
+
+/*
+ * Is a select list entry of a level whose rows are only counted computed
+ * all the same: does the level group, sort or deduplicate by it, or is it
+ * volatile or set-returning?  The planner computes no other entry.
+ */
+static bool
+counted_entry(TargetEntry *tle)
+{
+	return tle->ressortgroupref != 0 ||
+		contain_volatile_functions((Node *) tle->expr) ||
+		expression_returns_set((Node *) tle->expr);
+}
+
+/*
+ * The columns of entry rti that a level whose rows are only counted reads
+ * all the same: those that choose which rows there are (its quals, join
+ * conditions, sublinks and LATERAL references) and those of the select
+ * list entries it computes (counted_entry).
+ */
+static Bitmapset *
+counted_columns(Query *query, Index rti)
+{
+	ColumnsContext cxt = {rti, 0, NULL};
+	ListCell   *lc;
+
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst(lc);
+
+		if (counted_entry(tle))
+			(void) collect_columns((Node *) tle->expr, &cxt);
+	}
+	(void) collect_columns((Node *) query->jointree, &cxt);
+	(void) collect_columns(query->havingQual, &cxt);
+	/* LATERAL references; not the row filter in the entries' securityQuals */
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (rte->rtekind == RTE_SUBQUERY)
+			(void) collect_columns((Node *) rte->subquery, &cxt);
+		else if (rte->rtekind == RTE_FUNCTION)
+			(void) collect_columns((Node *) rte->functions, &cxt);
+		else if (rte->rtekind == RTE_TABLEFUNC)
+			(void) collect_columns((Node *) rte->tablefunc, &cxt);
+		else if (rte->rtekind == RTE_VALUES)
+			(void) collect_columns((Node *) rte->values_lists, &cxt);
+	}
+	return cxt.attrs;
+}
+
+/*
+ * A level whose rows an aggregate above only counts (count(*) over a
+ * subquery or a view) returns nothing of any subject, but which rows it
+ * has says something of them: SELECT count(*) FROM (SELECT 1 FROM patients
+ * WHERE id = 5 AND phone LIKE '+37529%') s tells the phone's prefix.  That
+ * a subject's row matches is "information relating to an identified ...
+ * natural person" (Art. 1), and the subject is owed "which of their
+ * personal data have been provided to whom" (Art. 12.2 of Law 99-Z).  So
+ * each protected relation of the level is captured, as a qual, with the
+ * columns that choose its rows (counted_columns), as a top-level
+ * count(*) ... WHERE is.  A relation none of whose columns is read
+ * (count(*) of every row) gets a capture that records nothing, so that
+ * the get_relation_info hook does not capture it as a relation it never
+ * saw.  Its sublinks, CTEs and the subqueries it reads are captured as
+ * any level's; those it only counts, in the same way as itself.
+ */
+static void
+capture_counted(Query *query)
+{
+	Index		rti = 0;
+	ListCell   *lc;
+	SublinkContext in_quals = {false};
+
+	/* which rows a set operation keeps depends on every column of its arms */
+	if (query->setOperations != NULL)
+	{
+		capture_add_to_query(query, false);
+		return;
+	}
+	foreach(lc, query->cteList)
+	{
+		CommonTableExpr *cte = lfirst(lc);
+
+		if (IsA(cte->ctequery, Query))
+			capture_add_to_query((Query *) cte->ctequery, false);
+	}
+	if (query->hasSubLinks)
+	{
+		foreach(lc, query->targetList)
+			if (counted_entry(lfirst(lc)))
+				capture_sublinks((Node *) ((TargetEntry *) lfirst(lc))->expr, &in_quals);
+		capture_sublinks((Node *) query->jointree, &in_quals);
+		capture_sublinks(query->havingQual, &in_quals);
+	}
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+		const Protection *p;
+		Bitmapset  *cols;
+		FuncExpr   *capture;
+
+		rti++;
+		if (rte->rtekind == RTE_SUBQUERY)
+		{
+			if (counted_columns(query, rti) != NULL)
+				capture_add_to_query(rte->subquery, false);
+			else
+				capture_counted(rte->subquery);
+			continue;
+		}
+		if (rte->rtekind != RTE_RELATION || !in_jointree((Node *) query->jointree, rti) ||
+			(p = protection_lookup(rte->relid)) == NULL)
+			continue;
+		cols = counted_columns(query, rti);
+		capture = makeFuncExpr(capture_oid(), BOOLOID,
+							   list_make3(subject_var(query, rti, p),
+										  cols == NULL
+										  ? (Expr *) makeNullConst(REGCLASSOID, -1, InvalidOid)
+										  : (Expr *) makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
+															   ObjectIdGetDatum(p->protected_relid),
+															   false, true),
+										  cols == NULL
+										  ? (Expr *) makeNullConst(TEXTARRAYOID, -1, InvalidOid)
+										  : (Expr *) column_names(rte->relid, cols)),
+							   InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
+		capture->location = -1;
+		query->jointree->quals = make_and_qual(query->jointree->quals, (Node *) capture);
+	}
 }
 
 /*
@@ -747,8 +873,9 @@ capture_returning(Query *query)
  *   (array_agg) to capture_disclosures(), as a hidden output column at the
  *   top (groups a HAVING or LIMIT drops are not logged), as a HAVING qual
  *   elsewhere.  An aggregate level reading no column of the table
- *   (count(*)), or of a subquery in its FROM, returns nothing of any
- *   subject and captures nothing.
+ *   (count(*)) returns nothing of any subject and captures nothing; a
+ *   subquery in its FROM whose columns it reads none of is captured with
+ *   the columns that choose its rows (capture_counted).
  * - Sublinks: a scalar or ARRAY subquery in a select list is captured as
  *   the level its rows are returned from; other sublinks (EXISTS, IN)
  *   with a qual.
@@ -801,7 +928,7 @@ capture_add_to_query(Query *query, bool top)
 			RefContext refs = {rti, 0};
 
 			if (grouped && !query_tree_walker(query, refers_to, &refs, 0))
-				capture_nothing((Node *) rte->subquery, NULL);
+				capture_counted(rte->subquery);
 			else
 				capture_add_to_query(rte->subquery, false);
 			continue;
