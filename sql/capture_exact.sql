@@ -175,10 +175,6 @@ RESET compliance.recipient;
 RESET compliance.purpose;
 RESET ROLE;
 SELECT ledger, ok FROM compliance.verify_ledger() ORDER BY ledger;
--- the writer ran as its own role, not as a superuser
-SELECT DISTINCT a.usename AS writer_role, r.rolsuper
-  FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
- WHERE a.backend_type = 'compliance disclosure writer';
 
 DROP FUNCTION logged();
 DROP TABLE mark, visits, patients;
