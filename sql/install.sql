@@ -7,10 +7,7 @@ SELECT extname, extversion, extrelocatable, nspname
 SELECT compliance.library_version();
 SHOW compliance.enforce;
 SHOW compliance.on_blocked_read;
--- (the disclosure writer's role may log in before PostgreSQL 17, where a
--- background worker needs that, but no client may: roles.sql)
-SELECT rolname, rolcanlogin AND rolname <> 'compliance_writer' AS rolcanlogin
-  FROM pg_roles WHERE rolname LIKE 'compliance\_%' ORDER BY 1;
+SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname LIKE 'compliance\_%' ORDER BY 1;
 
 -- The installed objects are the documented ones: doc/reference.md lists
 -- every member of the extension (its section "Objects of the extension",

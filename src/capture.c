@@ -14,7 +14,8 @@
  * levels pass each returned group's subjects (capture_disclosures), a
  * RETURNING list guards its first column with the capture, and window
  * functions that see other rows are refused (doc/decisions.md).  The
- * writer runs as the role compliance_writer.
+ * writer connects as the bootstrap superuser and does its work as the
+ * role compliance_writer.
  *
  * The rows have left the database once they are returned, so the record
  * must survive a rollback of the reading transaction and a client
@@ -47,12 +48,12 @@
 #include "access/xlog.h"
 #include "utils/resowner.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
-#include "libpq/libpq-be.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -568,46 +569,6 @@ refers_to(Node *node, void *context)
 }
 
 /*
- * What an aggregating level reads nothing of (count(*) over a subquery)
- * leaves nothing of any subject: each protected relation below gets a
- * capture that records nothing (no table), so that the get_relation_info
- * hook does not capture it as a relation it never saw.
- */
-static bool
-capture_nothing(Node *node, void *context)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, Query))
-	{
-		Query	   *query = (Query *) node;
-		Index		rti = 0;
-		ListCell   *lc;
-
-		foreach(lc, query->rtable)
-		{
-			RangeTblEntry *rte = lfirst(lc);
-			const Protection *p;
-			FuncExpr   *none;
-
-			rti++;
-			if (rte->rtekind != RTE_RELATION || !in_jointree((Node *) query->jointree, rti) ||
-				(p = protection_lookup(rte->relid)) == NULL)
-				continue;
-			none = makeFuncExpr(capture_oid(), BOOLOID,
-								list_make3(subject_var(query, rti, p),
-										   makeNullConst(REGCLASSOID, -1, InvalidOid),
-										   makeNullConst(TEXTARRAYOID, -1, InvalidOid)),
-								InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
-			none->location = -1;
-			query->jointree->quals = make_and_qual(query->jointree->quals, (Node *) none);
-		}
-		return query_tree_walker(query, capture_nothing, context, 0);
-	}
-	return expression_tree_walker(node, capture_nothing, context);
-}
-
-/*
  * Window functions that see other rows than their own: each output row
  * may carry data of other subjects (lag(name), string_agg(name) OVER ...),
  * which no per-row capture can name.  row_number() OVER () and the like,
@@ -665,6 +626,172 @@ capture_sublinks(Node *node, void *context)
 	if (IsA(node, Query))
 		return false;
 	return expression_tree_walker(node, capture_sublinks, context);
+}
+
+/* The columns of entry rti that Vars refer to, at any depth below the level. */
+typedef struct ColumnsContext
+{
+	Index		rti;
+	int			sublevels;
+	Bitmapset  *attrs;
+} ColumnsContext;
+
+static bool
+collect_columns(Node *node, void *context)
+{
+	ColumnsContext *cxt = context;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+	{
+		Var		   *var = (Var *) node;
+
+		if ((Index) var->varno == cxt->rti && (int) var->varlevelsup == cxt->sublevels)
+			cxt->attrs = bms_add_member(cxt->attrs,
+										var->varattno - FirstLowInvalidHeapAttributeNumber);
+		return false;
+	}
+	if (IsA(node, Query))
+	{
+		cxt->sublevels++;
+		(void) query_tree_walker((Query *) node, collect_columns, context,
+								 QTW_IGNORE_JOINALIASES);
+		cxt->sublevels--;
+		return false;
+	}
+	return expression_tree_walker(node, collect_columns, context);
+}
+
+/*
+ * Is a select list entry of a level whose rows are only counted computed
+ * all the same: does the level group, sort or deduplicate by it, or is it
+ * volatile or set-returning?  The planner computes no other entry.
+ */
+static bool
+counted_entry(TargetEntry *tle)
+{
+	return tle->ressortgroupref != 0 ||
+		contain_volatile_functions((Node *) tle->expr) ||
+		expression_returns_set((Node *) tle->expr);
+}
+
+/*
+ * The columns of entry rti that a level whose rows are only counted reads
+ * all the same: those that choose which rows there are (its quals, join
+ * conditions, sublinks and LATERAL references) and those of the select
+ * list entries it computes (counted_entry).
+ */
+static Bitmapset *
+counted_columns(Query *query, Index rti)
+{
+	ColumnsContext cxt = {rti, 0, NULL};
+	ListCell   *lc;
+
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst(lc);
+
+		if (counted_entry(tle))
+			(void) collect_columns((Node *) tle->expr, &cxt);
+	}
+	(void) collect_columns((Node *) query->jointree, &cxt);
+	(void) collect_columns(query->havingQual, &cxt);
+	/* LATERAL references; not the row filter in the entries' securityQuals */
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (rte->rtekind == RTE_SUBQUERY)
+			(void) collect_columns((Node *) rte->subquery, &cxt);
+		else if (rte->rtekind == RTE_FUNCTION)
+			(void) collect_columns((Node *) rte->functions, &cxt);
+		else if (rte->rtekind == RTE_TABLEFUNC)
+			(void) collect_columns((Node *) rte->tablefunc, &cxt);
+		else if (rte->rtekind == RTE_VALUES)
+			(void) collect_columns((Node *) rte->values_lists, &cxt);
+	}
+	return cxt.attrs;
+}
+
+/*
+ * A level whose rows an aggregate above only counts (count(*) over a
+ * subquery or a view) returns nothing of any subject, but which rows it
+ * has says something of them: SELECT count(*) FROM (SELECT 1 FROM patients
+ * WHERE id = 5 AND phone LIKE '+37529%') s tells the phone's prefix.  That
+ * a subject's row matches is "information relating to an identified ...
+ * natural person" (Art. 1), and the subject is owed "which of their
+ * personal data have been provided to whom" (Art. 12.2 of Law 99-Z).  So
+ * each protected relation of the level is captured, as a qual, with the
+ * columns that choose its rows (counted_columns), as a top-level
+ * count(*) ... WHERE is.  A relation none of whose columns is read
+ * (count(*) of every row) gets a capture that records nothing, so that
+ * the get_relation_info hook does not capture it as a relation it never
+ * saw.  Its sublinks, CTEs and the subqueries it reads are captured as
+ * any level's; those it only counts, in the same way as itself.
+ */
+static void
+capture_counted(Query *query)
+{
+	Index		rti = 0;
+	ListCell   *lc;
+	SublinkContext in_quals = {false};
+
+	/* which rows a set operation keeps depends on every column of its arms */
+	if (query->setOperations != NULL)
+	{
+		capture_add_to_query(query, false);
+		return;
+	}
+	foreach(lc, query->cteList)
+	{
+		CommonTableExpr *cte = lfirst(lc);
+
+		if (IsA(cte->ctequery, Query))
+			capture_add_to_query((Query *) cte->ctequery, false);
+	}
+	if (query->hasSubLinks)
+	{
+		foreach(lc, query->targetList)
+			if (counted_entry(lfirst(lc)))
+				capture_sublinks((Node *) ((TargetEntry *) lfirst(lc))->expr, &in_quals);
+		capture_sublinks((Node *) query->jointree, &in_quals);
+		capture_sublinks(query->havingQual, &in_quals);
+	}
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+		const Protection *p;
+		Bitmapset  *cols;
+		FuncExpr   *capture;
+
+		rti++;
+		if (rte->rtekind == RTE_SUBQUERY)
+		{
+			if (counted_columns(query, rti) != NULL)
+				capture_add_to_query(rte->subquery, false);
+			else
+				capture_counted(rte->subquery);
+			continue;
+		}
+		if (rte->rtekind != RTE_RELATION || !in_jointree((Node *) query->jointree, rti) ||
+			(p = protection_lookup(rte->relid)) == NULL)
+			continue;
+		cols = counted_columns(query, rti);
+		capture = makeFuncExpr(capture_oid(), BOOLOID,
+							   list_make3(subject_var(query, rti, p),
+										  cols == NULL
+										  ? (Expr *) makeNullConst(REGCLASSOID, -1, InvalidOid)
+										  : (Expr *) makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
+															   ObjectIdGetDatum(p->protected_relid),
+															   false, true),
+										  cols == NULL
+										  ? (Expr *) makeNullConst(TEXTARRAYOID, -1, InvalidOid)
+										  : (Expr *) column_names(rte->relid, cols)),
+							   InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
+		capture->location = -1;
+		query->jointree->quals = make_and_qual(query->jointree->quals, (Node *) capture);
+	}
 }
 
 /*
@@ -747,8 +874,9 @@ capture_returning(Query *query)
  *   (array_agg) to capture_disclosures(), as a hidden output column at the
  *   top (groups a HAVING or LIMIT drops are not logged), as a HAVING qual
  *   elsewhere.  An aggregate level reading no column of the table
- *   (count(*)), or of a subquery in its FROM, returns nothing of any
- *   subject and captures nothing.
+ *   (count(*)) returns nothing of any subject and captures nothing; a
+ *   subquery in its FROM whose columns it reads none of is captured with
+ *   the columns that choose its rows (capture_counted).
  * - Sublinks: a scalar or ARRAY subquery in a select list is captured as
  *   the level its rows are returned from; other sublinks (EXISTS, IN)
  *   with a qual.
@@ -801,7 +929,7 @@ capture_add_to_query(Query *query, bool top)
 			RefContext refs = {rti, 0};
 
 			if (grouped && !query_tree_walker(query, refers_to, &refs, 0))
-				capture_nothing((Node *) rte->subquery, NULL);
+				capture_counted(rte->subquery);
 			else
 				capture_add_to_query(rte->subquery, false);
 			continue;
@@ -999,38 +1127,20 @@ ring_read(CaptureRing *ring, uint64 from, char *dst, Size len)
 }
 
 /*
- * The role the writer runs as (05_roles.sql), looked up when a
- * transaction is open and remembered for pushes outside one (at exit).
+ * The writer this session registered last: if the postmaster could not
+ * start it, no exit callback of its ran to clear the ring's
+ * worker_requested, and check_writer() sees it stopped and starts another.
  */
-#define CAPTURE_WRITER_ROLE	"compliance_writer"
-static Oid	writer_role = InvalidOid;
-
-static Oid
-capture_writer_role(void)
-{
-	if (IsTransactionState())
-		writer_role = get_role_oid(CAPTURE_WRITER_ROLE, true);
-	return writer_role;
-}
+static BackgroundWorkerHandle *started_writer = NULL;
+static int	started_slot = -1;
 
 static void
 start_worker(int slot, Oid dboid)
 {
 	BackgroundWorker worker;
-	Oid			role = capture_writer_role();
-
-	if (!OidIsValid(role))
-	{
-		/* nobody may write: the sessions waiting are told why */
-		LWLockAcquire(capture->lock, LW_EXCLUSIVE);
-		capture->rings[slot].worker_requested = false;
-		capture->rings[slot].failing = true;
-		strlcpy(capture->rings[slot].error,
-				"role \"" CAPTURE_WRITER_ROLE "\" of the disclosure writer does not exist; CREATE EXTENSION compliance makes it",
-				sizeof(capture->rings[slot].error));
-		LWLockRelease(capture->lock);
-		return;
-	}
+	BackgroundWorkerHandle *handle;
+	MemoryContext oldcxt;
+	bool		registered;
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -1043,9 +1153,18 @@ start_worker(int slot, Oid dboid)
 	strlcpy(worker.bgw_type, "compliance disclosure writer", BGW_MAXLEN);
 	worker.bgw_main_arg = Int32GetDatum(slot);
 	memcpy(worker.bgw_extra, &dboid, sizeof(Oid));
-	memcpy(worker.bgw_extra + sizeof(Oid), &role, sizeof(Oid));
 
-	if (!RegisterDynamicBackgroundWorker(&worker, NULL))
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	registered = RegisterDynamicBackgroundWorker(&worker, &handle);
+	MemoryContextSwitchTo(oldcxt);
+	if (registered)
+	{
+		if (started_writer != NULL)
+			pfree(started_writer);
+		started_writer = handle;
+		started_slot = slot;
+	}
+	else
 	{
 		LWLockAcquire(capture->lock, LW_EXCLUSIVE);
 		capture->rings[slot].worker_requested = false;
@@ -1085,18 +1204,36 @@ check_writer(int slot, TimestampTz *checked)
 	int			pid;
 	bool		failing;
 	bool		need_worker;
+	bool		stopped = false;
 	char		error[sizeof(ring->error)];
 
 	CHECK_FOR_INTERRUPTS();
 	if (!TimestampDifferenceExceeds(*checked, GetCurrentTimestamp(), 1000))
 		return;
 	*checked = GetCurrentTimestamp();
+	if (started_writer != NULL && started_slot == slot)
+	{
+		pid_t		started_pid;
+
+		stopped = GetBackgroundWorkerPid(started_writer, &started_pid) == BGWH_STOPPED;
+		if (stopped)
+		{
+			pfree(started_writer);
+			started_writer = NULL;
+		}
+	}
 	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
 	pid = ring->dboid == MyDatabaseId ? ring->worker_pid : 0;
 	failing = ring->dboid == MyDatabaseId && ring->failing;
 	strlcpy(error, ring->error, sizeof(error));
-	/* the writer exited (an error, a terminate): start another */
-	need_worker = ring->dboid == MyDatabaseId && !ring->worker_requested;
+
+	/*
+	 * The writer exited (an error, a terminate), or the one this session
+	 * registered stopped without taking the ring: start another.  Two
+	 * started at once are harmless, the second leaves at once.
+	 */
+	need_worker = ring->dboid == MyDatabaseId &&
+		(!ring->worker_requested || (stopped && ring->worker_pid == 0));
 	if (need_worker)
 		ring->worker_requested = true;
 	LWLockRelease(capture->lock);
@@ -1813,10 +1950,7 @@ capture_backend_init(void)
 		before_shmem_exit(capture_backend_exit, (Datum) 0);
 		done = true;
 	}
-	/* known before a push at exit, outside a transaction, needs it */
-	(void) capture_writer_role();
 }
-
 
 /*
  * Refuses a recipient this transaction registered or changed: the writer
@@ -2005,25 +2139,6 @@ flush_disclosures(PG_FUNCTION_ARGS)
 	}
 	ConditionVariableCancelSleep();
 	PG_RETURN_BOOL(done);
-}
-
-/*
- * ClientAuthentication_hook (compliance.c): no client logs in as the
- * writer's role, which can append to the disclosure log.  Before
- * PostgreSQL 17 the role must be able to log in for the worker to use it;
- * the worker itself never passes through client authentication.
- */
-void
-capture_refuse_login(Port *port, int status)
-{
-	if (status == STATUS_OK && port->user_name != NULL &&
-		strcmp(port->user_name, CAPTURE_WRITER_ROLE) == 0)
-		ereport(FATAL,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("role \"%s\" is the disclosure writer's and cannot be used to log in",
-						CAPTURE_WRITER_ROLE),
-				 errdetail("Only the extension's background worker runs as it: it may append to the disclosure log (Art. 12 of Law 99-Z)."),
-				 errhint("Log in as another role.")));
 }
 
 /* Plans made with another recipient (or none) must capture differently. */
@@ -2420,6 +2535,39 @@ write_isolated(CaptureChunk **chunks, int n)
 }
 
 /*
+ * The writer connects as the bootstrap superuser (capture_worker_main)
+ * and does each transaction's work as compliance_writer (05_roles.sql),
+ * which may only call the functions that append to the log.  The switch
+ * is a local one, as a SECURITY DEFINER function's: SET ROLE and SET
+ * SESSION AUTHORIZATION, which a superuser's session would allow, are
+ * refused under it.  Not a security-restricted operation: that refuses
+ * to queue the deferred trigger which moves the chain's head at commit
+ * (ledger_tail_commit), and it guards against code of a table's owner,
+ * while only the extension's functions run here (SECURITY DEFINER, with
+ * their own search_path).  The role is looked up in every transaction:
+ * one dropped is an error the sessions waiting are told of, never work
+ * done as a superuser.  The caller restores the user it is given back
+ * before committing; an abort restores it on error.
+ */
+#define CAPTURE_WRITER_ROLE	"compliance_writer"
+
+static void
+become_writer(Oid *save_user, int *save_sec)
+{
+	Oid			role = get_role_oid(CAPTURE_WRITER_ROLE, true);
+
+	if (!OidIsValid(role))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role \"%s\" of the disclosure writer does not exist", CAPTURE_WRITER_ROLE),
+				 errdetail("The writer appends to the disclosure log only as this role, never as a superuser; the captures stay queued."),
+				 errhint("Create it again with CREATE ROLE %s NOLOGIN and grant it EXECUTE on compliance.disclosure_append_batch, disclosure_append_rows, disclosure_dead_letter and merge_disclosure_index.",
+						 CAPTURE_WRITER_ROLE)));
+	GetUserIdAndSecContext(save_user, save_sec);
+	SetUserIdAndSecContext(role, *save_sec | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+/*
  * Commits one batch from the ring: whole chunks, about CAPTURE_BATCH
  * bytes but at least one chunk.  Returns how it went.  A batch that
  * cannot be committed stays in the ring and is tried again: the sessions
@@ -2501,6 +2649,10 @@ drain_batch(CaptureRing *ring)
 		installed = OidIsValid(get_extension_oid("compliance", true));
 		if (installed)
 		{
+			Oid			save_user;
+			int			save_sec;
+
+			become_writer(&save_user, &save_sec);
 			SPI_connect();
 			PushActiveSnapshot(GetTransactionSnapshot());
 			for (int i = 1; i <= nchunks; i++)
@@ -2532,6 +2684,7 @@ drain_batch(CaptureRing *ring)
 				}
 			SPI_finish();
 			PopActiveSnapshot();
+			SetUserIdAndSecContext(save_user, save_sec);
 		}
 		/* synchronous_commit is on (worker_settings): durable when done */
 		CommitTransactionCommand();
@@ -2589,9 +2742,11 @@ drain_batch(CaptureRing *ring)
 }
 
 /*
- * The writer's own settings, whatever the database's or a role's defaults
- * say (ALTER DATABASE ... SET is open to a database's owner): a read-only
- * default, a timeout or asynchronous commit would lose or delay the log.
+ * The writer's own settings, whatever the database's defaults say (ALTER
+ * DATABASE ... SET is open to a database's owner; the bootstrap superuser's
+ * defaults to superusers only): a read-only default, a timeout, an error
+ * made fatal, asynchronous commit or stricter PL/pgSQL checks would lose,
+ * delay or stop the log.  Set as overrides, which no later SET changes.
  */
 static void
 worker_settings(void)
@@ -2604,9 +2759,24 @@ worker_settings(void)
 		{"statement_timeout", "0"},
 		{"lock_timeout", "0"},
 		{"idle_in_transaction_session_timeout", "0"},
+		{"idle_session_timeout", "0"},
+#if PG_VERSION_NUM >= 170000
+		{"transaction_timeout", "0"},
+#endif
+		{"exit_on_error", "off"},
 		{"session_replication_role", "origin"},
+		{"role", "none"},
+		{"row_security", "on"},
 		{"search_path", "pg_catalog, pg_temp"},
+		{"default_table_access_method", "heap"},
+		{"default_tablespace", ""},
+		{"temp_tablespaces", ""},
 		{"temp_file_limit", "-1"},
+		{"array_nulls", "on"},
+		{"plpgsql.variable_conflict", "error"},
+		{"plpgsql.extra_errors", "none"},
+		{"plpgsql.extra_warnings", "none"},
+		{"plpgsql.check_asserts", "on"},
 		{"compliance.recipient", ""},
 	};
 
@@ -2633,12 +2803,17 @@ merge_subject_indexes(void)
 	{
 		if (OidIsValid(get_extension_oid("compliance", true)))
 		{
+			Oid			save_user;
+			int			save_sec;
+
+			become_writer(&save_user, &save_sec);
 			SPI_connect();
 			PushActiveSnapshot(GetTransactionSnapshot());
 			if (SPI_execute("SELECT compliance.merge_disclosure_index()", false, 1) != SPI_OK_SELECT)
 				elog(ERROR, "could not merge the disclosure log's subject indexes");
 			PopActiveSnapshot();
 			SPI_finish();
+			SetUserIdAndSecContext(save_user, save_sec);
 		}
 		CommitTransactionCommand();
 	}
@@ -2661,14 +2836,21 @@ merge_subject_indexes(void)
 	pgstat_report_stat(false);
 }
 
-/* However the writer exits, the sessions see that none runs and start one. */
+/*
+ * However the writer exits, also before it took the ring (it could not
+ * connect, or found another writer), the sessions see that none runs and
+ * start one: the postmaster never restarts it (BGW_NEVER_RESTART).
+ */
 static void
 worker_exit(int code, Datum arg)
 {
 	CaptureRing *ring = &capture->rings[DatumGetInt32(arg)];
+	Oid			dboid;
 
+	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
 	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
-	if (ring->worker_pid == MyProcPid)
+	if (ring->worker_pid == MyProcPid ||
+		(ring->worker_pid == 0 && ring->dboid == dboid))
 	{
 		ring->worker_latch = NULL;
 		ring->worker_pid = 0;
@@ -2703,20 +2885,30 @@ capture_worker_main(Datum arg)
 {
 	int			slot = DatumGetInt32(arg);
 	Oid			dboid;
-	Oid			role;
 	CaptureRing *ring = &capture->rings[slot];
 	TimestampTz idle_since = GetCurrentTimestamp();
 	bool		unmerged = false;	/* records written since the last merge */
 
 	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
-	memcpy(&role, MyBgworkerEntry->bgw_extra + sizeof(Oid), sizeof(Oid));
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	before_shmem_exit(worker_exit, Int32GetDatum(slot));
 	BackgroundWorkerUnblockSignals();
-	/* its own role, which may only append to the log (05_roles.sql) */
-	BackgroundWorkerInitializeConnectionByOid(dboid, role, COMPAT_BGWORKER_ROLE_FLAGS);
+
+	/*
+	 * As the bootstrap superuser, which needs neither CONNECT on the
+	 * database nor LOGIN nor a free connection slot, past ALLOW_CONNECTIONS
+	 * false: nothing a database's owner does keeps the writer out.  It
+	 * works as compliance_writer (become_writer).
+	 */
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, BGWORKER_BYPASS_ALLOWCONN);
 	pgstat_report_appname("compliance disclosure writer");
+	StartTransactionCommand();
+	/* nor does the database's default session_authorization (a lookup) */
+	SetConfigOption("session_authorization", GetUserNameFromId(BOOTSTRAP_SUPERUSERID, false),
+					PGC_SUSET, PGC_S_OVERRIDE);
 	worker_settings();
+	CommitTransactionCommand();
 
 	LWLockAcquire(capture->lock, LW_EXCLUSIVE);
 	if (ring->dboid != dboid || (ring->worker_pid != 0 && ring->worker_pid != MyProcPid))
@@ -2729,7 +2921,6 @@ capture_worker_main(Datum arg)
 	ring->worker_pid = MyProcPid;
 	ring->worker_requested = true;
 	LWLockRelease(capture->lock);
-	before_shmem_exit(worker_exit, Int32GetDatum(slot));
 
 	for (;;)
 	{

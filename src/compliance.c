@@ -25,7 +25,6 @@
 #include "access/xact.h"
 #include "executor/executor.h"
 #include "fmgr.h"
-#include "libpq/auth.h"
 #include "miscadmin.h"
 #include "optimizer/plancat.h"
 #include "optimizer/planner.h"
@@ -62,7 +61,6 @@ static ProcessUtility_hook_type prev_utility_hook = NULL;
 static row_security_policy_hook_type prev_permissive_policy_hook = NULL;
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
 static emit_log_hook_type prev_emit_log_hook = NULL;
-static ClientAuthentication_hook_type prev_client_auth_hook = NULL;
 
 /* the depth of the plan an EXPLAIN ANALYZE of a non-superuser runs (0: none) */
 static int	explain_analyze_depth = 0;
@@ -635,19 +633,6 @@ compliance_emit_log(ErrorData *edata)
 }
 
 /* ---------------------------------------------------------------------
- * Client authentication: nobody logs in as the disclosure writer's role
- * (capture.c)
- * ---------------------------------------------------------------------
- */
-static void
-compliance_client_auth(Port *port, int status)
-{
-	if (prev_client_auth_hook)
-		prev_client_auth_hook(port, status);
-	capture_refuse_login(port, status);
-}
-
-/* ---------------------------------------------------------------------
  * Row level security: the policy of protected tables (row_security.c)
  * ---------------------------------------------------------------------
  */
@@ -816,8 +801,6 @@ _PG_init(void)
 	needs_fmgr_hook = compliance_needs_fmgr_hook;
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = compliance_emit_log;
-	prev_client_auth_hook = ClientAuthentication_hook;
-	ClientAuthentication_hook = compliance_client_auth;
 	prev_permissive_policy_hook = row_security_policy_hook_permissive;
 	row_security_policy_hook_permissive = compliance_permissive_policies;
 	RegisterXactCallback(compliance_xact_callback, NULL);

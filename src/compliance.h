@@ -550,8 +550,6 @@ extern void capture_durable_point(void);	/* a client's statement, FETCH, run of 
 extern void capture_xact_callback(XactEvent event);
 extern void capture_recipient_changed(void);
 extern void capture_settings_changed(void);
-struct Port;
-extern void capture_refuse_login(struct Port *port, int status);	/* ClientAuthentication_hook */
 
 /* ---------------------------------------------------------------------
  * capture_guard.c: what a statement may do with protected rows while

@@ -42,17 +42,6 @@
 #endif
 
 /*
- * The disclosure writer connects as its own role: 17 lets a background
- * worker use a role that cannot log in; before, the role needs LOGIN
- * (05_roles.sql) and capture_refuse_login() keeps clients out.
- */
-#if PG_VERSION_NUM >= 170000
-#define COMPAT_BGWORKER_ROLE_FLAGS BGWORKER_BYPASS_ROLELOGINCHECK
-#else
-#define COMPAT_BGWORKER_ROLE_FLAGS 0
-#endif
-
-/*
  * 16 marks a Var above an outer join with the joins that can null it
  * (varnullingrels); the planner checks the mark.  15 has none.
  */

@@ -57,25 +57,11 @@ pg_from_debian() {
 # pgxs.mk, so "is pgxs.mk there?" says nothing about them.  Groups add what
 # heavier checks need: "fuzz" (fuzz/run: clang and its libFuzzer runtime),
 # "valgrind" (test/valgrind), "cron" (pg_cron, for test/t/007_schedule.pl).
-gss_server() {
-    local h
-    h="$("$PG_CONFIG" --includedir-server)/pg_config.h"
-    # Debian's server-dev package is not there yet: its server is built with GSSAPI
-    [ ! -f "$h" ] && pg_from_debian && return 0
-    grep -q '^#define ENABLE_GSS 1' "$h" 2>/dev/null
-}
-
 missing_deps() {
     local extra major
     major=$(pg_major)
     [ -f "$("$PG_CONFIG" --includedir-server)/postgres.h" ] ||
         echo "postgresql-server-dev-$major"
-    # a server built with GSSAPI (Debian's is) includes gssapi/gssapi.h in
-    # libpq/libpq-be.h, which capture.c's login hook needs; Debian's
-    # server-dev package does not pull it in
-    if gss_server && [ ! -f /usr/include/gssapi/gssapi.h ]; then
-        echo libkrb5-dev
-    fi
     perl -MIPC::Run -e1 2>/dev/null || echo libipc-run-perl
     command -v make >/dev/null || echo make
     command -v gcc >/dev/null || echo gcc

@@ -21,21 +21,19 @@ END
 $$;
 
 -- The disclosure writer's role (capture.c): the background worker that
--- appends captured and recorded disclosures connects as it, and may do no
--- more than call the two functions that append to the disclosure chain
--- (85_capture.sql).  A background worker needs a role that may log in
--- before PostgreSQL 17 (BGWORKER_BYPASS_ROLELOGINCHECK); the library
--- refuses every client that tries (capture_refuse_login).  Its attributes
--- are reset at every CREATE EXTENSION, so it never holds more.
+-- appends captured and recorded disclosures connects as the bootstrap
+-- superuser (so that no database owner can keep it out) and does all its
+-- work as this role, which may do no more than call the functions that
+-- append to the disclosure chain (85_capture.sql).  Nobody logs in as it.
+-- Its attributes are reset at every CREATE EXTENSION, so it never holds
+-- more.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'compliance_writer') THEN
         CREATE ROLE compliance_writer NOLOGIN;
     END IF;
-    EXECUTE format('ALTER ROLE compliance_writer %s NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1 PASSWORD NULL',
-                   CASE WHEN pg_catalog.current_setting('server_version_num')::int < 170000
-                        THEN 'LOGIN' ELSE 'NOLOGIN' END);
+    ALTER ROLE compliance_writer NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1 PASSWORD NULL;
     COMMENT ON ROLE compliance_writer IS
-        'The disclosure writer (a background worker per database) runs as this role: it may only append to the disclosure log through the extension''s functions. Clients cannot log in as it. Cluster-wide: kept by DROP EXTENSION; drop it once no database has the extension.';
+        'The disclosure writer (a background worker per database) does its work as this role: it may only append to the disclosure log through the extension''s functions. It cannot log in. Cluster-wide: kept by DROP EXTENSION; drop it once no database has the extension.';
 END
 $$;

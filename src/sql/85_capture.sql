@@ -36,11 +36,12 @@ COMMENT ON FUNCTION compliance.flush_disclosures(integer) IS
 GRANT EXECUTE ON FUNCTION compliance.flush_disclosures(integer) TO compliance_app, compliance_officer;
 REVOKE EXECUTE ON FUNCTION compliance.flush_disclosures(integer) FROM PUBLIC;
 
--- The disclosure writer runs as compliance_writer (05_roles.sql): what it
+-- The disclosure writer works as compliance_writer (05_roles.sql): what it
 -- calls through SPI, and nothing else.  The functions are SECURITY
 -- DEFINER: the role holds no right on the log or the chain's head itself.
 GRANT EXECUTE ON FUNCTION
     compliance.disclosure_append_rows(text[], text, text, text, text[], text, text, text, text, text, timestamptz, name),
     compliance.disclosure_append_batch(text[], text, regclass, text[], text, text, text, timestamptz, text, name, text),
-    compliance.disclosure_dead_letter(text[], text, regclass, text, text, text[], text, text, text, text, timestamptz, name, text, text, timestamptz)
+    compliance.disclosure_dead_letter(text[], text, regclass, text, text, text[], text, text, text, text, timestamptz, name, text, text, timestamptz),
+    compliance.merge_disclosure_index()
 TO compliance_writer;

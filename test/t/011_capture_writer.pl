@@ -5,9 +5,12 @@
 #   (a) an application transaction left idle after record_disclosure()
 #       delays no other session: its reads and flush_disclosures() return
 #       at once;
-#   (b) ALTER DATABASE ... SET default_transaction_read_only = on (and
-#       synchronous_commit = off) by the database's owner, a non-superuser,
-#       does not stop the log;
+#   (b) nothing the database's owner, a non-superuser, does stops the
+#       log: REVOKE CONNECT ... FROM PUBLIC, ALLOW_CONNECTIONS false,
+#       CONNECTION LIMIT 0, and defaults (ALTER DATABASE ... SET) of
+#       default_transaction_read_only = on, statement_timeout = '1ms',
+#       lock_timeout, serializable isolation, asynchronous commit,
+#       exit_on_error, search_path, role and session_authorization;
 #   (c) ten databases capture at once, each keeping its session open: the
 #       ninth and the tenth log too (8 rings; idle writers give theirs
 #       back to a session that waits for one);
@@ -16,8 +19,9 @@
 #   (e) a writer that is terminated is not restarted by the postmaster
 #       (BGW_NEVER_RESTART) but by the next session that captures; a
 #       configuration reload leaves it working;
-#   (f) the writer runs as its own role, compliance_writer, not as a
-#       superuser, and no client can log in as that role.
+#   (f) the writer connects as the bootstrap superuser but works as its
+#       own role, compliance_writer, which no client can log in as and
+#       no database owner can change.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -94,17 +98,65 @@ is(logged('shop', q{subject = '7' AND source = 'explicit'}), '1',
 # (b) Hostile defaults set by a non-superuser database owner
 # ---------------------------------------------------------------------
 $node->safe_psql('postgres', 'CREATE DATABASE owned TEMPLATE tmpl OWNER owner_role');
-$node->safe_psql('owned', 'SELECT 1', extra_params => [ '-U', 'owner_role' ]);
 $node->safe_psql('postgres', q{
+REVOKE CONNECT ON DATABASE owned FROM PUBLIC;
+GRANT CONNECT ON DATABASE owned TO app;
 ALTER DATABASE owned SET default_transaction_read_only = on;
 ALTER DATABASE owned SET synchronous_commit = off;
+ALTER DATABASE owned SET statement_timeout = '1ms';
+ALTER DATABASE owned SET lock_timeout = '1ms';
+ALTER DATABASE owned SET idle_in_transaction_session_timeout = '1ms';
+ALTER DATABASE owned SET default_transaction_isolation = 'serializable';
+ALTER DATABASE owned SET exit_on_error = on;
+ALTER DATABASE owned SET search_path = 'nowhere';
 }, extra_params => [ '-U', 'owner_role' ]);
+# the application (and this test) sets what it needs itself, when it connects
+$ENV{PGOPTIONS} = '-c statement_timeout=0 -c lock_timeout=0 -c exit_on_error=off -c search_path=public';
 ($out) = timed_as_app('owned',
-	"$read SELECT id FROM customers WHERE id <= 3 ORDER BY id;"
+	"$read COPY (SELECT id FROM customers WHERE id <= 3 ORDER BY id) TO STDOUT;"
 	  . ' SELECT compliance.flush_disclosures(30000);');
 is($out, "1\n2\n3\nt",
-	'(b) under the owner\'s read-only and asynchronous-commit defaults a read returns and the flush succeeds');
+	'(b) the owner revoked CONNECT from PUBLIC and set read-only, 1 ms timeouts, serializable: an export returns and the flush succeeds');
 is(logged('owned', q{source = 'capture'}), '3', '(b) ... and the log holds the 3 disclosures');
+
+# Connections closed, a role and a session user of the owner's as
+# defaults: a writer started now must still get in and work as before.
+my $kept = $node->background_psql('owned', extra_params => [ '-U', 'app' ]);
+$kept->query_safe($read);
+$node->safe_psql('postgres', q{
+ALTER DATABASE owned ALLOW_CONNECTIONS false;
+ALTER DATABASE owned CONNECTION LIMIT 0;
+ALTER DATABASE owned SET role = 'owner_role';
+ALTER DATABASE owned SET session_authorization = 'owner_role';
+}, extra_params => [ '-U', 'owner_role' ]);
+$node->safe_psql('postgres',
+	q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	   WHERE backend_type = 'compliance disclosure writer' AND datname = 'owned'});
+$node->poll_query_until('postgres',
+	q{SELECT count(*) = 0 FROM pg_stat_activity
+	   WHERE backend_type = 'compliance disclosure writer' AND datname = 'owned'})
+  or die 'the writer of database owned did not exit';
+is($kept->query_safe('COPY (SELECT id FROM customers WHERE id IN (4, 5) ORDER BY id) TO STDOUT'),
+	"4\n5", '(b) with connections disallowed and limited to 0, an export returns');
+is($kept->query_safe('SELECT compliance.flush_disclosures(30000)'), 't', '(b) ... and the flush succeeds');
+my ($rc, $err);
+($rc, undef, $err) = $node->psql('postgres',
+	q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	   WHERE backend_type = 'compliance disclosure writer' AND datname = 'owned'},
+	extra_params => [ '-U', 'owner_role' ]);
+like($err, qr/must be a superuser to terminate superuser process|permission denied to terminate process/,
+	'(b) the owner cannot terminate the writer, which is the bootstrap superuser\'s process');
+$kept->quit;
+$node->safe_psql('postgres', q{
+ALTER DATABASE owned ALLOW_CONNECTIONS true;
+ALTER DATABASE owned CONNECTION LIMIT -1;
+ALTER DATABASE owned RESET session_authorization;
+ALTER DATABASE owned RESET role;
+});
+is(logged('owned', q{source = 'capture' AND subject IN ('4', '5')}), '2', '(b) ... and both are logged');
+is($node->safe_psql('owned', 'SELECT bool_and(ok) FROM compliance.verify_ledger()'),
+	't', '(b) the chains verify');
+delete $ENV{PGOPTIONS};
 
 # ---------------------------------------------------------------------
 # (c) Ten databases capture at once, each keeping its session
@@ -176,14 +228,29 @@ is(logged('shop', q{subject = '4' AND source = 'capture'}), '1',
 # ---------------------------------------------------------------------
 # (f) The writer's role
 # ---------------------------------------------------------------------
-is($node->safe_psql('shop',
-		q{SELECT a.usename || ' ' || r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
-		   WHERE a.backend_type = 'compliance disclosure writer' AND a.datname = 'shop'}),
-	'compliance_writer false', '(f) the writer runs as compliance_writer, not a superuser');
-my ($login_rc, undef, $login_err) = $node->psql('shop', 'SELECT 1', extra_params => [ '-U', 'compliance_writer' ]);
+# Its work is done as compliance_writer: without the right to call the
+# append function, the log cannot be written (a superuser could).
+$node->safe_psql('shop', q{REVOKE EXECUTE ON FUNCTION
+	compliance.disclosure_append_batch(text[], text, regclass, text[], text, text, text, timestamptz, text, name, text)
+	FROM compliance_writer});
+($rc, $out, $err) = $node->psql('shop', "$read SELECT id FROM customers WHERE id = 5",
+	extra_params => [ '-U', 'app' ]);
+isnt($rc, 0, '(f) without EXECUTE on the append function, the read ends with an error');
+like($err, qr/permission denied for function disclosure_append_batch/,
+	'(f) ... naming the privilege compliance_writer lacks: the writer works as that role');
+$node->safe_psql('shop', q{GRANT EXECUTE ON FUNCTION
+	compliance.disclosure_append_batch(text[], text, regclass, text[], text, text, text, timestamptz, text, name, text)
+	TO compliance_writer});
+is($reader->query_safe('SELECT compliance.flush_disclosures(30000)'), 't',
+	'(f) the grant back lets the queued capture through');
+is(logged('shop', q{subject = '5' AND source = 'capture'}), '1', '(f) ... logged');
+my ($login_rc, $login_err);
+($login_rc, undef, $login_err) = $node->psql('shop', 'SELECT 1', extra_params => [ '-U', 'compliance_writer' ]);
 isnt($login_rc, 0, '(f) a client cannot log in as compliance_writer');
-like($login_err, qr/role "compliance_writer" is the disclosure writer's and cannot be used to log in/,
-	'(f) ... and is told why');
+like($login_err, qr/role "compliance_writer" is not permitted to log in/, '(f) ... it is NOLOGIN');
+($rc, $out, $err) = $node->psql('shop', 'ALTER ROLE compliance_writer LOGIN',
+	extra_params => [ '-U', 'owner_role' ]);
+isnt($rc, 0, '(f) a database owner cannot give the role a login');
 $reader->quit;
 is($node->safe_psql('shop', 'SELECT bool_and(ok) FROM compliance.verify_ledger()'),
 	't', 'the chains verify');
