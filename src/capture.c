@@ -389,7 +389,8 @@ capture_add_to_query(Query *query, bool top)
 		if (rte->rtekind != RTE_RELATION || !in_jointree((Node *) query->jointree, rti))
 			continue;
 		p = protection_lookup(rte->relid);
-		if (p == NULL)
+		/* a Citus table's rows are captured where they are read, on its workers */
+		if (p == NULL || p->citus_table)
 			continue;
 		capture = make_capture(query, rti, rte, p);
 		if (as_output)
@@ -437,7 +438,7 @@ capture_plan_relation(PlannerInfo *root, RelOptInfo *rel)
 	Index		rti = rel->relid;
 	FuncExpr   *capture;
 
-	if (p == NULL || rel->reloptkind != RELOPT_BASEREL ||
+	if (p == NULL || p->citus_table || rel->reloptkind != RELOPT_BASEREL ||
 		query->commandType != CMD_SELECT || query->hasAggs || query->groupClause ||
 		query->groupingSets || query->hasWindowFuncs)
 		return;
