@@ -937,7 +937,8 @@ capture_add_to_query(Query *query, bool top)
 		if (rte->rtekind != RTE_RELATION || !in_jointree((Node *) query->jointree, rti))
 			continue;
 		p = protection_lookup(rte->relid);
-		if (p == NULL)
+		/* a Citus table's rows are captured where they are read, on its workers */
+		if (p == NULL || p->citus_table)
 			continue;
 		if (grouped)
 		{
@@ -1008,7 +1009,7 @@ capture_plan_relation(PlannerInfo *root, RelOptInfo *rel)
 	Index		rti = rel->relid;
 	FuncExpr   *capture;
 
-	if (p == NULL || rel->reloptkind != RELOPT_BASEREL ||
+	if (p == NULL || p->citus_table || rel->reloptkind != RELOPT_BASEREL ||
 		query->commandType != CMD_SELECT)
 		return;
 	if (captures_relation((Node *) query->targetList, &rti) ||

@@ -731,6 +731,7 @@ compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 	if (client_statement)
 		enforce_statement_start();
 	dispatch_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	citus_note_setting(pstmt->utilityStmt);
 	if (client_statement)
 	{
 		/* a FETCH, COPY, EXECUTE, DO or CALL: its captures durable first */
@@ -749,6 +750,7 @@ static void
 compliance_xact_callback(XactEvent event, void *arg)
 {
 	capture_xact_callback(event);
+	citus_xact_callback(event);
 	if (subject_changes_xact_callback(event))
 		cache_forget_all();
 }
@@ -757,6 +759,7 @@ static void
 compliance_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 							SubTransactionId parentSubid, void *arg)
 {
+	citus_subxact_callback(event, mySubid);
 	if (subject_changes_subxact_callback(event))
 		cache_forget_all();
 }

@@ -535,6 +535,19 @@ extern PlannedStmt *utility_check(PlannedStmt *pstmt, bool *readOnlyTree);
 extern bool utility_is_explain_analyze(Node *parsetree);
 
 /* ---------------------------------------------------------------------
+ * citus.c: on a Citus table, the purpose and recipient must be the ones
+ * SET LOCAL sent to the workers' sessions; officer statements turn
+ * enforcement off there (doc/scaling.md)
+ * ---------------------------------------------------------------------
+ */
+extern void citus_note_setting(Node *parsetree);	/* a utility statement has run */
+extern void citus_xact_callback(XactEvent event);
+extern void citus_subxact_callback(SubXactEvent event, SubTransactionId subid);
+/* executor start, a Citus table relid: refused unless the workers have them */
+extern void citus_check_settings(Oid relid, const PurposeInfo *purpose);
+extern void citus_workers_enforce(bool on);	/* around an officer's statement */
+
+/* ---------------------------------------------------------------------
  * capture.c: automatic capture of disclosures while compliance.recipient
  * is set; the planner's half (the capture call), a shared-memory ring per
  * database and a background writer

@@ -1452,6 +1452,8 @@ enforce_check_relation(Oid relid, Bitmapset *cols)
 		return true;
 	}
 	check_data_items(relid, p, purpose, cols);
+	if (p->citus_table && !p->report)
+		citus_check_settings(relid, purpose);
 	/* fill the cache now: no new snapshot may be taken once parallel workers run */
 	cache_prepare(purpose, p->subject_kind);
 	return true;

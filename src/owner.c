@@ -173,6 +173,8 @@ run_restricted(Oid relid, const char *statement, char **value)
 	int			rc;
 	uint64		processed = 0;
 	Relation	rel;
+	const Protection *p;
+	bool		citus;
 
 	owner = table_owner(relid);
 
@@ -189,6 +191,12 @@ run_restricted(Oid relid, const char *statement, char **value)
 				 errdetail("The statement an officer function runs on a protected table would run the rules' actions unfiltered, with every row of the table visible to them."),
 				 errhint("Drop the rules of the table, or replace them with triggers.")));
 	relation_close(rel, NoLock);
+
+	/* on a Citus table the statement runs on the workers too (citus.c) */
+	p = protection_lookup(relid);
+	citus = p != NULL && p->citus_table;
+	if (citus)
+		citus_workers_enforce(false);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
@@ -237,6 +245,8 @@ run_restricted(Oid relid, const char *statement, char **value)
 
 	AtEOXact_GUC(false, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
+	if (citus)
+		citus_workers_enforce(true);
 	return processed;
 }
 

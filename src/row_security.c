@@ -31,7 +31,11 @@
  * It is run as COPY into a temporary table of the same columns, then
  * INSERT ... SELECT into the protected table, as the same role: the
  * write check, the owner's triggers and the policies' WITH CHECK see
- * every row, as they would under COPY.
+ * every row, as they would under COPY.  Into a Citus shard (on a worker,
+ * where Citus copies a distributed table's rows) the rows are parsed
+ * into a tuplestore instead, and inserted from it as an ephemeral named
+ * relation: Citus prepares the worker's transaction (two-phase commit),
+ * and a transaction that used a temporary table cannot be prepared.
  *
  *-------------------------------------------------------------------------
  */
@@ -42,6 +46,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "commands/copy.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -58,6 +63,7 @@
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/ruleutils.h"
+#include "utils/tuplestore.h"
 
 #include "compliance.h"
 
@@ -147,11 +153,11 @@ row_security_permissive_policies(CmdType cmd, Relation rel)
  * column that is not generated.  Types keep their modifiers and
  * collations, so values are parsed as COPY into the table would.
  */
+/* The columns COPY fills: those listed, or every column that is not generated. */
 static List *
-create_copy_table(Relation rel, List *attlist, const char *name)
+copy_columns(Relation rel, List *attlist)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
-	StringInfoData sql;
 	List	   *columns = NIL;
 	ListCell   *lc;
 
@@ -166,21 +172,37 @@ create_copy_table(Relation rel, List *attlist, const char *name)
 			if (!att->attisdropped && att->attgenerated == '\0')
 				columns = lappend(columns, NameStr(att->attname));
 		}
+	return columns;
+}
+
+/* The attribute of a column COPY fills; an error if there is none. */
+static Form_pg_attribute
+copy_column(Relation rel, const char *column, AttrNumber *attno)
+{
+	*attno = attnameAttNum(rel, column, false);
+	if (*attno <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						column, RelationGetRelationName(rel))));
+	return TupleDescAttr(RelationGetDescr(rel), *attno - 1);
+}
+
+static List *
+create_copy_table(Relation rel, List *attlist, const char *name)
+{
+	StringInfoData sql;
+	List	   *columns = copy_columns(rel, attlist);
+	ListCell   *lc;
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "CREATE TEMPORARY TABLE %s (", quote_identifier(name));
 	foreach(lc, columns)
 	{
 		const char *column = lfirst(lc);
-		AttrNumber	attno = attnameAttNum(rel, column, false);
-		Form_pg_attribute att;
+		AttrNumber	attno;
+		Form_pg_attribute att = copy_column(rel, column, &attno);
 
-		if (attno <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" does not exist",
-							column, RelationGetRelationName(rel))));
-		att = TupleDescAttr(desc, attno - 1);
 		appendStringInfo(&sql, "%s%s %s", foreach_current_index(lc) > 0 ? ", " : "",
 						 quote_identifier(column),
 						 format_type_with_typemod(att->atttypid, att->atttypmod));
@@ -206,6 +228,108 @@ column_list(List *columns)
 		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
 						 quote_identifier(lfirst(lc)));
 	return buf.data;
+}
+
+/*
+ * Is relid a shard of a protected Citus table (a relation on a worker
+ * that is protected as a Citus table other than itself)?
+ */
+static bool
+is_citus_shard(Oid relid)
+{
+	const Protection *p = protection_lookup(relid);
+	const Protection *table;
+
+	if (p == NULL || p->protected_relid == relid)
+		return false;
+	table = protection_lookup(p->protected_relid);
+	return table != NULL && table->citus_table;
+}
+
+/*
+ * COPY into a Citus shard from the client (Citus's connection): the rows
+ * are parsed as COPY parses them into a tuplestore, then inserted into the
+ * shard from it, registered as an ephemeral named relation, by INSERT ...
+ * SELECT as the same role (see the header).  Returns the rows stored.
+ */
+static uint64
+copy_into_shard(CopyStmt *stmt, Relation rel, ParseState *pstate)
+{
+	List	   *columns = copy_columns(rel, stmt->attlist);
+	int			ncolumns = list_length(columns);
+	TupleDesc	desc = RelationGetDescr(rel);
+	TupleDesc	rowdesc = CreateTemplateTupleDesc(ncolumns);
+	AttrNumber *attnos = palloc(sizeof(AttrNumber) * ncolumns);
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+	Datum	   *rowvalues = palloc(sizeof(Datum) * ncolumns);
+	bool	   *rownulls = palloc(sizeof(bool) * ncolumns);
+	EState	   *estate = CreateExecutorState();
+	ExprContext *econtext = GetPerTupleExprContext(estate);
+	Tuplestorestate *rows = tuplestore_begin_heap(false, false, work_mem);
+	EphemeralNamedRelation enr = palloc0(sizeof(EphemeralNamedRelationData));
+	CopyFromState cstate;
+	ListCell   *lc;
+	uint64		nrows = 0;
+	uint64		inserted;
+	char	   *insert;
+
+	foreach(lc, columns)
+	{
+		int			i = foreach_current_index(lc);
+		Form_pg_attribute att = copy_column(rel, lfirst(lc), &attnos[i]);
+
+		TupleDescInitEntry(rowdesc, i + 1, lfirst(lc), att->atttypid, att->atttypmod, 0);
+		TupleDescInitEntryCollation(rowdesc, i + 1, att->attcollation);
+	}
+
+	cstate = BeginCopyFrom(pstate, rel, NULL, NULL, false, NULL, stmt->attlist, stmt->options);
+	for (;;)
+	{
+		MemoryContext oldcxt;
+		bool		more;
+
+		CHECK_FOR_INTERRUPTS();
+		ResetPerTupleExprContext(estate);
+		oldcxt = MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
+		more = NextCopyFrom(cstate, econtext, values, nulls);
+		if (more)
+		{
+			for (int i = 0; i < ncolumns; i++)
+			{
+				rowvalues[i] = values[attnos[i] - 1];
+				rownulls[i] = nulls[attnos[i] - 1];
+			}
+			tuplestore_putvalues(rows, rowdesc, rowvalues, rownulls);
+			nrows++;
+		}
+		MemoryContextSwitchTo(oldcxt);
+		if (!more)
+			break;
+	}
+	EndCopyFrom(cstate);
+
+	enr->md.name = "compliance_copied_rows";
+	enr->md.reliddesc = InvalidOid;
+	enr->md.tupdesc = rowdesc;
+	enr->md.enrtype = ENR_NAMED_TUPLESTORE;
+	enr->md.enrtuples = (double) nrows;
+	enr->reldata = rows;
+	insert = psprintf("INSERT INTO %s.%s (%s) SELECT %s FROM compliance_copied_rows",
+					  quote_identifier(get_namespace_name(RelationGetNamespace(rel))),
+					  quote_identifier(RelationGetRelationName(rel)),
+					  column_list(columns), column_list(columns));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_register_relation(enr) != SPI_OK_REL_REGISTER)
+		elog(ERROR, "could not register the rows COPY FROM read");
+	if (SPI_execute(insert, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not insert the copied rows");
+	inserted = SPI_processed;
+	SPI_finish();
+	tuplestore_end(rows);
+	FreeExecutorState(estate);
+	return inserted;
 }
 
 /*
@@ -238,8 +362,21 @@ row_security_copy_from(PlannedStmt *pstmt, const char *queryString,
 		check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED)
 		return false;
 
-	snprintf(name, sizeof(name), "compliance_copy_%u_%u", relid, ++copies);
 	rel = table_open(relid, NoLock);
+	if (stmt->filename == NULL && stmt->whereClause == NULL && is_citus_shard(relid))
+	{
+		pstate = make_parsestate(NULL);
+		pstate->p_sourcetext = queryString;
+		pstate->p_queryEnv = queryEnv;
+		inserted = copy_into_shard(stmt, rel, pstate);
+		free_parsestate(pstate);
+		table_close(rel, NoLock);
+		if (qc != NULL)
+			SetQueryCompletion(qc, CMDTAG_COPY, inserted);
+		return true;
+	}
+
+	snprintf(name, sizeof(name), "compliance_copy_%u_%u", relid, ++copies);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	columns = create_copy_table(rel, stmt->attlist, name);

@@ -532,7 +532,10 @@ BEGIN
     UNION ALL
     SELECT * FROM compliance.verify_chain('disclosure',
         'SELECT d.id, d.prev_hash, d.hash, compliance.disclosure_record_fields(d) AS fields
-           FROM compliance.disclosure_records d');
+           FROM compliance.disclosure_records d')
+    UNION ALL
+    -- each Citus worker's disclosure chain, on a coordinator (97_citus.sql)
+    SELECT * FROM compliance.citus_verify_workers();
 END
 $$;
 COMMENT ON FUNCTION compliance.verify_ledger() IS

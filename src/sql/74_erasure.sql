@@ -474,6 +474,9 @@ BEGIN
       FROM (SELECT DISTINCT d.recipient FROM compliance.disclosure_records d
              WHERE d.subjects @> ARRAY[notify_recipients.subject COLLATE "C"]
                AND d.subject_kind = notify_recipients.subject_kind
+            UNION  -- a Citus coordinator's workers' logs (97_citus.sql)
+            SELECT d.recipient
+              FROM compliance.citus_worker_disclosures(notify_recipients.subject, notify_recipients.subject_kind) d
             UNION
             SELECT a.recipient FROM compliance.recipient_agreements a
               JOIN compliance.recipients rc ON rc.code = a.recipient AND rc.kind = 'authorised_person') r

@@ -692,7 +692,10 @@ BEGIN
     RETURN QUERY
         SELECT d.recipient, r.name, r.location, d.country, d.data_items, d.purpose, d.disclosed_at,
                coalesce(d.purpose = ANY (v_exempt), false)
-          FROM compliance.disclosure_records d
+          FROM (SELECT * FROM compliance.disclosure_records
+                UNION ALL  -- a Citus coordinator's workers' logs (97_citus.sql)
+                SELECT * FROM compliance.citus_worker_disclosures(disclosure_history_rows.subject,
+                                                                   disclosure_history_rows.subject_kind)) d
           LEFT JOIN compliance.recipients r ON r.code = d.recipient
          WHERE d.subjects @> ARRAY[disclosure_history_rows.subject COLLATE "C"]
            AND d.subject_kind = disclosure_history_rows.subject_kind

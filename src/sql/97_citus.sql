@@ -333,3 +333,95 @@ $$;
 COMMENT ON FUNCTION compliance.distribute(regclass, regclass) IS
     'Citus: distributes a protected table by its subject column and keeps enforcement on it on every worker (the registry, grants, consent state, blocks and grounds are copied to the workers in the coordinator''s transactions). Needs the citus extension; run on the coordinator as a superuser.';
 REVOKE EXECUTE ON FUNCTION compliance.distribute(regclass, regclass) FROM PUBLIC;
+
+-- The disclosure log on the workers.  A query on a distributed table is
+-- captured where its rows are read, on the workers (capture.c), and each
+-- worker's writer appends to that worker's own compliance.disclosure_records,
+-- a hash chain of its own.  The coordinator's officer functions read them
+-- through Citus: the subject's records (disclosure_history, erasure
+-- notices) and each worker's chain check (verify_ledger).  Nothing here
+-- runs without Citus, nor on a worker, nor before compliance.distribute().
+CREATE FUNCTION compliance.citus_coordinator() RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_distributed boolean;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL OR compliance.citus_is_worker() THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p
+                             WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''compliance.citus_relay''::pg_catalog.regclass)'
+       INTO v_distributed;
+    RETURN v_distributed;
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_coordinator() IS
+    'True on a Citus coordinator once compliance.distribute() has run: the workers then hold disclosure logs of their own.';
+
+-- Runs query (returning one jsonb value) on every worker; one row per
+-- worker.  A worker that cannot answer is an error: an answer to a data
+-- subject must not leave a worker out.
+CREATE FUNCTION compliance.citus_on_workers(query text)
+    RETURNS TABLE (node text, result jsonb)
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT compliance.citus_coordinator() THEN
+        RETURN;
+    END IF;
+    FOR r IN EXECUTE 'SELECT w.nodename, w.nodeport, w.success, w.result
+                        FROM pg_catalog.run_command_on_workers($1) w ORDER BY w.nodename, w.nodeport'
+        USING query
+    LOOP
+        IF NOT r.success THEN
+            RAISE EXCEPTION 'Citus worker %:% did not answer', r.nodename, r.nodeport
+                USING ERRCODE = 'connection_failure',
+                      DETAIL = r.result,
+                      HINT = 'Its disclosure log is part of the answer: bring the worker back, then call the function again.';
+        END IF;
+        node := r.nodename || ':' || r.nodeport;
+        result := r.result::jsonb;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_on_workers(text) IS
+    'Internal: runs a query returning one jsonb value on every Citus worker (nothing without Citus or before compliance.distribute()); an error if a worker does not answer.';
+REVOKE EXECUTE ON FUNCTION compliance.citus_on_workers(text) FROM PUBLIC;
+
+-- The subject's records in the workers' disclosure logs.
+CREATE FUNCTION compliance.citus_worker_disclosures(subject text, subject_kind text)
+    RETURNS SETOF compliance.disclosure_records
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT d.*
+      FROM compliance.citus_on_workers(pg_catalog.format(
+               'SELECT coalesce(pg_catalog.jsonb_agg(d), ''[]'') FROM compliance.disclosure_records d'
+               ' WHERE d.subjects OPERATOR(pg_catalog.@>) ARRAY[%L COLLATE "C"] AND d.subject_kind OPERATOR(pg_catalog.=) %L',
+               subject, subject_kind)) w
+     CROSS JOIN LATERAL pg_catalog.jsonb_populate_recordset(NULL::compliance.disclosure_records, w.result) d
+$$;
+COMMENT ON FUNCTION compliance.citus_worker_disclosures(text, text) IS
+    'Internal: the records of a subject in the disclosure logs of the Citus workers, where the reads of distributed tables are captured.';
+REVOKE EXECUTE ON FUNCTION compliance.citus_worker_disclosures(text, text) FROM PUBLIC;
+
+-- Each worker's disclosure chain, checked on the worker.
+CREATE FUNCTION compliance.citus_verify_workers()
+    RETURNS TABLE (ledger text, rows bigint, ok boolean, first_bad_id bigint)
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT 'disclosure@' || w.node, (v->>'rows')::bigint, (v->>'ok')::boolean, (v->>'first_bad_id')::bigint
+      FROM compliance.citus_on_workers(
+               'SELECT pg_catalog.to_jsonb(v) FROM compliance.verify_ledger() v WHERE v.ledger OPERATOR(pg_catalog.=) ''disclosure''') w
+     CROSS JOIN LATERAL (SELECT w.result AS v) x
+$$;
+COMMENT ON FUNCTION compliance.citus_verify_workers() IS
+    'Internal: the check of each Citus worker''s disclosure chain (compliance.verify_ledger()), one row per worker named disclosure@host:port.';
+REVOKE EXECUTE ON FUNCTION compliance.citus_verify_workers() FROM PUBLIC;
