@@ -340,6 +340,10 @@ SELECT c.oid::regclass::text
    AND (c.relname LIKE 'disclosure%' OR c.relname IN ('recipient_agreements', 'cross_border_transfers', 'top_data_items'))
    AND obj_description(c.oid, 'pg_class') IS NULL;
 
+-- without an application date: the year up to now, today included
+SELECT compliance.record_disclosure('52', 'bank', ARRAY['made_today']) > 0 AS recorded;
+SELECT data_items FROM compliance.disclosure_history('52');
+SELECT count(*) AS yesterday_s_year FROM compliance.disclosure_history('52', current_date - 1);
 DROP ROLE disclosure_app, disclosure_analyst, disclosure_officer, disclosure_admin;
 SET client_min_messages = warning;
 DROP EXTENSION compliance CASCADE;

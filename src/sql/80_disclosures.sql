@@ -663,11 +663,15 @@ BEGIN
                   HINT = 'Pass the date the subject''s application was received, e.g. ''2025-03-10''.';
     END IF;
     from_at := (applied_on - interval '1 year')::timestamptz;
-    to_at := applied_on::timestamptz;
+    -- An application received today (the default) is answered with what
+    -- was provided up to now, today included: the subject learns of every
+    -- provision made before the answer, not only of those before today.
+    to_at := CASE WHEN applied_on >= current_date THEN greatest(now(), applied_on::timestamptz)
+                  ELSE applied_on::timestamptz END;
 END
 $$;
 COMMENT ON FUNCTION compliance.disclosure_window(date) IS
-    'The year preceding an application date (Art. 12.2 of Law 99-Z): [applied_on - 1 year, applied_on) at midnight in the session''s TimeZone.';
+    'The year preceding an application date (Art. 12.2 of Law 99-Z): [applied_on - 1 year, applied_on) at midnight in the session''s TimeZone; for today''s date (the default), up to now, today included.';
 
 -- The subject's disclosures in the window, exempt ones marked: the
 -- records whose subjects hold the key, found through each partition's GIN
