@@ -65,5 +65,21 @@ SET ROLE compliance_analyst;
 SELECT count(*) AS analyst_sees FROM compliance.erasure_notices;
 RESET ROLE;
 
+-- A withdrawal made on an application opens an erase task carrying it; an
+-- erasure on that application closes the task but leaves the application
+-- to the recipients' confirmations, as above.
+SELECT compliance.register_purpose('reminders', 'Appointment reminders');
+SELECT compliance.purposes(compliance.give_consent('3', 'reminders', 'checkbox'));
+SELECT compliance.record_disclosure('3', 'insurer', ARRAY['full_name'], 'reminders') > 0 AS to_insurer;
+SELECT compliance.file_request('3', 'withdraw_consent', now()) AS req3 \gset
+SELECT compliance.withdraw_consent('3', request_id => :req3) AS withdrawn;
+SELECT r -> 'notices' AS notices FROM compliance.erase_subject('3', :req3) r;
+SELECT done_at IS NOT NULL AS task_done, report ->> 'action' AS action, request_id = :req3 AS for_request
+  FROM compliance.erase_tasks WHERE subject = '3';
+SELECT status FROM compliance.requests WHERE id = :req3;
+SELECT compliance.confirm_erasure_notice(n.id) FROM compliance.erasure_notices n
+ WHERE n.subject = '3' AND n.confirmed_at IS NULL;
+SELECT status, outcome FROM compliance.requests WHERE id = :req3;
+
 DROP TABLE patients;
 DROP EXTENSION compliance CASCADE;

@@ -617,6 +617,7 @@ DECLARE
     v_kept_tables text[] := '{}';
     v_known boolean;
     v_recorded boolean;
+    v_event boolean := false;
     v_was_blocked boolean;
     v_blocked boolean := false;
     v_purposes compliance.purpose[];
@@ -829,10 +830,17 @@ BEGIN
          WHERE s.subject = erase_subject_run.subject AND s.subject_kind = erase_subject_run.subject_kind
            AND s.status IN ('given', 'renewed')
            AND (s.valid_until IS NULL OR s.valid_until > v_now);
+        -- Erased already, and nothing found or ended since (a contract
+        -- ending after the erasure, a task due later): no second event.
+        v_event := jsonb_array_length(v_deleted) + jsonb_array_length(v_retained) + jsonb_array_length(v_refused) > 0
+                   OR cardinality(v_purposes) > 0
+                   OR (SELECT l.event FROM compliance.consent_ledger l
+                        WHERE l.subject = erase_subject_run.subject AND l.subject_kind = erase_subject_run.subject_kind
+                        ORDER BY l.id DESC LIMIT 1) IS DISTINCT FROM 'erased';
         -- in a batch, appended at its end with the consents it ends (of
         -- retired purposes: a purge or erase task erases no subject with
         -- another consent in force)
-        IF NOT in_batch THEN
+        IF NOT in_batch AND v_event THEN
             v_ledger_id := compliance.consent_ledger_append('erased', subject, subject_kind, compliance.purpose_set(v_purposes));
             UPDATE compliance.consent_state s
                SET status = 'withdrawn', ledger_id = v_ledger_id, changed_at = v_now
@@ -899,7 +907,7 @@ BEGIN
     END IF;
     IF in_batch THEN
         -- for compliance.append_erasures(), which fills in ledger_id
-        v_report := v_report || jsonb_build_object('erased_event_pending', v_recorded,
+        v_report := v_report || jsonb_build_object('erased_event_pending', v_event,
                                                    'ending', to_jsonb(coalesce(v_purposes::text[], '{}')));
     END IF;
 
@@ -1119,16 +1127,18 @@ COMMENT ON FUNCTION compliance.remaining_bases(text, text) IS
 
 -- What the decisions of a batch depend on besides each subject's own
 -- records: the purposes (their basis, scope, data items, retention, and
--- whether retired) and the retained tables.
+-- whether retired), the retained tables and the protected tables.
 CREATE FUNCTION compliance.erasure_registry_digest() RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     RETURN (SELECT md5(coalesce(string_agg(x.r, E'\n' ORDER BY x.r), ''))
               FROM (SELECT p::text AS r FROM compliance.purposes p
                     UNION ALL
-                    SELECT t::text FROM compliance.retained_tables t) x);
+                    SELECT t::text FROM compliance.retained_tables t
+                    UNION ALL
+                    SELECT t::text FROM compliance.protected_tables t) x);
 COMMENT ON FUNCTION compliance.erasure_registry_digest() IS
-    'Internal: a digest of the purpose registry and the retained tables, which a purge or erase-task batch compares at its end with the one at its start.';
+    'Internal: a digest of the purpose registry, the retained tables and the protected tables, which a purge or erase-task batch compares at its end with the one at its start.';
 
 -- A purge or erase tasks in batches decide each batch from what committed
 -- before its statements (READ COMMITTED); a procedure's batches start
@@ -1305,8 +1315,9 @@ COMMENT ON FUNCTION compliance.append_erasures(jsonb, jsonb, jsonb) IS
     'Internal to compliance.purge_expired() and compliance.process_erase_tasks(): at the end of a batch, after its last DELETE, fails with 40001 if a subject whose rows it deleted has a ground it did not see (acted: [{subject, subject_kind, grounds, blocked_at}], grounds the ids it saw), or its block was lifted or placed again since it saw it (blocked_at), or the registry changed (batch.registry from compliance.purge_batch_start()), or, under the consent chain''s head, a consent event of a subject it acted on was recorded after ledger id batch.since; then appends the erased events of the batch''s erasures and returns their reports with ledger_id.';
 
 -- Closes the open erase tasks, taken up by now, of the subjects in
--- results ([{subject, subject_kind, result}]) with their result, and
--- completes the applications they answer (Art. 10.2): one statement for
+-- results ([{subject, subject_kind, result, tasks}]) with their result
+-- (only the tasks whose ids are in tasks, if given: those a batch decided
+-- on), and completes the applications they answer (Art. 10.2): one statement for
 -- the tasks, however many subjects, since a batch runs it while it holds
 -- the consent chain's head.  Returns how many tasks it closed.
 CREATE FUNCTION compliance.close_erase_tasks(results jsonb) RETURNS bigint
@@ -1318,22 +1329,28 @@ DECLARE
     v_requests jsonb;
     v_request record;
 BEGIN
-    WITH r AS (SELECT * FROM jsonb_to_recordset(results) AS r(subject text, subject_kind text, result jsonb)),
+    WITH r AS (SELECT * FROM jsonb_to_recordset(results) AS r(subject text, subject_kind text, result jsonb, tasks bigint[])),
          done AS (
         UPDATE compliance.erase_tasks t SET done_at = now(), report = r.result
           FROM r
          WHERE t.subject = r.subject AND t.subject_kind = r.subject_kind
            AND t.done_at IS NULL AND t.created_at <= now()
+           AND (r.tasks IS NULL OR t.id = ANY (r.tasks))
         RETURNING t.request_id, r.result)
     SELECT count(*), coalesce(jsonb_agg(DISTINCT jsonb_build_object('id', done.request_id, 'result', done.result))
                                   FILTER (WHERE done.request_id IS NOT NULL), '[]')
       INTO v_total, v_requests FROM done;
-    -- the applications answered by these withdrawals are done with them
+    -- the applications answered by these withdrawals are done with them,
+    -- but one waiting for recipients to confirm an erasure made on it is
+    -- completed by compliance.confirm_erasure_notice()
     FOR v_request IN
         SELECT q.id, x.r -> 'result' AS result
           FROM jsonb_array_elements(v_requests) x(r)
           JOIN compliance.subject_requests q ON q.id = (x.r ->> 'id')::bigint
-         WHERE q.completed_at IS NULL ORDER BY q.id
+         WHERE q.completed_at IS NULL
+           AND NOT EXISTS (SELECT FROM compliance.recipient_notices n
+                            WHERE n.request_id = q.id AND n.confirmed_at IS NULL)
+         ORDER BY q.id
     LOOP
         PERFORM compliance.complete_request(v_request.id,
             CASE WHEN (v_request.result #>> '{report,blocked}')::boolean THEN 'blocked' ELSE 'fulfilled' END,
@@ -1394,6 +1411,7 @@ DECLARE
     v_subject text;
     v_kind text;
     v_grounds bigint[];
+    v_tasks bigint[];
     v_bases jsonb;
     v_result jsonb;
     v_results jsonb := '[]';
@@ -1422,9 +1440,14 @@ BEGIN
                               AND t.done_at IS NULL AND t.created_at <= now())
              ORDER BY 1, 2 LIMIT max_subjects
         LOOP
-            -- the grounds seen before deciding, for the check at the end
+            -- the grounds seen before deciding, for the check at the end,
+            -- and the tasks decided on (a task opened meanwhile, by a
+            -- contract ended since, is the next batch's)
             SELECT coalesce(array_agg(g.id), '{}') INTO v_grounds
               FROM compliance.subject_grounds g WHERE g.subject = v_subject AND g.subject_kind = v_kind;
+            SELECT array_agg(t.id) INTO v_tasks
+              FROM compliance.erase_tasks t
+             WHERE t.subject = v_subject AND t.subject_kind = v_kind AND t.done_at IS NULL AND t.created_at <= now();
             v_bases := compliance.remaining_bases(v_subject, v_kind);
             IF jsonb_array_length(v_bases) > 0 THEN
                 v_result := jsonb_build_object('action', 'kept', 'bases', v_bases,
@@ -1436,7 +1459,7 @@ BEGIN
                 v_acted := v_acted || jsonb_build_object('subject', v_subject, 'subject_kind', v_kind, 'grounds', v_grounds);
             END IF;
             v_results := v_results || jsonb_build_array(jsonb_build_object('subject', v_subject, 'subject_kind', v_kind,
-                                                                           'result', v_result));
+                                                                           'result', v_result, 'tasks', v_tasks));
         END LOOP;
 
         -- the erased events, then the tasks and the applications they
@@ -1462,7 +1485,7 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
         -- a concurrent writer's, a cancel's: the caller's to handle
-        IF NOT alone OR v_state IN ('40001', '40P01', '55P03', '57014', '57P01') THEN
+        IF NOT alone OR v_state IN ('40001', '40P01', '55P03', '57014', '57P01', '25001', '25006') THEN
             RAISE;
         END IF;
         UPDATE compliance.erase_tasks t
@@ -1548,10 +1571,15 @@ BEGIN
                     -- again once that writer is done
                     GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
                     PERFORM compliance.wait_for_consent_writers();
-                WHEN query_canceled OR admin_shutdown OR active_sql_transaction THEN
+                WHEN admin_shutdown OR active_sql_transaction OR read_only_sql_transaction THEN
                     RAISE;
                 WHEN OTHERS THEN
-                    GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+                    -- a batch of one has logged what is its subject's own:
+                    -- anything else is the caller's (a cancel, a read-only
+                    -- transaction, the isolation)
+                    IF v_size = 1 THEN
+                        RAISE;
+                    END IF;
                     EXIT;
             END;
         END LOOP;

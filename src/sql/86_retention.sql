@@ -586,7 +586,7 @@ BEGIN
         -- a concurrent writer's, a cancel's, the caller's isolation: the
         -- caller's to handle
         IF NOT alone OR cardinality(subjects) <> 1
-           OR v_state IN ('40001', '40P01', '55P03', '57014', '57P01', '25001') THEN
+           OR v_state IN ('40001', '40P01', '55P03', '57014', '57P01', '25001', '25006') THEN
             RAISE;
         END IF;
     END;
@@ -655,10 +655,15 @@ BEGIN
                     -- that writer is done.
                     GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
                     PERFORM compliance.wait_for_consent_writers();
-                WHEN query_canceled OR admin_shutdown OR active_sql_transaction THEN
+                WHEN admin_shutdown OR active_sql_transaction OR read_only_sql_transaction THEN
                     RAISE;
                 WHEN OTHERS THEN
-                    GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+                    -- a batch of one has logged what is its subject's own:
+                    -- anything else is the caller's (a cancel, a read-only
+                    -- transaction, the isolation)
+                    IF v_size = 1 THEN
+                        RAISE;
+                    END IF;
                     EXIT;
             END;
         END LOOP;
