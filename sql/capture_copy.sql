@@ -280,6 +280,26 @@ SET compliance.recipient = 'agency';
 COMMIT;
 FETCH 1 FROM h;
 SELECT * FROM logged();
+
+-- 6. Changes to a protected table itself: the rows returned or changed
+-- are logged with every column the statement read (its filter, its SET
+-- expressions, its RETURNING): the command tag or the rows returned tell
+-- the recipient which rows matched.  Returning rows of a changed key is
+-- refused: they would be logged under the new key with the old subject's
+-- values.
+SET compliance.recipient = 'bureau';
+SELECT count(*) FROM logged();
+BEGIN;
+UPDATE patients SET phone = phone WHERE id = 1 AND name LIKE 'A%';
+DELETE FROM patients WHERE id = 2 AND phone LIKE '+375%';
+UPDATE patients SET phone = name WHERE id = 3 RETURNING phone;
+UPDATE patients SET id = id + 100 WHERE id = 4;
+UPDATE patients SET id = id + 100 WHERE id = 1 RETURNING name;
+ROLLBACK;
+BEGIN;
+INSERT INTO patients VALUES (1, 'x', 'y') ON CONFLICT (id) DO UPDATE SET id = 55 RETURNING phone;
+ROLLBACK;
+SELECT * FROM logged();
 RESET compliance.recipient;
 RESET compliance.purpose;
 RESET compliance.enforce;

@@ -128,7 +128,9 @@ SELECT v.id, EXISTS (SELECT 1 FROM patients p WHERE p.id = v.patient AND p.city 
 SELECT * FROM logged();
 
 -- 5. RETURNING of INSERT, UPDATE, DELETE: every returned row's subject,
--- with the columns returned; RETURNING no column of the table logs nothing
+-- with the columns returned and those its filter and SET expressions
+-- read; RETURNING no column of the table still tells which rows the
+-- filter chose, and logs them with the filter's columns
 UPDATE patients SET phone = phone WHERE id = 1 RETURNING name;
 SELECT * FROM logged();
 UPDATE patients SET phone = phone WHERE id = 2 RETURNING 1 AS one;

@@ -795,11 +795,66 @@ capture_counted(Query *query)
 }
 
 /*
- * RETURNING of INSERT, UPDATE, DELETE (and MERGE): every returned row that
- * reads columns of a protected relation is captured, with those columns.
- * The capture guards the first returned column (CASE WHEN capture THEN
- * value END, the capture always true): a hidden column would reach the
- * client, since the executor filters none out of a RETURNING list.
+ * The columns of entry rti a data-modifying statement reads: its
+ * RETURNING list, its filter (which rows it changes: the command tag or
+ * the rows returned tell a recipient which matched), and the expressions
+ * of its SET and ON CONFLICT clauses (a value copied into a returned
+ * column).
+ */
+static Bitmapset *
+modified_read_columns(Query *query, Index rti)
+{
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+
+	pull_varattnos((Node *) query->returningList, rti, &attrs);
+	pull_varattnos(query->jointree->quals, rti, &attrs);
+	if (query->commandType == CMD_UPDATE)
+		foreach(lc, query->targetList)
+		{
+			TargetEntry *te = lfirst(lc);
+
+			if (!te->resjunk)
+				pull_varattnos((Node *) te->expr, rti, &attrs);
+		}
+	if (query->onConflict != NULL)
+	{
+		pull_varattnos((Node *) query->onConflict->onConflictSet, rti, &attrs);
+		pull_varattnos(query->onConflict->onConflictWhere, rti, &attrs);
+	}
+	return attrs;
+}
+
+/* Does the statement assign the subject column of its target? */
+static bool
+assigns_subject(Query *query, const Protection *p)
+{
+	List	   *set = query->commandType == CMD_UPDATE ? query->targetList
+		: query->onConflict != NULL ? query->onConflict->onConflictSet : NIL;
+	ListCell   *lc;
+
+	foreach(lc, set)
+	{
+		TargetEntry *te = lfirst(lc);
+
+		if (!te->resjunk && te->resno == p->subject_attno)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * INSERT, UPDATE, DELETE (and MERGE) under a recipient.  Every returned
+ * row of a protected relation is captured with the columns the statement
+ * read (modified_read_columns).  The capture guards the first returned
+ * column (CASE WHEN capture THEN value END, the capture always true): a
+ * hidden column would reach the client, since the executor filters none
+ * out of a RETURNING list.  A statement returning nothing but filtering on
+ * a protected column still tells which rows matched (its command tag):
+ * its changed rows are captured, by a qual run after its own filters.  A
+ * returned row names its subject by the new row's key: an UPDATE that
+ * changes the key and returns values would log the old subject's data
+ * under the new key, so it is refused.
  */
 static void
 capture_returning(Query *query)
@@ -810,31 +865,46 @@ capture_returning(Query *query)
 	TargetEntry *first;
 	SublinkContext cxt = {true};
 
-	if (query->returningList == NIL)
-		return;
 	capture_sublinks((Node *) query->returningList, &cxt);
 	foreach(lc, query->rtable)
 	{
 		RangeTblEntry *rte = lfirst(lc);
 		const Protection *p;
-		Bitmapset  *attrs = NULL;
+		Bitmapset  *attrs;
 		FuncExpr   *capture;
-		Const	   *columns;
 
 		rti++;
-		if (rte->rtekind != RTE_RELATION || (p = protection_lookup(rte->relid)) == NULL)
+		/* EXCLUDED of ON CONFLICT is the row proposed, not a stored one */
+		if (rte->rtekind != RTE_RELATION || (p = protection_lookup(rte->relid)) == NULL ||
+			(query->onConflict != NULL && (int) rti == query->onConflict->exclRelIndex))
 			continue;
-		pull_varattnos((Node *) query->returningList, rti, &attrs);
+		attrs = modified_read_columns(query, rti);
 		if (attrs == NULL)
 			continue;
-		columns = column_names(rte->relid, attrs);
+		if (query->returningList != NIL && (int) rti == query->resultRelation && assigns_subject(query, p))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("a statement that changes the subject column of protected table \"%s\" cannot return rows while a recipient is declared",
+							get_rel_name(rte->relid)),
+					 errdetail("The rows it returns would be logged under the new key, while the values in them are the old subject's (Art. 12 of Law 99-Z)."),
+					 errhint("Change the key with compliance.recipient reset, or without RETURNING, and read the row under the recipient afterwards.")));
 		capture = makeFuncExpr(capture_oid(), BOOLOID,
 							   list_make3(subject_var(query, rti, p),
 										  makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
 													ObjectIdGetDatum(p->protected_relid), false, true),
-										  columns),
+										  column_names(rte->relid, attrs)),
 							   InvalidOid, p->subject_collation, COMPLIANCE_PLANNER_FORMAT);
 		capture->location = -1;
+		if (query->returningList == NIL)
+		{
+			/*
+			 * the rows it changes, after its own filters (a costly qual); a
+			 * MERGE's join is an outer join, whose condition it would enter
+			 */
+			if (query->commandType == CMD_UPDATE || query->commandType == CMD_DELETE)
+				query->jointree->quals = make_and_qual(query->jointree->quals, (Node *) capture);
+			continue;
+		}
 		guard = guard == NULL ? (Expr *) capture
 			: make_andclause(list_make2(guard, capture));
 	}
