@@ -300,6 +300,24 @@ BEGIN;
 INSERT INTO patients VALUES (1, 'x', 'y') ON CONFLICT (id) DO UPDATE SET id = 55 RETURNING phone;
 ROLLBACK;
 SELECT * FROM logged();
+-- 7. What the log cannot hold is refused, not cut: a subject key over
+-- 1024 bytes (two keys cut to one prefix would be one subject), a permit
+-- reference over 500 bytes.
+RESET ROLE;
+CREATE TABLE cards (card text PRIMARY KEY, note text);
+INSERT INTO cards VALUES (repeat('€', 400) || 'A', 'note A'), ('short', 'note short');
+SELECT compliance.protect('cards', 'card');
+GRANT SELECT ON cards TO copy_app;
+SET ROLE copy_app;
+SET compliance.recipient = 'bureau';
+SELECT note FROM cards WHERE card = 'short';
+SELECT note FROM cards ORDER BY note;
+SELECT compliance.flush_disclosures();
+SELECT subject, data_items FROM compliance.disclosure_log WHERE source_table = 'public.cards' ORDER BY id;
+SET compliance.transfer_permit = 'NCPD permit 2024/17';
+SELECT set_config('compliance.transfer_permit', repeat('é', 300), false);
+RESET compliance.transfer_permit;
+RESET ROLE;
 RESET compliance.recipient;
 RESET compliance.purpose;
 RESET compliance.enforce;
@@ -307,6 +325,6 @@ RESET compliance.enforce;
 SELECT ledger, ok FROM compliance.verify_ledger() ORDER BY ledger;
 DROP OWNED BY copy_app;
 DROP FUNCTION logged(), masked(text);
-DROP TABLE mark, outbox, patients;
+DROP TABLE mark, outbox, patients, cards;
 DROP EXTENSION compliance CASCADE;
 DROP ROLE copy_app;

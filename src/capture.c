@@ -54,6 +54,7 @@
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -1627,7 +1628,8 @@ capture_settings_changed(void)
 static void
 append_field(const char *s, uint16 *len)
 {
-	Size		n = s ? Min(strlen(s), PG_UINT16_MAX) : 0;
+	/* cut, if ever, at a character's end: the log is text of the database's encoding */
+	Size		n = s ? pg_mbcliplen(s, strlen(s), PG_UINT16_MAX) : 0;
 
 	*len = (uint16) n;
 	if (n > 0)
@@ -1886,7 +1888,15 @@ capture_subject(CaptureCallSite *site, Datum value, Oid relid)
 	else
 	{
 		key.data = compliance_subject_key(value, site->typid, &site->out, &len);
-		key.len = Min(len, 1024);	/* the log's bound on a subject key */
+		/* the log's bound on a subject key: cut, two keys would be one */
+		if (len > 1024)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a subject key of %d bytes cannot be logged", len),
+					 errdetail("A row of table \"%s\" read for recipient \"%s\" has a subject key longer than the 1024 bytes a key in the disclosure log may have (Art. 12 of Law 99-Z).",
+							   get_rel_name(relid), compliance_recipient),
+					 errhint("Key the table's subjects by a shorter value, or read the row without a recipient and record what is provided with compliance.record_disclosure().")));
+		key.len = len;
 	}
 	seen_depth = Max(seen_depth, compliance_statement_depth);
 	if (seen_add(key))
@@ -2132,7 +2142,13 @@ disclosure_append(PG_FUNCTION_ARGS)
 	append_field(text_to_cstring(PG_GETARG_TEXT_PP(1)), &chunk.lens[F_SUBJECT_KIND]);
 	memcpy(local_buffer->data + open_chunk, &chunk, sizeof(chunk));
 	subject = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	len16 = (uint16) Min(strlen(subject), 1024);
+	if (strlen(subject) > 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("subject key of %zu bytes is too long", strlen(subject)),
+				 errdetail("A subject key in the disclosure log has at most 1024 bytes."),
+				 errhint("Use the subject's canonical key, as compliance.check_subject() returns it.")));
+	len16 = (uint16) strlen(subject);
 	appendBinaryStringInfo(local_buffer, (char *) &len16, sizeof(len16));
 	appendBinaryStringInfo(local_buffer, subject, len16);
 	close_chunk();

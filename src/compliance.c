@@ -170,6 +170,28 @@ assign_recipient(const char *newval, void *extra)
 	capture_settings_changed();
 }
 
+/*
+ * A permit is a reference (a number and a date), logged with every
+ * disclosure made under it: a bound keeps a capture from carrying, or
+ * cutting, a document.
+ */
+#define TRANSFER_PERMIT_MAXLEN 500
+
+static bool
+check_transfer_permit(char **newval, void **extra, GucSource source)
+{
+	if (*newval != NULL && strlen(*newval) > TRANSFER_PERMIT_MAXLEN)
+	{
+		GUC_check_errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION);
+		GUC_check_errmsg("a permit reference of %zu bytes is too long", strlen(*newval));
+		GUC_check_errdetail("compliance.transfer_permit names the authority's permission (Art. 9.1 of Law 99-Z) in at most %d bytes; it is logged with every disclosure made under it.",
+							TRANSFER_PERMIT_MAXLEN);
+		GUC_check_errhint("Give the permit's number and date, e.g. 'NCPD permit 2024/17 of 2024-03-01'.");
+		return false;
+	}
+	return true;
+}
+
 /* Captured disclosures record the purpose, basis and permit in force. */
 static void
 assign_recorded_setting(const char *newval, void *extra)
@@ -214,7 +236,7 @@ define_settings(void)
 							   "",
 							   PGC_USERSET,
 							   0,
-							   NULL, assign_recorded_setting, NULL);
+							   check_transfer_permit, assign_recorded_setting, NULL);
 
 	DefineCustomEnumVariable("compliance.on_blocked_read",
 							 "What happens when a query reaches a row that may not be processed.",
