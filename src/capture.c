@@ -81,6 +81,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/plancache.h"
+#include "utils/guc_tables.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -2829,6 +2830,60 @@ drain_batch(CaptureRing *ring)
 }
 
 /*
+ * Every setting a database's or a role's defaults (ALTER DATABASE or ALTER
+ * ROLE ... SET) gave the writer, back to its built-in value: an
+ * allow-list, so that nothing a database's owner sets
+ * (standard_conforming_strings, quote_all_identifiers, ...) changes how
+ * the writer reads its own SQL or writes the log.  worker_settings() then
+ * fixes those it depends on.  A setting that cannot change after the
+ * connection is only reported.
+ */
+static void
+worker_forget_database_settings(void)
+{
+	int			n;
+	struct config_generic **vars = compat_get_guc_variables(&n);
+
+	for (int i = 0; i < n; i++)
+	{
+		struct config_generic *g = vars[i];
+		char		buf[64];
+		const char *value;
+
+		if ((g->source != PGC_S_DATABASE && g->source != PGC_S_USER &&
+			 g->source != PGC_S_DATABASE_USER) || (g->flags & GUC_CUSTOM_PLACEHOLDER))
+			continue;
+		switch (g->vartype)
+		{
+			case PGC_BOOL:
+				value = ((struct config_bool *) g)->boot_val ? "on" : "off";
+				break;
+			case PGC_INT:
+				snprintf(buf, sizeof(buf), "%d", ((struct config_int *) g)->boot_val);
+				value = buf;
+				break;
+			case PGC_REAL:
+				snprintf(buf, sizeof(buf), "%.17g", ((struct config_real *) g)->boot_val);
+				value = buf;
+				break;
+			case PGC_STRING:
+				value = ((struct config_string *) g)->boot_val;
+				if (value == NULL)
+					value = "";
+				break;
+			case PGC_ENUM:
+				value = config_enum_lookup_by_value((struct config_enum *) g,
+													((struct config_enum *) g)->boot_val);
+				break;
+			default:
+				continue;
+		}
+		(void) set_config_option(g->name, value, PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_SET,
+								 true, WARNING, false);
+	}
+}
+
+/*
  * The writer's own settings, whatever the database's defaults say (ALTER
  * DATABASE ... SET is open to a database's owner; the bootstrap superuser's
  * defaults to superusers only): a read-only default, a timeout, an error
@@ -2867,6 +2922,7 @@ worker_settings(void)
 		{"compliance.recipient", ""},
 	};
 
+	worker_forget_database_settings();
 	for (size_t i = 0; i < lengthof(settings); i++)
 		SetConfigOption(settings[i][0], settings[i][1], PGC_SUSET, PGC_S_OVERRIDE);
 }

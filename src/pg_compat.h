@@ -111,4 +111,15 @@ extern int no_such_variable
 	 (vxid_out).localTransactionId = (instance)->lxid)
 #endif
 
+/*
+ * 16 keeps the settings in a hash table: get_guc_variables() returns a
+ * sorted copy and its length; before 16 it returned the array itself,
+ * whose length GetNumConfigOptions() gave.  (Needs utils/guc_tables.h.)
+ */
+#if PG_VERSION_NUM >= 160000
+#define compat_get_guc_variables(n) get_guc_variables(n)
+#else
+#define compat_get_guc_variables(n) (*(n) = GetNumConfigOptions(), get_guc_variables())
+#endif
+
 #endif							/* COMPLIANCE_PG_COMPAT_H */

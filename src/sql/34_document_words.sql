@@ -88,8 +88,8 @@ CREATE FUNCTION compliance.basis_provisions(basis compliance.legal_basis)
 AS $$
     SELECT m[1]::int, nullif(m[2], '')::int, nullif(m[3], '')::int
       FROM compliance.legal_bases b,
-           regexp_split_to_table(regexp_replace(b.article, ', (\d)', '; Art. \1', 'g'), '; ') WITH ORDINALITY AS x(part, n),
-           regexp_match(x.part, '^Art\. (\d+)(?:\.(\d+))?(?: para (\d+))?$') m
+           regexp_split_to_table(regexp_replace(b.article, E', (\\d)', E'; Art. \\1', 'g'), '; ') WITH ORDINALITY AS x(part, n),
+           regexp_match(x.part, E'^Art\\. (\\d+)(?:\\.(\\d+))?(?: para (\\d+))?$') m
      WHERE b.basis = basis_provisions.basis
      ORDER BY x.n
 $$;

@@ -6,7 +6,7 @@
 -- they assemble keys, labels (32_labels.sql) and values.
 
 CREATE TABLE compliance.document_texts (
-    key     text NOT NULL CHECK (key ~ '^[a-z0-9_]+(\.[a-z0-9_]+)+$'),
+    key     text NOT NULL CHECK (key ~ E'^[a-z0-9_]+(\\.[a-z0-9_]+)+$'),
     lang    text NOT NULL CHECK (lang IN ('ru', 'be', 'en')),
     text    text NOT NULL,
     PRIMARY KEY (key, lang)
@@ -42,7 +42,7 @@ CREATE FUNCTION compliance.doc_list(key text, lang text) RETURNS jsonb
 AS $$
     SELECT jsonb_agg(t.text ORDER BY substr(t.key, length(doc_list.key) + 2)::int)
       FROM compliance.document_texts t
-     WHERE t.lang = doc_list.lang AND t.key ~ ('^' || regexp_replace(doc_list.key, '\.', '\.', 'g') || '\.[0-9]+$')
+     WHERE t.lang = doc_list.lang AND t.key ~ ('^' || regexp_replace(doc_list.key, E'\\.', E'\\.', 'g') || E'\\.[0-9]+$')
 $$;
 COMMENT ON FUNCTION compliance.doc_list(text, text) IS
     'Internal: the texts of the keys key.1, key.2, ... in a language, in order, as a jsonb array (the items of a list in a document).';

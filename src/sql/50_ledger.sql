@@ -94,7 +94,7 @@ DECLARE
     v_hash bytea;
 BEGIN
     INSERT INTO compliance.ledger_heads (ledger, last_id, last_hash)
-    VALUES (p_ledger, 0, '\x0000000000000000000000000000000000000000000000000000000000000000')
+    VALUES (p_ledger, 0, E'\\x0000000000000000000000000000000000000000000000000000000000000000')
     ON CONFLICT (ledger) DO NOTHING;
     SELECT h.last_id, h.last_hash INTO last_id, last_hash
       FROM compliance.ledger_heads h WHERE h.ledger OPERATOR(pg_catalog.=) p_ledger FOR UPDATE;
@@ -236,7 +236,7 @@ CREATE FUNCTION compliance.consent_ledger_lock() RETURNS void
 AS $$
 BEGIN
     INSERT INTO compliance.ledger_heads (ledger, last_id, last_hash)
-    VALUES ('consent', 0, '\x0000000000000000000000000000000000000000000000000000000000000000')
+    VALUES ('consent', 0, E'\\x0000000000000000000000000000000000000000000000000000000000000000')
     ON CONFLICT (ledger) DO NOTHING;
     PERFORM FROM compliance.ledger_heads WHERE ledger = 'consent' FOR UPDATE;
 END
@@ -484,7 +484,7 @@ BEGIN
         links AS (
             SELECT r.id, r.hash,
                    r.hash = compliance.ledger_digest(r.prev_hash, r.fields)
-                   AND r.prev_hash = coalesce(lag(r.hash) OVER w, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+                   AND r.prev_hash = coalesce(lag(r.hash) OVER w, E'\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
                    AND r.id = coalesce(lag(r.id) OVER w, 0) + 1 AS good,
                    lead(r.id) OVER w IS NULL AS is_last
               FROM r

@@ -308,7 +308,7 @@ BEGIN
         legal_ground := NULL;
     END IF;
     -- blank is no response, whatever the white space
-    IF regexp_replace(response, '[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]', '', 'g') = '' THEN
+    IF regexp_replace(response, E'[\\s\\u00a0\\u1680\\u2000-\\u200b\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]', '', 'g') = '' THEN
         response := NULL;
     END IF;
     -- Art. 11.2, 12.2, 13.2: the applicant is answered; what was sent is

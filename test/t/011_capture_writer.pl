@@ -109,15 +109,23 @@ ALTER DATABASE owned SET idle_in_transaction_session_timeout = '1ms';
 ALTER DATABASE owned SET default_transaction_isolation = 'serializable';
 ALTER DATABASE owned SET exit_on_error = on;
 ALTER DATABASE owned SET search_path = 'nowhere';
+ALTER DATABASE owned SET standard_conforming_strings = off;
+ALTER DATABASE owned SET quote_all_identifiers = on;
 }, extra_params => [ '-U', 'owner_role' ]);
 # the application (and this test) sets what it needs itself, when it connects
-$ENV{PGOPTIONS} = '-c statement_timeout=0 -c lock_timeout=0 -c exit_on_error=off -c search_path=public';
+$ENV{PGOPTIONS} = '-c statement_timeout=0 -c lock_timeout=0 -c exit_on_error=off -c search_path=public'
+  . ' -c standard_conforming_strings=on -c quote_all_identifiers=off';
 ($out) = timed_as_app('owned',
 	"$read COPY (SELECT id FROM customers WHERE id <= 3 ORDER BY id) TO STDOUT;"
 	  . ' SELECT compliance.flush_disclosures(30000);');
 is($out, "1\n2\n3\nt",
 	'(b) the owner revoked CONNECT from PUBLIC and set read-only, 1 ms timeouts, serializable: an export returns and the flush succeeds');
 is(logged('owned', q{source = 'capture'}), '3', '(b) ... and the log holds the 3 disclosures');
+is($node->safe_psql('owned', q{SELECT DISTINCT source_table FROM compliance.disclosure_records WHERE source = 'capture'}),
+	'public.customers',
+	'(b) ... written as without the defaults (standard_conforming_strings off, quote_all_identifiers on): the writer resets every database default');
+is($node->safe_psql('owned', q{SET standard_conforming_strings = off; SELECT bool_and(ok) FROM compliance.verify_ledger()}),
+	't', '(b) the chains verify in a session with standard_conforming_strings off');
 
 # Connections closed, a role and a session user of the owner's as
 # defaults: a writer started now must still get in and work as before.
