@@ -70,10 +70,19 @@ BEGIN
     FOR d IN SELECT * FROM compliance.disclosure_dead_letters
               WHERE p_id IS NULL OR id = p_id ORDER BY id FOR UPDATE LOOP
         BEGIN
-            IF d.source = 'capture' THEN
+            IF d.source = 'capture' AND to_regclass(d.source_table) IS NOT NULL THEN
                 PERFORM compliance.disclosure_append_batch(d.subjects, d.recipient, d.source_table::regclass,
                             d.data_items, d.purpose, d.transfer_kind, d.transfer_basis, d.disclosed_at,
                             d.permit, d.recorded_by, d.subject_kind);
+            ELSIF d.source = 'capture' THEN
+                -- the table was dropped since: the rows left all the same,
+                -- and the record names it as it was
+                PERFORM compliance.disclosure_append_rows(compliance.disclosure_subjects(d.subjects),
+                            coalesce(d.subject_kind, 'person'), d.recipient, d.source_table,
+                            d.data_items, d.purpose,
+                            coalesce(d.transfer_kind, compliance.check_transfer(d.recipient, d.transfer_basis, d.permit)),
+                            nullif(d.transfer_basis, ''), nullif(d.permit, ''),
+                            'capture', d.disclosed_at, d.recorded_by);
             ELSE
                 PERFORM compliance.disclosure_append_rows(d.subjects, d.subject_kind, d.recipient, NULL,
                             d.data_items, d.purpose, d.transfer_kind, d.transfer_basis, d.permit,

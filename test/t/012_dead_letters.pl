@@ -99,6 +99,31 @@ is($node->safe_psql('shop',
 		q{SELECT count(*) FROM compliance.disclosure_log WHERE subject = '8' AND source = 'explicit'}),
 	'1', '... into the log');
 
+# A captured group aside whose table is dropped before the replay: the
+# rows left all the same, so it is logged, naming the table as it was.
+$node->safe_psql('shop', q{
+CREATE TABLE leads (id int PRIMARY KEY, name text);
+INSERT INTO leads VALUES (9, 'Lead 9');
+SELECT compliance.protect('leads', 'id');
+GRANT SELECT ON leads TO app;
+ALTER TABLE compliance.disclosure_records ADD CONSTRAINT refuse_9 CHECK (NOT '9' = ANY (subjects));
+});
+($rc, $out, $err) = $node->psql('shop', $read . 'SELECT name FROM leads WHERE id = 9',
+	extra_params => [ '-U', 'app' ]);
+isnt($rc, 0, 'a read of a table dropped later, whose capture cannot be logged, ends with an error');
+ok($node->poll_query_until('shop',
+		q{SELECT count(*) = 1 FROM compliance.disclosure_dead_letters WHERE source_table = 'public.leads'}),
+	'... and is kept aside');
+$node->safe_psql('shop', q{
+DROP TABLE leads;
+ALTER TABLE compliance.disclosure_records DROP CONSTRAINT refuse_9;
+});
+is($node->safe_psql('shop', 'SELECT compliance.replay_dead_letters()'), '1',
+	'... the table dropped, the replay logs it');
+is($node->safe_psql('shop',
+		q{SELECT source_table || ' ' || data_items::text FROM compliance.disclosure_log WHERE subject = '9' AND source = 'capture'}),
+	'public.leads {id,name}', '... naming the table as it was');
+
 is($node->safe_psql('shop', 'SELECT bool_and(ok) FROM compliance.verify_ledger()'),
 	't', 'the chains verify');
 
