@@ -876,8 +876,13 @@ capture_returning(Query *query)
 		FuncExpr   *capture;
 
 		rti++;
-		/* EXCLUDED of ON CONFLICT is the row proposed, not a stored one */
+		/*
+		 * EXCLUDED of ON CONFLICT is the row proposed, not a stored one; a
+		 * Citus table's rows are captured where they are read, on its
+		 * workers
+		 */
 		if (rte->rtekind != RTE_RELATION || (p = protection_lookup(rte->relid)) == NULL ||
+			p->citus_table ||
 			(query->onConflict != NULL && (int) rti == query->onConflict->exclRelIndex))
 			continue;
 		attrs = modified_read_columns(query, rti);
