@@ -162,6 +162,15 @@ EXCEPTION WHEN others THEN
 END
 $$;
 SELECT pg_temp.caught();
+-- so is an error of another class that can show one (a tsquery's syntax,
+-- a missing relation named by a value), and a volatile built-in function
+-- given values of the rows (its side effects could carry them out) is
+-- refused
+SELECT id FROM patients WHERE to_tsquery(phone || ' &') IS NULL;
+SELECT id FROM patients WHERE ('"' || name || '"')::regclass IS NULL;
+SELECT 1 FROM patients WHERE set_config('x.a', name, false) IS NULL;
+SELECT id FROM patients WHERE pg_notify('ch', phone) IS NULL;
+SELECT id, set_config('x.b', '1', false) FROM patients WHERE id = 1;
 SELECT * FROM logged();
 -- an error of a statement reading no protected table, or without a
 -- recipient, is told as it is

@@ -43,12 +43,14 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_proc.h"
 #include "common/hashfn.h"
 #include "executor/execdesc.h"
 #include "nodes/execnodes.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
+#include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
 #include "tcop/pquery.h"
 #include "utils/lsyscache.h"
@@ -202,13 +204,39 @@ untrusted(Oid fn_oid, void *context)
 	return true;
 }
 
-/* Does the tree call a function owner_function_trusted() does not trust? */
+/*
+ * A volatile function given values of the rows (set_config, pg_notify, a
+ * large object's write, an advisory lock) may carry them out of the
+ * statement by its side effects, for rows never returned and never
+ * logged: trusted or not, it is refused (the extension's own, the
+ * capture among them, excepted).
+ */
+static bool
+volatile_on_values(Node *node, Oid *fn_oid)
+{
+	FuncExpr   *f;
+
+	if (!IsA(node, FuncExpr))
+		return false;
+	f = (FuncExpr *) node;
+	if (func_volatile(f->funcid) != PROVOLATILE_VOLATILE || !contain_var_clause((Node *) f->args) ||
+		get_func_namespace(f->funcid) == compliance_namespace())
+		return false;
+	*fn_oid = f->funcid;
+	return true;
+}
+
+/*
+ * Does the tree call a function owner_function_trusted() does not trust,
+ * or a volatile one on values of the rows?
+ */
 static bool
 find_untrusted(Node *node, void *context)
 {
 	if (node == NULL)
 		return false;
-	if (check_functions_in_node(node, untrusted, context))
+	if (check_functions_in_node(node, untrusted, context) ||
+		volatile_on_values(node, (Oid *) context))
 		return true;
 	/* a domain's CHECK constraints get the value coerced */
 	if (IsA(node, CoerceToDomain))
@@ -232,6 +260,16 @@ find_untrusted(Node *node, void *context)
 pg_noreturn static void
 refuse_function(Oid fn_oid, Oid relid)
 {
+	bool		trigger;
+
+	if (owner_function_trusted(fn_oid, &trigger))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("function %s cannot run on protected rows read for a recipient",
+						format_procedure(fn_oid)),
+				 errdetail("The statement reads table \"%s\" for recipient \"%s\"; a volatile function given values of the rows could carry them out by its side effects (a setting, a notification, a lock) for rows never returned, so never logged (Art. 12 of Law 99-Z).",
+						   get_rel_name(relid), recipient_now()),
+				 errhint("Apply it to the values the query returns, or call it with compliance.recipient reset.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("function %s cannot run on protected rows read for a recipient",
@@ -512,16 +550,21 @@ capture_guard_fetch(const char *name)
  * ---------------------------------------------------------------------
  */
 
-/* Raised by the extension's own code (compiled from the same directory)? */
+/* Raised by the extension's own code, C or PL/pgSQL? */
 static bool
 own_error(const ErrorData *edata)
 {
-	const char *self = __FILE__;
-	const char *slash = strrchr(self, '/');
-	size_t		dirlen = slash != NULL ? slash - self + 1 : 0;
+	/* raised in the extension's C code, built with its own message domain */
+	if (edata->domain != NULL && strcmp(edata->domain, TEXTDOMAIN) == 0)
+		return true;
 
-	return dirlen > 0 && edata->filename != NULL &&
-		strncmp(edata->filename, self, dirlen) == 0;
+	/*
+	 * RAISE in one of the extension's PL/pgSQL functions: the innermost
+	 * context line names it (no other role can create functions in its
+	 * schema).
+	 */
+	return edata->filename != NULL && strcmp(edata->filename, "pl_exec.c") == 0 &&
+		edata->context != NULL && strncmp(edata->context, "PL/pgSQL function compliance.", 29) == 0;
 }
 
 /*
@@ -544,9 +587,23 @@ capture_guard_withhold(MemoryContext cxt)
 	ErrorData  *edata = CopyErrorData();
 	int			category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
 
+	/*
+	 * Passed on unchanged: the extension's own, and the classes that are
+	 * about the session, never a value (connection, transaction state,
+	 * rollback, resources, limits, object state, operator intervention,
+	 * system, internal); every other class can show one (a tsquery's
+	 * syntax error, a regclass's missing relation).
+	 */
 	if (edata->elevel != ERROR || own_error(edata) ||
-		(category != ERRCODE_DATA_EXCEPTION &&
-		 category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION))
+		category == ERRCODE_TO_CATEGORY(ERRCODE_CONNECTION_EXCEPTION) ||
+		category == ERRCODE_TO_CATEGORY(ERRCODE_INVALID_TRANSACTION_STATE) ||
+		category == ERRCODE_TO_CATEGORY(ERRCODE_TRANSACTION_ROLLBACK) ||
+		category == ERRCODE_TO_CATEGORY(ERRCODE_INSUFFICIENT_RESOURCES) ||
+		category == ERRCODE_TO_CATEGORY(ERRCODE_PROGRAM_LIMIT_EXCEEDED) ||
+		category == ERRCODE_TO_CATEGORY(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE) ||
+		category == ERRCODE_TO_CATEGORY(ERRCODE_OPERATOR_INTERVENTION) ||
+		category == ERRCODE_TO_CATEGORY(ERRCODE_SYSTEM_ERROR) ||
+		category == ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR))
 	{
 		FreeErrorData(edata);
 		MemoryContextSwitchTo(old);

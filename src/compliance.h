@@ -34,6 +34,15 @@
 #define COMPLIANCE_SCHEMA	"compliance"
 
 /*
+ * The extension's own message domain, as PL/pgSQL has its own: its
+ * errors say they are its own (ErrorData.domain), which the withholding
+ * of errors raised while rows are read for a recipient relies on
+ * (capture_guard.c).  Files include this header after PostgreSQL's.
+ */
+#undef TEXTDOMAIN
+#define TEXTDOMAIN PG_TEXTDOMAIN("compliance")
+
+/*
  * A registered purpose is stored as its registry id (compliance.purposes.id),
  * a small positive integer.  purpose_set is a bitmap over these ids.
  */
