@@ -288,41 +288,22 @@ static uint64 seen_generation = 0;	/* bumped when the set (and scopes) go */
  * returns while compliance.recipient is set
  * ---------------------------------------------------------------------
  */
+/* compliance.capture_disclosure(anyelement, regclass, text[]) */
 static Oid
 capture_oid(void)
 {
-	static Oid	funcoid = InvalidOid;
-	static uint64 generation = 0;
+	static ExtensionFunction fn;
 
-	if (!OidIsValid(funcoid) || generation != registry_generation())
-	{
-		Oid			argtypes[3] = {ANYELEMENTOID, REGCLASSOID, TEXTARRAYOID};
-
-		funcoid = LookupFuncName(list_make2(makeString(COMPLIANCE_SCHEMA),
-											makeString("capture_disclosure")),
-								 3, argtypes, false);
-		generation = registry_generation();
-	}
-	return funcoid;
+	return extension_function_oid(&fn, "capture_disclosure", ANYELEMENTOID, REGCLASSOID, TEXTARRAYOID);
 }
 
 /* compliance.capture_disclosures(anyarray, regclass, text[]) */
 static Oid
 capture_group_oid(void)
 {
-	static Oid	funcoid = InvalidOid;
-	static uint64 generation = 0;
+	static ExtensionFunction fn;
 
-	if (!OidIsValid(funcoid) || generation != registry_generation())
-	{
-		Oid			argtypes[3] = {ANYARRAYOID, REGCLASSOID, TEXTARRAYOID};
-
-		funcoid = LookupFuncName(list_make2(makeString(COMPLIANCE_SCHEMA),
-											makeString("capture_disclosures")),
-								 3, argtypes, false);
-		generation = registry_generation();
-	}
-	return funcoid;
+	return extension_function_oid(&fn, "capture_disclosures", ANYARRAYOID, REGCLASSOID, TEXTARRAYOID);
 }
 
 static bool

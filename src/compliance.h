@@ -316,6 +316,14 @@ extern bool purpose_held_by(const PurposeInfo *info, Oid role);
 extern bool recipient_registered(const char *code);	/* compliance.recipients, read now */
 extern void registry_watch(void);	/* start listening even if not loaded */
 extern uint64 registry_generation(void);	/* bumped on every invalidation */
+/* an extension function the planner adds calls to, looked up again when the registry changes */
+typedef struct ExtensionFunction
+{
+	Oid			oid;
+	uint64		generation;
+} ExtensionFunction;
+extern Oid	extension_function_oid(ExtensionFunction *cache, const char *name,
+								   Oid arg1, Oid arg2, Oid arg3);
 /* bumped on every reload; what a lookup returned lives until then or the transaction's end */
 extern uint64 registry_reloads(void);
 

@@ -929,19 +929,9 @@ invalidate_relation(PG_FUNCTION_ARGS)
 static Oid
 row_allowed_oid(void)
 {
-	static Oid	funcoid = InvalidOid;
-	static uint64 generation = 0;
+	static ExtensionFunction fn;
 
-	if (!OidIsValid(funcoid) || generation != registry_generation())
-	{
-		Oid			argtypes[3] = {ANYELEMENTOID, REGCLASSOID, BOOLOID};
-
-		funcoid = LookupFuncName(list_make2(makeString(COMPLIANCE_SCHEMA),
-											makeString("row_allowed")),
-								 3, argtypes, false);
-		generation = registry_generation();
-	}
-	return funcoid;
+	return extension_function_oid(&fn, "row_allowed", ANYELEMENTOID, REGCLASSOID, BOOLOID);
 }
 
 static bool

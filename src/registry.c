@@ -24,6 +24,8 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -87,6 +89,25 @@ uint64
 registry_generation(void)
 {
 	return registry_gen;
+}
+
+/*
+ * compliance.NAME(arg1, arg2, arg3), kept in cache until the registry
+ * changes: a DROP and CREATE EXTENSION, which also invalidates the
+ * registry, gives the function another oid.
+ */
+Oid
+extension_function_oid(ExtensionFunction *cache, const char *name, Oid arg1, Oid arg2, Oid arg3)
+{
+	if (!OidIsValid(cache->oid) || cache->generation != registry_gen)
+	{
+		Oid			argtypes[3] = {arg1, arg2, arg3};
+
+		cache->oid = LookupFuncName(list_make2(makeString(COMPLIANCE_SCHEMA), makeString(pstrdup(name))),
+									3, argtypes, false);
+		cache->generation = registry_gen;
+	}
+	return cache->oid;
 }
 
 uint64
