@@ -171,6 +171,14 @@ SELECT id FROM patients WHERE ('"' || name || '"')::regclass IS NULL;
 SELECT 1 FROM patients WHERE set_config('x.a', name, false) IS NULL;
 SELECT id FROM patients WHERE pg_notify('ch', phone) IS NULL;
 SELECT id, set_config('x.b', '1', false) FROM patients WHERE id = 1;
+-- given the outer row's value through LATERAL or a sublink, too
+SELECT 1 FROM patients p, LATERAL (SELECT set_config('x.l', p.phone, false) v OFFSET 0) s WHERE s.v IS NULL;
+SELECT 1 FROM patients p WHERE EXISTS (SELECT 1 WHERE set_config('x.e', p.phone, false) IS NULL);
+-- the extension's own input functions and checks echo what they are
+-- given, and PostgreSQL's internal errors may name a value: withheld too
+SELECT 1 FROM patients p WHERE id = 2 AND p.phone::compliance.purpose IS NULL;
+SELECT 1 FROM patients p WHERE id = 3 AND compliance.check_lang(p.phone) IS NULL;
+SELECT 1 FROM patients p WHERE id = 2 AND pg_describe_object(regexp_replace(p.phone, E'\\D', '', 'g')::oid, 1, 0) IS NULL;
 SELECT * FROM logged();
 -- an error of a statement reading no protected table, or without a
 -- recipient, is told as it is
@@ -309,6 +317,21 @@ UPDATE patients SET id = id + 100 WHERE id = 1 RETURNING name;
 ROLLBACK;
 BEGIN;
 INSERT INTO patients VALUES (1, 'x', 'y') ON CONFLICT (id) DO UPDATE SET id = 55 RETURNING phone;
+ROLLBACK;
+-- a correlated subquery of RETURNING reads columns too
+BEGIN;
+DELETE FROM patients p WHERE id = 2 RETURNING (SELECT p.phone || ' ' || p.name);
+ROLLBACK;
+-- conditions that decide which rows change, where no capture can follow
+-- them: refused
+BEGIN;
+INSERT INTO patients VALUES (2, 'z', 'z') ON CONFLICT (id) DO UPDATE SET phone = patients.phone WHERE patients.phone = '+375 2';
+ROLLBACK;
+BEGIN;
+MERGE INTO patients g USING (VALUES (1)) v(i) ON g.id = v.i WHEN MATCHED AND g.phone = '+375 1' THEN UPDATE SET phone = g.phone;
+ROLLBACK;
+BEGIN;
+INSERT INTO patients VALUES (2, 'z', 'z') ON CONFLICT (id) DO NOTHING;
 ROLLBACK;
 SELECT * FROM logged();
 -- 7. What the log cannot hold is refused, not cut: a subject key over

@@ -787,25 +787,60 @@ capture_counted(Query *query)
 static Bitmapset *
 modified_read_columns(Query *query, Index rti)
 {
-	Bitmapset  *attrs = NULL;
+	ColumnsContext cxt = {rti, 0, NULL};
 	ListCell   *lc;
 
-	pull_varattnos((Node *) query->returningList, rti, &attrs);
-	pull_varattnos(query->jointree->quals, rti, &attrs);
+	(void) collect_columns((Node *) query->returningList, &cxt);
+	(void) collect_columns(query->jointree->quals, &cxt);
 	if (query->commandType == CMD_UPDATE)
 		foreach(lc, query->targetList)
 		{
 			TargetEntry *te = lfirst(lc);
 
 			if (!te->resjunk)
-				pull_varattnos((Node *) te->expr, rti, &attrs);
+				(void) collect_columns((Node *) te->expr, &cxt);
 		}
 	if (query->onConflict != NULL)
 	{
-		pull_varattnos((Node *) query->onConflict->onConflictSet, rti, &attrs);
-		pull_varattnos(query->onConflict->onConflictWhere, rti, &attrs);
+		(void) collect_columns((Node *) query->onConflict->onConflictSet, &cxt);
+		(void) collect_columns(query->onConflict->onConflictWhere, &cxt);
 	}
-	return attrs;
+	return cxt.attrs;
+}
+
+/*
+ * The conditions of a MERGE (its join and its WHEN clauses) and of an ON
+ * CONFLICT DO UPDATE (its WHERE) decide which rows change, which the
+ * command tag tells, but run where no capture can follow only the rows
+ * they chose: reading columns of the protected table they change other
+ * than its subject key, they are refused.
+ */
+static void
+refuse_filter_oracle(Query *query, Index rti, const Protection *p)
+{
+	ColumnsContext cxt = {rti, 0, NULL};
+	ListCell   *lc;
+
+	if (query->commandType == CMD_MERGE)
+	{
+		(void) collect_columns(query->jointree->quals, &cxt);
+		foreach(lc, query->mergeActionList)
+			(void) collect_columns(((MergeAction *) lfirst(lc))->qual, &cxt);
+	}
+	else if (query->onConflict != NULL)
+		(void) collect_columns(query->onConflict->onConflictWhere, &cxt);
+	/* the row filter's (enforce.c), and a key the recipient names itself */
+	cxt.attrs = bms_del_member(cxt.attrs, p->subject_attno - FirstLowInvalidHeapAttributeNumber);
+	if (bms_is_empty(cxt.attrs))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("%s whose conditions read protected table \"%s\" cannot run while a recipient is declared",
+					query->commandType == CMD_MERGE ? "a MERGE" : "an ON CONFLICT DO UPDATE",
+					get_rel_name(((RangeTblEntry *) list_nth(query->rtable, rti - 1))->relid)),
+			 errdetail("Which rows it changes tells recipient \"%s\" what their values are, with no record of whose (Art. 12 of Law 99-Z).",
+					   compliance_recipient),
+			 errhint("Run it with compliance.recipient reset, or use UPDATE, whose changed rows are logged.")));
 }
 
 /* Does the statement assign the subject column of its target? */
@@ -866,6 +901,8 @@ capture_returning(Query *query)
 			p->citus_table ||
 			(query->onConflict != NULL && (int) rti == query->onConflict->exclRelIndex))
 			continue;
+		if ((int) rti == query->resultRelation)
+			refuse_filter_oracle(query, rti, p);
 		attrs = modified_read_columns(query, rti);
 		if (attrs == NULL)
 			continue;
@@ -2836,8 +2873,10 @@ worker_forget_database_settings(void)
 		char		buf[64];
 		const char *value;
 
+		/* session_authorization and role: worker_settings() sets them */
 		if ((g->source != PGC_S_DATABASE && g->source != PGC_S_USER &&
-			 g->source != PGC_S_DATABASE_USER) || (g->flags & GUC_CUSTOM_PLACEHOLDER))
+			 g->source != PGC_S_DATABASE_USER) || (g->flags & GUC_CUSTOM_PLACEHOLDER) ||
+			strcmp(g->name, "session_authorization") == 0 || strcmp(g->name, "role") == 0)
 			continue;
 		switch (g->vartype)
 		{

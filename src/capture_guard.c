@@ -212,6 +212,18 @@ untrusted(Oid fn_oid, void *context)
  * capture among them, excepted).
  */
 static bool
+any_column(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+		return true;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, any_column, context, 0);
+	return expression_tree_walker(node, any_column, context);
+}
+
+static bool
 volatile_on_values(Node *node, Oid *fn_oid)
 {
 	FuncExpr   *f;
@@ -219,7 +231,8 @@ volatile_on_values(Node *node, Oid *fn_oid)
 	if (!IsA(node, FuncExpr))
 		return false;
 	f = (FuncExpr *) node;
-	if (func_volatile(f->funcid) != PROVOLATILE_VOLATILE || !contain_var_clause((Node *) f->args) ||
+	/* a column of any level: an outer row's, through LATERAL or a sublink */
+	if (func_volatile(f->funcid) != PROVOLATILE_VOLATILE || !any_column((Node *) f->args, NULL) ||
 		get_func_namespace(f->funcid) == compliance_namespace())
 		return false;
 	*fn_oid = f->funcid;
@@ -550,21 +563,27 @@ capture_guard_fetch(const char *name)
  * ---------------------------------------------------------------------
  */
 
-/* Raised by the extension's own code, C or PL/pgSQL? */
+/* Raised by the extension's policy code? */
 static bool
 own_error(const ErrorData *edata)
 {
-	/* raised in the extension's C code, built with its own message domain */
-	if (edata->domain != NULL && strcmp(edata->domain, TEXTDOMAIN) == 0)
-		return true;
-
 	/*
-	 * RAISE in one of the extension's PL/pgSQL functions: the innermost
-	 * context line names it (no other role can create functions in its
-	 * schema).
+	 * Raised in the extension's C code (its own message domain) by the
+	 * modules that decide what a read may do, whose messages name no
+	 * value but a row's subject: not by its types' input functions or its
+	 * SQL functions, which echo what they were given ("invalid input
+	 * syntax for type purpose: ...") and can be called on any column.
 	 */
-	return edata->filename != NULL && strcmp(edata->filename, "pl_exec.c") == 0 &&
-		edata->context != NULL && strncmp(edata->context, "PL/pgSQL function compliance.", 29) == 0;
+	static const char *const policy_files[] = {
+		"capture.c", "capture_guard.c", "cache.c", "enforce.c", "row_security.c", "session.c",
+	};
+
+	if (edata->domain == NULL || strcmp(edata->domain, TEXTDOMAIN) != 0 || edata->filename == NULL)
+		return false;
+	for (size_t i = 0; i < lengthof(policy_files); i++)
+		if (strcmp(edata->filename, policy_files[i]) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -588,22 +607,20 @@ capture_guard_withhold(MemoryContext cxt)
 	int			category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
 
 	/*
-	 * Passed on unchanged: the extension's own, and the classes that are
-	 * about the session, never a value (connection, transaction state,
-	 * rollback, resources, limits, object state, operator intervention,
-	 * system, internal); every other class can show one (a tsquery's
-	 * syntax error, a regclass's missing relation).
+	 * Passed on unchanged: the extension's policy errors, and the classes
+	 * that are about the session, never a value (connection, transaction
+	 * state, rollback, resources, object state, operator intervention,
+	 * system); every other class can show one (a tsquery's syntax error, a
+	 * regclass's missing relation, an internal error naming a number).
 	 */
 	if (edata->elevel != ERROR || own_error(edata) ||
 		category == ERRCODE_TO_CATEGORY(ERRCODE_CONNECTION_EXCEPTION) ||
 		category == ERRCODE_TO_CATEGORY(ERRCODE_INVALID_TRANSACTION_STATE) ||
 		category == ERRCODE_TO_CATEGORY(ERRCODE_TRANSACTION_ROLLBACK) ||
 		category == ERRCODE_TO_CATEGORY(ERRCODE_INSUFFICIENT_RESOURCES) ||
-		category == ERRCODE_TO_CATEGORY(ERRCODE_PROGRAM_LIMIT_EXCEEDED) ||
 		category == ERRCODE_TO_CATEGORY(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE) ||
 		category == ERRCODE_TO_CATEGORY(ERRCODE_OPERATOR_INTERVENTION) ||
-		category == ERRCODE_TO_CATEGORY(ERRCODE_SYSTEM_ERROR) ||
-		category == ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR))
+		category == ERRCODE_TO_CATEGORY(ERRCODE_SYSTEM_ERROR))
 	{
 		FreeErrorData(edata);
 		MemoryContextSwitchTo(old);
