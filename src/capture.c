@@ -816,7 +816,7 @@ modified_read_columns(Query *query, Index rti)
  * than its subject key, they are refused.
  */
 static void
-refuse_filter_oracle(Query *query, Index rti, const Protection *p)
+refuse_filter_oracle(Query *query, Index rti, Oid relid, const Protection *p)
 {
 	ColumnsContext cxt = {rti, 0, NULL};
 	ListCell   *lc;
@@ -837,7 +837,7 @@ refuse_filter_oracle(Query *query, Index rti, const Protection *p)
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("%s whose conditions read protected table \"%s\" cannot run while a recipient is declared",
 					query->commandType == CMD_MERGE ? "a MERGE" : "an ON CONFLICT DO UPDATE",
-					get_rel_name(((RangeTblEntry *) list_nth(query->rtable, rti - 1))->relid)),
+					get_rel_name(relid)),
 			 errdetail("Which rows it changes tells recipient \"%s\" what their values are, with no record of whose (Art. 12 of Law 99-Z).",
 					   compliance_recipient),
 			 errhint("Run it with compliance.recipient reset, or use UPDATE, whose changed rows are logged.")));
@@ -902,7 +902,7 @@ capture_returning(Query *query)
 			(query->onConflict != NULL && (int) rti == query->onConflict->exclRelIndex))
 			continue;
 		if ((int) rti == query->resultRelation)
-			refuse_filter_oracle(query, rti, p);
+			refuse_filter_oracle(query, rti, rte->relid, p);
 		attrs = modified_read_columns(query, rti);
 		if (attrs == NULL)
 			continue;

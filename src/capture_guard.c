@@ -204,13 +204,7 @@ untrusted(Oid fn_oid, void *context)
 	return true;
 }
 
-/*
- * A volatile function given values of the rows (set_config, pg_notify, a
- * large object's write, an advisory lock) may carry them out of the
- * statement by its side effects, for rows never returned and never
- * logged: trusted or not, it is refused (the extension's own, the
- * capture among them, excepted).
- */
+/* Does the expression read a column, of any level? */
 static bool
 any_column(Node *node, void *context)
 {
@@ -223,6 +217,13 @@ any_column(Node *node, void *context)
 	return expression_tree_walker(node, any_column, context);
 }
 
+/*
+ * A volatile function given values of the rows (set_config, pg_notify, a
+ * large object's write, an advisory lock) may carry them out of the
+ * statement by its side effects, for rows never returned and never
+ * logged: trusted or not, it is refused (the extension's own, the
+ * capture among them, excepted).
+ */
 static bool
 volatile_on_values(Node *node, Oid *fn_oid)
 {

@@ -250,13 +250,13 @@ COMMENT ON FUNCTION compliance.delete_order(regclass[]) IS
 
 -- Deferrable foreign keys that deleting from these tables (and what
 -- cascades from them) may violate are checked at once, not at commit, so a
--- violation is caught and reported by the caller.  So are the deferrable
--- constraint triggers of those tables: the deletion runs as the table's
--- owner in a security-restricted operation, where PostgreSQL refuses to
--- queue a deferred trigger (it would fire later with other rights); fired
--- at the end of the DELETE, the trigger runs as the owner and may refuse
--- the subject it is about, not every subject.  Returns the ones that were
--- deferred, for the caller to defer again.
+-- violation is caught and reported by the caller.  Foreign keys only: a
+-- constraint trigger's function is the owner's code, and SET CONSTRAINTS
+-- ... IMMEDIATE would fire the events the caller's transaction queued
+-- earlier here, with the extension owner's rights.  (Deferred, it makes
+-- the deletion fail: PostgreSQL refuses to queue one in the
+-- security-restricted operation the deletion runs in.)  Returns the ones
+-- that were deferred, for the caller to defer again.
 CREATE FUNCTION compliance.check_foreign_keys_now(tables regclass[]) RETURNS text[]
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -275,9 +275,7 @@ BEGIN
            array_agg(DISTINCT format('%I.%I', n.nspname, c.conname)) FILTER (WHERE c.condeferred)
       INTO v_deferrable, v_deferred
       FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-     WHERE c.condeferrable
-       AND ((c.contype = 'f' AND c.confrelid IN (SELECT reach.relid FROM reach))
-            OR (c.contype = 't' AND c.conrelid IN (SELECT reach.relid FROM reach)));
+     WHERE c.contype = 'f' AND c.condeferrable AND c.confrelid IN (SELECT reach.relid FROM reach);
     IF v_deferrable IS NOT NULL THEN
         EXECUTE 'SET CONSTRAINTS ' || array_to_string(v_deferrable, ', ') || ' IMMEDIATE';
     END IF;
@@ -285,7 +283,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compliance.check_foreign_keys_now(regclass[]) IS
-    'Internal: sets the deferrable foreign keys that deleting from these tables may violate, and the deferrable constraint triggers of the tables deleted from, IMMEDIATE; returns those that were deferred.';
+    'Internal: sets the deferrable foreign keys that deleting from these tables may violate IMMEDIATE; returns those that were deferred.';
 REVOKE EXECUTE ON FUNCTION compliance.delete_order(regclass[]),
     compliance.check_foreign_keys_now(regclass[]) FROM PUBLIC;
 
