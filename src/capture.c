@@ -2964,6 +2964,18 @@ static void
 merge_subject_indexes(void)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
+	char		deadlock_timeout[32];
+
+	/*
+	 * The merge can wait: it gives way to DDL (DROP EXTENSION, a partition's
+	 * creation) rather than deadlock with it, which would fail the other
+	 * side when the cycle is found there first.  Set as the writer's other
+	 * settings are (worker_settings), and put back after.
+	 */
+	strlcpy(deadlock_timeout, GetConfigOption("deadlock_timeout", false, false),
+			sizeof(deadlock_timeout));
+	SetConfigOption("lock_timeout", "100", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("deadlock_timeout", "10", PGC_SUSET, PGC_S_OVERRIDE);
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -3001,6 +3013,8 @@ merge_subject_indexes(void)
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
+	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("deadlock_timeout", deadlock_timeout, PGC_SUSET, PGC_S_OVERRIDE);
 	pgstat_report_stat(false);
 }
 
