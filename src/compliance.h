@@ -347,11 +347,14 @@ typedef struct Protection
 	bool		report;			/* report mode: noted (report.c), not enforced */
 	bool		citus_table;	/* a Citus table: its rows are in shards, */
 	/* filtered where they are (on each shard's node) */
+	bool		unknown_here;	/* carries the write trigger, but this Citus */
+	/* node has no copy of its protection: refused */
 } Protection;
 
 extern void protection_relcache_callback(Datum arg, Oid relid);
 extern bool protection_any(void);
-extern const Protection *protection_lookup(Oid relid);
+extern const Protection *protection_lookup(Oid relid);	/* errors if unknown_here */
+extern const Protection *protection_lookup_ddl(Oid relid);	/* DDL checks: unknown_here too */
 extern bool protection_kind_known(const char *kind);	/* compliance.subject_kinds */
 /* a subject key as the kind's protected tables hold it ('042' -> '42') */
 extern const char *protection_subject_key(const char *kind, const char *key);

@@ -25,6 +25,7 @@
 #include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -209,11 +210,23 @@ protection_kind_known(const char *kind)
 	return false;
 }
 
-/* True if any table is protected in this database. */
+/*
+ * Is Citus installed here?  On a Citus node a shard can carry the write
+ * trigger of a table this node has no copy of the protection of
+ * (unknown_here()), so the hooks look at every relation even while nothing
+ * is registered.
+ */
+static bool
+citus_node(void)
+{
+	return OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE));
+}
+
+/* True if any table is, or may be, protected in this database. */
 bool
 protection_any(void)
 {
-	return protection_ready() && hash_get_num_entries(registered) > 0;
+	return protection_ready() && (hash_get_num_entries(registered) > 0 || citus_node());
 }
 
 /* Parents of an inheritance child (not a partition), from pg_inherits. */
@@ -318,6 +331,61 @@ citus_table(Oid relid)
 }
 
 /*
+ * Does relid carry the extension's write trigger (compliance.enforce_write)?
+ * protect() puts it on a table, and Citus copies a distributed table's
+ * triggers to its shards and to the table's copy on every node.
+ */
+static bool
+has_write_trigger(Oid relid)
+{
+	Relation	trig = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+	Oid			nsp = compliance_namespace();
+
+	ScanKeyInit(&key, Anum_pg_trigger_tgrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(trig, TriggerRelidNameIndexId, true, NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Oid			fn = ((Form_pg_trigger) GETSTRUCT(tup))->tgfoid;
+		char	   *name = get_func_name(fn);
+
+		found = name != NULL && strcmp(name, "enforce_write") == 0 &&
+			get_func_namespace(fn) == nsp;
+	}
+	systable_endscan(scan);
+	table_close(trig, AccessShareLock);
+	return found;
+}
+
+/*
+ * A relation protected elsewhere and unknown here (Protection.unknown_here):
+ * a protected table distributed by a plain create_distributed_table(),
+ * whose protection compliance.distribute() never copied to this node.
+ * Refused, not served unfiltered.
+ */
+static void
+refuse_unknown_here(Oid relid)
+{
+	Oid			table = citus_shard_parent(relid);
+	char	   *name;
+
+	if (!OidIsValid(table))
+		table = relid;
+	name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(table)),
+									  get_rel_name(table));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table %s is protected, but this node has no copy of its protection", name),
+			 errdetail("It carries the write trigger of compliance.protect(): it was protected on the Citus coordinator and distributed without compliance.distribute(), which copies what enforcement decides from to every node (Art. 4.4 of Law 99-Z: processing only for a stated purpose and on a legal basis)."),
+			 errhint("On the coordinator, run SELECT compliance.distribute('%s'); nothing is processed here until then.",
+					 name)));
+}
+
+/*
  * The registered table relid is or descends from, or NULL: through
  * partitioning and inheritance, and from a Citus shard to its table.
  */
@@ -348,10 +416,12 @@ registered_ancestor(Oid relid)
 
 /*
  * Protection of a relation (a registered table, or a partition or child of
- * one), or NULL if it is not protected.
+ * one), or NULL if it is not protected.  A relation protected but unknown
+ * here (refuse_unknown_here()) is returned with unknown_here set: the DDL
+ * checks (utility.c) treat it as protected; protection_lookup() refuses it.
  */
 const Protection *
-protection_lookup(Oid relid)
+protection_lookup_ddl(Oid relid)
 {
 	Protection *p;
 	RegisteredTable *t;
@@ -359,7 +429,7 @@ protection_lookup(Oid relid)
 	MemoryContext oldcxt;
 	bool		found;
 
-	if (!protection_ready() || hash_get_num_entries(registered) == 0)
+	if (!protection_any())
 		return NULL;
 	p = hash_search(by_relation, &relid, HASH_FIND, NULL);
 	if (p != NULL)
@@ -369,7 +439,12 @@ protection_lookup(Oid relid)
 	memset(&built, 0, sizeof(built));
 	built.relid = relid;
 	t = registered_ancestor(relid);
-	if (t != NULL)
+	if (t == NULL && citus_node() && has_write_trigger(relid))
+	{
+		built.protected_relid = relid;
+		built.unknown_here = true;
+	}
+	else if (t != NULL)
 	{
 		built.protected_relid = t->relid;
 		built.subject_attno = get_attnum(relid, t->subject_column);
@@ -397,6 +472,21 @@ protection_lookup(Oid relid)
 	p = hash_search(by_relation, &relid, HASH_ENTER, &found);
 	*p = built;
 	return p->protected_relid == InvalidOid ? NULL : p;
+}
+
+/*
+ * Protection of a relation, for the paths that read or write its rows:
+ * NULL if it is not protected; an error if it is protected but unknown on
+ * this node.
+ */
+const Protection *
+protection_lookup(Oid relid)
+{
+	const Protection *p = protection_lookup_ddl(relid);
+
+	if (p != NULL && p->unknown_here)
+		refuse_unknown_here(relid);
+	return p;
 }
 
 /* ---------------------------------------------------------------------

@@ -90,11 +90,11 @@ protected_tree(Oid relid, bool inh)
 
 	if (!OidIsValid(relid))
 		return NULL;
-	if ((p = protection_lookup(relid)) != NULL || !inh || !has_subclass(relid))
+	if ((p = protection_lookup_ddl(relid)) != NULL || !inh || !has_subclass(relid))
 		return p;
 	rels = find_all_inheritors(relid, NoLock, NULL);
 	foreach(lc, rels)
-		if ((p = protection_lookup(lfirst_oid(lc))) != NULL)
+		if ((p = protection_lookup_ddl(lfirst_oid(lc))) != NULL)
 			return p;
 	return NULL;
 }
@@ -105,7 +105,7 @@ protected_rangevar(RangeVar *rv, LOCKMODE lockmode)
 {
 	Oid			relid = lock_named_relation(rv, lockmode, true, NULL);
 
-	return OidIsValid(relid) ? protection_lookup(relid) : NULL;
+	return OidIsValid(relid) ? protection_lookup_ddl(relid) : NULL;
 }
 
 /* For TRUNCATE: the caller must have the privilege before anything is locked. */
@@ -172,10 +172,24 @@ copy_through_row_filter(CopyStmt *stmt)
 	return copy;
 }
 
+/*
+ * Does the statement name the write trigger (NULL: every trigger)?  On a
+ * Citus shard it is compliance_enforce_write_<shardid>: Citus names a
+ * shard's triggers after the table's, with the shard's id appended.
+ */
 static bool
 names_write_trigger(const char *trigname)
 {
-	return trigname == NULL || strcmp(trigname, WRITE_TRIGGER_NAME) == 0;
+	size_t		len = strlen(WRITE_TRIGGER_NAME);
+
+	if (trigname == NULL || strcmp(trigname, WRITE_TRIGGER_NAME) == 0)
+		return true;
+	if (strncmp(trigname, WRITE_TRIGGER_NAME "_", len + 1) != 0 || trigname[len + 1] == '\0')
+		return false;
+	for (const char *c = trigname + len + 1; *c != '\0'; c++)
+		if (*c < '0' || *c > '9')
+			return false;
+	return true;
 }
 
 /*
@@ -341,7 +355,7 @@ restores_write_trigger(CreateTrigStmt *stmt)
 		strcmp(strVal(llast(stmt->funcname)), "enforce_write") != 0)
 		return false;
 	relid = lock_named_relation(stmt->relation, ShareRowExclusiveLock, true, NULL);
-	return OidIsValid(relid) && protection_lookup(relid) != NULL &&
+	return OidIsValid(relid) && protection_lookup_ddl(relid) != NULL &&
 		is_before_write_trigger(relid, WRITE_TRIGGER_NAME);
 }
 
@@ -802,7 +816,7 @@ schema_holds_protected(Oid nspid)
 	{
 		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tuple);
 
-		found = cls->relnamespace == nspid && protection_lookup(cls->oid) != NULL;
+		found = cls->relnamespace == nspid && protection_lookup_ddl(cls->oid) != NULL;
 	}
 	table_endscan(scan);
 	table_close(classrel, AccessShareLock);
@@ -877,7 +891,7 @@ check_rename(RenameStmt *stmt)
 	rels = stmt->relation->inh ? find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
 	foreach(lc, rels)
 	{
-		const Protection *child = protection_lookup(lfirst_oid(lc));
+		const Protection *child = protection_lookup_ddl(lfirst_oid(lc));
 		AttrNumber	attno;
 
 		if (child == NULL)
@@ -905,7 +919,7 @@ check_drop_trigger(DropStmt *stmt)
 			continue;
 		rel = makeRangeVarFromNameList(list_truncate(list_copy(names), list_length(names) - 1));
 		relid = lock_named_relation(rel, AccessExclusiveLock, true, NULL);
-		if (OidIsValid(relid) && protection_lookup(relid) != NULL)
+		if (OidIsValid(relid) && protection_lookup_ddl(relid) != NULL)
 			refuse("drop the enforcement trigger of protected table", rel->relname,
 				   "Call compliance.unprotect() to stop protecting the table.");
 		/* the command drops the trigger of the table checked here */
@@ -1003,7 +1017,7 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 				relid = lock_named_relation(copy->relation,
 											copy->is_from ? RowExclusiveLock : AccessShareLock,
 											false, NULL);
-				if (!copy->is_from && protection_lookup(relid) != NULL)
+				if (!copy->is_from && protection_lookup_ddl(relid) != NULL)
 					pstmt->utilityStmt = (Node *) copy_through_row_filter(copy);
 				break;
 			}
