@@ -330,16 +330,19 @@ require_table_owner(PG_FUNCTION_ARGS)
 }
 
 /*
- * compliance.wait_for_table_writers(tables regclass[]): waits until every
- * transaction that holds a writer's lock (ROW EXCLUSIVE) on one of the
- * tables when it is called has ended, without taking a lock itself, so
- * that writers starting later are not held up (as CREATE INDEX
- * CONCURRENTLY waits for older transactions).  The batches of a purge or
- * of erase tasks erase only subjects with no basis left, whose rows no
- * later writer may add; a writer that added one under a consent since
- * ended may still be open, and must commit or roll back before the batch
- * reads what to erase.  Lock managers' holders, not waiters, are waited
- * for; VACUUM (SHARE UPDATE EXCLUSIVE) is not.
+ * compliance.wait_for_table_writers(tables regclass[], except_pids integer[]
+ * DEFAULT NULL): waits until every transaction that holds a writer's lock
+ * (ROW EXCLUSIVE) on one of the tables when it is called has ended,
+ * without taking a lock itself, so that writers starting later are not
+ * held up (as CREATE INDEX CONCURRENTLY waits for older transactions).
+ * The batches of a purge or of erase tasks erase only subjects with no
+ * basis left, whose rows no later writer may add; a writer that added one
+ * under a consent since ended may still be open, and must commit or roll
+ * back before the batch reads what to erase.  Lock managers' holders, not
+ * waiters, are waited for, prepared transactions among them; VACUUM
+ * (SHARE UPDATE EXCLUSIVE) is not.  except_pids: backends not to wait for,
+ * besides this one (on a Citus worker, those serving the batch's own
+ * distributed transaction, 97_citus.sql).
  */
 Datum
 wait_for_table_writers(PG_FUNCTION_ARGS)
@@ -348,6 +351,9 @@ wait_for_table_writers(PG_FUNCTION_ARGS)
 	Datum	   *elems;
 	bool	   *nulls;
 	int			ntables;
+	Datum	   *except = NULL;
+	bool	   *except_nulls = NULL;
+	int			nexcept = 0;
 	LockData   *locks;
 	VirtualTransactionId mine;
 	VirtualTransactionId *writers;
@@ -358,6 +364,9 @@ wait_for_table_writers(PG_FUNCTION_ARGS)
 	tables = PG_GETARG_ARRAYTYPE_P(0);
 	deconstruct_array(tables, REGCLASSOID, sizeof(Oid), true, TYPALIGN_INT,
 					  &elems, &nulls, &ntables);
+	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), INT4OID, sizeof(int32), true,
+						  TYPALIGN_INT, &except, &except_nulls, &nexcept);
 	GET_VXID_FROM_PGPROC(mine, *MyProc);
 
 	locks = GetLockStatusData();
@@ -367,6 +376,7 @@ wait_for_table_writers(PG_FUNCTION_ARGS)
 		LockInstanceData *lock = &locks->locks[i];
 		VirtualTransactionId holder;
 		bool		listed = false;
+		bool		excepted = false;
 
 		COMPAT_LOCK_HOLDER_VXID(lock, holder);
 		if (lock->locktag.locktag_type != LOCKTAG_RELATION ||
@@ -377,7 +387,15 @@ wait_for_table_writers(PG_FUNCTION_ARGS)
 			continue;
 		for (int t = 0; t < ntables && !listed; t++)
 			listed = !nulls[t] && DatumGetObjectId(elems[t]) == lock->locktag.locktag_field2;
-		if (listed)
+		/*
+		 * an excepted backend's parallel workers too; a prepared transaction
+		 * has no backend (pid 0) and is never excepted
+		 */
+		for (int e = 0; e < nexcept && !excepted && lock->pid != 0; e++)
+			excepted = !except_nulls[e] &&
+				(DatumGetInt32(except[e]) == lock->pid ||
+				 DatumGetInt32(except[e]) == lock->leaderPid);
+		if (listed && !excepted)
 			writers[nwriters++] = holder;
 	}
 	for (int i = 0; i < nwriters; i++)

@@ -1014,10 +1014,18 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 
 				if (copy->relation == NULL)
 					break;
+
+				/*
+				 * No such relation: nothing of it to filter, and the next
+				 * hook decides.  Citus sends a repartitioned INSERT ...
+				 * SELECT's intermediate results between workers as COPY
+				 * "result id" TO STDOUT WITH (format result), which names
+				 * no relation.
+				 */
 				relid = lock_named_relation(copy->relation,
 											copy->is_from ? RowExclusiveLock : AccessShareLock,
-											false, NULL);
-				if (!copy->is_from && protection_lookup_ddl(relid) != NULL)
+											true, NULL);
+				if (!copy->is_from && OidIsValid(relid) && protection_lookup_ddl(relid) != NULL)
 					pstmt->utilityStmt = (Node *) copy_through_row_filter(copy);
 				break;
 			}

@@ -287,10 +287,10 @@ COMMENT ON FUNCTION compliance.check_foreign_keys_now(regclass[]) IS
 REVOKE EXECUTE ON FUNCTION compliance.delete_order(regclass[]),
     compliance.check_foreign_keys_now(regclass[]) FROM PUBLIC;
 
-CREATE FUNCTION compliance.wait_for_table_writers(tables regclass[]) RETURNS void
+CREATE FUNCTION compliance.wait_for_table_writers(tables regclass[], except_pids integer[] DEFAULT NULL) RETURNS void
     LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'wait_for_table_writers';
-COMMENT ON FUNCTION compliance.wait_for_table_writers(regclass[]) IS
-    'Internal: waits until every transaction writing to one of the tables when called (holding ROW EXCLUSIVE) has ended, without a lock of its own: later writers are not held up. The batches of purges and erase tasks call it first.';
+COMMENT ON FUNCTION compliance.wait_for_table_writers(regclass[], integer[]) IS
+    'Internal: waits until every transaction writing to one of the tables when called (holding ROW EXCLUSIVE), prepared ones included, has ended, without a lock of its own: later writers are not held up. The batches of purges and erase tasks call it first. except_pids: backends not waited for (on a Citus worker, those of the batch''s own distributed transaction).';
 
 CREATE FUNCTION compliance.run_as_table_owner(tbl regclass, statement text) RETURNS bigint
     LANGUAGE C STRICT VOLATILE
@@ -1171,7 +1171,10 @@ COMMENT ON FUNCTION compliance.check_batch_isolation(text) IS
 -- ended may still be open: it finishes first, so that its rows are seen
 -- (later writers cannot add rows of a subject with no basis).  Writers of
 -- the partitions and inheritance children of protected tables too: an
--- INSERT into a partition locks the partition only.
+-- INSERT into a partition locks the partition only.  On a Citus
+-- coordinator, the writers of their shards on every node as well: a
+-- writer connected to a worker locks only that node's relations
+-- (compliance.citus_wait_for_writers).
 CREATE FUNCTION compliance.purge_batch_start(what text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -1190,13 +1193,15 @@ BEGIN
             UNION
             SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid)
         SELECT tree.relid::regclass FROM tree));
+    -- on a Citus coordinator, the writers of the shards on every node too
+    PERFORM compliance.citus_wait_for_writers();
     RETURN jsonb_build_object(
         'since', (SELECT coalesce(max(h.last_id), 0) FROM compliance.ledger_heads h WHERE h.ledger = 'consent'),
         'registry', compliance.erasure_registry_digest());
 END
 $$;
 COMMENT ON FUNCTION compliance.purge_batch_start(text) IS
-    'Internal: the start of a purge or erase-task batch: raises 25001 unless READ COMMITTED, waits for the transactions writing to protected tables (their partitions and children included), and returns what compliance.append_erasures() checks at the end: {since: the consent chain''s last id, registry: compliance.erasure_registry_digest()}.';
+    'Internal: the start of a purge or erase-task batch: raises 25001 unless READ COMMITTED, waits for the transactions writing to protected tables (their partitions and children included; on a Citus coordinator, their shards on every node), and returns what compliance.append_erasures() checks at the end: {since: the consent chain''s last id, registry: compliance.erasure_registry_digest()}.';
 
 -- The end of a batch of a purge or of erase tasks, after its last DELETE.
 -- Fails with 40001 (its procedure runs it again, deciding from the new
@@ -1649,7 +1654,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.open_contract_erase_tasks(),
     compliance.check_batch_isolation(text),
     compliance.purge_batch_start(text),
-    compliance.wait_for_table_writers(regclass[]),
+    compliance.wait_for_table_writers(regclass[], integer[]),
     compliance.erase_rows(regclass, text, jsonb),
     compliance.erase_task_on_withdrawal(),
     compliance.erase_task_on_contract_end(),

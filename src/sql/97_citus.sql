@@ -382,7 +382,7 @@ BEGIN
             RAISE EXCEPTION 'Citus worker %:% did not answer', r.nodename, r.nodeport
                 USING ERRCODE = 'connection_failure',
                       DETAIL = r.result,
-                      HINT = 'Its disclosure log is part of the answer: bring the worker back, then call the function again.';
+                      HINT = 'What the function reads or waits for there is part of its result (the worker''s disclosure log, its writers): bring the worker back, then call the function again.';
         END IF;
         node := r.nodename || ':' || r.nodeport;
         result := r.result::jsonb;
@@ -425,3 +425,80 @@ $$;
 COMMENT ON FUNCTION compliance.citus_verify_workers() IS
     'Internal: the check of each Citus worker''s disclosure chain (compliance.verify_ledger()), one row per worker named disclosure@host:port.';
 REVOKE EXECUTE ON FUNCTION compliance.citus_verify_workers() FROM PUBLIC;
+
+-- The writers a purge or erase-task batch waits for (purge_batch_start,
+-- 74_erasure.sql), on every node.  On the coordinator it waits for the
+-- writers of the protected tables; an application connected to a worker
+-- (Citus synchronises the metadata to the workers) writes through that
+-- worker, which locks the table and its shards there, never on the
+-- coordinator, and a write the coordinator committed may still be a
+-- prepared transaction on a shard's worker.  Both hold a shard's ROW
+-- EXCLUSIVE lock on its worker.  The batch's own distributed transaction
+-- (its initiator and number, as Citus tells them) may already hold such
+-- locks there: its backends are not waited for, or it would wait for
+-- itself.
+CREATE FUNCTION compliance.citus_wait_for_shard_writers(initiator integer, transaction_number bigint)
+    RETURNS boolean
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_tables regclass[];
+    v_except integer[];
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_shard') IS NULL THEN
+        RETURN false;
+    END IF;
+    -- the protected tables, their partitions and children, and the shards
+    -- of each that this node holds
+    EXECUTE 'WITH RECURSIVE tree(relid) AS (
+                 SELECT p.relid::pg_catalog.oid FROM compliance.protected_tables p
+                 UNION
+                 SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree ON i.inhparent OPERATOR(pg_catalog.=) tree.relid)
+             SELECT pg_catalog.array_agg(x.r) FROM (
+                 SELECT tree.relid::pg_catalog.regclass AS r FROM tree
+                 UNION
+                 SELECT pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid))
+                   FROM pg_catalog.pg_dist_shard s JOIN tree ON s.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) tree.relid) x
+              WHERE x.r IS NOT NULL'
+       INTO v_tables;
+    IF transaction_number <> 0 THEN
+        EXECUTE 'SELECT pg_catalog.array_agg(t.process_id) FROM pg_catalog.get_all_active_transactions() t
+                  WHERE t.initiator_node_identifier OPERATOR(pg_catalog.=) $1
+                    AND t.transaction_number OPERATOR(pg_catalog.=) $2'
+           INTO v_except USING initiator, transaction_number;
+    END IF;
+    PERFORM compliance.wait_for_table_writers(v_tables, v_except);
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_wait_for_shard_writers(integer, bigint) IS
+    'Internal: on a Citus node, waits for the transactions writing to the protected tables and to their shards held there, prepared ones included, except the backends of the distributed transaction (initiator, transaction_number) that asks (compliance.citus_wait_for_writers()).';
+REVOKE EXECUTE ON FUNCTION compliance.citus_wait_for_shard_writers(integer, bigint) FROM PUBLIC;
+
+-- Called by a batch on the coordinator: the wait above on the coordinator
+-- (for shards it may hold) and on every worker, in Citus's connections of
+-- their own.  A worker that does not answer is an error: the batch would
+-- not know whether rows are still being written there.
+CREATE FUNCTION compliance.citus_wait_for_writers()
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_initiator integer;
+    v_number bigint;
+BEGIN
+    IF NOT compliance.citus_coordinator() THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT t.initiator_node_identifier, t.transaction_number FROM pg_catalog.get_current_transaction_id() t'
+       INTO v_initiator, v_number;
+    PERFORM compliance.citus_wait_for_shard_writers(v_initiator, v_number);
+    PERFORM FROM compliance.citus_on_workers(pg_catalog.format(
+        'SELECT pg_catalog.to_jsonb(compliance.citus_wait_for_shard_writers(%s, %s))', v_initiator, v_number));
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_wait_for_writers() IS
+    'Internal: on a Citus coordinator once compliance.distribute() has run, waits for the transactions writing to the shards of protected tables on every node, but the caller''s own (compliance.purge_batch_start()); nothing elsewhere.';
+REVOKE EXECUTE ON FUNCTION compliance.citus_wait_for_writers() FROM PUBLIC;
