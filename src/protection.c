@@ -22,6 +22,8 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/indexing.h"
+#include "common/hashfn.h"
+#include "mb/pg_wchar.h"
 #include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
@@ -250,6 +252,34 @@ inheritance_parents(Oid relid)
 }
 
 /*
+ * Is relname what Citus names shard shardid of table table_name?  Citus
+ * appends "_<shardid>"; a name too long for that is clipped, with a hash of
+ * the whole name put in between (AppendShardIdToName() in Citus).
+ * pg_dist_shard alone is not trusted: a table's owner may rewrite its
+ * tables' rows there on a worker (Citus's citus_internal functions), and
+ * would otherwise file a shard of one protected table under another one,
+ * filtered by a column of its choosing.
+ */
+static bool
+citus_names_shard(const char *table_name, int64 shardid, const char *relname)
+{
+	char		suffix[NAMEDATALEN];
+	char		expected[NAMEDATALEN];
+	int			len = strlen(table_name);
+	int			suffix_len;
+
+	snprintf(suffix, sizeof(suffix), "_" INT64_FORMAT, shardid);
+	suffix_len = strlen(suffix);
+	if (len < NAMEDATALEN - suffix_len)
+		snprintf(expected, sizeof(expected), "%s%s", table_name, suffix);
+	else
+		snprintf(expected, sizeof(expected), "%.*s_%.8x%s",
+				 pg_mbcliplen(table_name, len, NAMEDATALEN - suffix_len - 10), table_name,
+				 DatumGetUInt32(hash_any((const unsigned char *) table_name, len)), suffix);
+	return strcmp(expected, relname) == 0;
+}
+
+/*
  * The distributed table a Citus shard belongs to, or InvalidOid.  On a
  * Citus worker a query reaches a shard, public.t_102008, never t itself;
  * Citus names a shard after its table with "_<shardid>" appended (the
@@ -298,7 +328,8 @@ citus_shard_parent(Oid relid)
 	compliance_restore_user(&save);
 
 	if (OidIsValid(parent) &&
-		(parent == relid || get_rel_namespace(parent) != get_rel_namespace(relid)))
+		(parent == relid || get_rel_namespace(parent) != get_rel_namespace(relid) ||
+		 !citus_names_shard(get_rel_name(parent), shardid, relname)))
 		parent = InvalidOid;
 	return parent;
 }
