@@ -406,9 +406,13 @@ AS $$
                ' WHERE d.subjects OPERATOR(pg_catalog.@>) ARRAY[%L COLLATE "C"] AND d.subject_kind OPERATOR(pg_catalog.=) %L',
                subject, subject_kind)) w
      CROSS JOIN LATERAL pg_catalog.jsonb_populate_recordset(NULL::compliance.disclosure_records, w.result) d
+    UNION ALL  -- the logs of removed workers, kept on the coordinator (below)
+    SELECT (k.record).*
+      FROM compliance.citus_removed_worker_records k
+     WHERE (k.record).subjects @> ARRAY[subject COLLATE "C"] AND (k.record).subject_kind = subject_kind
 $$;
 COMMENT ON FUNCTION compliance.citus_worker_disclosures(text, text) IS
-    'Internal: the records of a subject in the disclosure logs of the Citus workers, where the reads of distributed tables are captured.';
+    'Internal: the records of a subject in the disclosure logs of the Citus workers, where the reads of distributed tables are captured, and in those kept of removed workers.';
 REVOKE EXECUTE ON FUNCTION compliance.citus_worker_disclosures(text, text) FROM PUBLIC;
 
 -- Each worker's disclosure chain, checked on the worker.
@@ -421,9 +425,11 @@ AS $$
       FROM compliance.citus_on_workers(
                'SELECT pg_catalog.to_jsonb(v) FROM compliance.verify_ledger() v WHERE v.ledger OPERATOR(pg_catalog.=) ''disclosure''') w
      CROSS JOIN LATERAL (SELECT w.result AS v) x
+    UNION ALL
+    SELECT * FROM compliance.citus_verify_removed()
 $$;
 COMMENT ON FUNCTION compliance.citus_verify_workers() IS
-    'Internal: the check of each Citus worker''s disclosure chain (compliance.verify_ledger()), one row per worker named disclosure@host:port.';
+    'Internal: the check of each Citus worker''s disclosure chain (compliance.verify_ledger()), one row per worker named disclosure@host:port, and of each removed worker''s kept chain (compliance.citus_verify_removed()).';
 REVOKE EXECUTE ON FUNCTION compliance.citus_verify_workers() FROM PUBLIC;
 
 -- The writers a purge or erase-task batch waits for (purge_batch_start,
@@ -502,3 +508,171 @@ $$;
 COMMENT ON FUNCTION compliance.citus_wait_for_writers() IS
     'Internal: on a Citus coordinator once compliance.distribute() has run, waits for the transactions writing to the shards of protected tables on every node, but the caller''s own (compliance.purge_batch_start()); nothing elsewhere.';
 REVOKE EXECUTE ON FUNCTION compliance.citus_wait_for_writers() FROM PUBLIC;
+
+-- The disclosure logs of workers removed from the cluster, kept on the
+-- coordinator.  A worker logs what its shards returned (capture on the
+-- workers, above); removing it would take those records with it, and a
+-- subject's history (Art. 12 of Law 99-Z: to whom, when, which data)
+-- would lose them.  compliance.citus_remove_worker() copies the log here,
+-- checks the copy against the worker's chain head, then removes the node,
+-- in one transaction.  Append-only, like the logs.
+CREATE TABLE compliance.citus_removed_workers (
+    node_id     integer PRIMARY KEY,
+    node        text NOT NULL,
+    last_id     bigint NOT NULL,
+    last_hash   bytea CHECK ((last_hash IS NULL) = (last_id = 0)),
+    removed_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    removed_by  name NOT NULL DEFAULT CURRENT_USER
+);
+COMMENT ON TABLE compliance.citus_removed_workers IS
+    'Citus workers removed with compliance.citus_remove_worker(): their node id and host:port, and the head of their disclosure chain when removed (what verify_ledger() checks the kept copy against).';
+CREATE TABLE compliance.citus_removed_worker_records (
+    node_id     integer NOT NULL REFERENCES compliance.citus_removed_workers,
+    id          bigint NOT NULL,
+    record      compliance.disclosure_records NOT NULL,
+    PRIMARY KEY (node_id, id)
+);
+CREATE INDEX ON compliance.citus_removed_worker_records USING gin (((record).subjects));
+COMMENT ON TABLE compliance.citus_removed_worker_records IS
+    'The disclosure records of removed Citus workers, each as its worker logged it (compliance.disclosure_records), read by disclosure_history() and the erasure notices as the workers'' logs are.';
+REVOKE ALL ON compliance.citus_removed_workers, compliance.citus_removed_worker_records FROM PUBLIC;
+CREATE TRIGGER ledger_guard BEFORE UPDATE OR DELETE ON compliance.citus_removed_workers
+    FOR EACH ROW EXECUTE FUNCTION compliance.ledger_guard();
+CREATE TRIGGER ledger_guard_truncate BEFORE TRUNCATE ON compliance.citus_removed_workers
+    FOR EACH STATEMENT EXECUTE FUNCTION compliance.ledger_guard();
+CREATE TRIGGER ledger_guard BEFORE UPDATE OR DELETE ON compliance.citus_removed_worker_records
+    FOR EACH ROW EXECUTE FUNCTION compliance.ledger_guard();
+CREATE TRIGGER ledger_guard_truncate BEFORE TRUNCATE ON compliance.citus_removed_worker_records
+    FOR EACH STATEMENT EXECUTE FUNCTION compliance.ledger_guard();
+ALTER TABLE compliance.citus_removed_workers ENABLE ALWAYS TRIGGER ledger_guard;
+ALTER TABLE compliance.citus_removed_workers ENABLE ALWAYS TRIGGER ledger_guard_truncate;
+ALTER TABLE compliance.citus_removed_worker_records ENABLE ALWAYS TRIGGER ledger_guard;
+ALTER TABLE compliance.citus_removed_worker_records ENABLE ALWAYS TRIGGER ledger_guard_truncate;
+SELECT pg_catalog.pg_extension_config_dump('compliance.citus_removed_workers', '');
+SELECT pg_catalog.pg_extension_config_dump('compliance.citus_removed_worker_records', '');
+
+-- Runs query (returning one jsonb value) on one worker.
+CREATE FUNCTION compliance.citus_on_worker(node_name text, node_port integer, query text)
+    RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    EXECUTE 'SELECT w.success, w.result FROM pg_catalog.master_run_on_worker($1, $2, $3, false) w'
+       INTO r USING ARRAY[node_name], ARRAY[node_port], ARRAY[query];
+    IF r.success IS NOT TRUE THEN
+        RAISE EXCEPTION 'Citus worker %:% did not answer', node_name, node_port
+            USING ERRCODE = 'connection_failure',
+                  DETAIL = r.result,
+                  HINT = 'Its disclosure log must be copied before it is removed: bring the worker back, then call the function again.';
+    END IF;
+    RETURN r.result::jsonb;
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_on_worker(text, integer, text) IS
+    'Internal: runs a query returning one jsonb value on one Citus worker; an error if it does not answer.';
+REVOKE EXECUTE ON FUNCTION compliance.citus_on_worker(text, integer, text) FROM PUBLIC;
+
+-- compliance.citus_remove_worker(node_name, node_port): removes a worker
+-- from the cluster (Citus's citus_remove_node()), keeping its disclosure
+-- log on the coordinator.  Drain it first (citus_drain_node()): Citus
+-- refuses to remove a node that still holds shards, and the transaction,
+-- the kept copy with it, is rolled back.
+CREATE FUNCTION compliance.citus_remove_worker(node_name text, node_port integer)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_node_id integer;
+    v_node text := node_name || ':' || node_port;
+    v_head jsonb;
+    v_chunk jsonb;
+    v_from bigint := 0;
+    v_kept bigint := 0;
+    v_check record;
+BEGIN
+    IF node_name IS NULL OR node_port IS NULL THEN
+        RAISE EXCEPTION 'the worker''s host and port must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass them as pg_dist_node lists them.';
+    END IF;
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+        RAISE EXCEPTION 'only a superuser may remove a Citus worker'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Connect as a superuser.';
+    END IF;
+    IF NOT compliance.citus_coordinator() THEN
+        RAISE EXCEPTION 'compliance.citus_remove_worker() runs on a Citus coordinator after compliance.distribute()'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Without distributed protected tables, remove the node with citus_remove_node().';
+    END IF;
+    EXECUTE 'SELECT n.nodeid FROM pg_catalog.pg_dist_node n
+              WHERE n.nodename OPERATOR(pg_catalog.=) $1 AND n.nodeport OPERATOR(pg_catalog.=) $2
+                AND n.groupid OPERATOR(pg_catalog.<>) 0'
+       INTO v_node_id USING node_name, node_port;
+    IF v_node_id IS NULL THEN
+        RAISE EXCEPTION 'no Citus worker %', v_node
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Name a worker as pg_dist_node lists it (nodename, nodeport).';
+    END IF;
+
+    -- what the worker's writer still holds goes to its log first
+    PERFORM compliance.citus_on_worker(node_name, node_port,
+        'SELECT pg_catalog.to_jsonb(compliance.flush_disclosures())');
+    v_head := compliance.citus_on_worker(node_name, node_port,
+        'SELECT coalesce((SELECT pg_catalog.jsonb_build_object(''last_id'', h.last_id,'
+        ' ''last_hash'', pg_catalog.encode(h.last_hash, ''hex''))'
+        ' FROM compliance.ledger_heads h WHERE h.ledger OPERATOR(pg_catalog.=) ''disclosure''),'
+        ' pg_catalog.jsonb_build_object(''last_id'', 0))');
+    INSERT INTO compliance.citus_removed_workers (node_id, node, last_id, last_hash)
+    VALUES (v_node_id, v_node, (v_head->>'last_id')::bigint, pg_catalog.decode(v_head->>'last_hash', 'hex'));
+    LOOP
+        v_chunk := compliance.citus_on_worker(node_name, node_port, pg_catalog.format(
+            'SELECT coalesce(pg_catalog.jsonb_agg(d ORDER BY d.id), ''[]'') FROM'
+            ' (SELECT * FROM compliance.disclosure_records r WHERE r.id OPERATOR(pg_catalog.>) %s'
+            ' ORDER BY r.id LIMIT 10000) d', v_from));
+        EXIT WHEN pg_catalog.jsonb_array_length(v_chunk) = 0;
+        INSERT INTO compliance.citus_removed_worker_records (node_id, id, record)
+        SELECT v_node_id, r.id, r
+          FROM pg_catalog.jsonb_populate_recordset(NULL::compliance.disclosure_records, v_chunk) r;
+        v_from := (v_chunk->-1->>'id')::bigint;
+        v_kept := v_kept + pg_catalog.jsonb_array_length(v_chunk);
+    END LOOP;
+
+    -- the copy is the worker's chain, whole, or nothing is removed
+    SELECT * INTO v_check FROM compliance.citus_verify_removed() v WHERE v.ledger = 'disclosure@' || v_node || ' (removed)';
+    IF NOT v_check.ok THEN
+        RAISE EXCEPTION 'the copy of the disclosure log of Citus worker % does not verify', v_node
+            USING ERRCODE = 'data_corrupted',
+                  DETAIL = pg_catalog.format('%s records copied; the first that does not match its chain is %s.', v_kept, v_check.first_bad_id),
+                  HINT = 'Run SELECT * FROM compliance.verify_ledger() on the worker; the worker stays in the cluster.';
+    END IF;
+    PERFORM pg_catalog.citus_remove_node(node_name, node_port);
+    RETURN v_kept;
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_remove_worker(text, integer) IS
+    'Removes a drained Citus worker (citus_remove_node()) after copying its disclosure log to the coordinator (compliance.citus_removed_worker_records) and checking the copy against its chain head; returns the number of records kept. Superusers only.';
+REVOKE EXECUTE ON FUNCTION compliance.citus_remove_worker(text, integer) FROM PUBLIC;
+
+-- Each removed worker's kept disclosure chain, checked against the head
+-- it had when removed.
+CREATE FUNCTION compliance.citus_verify_removed()
+    RETURNS TABLE (ledger text, rows bigint, ok boolean, first_bad_id bigint)
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT v.*
+      FROM compliance.citus_removed_workers w
+     CROSS JOIN LATERAL compliance.verify_chain('disclosure@' || w.node || ' (removed)',
+               pg_catalog.format('SELECT (k.record).id, (k.record).prev_hash, (k.record).hash,'
+                                 ' compliance.disclosure_record_fields(k.record) AS fields'
+                                 ' FROM compliance.citus_removed_worker_records k WHERE k.node_id = %s', w.node_id),
+               w.last_id, w.last_hash) v
+$$;
+COMMENT ON FUNCTION compliance.citus_verify_removed() IS
+    'Internal: the check of each removed Citus worker''s kept disclosure chain, one row per worker named disclosure@host:port (removed).';
+REVOKE EXECUTE ON FUNCTION compliance.citus_verify_removed() FROM PUBLIC;

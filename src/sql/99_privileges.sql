@@ -77,7 +77,7 @@ REVOKE EXECUTE ON FUNCTION
     compliance.check_transfer_countries(text[]),
     compliance.consent_ledger_lock(),
     compliance.verify_ledger(),
-    compliance.verify_chain(text, text),
+    compliance.verify_chain(text, text, bigint, bytea),
     compliance.check_rights_digest(bytea, text),
     compliance.notice_text(compliance.purpose_set, text, timestamptz, text[]),
     compliance.consent_notice(compliance.purpose_set, text, timestamptz, text[], text),
