@@ -95,6 +95,20 @@ SELECT hashed_subjects <= 1000 AS within_bound FROM compliance.consent_cache_sta
 SELECT compliance.withdraw_consent('bulk-7', '{mailing}') IS NOT NULL AS withdrawn;
 SELECT count(*) AS after_one_withdrawal FROM bulk_contacts;
 
+-- A session's first statement may set the transaction's isolation: the
+-- caches it fills read with a snapshot that is not the transaction's.
+\c
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SET LOCAL compliance.purpose = 'mailing';
+SELECT count(*) AS repeatable_read_first FROM bulk_contacts;
+COMMIT;
+\c
+BEGIN;
+SET TRANSACTION ISOLATION LEVEL SERIALIZABLE;
+SET LOCAL compliance.purpose = 'mailing';
+SELECT count(*) AS serializable_after_begin FROM bulk_contacts;
+COMMIT;
+
 RESET compliance.purpose;
 DROP TABLE members, contacts, bulk_contacts;
 DROP EXTENSION compliance CASCADE;

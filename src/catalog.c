@@ -59,12 +59,24 @@ compliance_relid(const char *relname, bool missing_ok)
  * During a parallel operation no new snapshot may be taken; the caches are
  * filled before it starts (enforce.c), and a rare later miss reads with the
  * active snapshot.
+ *
+ * Before the transaction has a snapshot of its own, GetLatestSnapshot()
+ * would take that one: a session whose first statement is BEGIN ISOLATION
+ * LEVEL REPEATABLE READ (as Citus opens the copy of a shard it moves) or
+ * BEGIN followed by SET TRANSACTION ISOLATION LEVEL would then be refused
+ * ("must be called before any query") once a cache is filled.  A fresh
+ * catalog snapshot is as recent and is not the transaction's.
  */
 Snapshot
 compliance_fresh_snapshot(void)
 {
 	if (IsInParallelMode())
 		return GetActiveSnapshot();
+	if (!FirstSnapshotSet)
+	{
+		InvalidateCatalogSnapshot();
+		return GetCatalogSnapshot(InvalidOid);
+	}
 	return GetLatestSnapshot();
 }
 

@@ -25,16 +25,47 @@
  * Only a superuser may set it, on the workers as here: a table owned by
  * another role fails closed there.
  *
+ * Shard moves and copies (citus_move_shard_placement, the rebalancer) read
+ * the shard on its source worker with pg_catalog.worker_copy_table_to_node(),
+ * which runs SELECT <columns> FROM <shard> and sends the rows to the target
+ * worker with COPY, in both of Citus's modes (block_writes; logical
+ * replication, whose initial copy it is).  Moving stored rows to another
+ * node is not new processing, and the rows of withdrawn and blocked
+ * subjects must arrive too: they are kept, not processed (Art. 13.2), and
+ * a filtered copy would lose them when the source is dropped.  So that
+ * function runs as if it were declared SET compliance.enforce = off, which
+ * only a superuser may set: Citus moves shards as a superuser.  Called by
+ * any other role it keeps enforcement, and a protected relation read
+ * inside it is refused rather than copied filtered.  On the target, the
+ * superuser's COPY into the shard, not yet placed there, runs unenforced
+ * too (citus_copy_into_arriving_shard); Citus adds the write trigger once
+ * the rows are in.  Changes made on the source while a logical move
+ * catches up were decided there; the subscription Citus made for the move
+ * applies them to the target (citus_subscription_role,
+ * citus_applies_shard_move).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "commands/defrem.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "replication/logicalworker.h"
+#include "replication/worker_internal.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "compliance.h"
 
@@ -48,6 +79,18 @@ typedef struct SentSetting
 
 static SentSetting sent_purpose;
 static SentSetting sent_recipient;
+
+/*
+ * Shard copies running in this backend (worker_copy_table_to_node), as a
+ * stack: for a superuser's, the GUC nest level its compliance.enforce =
+ * off was set at; -1 for another role's.
+ */
+#define SHARD_COPY_NESTING	8
+static int	shard_copies[SHARD_COPY_NESTING];
+static int	nshard_copies = 0;
+static int	unprivileged_shard_copies = 0;
+
+PG_FUNCTION_INFO_V1(citus_set_workers_enforce);
 
 /* Does Citus forward a SET LOCAL run now to the workers' sessions? */
 static bool
@@ -94,14 +137,20 @@ citus_note_setting(Node *parsetree)
 	sent->sent = true;
 }
 
-/* Transaction end: nothing was sent in the next one yet. */
+/*
+ * Transaction end: nothing was sent in the next one yet, and no shard copy
+ * runs (an error ends them; the abort undid their settings).
+ */
 void
 citus_xact_callback(XactEvent event)
 {
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
 		event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_COMMIT ||
 		event == XACT_EVENT_PARALLEL_ABORT)
+	{
 		sent_purpose.sent = sent_recipient.sent = false;
+		nshard_copies = unprivileged_shard_copies = 0;
+	}
 }
 
 /* A subtransaction rolled back takes back what it (or one inside it) sent. */
@@ -185,4 +234,255 @@ citus_workers_enforce(bool on)
 		elog(ERROR, "could not set compliance.enforce on the Citus workers");
 	SPI_finish();
 	AtEOXact_GUC(true, nestlevel);
+}
+
+/*
+ * compliance.citus_workers_enforce(on): citus_workers_enforce() for
+ * compliance.distribute(), around Citus's copy of a table's local rows into
+ * its new shards.  A superuser's only: the workers refuse the setting to
+ * anyone else anyway.
+ */
+Datum
+citus_set_workers_enforce(PG_FUNCTION_ARGS)
+{
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only a superuser may turn enforcement off on the Citus workers"),
+				 errhint("Connect as a superuser.")));
+	citus_workers_enforce(PG_GETARG_BOOL(0));
+	PG_RETURN_VOID();
+}
+
+/*
+ * compliance.enforce = off, as a function's SET clause sets it, for a
+ * superuser: at a new GUC nest level, returned, which AtEOXact_GUC(true,
+ * level) undoes (an error's abort undoes it as well).
+ */
+int
+citus_enforce_off(void)
+{
+	int			nestlevel;
+
+	Assert(superuser());
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("compliance.enforce", "off", PGC_SUSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+/*
+ * The target worker's side of a shard copy (see the header): the rows
+ * arrive as COPY <shard> FROM STDIN, in a session Citus opens from the
+ * source worker as the same superuser (application_name "citus_internal
+ * gpid=...", which any role can set, so it decides nothing), before Citus
+ * records the new placement.  A superuser's COPY FROM into a shard of a
+ * protected table that this worker holds no placement of (pg_dist_placement,
+ * which Citus keeps on every worker) is such a copy, and runs unenforced:
+ * the rows were admitted where the shard was.  Any other role's COPY, and
+ * a superuser's into a placed shard, are enforced as ever.
+ */
+bool
+citus_copy_into_arriving_shard(Node *parsetree)
+{
+	CopyStmt   *stmt = (CopyStmt *) parsetree;
+	Oid			relid;
+	int64		shardid;
+	CatalogUserSave save;
+	Datum		arg;
+	bool		isnull;
+	bool		placed;
+
+	if (!IsA(parsetree, CopyStmt) || !stmt->is_from || stmt->relation == NULL ||
+		!superuser() || !compliance_enforce || !protection_any())
+		return false;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) || !protection_citus_shard(relid) ||
+		(shardid = citus_shard_id(relid)) == 0)
+		return false;
+
+	compliance_become_owner(&save);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	arg = Int64GetDatum(shardid);
+	if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_placement p"
+							  " WHERE p.shardid OPERATOR(pg_catalog.=) $1"
+							  " AND p.groupid OPERATOR(pg_catalog.=)"
+							  " (SELECT l.groupid FROM pg_catalog.pg_dist_local_group l))",
+							  1, (Oid[]) {INT8OID}, &arg, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not read pg_catalog.pg_dist_placement");
+	placed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	compliance_restore_user(&save);
+	return !placed;
+}
+
+/* Does a role or subscription name start with one of Citus's shard move prefixes? */
+static bool
+citus_move_name(const char *name, const char *move_prefix, const char *split_prefix)
+{
+	return name != NULL &&
+		(strncmp(name, move_prefix, strlen(move_prefix)) == 0 ||
+		 strncmp(name, split_prefix, strlen(split_prefix)) == 0);
+}
+
+/*
+ * A logical shard move's subscription on the target worker is owned by a
+ * role Citus creates as a superuser and then makes NOSUPERUSER, so that
+ * the changes it applies run with the table owner's rights.  PostgreSQL
+ * refuses to apply changes into a table with row level security for a
+ * role that does not bypass it ("cannot replicate into relation with
+ * row-level security enabled"), and protected shards force it: the move
+ * would wait for its catch-up for ever once the shard is written to
+ * while it runs.  So a superuser's ALTER ROLE ... NOSUPERUSER of such a
+ * role also gives it BYPASSRLS, which a superuser may give anyway: the
+ * role applies the rows the source worker stored, and is dropped with
+ * the subscription when the move ends.  Returns the statement to run.
+ */
+PlannedStmt *
+citus_subscription_role(PlannedStmt *pstmt, bool *readOnlyTree)
+{
+	AlterRoleStmt *stmt = (AlterRoleStmt *) pstmt->utilityStmt;
+	bool		nosuperuser = false;
+	ListCell   *lc;
+
+	if (!IsA(stmt, AlterRoleStmt) || stmt->role == NULL ||
+		stmt->role->roletype != ROLESPEC_CSTRING || !superuser() ||
+		!citus_move_name(stmt->role->rolename, "citus_shard_move_subscription_role_",
+						 "citus_shard_split_subscription_role_"))
+		return pstmt;
+	foreach(lc, stmt->options)
+	{
+		DefElem    *option = lfirst(lc);
+
+		if (strcmp(option->defname, "bypassrls") == 0)
+			return pstmt;
+		if (strcmp(option->defname, "superuser") == 0 && !defGetBoolean(option))
+			nosuperuser = true;
+	}
+	if (!nosuperuser)
+		return pstmt;
+	pstmt = copyObject(pstmt);
+	*readOnlyTree = false;
+	stmt = (AlterRoleStmt *) pstmt->utilityStmt;
+	stmt->options = lappend(stmt->options,
+							makeDefElem("bypassrls", (Node *) makeBoolean(true), -1));
+	return pstmt;
+}
+
+/*
+ * Is fn_oid Citus's pg_catalog.worker_copy_table_to_node()?  Only a
+ * superuser creates C functions, and functions in pg_catalog, so a
+ * function that is both, and names Citus's library and symbol, is Citus's.
+ * Not with settings of its own (ALTER FUNCTION ... SET): their GUC nest
+ * level would be undone before the hook's, so the copy is then left
+ * enforced, and fails.  Asked before a function that is not built in is
+ * first called (the needs_fmgr_hook in compliance.c), so the name is
+ * compared first.
+ */
+bool
+citus_shard_copy_function(Oid fn_oid)
+{
+	HeapTuple	tuple;
+	Form_pg_proc proc;
+	bool		citus = false;
+
+	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	proc = (Form_pg_proc) GETSTRUCT(tuple);
+	if (strcmp(NameStr(proc->proname), "worker_copy_table_to_node") == 0 &&
+		proc->pronamespace == PG_CATALOG_NAMESPACE && proc->prolang == ClanguageId)
+	{
+		bool		binnull;
+		bool		srcnull;
+		Datum		bin = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_probin, &binnull);
+		Datum		src = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosrc, &srcnull);
+
+		citus = !binnull && !srcnull &&
+			heap_attisnull(tuple, Anum_pg_proc_proconfig, NULL) &&
+			strcmp(TextDatumGetCString(bin), "$libdir/citus") == 0 &&
+			strcmp(TextDatumGetCString(src), "worker_copy_table_to_node") == 0;
+	}
+	ReleaseSysCache(tuple);
+	return citus;
+}
+
+/*
+ * The fmgr hook's part (compliance.c), around a call of a function the
+ * needs_fmgr_hook asked for: for a shard copy (see the header), what a
+ * function's SET compliance.enforce = off does, if the current role is a
+ * superuser; otherwise it is counted, so that a protected relation read
+ * inside it is refused (citus_check_shard_copy).  An error ends the copy:
+ * the (sub)transaction's abort undoes the setting.
+ */
+void
+citus_shard_copy_hook(FmgrHookEventType event, FmgrInfo *flinfo)
+{
+	if (!citus_shard_copy_function(flinfo->fn_oid))
+		return;
+	switch (event)
+	{
+		case FHET_START:
+			if (nshard_copies >= SHARD_COPY_NESTING)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("shard copies nested too deeply")));
+			if (superuser())
+				shard_copies[nshard_copies++] = citus_enforce_off();
+			else
+			{
+				shard_copies[nshard_copies++] = -1;
+				unprivileged_shard_copies++;
+			}
+			break;
+		case FHET_END:
+		case FHET_ABORT:
+			if (nshard_copies == 0)
+				break;
+			nshard_copies--;
+			if (shard_copies[nshard_copies] < 0)
+				unprivileged_shard_copies--;
+			else if (event == FHET_END)
+				AtEOXact_GUC(true, shard_copies[nshard_copies]);
+			break;
+	}
+}
+
+/*
+ * A protected relation at executor start (enforce.c): refused inside a
+ * shard copy that a role other than a superuser runs.  Enforcement would
+ * leave rows out, and a move that dropped its source afterwards would lose
+ * them; a role that is not a superuser cannot turn it off.
+ */
+void
+citus_check_shard_copy(Oid relid)
+{
+	if (unprivileged_shard_copies > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("Citus copies shards of protected tables only for a superuser"),
+				 errdetail("worker_copy_table_to_node() would read \"%s\" through the row filter and copy only the rows the declared purpose may process; a shard moves whole, rows of withdrawn and blocked subjects included, which are kept but not processed (Art. 13.2 of Law 99-Z).",
+						   get_rel_name(relid)),
+				 errhint("Move or copy shards of protected tables as a superuser (citus_move_shard_placement, the rebalancer).")));
+}
+
+/*
+ * Is this session the logical replication worker of a Citus shard move (or
+ * split), applying to shard relid a change made on its source worker while
+ * the move caught up?  That change was decided on the source, by its own
+ * write trigger; the worker that applies it has no purpose to decide from.
+ * Citus names its subscriptions so; only a superuser can create a
+ * subscription on PostgreSQL 15 (a member of pg_create_subscription from
+ * 16 on: grant it to no application role).
+ */
+bool
+citus_applies_shard_move(Oid relid)
+{
+	if (!IsLogicalWorker() || MySubscription == NULL ||
+		!citus_move_name(MySubscription->name, "citus_shard_move_subscription_",
+						 "citus_shard_split_subscription_"))
+		return false;
+	return protection_citus_shard(relid);
 }

@@ -60,6 +60,7 @@ static ExecutorEnd_hook_type prev_executor_end_hook = NULL;
 static ProcessUtility_hook_type prev_utility_hook = NULL;
 static row_security_policy_hook_type prev_permissive_policy_hook = NULL;
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
+static fmgr_hook_type prev_fmgr_hook = NULL;
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
 /* the depth of the plan an EXPLAIN ANALYZE of a non-superuser runs (0: none) */
@@ -630,7 +631,8 @@ compliance_executor_end(QueryDesc *queryDesc)
 
 /* ---------------------------------------------------------------------
  * Functions: before PostgreSQL first calls one that is not built in,
- * inside an officer's statement, owner.c refuses code of the owner's
+ * inside an officer's statement, owner.c refuses code of the owner's;
+ * Citus's copy of a shard runs unenforced for a superuser (citus.c)
  * ---------------------------------------------------------------------
  */
 static bool
@@ -638,7 +640,16 @@ compliance_needs_fmgr_hook(Oid fn_oid)
 {
 	if (compliance_restricted_depth > 0)
 		restricted_function_check(fn_oid);
-	return prev_needs_fmgr_hook != NULL && prev_needs_fmgr_hook(fn_oid);
+	return (prev_needs_fmgr_hook != NULL && prev_needs_fmgr_hook(fn_oid)) ||
+		citus_shard_copy_function(fn_oid);
+}
+
+static void
+compliance_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
+{
+	if (prev_fmgr_hook)
+		prev_fmgr_hook(event, flinfo, private);
+	citus_shard_copy_hook(event, flinfo);
 }
 
 /* ---------------------------------------------------------------------
@@ -726,6 +737,9 @@ dispatch_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 			SetQueryCompletion(qc, CMDTAG_CREATE_TRIGGER, 0);
 		return;
 	}
+	/* a Citus shard move's subscription owner (citus.c) */
+	if (IsA(parsetree, AlterRoleStmt))
+		pstmt = citus_subscription_role(pstmt, &readOnlyTree);
 
 	/*
 	 * What COPY, EXECUTE and DECLARE CURSOR run is what the client
@@ -735,6 +749,15 @@ dispatch_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	if (IsA(parsetree, CopyStmt) || IsA(parsetree, ExecuteStmt) ||
 		IsA(parsetree, DeclareCursorStmt))
 	{
+		/* the rows of a shard Citus moves to this worker (citus.c) */
+		if (citus_copy_into_arriving_shard(parsetree))
+		{
+			int			nestlevel = citus_enforce_off();
+
+			run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+			AtEOXact_GUC(true, nestlevel);
+			return;
+		}
 		if (!row_security_copy_from(pstmt, queryString, queryEnv, qc))
 			run_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 		return;
@@ -786,6 +809,22 @@ compliance_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		cache_forget_all();
 }
 
+/*
+ * Relation cache invalidations, to each module's cache.  One callback for
+ * all of them: a backend has ten slots, shared with PostgreSQL (plans,
+ * types, logical decoding's relfilenode map, pgoutput) and other
+ * libraries (Citus takes five), and a walsender that Citus's shard move
+ * streams from fails ("out of relcache_callback_list slots") when they
+ * run out.
+ */
+static void
+compliance_relcache_callback(Datum arg, Oid relid)
+{
+	registry_relcache_callback(arg, relid);
+	protection_relcache_callback(arg, relid);
+	cache_relcache_callback(arg, relid);
+}
+
 void
 _PG_init(void)
 {
@@ -799,9 +838,7 @@ _PG_init(void)
 	define_settings();
 
 	/* backend caches: each callback only marks its cache stale */
-	CacheRegisterRelcacheCallback(registry_relcache_callback, (Datum) 0);
-	CacheRegisterRelcacheCallback(protection_relcache_callback, (Datum) 0);
-	CacheRegisterRelcacheCallback(cache_relcache_callback, (Datum) 0);
+	CacheRegisterRelcacheCallback(compliance_relcache_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHOID, registry_role_callback, (Datum) 0);
 
 	prev_shmem_request_hook = shmem_request_hook;
@@ -824,6 +861,8 @@ _PG_init(void)
 	ProcessUtility_hook = compliance_utility;
 	prev_needs_fmgr_hook = needs_fmgr_hook;
 	needs_fmgr_hook = compliance_needs_fmgr_hook;
+	prev_fmgr_hook = fmgr_hook;
+	fmgr_hook = compliance_fmgr_hook;
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = compliance_emit_log;
 	prev_permissive_policy_hook = row_security_policy_hook_permissive;

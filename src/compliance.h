@@ -355,6 +355,8 @@ extern void protection_relcache_callback(Datum arg, Oid relid);
 extern bool protection_any(void);
 extern const Protection *protection_lookup(Oid relid);	/* errors if unknown_here */
 extern const Protection *protection_lookup_ddl(Oid relid);	/* DDL checks: unknown_here too */
+extern bool protection_citus_shard(Oid relid);	/* a shard of a protected Citus table */
+extern int64 citus_shard_id(Oid relid); /* the shard id its name ends in, or 0 */
 extern bool protection_kind_known(const char *kind);	/* compliance.subject_kinds */
 /* a subject key as the kind's protected tables hold it ('042' -> '42') */
 extern const char *protection_subject_key(const char *kind, const char *key);
@@ -557,7 +559,8 @@ extern bool utility_is_explain_analyze(Node *parsetree);
 /* ---------------------------------------------------------------------
  * citus.c: on a Citus table, the purpose and recipient must be the ones
  * SET LOCAL sent to the workers' sessions; officer statements turn
- * enforcement off there (doc/scaling.md)
+ * enforcement off there; Citus's own copy of a shard it moves runs
+ * unenforced for a superuser (doc/scaling.md)
  * ---------------------------------------------------------------------
  */
 extern void citus_note_setting(Node *parsetree);	/* a utility statement has run */
@@ -566,6 +569,19 @@ extern void citus_subxact_callback(SubXactEvent event, SubTransactionId subid);
 /* executor start, a Citus table relid: refused unless the workers have them */
 extern void citus_check_settings(Oid relid, const PurposeInfo *purpose);
 extern void citus_workers_enforce(bool on);	/* around an officer's statement */
+/* Citus's copy of a shard to another worker: the fmgr hooks' parts */
+extern bool citus_shard_copy_function(Oid fn_oid);
+extern void citus_shard_copy_hook(FmgrHookEventType event, FmgrInfo *flinfo);
+/* a protected relation read inside a shard copy by a role that is not a superuser */
+extern void citus_check_shard_copy(Oid relid);
+/* a logical replication worker applying a Citus shard move's changes to a shard */
+extern bool citus_applies_shard_move(Oid relid);
+/* COPY FROM by a superuser into a shard on its way to this worker: run unenforced */
+extern bool citus_copy_into_arriving_shard(Node *parsetree);
+/* ALTER ROLE ... NOSUPERUSER of a Citus shard move's subscription owner: it bypasses RLS */
+extern PlannedStmt *citus_subscription_role(PlannedStmt *pstmt, bool *readOnlyTree);
+/* compliance.enforce = off at a new GUC nest level, as a function's SET clause; returns it */
+extern int	citus_enforce_off(void);
 
 /* ---------------------------------------------------------------------
  * capture.c: automatic capture of disclosures while compliance.recipient

@@ -867,7 +867,8 @@ enforce_write(PG_FUNCTION_ARGS)
 	rel = trigdata->tg_relation;
 	desc = RelationGetDescr(rel);
 	p = protection_lookup(RelationGetRelid(rel));
-	if (p == NULL || !compliance_enforcing())
+	if (p == NULL || !compliance_enforcing() ||
+		citus_applies_shard_move(RelationGetRelid(rel)))
 		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)
 							   ? trigdata->tg_newtuple : trigdata->tg_trigtuple);
 
@@ -1406,6 +1407,7 @@ enforce_check_relation(Oid relid, Bitmapset *cols)
 
 	if (p == NULL)
 		return false;
+	citus_check_shard_copy(relid);
 	if (!compliance_enforcing())
 		return true;
 

@@ -96,6 +96,7 @@ protection_load(void)
 	uint64		gen = registry_generation();
 	CatalogUserSave save;
 	List	   *kinds;
+	SPIPlanPtr	plan;
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "compliance protection",
 								ALLOCSET_SMALL_SIZES);
@@ -114,7 +115,9 @@ protection_load(void)
 		compliance_become_owner(&save);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute_snapshot(SPI_prepare(protection_query, 0, NULL), NULL, NULL,
+		/* prepared before the snapshot is taken (compliance_fresh_snapshot()) */
+		plan = SPI_prepare(protection_query, 0, NULL);
+		if (SPI_execute_snapshot(plan, NULL, NULL,
 								 compliance_fresh_snapshot(), InvalidSnapshot,
 								 true, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read compliance.protected_tables");
@@ -141,7 +144,8 @@ protection_load(void)
 				t->special_columns[j] = TextDatumGetCString(items[j]);
 		}
 		MemoryContextSwitchTo(oldcxt);
-		if (SPI_execute_snapshot(SPI_prepare(kinds_query, 0, NULL), NULL, NULL,
+		plan = SPI_prepare(kinds_query, 0, NULL);
+		if (SPI_execute_snapshot(plan, NULL, NULL,
 								 compliance_fresh_snapshot(), InvalidSnapshot,
 								 true, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read compliance.subject_kinds");
@@ -196,6 +200,22 @@ protection_ready(void)
 		PG_END_TRY();
 	}
 	return true;
+}
+
+/*
+ * Is relid a shard of a protected Citus table (a relation on a worker that
+ * is protected as a Citus table other than itself)?
+ */
+bool
+protection_citus_shard(Oid relid)
+{
+	const Protection *p = protection_lookup(relid);
+	const Protection *table;
+
+	if (p == NULL || p->protected_relid == relid)
+		return false;
+	table = protection_lookup(p->protected_relid);
+	return table != NULL && table->citus_table;
 }
 
 /* True if the subject kind is registered (compliance.subject_kinds). */
@@ -280,6 +300,28 @@ citus_names_shard(const char *table_name, int64 shardid, const char *relname)
 }
 
 /*
+ * The shard id a relation's name ends in, as Citus names shards
+ * ("<table>_<shardid>"); 0 if it ends in none.
+ */
+int64
+citus_shard_id(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *p;
+	char	   *end;
+	int64		shardid;
+
+	if (relname == NULL || (p = strrchr(relname, '_')) == NULL ||
+		p[1] < '1' || p[1] > '9' || strlen(p + 1) > 18)
+		return 0;
+	errno = 0;
+	shardid = strtoll(p + 1, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return 0;
+	return shardid;
+}
+
+/*
  * The distributed table a Citus shard belongs to, or InvalidOid.  On a
  * Citus worker a query reaches a shard, public.t_102008, never t itself;
  * Citus names a shard after its table with "_<shardid>" appended (the
@@ -294,23 +336,13 @@ static Oid
 citus_shard_parent(Oid relid)
 {
 	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
-	char	   *relname;
-	char	   *p;
-	char	   *end;
 	int64		shardid;
 	Oid			parent = InvalidOid;
 	CatalogUserSave save;
 	Datum		arg;
 	bool		isnull;
 
-	if (!OidIsValid(dist_shard) || (relname = get_rel_name(relid)) == NULL)
-		return InvalidOid;
-	p = strrchr(relname, '_');
-	if (p == NULL || p[1] < '1' || p[1] > '9' || strlen(p + 1) > 18)
-		return InvalidOid;
-	errno = 0;
-	shardid = strtoll(p + 1, &end, 10);
-	if (*end != '\0' || errno != 0)
+	if (!OidIsValid(dist_shard) || (shardid = citus_shard_id(relid)) == 0)
 		return InvalidOid;
 
 	compliance_become_owner(&save);
@@ -329,7 +361,7 @@ citus_shard_parent(Oid relid)
 
 	if (OidIsValid(parent) &&
 		(parent == relid || get_rel_namespace(parent) != get_rel_namespace(relid) ||
-		 !citus_names_shard(get_rel_name(parent), shardid, relname)))
+		 !citus_names_shard(get_rel_name(parent), shardid, get_rel_name(relid))))
 		parent = InvalidOid;
 	return parent;
 }

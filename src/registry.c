@@ -417,14 +417,16 @@ recipient_registered(const char *code)
 	Datum		values[1];
 	CatalogUserSave save;
 	bool		found;
+	SPIPlanPtr	plan;
 
 	values[0] = CStringGetTextDatum(code);
 	compliance_become_owner(&save);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_snapshot(SPI_prepare("SELECT FROM compliance.recipients WHERE code OPERATOR(pg_catalog.=) $1",
-										 1, argtypes),
-							 values, NULL, compliance_fresh_snapshot(), InvalidSnapshot,
+	/* prepared before the snapshot is taken (compliance_fresh_snapshot()) */
+	plan = SPI_prepare("SELECT FROM compliance.recipients WHERE code OPERATOR(pg_catalog.=) $1",
+					   1, argtypes);
+	if (SPI_execute_snapshot(plan, values, NULL, compliance_fresh_snapshot(), InvalidSnapshot,
 							 true, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read compliance.recipients");
 	found = SPI_processed > 0;

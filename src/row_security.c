@@ -231,22 +231,6 @@ column_list(List *columns)
 }
 
 /*
- * Is relid a shard of a protected Citus table (a relation on a worker
- * that is protected as a Citus table other than itself)?
- */
-static bool
-is_citus_shard(Oid relid)
-{
-	const Protection *p = protection_lookup(relid);
-	const Protection *table;
-
-	if (p == NULL || p->protected_relid == relid)
-		return false;
-	table = protection_lookup(p->protected_relid);
-	return table != NULL && table->citus_table;
-}
-
-/*
  * COPY into a Citus shard from the client (Citus's connection): the rows
  * are parsed as COPY parses them into a tuplestore, then inserted into the
  * shard from it, registered as an ephemeral named relation, by INSERT ...
@@ -363,7 +347,7 @@ row_security_copy_from(PlannedStmt *pstmt, const char *queryString,
 		return false;
 
 	rel = table_open(relid, NoLock);
-	if (stmt->filename == NULL && stmt->whereClause == NULL && is_citus_shard(relid))
+	if (stmt->filename == NULL && stmt->whereClause == NULL && protection_citus_shard(relid))
 	{
 		pstate = make_parsestate(NULL);
 		pstate->p_sourcetext = queryString;

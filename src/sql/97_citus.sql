@@ -242,6 +242,25 @@ COMMENT ON FUNCTION compliance.citus_create_relay() IS
     'Internal: makes compliance.citus_relay a Citus reference table, its trigger copied to every placement (compliance.distribute()).';
 REVOKE EXECUTE ON FUNCTION compliance.citus_create_relay() FROM PUBLIC;
 
+-- Turns enforcement off (or on again) in the workers' sessions of this
+-- transaction (citus_workers_enforce() in src/citus.c); a superuser's only.
+CREATE FUNCTION compliance.citus_workers_enforce(on_workers boolean) RETURNS void
+    LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'citus_set_workers_enforce';
+COMMENT ON FUNCTION compliance.citus_workers_enforce(boolean) IS
+    'Internal: sends SET LOCAL compliance.enforce = off (or on) to the Citus workers'' sessions of the transaction (compliance.distribute()); superusers only.';
+REVOKE EXECUTE ON FUNCTION compliance.citus_workers_enforce(boolean) FROM PUBLIC;
+
+-- A table that has rows already: Citus copies them into the new shards
+-- with COPY, which the shards' write trigger would check on the workers
+-- (under no purpose: refused).  The rows were admitted on this node;
+-- putting them on the workers is storing them elsewhere, not processing
+-- them for a purpose, and every row must arrive, withdrawn and blocked
+-- subjects' too (they are kept, Art. 13.2 of Law 99-Z).  So the workers'
+-- sessions run Citus's copy with enforcement off, and on again right
+-- after.  Citus then leaves the rows in the coordinator's own copy of the
+-- table as well, which nothing reads any more: they are truncated, so that
+-- no stale copy of the personal data outlives its erasure on the workers
+-- (Art. 4.5, 4.8, 13 of Law 99-Z).
 CREATE FUNCTION compliance.citus_create_distributed(tbl regclass, subject_column name, colocate_with text)
     RETURNS void
     LANGUAGE plpgsql
@@ -249,12 +268,22 @@ CREATE FUNCTION compliance.citus_create_distributed(tbl regclass, subject_column
     SET citus.enable_unsafe_triggers = on
     SET compliance.enforce = off
 AS $$
+DECLARE
+    v_rows boolean;
 BEGIN
+    EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %s)', tbl) INTO v_rows;
+    IF v_rows THEN
+        PERFORM compliance.citus_workers_enforce(false);
+    END IF;
     PERFORM pg_catalog.create_distributed_table(tbl, subject_column, colocate_with => colocate_with);
+    IF v_rows THEN
+        PERFORM compliance.citus_workers_enforce(true);
+        PERFORM pg_catalog.truncate_local_data_after_distributing_table(tbl);
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION compliance.citus_create_distributed(regclass, name, text) IS
-    'Internal: create_distributed_table() of a protected table, with its write trigger copied to every shard and Citus''s emptiness check unfiltered (compliance.distribute()).';
+    'Internal: create_distributed_table() of a protected table, with its write trigger copied to every shard, Citus''s emptiness check unfiltered, the table''s rows copied whole into the shards and the coordinator''s local copy of them truncated (compliance.distribute()).';
 REVOKE EXECUTE ON FUNCTION compliance.citus_create_distributed(regclass, name, text) FROM PUBLIC;
 
 -- compliance.distribute(tbl): makes a protected table a Citus distributed
