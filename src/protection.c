@@ -540,7 +540,9 @@ protection_lookup_ddl(Oid relid)
 /*
  * Protection of a relation, for the paths that read or write its rows:
  * NULL if it is not protected; an error if it is protected but unknown on
- * this node.
+ * this node, unless enforcement is off (a superuser's, or the coordinator's
+ * for Citus's own copy of rows into new shards): then there is nothing to
+ * enforce it by.
  */
 const Protection *
 protection_lookup(Oid relid)
@@ -548,7 +550,11 @@ protection_lookup(Oid relid)
 	const Protection *p = protection_lookup_ddl(relid);
 
 	if (p != NULL && p->unknown_here)
+	{
+		if (!compliance_enforce)
+			return NULL;
 		refuse_unknown_here(relid);
+	}
 	return p;
 }
 
