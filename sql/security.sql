@@ -210,6 +210,13 @@ ALTER TABLE sec_patients ENABLE TRIGGER compliance_enforce_write;
 ALTER TABLE sec_patients ADD COLUMN x int, DISABLE TRIGGER ALL;
 DROP TRIGGER compliance_enforce_write ON sec_patients;
 ALTER TRIGGER compliance_enforce_write ON sec_patients RENAME TO renamed;
+-- attack: rename the table through ALTER INDEX or ALTER VIEW (both take a
+-- table), or have the write trigger or the table dropped with an extension
+-- that the owner can name (DEPENDS ON EXTENSION plpgsql)
+ALTER INDEX sec_patients RENAME TO sec_renamed;
+ALTER VIEW sec_patients RENAME TO sec_renamed;
+ALTER TRIGGER compliance_enforce_write ON sec_patients DEPENDS ON EXTENSION plpgsql;
+ALTER INDEX sec_patients DEPENDS ON EXTENSION plpgsql;
 -- attack: replace the write check with a trigger of one's own
 CREATE FUNCTION sec_noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
 CREATE OR REPLACE TRIGGER compliance_enforce_write BEFORE INSERT OR UPDATE ON sec_patients

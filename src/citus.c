@@ -278,7 +278,8 @@ citus_enforce_off(void)
  * gpid=...", which any role can set, so it decides nothing), before Citus
  * records the new placement.  A superuser's COPY FROM into a shard of a
  * protected table that this worker holds no placement of (pg_dist_placement,
- * which Citus keeps on every worker) is such a copy, and runs unenforced:
+ * which Citus keeps on every worker) and that has no write trigger yet is
+ * such a copy, and runs unenforced:
  * the rows were admitted where the shard was.  Any other role's COPY, and
  * a superuser's into a placed shard, are enforced as ever.
  */
@@ -299,6 +300,15 @@ citus_copy_into_arriving_shard(Node *parsetree)
 	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 	if (!OidIsValid(relid) || !protection_citus_shard(relid) ||
 		(shardid = citus_shard_id(relid)) == 0)
+		return false;
+
+	/*
+	 * Citus gives an arriving shard its triggers after the copy; a shard
+	 * that has the write trigger is no copy, whatever pg_dist_placement
+	 * says (a table's owner can rewrite that on a worker, through Citus's
+	 * citus_internal functions).
+	 */
+	if (protection_has_write_trigger(relid))
 		return false;
 
 	compliance_become_owner(&save);

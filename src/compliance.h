@@ -357,6 +357,7 @@ extern const Protection *protection_lookup(Oid relid);	/* errors if unknown_here
 extern const Protection *protection_lookup_ddl(Oid relid);	/* DDL checks: unknown_here too */
 extern bool protection_citus_shard(Oid relid);	/* a shard of a protected Citus table */
 extern int64 citus_shard_id(Oid relid); /* the shard id its name ends in, or 0 */
+extern bool protection_has_write_trigger(Oid relid);	/* carries compliance.enforce_write */
 extern bool protection_kind_known(const char *kind);	/* compliance.subject_kinds */
 /* a subject key as the kind's protected tables hold it ('042' -> '42') */
 extern const char *protection_subject_key(const char *kind, const char *key);

@@ -398,8 +398,8 @@ citus_table(Oid relid)
  * protect() puts it on a table, and Citus copies a distributed table's
  * triggers to its shards and to the table's copy on every node.
  */
-static bool
-has_write_trigger(Oid relid)
+bool
+protection_has_write_trigger(Oid relid)
 {
 	Relation	trig = table_open(TriggerRelationId, AccessShareLock);
 	ScanKeyData key;
@@ -502,7 +502,7 @@ protection_lookup_ddl(Oid relid)
 	memset(&built, 0, sizeof(built));
 	built.relid = relid;
 	t = registered_ancestor(relid);
-	if (t == NULL && citus_node() && has_write_trigger(relid))
+	if (t == NULL && citus_node() && protection_has_write_trigger(relid))
 	{
 		built.protected_relid = relid;
 		built.unknown_here = true;

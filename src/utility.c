@@ -545,7 +545,8 @@ check_alter_table_subcommand(AlterTableCmd *cmd, const char *relname, const Prot
 				AttrNumber	attno = get_attnum(relid, cmd->name);
 
 				if (attno != InvalidAttrNumber &&
-					(attno == p->subject_attno || bms_is_member(attno, p->special_attnos)))
+					(p->unknown_here || attno == p->subject_attno ||
+					 bms_is_member(attno, p->special_attnos)))
 					refuse("drop a registered column of protected table", relname,
 						   "Call compliance.unprotect() first, or protect the table again without the column.");
 				return;
@@ -823,6 +824,38 @@ schema_holds_protected(Oid nspid)
 	return found;
 }
 
+/*
+ * Does a rename or SET SCHEMA of this object type name a relation itself?
+ * ALTER INDEX, VIEW, SEQUENCE ... RENAME accept a table too.
+ */
+static bool
+names_relation_itself(ObjectType type)
+{
+	return type == OBJECT_TABLE || type == OBJECT_INDEX || type == OBJECT_VIEW ||
+		type == OBJECT_MATVIEW || type == OBJECT_FOREIGN_TABLE || type == OBJECT_SEQUENCE;
+}
+
+/*
+ * ALTER TRIGGER ... DEPENDS ON EXTENSION: the write trigger would be
+ * dropped with the extension, by whoever may drop it.  ALTER INDEX ...
+ * DEPENDS ON EXTENSION, which accepts a table, would drop the table.
+ */
+static void
+check_depends(AlterObjectDependsStmt *stmt)
+{
+	if (stmt->relation == NULL || stmt->remove)
+		return;
+	if (stmt->objectType == OBJECT_TRIGGER && IsA(stmt->object, List) &&
+		names_write_trigger(strVal(llast((List *) stmt->object))) &&
+		protected_rangevar(stmt->relation, AccessExclusiveLock) != NULL)
+		refuse("tie to an extension the enforcement trigger of protected table",
+			   stmt->relation->relname, "Call compliance.unprotect() to stop protecting the table.");
+	if (stmt->objectType == OBJECT_INDEX &&
+		protected_rangevar(stmt->relation, AccessExclusiveLock) != NULL)
+		refuse("tie to an extension protected table", stmt->relation->relname,
+			   "A protected table is dropped only by its owner's DROP TABLE.");
+}
+
 /* ALTER TABLE ... RENAME TO, ALTER SCHEMA ... RENAME TO, ... SET SCHEMA */
 static void
 check_rename_names(Node *stmt)
@@ -838,7 +871,7 @@ check_rename_names(Node *stmt)
 			refuse("rename the schema of protected tables", nspname, hint);
 	}
 	else if (IsA(stmt, RenameStmt) && ((RenameStmt *) stmt)->relation != NULL &&
-			 ((RenameStmt *) stmt)->renameType == OBJECT_TABLE)
+			 names_relation_itself(((RenameStmt *) stmt)->renameType))
 	{
 		RangeVar   *rv = ((RenameStmt *) stmt)->relation;
 
@@ -846,7 +879,7 @@ check_rename_names(Node *stmt)
 			refuse("rename protected table", rv->relname, hint);
 	}
 	else if (IsA(stmt, AlterObjectSchemaStmt) && ((AlterObjectSchemaStmt *) stmt)->relation != NULL &&
-			 ((AlterObjectSchemaStmt *) stmt)->objectType == OBJECT_TABLE)
+			 names_relation_itself(((AlterObjectSchemaStmt *) stmt)->objectType))
 	{
 		RangeVar   *rv = ((AlterObjectSchemaStmt *) stmt)->relation;
 
@@ -897,7 +930,9 @@ check_rename(RenameStmt *stmt)
 		if (child == NULL)
 			continue;
 		attno = get_attnum(lfirst_oid(lc), stmt->subname);
-		if (attno == child->subject_attno || bms_is_member(attno, child->special_attnos) ||
+		/* unknown here: which columns are registered is not known */
+		if (child->unknown_here ||
+			attno == child->subject_attno || bms_is_member(attno, child->special_attnos) ||
 			get_attnum(lfirst_oid(lc), stmt->newname) != InvalidAttrNumber)
 			refuse("rename a registered column of protected table", get_rel_name(lfirst_oid(lc)),
 				   "Call compliance.unprotect(), rename the column, then compliance.protect() again.");
@@ -996,6 +1031,7 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 		case T_RuleStmt:
 		case T_DropStmt:
 		case T_AlterObjectSchemaStmt:
+		case T_AlterObjectDependsStmt:
 			/* names get pinned to the relation found: work on a copy */
 			pstmt = copyObject(pstmt);
 			*readOnlyTree = false;
@@ -1070,6 +1106,9 @@ utility_check(PlannedStmt *pstmt, bool *readOnlyTree)
 		case T_AlterObjectSchemaStmt:
 			if (!superuser())
 				check_rename_names(parsetree);
+			break;
+		case T_AlterObjectDependsStmt:
+			check_depends((AlterObjectDependsStmt *) parsetree);
 			break;
 		case T_AlterPolicyStmt:
 			check_policy(((AlterPolicyStmt *) parsetree)->table,
