@@ -980,6 +980,10 @@ BEGIN
     FOR r IN SELECT p.relid FROM compliance.protected_tables p ORDER BY p.relid::oid LOOP
         EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.relid);
     END LOOP;
+    -- On a Citus coordinator the lock reaches the table on every node, not
+    -- its shards: a writer of a shard by its own name holds none.  Wait for
+    -- those open now, as the batches do (compliance.citus_wait_for_writers).
+    PERFORM compliance.citus_wait_for_writers();
 
     -- Serialise with consent events of this subject.
     PERFORM compliance.consent_ledger_lock();

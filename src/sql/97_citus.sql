@@ -493,7 +493,7 @@ BEGIN
              SELECT pg_catalog.array_agg(x.r) FROM (
                  SELECT tree.relid::pg_catalog.regclass AS r FROM tree
                  UNION
-                 SELECT pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid))
+                 SELECT pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid, false))
                    FROM pg_catalog.pg_dist_shard s JOIN tree ON s.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) tree.relid) x
               WHERE x.r IS NOT NULL'
        INTO v_tables;
