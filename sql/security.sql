@@ -315,6 +315,8 @@ SELECT set_config('compliance.enforce', 'off', true);
 SET compliance.ledger_protection = off;
 SET compliance.cache_subjects = 1000;
 SET compliance.consent_clock_advance = '1h';
+-- (a Citus coordinator's mark of an officer's statement: superusers only)
+SET compliance.officer_statement = on;
 ALTER ROLE sec_owner SET compliance.enforce = off;
 ALTER DATABASE postgres SET compliance.enforce = off;
 ALTER SYSTEM SET compliance.enforce = off;
@@ -322,6 +324,12 @@ ALTER SYSTEM SET compliance.enforce = off;
 SET session_replication_role = replica;
 SHOW compliance.enforce;
 RESET SESSION AUTHORIZATION;
+-- under an officer's statement (what a Citus worker is sent for one), no
+-- function of a table owner's runs, even called by a superuser
+BEGIN;
+SET LOCAL compliance.officer_statement = on;
+SELECT sec_peek();
+ROLLBACK;
 -- attack: the GUC is superuser-only; a superuser in replica mode still
 -- meets the write check, which is ENABLE ALWAYS
 SELECT name, context FROM pg_settings

@@ -21,15 +21,17 @@
  *
  * Officer functions (owner.c) run their statements unenforced; on a Citus
  * table those statements run on the workers too, so they are sent SET
- * LOCAL compliance.enforce = off, and on again once the statement is done.
- * Only a superuser may set it, on the workers as here: a table owned by
- * another role fails closed there.
+ * LOCAL compliance.enforce = off and compliance.officer_statement = on,
+ * and the reverse once the statement is done.  Only a superuser may set
+ * them, on the workers as here: the statement runs as one (owner.c), and
+ * the workers run no code of the table owner's inside it.
  *
  * Shard moves and copies (citus_move_shard_placement, the rebalancer) read
- * the shard on its source worker with pg_catalog.worker_copy_table_to_node(),
- * which runs SELECT <columns> FROM <shard> and sends the rows to the target
- * worker with COPY, in both of Citus's modes (block_writes; logical
- * replication, whose initial copy it is).  Moving stored rows to another
+ * the shard on its source worker with pg_catalog.worker_copy_table_to_node()
+ * (a split with worker_split_copy(), alike), which runs SELECT <columns>
+ * FROM <shard> and sends the rows to the target worker with COPY, in both
+ * of Citus's modes (block_writes; logical replication, whose initial copy
+ * it is).  Moving stored rows to another
  * node is not new processing, and the rows of withdrawn and blocked
  * subjects must arrive too: they are kept, not processed (Art. 13.2), and
  * a filtered copy would lose them when the source is dropped.  So that
@@ -38,8 +40,10 @@
  * any other role it keeps enforcement, and a protected relation read
  * inside it is refused rather than copied filtered.  On the target, the
  * superuser's COPY into the shard, not yet placed there, runs unenforced
- * too (citus_copy_into_arriving_shard); Citus adds the write trigger once
- * the rows are in.  Changes made on the source while a logical move
+ * too (citus_copy_into_arriving_shard); Citus adds the indexes and the
+ * write trigger once the rows are in, as the table's owner, which the DDL
+ * checks allow when they are the table's own (citus_shard_gets_table_index,
+ * creates_shard_write_trigger in utility.c).  Changes made on the source while a logical move
  * catches up were decided there; the subscription Citus made for the move
  * applies them to the target (citus_subscription_role,
  * citus_applies_shard_move).
@@ -49,9 +53,13 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_language.h"
+#include "catalog/index.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "commands/defrem.h"
@@ -65,6 +73,8 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/syscache.h"
 
 #include "compliance.h"
@@ -194,7 +204,12 @@ citus_check_settings(Oid relid, const PurposeInfo *purpose)
 
 /*
  * Turns enforcement off (or on again) in the workers' sessions of this
- * transaction, for an officer's statement on a Citus table (owner.c).
+ * transaction, for an officer's statement on a Citus table (owner.c), or
+ * for Citus's copy of a table's local rows into its shards (distribute()).
+ * An officer's statement also turns compliance.officer_statement on, under
+ * which a worker runs no function but trusted ones (owner.c): the statement
+ * runs there as a superuser, and no code of the table owner's may receive
+ * the rows it reads or erases.
  * Through SET LOCAL, which Citus forwards to the sessions open in the
  * transaction and to those it opens later; here the setting is undone at
  * once, since the officer's statement is unenforced by its depth.  In a
@@ -203,8 +218,10 @@ citus_check_settings(Oid relid, const PurposeInfo *purpose)
  * not, but a DO block is.
  */
 void
-citus_workers_enforce(bool on)
+citus_workers_enforce(bool on, bool officer)
 {
+	const char *command;
+
 	int			nestlevel;
 
 	/*
@@ -228,9 +245,15 @@ citus_workers_enforce(bool on)
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(on ? "DO $$BEGIN SET LOCAL compliance.enforce = on; END$$"
-					: "DO $$BEGIN SET LOCAL compliance.enforce = off; END$$",
-					false, 0) != SPI_OK_UTILITY)
+	if (officer)
+		command = on ? "DO $$BEGIN SET LOCAL compliance.officer_statement = off; "
+			"SET LOCAL compliance.enforce = on; END$$"
+			: "DO $$BEGIN SET LOCAL compliance.enforce = off; "
+			"SET LOCAL compliance.officer_statement = on; END$$";
+	else
+		command = on ? "DO $$BEGIN SET LOCAL compliance.enforce = on; END$$"
+			: "DO $$BEGIN SET LOCAL compliance.enforce = off; END$$";
+	if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not set compliance.enforce on the Citus workers");
 	SPI_finish();
 	AtEOXact_GUC(true, nestlevel);
@@ -250,7 +273,7 @@ citus_set_workers_enforce(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("only a superuser may turn enforcement off on the Citus workers"),
 				 errhint("Connect as a superuser.")));
-	citus_workers_enforce(PG_GETARG_BOOL(0));
+	citus_workers_enforce(PG_GETARG_BOOL(0), false);
 	PG_RETURN_VOID();
 }
 
@@ -382,7 +405,9 @@ citus_subscription_role(PlannedStmt *pstmt, bool *readOnlyTree)
 }
 
 /*
- * Is fn_oid Citus's pg_catalog.worker_copy_table_to_node()?  Only a
+ * Is fn_oid Citus's pg_catalog.worker_copy_table_to_node(), or its
+ * worker_split_copy(), which copies a shard's rows into the shards it is
+ * split into, as the other copies a shard whole?  Only a
  * superuser creates C functions, and functions in pg_catalog, so a
  * function that is both, and names Citus's library and symbol, is Citus's.
  * Not with settings of its own (ALTER FUNCTION ... SET): their GUC nest
@@ -402,7 +427,8 @@ citus_shard_copy_function(Oid fn_oid)
 	if (!HeapTupleIsValid(tuple))
 		return false;
 	proc = (Form_pg_proc) GETSTRUCT(tuple);
-	if (strcmp(NameStr(proc->proname), "worker_copy_table_to_node") == 0 &&
+	if ((strcmp(NameStr(proc->proname), "worker_copy_table_to_node") == 0 ||
+		 strcmp(NameStr(proc->proname), "worker_split_copy") == 0) &&
 		proc->pronamespace == PG_CATALOG_NAMESPACE && proc->prolang == ClanguageId)
 	{
 		bool		binnull;
@@ -413,7 +439,7 @@ citus_shard_copy_function(Oid fn_oid)
 		citus = !binnull && !srcnull &&
 			heap_attisnull(tuple, Anum_pg_proc_proconfig, NULL) &&
 			strcmp(TextDatumGetCString(bin), "$libdir/citus") == 0 &&
-			strcmp(TextDatumGetCString(src), "worker_copy_table_to_node") == 0;
+			strcmp(TextDatumGetCString(src), NameStr(proc->proname)) == 0;
 	}
 	ReleaseSysCache(tuple);
 	return citus;
@@ -495,4 +521,110 @@ citus_applies_shard_move(Oid relid)
 						 "citus_shard_split_subscription_"))
 		return false;
 	return protection_citus_shard(relid);
+}
+
+/*
+ * Is relid a shard of a Citus table that does not carry the write trigger
+ * yet?  Citus gives a shard that arrives on a worker (a shard move or copy)
+ * its table's triggers last, after its rows, indexes and constraints.
+ */
+bool
+citus_shard_arriving(Oid relid)
+{
+	return OidIsValid(citus_shard_parent(relid)) && !protection_has_write_trigger(relid);
+}
+
+/*
+ * A primary key, unique constraint or unique index that a role other than
+ * a superuser builds over the stored rows of a shard (utility.c): is it
+ * Citus giving a shard that arrives on this worker (a shard move or copy)
+ * one its distributed table has?  Citus builds them once the rows are in,
+ * before the shard's triggers, in a session of the table's owner
+ * (worker_apply_shard_ddl_command), naming each after the table's with
+ * "_<shardid>" appended.  Such a build finds no duplicate: the rows come
+ * from a shard where the same index held.  So it tells nothing of a stored
+ * value, which is why the DDL checks refuse other unique builds to a table's
+ * owner.  It must match the table's index exactly: kind, access method,
+ * key and included columns, default operator classes and collations, no
+ * expressions, no predicate, and the shard must not carry its write
+ * trigger yet (a shard in use, whose unique index its owner dropped and
+ * builds again over rows of its choice, is refused as ever).
+ */
+bool
+citus_shard_gets_table_index(Oid relid, const char *name, bool primary,
+							 bool nulls_not_distinct, const char *access_method,
+							 List *keys, List *including)
+{
+	Oid			table = citus_shard_parent(relid);
+	int64		shardid = citus_shard_id(relid);
+	Relation	rel;
+	List	   *indexes;
+	ListCell   *lc;
+	bool		match = false;
+
+	if (name == NULL || !citus_shard_arriving(relid))
+		return false;
+	rel = table_open(table, AccessShareLock);
+	indexes = RelationGetIndexList(rel);
+	table_close(rel, AccessShareLock);
+	foreach(lc, indexes)
+	{
+		Oid			index = lfirst_oid(lc);
+		HeapTuple	tuple;
+		Form_pg_index form;
+		oidvector  *classes;
+		oidvector  *collations;
+		Datum		datum;
+		bool		isnull;
+		Oid			am;
+		ListCell   *col;
+		int			i = 0;
+
+		if (!citus_names_shard(get_rel_name(index), shardid, name))
+			continue;
+		tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(index));
+		if (!HeapTupleIsValid(tuple))
+			break;
+		am = ((Form_pg_class) GETSTRUCT(tuple))->relam;
+		ReleaseSysCache(tuple);
+		tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
+		if (!HeapTupleIsValid(tuple))
+			break;
+		form = (Form_pg_index) GETSTRUCT(tuple);
+		datum = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indclass, &isnull);
+		classes = (oidvector *) DatumGetPointer(datum);
+		datum = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indcollation, &isnull);
+		collations = (oidvector *) DatumGetPointer(datum);
+		match = form->indisunique && !form->indisexclusion &&
+			form->indisprimary == primary &&
+			form->indnullsnotdistinct == nulls_not_distinct &&
+			heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) &&
+			heap_attisnull(tuple, Anum_pg_index_indpred, NULL) &&
+			strcmp(get_am_name(am), access_method != NULL ? access_method : DEFAULT_INDEX_TYPE) == 0 &&
+			form->indnkeyatts == list_length(keys) &&
+			form->indnatts == list_length(keys) + list_length(including);
+		foreach(col, list_concat_copy(keys, including))
+		{
+			AttrNumber	attno = form->indkey.values[i];
+			Oid			atttype;
+			int32		atttypmod;
+			Oid			attcollation;
+
+			if (!match)
+				break;
+			match = attno > 0 && strcmp(get_attname(table, attno, false), strVal(lfirst(col))) == 0;
+			/* key columns: the operator class and collation a plain column name gets */
+			if (match && i < form->indnkeyatts)
+			{
+				get_atttypetypmodcoll(table, attno, &atttype, &atttypmod, &attcollation);
+				match = classes->values[i] == GetDefaultOpClass(atttype, am) &&
+					collations->values[i] == attcollation;
+			}
+			i++;
+		}
+		ReleaseSysCache(tuple);
+		break;
+	}
+	list_free(indexes);
+	return match;
 }

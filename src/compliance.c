@@ -267,6 +267,15 @@ define_settings(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomBoolVariable("compliance.officer_statement",
+							 "Runs the statements of this transaction as an officer's, on a Citus worker.",
+							 "Set with SET LOCAL by a Citus coordinator, together with compliance.enforce = off, for the statements officer functions run on distributed tables: no function runs then but built-in ones, the extension's and those of superusers (doc/scaling.md). Only a superuser may set it.",
+							 &compliance_officer_statement,
+							 false,
+							 PGC_SUSET,
+							 GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							 NULL, NULL, NULL);
+
 	DefineCustomBoolVariable("compliance.ledger_protection",
 							 "Refuses UPDATE, DELETE and TRUNCATE on the consent and disclosure ledgers.",
 							 "Only a superuser may turn it off, for repairs; compliance.verify_ledger() reports every changed row.",
@@ -638,7 +647,7 @@ compliance_executor_end(QueryDesc *queryDesc)
 static bool
 compliance_needs_fmgr_hook(Oid fn_oid)
 {
-	if (compliance_restricted_depth > 0)
+	if (compliance_restricted_depth > 0 || compliance_officer_statement)
 		restricted_function_check(fn_oid);
 	return (prev_needs_fmgr_hook != NULL && prev_needs_fmgr_hook(fn_oid)) ||
 		citus_shard_copy_function(fn_oid);
@@ -647,6 +656,13 @@ compliance_needs_fmgr_hook(Oid fn_oid)
 static void
 compliance_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 {
+	/*
+	 * A SECURITY DEFINER function, or one with a SET clause, PostgreSQL
+	 * calls through its own wrapper without asking needs_fmgr_hook; the
+	 * wrapper calls this hook as it starts.
+	 */
+	if (event == FHET_START && (compliance_restricted_depth > 0 || compliance_officer_statement))
+		restricted_function_check(flinfo->fn_oid);
 	if (prev_fmgr_hook)
 		prev_fmgr_hook(event, flinfo, private);
 	citus_shard_copy_hook(event, flinfo);

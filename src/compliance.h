@@ -74,6 +74,8 @@ extern char *compliance_recipient;	/* compliance.recipient */
 extern int	compliance_on_blocked_read; /* compliance.on_blocked_read */
 extern bool compliance_notice_filtered_rows;	/* compliance.notice_filtered_rows */
 extern bool compliance_enforce; /* compliance.enforce */
+/* compliance.officer_statement: a Citus worker runs an officer's statement */
+extern bool compliance_officer_statement;
 extern int	compliance_cache_subjects;	/* compliance.cache_subjects */
 extern bool compliance_ledger_protection;	/* compliance.ledger_protection */
 extern char *compliance_transfer_basis;	/* compliance.transfer_basis */
@@ -357,6 +359,10 @@ extern const Protection *protection_lookup(Oid relid);	/* errors if unknown_here
 extern const Protection *protection_lookup_ddl(Oid relid);	/* DDL checks: unknown_here too */
 extern bool protection_citus_shard(Oid relid);	/* a shard of a protected Citus table */
 extern int64 citus_shard_id(Oid relid); /* the shard id its name ends in, or 0 */
+/* the distributed table a Citus shard belongs to, or InvalidOid */
+extern Oid	citus_shard_parent(Oid relid);
+/* is relname what Citus names shard shardid of a table (or index) table_name? */
+extern bool citus_names_shard(const char *table_name, int64 shardid, const char *relname);
 extern bool protection_has_write_trigger(Oid relid);	/* carries compliance.enforce_write */
 extern bool protection_kind_known(const char *kind);	/* compliance.subject_kinds */
 /* a subject key as the kind's protected tables hold it ('042' -> '42') */
@@ -530,7 +536,10 @@ extern void report_statement_end(void);
  * transactions writing to protected tables (wait_for_table_writers)
  * ---------------------------------------------------------------------
  */
-/* needs_fmgr_hook while compliance_restricted_depth > 0: errors on owner code */
+/*
+ * needs_fmgr_hook while compliance_restricted_depth > 0, or on a Citus
+ * worker under compliance.officer_statement: errors on owner code
+ */
 extern void restricted_function_check(Oid fn_oid);
 /* built in, the extension's or (but for triggers) a superuser's */
 extern bool owner_function_trusted(Oid fn_oid, bool *trigger);
@@ -569,7 +578,8 @@ extern void citus_xact_callback(XactEvent event);
 extern void citus_subxact_callback(SubXactEvent event, SubTransactionId subid);
 /* executor start, a Citus table relid: refused unless the workers have them */
 extern void citus_check_settings(Oid relid, const PurposeInfo *purpose);
-extern void citus_workers_enforce(bool on);	/* around an officer's statement */
+/* around an officer's statement (officer) or Citus's copy of local rows */
+extern void citus_workers_enforce(bool on, bool officer);
 /* Citus's copy of a shard to another worker: the fmgr hooks' parts */
 extern bool citus_shard_copy_function(Oid fn_oid);
 extern void citus_shard_copy_hook(FmgrHookEventType event, FmgrInfo *flinfo);
@@ -579,6 +589,12 @@ extern void citus_check_shard_copy(Oid relid);
 extern bool citus_applies_shard_move(Oid relid);
 /* COPY FROM by a superuser into a shard on its way to this worker: run unenforced */
 extern bool citus_copy_into_arriving_shard(Node *parsetree);
+/* a shard of a Citus table without its write trigger yet: on its way here */
+extern bool citus_shard_arriving(Oid relid);
+/* ... then its table's unique index, built by its owner (utility.c): allowed */
+extern bool citus_shard_gets_table_index(Oid relid, const char *name, bool primary,
+										 bool nulls_not_distinct, const char *access_method,
+										 List *keys, List *including);
 /* ALTER ROLE ... NOSUPERUSER of a Citus shard move's subscription owner: it bypasses RLS */
 extern PlannedStmt *citus_subscription_role(PlannedStmt *pstmt, bool *readOnlyTree);
 /* compliance.enforce = off at a new GUC nest level, as a function's SET clause; returns it */

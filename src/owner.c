@@ -144,12 +144,16 @@ restricted_function_check(Oid fn_oid)
 
 	if (owner_function_trusted(fn_oid, &trigger))
 		return;
+	/* on a Citus worker (compliance.officer_statement) the table is a shard */
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 OidIsValid(restricted_relid) ?
 			 errmsg("%s %s would run inside an officer's statement on protected table \"%s\"",
 					trigger ? "trigger function" : "function",
-					format_procedure(fn_oid),
-					OidIsValid(restricted_relid) ? get_rel_name(restricted_relid) : "?"),
+					format_procedure(fn_oid), get_rel_name(restricted_relid)) :
+			 errmsg("%s %s would run inside an officer's statement on a protected table",
+					trigger ? "trigger function" : "function",
+					format_procedure(fn_oid)),
 			 errdetail("It would receive the rows the statement reads or erases, of subjects whose data may not be processed otherwise, and could keep or show them (Art. 13.2, 17.1 of Law 99-Z); only built-in functions, the extension's and those of superusers run there, and no trigger but foreign keys'."),
 			 errhint("%s", trigger ?
 					 "A superuser disables the trigger (ALTER TABLE ... DISABLE TRIGGER name) for the erasure, or drops it, then the officer function runs again; an erasure's side effects belong in the application." :
@@ -165,6 +169,7 @@ static uint64
 run_restricted(Oid relid, const char *statement, char **value)
 {
 	Oid			owner;
+	Oid			run_as;
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel;
@@ -192,14 +197,27 @@ run_restricted(Oid relid, const char *statement, char **value)
 				 errhint("Drop the rules of the table, or replace them with triggers.")));
 	relation_close(rel, NoLock);
 
-	/* on a Citus table the statement runs on the workers too (citus.c) */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	run_as = owner;
+
+	/*
+	 * On a Citus table the statement runs on the workers too, unenforced
+	 * there by compliance.enforce = off, which only a superuser may set
+	 * (citus.c): Citus runs it in sessions of the current role.  For a
+	 * table owned by another role it runs as the officer function's owner,
+	 * who installed the extension, a superuser; the workers run it as an
+	 * officer's statement, where only trusted code runs, as here: what
+	 * running as the owner would add, the owner's privileges for the
+	 * owner's code, is moot where none of it runs.
+	 */
 	p = protection_lookup(relid);
 	citus = p != NULL && p->citus_table;
+	if (citus && !superuser_arg(owner) && superuser_arg(save_userid))
+		run_as = save_userid;
 	if (citus)
-		citus_workers_enforce(false);
+		citus_workers_enforce(false, true);
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+	SetUserIdAndSecContext(run_as, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	/* what the owner's code sets is undone when the statement ends */
 	save_nestlevel = NewGUCNestLevel();
@@ -246,7 +264,7 @@ run_restricted(Oid relid, const char *statement, char **value)
 	AtEOXact_GUC(false, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	if (citus)
-		citus_workers_enforce(true);
+		citus_workers_enforce(true, true);
 	return processed;
 }
 

@@ -280,7 +280,7 @@ inheritance_parents(Oid relid)
  * would otherwise file a shard of one protected table under another one,
  * filtered by a column of its choosing.
  */
-static bool
+bool
 citus_names_shard(const char *table_name, int64 shardid, const char *relname)
 {
 	char		suffix[NAMEDATALEN];
@@ -332,7 +332,7 @@ citus_shard_id(Oid relid)
  * names so is protected as the table it imitates, which errs on the safe
  * side.  Without Citus (no pg_dist_shard) nothing is a shard.
  */
-static Oid
+Oid
 citus_shard_parent(Oid relid)
 {
 	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);

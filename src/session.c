@@ -20,6 +20,7 @@ char	   *compliance_recipient = NULL;
 int			compliance_on_blocked_read = BLOCKED_READ_FILTER;
 bool		compliance_notice_filtered_rows = false;
 bool		compliance_enforce = true;
+bool		compliance_officer_statement = false;
 int			compliance_cache_subjects = 1000000;
 bool		compliance_ledger_protection = true;
 char	   *compliance_transfer_basis = NULL;

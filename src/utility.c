@@ -46,6 +46,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "parser/parse_func.h"
 #include "parser/parse_type.h"
 #include "parser/parse_utilcmd.h"
 #include "tcop/utility.h"
@@ -288,6 +289,36 @@ check_index_functions(Oid relid, IndexStmt *stmt)
 			   "Index builds, REINDEX and ANALYZE (autovacuum's too) run it over every stored row as the table's owner; use built-in functions or functions of a superuser, or build it with compliance.enforce = off.");
 }
 
+/* Are the index's columns plain column names, as Citus's copy of an index names them? */
+static bool
+plain_columns(List *params)
+{
+	ListCell   *lc;
+
+	foreach(lc, params)
+	{
+		IndexElem  *elem = lfirst(lc);
+
+		if (elem->name == NULL || elem->expr != NULL || elem->collation != NIL ||
+			elem->opclass != NIL || elem->opclassopts != NIL ||
+			elem->ordering != SORTBY_DEFAULT || elem->nulls_ordering != SORTBY_NULLS_DEFAULT)
+			return false;
+	}
+	return true;
+}
+
+/* The column names of index elements (plain_columns()), as String nodes */
+static List *
+column_names(List *params)
+{
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	foreach(lc, params)
+		names = lappend(names, makeString(((IndexElem *) lfirst(lc))->name));
+	return names;
+}
+
 static void
 check_create_index(IndexStmt *stmt)
 {
@@ -315,7 +346,13 @@ check_create_index(IndexStmt *stmt)
 				   stmt->relation->relname,
 				   "Use the default operator class, or ask a superuser to build it with compliance.enforce = off.");
 	/* a duplicate stops the build with the key in the message */
-	if (stmt->unique || stmt->primary || stmt->excludeOpNames != NIL)
+	if ((stmt->unique || stmt->primary || stmt->excludeOpNames != NIL) &&
+		!(stmt->excludeOpNames == NIL && plain_columns(stmt->indexParams) &&
+		  plain_columns(stmt->indexIncludingParams) &&
+		  citus_shard_gets_table_index(relid, stmt->idxname, stmt->primary,
+									   stmt->nulls_not_distinct, stmt->accessMethod,
+									   column_names(stmt->indexParams),
+									   column_names(stmt->indexIncludingParams))))
 		refuse("build a unique or exclusion index over the stored rows of protected table",
 			   stmt->relation->relname,
 			   "Ask a superuser to build it with compliance.enforce = off.");
@@ -360,6 +397,34 @@ restores_write_trigger(CreateTrigStmt *stmt)
 }
 
 /*
+ * Citus gives a shard that arrives on a worker (a shard move or copy) its
+ * table's triggers last, in a session of the table's owner: the write
+ * trigger too, as compliance_enforce_write_<shardid>.  Allowed when it is
+ * exactly that: the extension's function, as protect() creates it, on a
+ * shard that has none yet (citus.c).  It only adds the write check.
+ */
+static bool
+creates_shard_write_trigger(CreateTrigStmt *stmt)
+{
+	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	Oid			fn;
+	char		name[NAMEDATALEN];
+
+	if (!OidIsValid(relid) || stmt->replace || stmt->isconstraint || !stmt->row ||
+		stmt->timing != TRIGGER_TYPE_BEFORE ||
+		stmt->events != (TRIGGER_TYPE_INSERT | TRIGGER_TYPE_UPDATE) ||
+		stmt->columns != NIL || stmt->whenClause != NULL || stmt->args != NIL ||
+		stmt->transitionRels != NIL)
+		return false;
+	snprintf(name, sizeof(name), WRITE_TRIGGER_NAME "_" INT64_FORMAT, citus_shard_id(relid));
+	if (strcmp(stmt->trigname, name) != 0 || !citus_shard_arriving(relid))
+		return false;
+	fn = LookupFuncName(stmt->funcname, 0, NULL, true);
+	return OidIsValid(fn) && get_func_namespace(fn) == compliance_namespace() &&
+		strcmp(get_func_name(fn), "enforce_write") == 0;
+}
+
+/*
  * CREATE OR REPLACE TRIGGER compliance_enforce_write would swap the check
  * for a function of the caller's.  A BEFORE row trigger on INSERT or UPDATE
  * fires in name order, so one named after the write check could change the
@@ -369,6 +434,8 @@ static void
 check_create_trigger(CreateTrigStmt *stmt)
 {
 	if (protected_rangevar(stmt->relation, ShareRowExclusiveLock) == NULL)
+		return;
+	if (creates_shard_write_trigger(stmt))
 		return;
 	if (names_write_trigger(stmt->trigname))
 		refuse("replace the enforcement trigger of protected table", stmt->relation->relname,
@@ -537,8 +604,20 @@ check_alter_table_subcommand(AlterTableCmd *cmd, const char *relname, const Prot
 			return;
 		case AT_AddConstraint:
 			if (!IsA(cmd->def, Constraint) || !constraint_reads_no_rows((Constraint *) cmd->def))
+			{
+				Constraint *con = (Constraint *) cmd->def;
+
+				/* a shard arriving in a shard move gets its table's (citus.c) */
+				if (IsA(con, Constraint) &&
+					(con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE) &&
+					citus_shard_gets_table_index(relid, con->conname,
+												 con->contype == CONSTR_PRIMARY,
+												 con->nulls_not_distinct, con->access_method,
+												 con->keys, con->including))
+					return;
 				refuse("check a new constraint against the stored rows of protected table", relname,
 					   "Add it NOT VALID (it then holds for new rows), or ask a superuser to validate it with compliance.enforce = off.");
+			}
 			return;
 		case AT_DropColumn:
 			{

@@ -215,6 +215,10 @@ AS $$
 DECLARE
     v_rows jsonb;
 BEGIN
+    -- writers wait until the copy commits, and the copy holds every change
+    -- committed before it: one that went through the relay before the copy
+    -- would otherwise be overwritten with an older state
+    EXECUTE pg_catalog.format('LOCK TABLE compliance.%I IN SHARE MODE', p_tbl);
     EXECUTE pg_catalog.format('SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(r)), ''[]'') FROM compliance.%I r',
                               p_tbl) INTO v_rows;
     INSERT INTO compliance.citus_relay (tbl, full_copy, new_rows) VALUES (p_tbl, true, v_rows);
@@ -580,8 +584,10 @@ ALTER TABLE compliance.citus_removed_worker_records ENABLE ALWAYS TRIGGER ledger
 SELECT pg_catalog.pg_extension_config_dump('compliance.citus_removed_workers', '');
 SELECT pg_catalog.pg_extension_config_dump('compliance.citus_removed_worker_records', '');
 
--- Runs query (returning one jsonb value) on one worker.
-CREATE FUNCTION compliance.citus_on_worker(node_name text, node_port integer, query text)
+-- Runs query (returning one jsonb value) on one worker; hint says what to
+-- do when it does not answer.
+CREATE FUNCTION compliance.citus_on_worker(node_name text, node_port integer, query text,
+        hint text DEFAULT 'Its disclosure log must be copied before it is removed: bring the worker back, then call the function again.')
     RETURNS jsonb
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
@@ -595,14 +601,14 @@ BEGIN
         RAISE EXCEPTION 'Citus worker %:% did not answer', node_name, node_port
             USING ERRCODE = 'connection_failure',
                   DETAIL = r.result,
-                  HINT = 'Its disclosure log must be copied before it is removed: bring the worker back, then call the function again.';
+                  HINT = hint;
     END IF;
     RETURN r.result::jsonb;
 END
 $$;
-COMMENT ON FUNCTION compliance.citus_on_worker(text, integer, text) IS
+COMMENT ON FUNCTION compliance.citus_on_worker(text, integer, text, text) IS
     'Internal: runs a query returning one jsonb value on one Citus worker; an error if it does not answer.';
-REVOKE EXECUTE ON FUNCTION compliance.citus_on_worker(text, integer, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION compliance.citus_on_worker(text, integer, text, text) FROM PUBLIC;
 
 -- compliance.citus_remove_worker(node_name, node_port): removes a worker
 -- from the cluster (Citus's citus_remove_node()), keeping its disclosure
@@ -686,6 +692,107 @@ $$;
 COMMENT ON FUNCTION compliance.citus_remove_worker(text, integer) IS
     'Removes a drained Citus worker (citus_remove_node()) after copying its disclosure log to the coordinator (compliance.citus_removed_worker_records) and checking the copy against its chain head; returns the number of records kept. Superusers only.';
 REVOKE EXECUTE ON FUNCTION compliance.citus_remove_worker(text, integer) FROM PUBLIC;
+
+-- The first half of compliance.citus_add_worker(): the checks, and
+-- Citus's citus_add_node() for a node not in the cluster yet.  Returns the
+-- node id.
+CREATE FUNCTION compliance.citus_join_worker(node_name text, node_port integer)
+    RETURNS integer
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_node text := node_name || ':' || node_port;
+    v_hint text := 'Start the worker, with citus and compliance in shared_preload_libraries, then call the procedure again.';
+    v_records bigint;
+    v_node_id integer;
+BEGIN
+    IF node_name IS NULL OR node_port IS NULL THEN
+        RAISE EXCEPTION 'the worker''s host and port must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass them as the coordinator reaches the worker.';
+    END IF;
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+        RAISE EXCEPTION 'only a superuser may add a Citus worker'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Connect as a superuser.';
+    END IF;
+    IF NOT compliance.citus_coordinator() THEN
+        RAISE EXCEPTION 'compliance.citus_add_worker() runs on a Citus coordinator after compliance.distribute()'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Without distributed protected tables, add the node with citus_add_node().';
+    END IF;
+    EXECUTE 'SELECT n.nodeid FROM pg_catalog.pg_dist_node n
+              WHERE n.nodename OPERATOR(pg_catalog.=) $1 AND n.nodeport OPERATOR(pg_catalog.=) $2'
+       INTO v_node_id USING node_name, node_port;
+    IF v_node_id IS NOT NULL THEN
+        RETURN v_node_id;
+    END IF;
+    -- a worker removed earlier still holds its disclosure log, which the
+    -- coordinator keeps a copy of: the history would read it twice
+    IF compliance.citus_on_worker(node_name, node_port,
+           'SELECT pg_catalog.to_jsonb(EXISTS (SELECT FROM pg_catalog.pg_extension e'
+           ' WHERE e.extname OPERATOR(pg_catalog.=) ''compliance''))', v_hint)::boolean THEN
+        v_records := compliance.citus_on_worker(node_name, node_port,
+            'SELECT pg_catalog.to_jsonb(pg_catalog.count(*)) FROM compliance.disclosure_records', v_hint)::bigint;
+        IF v_records > 0 THEN
+            RAISE EXCEPTION 'node % holds a disclosure log of its own', v_node
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = pg_catalog.format('%s records: a worker removed with compliance.citus_remove_worker() leaves its log there, and the coordinator keeps a copy of it, which the history of a subject already reads.', v_records),
+                      HINT = 'Add a node with a new database (or drop and create its database again), then call the procedure again.';
+        END IF;
+    END IF;
+    RETURN pg_catalog.citus_add_node(node_name, node_port);
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_join_worker(text, integer) IS
+    'Internal: the checks of compliance.citus_add_worker(), and citus_add_node() for a node not in the cluster yet; returns the node id.';
+REVOKE EXECUTE ON FUNCTION compliance.citus_join_worker(text, integer) FROM PUBLIC;
+
+-- Gives every worker the relay's placement, then a full copy of every
+-- copied table, in one transaction: a change made after it reaches every
+-- worker through the relay.
+CREATE FUNCTION compliance.citus_send_copies() RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_tbl text;
+BEGIN
+    PERFORM pg_catalog.replicate_reference_tables('block_writes');
+    FOREACH v_tbl IN ARRAY compliance.citus_copied_tables() LOOP
+        PERFORM compliance.citus_send_copy(v_tbl);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_send_copies() IS
+    'Internal: gives every Citus worker the relay''s placement (replicate_reference_tables()) and a full copy of the registry and decision state (compliance.citus_add_worker()).';
+REVOKE EXECUTE ON FUNCTION compliance.citus_send_copies() FROM PUBLIC;
+
+-- CALL compliance.citus_add_worker(node_name, node_port): adds a worker to
+-- the cluster with Citus's citus_add_node(), then gives it the relay's
+-- placement and a full copy of the registry and decision state.  A worker
+-- added with citus_add_node() alone has none: its shards would refuse
+-- every row (failing closed) until the next full copy.  Two transactions:
+-- Citus replicates reference tables only in a transaction that did not
+-- change the cluster's nodes; until the second commits, the worker holds
+-- no shard.  A node that already holds a disclosure log is refused.
+-- Called for a node in the cluster already (after
+-- start_metadata_sync_to_node(), say), it sends the full copy again.
+-- A procedure, as it commits: not in a transaction block.
+CREATE PROCEDURE compliance.citus_add_worker(node_name text, node_port integer DEFAULT 5432,
+        INOUT node_id integer DEFAULT NULL)
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    node_id := compliance.citus_join_worker(node_name, node_port);
+    COMMIT;
+    PERFORM compliance.citus_send_copies();
+END
+$$;
+COMMENT ON PROCEDURE compliance.citus_add_worker(text, integer, integer) IS
+    'Adds a Citus worker (citus_add_node()), then gives it the relay''s placement and a full copy of the registry and decision state, so that it enforces from its first shard; for a worker in the cluster already, sends the full copy again. Returns the node id. Superusers only; not in a transaction block.';
+REVOKE EXECUTE ON PROCEDURE compliance.citus_add_worker(text, integer, integer) FROM PUBLIC;
 
 -- Each removed worker's kept disclosure chain, checked against the head
 -- it had when removed.
