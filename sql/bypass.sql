@@ -261,6 +261,20 @@ RESET SESSION AUTHORIZATION;
 SELECT compliance.file_request('1', 'erase') AS req \gset
 SELECT compliance.erase_subject('1', :req) ->> 'outcome' AS outcome;
 SELECT count(*) AS owner_code_ran FROM byp_seen;
+-- ... nor a deferred one, which would fire at commit, after the
+-- officer's statement (on a Citus worker, with a superuser's privileges)
+SET SESSION AUTHORIZATION byp_owner;
+CREATE CONSTRAINT TRIGGER byp_keep_later AFTER DELETE ON byp_patients
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION byp_keep_erased();
+CREATE CONSTRAINT TRIGGER byp_keep_later AFTER DELETE ON byp_patients
+    DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION byp_keep_erased();
+-- and a table that has one is not protected
+CREATE TABLE byp_later (id int);
+CREATE CONSTRAINT TRIGGER byp_keep_later AFTER DELETE ON byp_later
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION byp_keep_erased();
+RESET SESSION AUTHORIZATION;
+SELECT compliance.protect('byp_later', 'id');
+DROP TABLE byp_later;
 DROP TRIGGER byp_keep_erased ON byp_patients;
 DROP FUNCTION byp_keep_erased();
 -- a rule a superuser made stops the officer's statements rather than
@@ -269,6 +283,20 @@ CREATE RULE byp_copy AS ON DELETE TO byp_patients DO ALSO NOTIFY byp_deleted;
 SELECT compliance.file_request('2', 'erase') AS req \gset
 SELECT compliance.erase_subject('2', :req) ->> 'outcome' AS outcome;
 DROP RULE byp_copy ON byp_patients;
+-- a domain's check runs over every value written to its columns, an
+-- officer's rectification too, with the writer's privileges: a domain of
+-- a protected table's column gets no check calling a volatile function
+-- (NOT VALID either), and no column of such a domain is added
+SET SESSION AUTHORIZATION byp_owner;
+CREATE DOMAIN byp_phone AS text;
+ALTER TABLE byp_patients ADD COLUMN phone byp_phone;
+ALTER DOMAIN byp_phone ADD CONSTRAINT byp_grab CHECK (pg_notify('byp', VALUE) IS NULL) NOT VALID;
+ALTER DOMAIN byp_phone ADD CONSTRAINT byp_short CHECK (length(VALUE) < 40) NOT VALID;
+CREATE DOMAIN byp_phone2 AS text CHECK (pg_notify('byp', VALUE) IS NULL);
+ALTER TABLE byp_patients ADD COLUMN phone2 byp_phone2;
+ALTER TABLE byp_patients DROP COLUMN phone;
+DROP DOMAIN byp_phone, byp_phone2;
+RESET SESSION AUTHORIZATION;
 
 ------------------------------------------------------------------------
 -- 8. PostgreSQL's own foreign-key checks see every row: a parent row

@@ -299,6 +299,22 @@ ALTER ROLE clinic_desk RESET compliance.purpose;
 REVOKE SELECT ON patients FROM clinic_reception;
 DROP ROLE clinic_desk, clinic_reception;
 
+-- a protected table whose write trigger a superuser dropped (enforcement
+-- off) takes no write until it is back: the rows would go unchecked; reads
+-- stay filtered
+SET compliance.enforce = off;
+DROP TRIGGER compliance_enforce_write ON patients;
+RESET compliance.enforce;
+SET compliance.purpose = 'billing';
+UPDATE patients SET name = name WHERE id = 3;
+INSERT INTO patients VALUES (99, 'Nobody', NULL, NULL);
+SELECT count(*) FROM patients;
+RESET compliance.purpose;
+SELECT compliance.set_enforcement('patients', true);
+SET compliance.purpose = 'billing';
+UPDATE patients SET name = name WHERE id = 3;
+RESET compliance.purpose;
+
 -- unprotect: the table is plain again
 SELECT compliance.unprotect('notes');
 SELECT count(*) FROM notes;

@@ -322,7 +322,7 @@ citus_copy_into_arriving_shard(Node *parsetree)
 		return false;
 	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 	if (!OidIsValid(relid) || !protection_citus_shard(relid) ||
-		(shardid = citus_shard_id(relid)) == 0)
+		(shardid = protection_shard_id(relid)) == 0)
 		return false;
 
 	/*
@@ -531,7 +531,7 @@ citus_applies_shard_move(Oid relid)
 bool
 citus_shard_arriving(Oid relid)
 {
-	return OidIsValid(citus_shard_parent(relid)) && !protection_has_write_trigger(relid);
+	return OidIsValid(protection_shard_table(relid)) && !protection_has_write_trigger(relid);
 }
 
 /*
@@ -555,8 +555,8 @@ citus_shard_gets_table_index(Oid relid, const char *name, bool primary,
 							 bool nulls_not_distinct, const char *access_method,
 							 List *keys, List *including)
 {
-	Oid			table = citus_shard_parent(relid);
-	int64		shardid = citus_shard_id(relid);
+	Oid			table = protection_shard_table(relid);
+	int64		shardid = protection_shard_id(relid);
 	Relation	rel;
 	List	   *indexes;
 	ListCell   *lc;
@@ -580,7 +580,7 @@ citus_shard_gets_table_index(Oid relid, const char *name, bool primary,
 		ListCell   *col;
 		int			i = 0;
 
-		if (!citus_names_shard(get_rel_name(index), shardid, name))
+		if (!protection_names_shard(get_rel_name(index), shardid, name))
 			continue;
 		tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(index));
 		if (!HeapTupleIsValid(tuple))

@@ -427,11 +427,12 @@ compliance_relation_info(PlannerInfo *root, Oid relationObjectId, bool inhparent
  * ---------------------------------------------------------------------
  */
 static void
-check_relation(Oid relid, Bitmapset *cols, bool *protected_seen)
+check_relation(Oid relid, Bitmapset *cols, AclMode perms, bool *protected_seen)
 {
 	StatementSettings *settings;
 
-	if (!enforce_check_relation(relid, cols) || *protected_seen)
+	if (!enforce_check_relation(relid, cols, (perms & (ACL_INSERT | ACL_UPDATE)) != 0) ||
+		*protected_seen)
 		return;
 	/* once per statement, and only for one that touches a protected table */
 	*protected_seen = true;
@@ -495,7 +496,7 @@ compliance_check_perms(List *rangeTable, List *rtePermInfos, bool ereport_on_vio
 			check_relation(perm->relid,
 						   bms_union(perm->selectedCols,
 									 bms_union(perm->insertedCols, perm->updatedCols)),
-						   &protected_seen);
+						   perm->requiredPerms, &protected_seen);
 		}
 	}
 	if (prev_check_perms_hook)
@@ -528,7 +529,7 @@ compliance_check_perms(List *rangeTable, bool ereport_on_violation)
 			check_relation(rte->relid,
 						   bms_union(rte->selectedCols,
 									 bms_union(rte->insertedCols, rte->updatedCols)),
-						   &protected_seen);
+						   rte->requiredPerms, &protected_seen);
 		}
 	}
 	if (prev_check_perms_hook)
@@ -792,6 +793,7 @@ compliance_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 	if (client_statement)
 		enforce_statement_start();
 	dispatch_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	utility_check_done(pstmt->utilityStmt);
 	citus_note_setting(pstmt->utilityStmt);
 	if (client_statement)
 	{

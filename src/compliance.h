@@ -351,6 +351,8 @@ typedef struct Protection
 	/* filtered where they are (on each shard's node) */
 	bool		unknown_here;	/* carries the write trigger, but this Citus */
 	/* node has no copy of its protection: refused */
+	bool		write_check;	/* carries the write trigger (a Citus shard */
+	/* arriving on this worker does not yet): written only then */
 } Protection;
 
 extern void protection_relcache_callback(Datum arg, Oid relid);
@@ -358,11 +360,11 @@ extern bool protection_any(void);
 extern const Protection *protection_lookup(Oid relid);	/* errors if unknown_here */
 extern const Protection *protection_lookup_ddl(Oid relid);	/* DDL checks: unknown_here too */
 extern bool protection_citus_shard(Oid relid);	/* a shard of a protected Citus table */
-extern int64 citus_shard_id(Oid relid); /* the shard id its name ends in, or 0 */
+extern int64 protection_shard_id(Oid relid); /* the shard id its name ends in, or 0 */
 /* the distributed table a Citus shard belongs to, or InvalidOid */
-extern Oid	citus_shard_parent(Oid relid);
+extern Oid	protection_shard_table(Oid relid);
 /* is relname what Citus names shard shardid of a table (or index) table_name? */
-extern bool citus_names_shard(const char *table_name, int64 shardid, const char *relname);
+extern bool protection_names_shard(const char *table_name, int64 shardid, const char *relname);
 extern bool protection_has_write_trigger(Oid relid);	/* carries compliance.enforce_write */
 extern bool protection_kind_known(const char *kind);	/* compliance.subject_kinds */
 /* a subject key as the kind's protected tables hold it ('042' -> '42') */
@@ -493,7 +495,7 @@ extern void enforce_add_row_filters(Query *parse);	/* planner, before */
 extern bool enforce_plan_relation(PlannerInfo *root, RelOptInfo *rel);
 extern void enforce_check_plan(PlannedStmt *stmt, int cursorOptions);	/* planner, after */
 /* executor start, per relation named; true if it is protected */
-extern bool enforce_check_relation(Oid relid, Bitmapset *cols);
+extern bool enforce_check_relation(Oid relid, Bitmapset *cols, bool writes);
 /* executor run of the plan an EXPLAIN ANALYZE shows: refused over protected tables */
 extern void enforce_refuse_instrumented(PlannedStmt *stmt);
 /* a client's statement starts and ends: the rows the filter left out */
@@ -565,6 +567,8 @@ extern bool row_security_copy_from(PlannedStmt *pstmt, const char *queryString,
 extern PlannedStmt *utility_check(PlannedStmt *pstmt, bool *readOnlyTree);
 /* EXPLAIN ANALYZE by a role other than a superuser, enforcement on */
 extern bool utility_is_explain_analyze(Node *parsetree);
+/* after a utility statement has run: errors on what it must not have done */
+extern void utility_check_done(Node *parsetree);
 
 /* ---------------------------------------------------------------------
  * citus.c: on a Citus table, the purpose and recipient must be the ones

@@ -1396,10 +1396,14 @@ refuse_partial_dump(Oid relid, const PurposeInfo *purpose)
 /*
  * One relation a statement names, at executor start (the permission-check
  * hook in compliance.c): with enforcement on, a purpose must be declared
- * and may touch only its data items.  True if the relation is protected.
+ * and may touch only its data items, and a write (INSERT, UPDATE) needs
+ * the write trigger, which checks each row.  Only a Citus shard arriving
+ * on this worker lacks it, until Citus adds it after the rows: a write
+ * there by its own name would go unchecked.  True if the relation is
+ * protected.
  */
 bool
-enforce_check_relation(Oid relid, Bitmapset *cols)
+enforce_check_relation(Oid relid, Bitmapset *cols, bool writes)
 {
 	const Protection *p = protection_lookup(relid);
 	const PurposeInfo *purpose;
@@ -1426,6 +1430,13 @@ enforce_check_relation(Oid relid, Bitmapset *cols)
 		return true;
 	}
 	purpose = purpose_declared(compliance_purpose);
+	if (writes && !p->report && !p->write_check)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("protected table \"%s\" has no write check", get_rel_name(relid)),
+				 errdetail("Its write trigger is missing, so the rows written would not be checked for a purpose, consent or a block (Art. 4, 10, 13 of Law 99-Z); a Citus shard arriving on a worker gets it last."),
+				 errhint("A superuser restores it with SELECT compliance.set_enforcement('%s', true); on a Citus worker, write through the distributed table once the shard move has finished.",
+						 get_rel_name(relid))));
 
 	/*
 	 * PostgreSQL's foreign-key cascades (and what runs inside them) run

@@ -35,10 +35,13 @@
 
 #include "access/relation.h"
 #include "access/transam.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -161,6 +164,31 @@ restricted_function_check(Oid fn_oid)
 }
 
 /*
+ * Does the statement only read (SELECT) or delete (DELETE) rows of a table,
+ * with no data-modifying WITH?  Neither runs an expression of the table
+ * owner's but its triggers, which restricted_function_check() refuses, and
+ * its row level security policies, which a superuser bypasses: no domain or
+ * CHECK constraint, generated column, index expression or default.  An
+ * UPDATE (rectify_subject) runs the owner's domain and CHECK constraints,
+ * built-in functions included (set_config, lo_export, ...), over the
+ * values it writes.
+ */
+static bool
+reads_or_deletes(const char *statement)
+{
+	List	   *parsed = raw_parser(statement, RAW_PARSE_DEFAULT);
+	Node	   *stmt;
+
+	if (list_length(parsed) != 1)
+		return false;
+	stmt = ((RawStmt *) linitial(parsed))->stmt;
+	if (IsA(stmt, SelectStmt))
+		return ((SelectStmt *) stmt)->withClause == NULL &&
+			((SelectStmt *) stmt)->intoClause == NULL;
+	return IsA(stmt, DeleteStmt) && ((DeleteStmt *) stmt)->withClause == NULL;
+}
+
+/*
  * Runs one statement on relid as its owner, in a security-restricted
  * operation.  Returns the rows it processed; *value (if not NULL) gets the
  * first column of its first row as text, or NULL.
@@ -204,16 +232,32 @@ run_restricted(Oid relid, const char *statement, char **value)
 	 * On a Citus table the statement runs on the workers too, unenforced
 	 * there by compliance.enforce = off, which only a superuser may set
 	 * (citus.c): Citus runs it in sessions of the current role.  For a
-	 * table owned by another role it runs as the officer function's owner,
-	 * who installed the extension, a superuser; the workers run it as an
-	 * officer's statement, where only trusted code runs, as here: what
-	 * running as the owner would add, the owner's privileges for the
-	 * owner's code, is moot where none of it runs.
+	 * table owned by another role a read or a deletion runs as the officer
+	 * function's owner, who installed the extension, a superuser; the
+	 * workers run it as an officer's statement, where only trusted code
+	 * runs, as here.  Running as the owner would give the owner's code the
+	 * owner's privileges, and none of it runs in a read or a deletion
+	 * (reads_or_deletes()).  Any other statement would run the owner's
+	 * constraints with a superuser's privileges: refused.
 	 */
 	p = protection_lookup(relid);
 	citus = p != NULL && p->citus_table;
-	if (citus && !superuser_arg(owner) && superuser_arg(save_userid))
-		run_as = save_userid;
+	if (citus && !superuser_arg(owner))
+	{
+		char		relkind = get_rel_relkind(relid);
+
+		if (!reads_or_deletes(statement))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot change rows of distributed table \"%s\" in an officer's statement while its owner is not a superuser",
+							get_rel_name(relid)),
+					 errdetail("On the Citus workers the statement would run as a superuser, and it runs the owner's domain and CHECK constraints over the values it writes; reads and erasures run there, as no code of the owner's runs in them."),
+					 errhint("Make a superuser the table's owner (ALTER TABLE ... OWNER TO), then call the officer function again.")));
+		/* else as the owner: the workers refuse it, failing closed */
+		if (superuser_arg(save_userid) &&
+			(relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE))
+			run_as = save_userid;
+	}
 	if (citus)
 		citus_workers_enforce(false, true);
 

@@ -281,7 +281,7 @@ inheritance_parents(Oid relid)
  * filtered by a column of its choosing.
  */
 bool
-citus_names_shard(const char *table_name, int64 shardid, const char *relname)
+protection_names_shard(const char *table_name, int64 shardid, const char *relname)
 {
 	char		suffix[NAMEDATALEN];
 	char		expected[NAMEDATALEN];
@@ -304,7 +304,7 @@ citus_names_shard(const char *table_name, int64 shardid, const char *relname)
  * ("<table>_<shardid>"); 0 if it ends in none.
  */
 int64
-citus_shard_id(Oid relid)
+protection_shard_id(Oid relid)
 {
 	char	   *relname = get_rel_name(relid);
 	char	   *p;
@@ -333,7 +333,7 @@ citus_shard_id(Oid relid)
  * side.  Without Citus (no pg_dist_shard) nothing is a shard.
  */
 Oid
-citus_shard_parent(Oid relid)
+protection_shard_table(Oid relid)
 {
 	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
 	int64		shardid;
@@ -342,7 +342,7 @@ citus_shard_parent(Oid relid)
 	Datum		arg;
 	bool		isnull;
 
-	if (!OidIsValid(dist_shard) || (shardid = citus_shard_id(relid)) == 0)
+	if (!OidIsValid(dist_shard) || (shardid = protection_shard_id(relid)) == 0)
 		return InvalidOid;
 
 	compliance_become_owner(&save);
@@ -361,7 +361,7 @@ citus_shard_parent(Oid relid)
 
 	if (OidIsValid(parent) &&
 		(parent == relid || get_rel_namespace(parent) != get_rel_namespace(relid) ||
-		 !citus_names_shard(get_rel_name(parent), shardid, get_rel_name(relid))))
+		 !protection_names_shard(get_rel_name(parent), shardid, get_rel_name(relid))))
 		parent = InvalidOid;
 	return parent;
 }
@@ -369,7 +369,7 @@ citus_shard_parent(Oid relid)
 /*
  * Is relid a Citus table (pg_dist_partition): distributed, reference or
  * Citus-local?  Its own relation is an empty shell; its rows are in its
- * shards, which are protected as it is (citus_shard_parent()).
+ * shards, which are protected as it is (protection_shard_table()).
  */
 static bool
 citus_table(Oid relid)
@@ -433,7 +433,7 @@ protection_has_write_trigger(Oid relid)
 static void
 refuse_unknown_here(Oid relid)
 {
-	Oid			table = citus_shard_parent(relid);
+	Oid			table = protection_shard_table(relid);
 	char	   *name;
 
 	if (!OidIsValid(table))
@@ -443,8 +443,8 @@ refuse_unknown_here(Oid relid)
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("table %s is protected, but this node has no copy of its protection", name),
-			 errdetail("It carries the write trigger of compliance.protect(): it was protected on the Citus coordinator and distributed without compliance.distribute(), which copies what enforcement decides from to every node (Art. 4.4 of Law 99-Z: processing only for a stated purpose and on a legal basis)."),
-			 errhint("On the coordinator, run SELECT compliance.distribute('%s'); nothing is processed here until then.",
+			 errdetail("It carries the write trigger of compliance.protect(): it was protected on the Citus coordinator, and this node has not received what enforcement decides from, which compliance.distribute() copies to every node (Art. 4.4 of Law 99-Z: processing only for a stated purpose and on a legal basis): the table was distributed without it, or the node was added or its metadata synchronised again since."),
+			 errhint("On the coordinator, run SELECT compliance.distribute('%s'), or for a node added with citus_add_node() or synchronised again, CALL compliance.citus_add_worker(host, port); nothing is processed here until then.",
 					 name)));
 }
 
@@ -470,7 +470,7 @@ registered_ancestor(Oid relid)
 			break;
 		if (has_superclass(current))
 			queue = list_concat(queue, inheritance_parents(current));
-		if (OidIsValid(table = citus_shard_parent(current)))
+		if (OidIsValid(table = protection_shard_table(current)))
 			queue = lappend_oid(queue, table);
 	}
 	list_free(queue);
@@ -530,6 +530,7 @@ protection_lookup_ddl(Oid relid)
 		built.subject_kind = t->subject_kind;
 		built.report = t->report;
 		built.citus_table = citus_table(relid);
+		built.write_check = protection_has_write_trigger(relid);
 	}
 
 	p = hash_search(by_relation, &relid, HASH_ENTER, &found);

@@ -416,7 +416,7 @@ creates_shard_write_trigger(CreateTrigStmt *stmt)
 		stmt->columns != NIL || stmt->whenClause != NULL || stmt->args != NIL ||
 		stmt->transitionRels != NIL)
 		return false;
-	snprintf(name, sizeof(name), WRITE_TRIGGER_NAME "_" INT64_FORMAT, citus_shard_id(relid));
+	snprintf(name, sizeof(name), WRITE_TRIGGER_NAME "_" INT64_FORMAT, protection_shard_id(relid));
 	if (strcmp(stmt->trigname, name) != 0 || !citus_shard_arriving(relid))
 		return false;
 	fn = LookupFuncName(stmt->funcname, 0, NULL, true);
@@ -437,6 +437,16 @@ check_create_trigger(CreateTrigStmt *stmt)
 		return;
 	if (creates_shard_write_trigger(stmt))
 		return;
+	/*
+	 * A deferred trigger fires at commit, after an officer's statement has
+	 * ended: with the session's privileges then (a superuser's on a Citus
+	 * worker), on the rows the officer erased.  PostgreSQL refuses to queue
+	 * one inside the statement on one node; a Citus worker's session is no
+	 * security-restricted operation.
+	 */
+	if (stmt->isconstraint && stmt->deferrable)
+		refuse("add a deferrable constraint trigger to protected table", stmt->relation->relname,
+			   "A deferred trigger fires at commit, after the statement that queued it, an officer's erasure too; make it NOT DEFERRABLE.");
 	if (names_write_trigger(stmt->trigname))
 		refuse("replace the enforcement trigger of protected table", stmt->relation->relname,
 			   "Give your trigger another name; compliance.unprotect() removes the enforcement trigger.");
@@ -497,9 +507,48 @@ constraint_reads_no_rows(Constraint *con)
 }
 
 /*
+ * Does a check constraint of the domain call a volatile function, or one
+ * its owner could replace?  It runs over every value written to a column
+ * of the domain: the officers' too, and with the privileges of whoever
+ * writes, a superuser's in a Citus shard move or a restore.
+ */
+static bool
+domain_check_runs_user_code(Oid typid)
+{
+	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		result = false;
+
+	ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(typid));
+	scan = systable_beginscan(conrel, ConstraintTypidIndexId, true, NULL, 1, &key);
+	while (!result && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		bin;
+
+		if (((Form_pg_constraint) GETSTRUCT(tuple))->contype != CONSTRAINT_CHECK)
+			continue;
+		bin = heap_getattr(tuple, Anum_pg_constraint_conbin, RelationGetDescr(conrel), &isnull);
+		if (!isnull)
+		{
+			Node	   *expr = stringToNode(TextDatumGetCString(bin));
+
+			result = contain_volatile_functions(expr) || calls_untrusted_function(expr, NULL);
+		}
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return result;
+}
+
+/*
  * Does storing, indexing or analysing a value of this type run code of a
  * role other than a superuser?  A range type's subtype_diff and canonical
- * functions run over every stored value in index builds and ANALYZE;
+ * functions run over every stored value in index builds and ANALYZE, a
+ * domain's check over every value written (domain_check_runs_user_code);
  * base types and operator classes only a superuser can create.
  */
 static bool
@@ -517,7 +566,8 @@ type_runs_user_code(Oid typid, int depth)
 		return false;
 	typ = (Form_pg_type) GETSTRUCT(tuple);
 	if (typ->typtype == TYPTYPE_DOMAIN)
-		result = type_runs_user_code(typ->typbasetype, depth + 1);
+		result = domain_check_runs_user_code(typid) ||
+			type_runs_user_code(typ->typbasetype, depth + 1);
 	else if (OidIsValid(typ->typelem) && typ->typlen == -1)
 		result = type_runs_user_code(typ->typelem, depth + 1);
 	else if (typ->typtype == TYPTYPE_RANGE || typ->typtype == TYPTYPE_MULTIRANGE)
@@ -600,7 +650,7 @@ check_alter_table_subcommand(AlterTableCmd *cmd, const char *relname, const Prot
 			if (IsA(cmd->def, ColumnDef) &&
 				type_runs_user_code(typenameTypeId(NULL, ((ColumnDef *) cmd->def)->typeName), 0))
 				refuse("add a column whose type runs user code to protected table", relname,
-					   "A range type's subtype_diff or canonical function would see every stored value in index builds and ANALYZE; use a type without them, or ask a superuser.");
+					   "Use a type with neither a range subtype_diff or canonical function (run over every stored value in index builds and ANALYZE) nor a domain check calling a volatile function or one its owner could replace (run over every value written), or ask a superuser.");
 			return;
 		case AT_AddConstraint:
 			if (!IsA(cmd->def, Constraint) || !constraint_reads_no_rows((Constraint *) cmd->def))
@@ -824,7 +874,10 @@ type_used_by_protected(Oid typid, int depth)
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
 
-		if (dep->classid == RelationRelationId && dep->objsubid > 0)
+		if (dep->classid == RelationRelationId && dep->objsubid > 0 &&
+			get_rel_relkind(dep->objid) == RELKIND_COMPOSITE_TYPE && depth < 16)
+			used = type_used_by_protected(get_rel_type_id(dep->objid), depth + 1);
+		else if (dep->classid == RelationRelationId && dep->objsubid > 0)
 			used = protected_tree(dep->objid, true) != NULL;
 		else if (dep->classid == TypeRelationId && depth < 16)
 			used = type_used_by_protected(dep->objid, depth + 1);	/* domains, arrays, ranges */
@@ -849,6 +902,29 @@ check_alter_domain(AlterDomainStmt *stmt)
 		refuse("check the values stored in protected tables against domain",
 			   TypeNameToString(makeTypeNameFromNameList(stmt->typeName)),
 			   "Add the constraint NOT VALID, or ask a superuser to validate it with compliance.enforce = off.");
+}
+
+/*
+ * After ALTER DOMAIN ... ADD CONSTRAINT (NOT VALID too, which checks no
+ * stored value): a domain of a protected table's column may not get a
+ * check that runs user code over the values written (type_runs_user_code),
+ * while enforcement is on, for any role, as protect() and the DDL event
+ * trigger refuse such a check on the table itself.  The statement has run;
+ * the error undoes it.
+ */
+void
+utility_check_done(Node *parsetree)
+{
+	AlterDomainStmt *stmt = (AlterDomainStmt *) parsetree;
+	Oid			typid;
+
+	if (!IsA(parsetree, AlterDomainStmt) || stmt->subtype != 'C' || !compliance_enforce)
+		return;
+	typid = typenameTypeId(NULL, makeTypeNameFromNameList(stmt->typeName));
+	if (type_used_by_protected(typid, 0) && type_runs_user_code(typid, 0))
+		refuse("add a check calling a volatile or untrusted function to domain",
+			   TypeNameToString(makeTypeNameFromNameList(stmt->typeName)),
+			   "Protected tables use the domain, and its checks run over every value written to them, officers' included, with the writer's privileges; use built-in functions that are not volatile, or ask a superuser to add it with compliance.enforce = off.");
 }
 
 /* Is the named trigger of the relation a BEFORE row trigger on INSERT or UPDATE? */

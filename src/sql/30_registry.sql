@@ -1312,6 +1312,26 @@ BEGIN
                   DETAIL = 'ANALYZE (autovacuum''s too), REINDEX, CLUSTER and VACUUM FULL run it over every stored row as the table''s owner, blocked subjects'' rows included.',
                   HINT = 'Use built-in functions or functions of a superuser, or drop it; then protect the table.';
     END IF;
+    -- a deferred trigger fires at commit, after an officer's statement, on
+    -- the rows it erased, with the session's privileges then (utility.c
+    -- refuses to create one on a protected table)
+    SELECT t.tgrelid::regclass, t.tgname INTO v_tree_rel, v_user_code
+      FROM pg_trigger t
+     WHERE t.tgdeferrable
+       AND t.tgrelid IN (WITH RECURSIVE tree(relid) AS (
+                             SELECT tbl::oid
+                             UNION
+                             SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid)
+                         SELECT relid FROM tree)
+       AND t.tgconstraint <> 0
+       AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.oid = t.tgconstraint AND c.contype = 'f')
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'table "%" has a deferrable constraint trigger "%"', v_tree_rel, v_user_code
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A deferred trigger fires at commit, after the statement that queued it, an officer''s erasure too, with the privileges of the session then, and receives the rows erased.',
+                  HINT = 'Create it again NOT DEFERRABLE, or drop it; then protect the table.';
+    END IF;
 
     -- A subject column that references a protected table's subject column
     -- by foreign key (to it, or to one of its partitions or children) names

@@ -705,6 +705,7 @@ DECLARE
     v_node text := node_name || ':' || node_port;
     v_hint text := 'Start the worker, with citus and compliance in shared_preload_libraries, then call the procedure again.';
     v_records bigint;
+    v_state bigint;
     v_node_id integer;
 BEGIN
     IF node_name IS NULL OR node_port IS NULL THEN
@@ -729,16 +730,21 @@ BEGIN
         RETURN v_node_id;
     END IF;
     -- a worker removed earlier still holds its disclosure log, which the
-    -- coordinator keeps a copy of: the history would read it twice
+    -- coordinator keeps a copy of (the history would read it twice), and
+    -- its old copy of the decision state, which would decide if the full
+    -- copy below failed
     IF compliance.citus_on_worker(node_name, node_port,
            'SELECT pg_catalog.to_jsonb(EXISTS (SELECT FROM pg_catalog.pg_extension e'
            ' WHERE e.extname OPERATOR(pg_catalog.=) ''compliance''))', v_hint)::boolean THEN
         v_records := compliance.citus_on_worker(node_name, node_port,
             'SELECT pg_catalog.to_jsonb(pg_catalog.count(*)) FROM compliance.disclosure_records', v_hint)::bigint;
-        IF v_records > 0 THEN
-            RAISE EXCEPTION 'node % holds a disclosure log of its own', v_node
+        v_state := compliance.citus_on_worker(node_name, node_port,
+            'SELECT pg_catalog.to_jsonb((SELECT pg_catalog.count(*) FROM compliance.consent_state)'
+            ' OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM compliance.protected_tables))', v_hint)::bigint;
+        IF v_records > 0 OR v_state > 0 THEN
+            RAISE EXCEPTION 'node % holds data of compliance from before', v_node
                 USING ERRCODE = 'object_not_in_prerequisite_state',
-                      DETAIL = pg_catalog.format('%s records: a worker removed with compliance.citus_remove_worker() leaves its log there, and the coordinator keeps a copy of it, which the history of a subject already reads.', v_records),
+                      DETAIL = pg_catalog.format('%s disclosure records and %s rows of a copy of the consent state and protected tables: a worker removed with compliance.citus_remove_worker() leaves them there. The coordinator keeps a copy of its log, which the history of a subject already reads, and its old consent state must not decide for its shards.', v_records, v_state),
                       HINT = 'Add a node with a new database (or drop and create its database again), then call the procedure again.';
         END IF;
     END IF;
@@ -776,7 +782,8 @@ REVOKE EXECUTE ON FUNCTION compliance.citus_send_copies() FROM PUBLIC;
 -- every row (failing closed) until the next full copy.  Two transactions:
 -- Citus replicates reference tables only in a transaction that did not
 -- change the cluster's nodes; until the second commits, the worker holds
--- no shard.  A node that already holds a disclosure log is refused.
+-- no shard.  A node that holds data of the extension from before (a
+-- worker removed earlier) is refused.
 -- Called for a node in the cluster already (after
 -- start_metadata_sync_to_node(), say), it sends the full copy again.
 -- A procedure, as it commits: not in a transaction block.
