@@ -268,11 +268,22 @@ CREATE CONSTRAINT TRIGGER byp_keep_later AFTER DELETE ON byp_patients
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION byp_keep_erased();
 CREATE CONSTRAINT TRIGGER byp_keep_later AFTER DELETE ON byp_patients
     DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION byp_keep_erased();
--- and a table that has one is not protected
+-- ... nor a trigger whose WHEN condition calls a volatile function: it
+-- runs over every row erased, before the trigger function is called
+CREATE TRIGGER byp_keep_when BEFORE DELETE ON byp_patients FOR EACH ROW
+    WHEN (pg_notify('byp', OLD::text) IS NULL) EXECUTE FUNCTION byp_keep_erased();
+CREATE TRIGGER byp_keep_when BEFORE DELETE ON byp_patients FOR EACH ROW
+    WHEN (OLD.id > 0) EXECUTE FUNCTION byp_keep_erased();
+DROP TRIGGER byp_keep_when ON byp_patients;
+-- and a table that has either is not protected
 CREATE TABLE byp_later (id int);
 CREATE CONSTRAINT TRIGGER byp_keep_later AFTER DELETE ON byp_later
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION byp_keep_erased();
 RESET SESSION AUTHORIZATION;
+SELECT compliance.protect('byp_later', 'id');
+DROP TRIGGER byp_keep_later ON byp_later;
+CREATE TRIGGER byp_keep_when BEFORE DELETE ON byp_later FOR EACH ROW
+    WHEN (pg_notify('byp', OLD::text) IS NULL) EXECUTE FUNCTION byp_keep_erased();
 SELECT compliance.protect('byp_later', 'id');
 DROP TABLE byp_later;
 DROP TRIGGER byp_keep_erased ON byp_patients;

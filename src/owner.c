@@ -36,6 +36,7 @@
 #include "access/relation.h"
 #include "access/transam.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
 #include "executor/spi.h"
@@ -166,9 +167,11 @@ restricted_function_check(Oid fn_oid)
 /*
  * Does the statement only read (SELECT) or delete (DELETE) rows of a table,
  * with no data-modifying WITH?  Neither runs an expression of the table
- * owner's but its triggers, which restricted_function_check() refuses, and
- * its row level security policies, which a superuser bypasses: no domain or
- * CHECK constraint, generated column, index expression or default.  An
+ * owner's but its triggers, whose functions restricted_function_check()
+ * refuses and whose WHEN conditions call no volatile function (utility.c),
+ * and its row level security policies, which a superuser bypasses: no
+ * domain or CHECK constraint, generated column, index expression or
+ * default.  An
  * UPDATE (rectify_subject) runs the owner's domain and CHECK constraints,
  * built-in functions included (set_config, lo_export, ...), over the
  * values it writes.
@@ -186,6 +189,25 @@ reads_or_deletes(const char *statement)
 		return ((SelectStmt *) stmt)->withClause == NULL &&
 			((SelectStmt *) stmt)->intoClause == NULL;
 	return IsA(stmt, DeleteStmt) && ((DeleteStmt *) stmt)->withClause == NULL;
+}
+
+/*
+ * Are relid and all its partitions and children tables (no foreign table,
+ * whose wrapper would reach its server with a superuser's user mapping)?
+ */
+static bool
+tables_only(Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+	{
+		char		relkind = get_rel_relkind(lfirst_oid(lc));
+
+		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -236,16 +258,19 @@ run_restricted(Oid relid, const char *statement, char **value)
 	 * function's owner, who installed the extension, a superuser; the
 	 * workers run it as an officer's statement, where only trusted code
 	 * runs, as here.  Running as the owner would give the owner's code the
-	 * owner's privileges, and none of it runs in a read or a deletion
-	 * (reads_or_deletes()).  Any other statement would run the owner's
+	 * owner's privileges; in a read or a deletion none of it runs but
+	 * trigger functions, which are refused, and triggers' WHEN conditions
+	 * and row level security policies: the DDL checks let no WHEN condition
+	 * of a protected table call a volatile function or one its owner could
+	 * replace (a built-in such as set_config(), or Citus's
+	 * alter_role_if_exists(), would act with a superuser's privileges), and
+	 * a superuser bypasses row level security.  Any other statement would run the owner's
 	 * constraints with a superuser's privileges: refused.
 	 */
 	p = protection_lookup(relid);
 	citus = p != NULL && p->citus_table;
 	if (citus && !superuser_arg(owner))
 	{
-		char		relkind = get_rel_relkind(relid);
-
 		if (!reads_or_deletes(statement))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -254,8 +279,7 @@ run_restricted(Oid relid, const char *statement, char **value)
 					 errdetail("On the Citus workers the statement would run as a superuser, and it runs the owner's domain and CHECK constraints over the values it writes; reads and erasures run there, as no code of the owner's runs in them."),
 					 errhint("Make a superuser the table's owner (ALTER TABLE ... OWNER TO), then call the officer function again.")));
 		/* else as the owner: the workers refuse it, failing closed */
-		if (superuser_arg(save_userid) &&
-			(relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE))
+		if (superuser_arg(save_userid) && tables_only(relid))
 			run_as = save_userid;
 	}
 	if (citus)

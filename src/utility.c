@@ -905,12 +905,54 @@ check_alter_domain(AlterDomainStmt *stmt)
 }
 
 /*
+ * The first trigger of relid (named name, or any if NULL) whose WHEN
+ * condition calls a volatile function, or one its owner could replace;
+ * NULL if none.  PostgreSQL
+ * evaluates the condition for every row before it calls the trigger
+ * function, an officer's erasure's too (as a superuser on a Citus worker),
+ * which restricted_function_check() never sees: pg_notify(OLD::text) or
+ * lo_from_bytea() would keep an erased row.
+ */
+static char *
+trigger_condition_runs_user_code(Oid relid, const char *name)
+{
+	Relation	tgrel = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	char	   *found = NULL;
+
+	ScanKeyInit(&key, Anum_pg_trigger_tgrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(tgrel, TriggerRelidNameIndexId, true, NULL, 1, &key);
+	while (found == NULL && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		qual = heap_getattr(tuple, Anum_pg_trigger_tgqual, RelationGetDescr(tgrel), &isnull);
+
+		const char *tgname = NameStr(((Form_pg_trigger) GETSTRUCT(tuple))->tgname);
+
+		if (!isnull && (name == NULL || strcmp(name, tgname) == 0))
+		{
+			Node	   *expr = stringToNode(TextDatumGetCString(qual));
+
+			if (contain_volatile_functions(expr) || calls_untrusted_function(expr, NULL))
+				found = pstrdup(tgname);
+		}
+	}
+	systable_endscan(scan);
+	table_close(tgrel, AccessShareLock);
+	return found;
+}
+
+/*
  * After ALTER DOMAIN ... ADD CONSTRAINT (NOT VALID too, which checks no
  * stored value): a domain of a protected table's column may not get a
  * check that runs user code over the values written (type_runs_user_code),
  * while enforcement is on, for any role, as protect() and the DDL event
- * trigger refuse such a check on the table itself.  The statement has run;
- * the error undoes it.
+ * trigger refuse such a check on the table itself; nor a protected table
+ * a trigger whose WHEN condition does (trigger_condition_runs_user_code).
+ * The statement has run; the error undoes it.
  */
 void
 utility_check_done(Node *parsetree)
@@ -918,7 +960,23 @@ utility_check_done(Node *parsetree)
 	AlterDomainStmt *stmt = (AlterDomainStmt *) parsetree;
 	Oid			typid;
 
-	if (!IsA(parsetree, AlterDomainStmt) || stmt->subtype != 'C' || !compliance_enforce)
+	if (!compliance_enforce)
+		return;
+	/* CREATE TRIGGER ... WHEN (...) on a protected table, likewise */
+	if (IsA(parsetree, CreateTrigStmt) && ((CreateTrigStmt *) parsetree)->whenClause != NULL)
+	{
+		RangeVar   *rv = ((CreateTrigStmt *) parsetree)->relation;
+		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+		char	   *trigger;
+
+		if (OidIsValid(relid) && protection_lookup_ddl(relid) != NULL &&
+			(trigger = trigger_condition_runs_user_code(relid, ((CreateTrigStmt *) parsetree)->trigname)) != NULL)
+			refuse("add a trigger whose WHEN condition calls a volatile or untrusted function to protected table",
+				   rv->relname,
+				   "The condition runs over every row written or deleted, an officer's erasure too, before the trigger function; use built-in functions that are not volatile, or ask a superuser to create it with compliance.enforce = off.");
+		return;
+	}
+	if (!IsA(parsetree, AlterDomainStmt) || stmt->subtype != 'C')
 		return;
 	typid = typenameTypeId(NULL, makeTypeNameFromNameList(stmt->typeName));
 	if (type_used_by_protected(typid, 0) && type_runs_user_code(typid, 0))
@@ -1315,9 +1373,11 @@ stored_calls_untrusted(int cacheid, HeapTuple tuple, AttrNumber attno)
  * What of the table would run code its owner could replace over every
  * stored row, as the owner, in ANALYZE (autovacuum's too), REINDEX,
  * CLUSTER or VACUUM FULL: a column whose type runs user code (a range
- * type's subtype_diff), or an index, extended statistics or check
- * constraint expression calling a function owner_function_trusted() does
- * not trust (or, for a check, a volatile one).  NULL if
+ * type's subtype_diff, a domain's check), or an index, extended statistics
+ * or check constraint expression calling a function
+ * owner_function_trusted() does not trust (or, for a check, a volatile
+ * one); or over every row written or deleted: a trigger's WHEN condition
+ * calling either.  NULL if
  * nothing.  protect() refuses such a table, and the DDL event trigger a
  * partition or child of a protected table that has one.
  */
@@ -1389,6 +1449,14 @@ user_code_over_rows(PG_FUNCTION_ARGS)
 		}
 		systable_endscan(scan);
 		table_close(conrel, AccessShareLock);
+	}
+	if (found == NULL)
+	{
+		char	   *trigger = trigger_condition_runs_user_code(RelationGetRelid(rel), NULL);
+
+		if (trigger != NULL)
+			found = psprintf("trigger \"%s\", whose WHEN condition calls a volatile or untrusted function,",
+							 trigger);
 	}
 	foreach(lc, RelationGetStatExtList(rel))
 	{

@@ -1309,7 +1309,7 @@ BEGIN
     IF FOUND THEN
         RAISE EXCEPTION '% of table "%" would run code its owner could replace over every row', v_user_code, v_tree_rel
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'ANALYZE (autovacuum''s too), REINDEX, CLUSTER and VACUUM FULL run it over every stored row as the table''s owner, blocked subjects'' rows included.',
+                  DETAIL = 'ANALYZE (autovacuum''s too), REINDEX, CLUSTER and VACUUM FULL run it over every stored row as the table''s owner, and writes and deletions, officers'' erasures included, over the rows they touch, blocked subjects'' rows included.',
                   HINT = 'Use built-in functions or functions of a superuser, or drop it; then protect the table.';
     END IF;
     -- a deferred trigger fires at commit, after an officer's statement, on

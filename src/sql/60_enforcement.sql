@@ -200,7 +200,7 @@ BEGIN
             IF v_user_code IS NOT NULL THEN
                 RAISE EXCEPTION '% of table "%" would run code its owner could replace over every row', v_user_code, v_rel
                     USING ERRCODE = 'insufficient_privilege',
-                          DETAIL = 'The table is protected, or a partition or child of a protected table: ANALYZE (autovacuum''s too), REINDEX, CLUSTER and VACUUM FULL run it over every stored row as the table''s owner.',
+                          DETAIL = 'The table is protected, or a partition or child of a protected table: ANALYZE (autovacuum''s too), REINDEX, CLUSTER and VACUUM FULL run it over every stored row as the table''s owner, and writes and deletions, officers'' erasures included, over the rows they touch.',
                           HINT = 'Use built-in functions or functions of a superuser, or ask a superuser to run it with compliance.enforce = off.';
             END IF;
         END IF;
