@@ -272,6 +272,12 @@ CREATE CONSTRAINT TRIGGER byp_keep_later AFTER DELETE ON byp_patients
 -- runs over every row erased, before the trigger function is called
 CREATE TRIGGER byp_keep_when BEFORE DELETE ON byp_patients FOR EACH ROW
     WHEN (pg_notify('byp', OLD::text) IS NULL) EXECUTE FUNCTION byp_keep_erased();
+-- a stable one too: table_to_xml() runs a query over a view of the
+-- owner's, whose functions run as whoever erases (a superuser on Citus)
+CREATE VIEW byp_side AS SELECT pg_notify('byp', 'side effect') IS NULL AS x;
+CREATE TRIGGER byp_keep_when BEFORE DELETE ON byp_patients FOR EACH ROW
+    WHEN (table_to_xml('byp_side'::regclass, false, false, '') IS NULL) EXECUTE FUNCTION byp_keep_erased();
+DROP VIEW byp_side;
 CREATE TRIGGER byp_keep_when BEFORE DELETE ON byp_patients FOR EACH ROW
     WHEN (OLD.id > 0) EXECUTE FUNCTION byp_keep_erased();
 DROP TRIGGER byp_keep_when ON byp_patients;

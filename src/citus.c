@@ -221,7 +221,6 @@ void
 citus_workers_enforce(bool on, bool officer)
 {
 	const char *command;
-
 	int			nestlevel;
 
 	/*

@@ -507,10 +507,13 @@ constraint_reads_no_rows(Constraint *con)
 }
 
 /*
- * Does a check constraint of the domain call a volatile function, or one
- * its owner could replace?  It runs over every value written to a column
- * of the domain: the officers' too, and with the privileges of whoever
- * writes, a superuser's in a Citus shard move or a restore.
+ * Does a check constraint of the domain call a function that is not
+ * immutable, or one its owner could replace?  It runs over every value
+ * written to a column of the domain: the officers' too, and with the
+ * privileges of whoever writes, a superuser's in a Citus shard move or a
+ * restore.  Immutable, not merely stable: a stable built-in such as
+ * table_to_xml() runs a query over a view of the owner's, whose functions
+ * run as the writer.  PostgreSQL takes checks for immutable anyway.
  */
 static bool
 domain_check_runs_user_code(Oid typid)
@@ -536,7 +539,7 @@ domain_check_runs_user_code(Oid typid)
 		{
 			Node	   *expr = stringToNode(TextDatumGetCString(bin));
 
-			result = contain_volatile_functions(expr) || calls_untrusted_function(expr, NULL);
+			result = contain_mutable_functions(expr) || calls_untrusted_function(expr, NULL);
 		}
 	}
 	systable_endscan(scan);
@@ -650,7 +653,7 @@ check_alter_table_subcommand(AlterTableCmd *cmd, const char *relname, const Prot
 			if (IsA(cmd->def, ColumnDef) &&
 				type_runs_user_code(typenameTypeId(NULL, ((ColumnDef *) cmd->def)->typeName), 0))
 				refuse("add a column whose type runs user code to protected table", relname,
-					   "Use a type with neither a range subtype_diff or canonical function (run over every stored value in index builds and ANALYZE) nor a domain check calling a volatile function or one its owner could replace (run over every value written), or ask a superuser.");
+					   "Use a type with neither a range subtype_diff or canonical function (run over every stored value in index builds and ANALYZE) nor a domain check calling a function that is not immutable or that its owner could replace (run over every value written), or ask a superuser.");
 			return;
 		case AT_AddConstraint:
 			if (!IsA(cmd->def, Constraint) || !constraint_reads_no_rows((Constraint *) cmd->def))
@@ -906,12 +909,13 @@ check_alter_domain(AlterDomainStmt *stmt)
 
 /*
  * The first trigger of relid (named name, or any if NULL) whose WHEN
- * condition calls a volatile function, or one its owner could replace;
- * NULL if none.  PostgreSQL
- * evaluates the condition for every row before it calls the trigger
- * function, an officer's erasure's too (as a superuser on a Citus worker),
- * which restricted_function_check() never sees: pg_notify(OLD::text) or
- * lo_from_bytea() would keep an erased row.
+ * condition calls a function that is not immutable, or one its owner could
+ * replace; NULL if none.  PostgreSQL evaluates the condition for every row
+ * before it calls the trigger function, an officer's erasure's too (as a
+ * superuser on a Citus worker), which restricted_function_check() never
+ * sees: pg_notify(OLD::text) or lo_from_bytea() would keep an erased row,
+ * and table_to_xml() over a view of the owner's would run the view's
+ * functions with a superuser's privileges.
  */
 static char *
 trigger_condition_runs_user_code(Oid relid, const char *name)
@@ -936,7 +940,7 @@ trigger_condition_runs_user_code(Oid relid, const char *name)
 		{
 			Node	   *expr = stringToNode(TextDatumGetCString(qual));
 
-			if (contain_volatile_functions(expr) || calls_untrusted_function(expr, NULL))
+			if (contain_mutable_functions(expr) || calls_untrusted_function(expr, NULL))
 				found = pstrdup(tgname);
 		}
 	}
@@ -971,18 +975,18 @@ utility_check_done(Node *parsetree)
 
 		if (OidIsValid(relid) && protection_lookup_ddl(relid) != NULL &&
 			(trigger = trigger_condition_runs_user_code(relid, ((CreateTrigStmt *) parsetree)->trigname)) != NULL)
-			refuse("add a trigger whose WHEN condition calls a volatile or untrusted function to protected table",
+			refuse("add a trigger whose WHEN condition calls a function that is not immutable or that its owner could replace to protected table",
 				   rv->relname,
-				   "The condition runs over every row written or deleted, an officer's erasure too, before the trigger function; use built-in functions that are not volatile, or ask a superuser to create it with compliance.enforce = off.");
+				   "The condition runs over every row written or deleted, an officer's erasure too, before the trigger function, as a superuser on a Citus worker; use immutable built-in functions, or ask a superuser to create it with compliance.enforce = off.");
 		return;
 	}
 	if (!IsA(parsetree, AlterDomainStmt) || stmt->subtype != 'C')
 		return;
 	typid = typenameTypeId(NULL, makeTypeNameFromNameList(stmt->typeName));
 	if (type_used_by_protected(typid, 0) && type_runs_user_code(typid, 0))
-		refuse("add a check calling a volatile or untrusted function to domain",
+		refuse("add a check calling a function that is not immutable or that its owner could replace to domain",
 			   TypeNameToString(makeTypeNameFromNameList(stmt->typeName)),
-			   "Protected tables use the domain, and its checks run over every value written to them, officers' included, with the writer's privileges; use built-in functions that are not volatile, or ask a superuser to add it with compliance.enforce = off.");
+			   "Protected tables use the domain, and its checks run over every value written to them, officers' included, with the writer's privileges; use immutable built-in functions, or ask a superuser to add it with compliance.enforce = off.");
 }
 
 /* Is the named trigger of the relation a BEFORE row trigger on INSERT or UPDATE? */
@@ -1375,9 +1379,9 @@ stored_calls_untrusted(int cacheid, HeapTuple tuple, AttrNumber attno)
  * CLUSTER or VACUUM FULL: a column whose type runs user code (a range
  * type's subtype_diff, a domain's check), or an index, extended statistics
  * or check constraint expression calling a function
- * owner_function_trusted() does not trust (or, for a check, a volatile
- * one); or over every row written or deleted: a trigger's WHEN condition
- * calling either.  NULL if
+ * owner_function_trusted() does not trust (or, for a check, one that is
+ * not immutable); or over every row written or deleted: a trigger's WHEN
+ * condition calling either.  NULL if
  * nothing.  protect() refuses such a table, and the DDL event trigger a
  * partition or child of a protected table that has one.
  */
@@ -1416,8 +1420,9 @@ user_code_over_rows(PG_FUNCTION_ARGS)
 	 * A check constraint runs over every row a statement writes, whatever
 	 * columns the purpose may touch, and when an officer's erasure cascades
 	 * an update (ON DELETE SET NULL) into the table, over rows no purpose
-	 * may see: a function of the owner's (its volatility is only declared)
-	 * or a volatile built-in (lo_from_bytea, pg_notify) could keep them.
+	 * may see: a function of the owner's (its volatility is only declared),
+	 * a volatile built-in (lo_from_bytea, pg_notify) could keep them, and
+	 * a stable one (table_to_xml) runs a query, as whoever writes.
 	 */
 	if (found == NULL)
 	{
@@ -1442,8 +1447,8 @@ user_code_over_rows(PG_FUNCTION_ARGS)
 			{
 				Node	   *expr = stringToNode(TextDatumGetCString(bin));
 
-				if (contain_volatile_functions(expr) || calls_untrusted_function(expr, NULL))
-					found = psprintf("check constraint \"%s\", which calls a volatile or untrusted function,",
+				if (contain_mutable_functions(expr) || calls_untrusted_function(expr, NULL))
+					found = psprintf("check constraint \"%s\", which calls a function that is not immutable or that its owner could replace,",
 									 NameStr(con->conname));
 			}
 		}
@@ -1455,7 +1460,7 @@ user_code_over_rows(PG_FUNCTION_ARGS)
 		char	   *trigger = trigger_condition_runs_user_code(RelationGetRelid(rel), NULL);
 
 		if (trigger != NULL)
-			found = psprintf("trigger \"%s\", whose WHEN condition calls a volatile or untrusted function,",
+			found = psprintf("trigger \"%s\", whose WHEN condition calls a function that is not immutable or that its owner could replace,",
 							 trigger);
 	}
 	foreach(lc, RelationGetStatExtList(rel))

@@ -610,6 +610,36 @@ COMMENT ON FUNCTION compliance.citus_on_worker(text, integer, text, text) IS
     'Internal: runs a query returning one jsonb value on one Citus worker; an error if it does not answer.';
 REVOKE EXECUTE ON FUNCTION compliance.citus_on_worker(text, integer, text, text) FROM PUBLIC;
 
+-- What compliance.citus_add_worker() and citus_remove_worker() check
+-- first (action: add or remove): a host and a port, a superuser, and a
+-- Citus coordinator on which distribute() has run.
+CREATE FUNCTION compliance.citus_check_worker_call(node_name text, node_port integer, action text)
+    RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF node_name IS NULL OR node_port IS NULL THEN
+        RAISE EXCEPTION 'the worker''s host and port must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass them as the coordinator reaches the worker (as pg_dist_node lists them).';
+    END IF;
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+        RAISE EXCEPTION 'only a superuser may % a Citus worker', action
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Connect as a superuser.';
+    END IF;
+    IF NOT compliance.citus_coordinator() THEN
+        RAISE EXCEPTION 'compliance.citus_%_worker() runs on a Citus coordinator after compliance.distribute()', action
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('Without distributed protected tables, %s the node with citus_%s_node().', action, action);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION compliance.citus_check_worker_call(text, integer, text) IS
+    'Internal: the checks compliance.citus_add_worker() and citus_remove_worker() share (a host and port, a superuser, a coordinator after distribute()).';
+REVOKE EXECUTE ON FUNCTION compliance.citus_check_worker_call(text, integer, text) FROM PUBLIC;
+
 -- compliance.citus_remove_worker(node_name, node_port): removes a worker
 -- from the cluster (Citus's citus_remove_node()), keeping its disclosure
 -- log on the coordinator.  Drain it first (citus_drain_node()): Citus
@@ -629,21 +659,7 @@ DECLARE
     v_kept bigint := 0;
     v_check record;
 BEGIN
-    IF node_name IS NULL OR node_port IS NULL THEN
-        RAISE EXCEPTION 'the worker''s host and port must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Pass them as pg_dist_node lists them.';
-    END IF;
-    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
-        RAISE EXCEPTION 'only a superuser may remove a Citus worker'
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Connect as a superuser.';
-    END IF;
-    IF NOT compliance.citus_coordinator() THEN
-        RAISE EXCEPTION 'compliance.citus_remove_worker() runs on a Citus coordinator after compliance.distribute()'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Without distributed protected tables, remove the node with citus_remove_node().';
-    END IF;
+    PERFORM compliance.citus_check_worker_call(node_name, node_port, 'remove');
     EXECUTE 'SELECT n.nodeid FROM pg_catalog.pg_dist_node n
               WHERE n.nodename OPERATOR(pg_catalog.=) $1 AND n.nodeport OPERATOR(pg_catalog.=) $2
                 AND n.groupid OPERATOR(pg_catalog.<>) 0'
@@ -708,21 +724,7 @@ DECLARE
     v_state bigint;
     v_node_id integer;
 BEGIN
-    IF node_name IS NULL OR node_port IS NULL THEN
-        RAISE EXCEPTION 'the worker''s host and port must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Pass them as the coordinator reaches the worker.';
-    END IF;
-    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
-        RAISE EXCEPTION 'only a superuser may add a Citus worker'
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Connect as a superuser.';
-    END IF;
-    IF NOT compliance.citus_coordinator() THEN
-        RAISE EXCEPTION 'compliance.citus_add_worker() runs on a Citus coordinator after compliance.distribute()'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Without distributed protected tables, add the node with citus_add_node().';
-    END IF;
+    PERFORM compliance.citus_check_worker_call(node_name, node_port, 'add');
     EXECUTE 'SELECT n.nodeid FROM pg_catalog.pg_dist_node n
               WHERE n.nodename OPERATOR(pg_catalog.=) $1 AND n.nodeport OPERATOR(pg_catalog.=) $2'
        INTO v_node_id USING node_name, node_port;
