@@ -431,6 +431,9 @@ check_relation(Oid relid, Bitmapset *cols, AclMode perms, bool *protected_seen)
 {
 	StatementSettings *settings;
 
+	/* a Citus worker running an officer's deletion as a superuser (owner.c) */
+	if (compliance_officer_statement && (perms & ACL_DELETE) != 0)
+		owner_refuse_trigger_conditions(relid);
 	if (!enforce_check_relation(relid, cols, (perms & (ACL_INSERT | ACL_UPDATE)) != 0) ||
 		*protected_seen)
 		return;

@@ -543,6 +543,8 @@ extern void report_statement_end(void);
  * worker under compliance.officer_statement: errors on owner code
  */
 extern void restricted_function_check(Oid fn_oid);
+/* an officer's deletion as a superuser: errors on a trigger with a WHEN condition */
+extern void owner_refuse_trigger_conditions(Oid relid);
 /* built in, the extension's or (but for triggers) a superuser's */
 extern bool owner_function_trusted(Oid fn_oid, bool *trigger);
 

@@ -33,27 +33,32 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/relation.h"
+#include "access/table.h"
 #include "access/transam.h"
+#include "catalog/indexing.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
-#include "storage/lock.h"
-#include "storage/proc.h"
 
 #include "compliance.h"
 
@@ -176,19 +181,65 @@ restricted_function_check(Oid fn_oid)
  * built-in functions included (set_config, lo_export, ...), over the
  * values it writes.
  */
-static bool
+static CmdType
 reads_or_deletes(const char *statement)
 {
 	List	   *parsed = raw_parser(statement, RAW_PARSE_DEFAULT);
 	Node	   *stmt;
 
 	if (list_length(parsed) != 1)
-		return false;
+		return CMD_UNKNOWN;
 	stmt = ((RawStmt *) linitial(parsed))->stmt;
-	if (IsA(stmt, SelectStmt))
-		return ((SelectStmt *) stmt)->withClause == NULL &&
-			((SelectStmt *) stmt)->intoClause == NULL;
-	return IsA(stmt, DeleteStmt) && ((DeleteStmt *) stmt)->withClause == NULL;
+	if (IsA(stmt, SelectStmt) && ((SelectStmt *) stmt)->withClause == NULL &&
+		((SelectStmt *) stmt)->intoClause == NULL)
+		return CMD_SELECT;
+	if (IsA(stmt, DeleteStmt) && ((DeleteStmt *) stmt)->withClause == NULL)
+		return CMD_DELETE;
+	return CMD_UNKNOWN;
+}
+
+/*
+ * An officer's deletion that runs as a superuser (a Citus table whose owner
+ * is not one, on the coordinator and, under compliance.officer_statement,
+ * on the workers): refused while relid or a partition or child of it has a
+ * trigger with a WHEN condition.  PostgreSQL evaluates the condition for
+ * every row before it calls the trigger function, so nothing here sees the
+ * functions it reaches: through a cast to a domain, or a stable built-in
+ * running a query over a view, several did.  The DDL checks refuse such
+ * conditions (utility.c); this is what keeps any they miss from running
+ * with a superuser's privileges.
+ */
+void
+owner_refuse_trigger_conditions(Oid relid)
+{
+	Relation	tgrel = table_open(TriggerRelationId, AccessShareLock);
+	ListCell   *lc;
+
+	foreach(lc, find_all_inheritors(relid, AccessShareLock, NULL))
+	{
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tuple;
+
+		ScanKeyInit(&key, Anum_pg_trigger_tgrelid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(lfirst_oid(lc)));
+		scan = systable_beginscan(tgrel, TriggerRelidNameIndexId, true, NULL, 1, &key);
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			Form_pg_trigger trigger = (Form_pg_trigger) GETSTRUCT(tuple);
+
+			if (!trigger->tgisinternal &&
+				!heap_attisnull(tuple, Anum_pg_trigger_tgqual, RelationGetDescr(tgrel)))
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("trigger \"%s\" of \"%s\" has a WHEN condition, which an officer's erasure would evaluate as a superuser",
+								NameStr(trigger->tgname), get_rel_name(lfirst_oid(lc))),
+						 errdetail("On a Citus table whose owner is not a superuser the officer's statement runs as a superuser, and PostgreSQL evaluates a trigger's WHEN condition before it calls the trigger function."),
+						 errhint("Create the trigger again without a WHEN condition (test it in the trigger function), or make a superuser the table's owner; then call the officer function again.")));
+		}
+		systable_endscan(scan);
+	}
+	table_close(tgrel, AccessShareLock);
 }
 
 /*
@@ -271,7 +322,9 @@ run_restricted(Oid relid, const char *statement, char **value)
 	citus = p != NULL && p->citus_table;
 	if (citus && !superuser_arg(owner))
 	{
-		if (!reads_or_deletes(statement))
+		CmdType		command = reads_or_deletes(statement);
+
+		if (command == CMD_UNKNOWN)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("cannot change rows of distributed table \"%s\" in an officer's statement while its owner is not a superuser",
@@ -280,7 +333,11 @@ run_restricted(Oid relid, const char *statement, char **value)
 					 errhint("Make a superuser the table's owner (ALTER TABLE ... OWNER TO), then call the officer function again.")));
 		/* else as the owner: the workers refuse it, failing closed */
 		if (superuser_arg(save_userid) && tables_only(relid))
+		{
 			run_as = save_userid;
+			if (command == CMD_DELETE)
+				owner_refuse_trigger_conditions(relid);
+		}
 	}
 	if (citus)
 		citus_workers_enforce(false, true);

@@ -254,13 +254,41 @@ untrusted_function(Oid fn_oid, void *context)
 	return !owner_function_trusted(fn_oid, &trigger);
 }
 
+static bool type_runs_user_code(Oid typid, int depth);
+
+/*
+ * Does the expression call a function the table's owner could replace,
+ * also through a cast to a domain, which runs the domain's checks (a
+ * domain no protected column uses, so nothing else looks at them)?
+ */
 static bool
 calls_untrusted_function(Node *node, void *context)
 {
+	static int	domain_depth = 0;
+	bool		result;
+
 	if (node == NULL)
 		return false;
 	if (check_functions_in_node(node, untrusted_function, context))
 		return true;
+	if (IsA(node, CoerceToDomain))
+	{
+		/* a domain whose check casts to itself is refused, not followed */
+		if (domain_depth >= 16)
+			return true;
+		domain_depth++;
+		PG_TRY();
+		{
+			result = type_runs_user_code(((CoerceToDomain *) node)->resulttype, 0);
+		}
+		PG_FINALLY();
+		{
+			domain_depth--;
+		}
+		PG_END_TRY();
+		if (result)
+			return true;
+	}
 	return expression_tree_walker(node, calls_untrusted_function, context);
 }
 
