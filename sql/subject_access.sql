@@ -185,6 +185,32 @@ SET ROLE compliance_app;
 SELECT compliance.rectify_subject(:rect2, 'patients', '{"email": "x"}');
 RESET ROLE;
 
+-- A subject column with a type modifier (char(3), bit(4)) or a collation
+-- that ignores case: the key is matched as the ledger holds it, byte for
+-- byte, not cut to char(1) (no row found, the erasure said "fulfilled")
+-- nor widened to another subject's rows (ANNA's given out, and erased,
+-- for anna)
+CREATE TABLE sa_fixed (id char(3) PRIMARY KEY, email text);
+CREATE TABLE sa_bits (id bit(4) PRIMARY KEY, email text);
+CREATE COLLATION sa_nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TABLE sa_cased (subj text COLLATE sa_nocase, email text);
+INSERT INTO sa_fixed VALUES ('abc', 'abc@example.by'), ('abd', 'abd@example.by');
+INSERT INTO sa_bits VALUES (B'1010', 'bits@example.by');
+INSERT INTO sa_cased VALUES ('anna', 'anna@example.by'), ('ANNA', 'other@example.by');
+SELECT compliance.protect('sa_fixed', 'id'), compliance.protect('sa_bits', 'id'),
+       compliance.protect('sa_cased', 'subj');
+SELECT jsonb_path_query_array(compliance.subject_access('abc') -> 'data', '$[*].rows[*].email') AS abc,
+       jsonb_path_query_array(compliance.subject_access('1010') -> 'data', '$[*].rows[*].email') AS bits,
+       jsonb_path_query_array(compliance.subject_access('anna') -> 'data', '$[*].rows[*].email') AS anna;
+SELECT compliance.erase_subject('anna') -> 'deleted' AS anna_erased,
+       compliance.erase_subject('abc') -> 'deleted' AS abc_erased;
+SET compliance.enforce = off;
+SELECT (SELECT string_agg(email, ',' ORDER BY email) FROM sa_cased) AS cased_left,
+       (SELECT string_agg(email, ',' ORDER BY email) FROM sa_fixed) AS fixed_left;
+RESET compliance.enforce;
+DROP TABLE sa_fixed, sa_bits, sa_cased;
+DROP COLLATION sa_nocase;
+
 DROP FUNCTION show(jsonb), show_report(text);
 DROP TABLE visits, patients;
 DROP EXTENSION compliance;

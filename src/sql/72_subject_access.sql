@@ -122,15 +122,19 @@ CREATE FUNCTION compliance.subject_match(subject text, subject_column name, colu
 AS $$
 DECLARE
     v_type oid := column_type::regtype;
+    v_cast text := column_type;     -- with its modifier: char(3), not char(1)
     v_base oid;
+    v_typmod integer;
 BEGIN
     -- The key is compared as the type under any domains: a domain's CHECK
     -- is code of whoever created it, and must not run with the rights of
     -- the officer function that builds this condition.
     LOOP
-        SELECT t.typbasetype INTO v_base FROM pg_type t WHERE t.oid = v_type AND t.typtype = 'd';
+        SELECT t.typbasetype, t.typtypmod INTO v_base, v_typmod FROM pg_type t
+         WHERE t.oid = v_type AND t.typtype = 'd';
         EXIT WHEN NOT FOUND;
         v_type := v_base;
+        v_cast := format_type(v_base, v_typmod);
     END LOOP;
     -- Built-in types and enums read a key with built-in code only; an
     -- array, range or row type of other types could run a domain's CHECK.
@@ -140,17 +144,22 @@ BEGIN
                   DETAIL = 'Only built-in types, enums and domains over them can hold subject keys: reading a key into another type could run code of its owner with the officer''s rights.',
                   HINT = 'Protect the table by a column of a built-in type.';
     END IF;
+    -- No value of the type reads the key without an error: none prints as
+    -- it either, so no row is the subject's.
     BEGIN
-        EXECUTE format('SELECT %L::%s', subject, v_type::regtype);
+        EXECUTE format('SELECT %L::%s', subject, v_cast);
     EXCEPTION WHEN data_exception THEN
         RETURN NULL;
     END;
-    RETURN format('%1$I.%2$I = %3$L::%4$s AND %1$I.%2$I::text = %3$L',
-                  alias, subject_column, subject, v_type::regtype);
+    -- Compared as the type (an index, Citus's routing) and, byte for byte
+    -- as the ledger holds keys, as text: a collation that ignores case
+    -- would otherwise take ANNA's rows for anna's.
+    RETURN format('%1$I.%2$I = %3$L::%4$s AND %1$I.%2$I::text COLLATE "C" = %3$L',
+                  alias, subject_column, subject, v_cast);
 END
 $$;
 COMMENT ON FUNCTION compliance.subject_match(text, name, text, text) IS
-    'Internal: SQL condition selecting the rows of a subject through a table alias (subject column equal to the key, compared as its type and as text); NULL if the key cannot be a value of the column''s type.';
+    'Internal: SQL condition selecting the rows of a subject through a table alias (subject column equal to the key, compared as its type, with its modifier, and as text byte for byte); NULL if the key cannot be a value of the column''s type.';
 
 CREATE FUNCTION compliance.subject_access(subject text, subject_kind text DEFAULT 'person') RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
