@@ -33,16 +33,12 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
 #include "access/relation.h"
-#include "access/table.h"
 #include "access/transam.h"
-#include "catalog/indexing.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
-#include "catalog/pg_trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -52,7 +48,6 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -173,13 +168,12 @@ restricted_function_check(Oid fn_oid)
  * Does the statement only read (SELECT) or delete (DELETE) rows of a table,
  * with no data-modifying WITH?  Neither runs an expression of the table
  * owner's but its triggers, whose functions restricted_function_check()
- * refuses and whose WHEN conditions call no volatile function (utility.c),
+ * refuses and whose WHEN conditions owner_refuse_trigger_conditions() does,
  * and its row level security policies, which a superuser bypasses: no
  * domain or CHECK constraint, generated column, index expression or
- * default.  An
- * UPDATE (rectify_subject) runs the owner's domain and CHECK constraints,
- * built-in functions included (set_config, lo_export, ...), over the
- * values it writes.
+ * default.  An UPDATE (rectify_subject) runs the owner's domain and CHECK
+ * constraints, built-in functions included (set_config, lo_export, ...),
+ * over the values it writes.
  */
 static CmdType
 reads_or_deletes(const char *statement)
@@ -212,34 +206,23 @@ reads_or_deletes(const char *statement)
 void
 owner_refuse_trigger_conditions(Oid relid)
 {
-	Relation	tgrel = table_open(TriggerRelationId, AccessShareLock);
 	ListCell   *lc;
 
 	foreach(lc, find_all_inheritors(relid, AccessShareLock, NULL))
 	{
-		ScanKeyData key;
-		SysScanDesc scan;
-		HeapTuple	tuple;
+		Relation	rel = relation_open(lfirst_oid(lc), NoLock);
+		TriggerDesc *triggers = rel->trigdesc;
 
-		ScanKeyInit(&key, Anum_pg_trigger_tgrelid, BTEqualStrategyNumber, F_OIDEQ,
-					ObjectIdGetDatum(lfirst_oid(lc)));
-		scan = systable_beginscan(tgrel, TriggerRelidNameIndexId, true, NULL, 1, &key);
-		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-		{
-			Form_pg_trigger trigger = (Form_pg_trigger) GETSTRUCT(tuple);
-
-			if (!trigger->tgisinternal &&
-				!heap_attisnull(tuple, Anum_pg_trigger_tgqual, RelationGetDescr(tgrel)))
+		for (int i = 0; triggers != NULL && i < triggers->numtriggers; i++)
+			if (!triggers->triggers[i].tgisinternal && triggers->triggers[i].tgqual != NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("trigger \"%s\" of \"%s\" has a WHEN condition, which an officer's erasure would evaluate as a superuser",
-								NameStr(trigger->tgname), get_rel_name(lfirst_oid(lc))),
+								triggers->triggers[i].tgname, RelationGetRelationName(rel)),
 						 errdetail("On a Citus table whose owner is not a superuser the officer's statement runs as a superuser, and PostgreSQL evaluates a trigger's WHEN condition before it calls the trigger function."),
 						 errhint("Create the trigger again without a WHEN condition (test it in the trigger function), or make a superuser the table's owner; then call the officer function again.")));
-		}
-		systable_endscan(scan);
+		relation_close(rel, NoLock);
 	}
-	table_close(tgrel, AccessShareLock);
 }
 
 /*
@@ -310,13 +293,12 @@ run_restricted(Oid relid, const char *statement, char **value)
 	 * workers run it as an officer's statement, where only trusted code
 	 * runs, as here.  Running as the owner would give the owner's code the
 	 * owner's privileges; in a read or a deletion none of it runs but
-	 * trigger functions, which are refused, and triggers' WHEN conditions
-	 * and row level security policies: the DDL checks let no WHEN condition
-	 * of a protected table call a volatile function or one its owner could
-	 * replace (a built-in such as set_config(), or Citus's
-	 * alter_role_if_exists(), would act with a superuser's privileges), and
-	 * a superuser bypasses row level security.  Any other statement would run the owner's
-	 * constraints with a superuser's privileges: refused.
+	 * trigger functions, which are refused, triggers' WHEN conditions, for
+	 * which a deletion is refused (a built-in such as set_config(), or
+	 * Citus's alter_role_if_exists(), would act with a superuser's
+	 * privileges), and row level security policies, which a superuser
+	 * bypasses.  Any other statement would run the owner's constraints with
+	 * a superuser's privileges: refused.
 	 */
 	p = protection_lookup(relid);
 	citus = p != NULL && p->citus_table;

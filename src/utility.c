@@ -961,7 +961,6 @@ trigger_condition_runs_user_code(Oid relid, const char *name)
 	{
 		bool		isnull;
 		Datum		qual = heap_getattr(tuple, Anum_pg_trigger_tgqual, RelationGetDescr(tgrel), &isnull);
-
 		const char *tgname = NameStr(((Form_pg_trigger) GETSTRUCT(tuple))->tgname);
 
 		if (!isnull && (name == NULL || strcmp(name, tgname) == 0))
@@ -989,32 +988,29 @@ trigger_condition_runs_user_code(Oid relid, const char *name)
 void
 utility_check_done(Node *parsetree)
 {
-	AlterDomainStmt *stmt = (AlterDomainStmt *) parsetree;
-	Oid			typid;
-
 	if (!compliance_enforce)
 		return;
-	/* CREATE TRIGGER ... WHEN (...) on a protected table, likewise */
 	if (IsA(parsetree, CreateTrigStmt) && ((CreateTrigStmt *) parsetree)->whenClause != NULL)
 	{
-		RangeVar   *rv = ((CreateTrigStmt *) parsetree)->relation;
-		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
-		char	   *trigger;
+		CreateTrigStmt *stmt = (CreateTrigStmt *) parsetree;
+		Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 
 		if (OidIsValid(relid) && protection_lookup_ddl(relid) != NULL &&
-			(trigger = trigger_condition_runs_user_code(relid, ((CreateTrigStmt *) parsetree)->trigname)) != NULL)
+			trigger_condition_runs_user_code(relid, stmt->trigname) != NULL)
 			refuse("add a trigger whose WHEN condition calls a function that is not immutable or that its owner could replace to protected table",
-				   rv->relname,
+				   stmt->relation->relname,
 				   "The condition runs over every row written or deleted, an officer's erasure too, before the trigger function, as a superuser on a Citus worker; use immutable built-in functions, or ask a superuser to create it with compliance.enforce = off.");
-		return;
 	}
-	if (!IsA(parsetree, AlterDomainStmt) || stmt->subtype != 'C')
-		return;
-	typid = typenameTypeId(NULL, makeTypeNameFromNameList(stmt->typeName));
-	if (type_used_by_protected(typid, 0) && type_runs_user_code(typid, 0))
-		refuse("add a check calling a function that is not immutable or that its owner could replace to domain",
-			   TypeNameToString(makeTypeNameFromNameList(stmt->typeName)),
-			   "Protected tables use the domain, and its checks run over every value written to them, officers' included, with the writer's privileges; use immutable built-in functions, or ask a superuser to add it with compliance.enforce = off.");
+	else if (IsA(parsetree, AlterDomainStmt) && ((AlterDomainStmt *) parsetree)->subtype == 'C')
+	{
+		TypeName   *name = makeTypeNameFromNameList(((AlterDomainStmt *) parsetree)->typeName);
+		Oid			typid = typenameTypeId(NULL, name);
+
+		if (type_used_by_protected(typid, 0) && type_runs_user_code(typid, 0))
+			refuse("add a check calling a function that is not immutable or that its owner could replace to domain",
+				   TypeNameToString(name),
+				   "Protected tables use the domain, and its checks run over every value written to them, officers' included, with the writer's privileges; use immutable built-in functions, or ask a superuser to add it with compliance.enforce = off.");
+	}
 }
 
 /* Is the named trigger of the relation a BEFORE row trigger on INSERT or UPDATE? */
